@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything Aegis needs to build, run and test, from Debian 12 (bookworm) packages.
+# Idempotent: on a machine that already has the packages it only checks them (a few seconds).
+# Run as root, or as a user with sudo. Set AEGIS_SKIP_APT=1 to skip (e.g. on a non-Debian dev box).
+set -euo pipefail
+[ "${AEGIS_SKIP_APT:-0}" = 1 ] && exit 0
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev clang-format clang-tidy
+  # storage and formats
+  libsqlite3-dev sqlite3 libcsv-dev libminizip-dev libexpat1-dev nlohmann-json3-dev libsimdjson-dev
+  libxxhash-dev libicu-dev libtomlplusplus-dev libcli11-dev libfmt-dev libssl-dev
+  # geography (boundaries from GeoJSON/shapefile, point in polygon)
+  libgdal-dev libgeos-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev time
+)
+
+SUDO=()
+if [ "$(id -u)" != 0 ]; then SUDO=(sudo); fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -q
+"${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

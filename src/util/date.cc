@@ -1,0 +1,200 @@
+#include "util/date.h"
+
+#include <array>
+#include <cctype>
+#include <cstdio>
+
+#include "util/text.h"
+
+namespace aegis {
+
+namespace {
+
+bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int DaysInMonth(int y, int m) {
+  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
+}
+
+int MonthFromName(std::string_view name) {
+  static constexpr std::array<const char*, 12> kEn = {"jan", "feb", "mar", "apr", "may", "jun",
+                                                      "jul", "aug", "sep", "oct", "nov", "dec"};
+  // French month names that do not share their first three letters with English.
+  struct Alt { const char* prefix; int month; };
+  static constexpr std::array<Alt, 8> kFr = {{{"janv", 1}, {"fev", 2}, {"fév", 2}, {"mars", 3},
+                                             {"avr", 4}, {"mai", 5}, {"juin", 6}, {"juil", 7}}};
+  std::string lower = text::ToLowerAscii(name);
+  for (const auto& a : kFr) {
+    if (text::StartsWith(lower, a.prefix)) return a.month;
+  }
+  static constexpr std::array<Alt, 4> kFr2 = {{{"aout", 8}, {"août", 8}, {"sept", 9}, {"déc", 12}}};
+  for (const auto& a : kFr2) {
+    if (text::StartsWith(lower, a.prefix)) return a.month;
+  }
+  if (lower.size() < 3) return 0;
+  for (int i = 0; i < 12; ++i) {
+    if (lower.compare(0, 3, kEn[i]) == 0) return i + 1;
+  }
+  return 0;
+}
+
+int ExpandYear(int y, size_t digits) {
+  if (digits == 2) return y < 69 ? 2000 + y : 1900 + y;
+  return y;
+}
+
+struct Token {
+  std::string text;
+  bool numeric;
+};
+
+std::vector<Token> Tokenize(std::string_view s) {
+  std::vector<Token> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = s[i];
+    if (std::isdigit(c)) {
+      size_t j = i;
+      while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+      out.push_back({std::string(s.substr(i, j - i)), true});
+      i = j;
+    } else if (std::isalpha(c) || c >= 0x80) {
+      size_t j = i;
+      while (j < s.size() && (std::isalpha(static_cast<unsigned char>(s[j])) ||
+                              static_cast<unsigned char>(s[j]) >= 0x80))
+        ++j;
+      out.push_back({std::string(s.substr(i, j - i)), false});
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  return out;
+}
+
+DateParse Make(int y, int m, int d) {
+  DateParse r;
+  if (m < 1 || m > 12) {
+    r.error = "month " + std::to_string(m) + " does not exist";
+  } else if (y < 1900 || y > 2100) {
+    r.error = "year " + std::to_string(y) + " is out of range 1900-2100";
+  } else if (d < 1 || d > DaysInMonth(y, m)) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "day %d does not exist in %04d-%02d", d, y, m);
+    r.error = buf;
+  } else {
+    r.date = Date{y, m, d};
+  }
+  return r;
+}
+
+}  // namespace
+
+bool IsValidDate(int y, int m, int d) {
+  return m >= 1 && m <= 12 && d >= 1 && d <= DaysInMonth(y, m);
+}
+
+std::string Date::Iso() const {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year, month, day);
+  return buf;
+}
+
+// Howard Hinnant's days_from_civil.
+int Date::DaysSinceEpoch() const {
+  int y = year - (month <= 2 ? 1 : 0);
+  int era = (y >= 0 ? y : y - 399) / 400;
+  int yoe = y - era * 400;
+  int mp = (month + 9) % 12;
+  int doy = (153 * mp + 2) / 5 + day - 1;
+  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+Date Date::FromDays(int z) {
+  z += 719468;
+  int era = (z >= 0 ? z : z - 146096) / 146097;
+  int doe = z - era * 146097;
+  int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int y = yoe + era * 400;
+  int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int mp = (5 * doy + 2) / 153;
+  int d = doy - (153 * mp + 2) / 5 + 1;
+  int m = mp < 10 ? mp + 3 : mp - 9;
+  return Date{y + (m <= 2 ? 1 : 0), m, d};
+}
+
+std::optional<Date> DateFromExcelSerial(double serial) {
+  if (serial < 1 || serial > 2958465) return std::nullopt;
+  int days = static_cast<int>(serial);
+  if (days >= 60) days -= 1;  // Excel counts 1900-02-29, which did not exist
+  return Date::FromDays(Date{1899, 12, 31}.DaysSinceEpoch() + days);
+}
+
+DateParse ParseDate(std::string_view raw, DateOrder order) {
+  std::string_view s = text::Trim(raw);
+  DateParse r;
+  if (s.empty()) {
+    r.error = "empty";
+    return r;
+  }
+  // Cut a time part: "2017-12-27T20:58:25", "2021-07-28 10:00:00".
+  size_t t = s.find('T');
+  if (t != std::string_view::npos && t >= 8 && t + 1 < s.size() &&
+      std::isdigit(static_cast<unsigned char>(s[t + 1])))
+    s = s.substr(0, t);
+  size_t colon = s.find(':');
+  if (colon != std::string_view::npos) {
+    size_t sp = s.rfind(' ', colon);
+    if (sp != std::string_view::npos) s = s.substr(0, sp);
+  }
+  std::vector<Token> tok = Tokenize(s);
+  if (tok.size() == 1 && tok[0].numeric && tok[0].text.size() == 8) {  // 20210728
+    int v = std::stoi(tok[0].text);
+    return Make(v / 10000, v / 100 % 100, v % 100);
+  }
+  if (tok.size() != 3) {
+    r.error = "not a date (expected e.g. 2021-07-28, 28 July 2021 or 28/07/2021)";
+    return r;
+  }
+  int num[3] = {0, 0, 0};
+  int month_name_at = -1;
+  for (int i = 0; i < 3; ++i) {
+    if (tok[i].numeric) {
+      if (tok[i].text.size() > 4) {
+        r.error = "not a date";
+        return r;
+      }
+      num[i] = std::stoi(tok[i].text);
+    } else {
+      int m = MonthFromName(tok[i].text);
+      if (m == 0 || month_name_at >= 0) {
+        r.error = "'" + tok[i].text + "' is not a month name";
+        return r;
+      }
+      month_name_at = i;
+      num[i] = m;
+    }
+  }
+  if (month_name_at == 1) {  // 06 July 2018, 28-Jul-21
+    if (tok[0].text.size() == 4) return Make(num[0], num[1], num[2]);
+    return Make(ExpandYear(num[2], tok[2].text.size()), num[1], num[0]);
+  }
+  if (month_name_at == 0) {  // July 6, 2018
+    return Make(ExpandYear(num[2], tok[2].text.size()), num[0], num[1]);
+  }
+  if (month_name_at == 2) {
+    r.error = "not a date";
+    return r;
+  }
+  if (tok[0].text.size() == 4 || order == DateOrder::kYMD) {
+    return Make(ExpandYear(num[0], tok[0].text.size()), num[1], num[2]);
+  }
+  int y = ExpandYear(num[2], tok[2].text.size());
+  if (order == DateOrder::kMDY) return Make(y, num[0], num[1]);
+  if (order == DateOrder::kAuto && num[1] > 12 && num[0] <= 12) return Make(y, num[0], num[1]);
+  return Make(y, num[1], num[0]);
+}
+
+}  // namespace aegis

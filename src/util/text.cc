@@ -1,0 +1,217 @@
+#include "util/text.h"
+
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
+#include <xxhash.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+
+namespace aegis::text {
+
+std::string_view Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
+  // Non-breaking space (U+00A0) is common in spreadsheets.
+  while (e - b >= 2 && static_cast<unsigned char>(s[b]) == 0xC2 &&
+         static_cast<unsigned char>(s[b + 1]) == 0xA0) b += 2;
+  while (e - b >= 2 && static_cast<unsigned char>(s[e - 2]) == 0xC2 &&
+         static_cast<unsigned char>(s[e - 1]) == 0xA0) e -= 2;
+  return s.substr(b, e - b);
+}
+
+std::string ToLowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
+}
+
+std::vector<std::string> Split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == sep) {
+      out.emplace_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> SplitAny(std::string_view s, std::string_view seps) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || seps.find(s[i]) != std::string_view::npos) {
+      std::string_view part = Trim(s.substr(start, i - start));
+      if (!part.empty()) out.emplace_back(part);
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) out.append(sep);
+    out.append(parts[i]);
+  }
+  return out;
+}
+
+size_t FindInvalidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size(), i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) { ++i; continue; }
+    size_t len;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
+    else return i;
+    if (i + len > n) return i;
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+namespace {
+
+bool IsAsciiOnly(std::string_view s) {
+  for (char c : s) if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
+std::string FoldAscii(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool pending_space = false;
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c)) {
+      if (pending_space && !out.empty()) out.push_back(' ');
+      pending_space = false;
+      out.push_back(static_cast<char>(std::tolower(c)));
+    } else if (c == '\'' || c == 0x60) {
+      // apostrophes join: "Al Dhale'a" -> "al dhalea"
+    } else {
+      pending_space = true;
+    }
+  }
+  return out;
+}
+
+icu::Transliterator* Folder() {
+  static std::once_flag once;
+  static icu::Transliterator* t = nullptr;
+  std::call_once(once, [] {
+    UErrorCode status = U_ZERO_ERROR;
+    t = icu::Transliterator::createInstance(
+        "Any-Latin; Latin-ASCII; NFD; [:Nonspacing Mark:] Remove; Lower; NFC", UTRANS_FORWARD,
+        status);
+    if (U_FAILURE(status)) t = nullptr;
+  });
+  return t;
+}
+
+std::mutex& FolderMutex() {
+  static std::mutex m;
+  return m;
+}
+
+}  // namespace
+
+std::string FoldName(std::string_view s) {
+  if (IsAsciiOnly(s)) return FoldAscii(s);
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), s.size()));
+  if (icu::Transliterator* t = Folder()) {
+    std::lock_guard<std::mutex> lock(FolderMutex());  // ICU transliterators are not thread-safe
+    t->transliterate(u);
+  }
+  std::string utf8;
+  u.toUTF8String(utf8);
+  return FoldAscii(utf8);
+}
+
+namespace {
+std::string StripNumber(std::string_view s) {
+  s = Trim(s);
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    bool between_digits = i > 0 && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i - 1])) &&
+                          std::isdigit(static_cast<unsigned char>(s[i + 1]));
+    if ((c == ',' || c == ' ') && between_digits) continue;
+    out.push_back(c);
+  }
+  return out;
+}
+}  // namespace
+
+bool ParseInt64(std::string_view s, int64_t* out) {
+  std::string t = StripNumber(s);
+  if (t.empty()) return false;
+  // Spreadsheets often hold integers as "12.0".
+  if (t.size() > 2 && t.compare(t.size() - 2, 2, ".0") == 0) t.resize(t.size() - 2);
+  errno = 0;
+  char* end = nullptr;
+  long long v = std::strtoll(t.c_str(), &end, 10);
+  if (errno != 0 || end != t.c_str() + t.size()) return false;
+  *out = v;
+  return true;
+}
+
+bool ParseDouble(std::string_view s, double* out) {
+  std::string t = StripNumber(s);
+  if (t.empty()) return false;
+  errno = 0;
+  char* end = nullptr;
+  double v = std::strtod(t.c_str(), &end);
+  if (errno != 0 || end != t.c_str() + t.size()) return false;
+  *out = v;
+  return true;
+}
+
+bool LooksLikeFormula(std::string_view s) {
+  if (s.empty()) return false;
+  char c = s[0];
+  if (c == '=' || c == '@' || c == '\t' || c == '\r') return true;
+  if ((c == '+' || c == '-') && s.size() > 1) {
+    double d;
+    return !ParseDouble(s, &d);  // "-5" is a number, "-1+A1" or "+cmd|..." is a formula
+  }
+  return false;
+}
+
+uint64_t Hash64(std::string_view s, uint64_t seed) { return XXH64(s.data(), s.size(), seed); }
+
+}  // namespace aegis::text

@@ -1,0 +1,38 @@
+// Small text helpers used across modules. All functions take and return UTF-8.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aegis::text {
+
+std::string_view Trim(std::string_view s);
+std::string ToLowerAscii(std::string_view s);
+bool IEquals(std::string_view a, std::string_view b);  // ASCII case-insensitive
+bool StartsWith(std::string_view s, std::string_view prefix);
+std::vector<std::string> Split(std::string_view s, char sep);
+std::vector<std::string> SplitAny(std::string_view s, std::string_view seps);  // drops empty parts
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+
+// Returns the byte offset of the first invalid UTF-8 sequence, or npos if `s` is valid UTF-8.
+size_t FindInvalidUtf8(std::string_view s);
+
+// Folds a name for matching: Unicode NFKD, accents removed, Latin-ASCII transliteration of other
+// scripts (Arabic gives its consonant skeleton), lower case, punctuation to single spaces, trimmed.
+// "Rumbek Centre" -> "rumbek centre", "Ségou" -> "segou", "Luakpiny/Nasir" -> "luakpiny nasir".
+std::string FoldName(std::string_view s);
+
+// Parses a whole string as an integer / a decimal number. Accepts surrounding spaces and
+// thousands separators written as "50,170" or "50 170". Returns false on anything else.
+bool ParseInt64(std::string_view s, int64_t* out);
+bool ParseDouble(std::string_view s, double* out);
+
+// True when a spreadsheet program would read the cell as a formula (=, +, -, @, tab, CR first).
+bool LooksLikeFormula(std::string_view s);
+
+// 64-bit hash (xxHash64) used for change detection; stable across runs and machines.
+uint64_t Hash64(std::string_view s, uint64_t seed = 0);
+
+}  // namespace aegis::text
