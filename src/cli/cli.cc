@@ -1,10 +1,94 @@
 #include "cli/cli.h"
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+
+#include "cli/cli_internal.h"
+#include "ingest/importer.h"
 
 namespace aegis::cli {
+
+int Fail(const Status& st) {
+  std::fprintf(stderr, "aegis: %s\n", st.ToString().c_str());
+  return st.ExitCode();
+}
+
+bool StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }
+
+Result<std::unique_ptr<store::Store>> OpenStore(const GlobalOptions& g, bool migrate) {
+  store::StoreOptions o;
+  o.migrate = migrate;
+  return store::Store::Open(g.db, o);
+}
+
+namespace {
+double Now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+void Progress::Update(int64_t rows, int64_t bytes, int64_t total) {
+  if (!StderrIsTerminal()) return;
+  double now = Now();
+  if (start_ < 0) start_ = now;
+  if (now - last_ < 0.1) return;
+  last_ = now;
+  double frac = total > 0 ? static_cast<double>(bytes) / static_cast<double>(total) : 0;
+  int width = 30, filled = static_cast<int>(frac * width);
+  double rate = rows / std::max(1e-3, now - start_);
+  double eta = frac > 0 ? (now - start_) * (1 - frac) / frac : 0;
+  std::fprintf(stderr, "\r%s [%-*s] %3.0f%%  %lld rows  %.0f rows/s  ETA %.0fs ", label_.c_str(),
+               width, std::string(filled, '#').c_str(), frac * 100, static_cast<long long>(rows),
+               rate, eta);
+  shown_ = true;
+}
+
+void Progress::Done() {
+  if (shown_) std::fprintf(stderr, "\r\033[K");
+}
+
 int Main(int argc, char** argv) {
-  std::puts("aegis: under construction");
+  CLI::App app{
+      "Aegis: the information system of a Protection Cluster.\n"
+      "Partners' reports (ACLED, Kobo/ODK, HXL, spreadsheets) go into one store, placed on OCHA\n"
+      "admin areas (P-codes) and classed under the GPC's 15 protection risks.",
+      "aegis"};
+  app.footer(
+      "Start here:\n"
+      "  aegis demo                        create a demo store with synthetic South Sudan data\n"
+      "  aegis areas import FILE           load admin areas (P-codes) before importing reports\n"
+      "  aegis import FILE --profile acled import a partner's file\n"
+      "  aegis summary                     the monthly picture per area and risk\n"
+      "Each command has --help. The store is --db (default $AEGIS_DB, else ./aegis.sqlite).");
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every command");
+  GlobalOptions g;
+  const char* env_db = std::getenv("AEGIS_DB");
+  g.db = env_db ? env_db : "aegis.sqlite";
+  g.data_dir = ingest::DefaultDataDir();
+  app.add_option("--db", g.db, "Store: a SQLite file path (created if missing)")
+      ->envname("AEGIS_DB");
+  app.add_option("--data-dir", g.data_dir,
+                 "Folder with taxonomy/, profiles/, mappings/ and geo/ (default: the project's "
+                 "data/)");
+  AddDbCommands(app, g);
+  AddAreaCommands(app, g);
+  AddImportCommand(app, g);
+  AddSummaryCommand(app, g);
+  AddDemoCommand(app, g);
+  AddTaxonomyCommand(app, g);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {  // a library threw: report, never crash
+    std::fprintf(stderr, "aegis: internal error: %s\n", e.what());
+    return 1;
+  }
   return 0;
 }
+
 }  // namespace aegis::cli

@@ -1,0 +1,152 @@
+// aegis db ..., aegis areas ..., aegis taxonomy ...
+#include <cstdio>
+
+#include "cli/cli_internal.h"
+#include "ingest/area_import.h"
+#include "taxonomy/taxonomy.h"
+
+namespace aegis::cli {
+
+namespace {
+
+void Exit(int rc) {
+  if (rc != 0) throw CLI::RuntimeError(rc);
+}
+
+int DbMigrate(const GlobalOptions& g) {
+  auto s = OpenStore(g, /*migrate=*/false);
+  if (!s.ok()) return Fail(s.status());
+  auto before = (*s)->SchemaVersion();
+  auto n = (*s)->Migrate();
+  if (!n.ok()) return Fail(n.status());
+  std::printf("%s: schema version %d -> %d (%d migration%s applied)\n", g.db.c_str(),
+              before.ok() ? *before : 0, (*s)->LatestSchemaVersion(), *n, *n == 1 ? "" : "s");
+  return 0;
+}
+
+int DbCheck(const GlobalOptions& g) {
+  store::StoreOptions o;
+  o.create_if_missing = false;
+  o.migrate = false;
+  auto s = store::Store::Open(g.db, o);
+  if (!s.ok()) return Fail(s.status());
+  auto rep = (*s)->Check();
+  if (!rep.ok()) return Fail(rep.status());
+  for (const auto& p : rep->problems) std::printf("PROBLEM: %s\n", p.c_str());
+  for (const auto& n : rep->notes) std::printf("note: %s\n", n.c_str());
+  auto c = (*s)->Counts();
+  if (c.ok()) {
+    std::printf("%s: %lld areas, %lld incidents, %lld monitoring reports, %lld quarantined rows, "
+                "%lld import runs\n",
+                g.db.c_str(), (long long)c->areas, (long long)c->incidents, (long long)c->reports,
+                (long long)c->quarantined, (long long)c->import_runs);
+  }
+  std::printf("%s\n", rep->ok ? "check: OK" : "check: FAILED");
+  return rep->ok ? 0 : 4;
+}
+
+int DbBackup(const GlobalOptions& g, const std::string& out) {
+  auto s = OpenStore(g, false);
+  if (!s.ok()) return Fail(s.status());
+  Status st = (*s)->Backup(out);
+  if (!st.ok()) return Fail(st);
+  std::printf("backup of %s written to %s\n", g.db.c_str(), out.c_str());
+  return 0;
+}
+
+int AreasImport(const GlobalOptions& g, const std::string& file, const std::string& country) {
+  auto areas = ingest::ReadAreas(file, country);
+  if (!areas.ok()) return Fail(areas.status());
+  std::vector<store::AreaRow> rows;
+  int per_level[5] = {0, 0, 0, 0, 0};
+  for (const auto& a : *areas) {
+    if (!country.empty() && !a.country.empty() && a.country != country) continue;
+    rows.push_back({a.pcode, a.level, a.name, a.parent_pcode, a.country, a.alt_names, a.lat, a.lon});
+    if (a.level >= 0 && a.level < 5) ++per_level[a.level];
+  }
+  if (rows.empty()) {
+    return Fail(Status::InvalidArgument(file + ": no areas" +
+                                        (country.empty() ? "" : " for country " + country) +
+                                        "; check the file and --country"));
+  }
+  auto s = OpenStore(g);
+  if (!s.ok()) return Fail(s.status());
+  Status st = (*s)->UpsertAreas(rows);
+  if (!st.ok()) return Fail(st);
+  std::printf("%s: %zu areas loaded (admin1 %d, admin2 %d, admin3 %d)\n", file.c_str(),
+              rows.size(), per_level[1], per_level[2], per_level[3]);
+  return 0;
+}
+
+int PopulationImport(const GlobalOptions& g, const std::string& file) {
+  auto pop = ingest::ReadPopulation(file);
+  if (!pop.ok()) return Fail(pop.status());
+  std::vector<store::Population> rows;
+  for (const auto& p : *pop) rows.push_back({p.pcode, p.year, p.total, p.female, p.male, p.source});
+  auto s = OpenStore(g);
+  if (!s.ok()) return Fail(s.status());
+  Status st = (*s)->UpsertPopulation(rows);
+  if (!st.ok()) return Fail(st);
+  std::printf("%s: %zu population figures loaded\n", file.c_str(), rows.size());
+  return 0;
+}
+
+int TaxonomyCheck(const GlobalOptions& g) {
+  auto t = taxonomy::Taxonomy::Load(g.data_dir + "/taxonomy");
+  if (!t.ok()) return Fail(t.status());
+  std::printf("taxonomy in %s/taxonomy is valid\n\nThe 15 GPC protection risks:\n",
+              g.data_dir.c_str());
+  for (const auto& r : t->risks()) std::printf("  %2d %-5s %s\n", r.id, r.code.c_str(), r.label.c_str());
+  std::printf("\nSeverity phases:\n");
+  for (const auto& p : t->severity_phases()) std::printf("  %d %s\n", p.value, p.label.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void AddDbCommands(CLI::App& app, GlobalOptions& g) {
+  CLI::App* db = app.add_subcommand("db", "Create, upgrade, check and back up the store");
+  db->require_subcommand(1);
+  db->footer("Examples:\n  aegis --db ops.sqlite db migrate\n  aegis --db ops.sqlite db check\n"
+             "  aegis --db ops.sqlite db backup ops-2026-11-22.sqlite");
+  db->add_subcommand("migrate", "Create the store or apply pending schema migrations (safe to "
+                                "repeat)")
+      ->callback([&g] { Exit(DbMigrate(g)); });
+  db->add_subcommand("check", "Check integrity, foreign keys, schema version and that every "
+                              "import's counts add up; exit 4 if a problem is found")
+      ->callback([&g] { Exit(DbCheck(g)); });
+  auto* backup = db->add_subcommand("backup", "Write a consistent copy of the store while it is "
+                                              "in use");
+  static std::string out;
+  backup->add_option("OUT", out, "Backup file to create (must not exist)")->required();
+  backup->callback([&g] { Exit(DbBackup(g, out)); });
+}
+
+void AddAreaCommands(CLI::App& app, GlobalOptions& g) {
+  CLI::App* areas = app.add_subcommand("areas", "Load admin areas (P-codes) and population");
+  areas->require_subcommand(1);
+  areas->footer(
+      "Accepted area files: OCHA's P-code lists (long: P-Code, Name, Parent P-Code, Admin Level),\n"
+      "wide files with adm1_pcode/adm2_pcode/adm3_pcode columns, HXL-tagged CSV/XLSX (#adm1+code\n"
+      "...), or pcode,name,level,parent_pcode. Examples:\n"
+      "  aegis areas import data/geo/ssd/ssd_adm3_payams_pcodes.csv\n"
+      "  aegis areas import global_pcodes.csv --country MLI\n"
+      "  aegis areas population dtm_baseline.csv");
+  static std::string file, country, pop_file;
+  auto* imp = areas->add_subcommand("import", "Load or update areas from a CSV/XLSX file");
+  imp->add_option("FILE", file, "Area list")->required()->check(CLI::ExistingFile);
+  imp->add_option("--country", country, "Only this country (ISO3), e.g. SSD");
+  imp->callback([&g] { Exit(AreasImport(g, file, country)); });
+  auto* pop = areas->add_subcommand("population", "Load population figures by P-code");
+  pop->add_option("FILE", pop_file, "CSV with a P-code and a total column")
+      ->required()
+      ->check(CLI::ExistingFile);
+  pop->callback([&g] { Exit(PopulationImport(g, pop_file)); });
+}
+
+void AddTaxonomyCommand(CLI::App& app, GlobalOptions& g) {
+  app.add_subcommand("taxonomy", "Validate and list the reference taxonomies (data/taxonomy)")
+      ->callback([&g] { Exit(TaxonomyCheck(g)); });
+}
+
+}  // namespace aegis::cli

@@ -1,0 +1,48 @@
+// Shared pieces of the `aegis` subcommands.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "store/store.h"
+#include "util/status.h"
+
+namespace aegis::cli {
+
+struct GlobalOptions {
+  std::string db;        // --db; default $AEGIS_DB or ./aegis.sqlite
+  std::string data_dir;  // --data-dir; default $AEGIS_DATA_DIR or the source tree's data/
+};
+
+// Prints "aegis: <message>" to stderr and returns the exit code for the status.
+int Fail(const Status& st);
+Result<std::unique_ptr<store::Store>> OpenStore(const GlobalOptions& g, bool migrate = true);
+bool StderrIsTerminal();
+
+// A progress bar on stderr when it is a terminal; silent otherwise.
+class Progress {
+ public:
+  explicit Progress(std::string label) : label_(std::move(label)) {}
+  void Update(int64_t rows, int64_t bytes, int64_t total);
+  void Done();
+
+ private:
+  std::string label_;
+  double start_ = -1, last_ = 0;
+  bool shown_ = false;
+};
+
+void AddDbCommands(CLI::App& app, GlobalOptions& g);
+void AddAreaCommands(CLI::App& app, GlobalOptions& g);
+void AddImportCommand(CLI::App& app, GlobalOptions& g);
+void AddSummaryCommand(CLI::App& app, GlobalOptions& g);
+void AddDemoCommand(CLI::App& app, GlobalOptions& g);
+void AddTaxonomyCommand(CLI::App& app, GlobalOptions& g);
+
+// Prints the monthly summary of incidents per area and risk (used by `summary` and `demo`).
+Status PrintSummary(store::Store& store, const std::string& data_dir, int level,
+                    const std::string& from, const std::string& to, bool json, int top);
+
+}  // namespace aegis::cli

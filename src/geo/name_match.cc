@@ -1,0 +1,98 @@
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <numbers>
+
+#include "geo/name_match_internal.h"
+#include "util/text.h"
+
+namespace aegis::geo::internal {
+
+int OsaDistance(std::string_view a, std::string_view b) {
+  const size_t n = a.size(), m = b.size();
+  // Three rolling rows: i-2, i-1, i.
+  std::vector<int> prev2(m + 1), prev(m + 1), cur(m + 1);
+  for (size_t j = 0; j <= m; ++j) prev[j] = static_cast<int>(j);
+  for (size_t i = 1; i <= n; ++i) {
+    cur[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= m; ++j) {
+      int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      int v = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        v = std::min(v, prev2[j - 2] + 1);
+      }
+      cur[j] = v;
+    }
+    std::swap(prev2, prev);
+    std::swap(prev, cur);
+  }
+  return prev[m];
+}
+
+double NameSimilarity(std::string_view a, std::string_view b) {
+  size_t len = std::max(a.size(), b.size());
+  if (len == 0) return 1.0;
+  return 1.0 - static_cast<double>(OsaDistance(a, b)) / static_cast<double>(len);
+}
+
+std::vector<std::string> NameParts(std::string_view raw) {
+  std::vector<std::string> out;
+  for (const std::string& part : text::SplitAny(raw, "/();|")) {
+    std::string folded = text::FoldName(part);
+    if (!folded.empty() && std::find(out.begin(), out.end(), folded) == out.end()) {
+      out.push_back(std::move(folded));
+    }
+  }
+  if (out.size() < 2) out.clear();
+  return out;
+}
+
+namespace {
+
+bool IsDesignator(std::string_view word) {
+  static constexpr std::string_view kWords[] = {
+      "county", "payam",       "state",      "region",     "province", "district",
+      "city",   "municipality", "governorate", "prefecture", "commune",  "cercle"};
+  return std::find(std::begin(kWords), std::end(kWords), word) != std::end(kWords);
+}
+
+}  // namespace
+
+std::string StripDesignators(std::string_view folded) {
+  std::vector<std::string> words = text::Split(folded, ' ');
+  size_t b = 0, e = words.size();
+  while (e > b + 1 && IsDesignator(words[e - 1])) --e;
+  while (e > b + 1 && IsDesignator(words[b])) ++b;
+  if (b == 0 && e == words.size()) return std::string(folded);
+  return text::Join(std::vector<std::string>(words.begin() + b, words.begin() + e), " ");
+}
+
+std::string NormalizeCode(std::string_view s) {
+  std::string out;
+  for (char c : text::Trim(s)) {
+    if (c == ' ') continue;
+    out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+bool LooksLikePcode(std::string_view s) {
+  size_t letters = 0;
+  while (letters < s.size() && std::isupper(static_cast<unsigned char>(s[letters]))) ++letters;
+  if (letters < 2 || letters > 3 || letters == s.size()) return false;
+  for (size_t i = letters; i < s.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+double DistanceKm(double lat1, double lon1, double lat2, double lon2) {
+  constexpr double kEarthRadiusKm = 6371.0088;
+  constexpr double kRad = std::numbers::pi / 180.0;
+  double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
+  double h = std::sin(dlat / 2) * std::sin(dlat / 2) +
+             std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
+  return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(h)));
+}
+
+}  // namespace aegis::geo::internal

@@ -1,0 +1,44 @@
+// Name and code matching helpers for the gazetteer: edit-distance similarity, the parts of
+// composite names ("Luakpiny/Nasir", "Bur (Loronyo)"), generic designator words ("County",
+// "Region", "city") and P-code shape. Private to src/geo.
+//
+// Thread safety: all functions are pure and may run concurrently.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aegis::geo::internal {
+
+// Optimal-string-alignment (restricted Damerau-Levenshtein) distance: insertions, deletions,
+// substitutions and transpositions of adjacent characters each cost 1.
+int OsaDistance(std::string_view a, std::string_view b);
+
+// 1 - OsaDistance / max(length), in [0, 1]; 1 for equal strings. Inputs are folded names.
+// "rumbek center"/"rumbek centre" = 0.92, "longchuk"/"longochuk" = 0.89, "raga"/"raja" = 0.75.
+double NameSimilarity(std::string_view a, std::string_view b);
+
+// The folded parts of a composite name, split at '/', '(', ')', ';' and '|':
+// "Luakpiny/Nasir" -> {"luakpiny", "nasir"}, "Bur (Loronyo)" -> {"bur", "loronyo"}.
+// Empty when the name has fewer than two parts.
+std::vector<std::string> NameParts(std::string_view raw);
+
+// A folded name without a leading or trailing generic designator word (county, payam, state,
+// region, province, district, city, municipality, governorate, prefecture, commune, cercle):
+// "abyei region" -> "abyei", "juba county" -> "juba". Returns the input when nothing is dropped
+// or when dropping would leave nothing. "town" is deliberately kept: South Sudan has payams
+// named "X Town" next to a county "X".
+std::string StripDesignators(std::string_view folded);
+
+// Trimmed and upper-cased code with inner spaces removed.
+std::string NormalizeCode(std::string_view s);
+
+// True for 2-3 letters followed by at least one digit and nothing else ("SS0101", "NER004"),
+// after NormalizeCode.
+bool LooksLikePcode(std::string_view normalized);
+
+// Great-circle distance in kilometres between two WGS84 points.
+double DistanceKm(double lat1, double lon1, double lat2, double lon2);
+
+}  // namespace aegis::geo::internal

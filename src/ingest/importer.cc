@@ -1,0 +1,540 @@
+#include "ingest/importer.h"
+
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <ctime>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <unordered_map>
+
+#include "ingest/mapper.h"
+#include "ingest/profile.h"
+#include "ingest/table.h"
+#include "util/text.h"
+
+#ifndef AEGIS_SOURCE_DIR
+#define AEGIS_SOURCE_DIR "."
+#endif
+
+namespace aegis::ingest {
+
+namespace {
+
+std::string TodayUtc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+bool IsTagRow(const Row& row) {
+  int tags = 0;
+  for (const auto& c : row) {
+    std::string_view v = text::Trim(c);
+    if (v.empty()) continue;
+    if (v[0] != '#') return false;
+    ++tags;
+  }
+  return tags > 0;
+}
+
+bool IsBlank(const Row& row) {
+  for (const auto& c : row)
+    if (!text::Trim(c).empty()) return false;
+  return true;
+}
+
+// Groups reasons that differ only in quoted values: "'x' is not a valid date (...)".
+std::string ReasonGroup(const store::QuarantinedRow& q) {
+  std::string out;
+  bool in_quote = false;
+  for (char c : q.reason) {
+    if (c == '\'') {
+      in_quote = !in_quote;
+      if (!in_quote) out += "'…'";
+      continue;
+    }
+    if (c == '(' && !in_quote) break;
+    if (!in_quote) out.push_back(c);
+  }
+  std::string r(text::Trim(out));
+  return q.column.empty() ? r : q.column + ": " + r;
+}
+
+// A bounded hand-off of batches from the reading thread to the writing thread.
+class BatchQueue {
+ public:
+  void Push(store::ImportBatch b) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return q_.size() < 2 || closed_; });
+    q_.push_back(std::move(b));
+    cv_.notify_all();
+  }
+  bool Pop(store::ImportBatch* b) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return !q_.empty() || closed_; });
+    if (q_.empty()) return false;
+    *b = std::move(q_.front());
+    q_.pop_front();
+    cv_.notify_all();
+    return true;
+  }
+  void Close() {
+    std::lock_guard<std::mutex> l(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<store::ImportBatch> q_;
+  bool closed_ = false;
+};
+
+struct HeaderInfo {
+  Row header, tags;
+  std::deque<std::pair<int64_t, Row>> pending;  // data rows read while looking for the tag row
+};
+
+Result<HeaderInfo> ReadHeader(TableReader& reader, const std::string& file) {
+  HeaderInfo h;
+  std::vector<std::pair<int64_t, Row>> ahead;
+  Row row;
+  while (ahead.size() < 25 && reader.Next(&row)) ahead.emplace_back(reader.record_number(), row);
+  AEGIS_RETURN_IF_ERROR(reader.status());
+  if (ahead.empty()) {
+    return Status::InvalidArgument(file + ": the file is empty (no header row); check that the "
+                                   "export finished and choose the right file");
+  }
+  size_t tag_at = ahead.size();
+  for (size_t i = 0; i < ahead.size(); ++i) {
+    if (IsTagRow(ahead[i].second)) {
+      tag_at = i;
+      break;
+    }
+  }
+  size_t data_from;
+  if (tag_at < ahead.size()) {
+    h.tags = ahead[tag_at].second;
+    if (tag_at > 0) h.header = ahead[tag_at - 1].second;
+    else h.header = h.tags;
+    data_from = tag_at + 1;
+  } else {
+    h.header = ahead[0].second;
+    data_from = 1;
+  }
+  h.header.resize(std::max(h.header.size(), h.tags.size()));
+  h.tags.resize(h.header.size());
+  for (size_t i = data_from; i < ahead.size(); ++i) h.pending.push_back(std::move(ahead[i]));
+  return h;
+}
+
+// Victim groups of a repeat table (Kobo/ODK), keyed by the parent row's index.
+Result<std::unordered_map<std::string, std::vector<store::VictimGroup>>> LoadRepeat(
+    const std::string& path, const std::string& sheet, const Profile& profile,
+    const taxonomy::Taxonomy& tax) {
+  TableOptions topts;
+  topts.sheet = sheet;
+  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader, OpenTable(path, topts));
+  Row header;
+  if (!reader->Next(&header)) {
+    AEGIS_RETURN_IF_ERROR(reader->status());
+    return Status::InvalidArgument(path + ": the repeat group file is empty");
+  }
+  auto col = [&](const std::string& field) -> int {
+    const FieldSpec* f = profile.Field(field);
+    std::vector<std::string> names = f ? f->columns : std::vector<std::string>();
+    if (field == "parent") names = {profile.repeat_parent_column, "PARENT_KEY"};
+    for (const auto& n : names) {
+      for (size_t i = 0; i < header.size(); ++i) {
+        std::string_view h = text::Trim(header[i]);
+        size_t p = h.rfind(profile.group_separator);
+        std::string_view last = p == std::string_view::npos ? h : h.substr(p + 1);
+        if (text::IEquals(h, n) || text::IEquals(last, n)) return static_cast<int>(i);
+      }
+    }
+    return -1;
+  };
+  int parent = col("parent"), sex = col("victim_sex"), age = col("victim_age"),
+      band = col("victim_age_band"), dis = col("victim_disability"),
+      disp = col("victim_displacement"), count = col("victims");
+  if (parent < 0) {
+    return Status::InvalidArgument(path + ": no " + profile.repeat_parent_column +
+                                   " column linking victims to their incident; export the "
+                                   "repeat group with its _parent_index");
+  }
+  std::unordered_map<std::string, std::vector<store::VictimGroup>> out;
+  Row r;
+  auto cell = [&](int c) -> std::string {
+    return c >= 0 && static_cast<size_t>(c) < r.size() ? std::string(text::Trim(r[c])) : "";
+  };
+  while (reader->Next(&r)) {
+    store::VictimGroup g;
+    g.count = 1;
+    int64_t n;
+    if (count >= 0 && text::ParseInt64(cell(count), &n) && n >= 0) g.count = n;
+    if (auto s = tax.NormalizeSex(cell(sex))) g.sex = *s;
+    if (text::ParseInt64(cell(age), &n) && n >= 0 && n < 130) {
+      if (auto b = tax.AgeBandForAge(static_cast<int>(n))) g.age_band = *b;
+    } else if (auto b = tax.NormalizeAgeBand(cell(band))) {
+      g.age_band = *b;
+    }
+    std::string d = text::ToLowerAscii(cell(dis));
+    if (d == "yes" || d == "1" || d == "true") g.disability = "yes";
+    else if (d == "no" || d == "0" || d == "false") g.disability = "no";
+    if (auto s = tax.NormalizeDisplacement(cell(disp))) g.displacement = *s;
+    auto& groups = out[cell(parent)];
+    bool merged = false;
+    for (auto& e : groups) {
+      if (e.sex == g.sex && e.age_band == g.age_band && e.disability == g.disability &&
+          e.displacement == g.displacement) {
+        e.count += g.count;
+        merged = true;
+      }
+    }
+    if (!merged) groups.push_back(g);
+  }
+  AEGIS_RETURN_IF_ERROR(reader->status());
+  return out;
+}
+
+}  // namespace
+
+std::string DefaultDataDir() {
+  if (const char* env = std::getenv("AEGIS_DATA_DIR")) return env;
+  return std::string(AEGIS_SOURCE_DIR) + "/data";
+}
+
+Result<Catalog> LoadCatalog(store::Store& store, const std::string& data_dir) {
+  Catalog c;
+  c.data_dir = data_dir;
+  AEGIS_ASSIGN_OR_RETURN(taxonomy::Taxonomy tax, taxonomy::Taxonomy::Load(data_dir + "/taxonomy"));
+  c.taxonomy = std::make_unique<taxonomy::Taxonomy>(std::move(tax));
+  c.gazetteer = std::make_unique<geo::Gazetteer>();
+  AEGIS_ASSIGN_OR_RETURN(std::vector<store::AreaRow> areas, store.LoadAreas());
+  for (auto& a : areas) {
+    geo::Area g;
+    g.pcode = a.pcode;
+    g.level = a.level;
+    g.name = a.name;
+    g.parent_pcode = a.parent_pcode;
+    g.country = a.country;
+    g.alt_names = a.alt_names;
+    g.lat = a.lat;
+    g.lon = a.lon;
+    c.gazetteer->Add(std::move(g));
+  }
+  AEGIS_RETURN_IF_ERROR(c.gazetteer->Finalize());
+  std::string aliases = data_dir + "/geo/aliases.csv";
+  if (std::filesystem::exists(aliases)) AEGIS_RETURN_IF_ERROR(c.gazetteer->AddAliases(aliases));
+  return c;
+}
+
+Result<std::string> FileSha256(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return Status::NotFound(path + ": cannot open; check the path");
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  std::vector<unsigned char> buf(1 << 20);
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) EVP_DigestUpdate(ctx, buf.data(), n);
+  std::fclose(f);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 15]);
+  }
+  return out;
+}
+
+namespace {
+
+class Importer {
+ public:
+  Importer(store::Store& store, const Catalog& cat, const ImportOptions& opts)
+      : store_(store), cat_(cat), opts_(opts) {}
+
+  Result<ImportSummary> Run();
+
+ private:
+  Status Prepare();
+  Status ReadAll(TableReader& reader, HeaderInfo& head, RowMapper& mapper);
+  void Handle(const Row& row, int64_t record_no, RowMapper& mapper);
+  void Flush(int64_t rows_done);
+  void WriterLoop();
+
+  store::Store& store_;
+  const Catalog& cat_;
+  ImportOptions opts_;
+  Profile profile_;
+  std::unique_ptr<taxonomy::EventRiskMap> event_risks_;
+  std::unordered_map<std::string, std::vector<store::VictimGroup>> victims_;
+  bool have_victims_ = false;
+  store::ImportRun run_;
+  ImportSummary sum_;
+
+  store::ImportBatch batch_;
+  int64_t batch_rows_ = 0;
+  std::unordered_map<uint64_t, std::pair<int64_t, uint64_t>> seen_;  // key hash -> (row, content)
+  std::map<std::string, ReasonCount> reasons_;
+  std::unordered_map<uint64_t, int64_t> occurrences_;
+
+  BatchQueue queue_;
+  std::mutex writer_mu_;
+  Status writer_status_;
+};
+
+Status Importer::Prepare() {
+  AEGIS_ASSIGN_OR_RETURN(profile_, FindProfile(opts_.profile, cat_.data_dir + "/profiles"));
+  if (!profile_.event_risk_table.empty()) {
+    AEGIS_ASSIGN_OR_RETURN(taxonomy::EventRiskMap m,
+                           taxonomy::EventRiskMap::Load(cat_.data_dir + "/" +
+                                                            profile_.event_risk_table,
+                                                        *cat_.taxonomy));
+    event_risks_ = std::make_unique<taxonomy::EventRiskMap>(std::move(m));
+  }
+  if (!profile_.victims_repeat.empty()) {
+    auto it = opts_.repeat_files.find(profile_.victims_repeat);
+    std::string lower = text::ToLowerAscii(opts_.file);
+    bool xlsx = lower.size() > 5 && lower.compare(lower.size() - 5, 5, ".xlsx") == 0;
+    if (it != opts_.repeat_files.end() || xlsx) {
+      std::string path = it != opts_.repeat_files.end() ? it->second : opts_.file;
+      std::string sheet = it != opts_.repeat_files.end() ? "" : profile_.victims_repeat;
+      auto v = LoadRepeat(path, sheet, profile_, *cat_.taxonomy);
+      if (v.ok()) {
+        victims_ = std::move(v).value();
+        have_victims_ = true;
+      } else if (it != opts_.repeat_files.end()) {
+        return v.status();
+      } else {
+        sum_.warnings.push_back("no '" + profile_.victims_repeat +
+                                "' sheet: victims taken from the main sheet only");
+      }
+    }
+  }
+  std::string code = opts_.source_code.empty() ? profile_.source_code : opts_.source_code;
+  store::DataSource src{0, code, profile_.source_name, profile_.source_kind,
+                        profile_.organisation, profile_.source_type};
+  AEGIS_ASSIGN_OR_RETURN(int64_t source_id, store_.EnsureDataSource(src));
+  AEGIS_ASSIGN_OR_RETURN(sum_.file_sha256, FileSha256(opts_.file));
+  AEGIS_ASSIGN_OR_RETURN(run_, store_.BeginImportRun(source_id, profile_.name, opts_.file,
+                                                     sum_.file_sha256));
+  sum_.data_source = code;
+  sum_.run_id = run_.id;
+  sum_.resumed = run_.resumed;
+  return Status::Ok();
+}
+
+void Importer::Handle(const Row& row, int64_t record_no, RowMapper& mapper) {
+  if (IsBlank(row)) return;  // blank lines are not records
+  bool skip = record_no <= run_.rows_done;  // committed by an interrupted run: rebuild state only
+  store::Incident inc;
+  store::MonitoringReport rep;
+  store::QuarantinedRow q;
+  MapOutcome out = mapper.Map(row, record_no, &inc, &rep, &q);
+  if (out != MapOutcome::kQuarantined) {
+    const std::string& key = out == MapOutcome::kIncident ? inc.source_key : rep.source_key;
+    uint64_t content = out == MapOutcome::kIncident ? inc.content_hash : rep.content_hash;
+    auto [it, fresh] = seen_.try_emplace(text::Hash64(key), record_no, content);
+    if (!fresh && profile_.key_columns.empty() && profile_.identical_rows_distinct) {
+      // Identical rows of a keyless extract are distinct events: number them by occurrence.
+      int64_t n = ++occurrences_[text::Hash64(key)];
+      std::string& k = out == MapOutcome::kIncident ? inc.source_key : rep.source_key;
+      k += "#" + std::to_string(n + 1);
+      fresh = true;
+    }
+    if (!fresh) {
+      q.row = record_no;
+      q.column = profile_.key_columns.empty() ? "" : profile_.key_columns[0];
+      q.reason = it->second.second == content
+                     ? "duplicate of row " + std::to_string(it->second.first)
+                     : "same key as row " + std::to_string(it->second.first) +
+                           " but different content";
+      q.hint = it->second.second == content
+                   ? "the row appears twice in the file; the first one was kept"
+                   : "two rows share one identifier: correct the identifier or remove the "
+                     "outdated row, then import again";
+      q.raw_json = mapper.RawJson(row);
+      out = MapOutcome::kQuarantined;
+    }
+  }
+  if (skip) return;
+  ++batch_rows_;
+  if (out == MapOutcome::kIncident) batch_.incidents.push_back(std::move(inc));
+  else if (out == MapOutcome::kReport) batch_.reports.push_back(std::move(rep));
+  else {
+    ReasonCount& rc = reasons_[ReasonGroup(q)];
+    rc.reason = ReasonGroup(q);
+    ++rc.count;
+    if (rc.example_rows.size() < 5) rc.example_rows.push_back(q.row);
+    batch_.quarantined.push_back(std::move(q));
+  }
+}
+
+void Importer::Flush(int64_t rows_done) {
+  batch_.run_id = run_.id;
+  batch_.data_source_id = run_.data_source_id;
+  batch_.file_sha256 = sum_.file_sha256;
+  batch_.rows_done = rows_done;
+  batch_.rows_read = batch_rows_;
+  queue_.Push(std::move(batch_));
+  batch_ = store::ImportBatch();
+  batch_rows_ = 0;
+}
+
+void Importer::WriterLoop() {
+  store::ImportBatch b;
+  while (queue_.Pop(&b)) {
+    {
+      std::lock_guard<std::mutex> l(writer_mu_);
+      if (!writer_status_.ok()) continue;  // drain after a failure
+    }
+    Result<store::BatchOutcome> r = store_.ApplyImportBatch(b);
+    if (!r.ok()) {
+      std::lock_guard<std::mutex> l(writer_mu_);
+      writer_status_ = r.status();
+    }
+  }
+}
+
+Status Importer::ReadAll(TableReader& reader, HeaderInfo& head, RowMapper& mapper) {
+  std::thread writer([this] { WriterLoop(); });
+  int64_t last = 0;
+  auto step = [&](const Row& row, int64_t no) {
+    Handle(row, no, mapper);
+    last = no;
+    if (batch_rows_ >= opts_.batch_rows) {
+      Flush(last);
+      if (opts_.progress) opts_.progress(last, reader.bytes_read(), reader.total_bytes());
+    }
+  };
+  for (auto& [no, row] : head.pending) step(row, no);
+  Row row;
+  while (reader.Next(&row)) {
+    step(row, reader.record_number());
+    if ((reader.record_number() & 1023) == 0) {
+      std::lock_guard<std::mutex> l(writer_mu_);
+      if (!writer_status_.ok()) break;
+    }
+  }
+  if (batch_rows_ > 0 || last > run_.rows_done) Flush(std::max(last, run_.rows_done));
+  queue_.Close();
+  writer.join();
+  if (opts_.progress) opts_.progress(last, reader.bytes_read(), reader.total_bytes());
+  AEGIS_RETURN_IF_ERROR(writer_status_);
+  return reader.status();
+}
+
+Result<ImportSummary> Importer::Run() {
+  auto t0 = std::chrono::steady_clock::now();
+  sum_.file = opts_.file;
+  std::error_code ec;
+  if (!std::filesystem::exists(opts_.file, ec))
+    return Status::NotFound(opts_.file + ": no such file; check the path");
+  if (std::filesystem::file_size(opts_.file, ec) == 0)
+    return Status::InvalidArgument(opts_.file + ": the file is empty (0 bytes); check that the "
+                                   "export or download finished");
+  AEGIS_RETURN_IF_ERROR(Prepare());
+  sum_.profile = profile_.name;
+  TableOptions topts;
+  topts.delimiter = opts_.delimiter ? opts_.delimiter : profile_.delimiter;
+  topts.sheet = opts_.sheet.empty() ? profile_.sheet : opts_.sheet;
+  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader, OpenTable(opts_.file, topts));
+  AEGIS_ASSIGN_OR_RETURN(HeaderInfo head, ReadHeader(*reader, opts_.file));
+  MapContext ctx;
+  ctx.profile = &profile_;
+  ctx.taxonomy = cat_.taxonomy.get();
+  ctx.event_risks = event_risks_.get();
+  ctx.gazetteer = cat_.gazetteer.get();
+  ctx.victims_by_parent = have_victims_ ? &victims_ : nullptr;
+  ctx.today = TodayUtc();
+  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<RowMapper> mapper,
+                         RowMapper::Create(ctx, head.header, head.tags, opts_.file));
+  Status st = ReadAll(*reader, head, *mapper);
+  if (!st.ok()) {
+    // Committed batches stay; the run stays 'running' so that a re-run resumes after them.
+    return Status(st);
+  }
+  AEGIS_RETURN_IF_ERROR(store_.FinishImportRun(run_.id, "completed"));
+  AEGIS_ASSIGN_OR_RETURN(store::ImportRun done, store_.GetImportRun(run_.id));
+  sum_.read = done.read;
+  sum_.imported = done.imported;
+  sum_.updated = done.updated;
+  sum_.unchanged = done.unchanged;
+  sum_.quarantined = done.quarantined;
+  for (auto& [k, v] : reasons_) sum_.quarantine_reasons.push_back(v);
+  std::sort(sum_.quarantine_reasons.begin(), sum_.quarantine_reasons.end(),
+            [](const ReasonCount& a, const ReasonCount& b) { return a.count > b.count; });
+  const MapStats& ms = mapper->stats();
+  sum_.place_methods = ms.place_methods;
+  sum_.place_levels = ms.place_levels;
+  sum_.no_risk = ms.no_risk;
+  if (ms.formula_like_cells > 0) {
+    sum_.warnings.push_back(std::to_string(ms.formula_like_cells) +
+                            " cell(s) start like a spreadsheet formula (=, +, -, @); they are "
+                            "stored as plain text and neutralised in every export");
+  }
+  if (reader->formula_cells() > 0) {
+    sum_.warnings.push_back(std::to_string(reader->formula_cells()) +
+                            " spreadsheet formula cell(s): their last computed values were "
+                            "imported");
+  }
+  if (run_.resumed) {
+    sum_.warnings.push_back("resumed an interrupted import of this file after row " +
+                            std::to_string(run_.rows_done));
+  }
+  sum_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return sum_;
+}
+
+}  // namespace
+
+Result<ImportSummary> RunImport(store::Store& store, const Catalog& catalog,
+                                const ImportOptions& opts) {
+  Importer imp(store, catalog, opts);
+  return imp.Run();
+}
+
+std::string ImportSummary::ToJson() const {
+  nlohmann::ordered_json j;
+  j["file"] = file;
+  j["profile"] = profile;
+  j["data_source"] = data_source;
+  j["file_sha256"] = file_sha256;
+  j["run_id"] = run_id;
+  j["resumed"] = resumed;
+  j["read"] = read;
+  j["imported"] = imported;
+  j["updated"] = updated;
+  j["unchanged"] = unchanged;
+  j["quarantined"] = quarantined;
+  j["quarantine_reasons"] = nlohmann::ordered_json::array();
+  for (const auto& r : quarantine_reasons)
+    j["quarantine_reasons"].push_back({{"reason", r.reason}, {"count", r.count},
+                                       {"example_rows", r.example_rows}});
+  j["placement"]["by_method"] = place_methods;
+  nlohmann::ordered_json levels = nlohmann::ordered_json::object();
+  for (const auto& [l, n] : place_levels) levels["admin" + std::to_string(l)] = n;
+  j["placement"]["by_level"] = levels;
+  j["no_risk_events"] = no_risk;
+  j["warnings"] = warnings;
+  j["seconds"] = seconds;
+  j["rows_per_second"] = seconds > 0 ? static_cast<double>(read) / seconds : 0.0;
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+}  // namespace aegis::ingest

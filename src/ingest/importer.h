@@ -1,0 +1,73 @@
+// The import pipeline: read -> map (validate, resolve place and risks) -> store, in batches.
+//
+// Every data row read ends as exactly one of: imported, updated, unchanged, quarantined; the four
+// counts add up to the rows read. Each batch is committed together with the run's checkpoint, so
+// a crash or kill at any moment leaves the store consistent and re-running the same import
+// resumes after the last committed batch. Re-importing a file changes nothing.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "geo/gazetteer.h"
+#include "store/store.h"
+#include "taxonomy/taxonomy.h"
+#include "util/status.h"
+
+namespace aegis::ingest {
+
+// What an import needs besides the file: reference data and the places known to the store.
+struct Catalog {
+  std::string data_dir;  // holds taxonomy/, profiles/, mappings/, geo/
+  std::unique_ptr<taxonomy::Taxonomy> taxonomy;
+  std::unique_ptr<geo::Gazetteer> gazetteer;
+};
+
+// Loads and validates the taxonomy and builds the gazetteer from the store's areas.
+Result<Catalog> LoadCatalog(store::Store& store, const std::string& data_dir);
+
+// Finds the data directory: $AEGIS_DATA_DIR, else the source tree's data/ (build from source).
+std::string DefaultDataDir();
+
+struct ImportOptions {
+  std::string file;
+  std::string profile;  // built-in name or path of a .toml profile
+  std::map<std::string, std::string> repeat_files;  // repeat group name -> CSV file
+  char delimiter = 0;   // overrides the profile; 0 = profile or detect
+  std::string sheet;    // XLSX sheet; overrides the profile
+  std::string source_code;  // overrides the profile's data source code
+  int64_t batch_rows = 5000;
+  // Called after every batch with (rows read, bytes read, bytes in all).
+  std::function<void(int64_t, int64_t, int64_t)> progress;
+};
+
+struct ReasonCount {
+  std::string reason;
+  int64_t count = 0;
+  std::vector<int64_t> example_rows;
+};
+
+struct ImportSummary {
+  std::string file, profile, data_source, file_sha256;
+  int64_t run_id = 0;
+  bool resumed = false;
+  int64_t read = 0, imported = 0, updated = 0, unchanged = 0, quarantined = 0;
+  std::vector<ReasonCount> quarantine_reasons;  // this run's, grouped
+  std::map<std::string, int64_t> place_methods;
+  std::map<int, int64_t> place_levels;
+  int64_t no_risk = 0;
+  std::vector<std::string> warnings;
+  double seconds = 0;
+  std::string ToJson() const;
+};
+
+Result<ImportSummary> RunImport(store::Store& store, const Catalog& catalog,
+                                const ImportOptions& opts);
+
+// SHA-256 of a file, hex.
+Result<std::string> FileSha256(const std::string& path);
+
+}  // namespace aegis::ingest

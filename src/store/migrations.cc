@@ -1,0 +1,184 @@
+#include "store/migrations.h"
+
+namespace aegis::store {
+
+namespace {
+
+const char* kV1 = R"SQL(
+CREATE TABLE organisation (
+  id {{ID}},
+  code TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL DEFAULT 'ngo',
+  created_at TEXT NOT NULL
+);
+CREATE TABLE data_source (
+  id {{ID}},
+  code TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  organisation_id BIGINT REFERENCES organisation(id),
+  source_type TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE area (
+  pcode TEXT PRIMARY KEY,
+  level INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  parent_pcode TEXT REFERENCES area(pcode),
+  country TEXT NOT NULL,
+  alt_names TEXT NOT NULL DEFAULT '',
+  lat {{REAL}},
+  lon {{REAL}}
+);
+CREATE TABLE area_ancestor (
+  pcode TEXT NOT NULL REFERENCES area(pcode),
+  ancestor_pcode TEXT NOT NULL REFERENCES area(pcode),
+  ancestor_level INTEGER NOT NULL,
+  PRIMARY KEY (pcode, ancestor_level)
+);
+CREATE INDEX area_ancestor_up ON area_ancestor(ancestor_level, ancestor_pcode);
+CREATE TABLE population (
+  pcode TEXT NOT NULL REFERENCES area(pcode),
+  year INTEGER NOT NULL,
+  source TEXT NOT NULL DEFAULT '',
+  total BIGINT NOT NULL,
+  female BIGINT,
+  male BIGINT,
+  PRIMARY KEY (pcode, year, source)
+);
+CREATE TABLE import_run (
+  id {{ID}},
+  data_source_id BIGINT NOT NULL REFERENCES data_source(id),
+  profile TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  file_sha256 TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  rows_done BIGINT NOT NULL DEFAULT 0,
+  n_read BIGINT NOT NULL DEFAULT 0,
+  n_imported BIGINT NOT NULL DEFAULT 0,
+  n_updated BIGINT NOT NULL DEFAULT 0,
+  n_unchanged BIGINT NOT NULL DEFAULT 0,
+  n_quarantined BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX import_run_file ON import_run(data_source_id, file_sha256, profile, status);
+CREATE TABLE incident (
+  id {{ID}},
+  data_source_id BIGINT NOT NULL REFERENCES data_source(id),
+  source_key TEXT NOT NULL,
+  content_hash BIGINT NOT NULL,
+  date_start TEXT NOT NULL,
+  date_end TEXT NOT NULL,
+  country TEXT NOT NULL DEFAULT '',
+  area_pcode TEXT REFERENCES area(pcode),
+  area_level INTEGER NOT NULL DEFAULT -1,
+  place_text TEXT NOT NULL DEFAULT '',
+  place_method TEXT NOT NULL DEFAULT '',
+  place_confidence {{REAL}} NOT NULL DEFAULT 0,
+  place_note TEXT NOT NULL DEFAULT '',
+  lat {{REAL}},
+  lon {{REAL}},
+  event_type TEXT NOT NULL DEFAULT '',
+  act_type TEXT NOT NULL DEFAULT '',
+  perpetrator TEXT NOT NULL DEFAULT 'unknown',
+  perpetrator_detail TEXT NOT NULL DEFAULT '',
+  killed BIGINT,
+  injured BIGINT,
+  organisation_id BIGINT REFERENCES organisation(id),
+  source_type TEXT NOT NULL,
+  verification TEXT NOT NULL,
+  sensitivity TEXT NOT NULL,
+  consent_share INTEGER,
+  consent_referral INTEGER,
+  consent_tracing INTEGER,
+  narrative TEXT NOT NULL DEFAULT '',
+  import_run_id BIGINT REFERENCES import_run(id),
+  source_row BIGINT NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (data_source_id, source_key)
+);
+CREATE INDEX incident_area_date ON incident(area_pcode, date_start);
+CREATE TABLE incident_risk (
+  incident_id BIGINT NOT NULL REFERENCES incident(id) ON DELETE CASCADE,
+  risk TEXT NOT NULL,
+  PRIMARY KEY (incident_id, risk)
+);
+CREATE INDEX incident_risk_by_risk ON incident_risk(risk);
+CREATE TABLE incident_victim (
+  incident_id BIGINT NOT NULL REFERENCES incident(id) ON DELETE CASCADE,
+  sex TEXT NOT NULL,
+  age_band TEXT NOT NULL,
+  disability TEXT NOT NULL,
+  displacement TEXT NOT NULL,
+  count BIGINT NOT NULL CHECK (count >= 0),
+  PRIMARY KEY (incident_id, sex, age_band, disability, displacement)
+);
+CREATE TABLE monitoring_report (
+  id {{ID}},
+  data_source_id BIGINT NOT NULL REFERENCES data_source(id),
+  source_key TEXT NOT NULL,
+  content_hash BIGINT NOT NULL,
+  period_start TEXT NOT NULL,
+  period_end TEXT NOT NULL,
+  area_pcode TEXT REFERENCES area(pcode),
+  area_level INTEGER NOT NULL DEFAULT -1,
+  place_text TEXT NOT NULL DEFAULT '',
+  place_method TEXT NOT NULL DEFAULT '',
+  place_confidence {{REAL}} NOT NULL DEFAULT 0,
+  respondent_type TEXT NOT NULL,
+  organisation_id BIGINT REFERENCES organisation(id),
+  import_run_id BIGINT REFERENCES import_run(id),
+  source_row BIGINT NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (data_source_id, source_key)
+);
+CREATE INDEX monitoring_report_area ON monitoring_report(area_pcode, period_start);
+CREATE TABLE monitoring_answer (
+  report_id BIGINT NOT NULL REFERENCES monitoring_report(id) ON DELETE CASCADE,
+  risk TEXT NOT NULL,
+  present INTEGER,
+  severity INTEGER CHECK (severity BETWEEN 1 AND 5),
+  PRIMARY KEY (report_id, risk)
+);
+CREATE TABLE quarantine (
+  id {{ID}},
+  data_source_id BIGINT NOT NULL REFERENCES data_source(id),
+  file_sha256 TEXT NOT NULL,
+  row_no BIGINT NOT NULL,
+  import_run_id BIGINT REFERENCES import_run(id),
+  column_name TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL,
+  hint TEXT NOT NULL DEFAULT '',
+  raw TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  UNIQUE (data_source_id, file_sha256, row_no)
+)
+)SQL";
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kAll = {
+      {1, "organisations, sources, areas, population, incidents, monitoring reports, imports",
+       kV1},
+  };
+  return kAll;
+}
+
+std::string ForDialect(const std::string& sql, const std::string& id_type,
+                       const std::string& real_type) {
+  std::string out = sql;
+  auto replace_all = [&](const std::string& from, const std::string& to) {
+    for (size_t p = out.find(from); p != std::string::npos; p = out.find(from, p + to.size()))
+      out.replace(p, from.size(), to);
+  };
+  replace_all("{{ID}}", id_type);
+  replace_all("{{REAL}}", real_type);
+  return out;
+}
+
+}  // namespace aegis::store

@@ -1,0 +1,118 @@
+// The records Aegis keeps. Plain structs: no behaviour, no I/O. Dates are ISO "YYYY-MM-DD".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace aegis::store {
+
+struct Organisation {
+  int64_t id = 0;
+  std::string code;  // short unique code, e.g. "ACLED", "NRC"
+  std::string name;
+  std::string kind = "ngo";  // un_agency, ingo, nngo, government, research, other
+};
+
+struct DataSource {
+  int64_t id = 0;
+  std::string code;  // unique, e.g. "acled", "kobo:pm-incidents"
+  std::string name;
+  std::string kind;  // acled, kobo, odk, hxl, insecurity_insight, spreadsheet, manual
+  std::string organisation_code;
+  std::string source_type = "secondary";  // default for its records (see vocabularies.json)
+};
+
+struct AreaRow {
+  std::string pcode;
+  int level = 0;
+  std::string name;
+  std::string parent_pcode;
+  std::string country;
+  std::vector<std::string> alt_names;
+  std::optional<double> lat, lon;
+};
+
+struct Population {
+  std::string pcode;
+  int year = 0;
+  int64_t total = 0;
+  std::optional<int64_t> female, male;
+  std::string source;
+};
+
+// People affected by an incident, one group per combination of the four dimensions.
+struct VictimGroup {
+  std::string sex = "unknown";           // sex.json
+  std::string age_band = "unknown";      // age_bands.json
+  std::string disability = "unknown";    // yes, no, unknown
+  std::string displacement = "unknown";  // displacement.json
+  int64_t count = 0;
+};
+
+// Where a record was placed and how sure the resolver was.
+struct Placement {
+  std::string pcode;  // empty if not placed below country level
+  int level = -1;
+  std::string method;  // pcode, name, alias, fuzzy, point_in_polygon, nearest_centroid
+  double confidence = 0;
+  std::string text;  // the place as written in the source
+  std::string note;
+};
+
+// "Who did what to whom": one protection incident as reported by one source.
+struct Incident {
+  int64_t id = 0;
+  std::string source_key;  // unique within the data source (ACLED event_id_cnty, Kobo _uuid ...)
+  uint64_t content_hash = 0;  // of the normalised fields; detects changes on re-import
+  std::string date_start, date_end;
+  std::string country;  // ISO3
+  Placement place;
+  std::optional<double> lat, lon;
+  std::vector<std::string> risks;  // codes of the 15 GPC risks (risks.json); may be empty
+  std::string event_type;          // the source's own classification, e.g. "Battles / Armed clash"
+  std::string act_type;            // act or violation (GBV core type, grave violation, ...)
+  std::string perpetrator = "unknown";  // perpetrator category
+  std::string perpetrator_detail;       // as reported (armed group name)
+  std::optional<int64_t> killed, injured;
+  std::vector<VictimGroup> victims;
+  std::string organisation_code;  // reporting organisation
+  std::string source_type;        // direct_monitoring, key_informant, secondary, ...
+  std::string verification = "unverified";
+  std::string sensitivity = "internal";
+  std::optional<bool> consent_share, consent_referral, consent_tracing;
+  std::string narrative;
+  int64_t source_row = 0;  // record number in the imported file
+};
+
+// One risk as answered in a monitoring report.
+struct RiskAnswer {
+  std::string risk;              // risk code
+  std::optional<bool> present;   // empty = not asked / don't know
+  std::optional<int> severity;   // 1-5 as reported
+};
+
+// Key-informant or area-level answers for one area and period.
+struct MonitoringReport {
+  int64_t id = 0;
+  std::string source_key;
+  uint64_t content_hash = 0;
+  std::string period_start, period_end;
+  Placement place;
+  std::string respondent_type = "key_informant";  // key_informant, area, household
+  std::string organisation_code;
+  std::vector<RiskAnswer> answers;
+  int64_t source_row = 0;
+};
+
+// A row that could not be imported, kept with its reasons.
+struct QuarantinedRow {
+  int64_t row = 0;        // record number in the file (1-based, header rows included)
+  std::string column;     // first offending column ("" if the row as a whole)
+  std::string reason;     // what was wrong
+  std::string hint;       // how to fix it
+  std::string raw_json;   // the row as {"column": "value", ...}
+};
+
+}  // namespace aegis::store

@@ -1,0 +1,706 @@
+// SQLite backend of the Store interface.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <unordered_map>
+
+#include "store/migrations.h"
+#include "store/sqlite_internal.h"
+#include "store/store.h"
+#include "util/text.h"
+
+namespace aegis::store {
+
+namespace {
+
+using sqlite::Exec;
+using sqlite::Stmt;
+
+std::string NowUtc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int64_t AsSigned(uint64_t h) { return static_cast<int64_t>(h); }
+
+std::string JoinAlt(const std::vector<std::string>& v) { return text::Join(v, "|"); }
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteStore() override {
+    stmts_.clear();
+    sqlite3_close_v2(db_);
+  }
+
+  Status Configure(const StoreOptions& o) {
+    sqlite3_busy_timeout(db_, o.busy_timeout_ms);
+    return Exec(db_,
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;");
+  }
+
+  Result<int> SchemaVersion() override {
+    Stmt s(db_, "SELECT count(*) FROM sqlite_master WHERE name='schema_migration'");
+    Status st;
+    if (!s.Step(&st) || s.Int(0) == 0) return 0;
+    Stmt v(db_, "SELECT coalesce(max(version),0) FROM schema_migration");
+    if (!v.Step(&st)) return st.ok() ? Status::Internal("no schema version row") : st;
+    return static_cast<int>(v.Int(0));
+  }
+
+  int LatestSchemaVersion() const override { return Migrations().back().version; }
+
+  Result<int> Migrate() override {
+    AEGIS_RETURN_IF_ERROR(Exec(db_,
+                               "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER "
+                               "PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"));
+    AEGIS_ASSIGN_OR_RETURN(int current, SchemaVersion());
+    if (current > LatestSchemaVersion()) {
+      return Status::Unsupported(path_ + ": schema version " + std::to_string(current) +
+                                 " is newer than this aegis (" +
+                                 std::to_string(LatestSchemaVersion()) + "); upgrade aegis");
+    }
+    int applied = 0;
+    for (const Migration& m : Migrations()) {
+      if (m.version <= current) continue;
+      AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+      Status st = Exec(db_, ForDialect(m.sql, "INTEGER PRIMARY KEY", "REAL"));
+      if (st.ok()) {
+        Stmt ins(db_, "INSERT INTO schema_migration(version, description, applied_at) "
+                      "VALUES (?,?,?)");
+        st = ins.Bind(1, static_cast<int64_t>(m.version)).Bind(2, m.description).Bind(3, NowUtc()).Run();
+      }
+      if (!st.ok()) {
+        (void)Exec(db_, "ROLLBACK");
+        return Status::Internal("migration " + std::to_string(m.version) + " failed: " +
+                                st.message());
+      }
+      AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+      ++applied;
+    }
+    return applied;
+  }
+
+  Result<CheckReport> Check() override;
+  Status Backup(const std::string& path) override;
+
+  Result<int64_t> EnsureOrganisation(const Organisation& org) override {
+    Stmt ins(db_, "INSERT INTO organisation(code, name, kind, created_at) VALUES (?,?,?,?) "
+                  "ON CONFLICT(code) DO NOTHING");
+    AEGIS_RETURN_IF_ERROR(
+        ins.Bind(1, org.code).Bind(2, org.name.empty() ? org.code : org.name).Bind(3, org.kind)
+            .Bind(4, NowUtc()).Run());
+    return IdByCode("organisation", org.code);
+  }
+
+  Result<int64_t> EnsureDataSource(const DataSource& src) override {
+    std::optional<int64_t> org_id;
+    if (!src.organisation_code.empty()) {
+      AEGIS_ASSIGN_OR_RETURN(int64_t id, EnsureOrganisation({0, src.organisation_code, "", "other"}));
+      org_id = id;
+    }
+    Stmt ins(db_, "INSERT INTO data_source(code, name, kind, organisation_id, source_type, "
+                  "created_at) VALUES (?,?,?,?,?,?) ON CONFLICT(code) DO NOTHING");
+    AEGIS_RETURN_IF_ERROR(ins.Bind(1, src.code).Bind(2, src.name.empty() ? src.code : src.name)
+                              .Bind(3, src.kind).Bind(4, org_id).Bind(5, src.source_type)
+                              .Bind(6, NowUtc()).Run());
+    return IdByCode("data_source", src.code);
+  }
+
+  Status UpsertAreas(const std::vector<AreaRow>& areas) override;
+  Result<std::vector<AreaRow>> LoadAreas() override;
+  Status UpsertPopulation(const std::vector<Population>& rows) override;
+
+  Result<ImportRun> BeginImportRun(int64_t source_id, const std::string& profile,
+                                   const std::string& file_name,
+                                   const std::string& sha) override;
+  Result<BatchOutcome> ApplyImportBatch(const ImportBatch& batch) override;
+  Status FinishImportRun(int64_t run_id, const std::string& status) override {
+    Stmt s(db_, "UPDATE import_run SET status=?, finished_at=? WHERE id=?");
+    return s.Bind(1, status).Bind(2, NowUtc()).Bind(3, run_id).Run();
+  }
+  Result<ImportRun> GetImportRun(int64_t run_id) override;
+  Result<std::vector<QuarantinedRow>> ListQuarantine(int64_t source_id,
+                                                    const std::string& sha) override;
+
+  Result<RecordCounts> Counts() override;
+  Result<std::vector<SummaryRow>> MonthlySummary(int level, const std::string& from,
+                                                 const std::string& to) override;
+  Result<std::string> ContentDigest() override;
+
+ private:
+  Result<int64_t> IdByCode(const char* table, const std::string& code) {
+    Stmt s(db_, std::string("SELECT id FROM ") + table + " WHERE code=?");
+    s.Bind(1, code);
+    Status st;
+    if (s.Step(&st)) return s.Int(0);
+    return st.ok() ? Status::NotFound(std::string(table) + " '" + code + "' not found") : st;
+  }
+
+  // Prepared statements reused across batches (prepared once per store).
+  Stmt& Cached(const std::string& sql) {
+    auto it = stmts_.find(sql);
+    if (it == stmts_.end()) it = stmts_.emplace(sql, Stmt(db_, sql)).first;
+    it->second.Reset();
+    return it->second;
+  }
+
+  Result<std::optional<int64_t>> OrgId(const std::string& code);
+  Status WriteIncident(const Incident& inc, int64_t source_id, int64_t run_id, int64_t existing_id,
+                       int64_t* id_out);
+  Status WriteIncidentChildren(const Incident& inc, int64_t id);
+  Status WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
+                     int64_t existing_id);
+  Status WriteQuarantine(const QuarantinedRow& q, const ImportBatch& b);
+  Result<BatchOutcome> ApplyBatchInTx(const ImportBatch& batch);
+  Status AddAncestors(const std::vector<AreaRow>& areas);
+
+  sqlite3* db_;
+  std::string path_;
+  std::unordered_map<std::string, Stmt> stmts_;
+  std::unordered_map<std::string, std::optional<int64_t>> org_ids_;
+};
+
+Status CheckStmt(const Stmt& s) {
+  return s.valid() ? Status::Ok() : Status::Internal("SQLite prepare: " + s.error());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Areas
+
+Status SqliteStore::UpsertAreas(const std::vector<AreaRow>& areas) {
+  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+  Stmt s(db_,
+         "INSERT INTO area(pcode, level, name, parent_pcode, country, alt_names, lat, lon) "
+         "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(pcode) DO UPDATE SET level=excluded.level, "
+         "name=excluded.name, parent_pcode=excluded.parent_pcode, country=excluded.country, "
+         "alt_names=excluded.alt_names, lat=excluded.lat, lon=excluded.lon");
+  Status st = CheckStmt(s);
+  // Parents first, so that the foreign key holds whatever order the file had.
+  std::vector<const AreaRow*> sorted;
+  for (const auto& a : areas) sorted.push_back(&a);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const AreaRow* a, const AreaRow* b) { return a->level < b->level; });
+  for (const AreaRow* a : sorted) {
+    if (!st.ok()) break;
+    s.Bind(1, a->pcode).Bind(2, static_cast<int64_t>(a->level)).Bind(3, a->name);
+    if (a->parent_pcode.empty()) s.BindNull(4); else s.Bind(4, a->parent_pcode);
+    s.Bind(5, a->country).Bind(6, JoinAlt(a->alt_names)).Bind(7, a->lat).Bind(8, a->lon);
+    st = s.Run();
+    if (!st.ok()) st = Status::InvalidArgument("area " + a->pcode + ": " + st.message() +
+                                               "; is its parent " + a->parent_pcode + " loaded?");
+  }
+  if (st.ok()) st = AddAncestors(areas);
+  AEGIS_RETURN_IF_ERROR(Exec(db_, st.ok() ? "COMMIT" : "ROLLBACK"));
+  return st;
+}
+
+Status SqliteStore::AddAncestors(const std::vector<AreaRow>& areas) {
+  // The closure table lets every query roll a record up to any level with one join.
+  Stmt up(db_, "SELECT parent_pcode, level FROM area WHERE pcode=?");
+  Stmt ins(db_, "INSERT INTO area_ancestor(pcode, ancestor_pcode, ancestor_level) VALUES (?,?,?) "
+                "ON CONFLICT(pcode, ancestor_level) DO UPDATE SET "
+                "ancestor_pcode=excluded.ancestor_pcode");
+  Stmt del(db_, "DELETE FROM area_ancestor WHERE pcode=?");
+  Status st;
+  for (const AreaRow& a : areas) {
+    AEGIS_RETURN_IF_ERROR(del.Bind(1, a.pcode).Run());
+    std::string cur = a.pcode;
+    for (int guard = 0; guard < 10 && !cur.empty(); ++guard) {
+      up.Bind(1, cur);
+      if (!up.Step(&st)) {
+        up.Reset();
+        break;
+      }
+      std::string parent = up.Text(0);
+      int64_t level = up.Int(1);
+      up.Reset();
+      AEGIS_RETURN_IF_ERROR(ins.Bind(1, a.pcode).Bind(2, cur).Bind(3, level).Run());
+      cur = parent;
+    }
+  }
+  return st;
+}
+
+Result<std::vector<AreaRow>> SqliteStore::LoadAreas() {
+  Stmt s(db_, "SELECT pcode, level, name, coalesce(parent_pcode,''), country, alt_names, lat, lon "
+              "FROM area ORDER BY level, pcode");
+  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  std::vector<AreaRow> out;
+  Status st;
+  while (s.Step(&st)) {
+    AreaRow a;
+    a.pcode = s.Text(0);
+    a.level = static_cast<int>(s.Int(1));
+    a.name = s.Text(2);
+    a.parent_pcode = s.Text(3);
+    a.country = s.Text(4);
+    std::string alt = s.Text(5);
+    if (!alt.empty()) a.alt_names = text::Split(alt, '|');
+    if (!s.IsNull(6)) a.lat = s.Real(6);
+    if (!s.IsNull(7)) a.lon = s.Real(7);
+    out.push_back(std::move(a));
+  }
+  if (!st.ok()) return st;
+  return out;
+}
+
+Status SqliteStore::UpsertPopulation(const std::vector<Population>& rows) {
+  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+  Stmt s(db_, "INSERT INTO population(pcode, year, source, total, female, male) VALUES "
+              "(?,?,?,?,?,?) ON CONFLICT(pcode, year, source) DO UPDATE SET total=excluded.total,"
+              " female=excluded.female, male=excluded.male");
+  Status st = CheckStmt(s);
+  for (const auto& p : rows) {
+    if (!st.ok()) break;
+    st = s.Bind(1, p.pcode).Bind(2, static_cast<int64_t>(p.year)).Bind(3, p.source)
+             .Bind(4, p.total).Bind(5, p.female).Bind(6, p.male).Run();
+    if (!st.ok())
+      st = Status::InvalidArgument("population for " + p.pcode + ": " + st.message() +
+                                   "; load the admin areas first (aegis areas import)");
+  }
+  AEGIS_RETURN_IF_ERROR(Exec(db_, st.ok() ? "COMMIT" : "ROLLBACK"));
+  return st;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Imports
+
+Result<ImportRun> SqliteStore::BeginImportRun(int64_t source_id, const std::string& profile,
+                                              const std::string& file_name,
+                                              const std::string& sha) {
+  Stmt find(db_, "SELECT id FROM import_run WHERE data_source_id=? AND file_sha256=? AND "
+                 "profile=? AND status='running' ORDER BY id DESC LIMIT 1");
+  find.Bind(1, source_id).Bind(2, sha).Bind(3, profile);
+  Status st;
+  if (find.Step(&st)) {
+    AEGIS_ASSIGN_OR_RETURN(ImportRun run, GetImportRun(find.Int(0)));
+    run.resumed = true;
+    return run;
+  }
+  AEGIS_RETURN_IF_ERROR(st);
+  Stmt ins(db_, "INSERT INTO import_run(data_source_id, profile, file_name, file_sha256, status, "
+                "started_at) VALUES (?,?,?,?,'running',?)");
+  AEGIS_RETURN_IF_ERROR(
+      ins.Bind(1, source_id).Bind(2, profile).Bind(3, file_name).Bind(4, sha).Bind(5, NowUtc()).Run());
+  return GetImportRun(sqlite3_last_insert_rowid(db_));
+}
+
+Result<ImportRun> SqliteStore::GetImportRun(int64_t run_id) {
+  Stmt s(db_, "SELECT id, data_source_id, profile, file_name, file_sha256, status, rows_done, "
+              "n_read, n_imported, n_updated, n_unchanged, n_quarantined FROM import_run WHERE id=?");
+  s.Bind(1, run_id);
+  Status st;
+  if (!s.Step(&st)) return st.ok() ? Status::NotFound("import run " + std::to_string(run_id)) : st;
+  ImportRun r;
+  r.id = s.Int(0);
+  r.data_source_id = s.Int(1);
+  r.profile = s.Text(2);
+  r.file_name = s.Text(3);
+  r.file_sha256 = s.Text(4);
+  r.status = s.Text(5);
+  r.rows_done = s.Int(6);
+  r.read = s.Int(7);
+  r.imported = s.Int(8);
+  r.updated = s.Int(9);
+  r.unchanged = s.Int(10);
+  r.quarantined = s.Int(11);
+  return r;
+}
+
+Result<std::optional<int64_t>> SqliteStore::OrgId(const std::string& code) {
+  if (code.empty()) return std::optional<int64_t>();
+  auto it = org_ids_.find(code);
+  if (it != org_ids_.end()) return it->second;
+  AEGIS_ASSIGN_OR_RETURN(int64_t id, EnsureOrganisation({0, code, code, "other"}));
+  org_ids_[code] = id;
+  return std::optional<int64_t>(id);
+}
+
+Status SqliteStore::WriteIncident(const Incident& inc, int64_t source_id, int64_t run_id,
+                                  int64_t existing_id, int64_t* id_out) {
+  static const char* kCols =
+      "content_hash, date_start, date_end, country, area_pcode, area_level, place_text, "
+      "place_method, place_confidence, place_note, lat, lon, event_type, act_type, perpetrator, "
+      "perpetrator_detail, killed, injured, organisation_id, source_type, verification, "
+      "sensitivity, consent_share, consent_referral, consent_tracing, narrative, import_run_id, "
+      "source_row, updated_at";
+  AEGIS_ASSIGN_OR_RETURN(std::optional<int64_t> org, OrgId(inc.organisation_code));
+  Stmt& s = existing_id
+                ? Cached(std::string("UPDATE incident SET (") + kCols +
+                         ") = (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                         "WHERE id=?30")
+                : Cached(std::string("INSERT INTO incident(") + kCols +
+                         ", data_source_id, source_key, created_at) VALUES "
+                         "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?29)");
+  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  const Placement& p = inc.place;
+  s.Bind(1, AsSigned(inc.content_hash)).Bind(2, inc.date_start).Bind(3, inc.date_end)
+      .Bind(4, inc.country);
+  if (p.pcode.empty()) s.BindNull(5); else s.Bind(5, p.pcode);
+  s.Bind(6, static_cast<int64_t>(p.level)).Bind(7, p.text).Bind(8, p.method)
+      .Bind(9, p.confidence).Bind(10, p.note).Bind(11, inc.lat).Bind(12, inc.lon)
+      .Bind(13, inc.event_type).Bind(14, inc.act_type).Bind(15, inc.perpetrator)
+      .Bind(16, inc.perpetrator_detail).Bind(17, inc.killed).Bind(18, inc.injured).Bind(19, org)
+      .Bind(20, inc.source_type).Bind(21, inc.verification).Bind(22, inc.sensitivity)
+      .Bind(23, inc.consent_share).Bind(24, inc.consent_referral).Bind(25, inc.consent_tracing)
+      .Bind(26, inc.narrative).Bind(27, run_id).Bind(28, inc.source_row).Bind(29, NowUtc());
+  if (existing_id) {
+    s.Bind(30, existing_id);
+  } else {
+    s.Bind(30, source_id).Bind(31, inc.source_key);
+  }
+  AEGIS_RETURN_IF_ERROR(s.Run());
+  *id_out = existing_id ? existing_id : sqlite3_last_insert_rowid(db_);
+  return Status::Ok();
+}
+
+Status SqliteStore::WriteIncidentChildren(const Incident& inc, int64_t id) {
+  Stmt& r = Cached("INSERT INTO incident_risk(incident_id, risk) VALUES (?,?) "
+                   "ON CONFLICT DO NOTHING");
+  for (const auto& risk : inc.risks) AEGIS_RETURN_IF_ERROR(r.Bind(1, id).Bind(2, risk).Run());
+  Stmt& v = Cached("INSERT INTO incident_victim(incident_id, sex, age_band, disability, "
+                   "displacement, count) VALUES (?,?,?,?,?,?) ON CONFLICT(incident_id, sex, "
+                   "age_band, disability, displacement) DO UPDATE SET count=incident_victim.count"
+                   "+excluded.count");
+  for (const auto& g : inc.victims) {
+    AEGIS_RETURN_IF_ERROR(v.Bind(1, id).Bind(2, g.sex).Bind(3, g.age_band).Bind(4, g.disability)
+                              .Bind(5, g.displacement).Bind(6, g.count).Run());
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
+                                int64_t existing_id) {
+  AEGIS_ASSIGN_OR_RETURN(std::optional<int64_t> org, OrgId(r.organisation_code));
+  Stmt& s = existing_id
+                ? Cached("UPDATE monitoring_report SET (content_hash, period_start, period_end, "
+                         "area_pcode, area_level, place_text, place_method, place_confidence, "
+                         "respondent_type, organisation_id, import_run_id, source_row, updated_at)"
+                         " = (?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id=?14")
+                : Cached("INSERT INTO monitoring_report(content_hash, period_start, period_end, "
+                         "area_pcode, area_level, place_text, place_method, place_confidence, "
+                         "respondent_type, organisation_id, import_run_id, source_row, updated_at,"
+                         " data_source_id, source_key, created_at) VALUES "
+                         "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?13)");
+  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  s.Bind(1, AsSigned(r.content_hash)).Bind(2, r.period_start).Bind(3, r.period_end);
+  if (r.place.pcode.empty()) s.BindNull(4); else s.Bind(4, r.place.pcode);
+  s.Bind(5, static_cast<int64_t>(r.place.level)).Bind(6, r.place.text).Bind(7, r.place.method)
+      .Bind(8, r.place.confidence).Bind(9, r.respondent_type).Bind(10, org).Bind(11, run_id)
+      .Bind(12, r.source_row).Bind(13, NowUtc());
+  if (existing_id) s.Bind(14, existing_id); else s.Bind(14, source_id).Bind(15, r.source_key);
+  AEGIS_RETURN_IF_ERROR(s.Run());
+  int64_t id = existing_id ? existing_id : sqlite3_last_insert_rowid(db_);
+  if (existing_id) {
+    AEGIS_RETURN_IF_ERROR(Cached("DELETE FROM monitoring_answer WHERE report_id=?").Bind(1, id).Run());
+  }
+  Stmt& a = Cached("INSERT INTO monitoring_answer(report_id, risk, present, severity) VALUES "
+                   "(?,?,?,?) ON CONFLICT(report_id, risk) DO UPDATE SET present=excluded.present,"
+                   " severity=excluded.severity");
+  for (const RiskAnswer& ans : r.answers) {
+    std::optional<int64_t> sev;
+    if (ans.severity) sev = *ans.severity;
+    AEGIS_RETURN_IF_ERROR(a.Bind(1, id).Bind(2, ans.risk).Bind(3, ans.present).Bind(4, sev).Run());
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::WriteQuarantine(const QuarantinedRow& q, const ImportBatch& b) {
+  Stmt& s = Cached("INSERT INTO quarantine(data_source_id, file_sha256, row_no, import_run_id, "
+                   "column_name, reason, hint, raw, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
+                   "ON CONFLICT(data_source_id, file_sha256, row_no) DO UPDATE SET "
+                   "import_run_id=excluded.import_run_id, column_name=excluded.column_name, "
+                   "reason=excluded.reason, hint=excluded.hint, raw=excluded.raw");
+  return s.Bind(1, b.data_source_id).Bind(2, b.file_sha256).Bind(3, q.row).Bind(4, b.run_id)
+      .Bind(5, q.column).Bind(6, q.reason).Bind(7, q.hint).Bind(8, q.raw_json).Bind(9, NowUtc())
+      .Run();
+}
+
+Result<BatchOutcome> SqliteStore::ApplyBatchInTx(const ImportBatch& b) {
+  BatchOutcome out;
+  Stmt& find = Cached("SELECT id, content_hash FROM incident WHERE data_source_id=? AND "
+                      "source_key=?");
+  for (const Incident& inc : b.incidents) {
+    find.Bind(1, b.data_source_id).Bind(2, inc.source_key);
+    Status st;
+    int64_t existing = 0, hash = 0;
+    if (find.Step(&st)) {
+      existing = find.Int(0);
+      hash = find.Int(1);
+    }
+    find.Reset();
+    AEGIS_RETURN_IF_ERROR(st);
+    if (existing && hash == AsSigned(inc.content_hash)) {
+      ++out.unchanged;
+      continue;
+    }
+    int64_t id = 0;
+    AEGIS_RETURN_IF_ERROR(WriteIncident(inc, b.data_source_id, b.run_id, existing, &id));
+    if (existing) {
+      AEGIS_RETURN_IF_ERROR(Cached("DELETE FROM incident_risk WHERE incident_id=?").Bind(1, id).Run());
+      AEGIS_RETURN_IF_ERROR(Cached("DELETE FROM incident_victim WHERE incident_id=?").Bind(1, id).Run());
+      ++out.updated;
+    } else {
+      ++out.imported;
+    }
+    AEGIS_RETURN_IF_ERROR(WriteIncidentChildren(inc, id));
+  }
+  Stmt& find_r = Cached("SELECT id, content_hash FROM monitoring_report WHERE data_source_id=? "
+                        "AND source_key=?");
+  for (const MonitoringReport& r : b.reports) {
+    find_r.Bind(1, b.data_source_id).Bind(2, r.source_key);
+    Status st;
+    int64_t existing = 0, hash = 0;
+    if (find_r.Step(&st)) {
+      existing = find_r.Int(0);
+      hash = find_r.Int(1);
+    }
+    find_r.Reset();
+    AEGIS_RETURN_IF_ERROR(st);
+    if (existing && hash == AsSigned(r.content_hash)) {
+      ++out.unchanged;
+      continue;
+    }
+    AEGIS_RETURN_IF_ERROR(WriteReport(r, b.data_source_id, b.run_id, existing));
+    ++(existing ? out.updated : out.imported);
+  }
+  for (const QuarantinedRow& q : b.quarantined) AEGIS_RETURN_IF_ERROR(WriteQuarantine(q, b));
+  Stmt& run = Cached("UPDATE import_run SET rows_done=?, n_read=n_read+?, "
+                     "n_imported=n_imported+?, n_updated=n_updated+?, n_unchanged=n_unchanged+?, "
+                     "n_quarantined=n_quarantined+? WHERE id=?");
+  AEGIS_RETURN_IF_ERROR(run.Bind(1, b.rows_done).Bind(2, b.rows_read).Bind(3, out.imported)
+                            .Bind(4, out.updated).Bind(5, out.unchanged)
+                            .Bind(6, static_cast<int64_t>(b.quarantined.size())).Bind(7, b.run_id)
+                            .Run());
+  return out;
+}
+
+Result<BatchOutcome> SqliteStore::ApplyImportBatch(const ImportBatch& batch) {
+  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+  Result<BatchOutcome> r = ApplyBatchInTx(batch);
+  if (!r.ok()) {
+    (void)Exec(db_, "ROLLBACK");
+    org_ids_.clear();  // ids created in the rolled-back transaction are gone
+    return r.status();
+  }
+  AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+  return r;
+}
+
+Result<std::vector<QuarantinedRow>> SqliteStore::ListQuarantine(int64_t source_id,
+                                                                const std::string& sha) {
+  Stmt s(db_, "SELECT row_no, column_name, reason, hint, raw FROM quarantine WHERE "
+              "data_source_id=? AND file_sha256=? ORDER BY row_no");
+  s.Bind(1, source_id).Bind(2, sha);
+  std::vector<QuarantinedRow> out;
+  Status st;
+  while (s.Step(&st)) out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4)});
+  if (!st.ok()) return st;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading, checking, backup
+
+Result<RecordCounts> SqliteStore::Counts() {
+  RecordCounts c;
+  struct Q { const char* table; int64_t* out; };
+  Q qs[] = {{"organisation", &c.organisations}, {"data_source", &c.data_sources},
+            {"area", &c.areas}, {"population", &c.population}, {"incident", &c.incidents},
+            {"monitoring_report", &c.reports}, {"quarantine", &c.quarantined},
+            {"import_run", &c.import_runs}};
+  for (auto& q : qs) {
+    Stmt s(db_, std::string("SELECT count(*) FROM ") + q.table);
+    AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+    Status st;
+    if (s.Step(&st)) *q.out = s.Int(0);
+    AEGIS_RETURN_IF_ERROR(st);
+  }
+  return c;
+}
+
+Result<std::vector<SummaryRow>> SqliteStore::MonthlySummary(int level, const std::string& from,
+                                                            const std::string& to) {
+  Stmt s(db_,
+         "SELECT aa.ancestor_pcode, a.name, substr(i.date_start,1,7) AS month, "
+         "coalesce(r.risk,'') AS risk, count(*), coalesce(sum(i.killed),0), "
+         "coalesce(sum((SELECT sum(count) FROM incident_victim v WHERE v.incident_id=i.id)),0), "
+         "count(DISTINCT i.data_source_id) "
+         "FROM incident i JOIN area_ancestor aa ON aa.pcode=i.area_pcode AND aa.ancestor_level=?1 "
+         "JOIN area a ON a.pcode=aa.ancestor_pcode "
+         "LEFT JOIN incident_risk r ON r.incident_id=i.id "
+         "WHERE i.date_start>=?2 AND i.date_start<=?3 "
+         "GROUP BY aa.ancestor_pcode, a.name, month, risk "
+         "UNION ALL "
+         "SELECT aa.ancestor_pcode, a.name, substr(i.date_start,1,7) AS month, '*', count(*), "
+         "coalesce(sum(i.killed),0), "
+         "coalesce(sum((SELECT sum(count) FROM incident_victim v WHERE v.incident_id=i.id)),0), "
+         "count(DISTINCT i.data_source_id) "
+         "FROM incident i JOIN area_ancestor aa ON aa.pcode=i.area_pcode AND aa.ancestor_level=?1 "
+         "JOIN area a ON a.pcode=aa.ancestor_pcode "
+         "WHERE i.date_start>=?2 AND i.date_start<=?3 "
+         "GROUP BY aa.ancestor_pcode, a.name, month "
+         "ORDER BY 3, 1, 4");
+  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  s.Bind(1, static_cast<int64_t>(level)).Bind(2, from).Bind(3, to);
+  std::vector<SummaryRow> out;
+  Status st;
+  while (s.Step(&st)) {
+    out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5), s.Int(6),
+                   s.Int(7)});
+  }
+  if (!st.ok()) return st;
+  return out;
+}
+
+Result<std::string> SqliteStore::ContentDigest() {
+  // Canonical order by natural keys; surrogate ids, run ids and timestamps are left out.
+  const char* queries[] = {
+      "SELECT code, name, kind FROM organisation ORDER BY code",
+      "SELECT d.code, d.kind, d.source_type FROM data_source d ORDER BY d.code",
+      "SELECT pcode, level, name, coalesce(parent_pcode,''), country, alt_names FROM area "
+      "ORDER BY pcode",
+      "SELECT d.code, i.source_key, i.content_hash, coalesce(i.area_pcode,''), i.source_row, "
+      "(SELECT group_concat(risk, ' ') FROM (SELECT risk FROM incident_risk r WHERE "
+      "r.incident_id=i.id ORDER BY risk)), (SELECT group_concat(sex||age_band||disability||"
+      "displacement||count, ' ') FROM (SELECT * FROM incident_victim v WHERE v.incident_id=i.id "
+      "ORDER BY sex, age_band, disability, displacement)) FROM incident i JOIN data_source d ON "
+      "d.id=i.data_source_id ORDER BY d.code, i.source_key",
+      "SELECT d.code, m.source_key, m.content_hash, coalesce(m.area_pcode,'') FROM "
+      "monitoring_report m JOIN data_source d ON d.id=m.data_source_id ORDER BY d.code, "
+      "m.source_key",
+      "SELECT d.code, q.file_sha256, q.row_no, q.column_name, q.reason, q.raw FROM quarantine q "
+      "JOIN data_source d ON d.id=q.data_source_id ORDER BY d.code, q.file_sha256, q.row_no",
+  };
+  uint64_t h = 0;
+  int64_t rows = 0;
+  for (const char* q : queries) {
+    Stmt s(db_, q);
+    AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+    Status st;
+    int cols = 0;
+    while (s.Step(&st)) {
+      if (!cols) cols = 0;
+      std::string line;
+      for (int c = 0; c < 7; ++c) {
+        line += s.Text(c);
+        line.push_back('\x1f');
+      }
+      h = text::Hash64(line, h);
+      ++rows;
+    }
+    AEGIS_RETURN_IF_ERROR(st);
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%016llx/%lld", static_cast<unsigned long long>(h),
+                static_cast<long long>(rows));
+  return std::string(buf);
+}
+
+Result<CheckReport> SqliteStore::Check() {
+  CheckReport rep;
+  auto problem = [&](std::string p) {
+    rep.ok = false;
+    rep.problems.push_back(std::move(p));
+  };
+  Status st;
+  {
+    Stmt s(db_, "PRAGMA integrity_check");
+    while (s.Step(&st)) {
+      std::string r = s.Text(0);
+      if (r != "ok") problem("integrity: " + r + "; restore from a backup (aegis db backup)");
+    }
+    AEGIS_RETURN_IF_ERROR(st);
+  }
+  {
+    Stmt s(db_, "PRAGMA foreign_key_check");
+    int n = 0;
+    while (s.Step(&st)) ++n;
+    AEGIS_RETURN_IF_ERROR(st);
+    if (n) problem(std::to_string(n) + " rows break a foreign key; report this as a bug");
+  }
+  AEGIS_ASSIGN_OR_RETURN(int version, SchemaVersion());
+  if (version < LatestSchemaVersion()) {
+    problem("schema version " + std::to_string(version) + " is older than " +
+            std::to_string(LatestSchemaVersion()) + "; run `aegis db migrate`");
+    return rep;
+  }
+  {
+    Stmt s(db_, "SELECT id, file_name, n_read, n_imported+n_updated+n_unchanged+n_quarantined, "
+                "status, rows_done FROM import_run ORDER BY id");
+    while (s.Step(&st)) {
+      std::string id = std::to_string(s.Int(0));
+      if (s.Int(2) != s.Int(3))
+        problem("import run " + id + " (" + s.Text(1) + "): " + std::to_string(s.Int(2)) +
+                " rows read but " + std::to_string(s.Int(3)) + " accounted for");
+      if (s.Text(4) == "running")
+        rep.notes.push_back("import run " + id + " of " + s.Text(1) + " stopped after " +
+                            std::to_string(s.Int(5)) +
+                            " rows (interrupted or still running); run the same import again to "
+                            "resume it");
+    }
+    AEGIS_RETURN_IF_ERROR(st);
+  }
+  {
+    Stmt s(db_, "SELECT count(*) FROM incident i WHERE NOT EXISTS (SELECT 1 FROM import_run r "
+                "WHERE r.id=i.import_run_id) AND i.import_run_id IS NOT NULL");
+    if (s.Step(&st) && s.Int(0) > 0)
+      problem(std::to_string(s.Int(0)) + " incidents point to a missing import run");
+    AEGIS_RETURN_IF_ERROR(st);
+  }
+  return rep;
+}
+
+Status SqliteStore::Backup(const std::string& path) {
+  if (std::filesystem::exists(path))
+    return Status::AlreadyExists(path + ": exists; choose a new file name for the backup");
+  Stmt s(db_, "VACUUM INTO ?");
+  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  return s.Bind(1, path).Run();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const StoreOptions& opts) {
+  if (!opts.create_if_missing && !std::filesystem::exists(path))
+    return Status::NotFound(path + ": no such store; create it with `aegis db migrate --db " + path +
+                            "`");
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | (opts.create_if_missing ? SQLITE_OPEN_CREATE : 0);
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    return Status::IOError(path + ": cannot open the store (" + msg +
+                           "); check the path and that its folder exists and is writable");
+  }
+  auto store = std::make_unique<SqliteStore>(db, path);
+  Status st = store->Configure(opts);
+  if (!st.ok()) {
+    return Status::Corruption(path + ": not an Aegis store or damaged (" + st.message() + ")");
+  }
+  if (opts.migrate) {
+    Result<int> m = store->Migrate();
+    if (!m.ok()) return m.status();
+  }
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const StoreOptions& opts) {
+  if (text::StartsWith(url, "postgresql://") || text::StartsWith(url, "postgres://"))
+    return Status::Unsupported(url.substr(0, url.find(':')) +
+                               ": the PostgreSQL backend is not built yet; use a SQLite file");
+  std::string path = text::StartsWith(url, "sqlite:") ? url.substr(7) : url;
+  return OpenSqliteStore(path, opts);
+}
+
+}  // namespace aegis::store

@@ -1,0 +1,124 @@
+// Store: the one interface through which Aegis reads and writes its records.
+//
+// Backends: SQLite (embedded default; a file path or "sqlite:PATH") and, later, PostgreSQL
+// ("postgresql://..."). Callers never see SQL or a backend type. All SQL in the backends is
+// kept portable (ISO types, ON CONFLICT, RETURNING) so that the PostgreSQL backend can share it.
+//
+// Thread-safety: a Store object is used by one thread at a time. Open one Store per thread;
+// the SQLite backend uses WAL so several connections (and processes) can read while one writes.
+//
+// Durability: every mutating call is one transaction. ApplyImportBatch writes a batch of records
+// and the import's resume checkpoint together, so a crash leaves either all of a batch or none.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/records.h"
+#include "util/status.h"
+
+namespace aegis::store {
+
+struct StoreOptions {
+  bool create_if_missing = true;
+  // Apply pending migrations on open. `aegis db migrate` does it explicitly; the importer and the
+  // demo open with this on. Off for `db check` so a check never changes the file.
+  bool migrate = true;
+  int busy_timeout_ms = 10000;
+};
+
+struct CheckReport {
+  bool ok = true;
+  std::vector<std::string> problems;  // each says what is wrong and how to repair it
+  std::vector<std::string> notes;     // not errors (e.g. an interrupted import that can resume)
+};
+
+struct ImportRun {
+  int64_t id = 0;
+  int64_t data_source_id = 0;
+  std::string profile, file_name, file_sha256;
+  std::string status;   // running, completed, failed
+  int64_t rows_done = 0;  // resume checkpoint: records of the file fully processed
+  int64_t read = 0, imported = 0, updated = 0, unchanged = 0, quarantined = 0;
+  bool resumed = false;
+};
+
+// A batch of an import, written atomically with the run's checkpoint and counters.
+struct ImportBatch {
+  int64_t run_id = 0;
+  int64_t data_source_id = 0;
+  std::string file_sha256;
+  int64_t rows_done = 0;  // checkpoint after this batch
+  int64_t rows_read = 0;  // data rows read in this batch
+  std::vector<Incident> incidents;
+  std::vector<MonitoringReport> reports;
+  std::vector<QuarantinedRow> quarantined;
+};
+
+struct BatchOutcome {
+  int64_t imported = 0, updated = 0, unchanged = 0;
+};
+
+struct RecordCounts {
+  int64_t organisations = 0, data_sources = 0, areas = 0, population = 0, incidents = 0,
+          reports = 0, quarantined = 0, import_runs = 0;
+};
+
+// One line of the monthly summary: incidents per area (at a level) and month and risk.
+struct SummaryRow {
+  // risk: a risk code; "" = incidents with no protection risk (context events); "*" = all
+  // incidents of the area and month, each counted once whatever its number of risks.
+  std::string pcode, name, month, risk;
+  int64_t incidents = 0, killed = 0, victims = 0, sources = 0;
+};
+
+class Store {
+ public:
+  // Opens (and creates) the store at `url`: a file path, "sqlite:PATH" or "postgresql://...".
+  static Result<std::unique_ptr<Store>> Open(const std::string& url, const StoreOptions& opts = {});
+  virtual ~Store() = default;
+
+  // --- schema -------------------------------------------------------------------------------
+  virtual Result<int> SchemaVersion() = 0;
+  virtual int LatestSchemaVersion() const = 0;
+  // Applies pending migrations in order, each in its own transaction. Returns how many ran.
+  virtual Result<int> Migrate() = 0;
+  // Integrity, foreign keys, schema version, counters of import runs, orphan child rows.
+  virtual Result<CheckReport> Check() = 0;
+  // A consistent online copy to `path` (which must not exist).
+  virtual Status Backup(const std::string& path) = 0;
+
+  // --- organisations, sources, areas ---------------------------------------------------------
+  virtual Result<int64_t> EnsureOrganisation(const Organisation& org) = 0;  // by code
+  virtual Result<int64_t> EnsureDataSource(const DataSource& src) = 0;      // by code
+  // Inserts or updates areas by P-code; parents must be present in the same call or before.
+  virtual Status UpsertAreas(const std::vector<AreaRow>& areas) = 0;
+  virtual Result<std::vector<AreaRow>> LoadAreas() = 0;
+  virtual Status UpsertPopulation(const std::vector<Population>& rows) = 0;
+
+  // --- imports -------------------------------------------------------------------------------
+  // Starts a run, or resumes the interrupted run of the same source, file and profile.
+  virtual Result<ImportRun> BeginImportRun(int64_t data_source_id, const std::string& profile,
+                                           const std::string& file_name,
+                                           const std::string& file_sha256) = 0;
+  // Writes a batch atomically. Each record is classified against what the store holds under the
+  // same (source, key): new -> imported, same content hash -> unchanged, else -> updated.
+  virtual Result<BatchOutcome> ApplyImportBatch(const ImportBatch& batch) = 0;
+  virtual Status FinishImportRun(int64_t run_id, const std::string& status) = 0;
+  virtual Result<ImportRun> GetImportRun(int64_t run_id) = 0;
+  virtual Result<std::vector<QuarantinedRow>> ListQuarantine(int64_t data_source_id,
+                                                            const std::string& file_sha256) = 0;
+
+  // --- reading -------------------------------------------------------------------------------
+  virtual Result<RecordCounts> Counts() = 0;
+  // Incidents per area at `level` (rolled up the P-code hierarchy), month and risk.
+  virtual Result<std::vector<SummaryRow>> MonthlySummary(int level, const std::string& from,
+                                                         const std::string& to) = 0;
+  // A digest of every record in canonical order (ids and timestamps excluded), to compare stores.
+  virtual Result<std::string> ContentDigest() = 0;
+};
+
+}  // namespace aegis::store
