@@ -110,6 +110,7 @@ Gazetteer& Gazetteer::operator=(Gazetteer&&) noexcept = default;
 
 void Gazetteer::Add(Area a) {
   assert(!impl_->finalized && "Gazetteer::Add after Finalize");
+  if (impl_->finalized) return;  // immutable once finalized
   a.pcode = NormalizeCode(a.pcode);
   a.parent_pcode = NormalizeCode(a.parent_pcode);
   a.country = NormalizeCode(a.country);

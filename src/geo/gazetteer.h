@@ -31,9 +31,12 @@
 //      side ("Abyei Region" = "Abyei", "Juba County" = "Juba"; see name_match_internal.h);
 //    - fuzzy (0.7-0.9): the folded name at optimal-string-alignment (Damerau-Levenshtein)
 //      similarity s = 1 - distance / longer length >= 0.8 to exactly one area, with the
-//      runner-up at least 0.05 lower; confidence = 0.7 + 0.2 * (s - 0.8) / 0.2. Names shorter
-//      than 4 letters are never fuzzy-matched. Also fuzzy, at 0.75: the name is the leading
-//      word(s) of exactly one area's name ("Rumbek Centre" for "Rumbek" would be ambiguous).
+//      runner-up at least 0.05 lower; confidence = 0.7 + 0.2 * (s - 0.8) / 0.2. The first
+//      letters must agree, and in names of several words each word must be at least half
+//      similar ("Marial Wau" is not "Marial Bai"). Names shorter than 4 letters are never
+//      fuzzy-matched. Also fuzzy, at 0.75: the name is the leading word(s) of exactly one
+//      area's name ("Juba" -> "Juba Town"; "Rumbek" would be ambiguous), unless what follows
+//      is only a number ("Mayen" is not taken for "Mayen 2").
 //    Several areas answering equally ("Kapoeta" -> Kapoeta East/North/South) is ambiguous: the
 //    query stays at the parent unless admin3/location names a payam of just one of them.
 // 3. When admin2 is not a county of the resolved state, in this order: (a) it is taken as a

@@ -35,6 +35,40 @@ double NameSimilarity(std::string_view a, std::string_view b) {
   return 1.0 - static_cast<double>(OsaDistance(a, b)) / static_cast<double>(len);
 }
 
+double FuzzySimilarity(std::string_view a, std::string_view b) {
+  if (a.empty() || b.empty() || a[0] != b[0]) return 0;
+  std::vector<std::string> wa = text::Split(a, ' '), wb = text::Split(b, ' ');
+  if (wa.size() >= 2 && wa.size() == wb.size()) {
+    for (size_t i = 0; i < wa.size(); ++i) {
+      if (NameSimilarity(wa[i], wb[i]) < 0.5) return 0;
+    }
+  }
+  return NameSimilarity(a, b);
+}
+
+namespace {
+
+bool IsNumberWord(std::string_view w) {
+  if (w.empty()) return false;
+  if (std::all_of(w.begin(), w.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    return true;
+  }
+  return w == "i" || w == "ii" || w == "iii" || w == "iv" || w == "v";
+}
+
+}  // namespace
+
+bool IsWordPrefix(std::string_view query, std::string_view name) {
+  if (query.empty() || name.size() <= query.size() + 1 || name.substr(0, query.size()) != query ||
+      name[query.size()] != ' ') {
+    return false;
+  }
+  for (const std::string& w : text::Split(name.substr(query.size() + 1), ' ')) {
+    if (!IsNumberWord(w)) return true;
+  }
+  return false;
+}
+
 std::vector<std::string> NameParts(std::string_view raw) {
   std::vector<std::string> out;
   for (const std::string& part : text::SplitAny(raw, "/();|")) {

@@ -19,6 +19,15 @@ int OsaDistance(std::string_view a, std::string_view b);
 // "rumbek center"/"rumbek centre" = 0.92, "longchuk"/"longochuk" = 0.89, "raga"/"raja" = 0.75.
 double NameSimilarity(std::string_view a, std::string_view b);
 
+// Similarity for fuzzy matching: NameSimilarity, but 0 when the first letters differ ("lauro"
+// vs "nauro") or when both names have the same number (>= 2) of words and some pair of
+// corresponding words is less than 0.5 similar ("marial wau" vs "marial bai").
+double FuzzySimilarity(std::string_view a, std::string_view b);
+
+// True when `name` starts with the words of `query` followed by more words that are not just
+// numbers or roman numerals: "bor" and "bor south" yes, "mayen" and "mayen 2" no.
+bool IsWordPrefix(std::string_view query, std::string_view name);
+
 // The folded parts of a composite name, split at '/', '(', ')', ';' and '|':
 // "Luakpiny/Nasir" -> {"luakpiny", "nasir"}, "Bur (Loronyo)" -> {"bur", "loronyo"}.
 // Empty when the name has fewer than two parts.

@@ -260,14 +260,13 @@ Match Resolver::Weak(const Scope& s, const std::string& raw) const {
   };
   std::vector<Scored> scored;
   std::vector<uint32_t> prefixed;
-  std::string word_prefix = folded + " ";
   for (uint32_t a : Candidates(s)) {
     double best = 0;
     for (const std::string& key : g_.fuzzy_keys[a]) {
       if (folded.size() >= kFuzzyMinLength) {
-        best = std::max(best, internal::NameSimilarity(folded, key));
+        best = std::max(best, internal::FuzzySimilarity(folded, key));
       }
-      if (text::StartsWith(key, word_prefix)) AddUnique(&prefixed, a);
+      if (internal::IsWordPrefix(folded, key)) AddUnique(&prefixed, a);
     }
     if (best >= kFuzzyThreshold - kFuzzyMargin) scored.push_back({a, best});
   }

@@ -512,7 +512,7 @@ Result<std::vector<geo::Area>> ReadAreas(const std::string& path, const std::str
       MapWideHeader(&w, Squash(header[i]), i);
     }
     Row second;
-    bool has_second = reader->Next(&second);
+    bool has_second = IsHxlRow(header) ? (second = header, true) : reader->Next(&second);
     if (has_second && IsHxlRow(second)) {
       w = WideColumns();
       for (int i = 0; i < static_cast<int>(second.size()); ++i) {
@@ -673,7 +673,8 @@ Result<std::vector<PopulationFigure>> ReadPopulation(const std::string& path) {
   }
   std::vector<PopulationFigure> out;
   bool first = true;
-  while (reader->Next(&row)) {
+  bool tags_first = IsHxlRow(header);  // a tag row with no header above it
+  while (tags_first ? (row = header, tags_first = false, true) : reader->Next(&row)) {
     if (first) {
       first = false;
       if (IsHxlRow(row)) {

@@ -292,6 +292,8 @@ class Importer {
   std::unordered_map<uint64_t, std::pair<int64_t, uint64_t>> seen_;  // key hash -> (row, content)
   std::map<std::string, ReasonCount> reasons_;
   std::unordered_map<uint64_t, int64_t> occurrences_;
+  std::unordered_map<uint64_t, uint64_t> core_;  // key hash -> content hash without the actor
+  int64_t other_actor_rows_ = 0;
 
   BatchQueue queue_;
   std::mutex writer_mu_;
@@ -339,6 +341,13 @@ Status Importer::Prepare() {
   return Status::Ok();
 }
 
+// Content hash without the perpetrator, to recognise one event listed once per actor.
+uint64_t CoreHash(store::Incident inc) {
+  inc.perpetrator.clear();
+  inc.perpetrator_detail.clear();
+  return HashIncident(inc);
+}
+
 void Importer::Handle(const Row& row, int64_t record_no, RowMapper& mapper) {
   if (IsBlank(row)) return;  // blank lines are not records
   bool skip = record_no <= run_.rows_done;  // committed by an interrupted run: rebuild state only
@@ -350,12 +359,23 @@ void Importer::Handle(const Row& row, int64_t record_no, RowMapper& mapper) {
     const std::string& key = out == MapOutcome::kIncident ? inc.source_key : rep.source_key;
     uint64_t content = out == MapOutcome::kIncident ? inc.content_hash : rep.content_hash;
     auto [it, fresh] = seen_.try_emplace(text::Hash64(key), record_no, content);
+    if (fresh && out == MapOutcome::kIncident && profile_.same_key_other_actor_is_same_event)
+      core_[it->first] = CoreHash(inc);
     if (!fresh && profile_.key_columns.empty() && profile_.identical_rows_distinct) {
       // Identical rows of a keyless extract are distinct events: number them by occurrence.
       int64_t n = ++occurrences_[text::Hash64(key)];
       std::string& k = out == MapOutcome::kIncident ? inc.source_key : rep.source_key;
       k += "#" + std::to_string(n + 1);
       fresh = true;
+    }
+    if (!fresh && out == MapOutcome::kIncident && profile_.same_key_other_actor_is_same_event &&
+        CoreHash(inc) == core_[it->first]) {
+      ++other_actor_rows_;
+      if (!skip) {
+        ++batch_rows_;
+        ++batch_.also_unchanged;
+      }
+      return;
     }
     if (!fresh) {
       q.row = record_no;
@@ -492,6 +512,11 @@ Result<ImportSummary> Importer::Run() {
     sum_.warnings.push_back(std::to_string(reader->formula_cells()) +
                             " spreadsheet formula cell(s): their last computed values were "
                             "imported");
+  }
+  if (other_actor_rows_ > 0) {
+    sum_.warnings.push_back(std::to_string(other_actor_rows_) +
+                            " row(s) repeat an event already read, listed for its other actor "
+                            "(ACLED monadic export): counted once, as unchanged");
   }
   if (run_.resumed) {
     sum_.warnings.push_back("resumed an interrupted import of this file after row " +

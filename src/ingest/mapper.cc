@@ -11,8 +11,6 @@ namespace aegis::ingest {
 
 namespace {
 
-std::string Lower(std::string_view s) { return text::ToLowerAscii(text::Trim(s)); }
-
 // HXL: a pattern "#affected+killed" matches a tag with the same hashtag and at least those
 // attributes, in any order ("#affected +killed +f" matches; "#affected" does not).
 bool HxlMatches(const std::string& pattern, const std::string& tag) {
@@ -482,20 +480,19 @@ bool RowMapper::MapVocab(const char* field, const Row& row, const std::string& f
     *out = fallback;
     return true;
   }
-  std::string mapped = MapValue(field, v);
   std::string f = field;
-  bool ok = f == "source_type"    ? ctx_.taxonomy->IsValidSourceType(mapped)
-            : f == "verification" ? ctx_.taxonomy->IsValidVerification(mapped)
-            : f == "sensitivity"  ? ctx_.taxonomy->IsValidSensitivity(mapped)
-                                  : true;
-  if (!ok) {
+  std::string_view vocab = f == "source_type"    ? taxonomy::kSourceType
+                           : f == "verification" ? taxonomy::kVerificationStatus
+                                                 : taxonomy::kSensitivity;
+  std::optional<std::string> norm = ctx_.taxonomy->NormalizeTerm(vocab, MapValue(field, v));
+  if (!norm) {
     p->column = ColumnName(col);
     p->reason = "'" + v + "' is not a valid " + f;
     p->hint = "use one of the values in data/taxonomy/vocabularies.json, or map it in the "
               "profile's fields." + f + ".values";
     return false;
   }
-  *out = mapped;
+  *out = *norm;
   return true;
 }
 

@@ -44,6 +44,9 @@ struct Profile {
   // Keyless files only: identical rows are distinct records ("count": numbered by occurrence,
   // e.g. aggregated ACLED extracts) or duplicates ("quarantine", the default).
   bool identical_rows_distinct = false;
+  // ACLED monadic exports list an event once per actor: a later row with the same key that
+  // differs only in the perpetrator is the same event and is counted as unchanged.
+  bool same_key_other_actor_is_same_event = false;
   // Accept records the source locates only at country level (place level 0, no P-code).
   bool allow_country_level = false;
   // Use coordinates to place a record when names fail (off when coordinates are centroids).

@@ -409,6 +409,7 @@ Result<Workbook> LoadWorkbook(Zip* zip) {
 
 std::string QuotedNames(const std::vector<SheetEntry>& sheets) {
   std::vector<std::string> names;
+  names.reserve(sheets.size());
   for (const SheetEntry& s : sheets) names.push_back("\"" + s.name + "\"");
   return text::Join(names, ", ");
 }
@@ -789,14 +790,12 @@ std::string DecodeXmlEscapes(std::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     int u = EscapeAt(s, i);
-    if (u < 0) {
-      out.push_back(s[i++]);
-    } else if (u >= 0xD800 && u <= 0xDBFF && EscapeAt(s, i + 7) >= 0xDC00 &&
-               EscapeAt(s, i + 7) <= 0xDFFF) {
-      AppendUtf8(0x10000 + ((u - 0xD800) << 10) + (EscapeAt(s, i + 7) - 0xDC00), &out);
+    int low = u >= 0xD800 && u <= 0xDBFF ? EscapeAt(s, i + 7) : -1;
+    if (low >= 0xDC00 && low <= 0xDFFF) {  // a UTF-16 surrogate pair
+      AppendUtf8(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00), &out);
       i += 14;
-    } else if (u >= 0xD800 && u <= 0xDFFF) {
-      out.push_back(s[i++]);  // a lone surrogate: keep the text as written
+    } else if (u < 0 || (u >= 0xD800 && u <= 0xDFFF)) {
+      out.push_back(s[i++]);  // plain text, or a lone surrogate kept as written
     } else {
       AppendUtf8(static_cast<uint32_t>(u), &out);
       i += 7;

@@ -474,6 +474,7 @@ Result<BatchOutcome> SqliteStore::ApplyBatchInTx(const ImportBatch& b) {
     AEGIS_RETURN_IF_ERROR(WriteReport(r, b.data_source_id, b.run_id, existing));
     ++(existing ? out.updated : out.imported);
   }
+  out.unchanged += b.also_unchanged;
   for (const QuarantinedRow& q : b.quarantined) AEGIS_RETURN_IF_ERROR(WriteQuarantine(q, b));
   Stmt& run = Cached("UPDATE import_run SET rows_done=?, n_read=n_read+?, "
                      "n_imported=n_imported+?, n_updated=n_updated+?, n_unchanged=n_unchanged+?, "

@@ -53,6 +53,7 @@ struct ImportBatch {
   std::string file_sha256;
   int64_t rows_done = 0;  // checkpoint after this batch
   int64_t rows_read = 0;  // data rows read in this batch
+  int64_t also_unchanged = 0;  // rows recognised as records already seen in this file
   std::vector<Incident> incidents;
   std::vector<MonitoringReport> reports;
   std::vector<QuarantinedRow> quarantined;

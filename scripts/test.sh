@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every test: install what Aegis needs, build, run the whole suite (unit, importer against the real
+# files in ../shared/data, crash and CLI tests), then build again with AddressSanitizer and
+# UBSan and run the suite again. Exit status is non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== build and test (RelWithDebInfo)"
+./scripts/build.sh build
+ctest --test-dir build --output-on-failure -j "$jobs" --timeout 900
+
+echo "== build and test with AddressSanitizer + UBSan"
+BUILD_TYPE=Debug ./scripts/build.sh build-asan -DAEGIS_SANITIZE=ON -DAEGIS_BUILD_BENCH=OFF
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 1800
+echo "== all tests passed"
