@@ -22,8 +22,14 @@ void GeosMessage(const char* message, void* userdata) {
 // Field-name forms that hold the P-code of `level`, best first, as squashed lower case.
 std::vector<std::string> PcodeFieldNames(int level) {
   std::string l = std::to_string(level);
-  return {"adm" + l + "pcode", "admin" + l + "pcode", "adm" + l + "code", "admin" + l + "code",
-          "pcode", "pcod", "admpcode", "code"};
+  return {"adm" + l + "pcode",
+          "admin" + l + "pcode",
+          "adm" + l + "code",
+          "admin" + l + "code",
+          "pcode",
+          "pcod",
+          "admpcode",
+          "code"};
 }
 
 std::string Squash(const char* name) {
@@ -108,8 +114,7 @@ struct BoundaryIndex::Impl {
   // GEOS geometry from an OGR geometry; nullptr for non-areal or unreadable geometry.
   GEOSGeometry* ToGeos(OGRGeometryH g) {
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
-    if (t != wkbPolygon && t != wkbMultiPolygon && t != wkbCurvePolygon &&
-        t != wkbMultiSurface) {
+    if (t != wkbPolygon && t != wkbMultiPolygon && t != wkbCurvePolygon && t != wkbMultiSurface) {
       return nullptr;
     }
     OGRGeometryH linear = OGR_G_GetLinearGeometry(g, 0, nullptr);
@@ -159,7 +164,8 @@ int BoundaryIndex::Impl::FindPcodeField(OGRLayerH layer, int level, const AreaLo
     FeaturePtr f(OGR_L_GetNextFeature(layer));
     if (!f) break;
     for (int i = 0; i < n; ++i) {
-      if (area_of(NormalizeCode(OGR_F_GetFieldAsString(f.get(), i)))) ++hits[static_cast<size_t>(i)];
+      if (area_of(NormalizeCode(OGR_F_GetFieldAsString(f.get(), i))))
+        ++hits[static_cast<size_t>(i)];
     }
   }
   OGR_L_ResetReading(layer);
@@ -230,9 +236,8 @@ Status BoundaryIndex::Load(const std::string& path, int level, const AreaLookup&
         impl_->LoadLayer(GDALDatasetGetLayer(ds.get(), i), path, level, area_of, loaded, stats));
   }
   if (stats->loaded == 0) {
-    return Status::InvalidArgument(path + ": no polygon of a known level-" +
-                                   std::to_string(level) + " P-code (" +
-                                   std::to_string(stats->features) + " features, " +
+    return Status::InvalidArgument(path + ": no polygon of a known level-" + std::to_string(level) +
+                                   " P-code (" + std::to_string(stats->features) + " features, " +
                                    std::to_string(stats->unknown_codes) +
                                    " with unknown P-codes); check the level and the file");
   }

@@ -16,13 +16,20 @@ using internal::NormalizeCode;
 
 const char* MethodName(Method m) {
   switch (m) {
-    case Method::kPcode: return "pcode";
-    case Method::kName: return "name";
-    case Method::kAlias: return "alias";
-    case Method::kFuzzy: return "fuzzy";
-    case Method::kPointInPolygon: return "point_in_polygon";
-    case Method::kNearestCentroid: return "nearest_centroid";
-    case Method::kNone: return "unresolved";
+    case Method::kPcode:
+      return "pcode";
+    case Method::kName:
+      return "name";
+    case Method::kAlias:
+      return "alias";
+    case Method::kFuzzy:
+      return "fuzzy";
+    case Method::kPointInPolygon:
+      return "point_in_polygon";
+    case Method::kNearestCentroid:
+      return "nearest_centroid";
+    case Method::kNone:
+      return "unresolved";
   }
   return "unresolved";
 }
@@ -149,8 +156,8 @@ std::string CheckArea(const Gazetteer::Impl& g, uint32_t i) {
            " of level " + std::to_string(pa.level) + "; a parent must be one level up";
   }
   if (pa.country != a.country) {
-    return "area " + a.pcode + " (" + a.country + ") has parent " + pa.pcode + " in " +
-           pa.country + "; fix the country or the parent";
+    return "area " + a.pcode + " (" + a.country + ") has parent " + pa.pcode + " in " + pa.country +
+           "; fix the country or the parent";
   }
   return "";
 }
@@ -341,7 +348,8 @@ Status AddAliasRow(Gazetteer::Impl& g, const CsvRow& row, const AliasColumns& co
 Status Gazetteer::AddAliases(const std::string& csv_path) {
   Impl& g = *impl_;
   if (!g.finalized) {
-    return Status::InvalidArgument(csv_path + ": aliases must be added after Finalize; call "
+    return Status::InvalidArgument(csv_path +
+                                   ": aliases must be added after Finalize; call "
                                    "Gazetteer::Finalize first");
   }
   std::ifstream in(csv_path, std::ios::binary);
@@ -355,7 +363,8 @@ Status Gazetteer::AddAliases(const std::string& csv_path) {
   }
   AEGIS_ASSIGN_OR_RETURN(AliasColumns cols, AliasHeader(rows[0], csv_path));
   for (size_t r = 1; r < rows.size(); ++r) {
-    AEGIS_RETURN_IF_ERROR(AddAliasRow(g, rows[r], cols, csv_path + " row " + std::to_string(r + 1)));
+    AEGIS_RETURN_IF_ERROR(
+        AddAliasRow(g, rows[r], cols, csv_path + " row " + std::to_string(r + 1)));
   }
   return Status::Ok();
 }
@@ -363,7 +372,8 @@ Status Gazetteer::AddAliases(const std::string& csv_path) {
 Status Gazetteer::LoadBoundaries(const std::string& path, int level) {
   Impl& g = *impl_;
   if (!g.finalized) {
-    return Status::InvalidArgument(path + ": boundaries must be loaded after Finalize; call "
+    return Status::InvalidArgument(path +
+                                   ": boundaries must be loaded after Finalize; call "
                                    "Gazetteer::Finalize first");
   }
   if (!g.boundaries) g.boundaries = std::make_unique<internal::BoundaryIndex>();

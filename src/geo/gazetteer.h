@@ -88,15 +88,15 @@ const char* MethodName(Method m);
 
 // What a source wrote about a place. Every field may be empty.
 struct PlaceQuery {
-  std::string country;  // ISO3 or country name; may be empty
-  std::string pcode;    // any level
+  std::string country;                           // ISO3 or country name; may be empty
+  std::string pcode;                             // any level
   std::string admin1, admin2, admin3, location;  // names as written in the source
   std::optional<double> lat, lon;
 };
 
 // The outcome of Gazetteer::Resolve.
 struct Resolution {
-  std::string pcode;              // deepest area resolved; empty when unresolved
+  std::string pcode;  // deepest area resolved; empty when unresolved
   int level = -1;
   Method method = Method::kNone;  // the weakest method used on the way down
   double confidence = 0;          // 0..1, per method as documented above

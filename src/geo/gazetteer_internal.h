@@ -37,8 +37,8 @@ struct Gazetteer::Impl {
   bool finalized = false;
   std::vector<Area> areas;  // sorted by P-code after Finalize
   std::unordered_map<std::string, uint32_t> by_pcode;
-  std::vector<int32_t> parent;                  // per area; kNoArea at the top
-  std::vector<std::vector<uint32_t>> children;  // per area, P-code order
+  std::vector<int32_t> parent;                         // per area; kNoArea at the top
+  std::vector<std::vector<uint32_t>> children;         // per area, P-code order
   std::map<std::string, std::vector<uint32_t>> roots;  // country -> top-level areas
   std::map<std::pair<std::string, int>, std::vector<uint32_t>> level_areas;  // (country, level)
   // Folded names. Keys: ScopeKey(parent) or RootKey(country) or LevelKey(country, level),

@@ -139,6 +139,12 @@ TEST(GazetteerTest, NameMatchingHelpers) {
   EXPECT_EQ(NameParts("Luakpiny/Nasir"), (std::vector<std::string>{"luakpiny", "nasir"}));
   EXPECT_EQ(NameParts("Bur (Loronyo)"), (std::vector<std::string>{"bur", "loronyo"}));
   EXPECT_TRUE(NameParts("Kajo-keji").empty());
+  EXPECT_GT(FuzzySimilarity("kangepo ll", "kangapo ii"), 0.8);
+  EXPECT_EQ(FuzzySimilarity("kangapo i", "kangapo ii"), 0);
+  EXPECT_EQ(FuzzySimilarity("lauro", "nauro"), 0);
+  EXPECT_TRUE(IsWordPrefix("bor", "bor south"));
+  EXPECT_FALSE(IsWordPrefix("mayen", "mayen 2"));
+  EXPECT_FALSE(IsWordPrefix("bor", "boro"));
   EXPECT_EQ(StripDesignators("abyei region"), "abyei");
   EXPECT_EQ(StripDesignators("kapoeta town"), "kapoeta town");
   EXPECT_EQ(StripDesignators("region"), "region");
@@ -221,10 +227,10 @@ TEST(ResolveTest, KnownAcledVariantsResolveToTheRightCounty) {
       {"Jonglei", "Canal", "SS0304", Method::kAlias},
       {"Western Bahr el Ghazal", "Bagari", "SS090301", Method::kName},  // a payam of Wau
       {"Gogrial", "Gogrial West", "SS0802", Method::kAlias},            // 2015-2020 state
-      {"Jonglei", "Twic", "SS0806", Method::kName},        // Twic is in Warrap
-      {"Unity", "Panyikang", "SS0710", Method::kName},     // Panyikang is in Upper Nile
-      {"", "Rubkona", "SS0609", Method::kName},            // no admin1
-      {"Atlantis", "Yambio", "SS1010", Method::kName},     // unknown admin1
+      {"Jonglei", "Twic", "SS0806", Method::kName},                     // Twic is in Warrap
+      {"Unity", "Panyikang", "SS0710", Method::kName},  // Panyikang is in Upper Nile
+      {"", "Rubkona", "SS0609", Method::kName},         // no admin1
+      {"Atlantis", "Yambio", "SS1010", Method::kName},  // unknown admin1
   };
   for (const Variant& v : kVariants) {
     Resolution r = County(v.admin1, v.admin2);
@@ -234,8 +240,9 @@ TEST(ResolveTest, KnownAcledVariantsResolveToTheRightCounty) {
     EXPECT_FALSE(r.note.empty());
   }
   Resolution r = County("Western Bahr el Ghazal", "Raga");
-  EXPECT_EQ(r.note, "admin1 'Western Bahr el Ghazal' is Western Bahr el Ghazal (SS09); "
-                    "admin2 'Raga' is an alias of Raja (SS0902)");
+  EXPECT_EQ(r.note,
+            "admin1 'Western Bahr el Ghazal' is Western Bahr el Ghazal (SS09); "
+            "admin2 'Raga' is an alias of Raja (SS0902)");
   r = County("Western Bahr el Ghazal", "Bagari");
   EXPECT_NE(r.note.find("a payam (admin3) of Wau (SS0903), not a county"), std::string::npos);
   EXPECT_LE(r.confidence, 0.9);
@@ -257,7 +264,7 @@ TEST(ResolveTest, AmbiguousKapoetaStaysAtTheStateUnlessAPayamDecides) {
   EXPECT_NE(r.note.find("Kapoeta South (SS0205)"), std::string::npos) << r.note;
 
   r = County("Eastern Equatoria", "Kapoeta", "Kapoeta", "Kapoeta");  // as ACLED 2011-2018
-  EXPECT_EQ(r.pcode, "SS020501");  // Kapoeta Town, Kapoeta South
+  EXPECT_EQ(r.pcode, "SS020501");                                    // Kapoeta Town, Kapoeta South
   EXPECT_NE(r.note.find("could be"), std::string::npos) << r.note;
 
   r = County("Eastern Equatoria", "Kapoeta", "Narus");  // a payam of Kapoeta East
@@ -278,6 +285,14 @@ TEST(ResolveTest, PayamRefinementKeepsTheCountyWhenNothingMatches) {
   EXPECT_EQ(r.method, Method::kFuzzy);
   r = County("Jonglei", "Canal", "", "Korwach");  // location names a payam
   EXPECT_EQ(r.pcode, "SS030405");
+  r = County("Central Equatoria", "Kajo Keji", "Kangepo ll");  // "Kangapo II"
+  EXPECT_EQ(r.pcode, "SS010202");
+  r = County("Western Bahr el Ghazal", "Jur River", "Marial Wau");  // not Marial Bai
+  EXPECT_EQ(r.pcode, "SS0901");
+  r = County("Eastern Equatoria", "Budi", "Lauro");  // not Nauro
+  EXPECT_EQ(r.pcode, "SS0201");
+  r = County("Western Bahr el Ghazal", "Raga", "Raja");  // aliases both ways
+  EXPECT_EQ(r.pcode, "SS090202");
 }
 
 TEST(ResolveTest, UnknownNamesAreUnresolvedWithANote) {

@@ -35,22 +35,39 @@ double NameSimilarity(std::string_view a, std::string_view b) {
   return 1.0 - static_cast<double>(OsaDistance(a, b)) / static_cast<double>(len);
 }
 
+namespace {
+
+// Trailing numbering words as digits: "kangapo ii", "kangepo ll" -> "kangapo 2", "kangepo 2".
+std::vector<std::string> NumberedWords(std::string_view s) {
+  std::vector<std::string> words = text::Split(s, ' ');
+  if (words.size() < 2) return words;
+  std::string& last = words.back();
+  if (last == "i" || last == "l") last = "1";
+  if (last == "ii" || last == "ll") last = "2";
+  if (last == "iii" || last == "lll") last = "3";
+  if (last == "iv") last = "4";
+  return words;
+}
+
+}  // namespace
+
 double FuzzySimilarity(std::string_view a, std::string_view b) {
   if (a.empty() || b.empty() || a[0] != b[0]) return 0;
-  std::vector<std::string> wa = text::Split(a, ' '), wb = text::Split(b, ' ');
+  std::vector<std::string> wa = NumberedWords(a), wb = NumberedWords(b);
   if (wa.size() >= 2 && wa.size() == wb.size()) {
     for (size_t i = 0; i < wa.size(); ++i) {
       if (NameSimilarity(wa[i], wb[i]) < 0.5) return 0;
     }
   }
-  return NameSimilarity(a, b);
+  return NameSimilarity(text::Join(wa, " "), text::Join(wb, " "));
 }
 
 namespace {
 
 bool IsNumberWord(std::string_view w) {
   if (w.empty()) return false;
-  if (std::all_of(w.begin(), w.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+  if (std::all_of(w.begin(), w.end(),
+                  [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
     return true;
   }
   return w == "i" || w == "ii" || w == "iii" || w == "iv" || w == "v";
@@ -85,7 +102,7 @@ namespace {
 
 bool IsDesignator(std::string_view word) {
   static constexpr std::string_view kWords[] = {
-      "county", "payam",       "state",      "region",     "province", "district",
+      "county", "payam",        "state",       "region",     "province", "district",
       "city",   "municipality", "governorate", "prefecture", "commune",  "cercle"};
   return std::find(std::begin(kWords), std::end(kWords), word) != std::end(kWords);
 }
@@ -124,8 +141,9 @@ double DistanceKm(double lat1, double lon1, double lat2, double lon2) {
   constexpr double kEarthRadiusKm = 6371.0088;
   constexpr double kRad = std::numbers::pi / 180.0;
   double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
-  double h = std::sin(dlat / 2) * std::sin(dlat / 2) +
-             std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
+  double h = std::sin(dlat / 2) * std::sin(dlat / 2) + std::cos(lat1 * kRad) *
+                                                           std::cos(lat2 * kRad) *
+                                                           std::sin(dlon / 2) * std::sin(dlon / 2);
   return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(h)));
 }
 

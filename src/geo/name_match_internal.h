@@ -19,9 +19,11 @@ int OsaDistance(std::string_view a, std::string_view b);
 // "rumbek center"/"rumbek centre" = 0.92, "longchuk"/"longochuk" = 0.89, "raga"/"raja" = 0.75.
 double NameSimilarity(std::string_view a, std::string_view b);
 
-// Similarity for fuzzy matching: NameSimilarity, but 0 when the first letters differ ("lauro"
-// vs "nauro") or when both names have the same number (>= 2) of words and some pair of
-// corresponding words is less than 0.5 similar ("marial wau" vs "marial bai").
+// Similarity for fuzzy matching: NameSimilarity after a trailing numbering word is read as a
+// digit ("kangepo ll" ~ "kangapo ii" -> "kangepo 2" ~ "kangapo 2"), but 0 when the first
+// letters differ ("lauro" vs "nauro") or when both names have the same number (>= 2) of words
+// and some pair of corresponding words is less than 0.5 similar ("marial wau" vs "marial bai",
+// "kangapo 1" vs "kangapo 2").
 double FuzzySimilarity(std::string_view a, std::string_view b);
 
 // True when `name` starts with the words of `query` followed by more words that are not just

@@ -57,11 +57,16 @@ struct Match {
 
 const char* HowFor(NameKind kind) {
   switch (kind) {
-    case NameKind::kName: return "is";
-    case NameKind::kAltName: return "is an alternative name of";
-    case NameKind::kPart: return "is part of the name of";
-    case NameKind::kAlias: return "is an alias of";
-    case NameKind::kDesignator: return "is (less a designator word)";
+    case NameKind::kName:
+      return "is";
+    case NameKind::kAltName:
+      return "is an alternative name of";
+    case NameKind::kPart:
+      return "is part of the name of";
+    case NameKind::kAlias:
+      return "is an alias of";
+    case NameKind::kDesignator:
+      return "is (less a designator word)";
   }
   return "is";
 }
@@ -331,8 +336,8 @@ bool Resolver::ResolveCountry() {
   }
   std::vector<std::string> loaded;
   for (const auto& [c, roots] : g_.roots) loaded.push_back(c);
-  notes_.push_back("country '" + given + "' has no areas in the gazetteer (loaded: " +
-                   text::Join(loaded, ", ") + ")");
+  notes_.push_back("country '" + given +
+                   "' has no areas in the gazetteer (loaded: " + text::Join(loaded, ", ") + ")");
   return false;
 }
 
@@ -347,8 +352,7 @@ int32_t Resolver::FindCode(const std::string& raw, bool* fixed) const {
   if (letters == 3) forms.push_back(Iso2FromIso3(code.substr(0, 3)) + code.substr(3));
   if (letters == 2) forms.push_back(Iso3FromIso2(code.substr(0, 2)) + code.substr(2));
   auto allowed = [&](uint32_t a) {
-    return std::find(countries_.begin(), countries_.end(), g_.areas[a].country) !=
-           countries_.end();
+    return std::find(countries_.begin(), countries_.end(), g_.areas[a].country) != countries_.end();
   };
   for (size_t i = 0; i < forms.size(); ++i) {
     auto it = g_.by_pcode.find(forms[i]);
@@ -576,8 +580,8 @@ bool Resolver::UsePolygons(double lat, double lon) {
     if (level <= Level()) break;
     std::vector<uint32_t> hits;
     for (uint32_t a : g_.boundaries->Containing(lat, lon, level)) {
-      bool ok = std::find(countries_.begin(), countries_.end(), g_.areas[a].country) !=
-                countries_.end();
+      bool ok =
+          std::find(countries_.begin(), countries_.end(), g_.areas[a].country) != countries_.end();
       if (ok && (cur_ == Impl::kNoArea || g_.IsWithin(a, static_cast<uint32_t>(cur_)))) {
         hits.push_back(a);
       }

@@ -84,9 +84,8 @@ FileFigure ResolveFile(const Gazetteer& g, const std::string& path) {
 }
 
 TEST(ResolveAcledTest, AtLeast98PercentOfSouthSudanEventsLandOnACounty) {
-  auto built = ingest::BuildGazetteer(
-      {kData + "/ssd-payam-pcodes/ssd_adm3_payams_pcodes.csv"},
-      std::string(AEGIS_SOURCE_DIR) + "/data/geo/aliases.csv");
+  auto built = ingest::BuildGazetteer({kData + "/ssd-payam-pcodes/ssd_adm3_payams_pcodes.csv"},
+                                      std::string(AEGIS_SOURCE_DIR) + "/data/geo/aliases.csv");
   ASSERT_TRUE(built.ok()) << built.status().ToString();
   const Gazetteer& g = built.value();
   std::vector<std::string> files = AcledFiles();
@@ -102,8 +101,8 @@ TEST(ResolveAcledTest, AtLeast98PercentOfSouthSudanEventsLandOnACounty) {
     for (const auto& [m, n] : fig.methods) std::cout << " " << m << "=" << n;
     std::cout << "\n";
     for (const auto& [pair, n] : fig.unresolved) {
-      std::cout << "[ACLED]   below county: admin1 '" << pair.first << "', admin2 '"
-                << pair.second << "': " << n << " events\n";
+      std::cout << "[ACLED]   below county: admin1 '" << pair.first << "', admin2 '" << pair.second
+                << "': " << n << " events\n";
     }
     EXPECT_GE(share, 98.0) << path;
   }

@@ -243,9 +243,9 @@ Status AreaSet::Put(geo::Area a, int64_t row, const std::string& column, bool de
   geo::Area& old = areas_[it->second];
   std::string first = " (first seen at row " + std::to_string(rows_[it->second]) + ")";
   if (text::FoldName(old.name) != text::FoldName(a.name)) {
-    return Status::InvalidArgument(
-        Where(row, column) + ": P-code " + a.pcode + " is named '" + a.name + "' here and '" +
-        old.name + "'" + first + "; keep one name per P-code (other spellings go in alt names)");
+    return Status::InvalidArgument(Where(row, column) + ": P-code " + a.pcode + " is named '" +
+                                   a.name + "' here and '" + old.name + "'" + first +
+                                   "; keep one name per P-code (other spellings go in alt names)");
   }
   if (old.parent_pcode != a.parent_pcode) {
     return Status::InvalidArgument(Where(row, column) + ": P-code " + a.pcode + " has parent " +
@@ -279,7 +279,8 @@ Status ParseCoordinate(const Row& row, int col, double limit, const std::string&
   if (v.empty()) return Status::Ok();
   double d = 0;
   if (!text::ParseDouble(v, &d) || std::fabs(d) > limit) {
-    return Status::InvalidArgument(where + ": '" + v + "' is not a coordinate in decimal "
+    return Status::InvalidArgument(where + ": '" + v +
+                                   "' is not a coordinate in decimal "
                                    "degrees; write e.g. 4.85 (WGS84)");
   }
   *out = d;
@@ -390,7 +391,8 @@ Status ReadWideRow(const Context& cx, const WideColumns& w, const Row& row,
 
 Status ReadWide(const Context& cx, const WideColumns& w, const std::vector<std::string>& names) {
   if (w.MaxLevel() == 0) {
-    return Status::InvalidArgument(cx.path + ": no P-code column found; name them adm1_pcode, "
+    return Status::InvalidArgument(cx.path +
+                                   ": no P-code column found; name them adm1_pcode, "
                                    "adm2_pcode, ... or tag them #adm1+code, #adm2+code, ...");
   }
   Row row;
@@ -485,8 +487,7 @@ Result<std::string> HintIso3(const std::string& path, const std::string& hint) {
 
 }  // namespace
 
-Result<std::vector<geo::Area>> ReadAreas(const std::string& path,
-                                         const std::string& country_hint) {
+Result<std::vector<geo::Area>> ReadAreas(const std::string& path, const std::string& country_hint) {
   return ReadAreas(path, country_hint, nullptr);
 }
 
@@ -511,8 +512,13 @@ Result<std::vector<geo::Area>> ReadAreas(const std::string& path, const std::str
     for (int i = 0; i < static_cast<int>(header.size()); ++i) {
       MapWideHeader(&w, Squash(header[i]), i);
     }
-    Row second;
-    bool has_second = IsHxlRow(header) ? (second = header, true) : reader->Next(&second);
+    Row second;  // the tag row of HXL (it may also be the first row), else the first data row
+    bool has_second = true;
+    if (IsHxlRow(header)) {
+      second = header;
+    } else {
+      has_second = reader->Next(&second);
+    }
     if (has_second && IsHxlRow(second)) {
       w = WideColumns();
       for (int i = 0; i < static_cast<int>(second.size()); ++i) {
@@ -599,8 +605,8 @@ void MapPopTag(PopColumns* c, const HxlTag& t, int i) {
     if (a.rfind("age", 0) == 0 || a == "infants" || a == "children" || a == "adolescents" ||
         a == "adults" || a == "elderly") {
       age = true;
-    } else if (a != "f" && a != "m" && a != "female" && a != "male" && a != "total" &&
-               a != "ind" && a != "all") {
+    } else if (a != "f" && a != "m" && a != "female" && a != "male" && a != "total" && a != "ind" &&
+               a != "all") {
       other = true;
     }
   }
@@ -614,13 +620,13 @@ void MapPopTag(PopColumns* c, const HxlTag& t, int i) {
   }
 }
 
-Status ParseCount(const Row& row, int col, const std::string& where,
-                  std::optional<int64_t>* out) {
+Status ParseCount(const Row& row, int col, const std::string& where, std::optional<int64_t>* out) {
   std::string v = CellAt(row, col);
   if (v.empty() || v == "<Null>" || v == "-") return Status::Ok();
   int64_t n = 0;
   if (!text::ParseInt64(v, &n) || n < 0) {
-    return Status::InvalidArgument(where + ": '" + v + "' is not a whole number of people; "
+    return Status::InvalidArgument(where + ": '" + v +
+                                   "' is not a whole number of people; "
                                    "write digits, optionally with thousands separators");
   }
   *out = n;
@@ -645,7 +651,8 @@ Status ReadPopRow(const std::string& path, const PopColumns& c, const Row& row, 
     int64_t y = 0;
     std::string v = CellAt(row, c.year);
     if (!v.empty() && (!text::ParseInt64(v, &y) || y < 1900 || y > 2200)) {
-      return Status::InvalidArgument(where(c.year) + ": '" + v + "' is not a year; write e.g. 2023");
+      return Status::InvalidArgument(where(c.year) + ": '" + v +
+                                     "' is not a year; write e.g. 2023");
     }
     f.year = static_cast<int>(y);
   }
@@ -654,6 +661,15 @@ Status ReadPopRow(const std::string& path, const PopColumns& c, const Row& row, 
                  : std::filesystem::path(path).filename().string();
   out->push_back(std::move(f));
   return Status::Ok();
+}
+
+// Uses the HXL tags of `row` when they name a P-code and a total.
+void ApplyPopTags(const Row& row, PopColumns* c) {
+  PopColumns tagged;
+  for (int i = 0; i < static_cast<int>(row.size()); ++i) {
+    if (auto t = ParseHxl(row[i])) MapPopTag(&tagged, *t, i);
+  }
+  if (tagged.pcode >= 0 && tagged.total >= 0) *c = tagged;
 }
 
 }  // namespace
@@ -671,26 +687,23 @@ Result<std::vector<PopulationFigure>> ReadPopulation(const std::string& path) {
     names.emplace_back(text::Trim(header[i]));
     MapPopHeader(&c, Squash(header[i]), i);
   }
+  bool pending = false;  // `row` holds a data row not yet read
+  if (IsHxlRow(header)) {
+    ApplyPopTags(header, &c);
+  } else if (reader->Next(&row)) {
+    pending = !IsHxlRow(row);
+    if (!pending) ApplyPopTags(row, &c);
+  }
+  if (c.pcode < 0 || c.total < 0) {
+    return Status::InvalidArgument(path + ": no " + (c.pcode < 0 ? "P-code" : "total") +
+                                   " column found; name them e.g. adm2_pcode and total, or tag "
+                                   "them #adm2+code and #population");
+  }
   std::vector<PopulationFigure> out;
-  bool first = true;
-  bool tags_first = IsHxlRow(header);  // a tag row with no header above it
-  while (tags_first ? (row = header, tags_first = false, true) : reader->Next(&row)) {
-    if (first) {
-      first = false;
-      if (IsHxlRow(row)) {
-        PopColumns tagged;
-        for (int i = 0; i < static_cast<int>(row.size()); ++i) {
-          if (auto t = ParseHxl(row[i])) MapPopTag(&tagged, *t, i);
-        }
-        if (tagged.pcode >= 0 && tagged.total >= 0) c = tagged;
-      }
-      if (c.pcode < 0 || c.total < 0) {
-        return Status::InvalidArgument(
-            path + ": no " + (c.pcode < 0 ? "P-code" : "total") + " column found; name them " +
-            "e.g. adm2_pcode and total, or tag them #adm2+code and #population");
-      }
-      if (IsHxlRow(row)) continue;
-    }
+  if (pending) {
+    AEGIS_RETURN_IF_ERROR(ReadPopRow(path, c, row, reader->record_number(), names, &out));
+  }
+  while (reader->Next(&row)) {
     AEGIS_RETURN_IF_ERROR(ReadPopRow(path, c, row, reader->record_number(), names, &out));
   }
   AEGIS_RETURN_IF_ERROR(reader->status());

@@ -123,6 +123,15 @@ TEST(AreaImportTest, HxlTaggedTable) {
   EXPECT_EQ((*r)[1].country, "SSD");
 }
 
+TEST(AreaImportTest, HxlTagRowWithoutHeader) {
+  TempFile f("tags_only.csv",
+             "#adm1+code,#adm1+name,#adm2+code,#adm2+name\n"
+             "SS09,Western Bahr el Ghazal,SS0902,Raja\n");
+  auto r = ReadAreas(f.path());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->size(), 2u);
+}
+
 TEST(AreaImportTest, GenericLongList) {
   TempFile f("long.csv",
              "pcode,name,level,parent_pcode,country,alt_names,lat,lon\n"
@@ -227,8 +236,9 @@ TEST(AreaImportTest, DtmCountyTableReadsAsAreasAndAsFigures) {
 }
 
 TEST(AreaImportTest, HxlPopulationWithSexBreakdown) {
-  std::string path = kData + "/hdx-hapi-fixtures/tests/fixtures/input/"
-                             "population_afg_afg_admpop_adm1_2021_v2.csv";
+  std::string path = kData +
+                     "/hdx-hapi-fixtures/tests/fixtures/input/"
+                     "population_afg_afg_admpop_adm1_2021_v2.csv";
   auto figures = ReadPopulation(path);
   ASSERT_TRUE(figures.ok()) << figures.status().ToString();
   ASSERT_EQ(figures->size(), 34u);

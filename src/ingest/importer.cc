@@ -369,7 +369,7 @@ void Importer::Handle(const Row& row, int64_t record_no, RowMapper& mapper) {
       fresh = true;
     }
     if (!fresh && out == MapOutcome::kIncident && profile_.same_key_other_actor_is_same_event &&
-        CoreHash(inc) == core_[it->first]) {
+        it->second.second != content && CoreHash(inc) == core_[it->first]) {
       ++other_actor_rows_;
       if (!skip) {
         ++batch_rows_;

@@ -1,11 +1,11 @@
 #include "ingest/table.h"
 
 #include "ingest/csv_reader.h"
+#include "ingest/xlsx_reader.h"
 #include "util/text.h"
 
 namespace aegis::ingest {
 
-Result<std::unique_ptr<TableReader>> OpenXlsx(const std::string& path, const std::string& sheet);
 Result<std::unique_ptr<TableReader>> OpenJsonRecords(const std::string& path);
 
 Result<std::unique_ptr<TableReader>> OpenTable(const std::string& path, const TableOptions& opts) {
