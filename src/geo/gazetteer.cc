@@ -325,6 +325,8 @@ Status AddAliasRow(Gazetteer::Impl& g, const CsvRow& row, const AliasColumns& co
   if (!text::ParseInt64(Cell(row, cols.level), &level)) {
     return Status::InvalidArgument(where + ", column level: not a number; give 1, 2 or 3");
   }
+  // Areas loaded to fewer levels (an adm1-2 list) simply do not use deeper aliases.
+  if (!g.level_areas.count({country, static_cast<int>(level)})) return Status::Ok();
   int32_t i = g.FindIndex(code);
   if (i == Gazetteer::Impl::kNoArea) {
     return Status::InvalidArgument(where + ": P-code '" + code +

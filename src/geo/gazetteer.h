@@ -125,9 +125,11 @@ class Gazetteer {
   // an error the gazetteer stays unfinalized and may be fixed with more Add calls.
   Status Finalize();
 
-  // Reads project aliases from a CSV/XLSX with columns country,level,alias,pcode,note. Rows of
-  // countries with no loaded areas are skipped; a P-code that is unknown, or whose level
-  // differs from the row's, is an error naming the row. REQUIRES: Finalize succeeded.
+  // Reads project aliases from a CSV file (UTF-8, RFC 4180) with columns
+  // country,level,alias,pcode,note. Rows of a country, or of a level of a country, with no
+  // loaded areas are skipped (an adm1-2 list ignores payam aliases); a P-code that is unknown,
+  // or whose level differs from the row's, is an error naming the row. May be called more than
+  // once. REQUIRES: Finalize succeeded.
   Status AddAliases(const std::string& csv_path);
 
   // Loads admin polygons of `level` (GeoJSON, shapefile, GeoPackage; anything GDAL/OGR reads)

@@ -117,6 +117,12 @@ TEST(GazetteerTest, AliasErrorsNameTheRow) {
   Status s = g.AddAliases(path);
   EXPECT_NE(s.message().find("row 3: SS0902 is a level-2 area, not level 1"), std::string::npos)
       << s.message();
+  std::ofstream(path) << "country,level,alias,pcode,note\nSSD,2,Ragga,SS0992,typo\n";
+  s = g.AddAliases(path);
+  EXPECT_NE(s.message().find("row 2: P-code 'SS0992' is not in the gazetteer"), std::string::npos)
+      << s.message();
+  // The project file on a gazetteer without payams: the payam aliases are skipped.
+  EXPECT_TRUE(g.AddAliases(kAliases).ok());
   std::filesystem::remove(path);
 }
 

@@ -39,7 +39,8 @@ std::vector<std::string> AcledFiles() {
 
 struct FileFigure {
   int events = 0, county = 0, payam = 0;
-  std::map<std::string, int> methods;
+  std::map<std::string, int> methods;         // weakest step down to the deepest area
+  std::map<std::string, int> county_methods;  // admin1 + admin2 only
   std::map<std::pair<std::string, std::string>, int> unresolved;  // (admin1, admin2) -> events
 };
 
@@ -61,7 +62,7 @@ FileFigure ResolveFile(const Gazetteer& g, const std::string& path) {
       a3 = Column(row, "admin3"), loc = Column(row, "location"), lat = Column(row, "latitude"),
       lon = Column(row, "longitude");
   EXPECT_TRUE(country >= 0 && a1 >= 0 && a2 >= 0 && a3 >= 0 && loc >= 0 && lat >= 0 && lon >= 0);
-  std::unordered_map<std::string, Resolution> cache;  // as the importer does
+  std::unordered_map<std::string, Resolution> cache, county_cache;  // as the importer does
   while ((*reader)->Next(&row)) {
     if (row.size() <= static_cast<size_t>(lon) || row[country] != "South Sudan") continue;
     PlaceQuery q{row[country], "", row[a1], row[a2], row[a3], row[loc], {}, {}};
@@ -73,6 +74,13 @@ FileFigure ResolveFile(const Gazetteer& g, const std::string& path) {
     auto it = cache.find(key);
     if (it == cache.end()) it = cache.emplace(key, g.Resolve(q)).first;
     const Resolution& r = it->second;
+    std::string county_key = q.admin1 + '\x1f' + q.admin2;
+    auto ct = county_cache.find(county_key);
+    if (ct == county_cache.end()) {
+      PlaceQuery cq{q.country, "", q.admin1, q.admin2, "", "", {}, {}};
+      ct = county_cache.emplace(county_key, g.Resolve(cq)).first;
+    }
+    ++fig.county_methods[MethodName(ct->second.method)];
     ++fig.events;
     ++fig.methods[MethodName(r.method)];
     if (r.level >= 2) ++fig.county;
@@ -99,6 +107,8 @@ TEST(ResolveAcledTest, AtLeast98PercentOfSouthSudanEventsLandOnACounty) {
               << fig.events << " events on a county P-code (" << share << "%), " << fig.payam
               << " on a payam; methods:";
     for (const auto& [m, n] : fig.methods) std::cout << " " << m << "=" << n;
+    std::cout << "; county step alone:";
+    for (const auto& [m, n] : fig.county_methods) std::cout << " " << m << "=" << n;
     std::cout << "\n";
     for (const auto& [pair, n] : fig.unresolved) {
       std::cout << "[ACLED]   below county: admin1 '" << pair.first << "', admin2 '" << pair.second

@@ -14,7 +14,7 @@ namespace aegis::ingest {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string Scalar(const json& v) {
   if (v.is_string()) return v.get<std::string>();

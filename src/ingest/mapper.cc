@@ -86,9 +86,14 @@ Status RowMapper::Bind(const Row& hxl_tags, const std::string& file_name) {
     }
     if (!spec.prefix.empty()) {
       for (size_t i = 0; i < header_.size(); ++i) {
-        std::string h(text::Trim(header_[i]));
-        if (h.size() > spec.prefix.size() && text::IEquals(h.substr(0, spec.prefix.size()), spec.prefix))
-          b.options.emplace_back(static_cast<int>(i), h.substr(spec.prefix.size()));
+        // "risks/abduction", or within a group path: "grp_what/risks/abduction".
+        std::string h = text::ToLowerAscii(text::Trim(header_[i]));
+        std::string pre = text::ToLowerAscii(spec.prefix);
+        size_t at = h.rfind(pre);
+        bool starts = at == 0 || (at != std::string::npos && at > 0 &&
+                                  h[at - 1] == ctx_.profile->group_separator);
+        if (starts && h.size() > at + pre.size())
+          b.options.emplace_back(static_cast<int>(i), std::string(text::Trim(header_[i])).substr(at + pre.size()));
       }
     }
     if (spec.required && b.cols.empty() && b.options.empty() && spec.fixed.empty())

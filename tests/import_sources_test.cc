@@ -1,0 +1,180 @@
+// Imports of the other source families: Insecurity Insight (JSON and XLSX with an HXL row),
+// KoboToolbox (CSV with a repeat group, select_multiple both ways, JSON), ODK Central, HXL and
+// key-informant monitoring reports (the demo's generated files).
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/demo_data.h"
+#include "util/text.h"
+#include "test_util.h"
+
+namespace aegis::testing {
+namespace {
+
+const std::string kII = kShared + "/data/insecurity-insight-fixtures";
+
+int64_t Q(const std::string& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* st = nullptr;
+  int64_t v = -1;
+  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return v;
+}
+
+const std::vector<std::string> kCountries = {"SDN", "COD", "ETH", "NGA", "HTI", "AFG", "MLI",
+                                             "CAF", "SOM", "MMR", "SYR", "PSE", "UKR", "BFA"};
+
+TEST(InsecurityInsightImport, CrsvJsonEveryRowAccountedFor) {
+  TempDir dir;
+  auto store = NewStore(dir, kCountries);
+  auto sum = Import(*store, kII + "/api-samples/sv.json", "insecurity-insight-crsv");
+  ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+  EXPECT_EQ(sum->read, 1829);
+  EXPECT_ACCOUNTED(*sum);
+  std::printf("[figure] II CRSV sv.json: read %lld imported %lld unchanged %lld quarantined %lld\n",
+              (long long)sum->read, (long long)sum->imported, (long long)sum->unchanged,
+              (long long)sum->quarantined);
+  for (const auto& r : sum->quarantine_reasons)
+    std::printf("[figure]   quarantined %lld: %s\n", (long long)r.count, r.reason.c_str());
+  std::string db = dir / "t.sqlite";
+  // Every CRSV incident is GBV, confidential, and keeps its survivors' sex when one is given.
+  EXPECT_EQ(Q(db, "SELECT count(*) FROM incident i JOIN incident_risk r ON r.incident_id=i.id "
+                  "WHERE r.risk='GBV'"), sum->imported);
+  EXPECT_EQ(Q(db, "SELECT count(*) FROM incident WHERE sensitivity<>'confidential'"), 0);
+  EXPECT_GT(Q(db, "SELECT count(*) FROM incident_victim WHERE sex='female'"), 500);
+  EXPECT_EQ(Q(db, "SELECT count(*) FROM incident WHERE country='SSD'"), 99);
+}
+
+TEST(InsecurityInsightImport, CrsvXlsxWithHxlRowAndProtectionInDangerJson) {
+  TempDir dir;
+  auto store = NewStore(dir, kCountries);
+  auto x = Import(*store, kII + "/2020-2023-conflict-related-sexual-violence-incident-data.xlsx",
+                  "insecurity-insight-crsv");
+  ASSERT_TRUE(x.ok()) << x.status().ToString();
+  EXPECT_EQ(x->read, 1085);  // the HXL row under the header is not a record
+  EXPECT_ACCOUNTED(*x);
+  auto p = Import(*store, kII + "/api-samples/protection.json", "insecurity-insight-protection");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->read, 1414);
+  EXPECT_ACCOUNTED(*p);
+  std::printf("[figure] II CRSV xlsx: read %lld imported %lld quarantined %lld; Protection in "
+              "Danger json: read %lld imported %lld quarantined %lld\n",
+              (long long)x->read, (long long)x->imported, (long long)x->quarantined,
+              (long long)p->read, (long long)p->imported, (long long)p->quarantined);
+  for (const auto& r : p->quarantine_reasons)
+    std::printf("[figure]   PiD quarantined %lld: %s\n", (long long)r.count, r.reason.c_str());
+  std::string db = dir / "t.sqlite";
+  // Residents or providers arrested or kidnapped add the abduction/detention risk.
+  EXPECT_GT(Q(db, "SELECT count(*) FROM incident_risk WHERE risk='ABD'"), 0);
+}
+
+class DemoFilesImport : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = NewStore(dir_);
+    aegis::cli::DemoOptions o{dir_ / "in", 7, 3, "2026-06-15"};
+    auto files = aegis::cli::WriteDemoFiles(o, store_->LoadAreas().value());
+    ASSERT_TRUE(files.ok());
+    files_ = *files;
+  }
+  Result<ingest::ImportSummary> Run(const aegis::cli::DemoFile& f, bool with_repeat = true) {
+    std::map<std::string, std::string> rep;
+    if (with_repeat)
+      for (const auto& r : f.repeats) rep[r.substr(0, r.find('='))] = r.substr(r.find('=') + 1);
+    return Import(*store_, f.path, f.profile, rep);
+  }
+  TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::vector<aegis::cli::DemoFile> files_;
+};
+
+TEST_F(DemoFilesImport, KoboCsvWithRepeatGroupAndSelectMultiple) {
+  auto s = Run(files_[0]);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_GT(s->imported, 20);
+  EXPECT_EQ(s->quarantined, 0);
+  std::string db = dir_ / "t.sqlite";
+  // Victims come from the repeat group: one row per victim, grouped by sex/age/disability/...
+  int64_t victims = Q(db, "SELECT sum(count) FROM incident_victim");
+  std::string v = ReadFile(files_[0].repeats[0].substr(files_[0].repeats[0].find('=') + 1));
+  EXPECT_EQ(victims, std::count(v.begin(), v.end(), '\n') - 1);
+  EXPECT_EQ(Q(db, "SELECT count(*) FROM incident_victim WHERE age_band='unknown' OR sex='unknown'"), 0);
+  // Every incident has its risks, taken from the space-separated select_multiple column.
+  EXPECT_EQ(Q(db, "SELECT count(*) FROM incident i WHERE NOT EXISTS (SELECT 1 FROM incident_risk r "
+                  "WHERE r.incident_id=i.id)"), 0);
+}
+
+TEST_F(DemoFilesImport, KoboSelectMultipleAsZeroOneColumnsGivesTheSameRisks) {
+  // Drop the summary "risks" column: only the grp_what/risks/<option> 0/1 columns remain.
+  std::string text = ReadFile(files_[0].path), out;
+  std::stringstream ss(text);
+  int drop = -1;
+  for (std::string line; std::getline(ss, line);) {
+    std::vector<std::string> cells = text::Split(line, ';');
+    if (drop < 0) drop = static_cast<int>(std::find(cells.begin(), cells.end(), "grp_what/risks") - cells.begin());
+    cells.erase(cells.begin() + drop);
+    out += text::Join(cells, ";") + "\n";
+  }
+  WriteFile(dir_ / "detail.csv", out);
+  auto a = Run(files_[0]);
+  ASSERT_TRUE(a.ok());
+  std::string db = dir_ / "t.sqlite";
+  int64_t risks_summary = Q(db, "SELECT count(*) FROM incident_risk");
+  TempDir other;
+  auto s2 = NewStore(other);
+  auto b = Import(*s2, dir_ / "detail.csv", "kobo-incident");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(b->imported, a->imported);
+  EXPECT_EQ(Q(other / "t.sqlite", "SELECT count(*) FROM incident_risk"), risks_summary);
+}
+
+TEST_F(DemoFilesImport, KoboJsonSubmissions) {
+  // The same submissions as Kobo's JSON API gives them: keys are full paths, values strings.
+  std::string text = ReadFile(files_[0].path);
+  std::stringstream ss(text);
+  std::string header_line;
+  std::getline(ss, header_line);
+  std::vector<std::string> header = text::Split(header_line, ';');
+  nlohmann::json arr = nlohmann::json::array();
+  for (std::string line; std::getline(ss, line);) {
+    std::vector<std::string> cells = text::Split(line, ';');
+    nlohmann::json o;
+    for (size_t i = 0; i < header.size() && i < cells.size(); ++i) {
+      std::string v = cells[i];
+      if (v.size() >= 2 && v.front() == '"') v = v.substr(1, v.size() - 2);
+      o[header[i]] = v;
+    }
+    arr.push_back(o);
+  }
+  WriteFile(dir_ / "kobo.json", nlohmann::json{{"count", arr.size()}, {"results", arr}}.dump());
+  auto s = Import(*store_, dir_ / "kobo.json", "kobo-incident");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->read, static_cast<int64_t>(arr.size()));
+  EXPECT_EQ(s->imported, s->read);
+}
+
+TEST_F(DemoFilesImport, OdkCentralHxlAndMonitoringReports) {
+  for (size_t i = 1; i < files_.size(); ++i) {
+    auto s = Run(files_[i]);
+    ASSERT_TRUE(s.ok()) << files_[i].path << ": " << s.status().ToString();
+    EXPECT_ACCOUNTED(*s);
+    if (files_[i].profile == "hxl-incident") EXPECT_EQ(s->quarantined, 2);  // the two planted errors
+    else EXPECT_EQ(s->quarantined, 0) << s->ToJson();
+  }
+  std::string db = dir_ / "t.sqlite";
+  EXPECT_GT(Q(db, "SELECT count(*) FROM monitoring_report"), 10);
+  EXPECT_EQ(Q(db, "SELECT count(*) FROM monitoring_report WHERE period_start NOT LIKE '%-01'"), 0);
+  EXPECT_GT(Q(db, "SELECT count(*) FROM monitoring_answer WHERE present=1 AND severity BETWEEN 2 AND 5"), 10);
+  EXPECT_EQ(Q(db, "SELECT count(*) FROM monitoring_answer WHERE present=0 AND severity IS NOT NULL"), 0);
+  // ODK victims link by PARENT_KEY.
+  EXPECT_GT(Q(db, "SELECT count(*) FROM incident_victim v JOIN incident i ON i.id=v.incident_id "
+                  "JOIN data_source d ON d.id=i.data_source_id WHERE d.code='odk-incident'"), 0);
+}
+
+}  // namespace
+}  // namespace aegis::testing
