@@ -80,6 +80,7 @@ int Main(int argc, char** argv) {
   AddSummaryCommand(app, g);
   AddDemoCommand(app, g);
   AddTaxonomyCommand(app, g);
+  AddBenchCommand(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

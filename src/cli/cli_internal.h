@@ -40,6 +40,7 @@ void AddImportCommand(CLI::App& app, GlobalOptions& g);
 void AddSummaryCommand(CLI::App& app, GlobalOptions& g);
 void AddDemoCommand(CLI::App& app, GlobalOptions& g);
 void AddTaxonomyCommand(CLI::App& app, GlobalOptions& g);
+void AddBenchCommand(CLI::App& app, GlobalOptions& g);
 
 // Prints the monthly summary of incidents per area and risk (used by `summary` and `demo`).
 Status PrintSummary(store::Store& store, const std::string& data_dir, int level,

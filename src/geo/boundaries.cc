@@ -4,6 +4,7 @@
 #include <ogr_srs_api.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <mutex>
 

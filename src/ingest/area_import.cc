@@ -521,9 +521,10 @@ Result<std::vector<geo::Area>> ReadAreas(const std::string& path, const std::str
     }
     if (has_second && IsHxlRow(second)) {
       w = WideColumns();
+      if (names.size() < second.size()) names.resize(second.size());
       for (int i = 0; i < static_cast<int>(second.size()); ++i) {
         if (auto t = ParseHxl(second[i])) MapWideTag(&w, *t, i);
-        if (i < static_cast<int>(names.size()) && names[i].empty()) names[i] = second[i];
+        if (names[i].empty()) names[i] = text::Trim(second[i]);
       }
     } else if (has_second && w.MaxLevel() > 0) {
       AEGIS_RETURN_IF_ERROR(ReadWideRow(cx, w, second, names));
@@ -692,7 +693,13 @@ Result<std::vector<PopulationFigure>> ReadPopulation(const std::string& path) {
     ApplyPopTags(header, &c);
   } else if (reader->Next(&row)) {
     pending = !IsHxlRow(row);
-    if (!pending) ApplyPopTags(row, &c);
+    if (!pending) {
+      ApplyPopTags(row, &c);
+      if (names.size() < row.size()) names.resize(row.size());
+      for (size_t i = 0; i < row.size(); ++i) {
+        if (names[i].empty()) names[i] = text::Trim(row[i]);
+      }
+    }
   }
   if (c.pcode < 0 || c.total < 0) {
     return Status::InvalidArgument(path + ": no " + (c.pcode < 0 ? "P-code" : "total") +

@@ -234,6 +234,9 @@ Result<Catalog> LoadCatalog(store::Store& store, const std::string& data_dir) {
     c.gazetteer->Add(std::move(g));
   }
   AEGIS_RETURN_IF_ERROR(c.gazetteer->Finalize());
+  std::vector<std::pair<std::string, int>> risks;
+  for (const auto& r : c.taxonomy->risks()) risks.emplace_back(r.code, r.id);
+  AEGIS_RETURN_IF_ERROR(store.SyncRisks(risks));
   std::string aliases = data_dir + "/geo/aliases.csv";
   if (std::filesystem::exists(aliases)) AEGIS_RETURN_IF_ERROR(c.gazetteer->AddAliases(aliases));
   return c;
@@ -434,8 +437,14 @@ void Importer::WriterLoop() {
 Status Importer::ReadAll(TableReader& reader, HeaderInfo& head, RowMapper& mapper) {
   std::thread writer([this] { WriterLoop(); });
   int64_t last = 0;
+  // PERF-TIMING (temporary)
+  double handle_s = 0, next_s = 0;
+  int64_t handled = 0;
   auto step = [&](const Row& row, int64_t no) {
+    auto th = std::chrono::steady_clock::now();
     Handle(row, no, mapper);
+    handle_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - th).count();
+    ++handled;
     last = no;
     if (batch_rows_ >= opts_.batch_rows) {
       Flush(last);
@@ -444,13 +453,19 @@ Status Importer::ReadAll(TableReader& reader, HeaderInfo& head, RowMapper& mappe
   };
   for (auto& [no, row] : head.pending) step(row, no);
   Row row;
+  auto tn = std::chrono::steady_clock::now();
   while (reader.Next(&row)) {
+    next_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - tn).count();
     step(row, reader.record_number());
     if ((reader.record_number() & 1023) == 0) {
       std::lock_guard<std::mutex> l(writer_mu_);
       if (!writer_status_.ok()) break;
     }
+    tn = std::chrono::steady_clock::now();
   }
+  std::fprintf(stderr, "PERF rows %lld handle %.3f us/row next %.3f us/row (handle %.3fs next %.3fs)\n",
+               (long long)handled, handle_s * 1e6 / std::max<int64_t>(handled, 1),
+               next_s * 1e6 / std::max<int64_t>(handled, 1), handle_s, next_s);
   if (batch_rows_ > 0 || last > run_.rows_done) Flush(std::max(last, run_.rows_done));
   queue_.Close();
   writer.join();

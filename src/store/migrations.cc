@@ -64,6 +64,12 @@ CREATE TABLE import_run (
   n_quarantined BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX import_run_file ON import_run(data_source_id, file_sha256, profile, status);
+CREATE TABLE risk (
+  code TEXT PRIMARY KEY,
+  id INTEGER NOT NULL UNIQUE,
+  bit BIGINT NOT NULL UNIQUE,
+  label TEXT NOT NULL
+);
 CREATE TABLE incident (
   id {{ID}},
   data_source_id BIGINT NOT NULL REFERENCES data_source(id),
@@ -80,6 +86,7 @@ CREATE TABLE incident (
   place_note TEXT NOT NULL DEFAULT '',
   lat {{REAL}},
   lon {{REAL}},
+  risk_mask BIGINT NOT NULL DEFAULT 0,
   event_type TEXT NOT NULL DEFAULT '',
   act_type TEXT NOT NULL DEFAULT '',
   perpetrator TEXT NOT NULL DEFAULT 'unknown',
@@ -95,18 +102,13 @@ CREATE TABLE incident (
   consent_tracing INTEGER,
   narrative TEXT NOT NULL DEFAULT '',
   import_run_id BIGINT REFERENCES import_run(id),
+  created_run_id BIGINT REFERENCES import_run(id),
   source_row BIGINT NOT NULL DEFAULT 0,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
   UNIQUE (data_source_id, source_key)
 );
 CREATE INDEX incident_area_date ON incident(area_pcode, date_start);
-CREATE TABLE incident_risk (
-  incident_id BIGINT NOT NULL REFERENCES incident(id) ON DELETE CASCADE,
-  risk TEXT NOT NULL,
-  PRIMARY KEY (incident_id, risk)
-);
-CREATE INDEX incident_risk_by_risk ON incident_risk(risk);
 CREATE TABLE incident_victim (
   incident_id BIGINT NOT NULL REFERENCES incident(id) ON DELETE CASCADE,
   sex TEXT NOT NULL,

@@ -38,6 +38,7 @@ class SqliteStore final : public Store {
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   ~SqliteStore() override {
     stmts_.clear();
+    upsert_incident_ = Stmt();
     sqlite3_close_v2(db_);
   }
 
@@ -154,10 +155,15 @@ class SqliteStore final : public Store {
     return it->second;
   }
 
+  struct Written {
+    enum Outcome { kUnchanged, kImported, kUpdated } outcome = kUnchanged;
+    int64_t id = 0;
+  };
   Result<std::optional<int64_t>> OrgId(const std::string& code);
-  Status WriteIncident(const Incident& inc, int64_t source_id, int64_t run_id, int64_t existing_id,
-                       int64_t* id_out);
-  Status WriteIncidentChildren(const Incident& inc, int64_t id);
+  Result<Written> UpsertIncident(const Incident& inc, const ImportBatch& b, const std::string& now);
+  Status WriteVictims(const Incident& inc, int64_t id, bool replace);
+  Result<int64_t> RiskMask(const std::vector<std::string>& codes);
+  Status SyncRisks(const std::vector<std::pair<std::string, int>>& risks) override;
   Status WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
                      int64_t existing_id);
   Status WriteQuarantine(const QuarantinedRow& q, const ImportBatch& b);
@@ -168,6 +174,8 @@ class SqliteStore final : public Store {
   std::string path_;
   std::unordered_map<std::string, Stmt> stmts_;
   std::unordered_map<std::string, std::optional<int64_t>> org_ids_;
+  std::unordered_map<std::string, int64_t> risk_bits_;
+  Stmt upsert_incident_;  // prepared on first use
 };
 
 Status CheckStmt(const Stmt& s) {
@@ -326,48 +334,62 @@ Result<std::optional<int64_t>> SqliteStore::OrgId(const std::string& code) {
   return std::optional<int64_t>(id);
 }
 
-Status SqliteStore::WriteIncident(const Incident& inc, int64_t source_id, int64_t run_id,
-                                  int64_t existing_id, int64_t* id_out) {
+// One statement per incident: insert, or update when the content changed; RETURNING tells
+// which happened (no row: unchanged). created_run_id marks rows this run created.
+Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, const ImportBatch& b,
+                                                         const std::string& now) {
   static const char* kCols =
       "content_hash, date_start, date_end, country, area_pcode, area_level, place_text, "
-      "place_method, place_confidence, place_note, lat, lon, event_type, act_type, perpetrator, "
-      "perpetrator_detail, killed, injured, organisation_id, source_type, verification, "
-      "sensitivity, consent_share, consent_referral, consent_tracing, narrative, import_run_id, "
-      "source_row, updated_at";
-  AEGIS_ASSIGN_OR_RETURN(std::optional<int64_t> org, OrgId(inc.organisation_code));
-  Stmt& s = existing_id
-                ? Cached(std::string("UPDATE incident SET (") + kCols +
-                         ") = (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-                         "WHERE id=?30")
-                : Cached(std::string("INSERT INTO incident(") + kCols +
-                         ", data_source_id, source_key, created_at) VALUES "
-                         "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?29)");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
-  const Placement& p = inc.place;
-  s.Bind(1, AsSigned(inc.content_hash)).Bind(2, inc.date_start).Bind(3, inc.date_end)
-      .Bind(4, inc.country);
-  if (p.pcode.empty()) s.BindNull(5); else s.Bind(5, p.pcode);
-  s.Bind(6, static_cast<int64_t>(p.level)).Bind(7, p.text).Bind(8, p.method)
-      .Bind(9, p.confidence).Bind(10, p.note).Bind(11, inc.lat).Bind(12, inc.lon)
-      .Bind(13, inc.event_type).Bind(14, inc.act_type).Bind(15, inc.perpetrator)
-      .Bind(16, inc.perpetrator_detail).Bind(17, inc.killed).Bind(18, inc.injured).Bind(19, org)
-      .Bind(20, inc.source_type).Bind(21, inc.verification).Bind(22, inc.sensitivity)
-      .Bind(23, inc.consent_share).Bind(24, inc.consent_referral).Bind(25, inc.consent_tracing)
-      .Bind(26, inc.narrative).Bind(27, run_id).Bind(28, inc.source_row).Bind(29, NowUtc());
-  if (existing_id) {
-    s.Bind(30, existing_id);
-  } else {
-    s.Bind(30, source_id).Bind(31, inc.source_key);
+      "place_method, place_confidence, place_note, lat, lon, risk_mask, event_type, act_type, "
+      "perpetrator, perpetrator_detail, killed, injured, organisation_id, source_type, "
+      "verification, sensitivity, consent_share, consent_referral, consent_tracing, narrative, "
+      "import_run_id, source_row, updated_at";
+  if (!upsert_incident_.valid()) {
+    std::string cols = kCols, excluded;
+    for (const auto& c : text::Split(cols, ','))
+      excluded += (excluded.empty() ? "" : ", ") + std::string("excluded.") + std::string(text::Trim(c));
+    upsert_incident_ = Stmt(
+        db_, std::string("INSERT INTO incident(") + kCols +
+                 ", data_source_id, source_key, created_run_id, created_at) VALUES (?1,?2,?3,?4,"
+                 "?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"
+                 "?26,?27,?28,?29,?30,?31,?32,?28,?30) ON CONFLICT(data_source_id, source_key) DO "
+                 "UPDATE SET (" + kCols + ") = (" + excluded +
+                 ") WHERE incident.content_hash <> excluded.content_hash "
+                 "RETURNING id, created_run_id");
+    AEGIS_RETURN_IF_ERROR(CheckStmt(upsert_incident_));
   }
-  AEGIS_RETURN_IF_ERROR(s.Run());
-  *id_out = existing_id ? existing_id : sqlite3_last_insert_rowid(db_);
-  return Status::Ok();
+  AEGIS_ASSIGN_OR_RETURN(std::optional<int64_t> org, OrgId(inc.organisation_code));
+  AEGIS_ASSIGN_OR_RETURN(int64_t mask, RiskMask(inc.risks));
+  Stmt& s = upsert_incident_;
+  const Placement& p = inc.place;
+  s.Bind(1, AsSigned(inc.content_hash)).BindStatic(2, inc.date_start).BindStatic(3, inc.date_end)
+      .BindStatic(4, inc.country);
+  if (p.pcode.empty()) s.BindNull(5); else s.BindStatic(5, p.pcode);
+  s.Bind(6, static_cast<int64_t>(p.level)).BindStatic(7, p.text).BindStatic(8, p.method)
+      .Bind(9, p.confidence).BindStatic(10, p.note).Bind(11, inc.lat).Bind(12, inc.lon)
+      .Bind(13, mask).BindStatic(14, inc.event_type).BindStatic(15, inc.act_type)
+      .BindStatic(16, inc.perpetrator).BindStatic(17, inc.perpetrator_detail).Bind(18, inc.killed)
+      .Bind(19, inc.injured).Bind(20, org).BindStatic(21, inc.source_type)
+      .BindStatic(22, inc.verification).BindStatic(23, inc.sensitivity).Bind(24, inc.consent_share)
+      .Bind(25, inc.consent_referral).Bind(26, inc.consent_tracing).BindStatic(27, inc.narrative)
+      .Bind(28, b.run_id).Bind(29, inc.source_row).BindStatic(30, now).Bind(31, b.data_source_id)
+      .BindStatic(32, inc.source_key);
+  Written w;
+  Status st;
+  if (s.Step(&st)) {
+    w.id = s.Int(0);
+    w.outcome = s.Int(1) == b.run_id ? Written::kImported : Written::kUpdated;
+  }
+  s.Reset();
+  AEGIS_RETURN_IF_ERROR(st);
+  return w;
 }
 
-Status SqliteStore::WriteIncidentChildren(const Incident& inc, int64_t id) {
-  Stmt& r = Cached("INSERT INTO incident_risk(incident_id, risk) VALUES (?,?) "
-                   "ON CONFLICT DO NOTHING");
-  for (const auto& risk : inc.risks) AEGIS_RETURN_IF_ERROR(r.Bind(1, id).Bind(2, risk).Run());
+Status SqliteStore::WriteVictims(const Incident& inc, int64_t id, bool replace) {
+  if (replace) {
+    AEGIS_RETURN_IF_ERROR(Cached("DELETE FROM incident_victim WHERE incident_id=?").Bind(1, id).Run());
+  }
+  if (inc.victims.empty()) return Status::Ok();
   Stmt& v = Cached("INSERT INTO incident_victim(incident_id, sex, age_band, disability, "
                    "displacement, count) VALUES (?,?,?,?,?,?) ON CONFLICT(incident_id, sex, "
                    "age_band, disability, displacement) DO UPDATE SET count=incident_victim.count"
@@ -377,6 +399,38 @@ Status SqliteStore::WriteIncidentChildren(const Incident& inc, int64_t id) {
                               .Bind(5, g.displacement).Bind(6, g.count).Run());
   }
   return Status::Ok();
+}
+
+Result<int64_t> SqliteStore::RiskMask(const std::vector<std::string>& codes) {
+  int64_t mask = 0;
+  for (const auto& c : codes) {
+    auto it = risk_bits_.find(c);
+    if (it == risk_bits_.end()) {
+      return Status::InvalidArgument("risk code '" + c + "' is not in the store's risk table; the "
+                                     "taxonomy and the store disagree: run the import again");
+    }
+    mask |= it->second;
+  }
+  return mask;
+}
+
+Status SqliteStore::SyncRisks(const std::vector<std::pair<std::string, int>>& risks) {
+  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+  Stmt s(db_, "INSERT INTO risk(code, id, bit, label) VALUES (?,?,?,?) ON CONFLICT(code) DO "
+              "NOTHING");
+  Status st = CheckStmt(s);
+  for (const auto& [code, id] : risks) {
+    if (!st.ok()) break;
+    if (id < 1 || id > 62) st = Status::InvalidArgument("risk " + code + ": id must be 1..62");
+    else st = s.Bind(1, code).Bind(2, static_cast<int64_t>(id)).Bind(3, int64_t{1} << (id - 1))
+                  .Bind(4, code).Run();
+  }
+  AEGIS_RETURN_IF_ERROR(Exec(db_, st.ok() ? "COMMIT" : "ROLLBACK"));
+  AEGIS_RETURN_IF_ERROR(st);
+  risk_bits_.clear();
+  Stmt all(db_, "SELECT code, bit FROM risk");
+  while (all.Step(&st)) risk_bits_[all.Text(0)] = all.Int(1);
+  return st;
 }
 
 Status SqliteStore::WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
@@ -428,32 +482,15 @@ Status SqliteStore::WriteQuarantine(const QuarantinedRow& q, const ImportBatch& 
 
 Result<BatchOutcome> SqliteStore::ApplyBatchInTx(const ImportBatch& b) {
   BatchOutcome out;
-  Stmt& find = Cached("SELECT id, content_hash FROM incident WHERE data_source_id=? AND "
-                      "source_key=?");
+  const std::string now = NowUtc();
   for (const Incident& inc : b.incidents) {
-    find.Bind(1, b.data_source_id).Bind(2, inc.source_key);
-    Status st;
-    int64_t existing = 0, hash = 0;
-    if (find.Step(&st)) {
-      existing = find.Int(0);
-      hash = find.Int(1);
-    }
-    find.Reset();
-    AEGIS_RETURN_IF_ERROR(st);
-    if (existing && hash == AsSigned(inc.content_hash)) {
+    AEGIS_ASSIGN_OR_RETURN(Written w, UpsertIncident(inc, b, now));
+    if (w.outcome == Written::kUnchanged) {
       ++out.unchanged;
       continue;
     }
-    int64_t id = 0;
-    AEGIS_RETURN_IF_ERROR(WriteIncident(inc, b.data_source_id, b.run_id, existing, &id));
-    if (existing) {
-      AEGIS_RETURN_IF_ERROR(Cached("DELETE FROM incident_risk WHERE incident_id=?").Bind(1, id).Run());
-      AEGIS_RETURN_IF_ERROR(Cached("DELETE FROM incident_victim WHERE incident_id=?").Bind(1, id).Run());
-      ++out.updated;
-    } else {
-      ++out.imported;
-    }
-    AEGIS_RETURN_IF_ERROR(WriteIncidentChildren(inc, id));
+    ++(w.outcome == Written::kImported ? out.imported : out.updated);
+    AEGIS_RETURN_IF_ERROR(WriteVictims(inc, w.id, w.outcome == Written::kUpdated));
   }
   Stmt& find_r = Cached("SELECT id, content_hash FROM monitoring_report WHERE data_source_id=? "
                         "AND source_key=?");
@@ -534,12 +571,12 @@ Result<std::vector<SummaryRow>> SqliteStore::MonthlySummary(int level, const std
                                                             const std::string& to) {
   Stmt s(db_,
          "SELECT aa.ancestor_pcode, a.name, substr(i.date_start,1,7) AS month, "
-         "coalesce(r.risk,'') AS risk, count(*), coalesce(sum(i.killed),0), "
+         "coalesce(r.code,'') AS risk, count(*), coalesce(sum(i.killed),0), "
          "coalesce(sum((SELECT sum(count) FROM incident_victim v WHERE v.incident_id=i.id)),0), "
          "count(DISTINCT i.data_source_id) "
          "FROM incident i JOIN area_ancestor aa ON aa.pcode=i.area_pcode AND aa.ancestor_level=?1 "
          "JOIN area a ON a.pcode=aa.ancestor_pcode "
-         "LEFT JOIN incident_risk r ON r.incident_id=i.id "
+         "LEFT JOIN risk r ON (i.risk_mask & r.bit) <> 0 "
          "WHERE i.date_start>=?2 AND i.date_start<=?3 "
          "GROUP BY aa.ancestor_pcode, a.name, month, risk "
          "UNION ALL "
@@ -572,8 +609,7 @@ Result<std::string> SqliteStore::ContentDigest() {
       "SELECT pcode, level, name, coalesce(parent_pcode,''), country, alt_names FROM area "
       "ORDER BY pcode",
       "SELECT d.code, i.source_key, i.content_hash, coalesce(i.area_pcode,''), i.source_row, "
-      "(SELECT group_concat(risk, ' ') FROM (SELECT risk FROM incident_risk r WHERE "
-      "r.incident_id=i.id ORDER BY risk)), (SELECT group_concat(sex||age_band||disability||"
+      "i.risk_mask, (SELECT group_concat(sex||age_band||disability||"
       "displacement||count, ' ') FROM (SELECT * FROM incident_victim v WHERE v.incident_id=i.id "
       "ORDER BY sex, age_band, disability, displacement)) FROM incident i JOIN data_source d ON "
       "d.id=i.data_source_id ORDER BY d.code, i.source_key",
@@ -677,7 +713,9 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const St
     return Status::NotFound(path + ": no such store; create it with `aegis db migrate --db " + path +
                             "`");
   sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | (opts.create_if_missing ? SQLITE_OPEN_CREATE : 0);
+  // One connection per thread (see store.h), so SQLite's own per-call mutexes are not needed.
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+              (opts.create_if_missing ? SQLITE_OPEN_CREATE : 0);
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close_v2(db);

@@ -99,6 +99,9 @@ class Store {
   virtual Status UpsertAreas(const std::vector<AreaRow>& areas) = 0;
   virtual Result<std::vector<AreaRow>> LoadAreas() = 0;
   virtual Status UpsertPopulation(const std::vector<Population>& rows) = 0;
+  // Records the protection risks (code, id 1..63) so that incidents can store their risks as a
+  // bit set; called with the taxonomy at start. Codes never change their id once stored.
+  virtual Status SyncRisks(const std::vector<std::pair<std::string, int>>& risks) = 0;
 
   // --- imports -------------------------------------------------------------------------------
   // Starts a run, or resumes the interrupted run of the same source, file and profile.
