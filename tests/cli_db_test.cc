@@ -1,0 +1,91 @@
+// `aegis db migrate|check|backup`, `aegis taxonomy`, `aegis demo` and --help, through the binary.
+#include "test_util.h"
+
+namespace aegis::testing {
+namespace {
+
+TEST(CliDb, MigrateIsIdempotentAndCheckBackupWork) {
+  TempDir dir;
+  std::string db = dir / "ops.sqlite";
+  auto m1 = RunAegis("--db " + db + " db migrate");
+  ASSERT_EQ(m1.exit_code, 0) << m1.output;
+  EXPECT_NE(m1.output.find("schema version 0 -> 1 (1 migration applied)"), std::string::npos) << m1.output;
+  auto m2 = RunAegis("--db " + db + " db migrate");
+  EXPECT_NE(m2.output.find("(0 migrations applied)"), std::string::npos) << m2.output;
+  ASSERT_EQ(RunAegis("--db " + db + " areas import " + kData + "/geo/ssd/ssd_adm3_payams_pcodes.csv").exit_code, 0);
+  auto check = RunAegis("--db " + db + " db check");
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_NE(check.output.find("602 areas"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("check: OK"), std::string::npos);
+  auto backup = RunAegis("--db " + db + " db backup " + (dir / "copy.sqlite"));
+  ASSERT_EQ(backup.exit_code, 0) << backup.output;
+  EXPECT_EQ(RunAegis("--db " + (dir / "copy.sqlite") + " db check").exit_code, 0);
+  auto again = RunAegis("--db " + db + " db backup " + (dir / "copy.sqlite"));
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.output.find("choose a new file name"), std::string::npos) << again.output;
+}
+
+TEST(CliDb, CheckReportsADamagedOrMissingStore) {
+  TempDir dir;
+  auto missing = RunAegis("--db " + (dir / "none.sqlite") + " db check");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("no such store"), std::string::npos) << missing.output;
+  WriteFile(dir / "junk.sqlite", std::string(8192, 'x'));
+  auto junk = RunAegis("--db " + (dir / "junk.sqlite") + " db check");
+  EXPECT_NE(junk.exit_code, 0);
+  EXPECT_NE(junk.output.find("junk.sqlite"), std::string::npos) << junk.output;
+}
+
+TEST(CliDb, TaxonomyIsValidatedAndABrokenOneIsRefused) {
+  auto ok = RunAegis("taxonomy");
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("Gender-Based Violence"), std::string::npos);
+  TempDir dir;
+  std::filesystem::copy(kData, dir / "data", std::filesystem::copy_options::recursive);
+  std::string risks = ReadFile(dir / "data/taxonomy/risks.json");
+  risks.replace(risks.find("\"GBV\""), 5, "\"ATK\"");  // two risks with one code
+  WriteFile(dir / "data/taxonomy/risks.json", risks);
+  std::string cmd = std::string(AEGIS_BINARY) + " --data-dir " + (dir / "data") + " taxonomy 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  std::string out;
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  EXPECT_NE(pclose(p), 0);
+  EXPECT_NE(out.find("risks.json"), std::string::npos) << out;
+}
+
+TEST(CliDemo, BuildsTheDemoStoreAndPrintsTheMonthlySummary) {
+  TempDir dir;
+  auto r = RunAegis("demo --dir " + dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("kobo_incidents.csv"), std::string::npos);
+  EXPECT_NE(r.output.find("quarantined: "), std::string::npos);  // the planted bad rows show
+  EXPECT_NE(r.output.find("Protection incidents by admin2 (county)"), std::string::npos);
+  EXPECT_NE(r.output.find("Pibor (SS0308)"), std::string::npos) << r.output;
+  EXPECT_EQ(RunAegis("--db " + (dir / "aegis-demo.sqlite") + " db check").exit_code, 0);
+  // Deterministic: the same seed gives the same store.
+  TempDir dir2;
+  ASSERT_EQ(RunAegis("demo --dir " + dir2.path()).exit_code, 0);
+  auto a = store::Store::Open(dir / "aegis-demo.sqlite");
+  auto b = store::Store::Open(dir2 / "aegis-demo.sqlite");
+  EXPECT_EQ((*a)->ContentDigest().value(), (*b)->ContentDigest().value());
+}
+
+TEST(CliHelp, EveryCommandHasHelpThatTeaches) {
+  for (const char* c : {"", "db", "areas", "import", "summary", "demo", "bench import"}) {
+    auto r = RunAegis(std::string(c) + " --help");
+    EXPECT_EQ(r.exit_code, 0) << c;
+    EXPECT_NE(r.output.find("Usage"), std::string::npos) << c;
+  }
+  auto imp = RunAegis("import --help");
+  EXPECT_NE(imp.output.find("Examples:"), std::string::npos);
+  EXPECT_NE(imp.output.find("victim_sex"), std::string::npos);  // the fields a profile can map
+  auto list = RunAegis("import --list-profiles");
+  for (const char* p : {"acled", "kobo-incident", "odk-incident", "hxl-incident", "kobo-monitoring",
+                        "insecurity-insight-crsv", "insecurity-insight-protection", "acled-reduced"})
+    EXPECT_NE(list.output.find(p), std::string::npos) << p;
+}
+
+}  // namespace
+}  // namespace aegis::testing
