@@ -2,7 +2,9 @@
 #include <cstdio>
 
 #include "cli/cli_internal.h"
+#include "geo/boundary_io.h"
 #include "ingest/area_import.h"
+#include "ingest/importer.h"
 #include "taxonomy/taxonomy.h"
 
 namespace aegis::cli {
@@ -91,6 +93,23 @@ int PopulationImport(const GlobalOptions& g, const std::string& file) {
   return 0;
 }
 
+int AreasBoundaries(const GlobalOptions& g, const std::string& file, int level) {
+  auto geojson = geo::BoundariesToGeoJson(file);
+  if (!geojson.ok()) return Fail(geojson.status());
+  auto s = OpenStore(g);
+  if (!s.ok()) return Fail(s.status());
+  // Check that the polygons fit the loaded areas before keeping them.
+  auto cat = ingest::LoadCatalog(**s, g.data_dir);
+  if (!cat.ok()) return Fail(cat.status());
+  if (Status st = geo::LoadBoundariesFromGeoJson(*cat->gazetteer, *geojson, level); !st.ok())
+    return Fail(st);
+  if (Status st = (*s)->PutBoundaries(level, *geojson, file); !st.ok()) return Fail(st);
+  std::printf("%s: admin%d boundaries stored (%.1f MB as GeoJSON); places given only by "
+              "coordinates now resolve by point in polygon\n",
+              file.c_str(), level, geojson->size() / 1e6);
+  return 0;
+}
+
 int TaxonomyCheck(const GlobalOptions& g) {
   auto t = taxonomy::Taxonomy::Load(g.data_dir + "/taxonomy");
   if (!t.ok()) return Fail(t.status());
@@ -137,6 +156,18 @@ void AddAreaCommands(CLI::App& app, GlobalOptions& g) {
   imp->add_option("FILE", file, "Area list")->required()->check(CLI::ExistingFile);
   imp->add_option("--country", country, "Only this country (ISO3), e.g. SSD");
   imp->callback([&g] { Exit(AreasImport(g, file, country)); });
+  static std::string bfile;
+  static int blevel = 2;
+  auto* bnd = areas->add_subcommand(
+      "boundaries", "Store admin polygons (GeoJSON, shapefile, GeoPackage; reprojected to WGS84) "
+                    "for point-in-polygon placement");
+  bnd->add_option("FILE", bfile, "Boundary file; its P-code attribute is detected "
+                                 "(ADM2_PCODE, admin2Pcode, pcode, ...)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  bnd->add_option("--level", blevel, "Admin level of the polygons (1, 2 or 3)")
+      ->check(CLI::Range(1, 3));
+  bnd->callback([&g] { Exit(AreasBoundaries(g, bfile, blevel)); });
   auto* pop = areas->add_subcommand("population", "Load population figures by P-code");
   pop->add_option("FILE", pop_file, "CSV with a P-code and a total column")
       ->required()

@@ -38,6 +38,12 @@ CREATE TABLE area_ancestor (
   PRIMARY KEY (pcode, ancestor_level)
 );
 CREATE INDEX area_ancestor_up ON area_ancestor(ancestor_level, ancestor_pcode);
+CREATE TABLE area_boundary (
+  level INTEGER PRIMARY KEY,
+  geojson TEXT NOT NULL,
+  source_file TEXT NOT NULL,
+  loaded_at TEXT NOT NULL
+);
 CREATE TABLE population (
   pcode TEXT NOT NULL REFERENCES area(pcode),
   year INTEGER NOT NULL,

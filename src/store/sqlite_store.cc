@@ -120,6 +120,22 @@ class SqliteStore final : public Store {
   Status UpsertAreas(const std::vector<AreaRow>& areas) override;
   Result<std::vector<AreaRow>> LoadAreas() override;
   Status UpsertPopulation(const std::vector<Population>& rows) override;
+  Status PutBoundaries(int level, const std::string& geojson,
+                       const std::string& source_file) override {
+    Stmt s(db_, "INSERT INTO area_boundary(level, geojson, source_file, loaded_at) VALUES "
+                "(?,?,?,?) ON CONFLICT(level) DO UPDATE SET geojson=excluded.geojson, "
+                "source_file=excluded.source_file, loaded_at=excluded.loaded_at");
+    return s.Bind(1, static_cast<int64_t>(level)).Bind(2, geojson).Bind(3, source_file)
+        .Bind(4, NowUtc()).Run();
+  }
+  Result<std::vector<std::pair<int, std::string>>> GetBoundaries() override {
+    Stmt s(db_, "SELECT level, geojson FROM area_boundary ORDER BY level");
+    std::vector<std::pair<int, std::string>> out;
+    Status st;
+    while (s.Step(&st)) out.emplace_back(static_cast<int>(s.Int(0)), s.Text(1));
+    if (!st.ok()) return st;
+    return out;
+  }
 
   Result<ImportRun> BeginImportRun(int64_t source_id, const std::string& profile,
                                    const std::string& file_name,

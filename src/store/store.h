@@ -99,6 +99,10 @@ class Store {
   virtual Status UpsertAreas(const std::vector<AreaRow>& areas) = 0;
   virtual Result<std::vector<AreaRow>> LoadAreas() = 0;
   virtual Status UpsertPopulation(const std::vector<Population>& rows) = 0;
+  // Admin polygons of one level, as WGS84 GeoJSON text (replaces that level's polygons).
+  virtual Status PutBoundaries(int level, const std::string& geojson,
+                               const std::string& source_file) = 0;
+  virtual Result<std::vector<std::pair<int, std::string>>> GetBoundaries() = 0;
   // Records the protection risks (code, id 1..63) so that incidents can store their risks as a
   // bit set; called with the taxonomy at start. Codes never change their id once stored.
   virtual Status SyncRisks(const std::vector<std::pair<std::string, int>>& risks) = 0;
