@@ -38,7 +38,9 @@ class SqliteStore final : public Store {
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   ~SqliteStore() override {
     stmts_.clear();
-    upsert_incident_ = Stmt();
+    find_incident_ = Stmt();
+    insert_incident_ = Stmt();
+    update_incident_ = Stmt();
     sqlite3_close_v2(db_);
   }
 
@@ -176,7 +178,10 @@ class SqliteStore final : public Store {
     int64_t id = 0;
   };
   Result<std::optional<int64_t>> OrgId(const std::string& code);
-  Result<Written> UpsertIncident(const Incident& inc, const ImportBatch& b, const std::string& now);
+  // Tries a plain insert first (the common case of a new record); on a key conflict, compares
+  // content hashes and updates when they differ.
+  Result<Written> UpsertIncident(const Incident& inc, const ImportBatch& b, const std::string& now,
+                                 bool try_insert = true);
   Status WriteVictims(const Incident& inc, int64_t id, bool replace);
   Result<int64_t> RiskMask(const std::vector<std::string>& codes);
   Status SyncRisks(const std::vector<std::pair<std::string, int>>& risks) override;
@@ -191,7 +196,7 @@ class SqliteStore final : public Store {
   std::unordered_map<std::string, Stmt> stmts_;
   std::unordered_map<std::string, std::optional<int64_t>> org_ids_;
   std::unordered_map<std::string, int64_t> risk_bits_;
-  Stmt upsert_incident_;  // prepared on first use
+  Stmt find_incident_, insert_incident_, update_incident_;  // prepared on first use
 };
 
 Status CheckStmt(const Stmt& s) {
@@ -350,33 +355,50 @@ Result<std::optional<int64_t>> SqliteStore::OrgId(const std::string& code) {
   return std::optional<int64_t>(id);
 }
 
-// One statement per incident: insert, or update when the content changed; RETURNING tells
-// which happened (no row: unchanged). created_run_id marks rows this run created.
+// Inserts a new incident, updates a changed one, skips an unchanged one. Three prepared
+// statements, prepared once. (A single INSERT ... ON CONFLICT DO UPDATE ...
+// RETURNING was measured at about twice the instructions per row in SQLite 3.40: RETURNING
+// materialises an ephemeral table per execution.)
 Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, const ImportBatch& b,
-                                                         const std::string& now) {
+                                                         const std::string& now, bool try_insert) {
   static const char* kCols =
       "content_hash, date_start, date_end, country, area_pcode, area_level, place_text, "
       "place_method, place_confidence, place_note, lat, lon, risk_mask, event_type, act_type, "
       "perpetrator, perpetrator_detail, killed, injured, organisation_id, source_type, "
       "verification, sensitivity, consent_share, consent_referral, consent_tracing, narrative, "
       "import_run_id, source_row, updated_at";
-  if (!upsert_incident_.valid()) {
-    std::string cols = kCols, excluded;
-    for (const auto& c : text::Split(cols, ','))
-      excluded += (excluded.empty() ? "" : ", ") + std::string("excluded.") + std::string(text::Trim(c));
-    upsert_incident_ = Stmt(
+  if (!insert_incident_.valid()) {
+    find_incident_ = Stmt(db_, "SELECT id, content_hash FROM incident WHERE data_source_id=? AND "
+                               "source_key=?");
+    insert_incident_ = Stmt(
         db_, std::string("INSERT INTO incident(") + kCols +
                  ", data_source_id, source_key, created_run_id, created_at) VALUES (?1,?2,?3,?4,"
                  "?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"
                  "?26,?27,?28,?29,?30,?31,?32,?28,?30) ON CONFLICT(data_source_id, source_key) DO "
-                 "UPDATE SET (" + kCols + ") = (" + excluded +
-                 ") WHERE incident.content_hash <> excluded.content_hash "
-                 "RETURNING id, created_run_id");
-    AEGIS_RETURN_IF_ERROR(CheckStmt(upsert_incident_));
+                 "NOTHING");
+    update_incident_ = Stmt(db_, std::string("UPDATE incident SET (") + kCols +
+                                     ") = (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
+                                     "?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,"
+                                     "?30) WHERE id=?31");
+    for (const Stmt* st : {&find_incident_, &insert_incident_, &update_incident_})
+      AEGIS_RETURN_IF_ERROR(CheckStmt(*st));
+  }
+  Written w;
+  Status st;
+  if (!try_insert) {
+    find_incident_.Bind(1, b.data_source_id).BindStatic(2, inc.source_key);
+    int64_t hash = 0;
+    if (find_incident_.Step(&st)) {
+      w.id = find_incident_.Int(0);
+      hash = find_incident_.Int(1);
+    }
+    find_incident_.Reset();
+    AEGIS_RETURN_IF_ERROR(st);
+    if (w.id && hash == AsSigned(inc.content_hash)) return w;  // unchanged
   }
   AEGIS_ASSIGN_OR_RETURN(std::optional<int64_t> org, OrgId(inc.organisation_code));
   AEGIS_ASSIGN_OR_RETURN(int64_t mask, RiskMask(inc.risks));
-  Stmt& s = upsert_incident_;
+  Stmt& s = w.id ? update_incident_ : insert_incident_;
   const Placement& p = inc.place;
   s.Bind(1, AsSigned(inc.content_hash)).BindStatic(2, inc.date_start).BindStatic(3, inc.date_end)
       .BindStatic(4, inc.country);
@@ -388,16 +410,17 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
       .Bind(19, inc.injured).Bind(20, org).BindStatic(21, inc.source_type)
       .BindStatic(22, inc.verification).BindStatic(23, inc.sensitivity).Bind(24, inc.consent_share)
       .Bind(25, inc.consent_referral).Bind(26, inc.consent_tracing).BindStatic(27, inc.narrative)
-      .Bind(28, b.run_id).Bind(29, inc.source_row).BindStatic(30, now).Bind(31, b.data_source_id)
-      .BindStatic(32, inc.source_key);
-  Written w;
-  Status st;
-  if (s.Step(&st)) {
-    w.id = s.Int(0);
-    w.outcome = s.Int(1) == b.run_id ? Written::kImported : Written::kUpdated;
-  }
+      .Bind(28, b.run_id).Bind(29, inc.source_row).BindStatic(30, now);
+  if (w.id) s.Bind(31, w.id); else s.Bind(31, b.data_source_id).BindStatic(32, inc.source_key);
+  s.Step(&st);
   s.Reset();
   AEGIS_RETURN_IF_ERROR(st);
+  if (!w.id && sqlite3_changes(db_) == 0) {
+    // The key exists (INSERT ... ON CONFLICT DO NOTHING did nothing): compare and update.
+    return UpsertIncident(inc, b, now, /*try_insert=*/false);
+  }
+  w.outcome = w.id ? Written::kUpdated : Written::kImported;
+  if (!w.id) w.id = sqlite3_last_insert_rowid(db_);
   return w;
 }
 
