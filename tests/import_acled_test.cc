@@ -1,6 +1,4 @@
 // ACLED imports against the real files in ../shared/data (read there, never copied).
-#include <sqlite3.h>
-
 #include <map>
 
 #include "ingest/csv_reader.h"
@@ -13,18 +11,6 @@ const std::string kAcledOld = kShared + "/data/acled-ssd-2011-2018/ACLED - 1900-
 const std::string kAcled2021 = kShared + "/data/ssd-resilience-acled-dtm/data/contextual/ACLED 2020-07-30-2021-08-31-South_Sudan.csv";
 const std::string kAcledMali = kShared + "/data/acled-mli-2017-2020/MINUSMA/2017-01-01-2020-12-31-Mali.csv";
 const std::string kAcledCurrent = kShared + "/data/acled-ssd-mli-car-bdi-2007-2020/Input/2007-01-01-2020-12-31-Burundi-Central_African_Republic-Mali-South_Sudan.csv";
-
-int64_t QueryInt(const std::string& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* st = nullptr;
-  int64_t v = -1;
-  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return v;
-}
 
 // Rows of an ACLED file whose country column is `country`.
 int64_t CountRows(const std::string& file, const std::string& country) {

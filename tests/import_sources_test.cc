@@ -1,8 +1,6 @@
 // Imports of the other source families: Insecurity Insight (JSON and XLSX with an HXL row),
 // KoboToolbox (CSV with a repeat group, select_multiple both ways, JSON), ODK Central, HXL and
 // key-informant monitoring reports (the demo's generated files).
-#include <sqlite3.h>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/demo_data.h"
@@ -13,18 +11,6 @@ namespace aegis::testing {
 namespace {
 
 const std::string kII = kShared + "/data/insecurity-insight-fixtures";
-
-int64_t Q(const std::string& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* st = nullptr;
-  int64_t v = -1;
-  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return v;
-}
 
 const std::vector<std::string> kCountries = {"SDN", "COD", "ETH", "NGA", "HTI", "AFG", "MLI",
                                              "CAF", "SOM", "MMR", "SYR", "PSE", "UKR", "BFA"};
@@ -43,11 +29,11 @@ TEST(InsecurityInsightImport, CrsvJsonEveryRowAccountedFor) {
     std::printf("[figure]   quarantined %lld: %s\n", (long long)r.count, r.reason.c_str());
   std::string db = dir / "t.sqlite";
   // Every CRSV incident is GBV, confidential, and keeps its survivors' sex when one is given.
-  EXPECT_EQ(Q(db, "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0 "
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0 "
                   "WHERE r.code='GBV'"), sum->imported);
-  EXPECT_EQ(Q(db, "SELECT count(*) FROM incident WHERE sensitivity<>'confidential'"), 0);
-  EXPECT_GT(Q(db, "SELECT count(*) FROM incident_victim WHERE sex='female'"), 500);
-  EXPECT_EQ(Q(db, "SELECT count(*) FROM incident WHERE country='SSD'"), 99);
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM incident WHERE sensitivity<>'confidential'"), 0);
+  EXPECT_GT(QueryInt(db, "SELECT count(*) FROM incident_victim WHERE sex='female'"), 500);
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM incident WHERE country='SSD'"), 99);
 }
 
 TEST(InsecurityInsightImport, CrsvXlsxWithHxlRowAndProtectionInDangerJson) {
@@ -70,7 +56,7 @@ TEST(InsecurityInsightImport, CrsvXlsxWithHxlRowAndProtectionInDangerJson) {
     std::printf("[figure]   PiD quarantined %lld: %s\n", (long long)r.count, r.reason.c_str());
   std::string db = dir / "t.sqlite";
   // Residents or providers arrested or kidnapped add the abduction/detention risk.
-  EXPECT_GT(Q(db, "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0 "
+  EXPECT_GT(QueryInt(db, "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0 "
                   "WHERE r.code='ABD'"), 0);
 }
 
@@ -101,12 +87,12 @@ TEST_F(DemoFilesImport, KoboCsvWithRepeatGroupAndSelectMultiple) {
   EXPECT_EQ(s->quarantined, 0);
   std::string db = dir_ / "t.sqlite";
   // Victims come from the repeat group: one row per victim, grouped by sex/age/disability/...
-  int64_t victims = Q(db, "SELECT sum(count) FROM incident_victim");
+  int64_t victims = QueryInt(db, "SELECT sum(count) FROM incident_victim");
   std::string v = ReadFile(files_[0].repeats[0].substr(files_[0].repeats[0].find('=') + 1));
   EXPECT_EQ(victims, std::count(v.begin(), v.end(), '\n') - 1);
-  EXPECT_EQ(Q(db, "SELECT count(*) FROM incident_victim WHERE age_band='unknown' OR sex='unknown'"), 0);
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM incident_victim WHERE age_band='unknown' OR sex='unknown'"), 0);
   // Every incident has its risks, taken from the space-separated select_multiple column.
-  EXPECT_EQ(Q(db, "SELECT count(*) FROM incident WHERE risk_mask=0"), 0);
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM incident WHERE risk_mask=0"), 0);
 }
 
 TEST_F(DemoFilesImport, KoboSelectMultipleAsZeroOneColumnsGivesTheSameRisks) {
@@ -124,13 +110,13 @@ TEST_F(DemoFilesImport, KoboSelectMultipleAsZeroOneColumnsGivesTheSameRisks) {
   auto a = Run(files_[0]);
   ASSERT_TRUE(a.ok());
   std::string db = dir_ / "t.sqlite";
-  int64_t risks_summary = Q(db, "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0");
+  int64_t risks_summary = QueryInt(db, "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0");
   TempDir other;
   auto s2 = NewStore(other);
   auto b = Import(*s2, dir_ / "detail.csv", "kobo-incident");
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(b->imported, a->imported);
-  EXPECT_EQ(Q(other / "t.sqlite", "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0"), risks_summary);
+  EXPECT_EQ(QueryInt(other / "t.sqlite", "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0"), risks_summary);
 }
 
 TEST_F(DemoFilesImport, KoboJsonSubmissions) {
@@ -167,12 +153,12 @@ TEST_F(DemoFilesImport, OdkCentralHxlAndMonitoringReports) {
     else EXPECT_EQ(s->quarantined, 0) << s->ToJson();
   }
   std::string db = dir_ / "t.sqlite";
-  EXPECT_GT(Q(db, "SELECT count(*) FROM monitoring_report"), 10);
-  EXPECT_EQ(Q(db, "SELECT count(*) FROM monitoring_report WHERE period_start NOT LIKE '%-01'"), 0);
-  EXPECT_GT(Q(db, "SELECT count(*) FROM monitoring_answer WHERE present=1 AND severity BETWEEN 2 AND 5"), 10);
-  EXPECT_EQ(Q(db, "SELECT count(*) FROM monitoring_answer WHERE present=0 AND severity IS NOT NULL"), 0);
+  EXPECT_GT(QueryInt(db, "SELECT count(*) FROM monitoring_report"), 10);
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM monitoring_report WHERE period_start NOT LIKE '%-01'"), 0);
+  EXPECT_GT(QueryInt(db, "SELECT count(*) FROM monitoring_answer WHERE present=1 AND severity BETWEEN 2 AND 5"), 10);
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM monitoring_answer WHERE present=0 AND severity IS NOT NULL"), 0);
   // ODK victims link by PARENT_KEY.
-  EXPECT_GT(Q(db, "SELECT count(*) FROM incident_victim v JOIN incident i ON i.id=v.incident_id "
+  EXPECT_GT(QueryInt(db, "SELECT count(*) FROM incident_victim v JOIN incident i ON i.id=v.incident_id "
                   "JOIN data_source d ON d.id=i.data_source_id WHERE d.code='odk-incident'"), 0);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -70,10 +71,21 @@ inline CommandResult RunAegis(const std::string& args) {
 }
 
 inline std::vector<store::AreaRow> ToRows(const std::vector<geo::Area>& areas) {
-  std::vector<store::AreaRow> rows;
-  for (const auto& a : areas)
-    rows.push_back({a.pcode, a.level, a.name, a.parent_pcode, a.country, a.alt_names, a.lat, a.lon});
-  return rows;
+  return ingest::ToAreaRows(areas);
+}
+
+// A test oracle: one integer from a read-only SQL query on a SQLite store file.
+inline int64_t QueryInt(const std::string& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* st = nullptr;
+  int64_t v = -1;
+  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return v;
 }
 
 // A fresh SQLite store in `dir` with the South Sudan payam list loaded; `global_countries`

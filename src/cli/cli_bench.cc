@@ -34,8 +34,7 @@ int BenchImport(const GlobalOptions& g, int64_t rows, const std::string& dir, in
   if (!store.ok()) return Fail(store.status());
   auto areas = ingest::ReadAreas(g.data_dir + "/geo/ssd/ssd_adm3_payams_pcodes.csv", "SSD");
   if (!areas.ok()) return Fail(areas.status());
-  std::vector<store::AreaRow> ar;
-  for (const auto& a : *areas) ar.push_back({a.pcode, a.level, a.name, a.parent_pcode, a.country, a.alt_names, a.lat, a.lon});
+  std::vector<store::AreaRow> ar = ingest::ToAreaRows(*areas);
   if (Status st = (*store)->UpsertAreas(ar); !st.ok()) return Fail(st);
   auto t0 = std::chrono::steady_clock::now();
   if (Status st = WriteSyntheticAcled(csv, rows, ar, 1); !st.ok()) return Fail(st);

@@ -59,13 +59,14 @@ int DbBackup(const GlobalOptions& g, const std::string& out) {
 int AreasImport(const GlobalOptions& g, const std::string& file, const std::string& country) {
   auto areas = ingest::ReadAreas(file, country);
   if (!areas.ok()) return Fail(areas.status());
-  std::vector<store::AreaRow> rows;
+  std::vector<geo::Area> kept;
   int per_level[5] = {0, 0, 0, 0, 0};
   for (const auto& a : *areas) {
     if (!country.empty() && !a.country.empty() && a.country != country) continue;
-    rows.push_back({a.pcode, a.level, a.name, a.parent_pcode, a.country, a.alt_names, a.lat, a.lon});
+    kept.push_back(a);
     if (a.level >= 0 && a.level < 5) ++per_level[a.level];
   }
+  std::vector<store::AreaRow> rows = ingest::ToAreaRows(kept);
   if (rows.empty()) {
     return Fail(Status::InvalidArgument(file + ": no areas" +
                                         (country.empty() ? "" : " for country " + country) +

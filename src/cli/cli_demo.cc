@@ -7,19 +7,11 @@
 #include "cli/demo_data.h"
 #include "ingest/area_import.h"
 #include "ingest/importer.h"
+#include "util/date.h"
 
 namespace aegis::cli {
 
 namespace {
-
-std::string Today() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
 
 int RunDemo(GlobalOptions g, const std::string& dir, unsigned seed, int months) {
   std::error_code ec;
@@ -33,11 +25,9 @@ int RunDemo(GlobalOptions g, const std::string& dir, unsigned seed, int months) 
   std::string areas_file = g.data_dir + "/geo/ssd/ssd_adm3_payams_pcodes.csv";
   auto areas = ingest::ReadAreas(areas_file, "SSD");
   if (!areas.ok()) return Fail(areas.status());
-  std::vector<store::AreaRow> rows;
-  for (const auto& a : *areas)
-    rows.push_back({a.pcode, a.level, a.name, a.parent_pcode, a.country, a.alt_names, a.lat, a.lon});
+  std::vector<store::AreaRow> rows = ingest::ToAreaRows(*areas);
   if (Status st = (*store)->UpsertAreas(rows); !st.ok()) return Fail(st);
-  std::string today = Today();
+  std::string today = TodayUtc();
   auto pop = DemoPopulation(rows, seed, std::stoi(today.substr(0, 4)));
   if (Status st = (*store)->UpsertPopulation(pop); !st.ok()) return Fail(st);
   std::printf("1. admin areas: %zu South Sudan states, counties and payams (P-codes); synthetic "
@@ -67,7 +57,6 @@ int RunDemo(GlobalOptions g, const std::string& dir, unsigned seed, int months) 
                   (long long)r.example_rows.front());
   }
   std::printf("\n4. ");
-  std::string from = o.today.substr(0, 8) + "01";
   Status st = PrintSummary(**store, g.data_dir, 2, "1900-01-01", "2999-12-31", false, 8);
   if (!st.ok()) return Fail(st);
   std::printf("\nNext: aegis --db %s summary --level 1   |   aegis --db %s db check   |   "

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "geo/gazetteer.h"
+#include "store/records.h"
 #include "util/status.h"
 
 namespace aegis::ingest {
@@ -64,5 +65,8 @@ struct PopulationFigure {
 // total are skipped (e.g. the national total row); a total that is not a whole number is an
 // error naming the row and column.
 Result<std::vector<PopulationFigure>> ReadPopulation(const std::string& path);
+
+// The store's form of areas.
+std::vector<store::AreaRow> ToAreaRows(const std::vector<geo::Area>& areas);
 
 }  // namespace aegis::ingest

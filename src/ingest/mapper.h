@@ -4,10 +4,13 @@
 // per row. Pure: no I/O, no store access. Not thread-safe (it caches place resolutions).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -40,6 +43,22 @@ struct MapStats {
   int64_t no_risk = 0;                           // context events mapped to no protection risk
 };
 
+// The Aegis fields a profile can map, in the order of KnownFields() (ingest/profile.cc), whose
+// names profiles use. RowMapper resolves the names once, in Create(), and then indexes its
+// bindings by this enum instead of looking names up for every cell.
+enum class Field : uint8_t {
+  kDate, kDateEnd, kCountry, kPcode, kAdmin1, kAdmin2, kAdmin3, kLocation, kLatitude,
+  kLongitude, kRisks, kEventType, kSubEventType, kCivilianTargeting, kActType, kPerpetrator,
+  kPerpetratorDetail, kKilled, kInjured, kVictims, kVictimSex, kVictimAge, kVictimAgeBand,
+  kVictimDisability, kVictimDisplacement, kOrganisation, kSourceType, kVerification,
+  kSensitivity, kConsentShare, kConsentReferral, kConsentTracing, kNarrative, kRespondentType,
+  kCount  // not a field
+};
+constexpr size_t kFieldCount = static_cast<size_t>(Field::kCount);
+
+// The profile name of a field ("date", "sub_event_type", ...).
+std::string_view FieldName(Field f);
+
 class RowMapper {
  public:
   // Binds profile fields to columns. Fails (for the whole file) when a required column is
@@ -48,8 +67,11 @@ class RowMapper {
                                                    const Row& hxl_tags,
                                                    const std::string& file_name);
 
+  // Maps one row. For an incident, *core_hash (if given) receives its content hash without the
+  // perpetrator fields, which recognises one event listed once per actor.
   MapOutcome Map(const Row& row, int64_t record_no, store::Incident* inc,
-                 store::MonitoringReport* rep, store::QuarantinedRow* q);
+                 store::MonitoringReport* rep, store::QuarantinedRow* q,
+                 uint64_t* core_hash = nullptr);
 
   const MapStats& stats() const { return stats_; }
   // JSON object of the row ({"column": "value"}), for quarantine and for people.
@@ -59,20 +81,58 @@ class RowMapper {
   struct Bound {
     std::vector<int> cols;  // candidate column indexes in order (first non-empty wins)
     std::vector<std::pair<int, std::string>> options;  // prefix columns: (index, option)
-    const FieldSpec* spec = nullptr;
+    const FieldSpec* spec = nullptr;                   // null: the profile does not map it
   };
   struct Problem {
     std::string column, reason, hint;
   };
+  // A date as parsed from one cell text: ISO "YYYY-MM-DD", or empty with the error.
+  struct ParsedDate {
+    std::string iso, error;
+  };
+  // The place cells of a row (trimmed views).
+  struct PlaceCells {
+    std::string_view country, pcode, admin1, admin2, admin3, location, lat, lon;
+    bool names_empty() const {
+      return pcode.empty() && admin1.empty() && admin2.empty() && admin3.empty() &&
+             location.empty();
+    }
+  };
+  // A place resolution with what follows from it alone.
+  struct ResolvedPlace {
+    geo::Resolution r;
+    std::string text;                 // the place as written: "pcode / admin1 / ... / location"
+    const geo::Area* area = nullptr;  // the gazetteer's area of r.pcode
+  };
+  // Memo tables keyed by cell text; find() takes a string_view, so a hit allocates nothing.
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>()(s);
+    }
+  };
+  template <typename V>
+  using TextMap = std::unordered_map<std::string, V, TextHash, std::equal_to<>>;
 
   RowMapper(const MapContext& ctx, Row header) : ctx_(ctx), header_(std::move(header)) {}
   Status Bind(const Row& hxl_tags, const std::string& file_name);
   std::vector<int> FindColumns(const std::string& want, const Row& hxl_tags) const;
 
-  std::string Value(const char* field, const Row& row, int* col = nullptr) const;
-  std::vector<std::string> Values(const char* field, const Row& row) const;
+  const Bound& bound(Field f) const { return bound_[static_cast<size_t>(f)]; }
+  bool IsEmptyValue(std::string_view v) const;
+  // The field's first non-empty cell (trimmed), else its fixed value; a view into `row` or the
+  // profile. *col gets the column used (or the first candidate) when the field is mapped.
+  std::string_view Value(Field f, const Row& row, int* col = nullptr) const;
+  std::vector<std::string> Values(Field f, const Row& row) const;
   std::string ColumnName(int col) const;
-  std::string MapValue(const char* field, const std::string& v) const;
+  std::string MapValue(Field f, std::string_view v) const;
+
+  ParsedDate CachedDate(std::string_view raw);
+  const ResolvedPlace& CachedPlace(const PlaceCells& c, std::optional<double> lat,
+                                   std::optional<double> lon);
+  const taxonomy::EventRiskRule* CachedRule(std::string_view event_type,
+                                            std::string_view sub_event_type,
+                                            std::string_view civilian_targeting);
 
   bool MapCommon(const Row& row, std::string* key, std::string* date_start, std::string* date_end,
                  store::Placement* place, std::string* country, std::optional<double>* lat,
@@ -80,11 +140,13 @@ class RowMapper {
   bool MapDates(const Row& row, std::string* start, std::string* end, Problem* p);
   bool MapPlace(const Row& row, store::Placement* place, std::string* country,
                 std::optional<double>* lat, std::optional<double>* lon, Problem* p);
+  bool PlaceFallback(const Row& row, const PlaceCells& c, bool has_lat, const ResolvedPlace& rp,
+                     store::Placement* place, std::string* country, Problem* p);
   bool MapRisks(const Row& row, std::vector<std::string>* risks, std::string* event_type,
                 std::string* act_type, Problem* p);
-  bool MapCount(const char* field, const Row& row, std::optional<int64_t>* out, Problem* p);
-  bool MapVocab(const char* field, const Row& row, const std::string& fallback,
-                std::string* out, Problem* p);
+  bool MapCount(Field f, const Row& row, std::optional<int64_t>* out, Problem* p);
+  bool MapVocab(Field f, const Row& row, const std::string& fallback, std::string* out,
+                Problem* p);
   bool MapVictims(const Row& row, store::Incident* inc, Problem* p);
   bool MapIncident(const Row& row, store::Incident* inc, Problem* p);
   bool MapReport(const Row& row, store::MonitoringReport* rep, Problem* p);
@@ -92,17 +154,29 @@ class RowMapper {
 
   MapContext ctx_;
   Row header_;
-  std::map<std::string, Bound> bound_;
+  std::array<Bound, kFieldCount> bound_;
   std::vector<int> key_cols_;
   int repeat_index_col_ = -1;
   std::vector<std::pair<std::string, int>> present_cols_, severity_cols_;  // (risk, column)
   std::vector<std::pair<int, std::string>> positive_risk_cols_;            // (column, risk)
-  std::unordered_map<std::string, geo::Resolution> place_cache_;
+  // Caches of pure functions of cell texts: the same dates, places and event types recur
+  // throughout a file. Place results are kept for the whole file (as many as distinct places);
+  // the others are bounded.
+  TextMap<ParsedDate> date_cache_;
+  TextMap<ResolvedPlace> place_cache_;
+  TextMap<const taxonomy::EventRiskRule*> rule_cache_;
+  std::string cache_key_;  // reused to build cache keys without allocating
   MapStats stats_;
 };
 
-// Content hash of a record's normalised fields (source row number excluded).
-uint64_t HashIncident(const store::Incident& inc);
+// Content hashes of an incident's normalised fields (source row number excluded). `core`
+// leaves out the perpetrator fields; `content` covers everything (it hashes the perpetrator
+// fields seeded with `core`), so one pass gives both.
+struct IncidentHashes {
+  uint64_t core = 0, content = 0;
+};
+IncidentHashes HashIncidentParts(const store::Incident& inc);
+inline uint64_t HashIncident(const store::Incident& inc) { return HashIncidentParts(inc).content; }
 uint64_t HashReport(const store::MonitoringReport& rep);
 
 }  // namespace aegis::ingest

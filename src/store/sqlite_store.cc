@@ -11,6 +11,7 @@
 #include "store/migrations.h"
 #include "store/sqlite_internal.h"
 #include "store/store.h"
+#include "util/date.h"
 #include "util/text.h"
 
 namespace aegis::store {
@@ -19,15 +20,6 @@ namespace {
 
 using sqlite::Exec;
 using sqlite::Stmt;
-
-std::string NowUtc() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 int64_t AsSigned(uint64_t h) { return static_cast<int64_t>(h); }
 

@@ -2,7 +2,9 @@
 
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
+#include <ctime>
 
 #include "util/text.h"
 
@@ -45,32 +47,50 @@ int ExpandYear(int y, size_t digits) {
 }
 
 struct Token {
-  std::string text;
+  std::string_view text;  // into the string being parsed
   bool numeric;
 };
 
-std::vector<Token> Tokenize(std::string_view s) {
-  std::vector<Token> out;
+// The first tokens of a date and how many there are in all. A date has one or three tokens, so
+// later ones are only counted; this keeps the common case free of heap allocations.
+struct Tokens {
+  std::array<Token, 3> tok;
+  size_t count = 0;
+};
+
+Tokens Tokenize(std::string_view s) {
+  Tokens out;
+  auto add = [&](size_t from, size_t to, bool numeric) {
+    if (out.count < out.tok.size()) out.tok[out.count] = {s.substr(from, to - from), numeric};
+    ++out.count;
+  };
   size_t i = 0;
   while (i < s.size()) {
     unsigned char c = s[i];
     if (std::isdigit(c)) {
       size_t j = i;
       while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
-      out.push_back({std::string(s.substr(i, j - i)), true});
+      add(i, j, true);
       i = j;
     } else if (std::isalpha(c) || c >= 0x80) {
       size_t j = i;
       while (j < s.size() && (std::isalpha(static_cast<unsigned char>(s[j])) ||
                               static_cast<unsigned char>(s[j]) >= 0x80))
         ++j;
-      out.push_back({std::string(s.substr(i, j - i)), false});
+      add(i, j, false);
       i = j;
     } else {
       ++i;
     }
   }
   return out;
+}
+
+// Value of a run of at most 8 digits.
+int DigitsValue(std::string_view digits) {
+  int v = 0;
+  std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  return v;
 }
 
 DateParse Make(int y, int m, int d) {
@@ -149,12 +169,13 @@ DateParse ParseDate(std::string_view raw, DateOrder order) {
     size_t sp = s.rfind(' ', colon);
     if (sp != std::string_view::npos) s = s.substr(0, sp);
   }
-  std::vector<Token> tok = Tokenize(s);
-  if (tok.size() == 1 && tok[0].numeric && tok[0].text.size() == 8) {  // 20210728
-    int v = std::stoi(tok[0].text);
+  const Tokens tokens = Tokenize(s);
+  const std::array<Token, 3>& tok = tokens.tok;
+  if (tokens.count == 1 && tok[0].numeric && tok[0].text.size() == 8) {  // 20210728
+    int v = DigitsValue(tok[0].text);
     return Make(v / 10000, v / 100 % 100, v % 100);
   }
-  if (tok.size() != 3) {
+  if (tokens.count != 3) {
     r.error = "not a date (expected e.g. 2021-07-28, 28 July 2021 or 28/07/2021)";
     return r;
   }
@@ -166,11 +187,11 @@ DateParse ParseDate(std::string_view raw, DateOrder order) {
         r.error = "not a date";
         return r;
       }
-      num[i] = std::stoi(tok[i].text);
+      num[i] = DigitsValue(tok[i].text);
     } else {
       int m = MonthFromName(tok[i].text);
       if (m == 0 || month_name_at >= 0) {
-        r.error = "'" + tok[i].text + "' is not a month name";
+        r.error = "'" + std::string(tok[i].text) + "' is not a month name";
         return r;
       }
       month_name_at = i;
@@ -196,5 +217,19 @@ DateParse ParseDate(std::string_view raw, DateOrder order) {
   if (order == DateOrder::kAuto && num[1] > 12 && num[0] <= 12) return Make(y, num[0], num[1]);
   return Make(y, num[1], num[0]);
 }
+
+namespace {
+std::string FormatUtc(const char* fmt) {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, fmt, &tm);
+  return buf;
+}
+}  // namespace
+
+std::string TodayUtc() { return FormatUtc("%Y-%m-%d"); }
+std::string NowUtc() { return FormatUtc("%Y-%m-%dT%H:%M:%SZ"); }
 
 }  // namespace aegis

@@ -36,4 +36,9 @@ std::optional<Date> DateFromExcelSerial(double serial);
 
 bool IsValidDate(int y, int m, int d);
 
+// Today's date in UTC, "YYYY-MM-DD".
+std::string TodayUtc();
+// The current time in UTC, "YYYY-MM-DDTHH:MM:SSZ".
+std::string NowUtc();
+
 }  // namespace aegis

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 
@@ -78,12 +79,32 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
+namespace {
+
+// Bytes of a 64-bit word whose top bit is set (non-ASCII).
+constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+
+// Length of the leading run of ASCII bytes, read 8 bytes at a time.
+size_t AsciiPrefix(const unsigned char* p, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (w & kHighBits) break;
+  }
+  while (i < n && p[i] < 0x80) ++i;
+  return i;
+}
+
+}  // namespace
+
 size_t FindInvalidUtf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size(), i = 0;
   while (i < n) {
+    i += AsciiPrefix(p + i, n - i);  // most cells are plain ASCII
+    if (i == n) break;
     unsigned char c = p[i];
-    if (c < 0x80) { ++i; continue; }
     size_t len;
     uint32_t cp;
     if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
@@ -106,8 +127,7 @@ size_t FindInvalidUtf8(std::string_view s) {
 namespace {
 
 bool IsAsciiOnly(std::string_view s) {
-  for (char c : s) if (static_cast<unsigned char>(c) >= 0x80) return false;
-  return true;
+  return AsciiPrefix(reinterpret_cast<const unsigned char*>(s.data()), s.size()) == s.size();
 }
 
 std::string FoldAscii(std::string_view s) {
@@ -162,23 +182,33 @@ std::string FoldName(std::string_view s) {
 }
 
 namespace {
-std::string StripNumber(std::string_view s) {
+
+// Writes `s` trimmed and without thousands separators into *out, reusing its capacity.
+void StripNumber(std::string_view s, std::string* out) {
   s = Trim(s);
-  std::string out;
-  out.reserve(s.size());
+  out->clear();
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
-    bool between_digits = i > 0 && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i - 1])) &&
+    bool between_digits = i > 0 && i + 1 < s.size() &&
+                          std::isdigit(static_cast<unsigned char>(s[i - 1])) &&
                           std::isdigit(static_cast<unsigned char>(s[i + 1]));
     if ((c == ',' || c == ' ') && between_digits) continue;
-    out.push_back(c);
+    out->push_back(c);
   }
-  return out;
 }
+
+// A per-thread buffer for strtoll/strtod, which need a NUL-terminated copy: numbers are parsed
+// for several cells of every row, and a fresh string each time would allocate for long ones.
+std::string& NumberScratch() {
+  thread_local std::string buf;
+  return buf;
+}
+
 }  // namespace
 
 bool ParseInt64(std::string_view s, int64_t* out) {
-  std::string t = StripNumber(s);
+  std::string& t = NumberScratch();
+  StripNumber(s, &t);
   if (t.empty()) return false;
   // Spreadsheets often hold integers as "12.0".
   if (t.size() > 2 && t.compare(t.size() - 2, 2, ".0") == 0) t.resize(t.size() - 2);
@@ -191,7 +221,8 @@ bool ParseInt64(std::string_view s, int64_t* out) {
 }
 
 bool ParseDouble(std::string_view s, double* out) {
-  std::string t = StripNumber(s);
+  std::string& t = NumberScratch();
+  StripNumber(s, &t);
   if (t.empty()) return false;
   errno = 0;
   char* end = nullptr;
@@ -199,17 +230,6 @@ bool ParseDouble(std::string_view s, double* out) {
   if (errno != 0 || end != t.c_str() + t.size()) return false;
   *out = v;
   return true;
-}
-
-bool LooksLikeFormula(std::string_view s) {
-  if (s.empty()) return false;
-  char c = s[0];
-  if (c == '=' || c == '@' || c == '\t' || c == '\r') return true;
-  if ((c == '+' || c == '-') && s.size() > 1) {
-    double d;
-    return !ParseDouble(s, &d);  // "-5" is a number, "-1+A1" or "+cmd|..." is a formula
-  }
-  return false;
 }
 
 uint64_t Hash64(std::string_view s, uint64_t seed) { return XXH64(s.data(), s.size(), seed); }

@@ -30,7 +30,15 @@ bool ParseInt64(std::string_view s, int64_t* out);
 bool ParseDouble(std::string_view s, double* out);
 
 // True when a spreadsheet program would read the cell as a formula (=, +, -, @, tab, CR first).
-bool LooksLikeFormula(std::string_view s);
+// Inline: it runs on every cell of every imported row, and the first character settles it for
+// almost all cells.
+inline bool LooksLikeFormula(std::string_view s) {
+  if (s.empty()) return false;
+  char c = s[0];
+  if (c == '=' || c == '@' || c == '\t' || c == '\r') return true;
+  double d;  // "-5" is a number, "-1+A1" or "+cmd|..." is a formula
+  return (c == '+' || c == '-') && s.size() > 1 && !ParseDouble(s, &d);
+}
 
 // 64-bit hash (xxHash64) used for change detection; stable across runs and machines.
 uint64_t Hash64(std::string_view s, uint64_t seed = 0);
