@@ -86,6 +86,7 @@ Status PrintSummary(store::Store& store, const std::string& data_dir, int level,
   }
   std::printf("\nIncidents per protection risk over the whole period:\n");
   std::vector<std::pair<int64_t, std::string>> totals;
+  totals.reserve(risk_totals.size());
   for (const auto& [r, n] : risk_totals) totals.emplace_back(n, r);
   std::sort(totals.rbegin(), totals.rend());
   for (const auto& [n, r] : totals) std::printf("  %-5s %lld\n", r.c_str(), (long long)n);

@@ -49,10 +49,10 @@ Status WriteSyntheticAcled(const std::string& path, int64_t rows,
                  "Civilians (South Sudan),,7,37,%s,728,Eastern Africa,South Sudan,%s,%s,%s,%s,"
                  "%.4f,%.4f,1,Synthetic,Local,\"SYNTHETIC benchmark event %lld: no real "
                  "place, actor or person is described here.\",%d,,1700000000\n",
-                 static_cast<long long>(i + 1), day, kMonths[month], year, year, t.event, t.sub,
+                 static_cast<long long>(i) + 1, day, kMonths[month], year, year, t.event, t.sub,
                  t.civ, state->name.c_str(), county->name.c_str(), p->name.c_str(),
                  p->name.c_str(), p->lat.value_or(7.0), p->lon.value_or(30.0),
-                 static_cast<long long>(i + 1), fatalities);
+                 static_cast<long long>(i) + 1, fatalities);
   }
   bool ok = std::fclose(f) == 0;
   return ok ? Status::Ok() : Status::IOError(path + ": write failed");

@@ -141,6 +141,7 @@ struct BoundaryIndex::Impl {
     layer.tree = GEOSSTRtree_create_r(ctx, 10);
     for (size_t i = 0; i < layer.polygons.size(); ++i) {
       GEOSSTRtree_insert_r(ctx, layer.tree, layer.polygons[i].geom,
+                           // NOLINTNEXTLINE(performance-no-int-to-ptr): GEOS items are opaque
                            reinterpret_cast<void*>(static_cast<uintptr_t>(i)));
     }
   }

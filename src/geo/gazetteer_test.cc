@@ -401,6 +401,7 @@ TEST(ResolveTest, PointInPolygonFromGeoJsonThenFallback) {
 TEST(ResolveTest, ResolveIsThreadSafe) {
   const Gazetteer& g = Ssd();
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> wrong{0};
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
@@ -418,7 +419,7 @@ TEST(ResolveTest, ResolveIsThreadSafe) {
 // hdx-python-country's test_adminlevel.py cases that the OCHA global fixture supports.
 TEST(ResolveTest, HdxPythonCountryCases) {
   const Gazetteer& g = Global();
-  auto code = [&](PlaceQuery q) { return g.Resolve(q).pcode; };
+  auto code = [&](const PlaceQuery& q) { return g.Resolve(q).pcode; };
   PlaceQuery q;
   q.pcode = "YEM30";
   EXPECT_EQ(code(q), "YE30");

@@ -316,6 +316,7 @@ void Resolver::TakeMatch(Field f, const Match& m, double cap) {
 
 std::string Resolver::List(const std::vector<uint32_t>& areas) const {
   std::vector<std::string> labels;
+  labels.reserve(areas.size());
   for (uint32_t a : areas) labels.push_back(g_.Label(a));
   return text::Join(labels, ", ");
 }
