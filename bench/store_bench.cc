@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
       inc.organisation_code = "ACLED";
       inc.source_type = "secondary";
       inc.sensitivity = "public";
-      inc.narrative = "SYNTHETIC benchmark event: no real place, actor or person is described here.";
+      inc.narrative =
+          "SYNTHETIC benchmark event: no real place, actor or person is described here.";
       inc.source_row = i + 2;
       b.incidents.push_back(std::move(inc));
     }
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
     }
   }
   double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("store only: %lld incidents in %.2f s = %.0f rows/s (%.2f us/row)\n",
-              (long long)rows, sec, rows / sec, sec * 1e6 / rows);
+  std::printf("store only: %lld incidents in %.2f s = %.0f rows/s (%.2f us/row)\n", (long long)rows,
+              sec, rows / sec, sec * 1e6 / rows);
   return 0;
 }

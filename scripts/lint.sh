@@ -10,7 +10,7 @@ files=$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.cc' 
 echo "== clang-format"
 clang-format --dry-run -Werror $files
 echo "== clang-tidy"
-run-clang-tidy -p "$build" -quiet -warnings-as-errors='*' 'src/.*\.cc$' >/tmp/aegis-tidy.log 2>&1 || {
+run-clang-tidy -p "$build" -quiet 'src/.*\.cc$' >/tmp/aegis-tidy.log 2>&1 || {
   grep -E 'error:|warning:' /tmp/aegis-tidy.log | head -40
   echo "clang-tidy found problems (full log: /tmp/aegis-tidy.log)"
   exit 1

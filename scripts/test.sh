@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: install what Aegis needs, build, run the whole suite (unit, importer against the real
-# files in ../shared/data, crash and CLI tests), then build again with AddressSanitizer and
-# UBSan and run the suite again. Exit status is non-zero if anything fails.
+# files in ../shared/data, crash and CLI tests), check formatting and clang-tidy, then build again
+# with AddressSanitizer and UBSan and run the suite again. Exit status is non-zero if anything
+# fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -10,6 +11,9 @@ jobs=$(nproc 2>/dev/null || echo 2)
 echo "== build and test (RelWithDebInfo)"
 ./scripts/build.sh build
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 900
+
+echo "== style: clang-format and clang-tidy"
+./scripts/lint.sh build
 
 echo "== build and test with AddressSanitizer + UBSan"
 BUILD_TYPE=Debug ./scripts/build.sh build-asan -DAEGIS_SANITIZE=ON -DAEGIS_BUILD_BENCH=OFF

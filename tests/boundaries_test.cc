@@ -14,7 +14,10 @@ const char* kGeoJson = R"({"type":"FeatureCollection","features":[
 TEST(Boundaries, StoredPolygonsPlaceCoordinatesByPointInPolygon) {
   TempDir dir;
   std::string db = dir / "b.sqlite";
-  ASSERT_EQ(RunAegis("--db " + db + " areas import " + kData + "/geo/ssd/ssd_adm3_payams_pcodes.csv").exit_code, 0);
+  ASSERT_EQ(
+      RunAegis("--db " + db + " areas import " + kData + "/geo/ssd/ssd_adm3_payams_pcodes.csv")
+          .exit_code,
+      0);
   WriteFile(dir / "payams.geojson", kGeoJson);
   auto b = RunAegis("--db " + db + " areas boundaries " + (dir / "payams.geojson") + " --level 3");
   ASSERT_EQ(b.exit_code, 0) << b.output;
@@ -24,7 +27,8 @@ TEST(Boundaries, StoredPolygonsPlaceCoordinatesByPointInPolygon) {
             "_uuid;incident_date;partner;risks;_incident_gps_latitude;_incident_gps_longitude\n"
             "g1;2024-03-01;DEMO-ALPHA;attack;4.95;31.10\n"
             "g2;2024-03-01;DEMO-ALPHA;attack;10.0;-20.0\n");
-  auto r = RunAegis("--db " + db + " import " + (dir / "gps.csv") + " --profile kobo-incident --json");
+  auto r =
+      RunAegis("--db " + db + " import " + (dir / "gps.csv") + " --profile kobo-incident --json");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("\"point_in_polygon\": 1"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("\"quarantined\": 1"), std::string::npos) << r.output;  // in the Atlantic

@@ -9,10 +9,14 @@ TEST(CliDb, MigrateIsIdempotentAndCheckBackupWork) {
   std::string db = dir / "ops.sqlite";
   auto m1 = RunAegis("--db " + db + " db migrate");
   ASSERT_EQ(m1.exit_code, 0) << m1.output;
-  EXPECT_NE(m1.output.find("schema version 0 -> 1 (1 migration applied)"), std::string::npos) << m1.output;
+  EXPECT_NE(m1.output.find("schema version 0 -> 1 (1 migration applied)"), std::string::npos)
+      << m1.output;
   auto m2 = RunAegis("--db " + db + " db migrate");
   EXPECT_NE(m2.output.find("(0 migrations applied)"), std::string::npos) << m2.output;
-  ASSERT_EQ(RunAegis("--db " + db + " areas import " + kData + "/geo/ssd/ssd_adm3_payams_pcodes.csv").exit_code, 0);
+  ASSERT_EQ(
+      RunAegis("--db " + db + " areas import " + kData + "/geo/ssd/ssd_adm3_payams_pcodes.csv")
+          .exit_code,
+      0);
   auto check = RunAegis("--db " + db + " db check");
   EXPECT_EQ(check.exit_code, 0) << check.output;
   EXPECT_NE(check.output.find("602 areas"), std::string::npos) << check.output;
@@ -60,7 +64,9 @@ TEST(CliDemo, BuildsTheDemoStoreAndPrintsTheMonthlySummary) {
   auto r = RunAegis("demo --dir " + dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("kobo_incidents.csv"), std::string::npos);
-  EXPECT_NE(r.output.find("quarantined: "), std::string::npos);  // the planted bad rows show
+  EXPECT_NE(r.output.find("quarantined row 64: '2026-02-30' is not a valid date"),
+            std::string::npos)
+      << r.output;  // the planted bad rows show, with the value and the fix
   EXPECT_NE(r.output.find("Protection incidents by admin2 (county)"), std::string::npos);
   EXPECT_NE(r.output.find("Pibor (SS0308)"), std::string::npos) << r.output;
   EXPECT_EQ(RunAegis("--db " + (dir / "aegis-demo.sqlite") + " db check").exit_code, 0);
@@ -82,8 +88,9 @@ TEST(CliHelp, EveryCommandHasHelpThatTeaches) {
   EXPECT_NE(imp.output.find("Examples:"), std::string::npos);
   EXPECT_NE(imp.output.find("victim_sex"), std::string::npos);  // the fields a profile can map
   auto list = RunAegis("import --list-profiles");
-  for (const char* p : {"acled", "kobo-incident", "odk-incident", "hxl-incident", "kobo-monitoring",
-                        "insecurity-insight-crsv", "insecurity-insight-protection", "acled-reduced"})
+  for (const char* p :
+       {"acled", "kobo-incident", "odk-incident", "hxl-incident", "kobo-monitoring",
+        "insecurity-insight-crsv", "insecurity-insight-protection", "acled-reduced"})
     EXPECT_NE(list.output.find(p), std::string::npos) << p;
 }
 

@@ -7,10 +7,17 @@
 namespace aegis::testing {
 namespace {
 
-const std::string kAcledOld = kShared + "/data/acled-ssd-2011-2018/ACLED - 1900-01-01-2018-07-11-South_Sudan.csv";
-const std::string kAcled2021 = kShared + "/data/ssd-resilience-acled-dtm/data/contextual/ACLED 2020-07-30-2021-08-31-South_Sudan.csv";
-const std::string kAcledMali = kShared + "/data/acled-mli-2017-2020/MINUSMA/2017-01-01-2020-12-31-Mali.csv";
-const std::string kAcledCurrent = kShared + "/data/acled-ssd-mli-car-bdi-2007-2020/Input/2007-01-01-2020-12-31-Burundi-Central_African_Republic-Mali-South_Sudan.csv";
+const std::string kAcledOld =
+    kShared + "/data/acled-ssd-2011-2018/ACLED - 1900-01-01-2018-07-11-South_Sudan.csv";
+const std::string kAcled2021 =
+    kShared +
+    "/data/ssd-resilience-acled-dtm/data/contextual/ACLED 2020-07-30-2021-08-31-South_Sudan.csv";
+const std::string kAcledMali =
+    kShared + "/data/acled-mli-2017-2020/MINUSMA/2017-01-01-2020-12-31-Mali.csv";
+const std::string kAcledCurrent =
+    kShared +
+    "/data/acled-ssd-mli-car-bdi-2007-2020/Input/"
+    "2007-01-01-2020-12-31-Burundi-Central_African_Republic-Mali-South_Sudan.csv";
 
 // Rows of an ACLED file whose country column is `country`.
 int64_t CountRows(const std::string& file, const std::string& country) {
@@ -46,11 +53,13 @@ TEST(AcledImport, EveryFileAddsUpAndSouthSudanEventsLandOnCounties) {
     int64_t ssd = CountRows(*c.file, "South Sudan");
     std::string db = dir / "t.sqlite";
     if (ssd > 0) {
-      int64_t county = QueryInt(db, "SELECT count(*) FROM incident WHERE country='SSD' AND area_level>=2");
+      int64_t county =
+          QueryInt(db, "SELECT count(*) FROM incident WHERE country='SSD' AND area_level>=2");
       double share = 100.0 * county / ssd;
-      std::printf("[figure] %s: %lld South Sudan events, %lld (%.2f%%) on a county P-code, %lld "
-                  "quarantined\n", c.name, (long long)ssd, (long long)county, share,
-                  (long long)sum->quarantined);
+      std::printf(
+          "[figure] %s: %lld South Sudan events, %lld (%.2f%%) on a county P-code, %lld "
+          "quarantined\n",
+          c.name, (long long)ssd, (long long)county, share, (long long)sum->quarantined);
       EXPECT_GE(share, 98.0) << c.name;
     } else {
       int64_t placed = QueryInt(db, "SELECT count(*) FROM incident WHERE area_level>=2");
@@ -121,8 +130,10 @@ TEST(AcledImport, ReducedXlsxExtractWithCountiesInTheAdm1Column) {
   EXPECT_EQ(sum->read, 17077);
   EXPECT_ACCOUNTED(*sum);
   int64_t county = QueryInt(dir / "t.sqlite", "SELECT count(*) FROM incident WHERE area_level>=2");
-  std::printf("[figure] acled-reduced SSD xlsx: %lld events, %lld on a county P-code, %lld "
-              "quarantined\n", (long long)sum->read, (long long)county, (long long)sum->quarantined);
+  std::printf(
+      "[figure] acled-reduced SSD xlsx: %lld events, %lld on a county P-code, %lld "
+      "quarantined\n",
+      (long long)sum->read, (long long)county, (long long)sum->quarantined);
   for (const auto& r : sum->quarantine_reasons)
     std::printf("[figure]   quarantined %lld: %s\n", (long long)r.count, r.reason.c_str());
   EXPECT_GE(county, sum->read * 98 / 100);

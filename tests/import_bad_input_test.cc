@@ -14,10 +14,14 @@ const std::string kHeader =
 
 std::string Row(const std::string& id, const std::string& date, const std::string& admin2,
                 const std::string& fatalities = "0", const std::string& notes = "synthetic") {
-  return id + "," + date + ",2024,1,Political violence,Violence against civilians,Attack,"
+  return id + "," + date +
+         ",2024,1,Political violence,Violence against civilians,Attack,"
          "Unidentified Armed Group (South Sudan),,3,Civilians (South Sudan),,7,37,Civilian "
-         "targeting,728,Eastern Africa,South Sudan,Jonglei," + admin2 + ",,Somewhere,7.1,31.6,1,"
-         "Test,Local," + notes + "," + fatalities + ",,1700000000\n";
+         "targeting,728,Eastern Africa,South Sudan,Jonglei," +
+         admin2 +
+         ",,Somewhere,7.1,31.6,1,"
+         "Test,Local," +
+         notes + "," + fatalities + ",,1700000000\n";
 }
 
 class BadInput : public ::testing::Test {
@@ -66,7 +70,8 @@ TEST_F(BadInput, WrongDelimiterIsDiagnosed) {
   o.delimiter = ',';  // the user insists on the wrong separator
   auto r = ingest::RunImport(*store_, *cat, o);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("--delimiter ';'"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("--delimiter ';'"), std::string::npos)
+      << r.status().message();
   // Without the wrong flag the separator is detected and the row imports.
   auto ok = Import(*store_, dir_ / "semi.csv", "acled");
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
@@ -74,11 +79,10 @@ TEST_F(BadInput, WrongDelimiterIsDiagnosed) {
 }
 
 TEST_F(BadInput, UnparseableAndImpossibleDatesAreQuarantinedWithRowAndColumn) {
-  auto r = Run("dates.csv", kHeader + Row("SSD1", "2024-01-05", "Akobo") +
-                                Row("SSD2", "yesterday", "Akobo") +
-                                Row("SSD3", "30 February 2024", "Akobo") +
-                                Row("SSD4", "2024-13-01", "Akobo") +
-                                Row("SSD5", "01 January 2099", "Akobo"));
+  auto r = Run("dates.csv",
+               kHeader + Row("SSD1", "2024-01-05", "Akobo") + Row("SSD2", "yesterday", "Akobo") +
+                   Row("SSD3", "30 February 2024", "Akobo") + Row("SSD4", "2024-13-01", "Akobo") +
+                   Row("SSD5", "01 January 2099", "Akobo"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->read, 5);
   EXPECT_EQ(r->imported, 1);
@@ -97,9 +101,18 @@ TEST_F(BadInput, UnparseableAndImpossibleDatesAreQuarantinedWithRowAndColumn) {
 }
 
 TEST_F(BadInput, UnknownPcodesAndPlacesAreQuarantinedNeverGuessed) {
-  std::string csv = "_uuid;incident_date;payam_pcode;county;partner;risks\n"
-                    "u1;2024-02-01;SS010101;Juba;DEMO-ALPHA;attack\n"
-                    "u2;2024-02-01;SS999999;Juba;DEMO-ALPHA;attack\n";
+  std::string csv =
+      "_uuid;incident_date;payam_pcode;county;partner;risks\n"
+      "u1;2024-02-01;SS010101;Juba;DEMO-ALPHA;attack\n"
+      "u2;2024-02-01;SS999999;Juba;DEMO-ALPHA;attack\n";
+  // A known county P-code refined to a payam by its name is not an unknown P-code.
+  WriteFile(dir_ / "refined.csv",
+            "_uuid;incident_date;county_pcode;payam;partner;risks\n"
+            "r1;2024-02-01;SS0101;Bungu;DEMO-ALPHA;attack\n");
+  auto refined = Import(*store_, dir_ / "refined.csv", "kobo-incident");
+  ASSERT_TRUE(refined.ok()) << refined.status().ToString();
+  EXPECT_EQ(refined->imported, 1) << refined->ToJson();
+  EXPECT_EQ(refined->place_levels.count(3), 1u) << refined->ToJson();
   auto r = Run("pcodes.csv", csv, "kobo-incident");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->imported, 1);
@@ -114,7 +127,8 @@ TEST_F(BadInput, UnknownPcodesAndPlacesAreQuarantinedNeverGuessed) {
 }
 
 TEST_F(BadInput, TruncatedFileKeepsTheCompleteRowsAndQuarantinesTheCutOne) {
-  std::string full = kHeader + Row("SSD1", "2024-01-05", "Akobo") + Row("SSD2", "2024-01-06", "Akobo");
+  std::string full =
+      kHeader + Row("SSD1", "2024-01-05", "Akobo") + Row("SSD2", "2024-01-06", "Akobo");
   auto r = Run("cut.csv", full.substr(0, full.size() - 40));  // cut in the middle of row 3
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->read, 2);
@@ -142,9 +156,9 @@ TEST_F(BadInput, InvalidUtf8IsQuarantinedWithTheColumnAndAnEncodingHint) {
 }
 
 TEST_F(BadInput, DuplicateRowsCountOnceAndTheRepeatIsExplained) {
-  auto r = Run("dups.csv", kHeader + Row("SSD1", "2024-01-05", "Akobo") +
-                               Row("SSD1", "2024-01-05", "Akobo") +
-                               Row("SSD1", "2024-01-07", "Akobo"));
+  auto r =
+      Run("dups.csv", kHeader + Row("SSD1", "2024-01-05", "Akobo") +
+                          Row("SSD1", "2024-01-05", "Akobo") + Row("SSD1", "2024-01-07", "Akobo"));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->imported, 1);
   EXPECT_EQ(r->quarantined, 2);
@@ -156,9 +170,10 @@ TEST_F(BadInput, DuplicateRowsCountOnceAndTheRepeatIsExplained) {
 }
 
 TEST_F(BadInput, SpreadsheetFormulasAreStoredAsTextOrQuarantinedWhenANumberIsExpected) {
-  auto r = Run("formula.csv", kHeader +
-                                  Row("SSD1", "2024-01-05", "Akobo", "0", "\"=HYPERLINK(\"\"http://x\"\")\"") +
-                                  Row("SSD2", "2024-01-05", "Akobo", "=1+1"));
+  auto r =
+      Run("formula.csv",
+          kHeader + Row("SSD1", "2024-01-05", "Akobo", "0", "\"=HYPERLINK(\"\"http://x\"\")\"") +
+              Row("SSD2", "2024-01-05", "Akobo", "=1+1"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->imported, 1);
   EXPECT_EQ(r->quarantined, 1);
@@ -171,9 +186,13 @@ TEST_F(BadInput, SpreadsheetFormulasAreStoredAsTextOrQuarantinedWhenANumberIsExp
 }
 
 TEST_F(BadInput, CliPrintsTheSummaryAsJsonWithTheFourCounts) {
-  WriteFile(dir_ / "cli.csv", kHeader + Row("SSD1", "2024-01-05", "Akobo") + Row("SSD2", "nope", "Akobo"));
+  WriteFile(dir_ / "cli.csv",
+            kHeader + Row("SSD1", "2024-01-05", "Akobo") + Row("SSD2", "nope", "Akobo"));
   std::string db = dir_ / "cli.sqlite";
-  ASSERT_EQ(RunAegis("--db " + db + " areas import " + kData + "/geo/ssd/ssd_adm3_payams_pcodes.csv").exit_code, 0);
+  ASSERT_EQ(
+      RunAegis("--db " + db + " areas import " + kData + "/geo/ssd/ssd_adm3_payams_pcodes.csv")
+          .exit_code,
+      0);
   auto r = RunAegis("--db " + db + " import " + (dir_ / "cli.csv") +
                     " --profile acled --json --quarantine-out " + (dir_ / "rejects.csv"));
   ASSERT_EQ(r.exit_code, 0) << r.output;

@@ -40,19 +40,22 @@ TEST(ImportCrash, KilledAtRandomPointsThenReRunGivesTheUninterruptedStore) {
   TempDir dir;
   {
     auto s = NewStore(dir, {}, "areas.sqlite");
-    ASSERT_TRUE(aegis::cli::WriteSyntheticAcled(dir / "events.csv", 40000, s->LoadAreas().value(), 11).ok());
+    ASSERT_TRUE(
+        aegis::cli::WriteSyntheticAcled(dir / "events.csv", 40000, s->LoadAreas().value(), 11)
+            .ok());
   }
   // A few bad rows so that the quarantine is part of what must survive.
   WriteFile(dir / "bad.csv", "");
   std::string csv = ReadFile(dir / "events.csv");
-  csv += "BAD1,31 February 2020,2020,1,Political violence,Battles,Armed clash,X,,3,Y,,7,37,,728,"
-         "Eastern Africa,South Sudan,Jonglei,Akobo,,Akobo,7.1,31.6,1,Test,Local,bad date,0,,1\n";
+  csv +=
+      "BAD1,31 February 2020,2020,1,Political violence,Battles,Armed clash,X,,3,Y,,7,37,,728,"
+      "Eastern Africa,South Sudan,Jonglei,Akobo,,Akobo,7.1,31.6,1,Test,Local,bad date,0,,1\n";
   WriteFile(dir / "events.csv", csv);
   const std::string areas = kData + "/geo/ssd/ssd_adm3_payams_pcodes.csv";
   auto import_args = [&](const std::string& db) {
-    return std::vector<std::string>{"aegis", "--data-dir", kData, "--db", db, "import",
-                                    dir / "events.csv", "--profile", "acled", "--batch-rows",
-                                    "700"};
+    return std::vector<std::string>{
+        "aegis",     "--data-dir", kData,          "--db", db, "import", dir / "events.csv",
+        "--profile", "acled",      "--batch-rows", "700"};
   };
   // The reference: one uninterrupted import.
   std::string ref = dir / "ref.sqlite", crash = dir / "crash.sqlite";
@@ -63,8 +66,9 @@ TEST(ImportCrash, KilledAtRandomPointsThenReRunGivesTheUninterruptedStore) {
   int st = 0;
   waitpid(p, &st, 0);
   ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-  int full_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::steady_clock::now() - t0).count());
+  int full_ms = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
   std::mt19937 rng(42);
   int kills = 0, rounds = 0;
   for (int i = 0; i < 40 && kills < 12; ++i) {
@@ -84,10 +88,13 @@ TEST(ImportCrash, KilledAtRandomPointsThenReRunGivesTheUninterruptedStore) {
     }
   }
   EXPECT_GE(kills, 12);
-  auto last = RunAegis("--db " + crash + " import " + (dir / "events.csv") + " --profile acled --json");
+  auto last =
+      RunAegis("--db " + crash + " import " + (dir / "events.csv") + " --profile acled --json");
   ASSERT_EQ(last.exit_code, 0) << last.output;
-  std::printf("[figure] crash test: %d imports killed with SIGKILL, %d rounds completed by "
-              "resuming, full import %d ms\n", kills, rounds, full_ms);
+  std::printf(
+      "[figure] crash test: %d imports killed with SIGKILL, %d rounds completed by "
+      "resuming, full import %d ms\n",
+      kills, rounds, full_ms);
   EXPECT_EQ(Digest(crash), Digest(ref));
   EXPECT_NE(last.output.find("\"quarantined\": 1"), std::string::npos) << last.output;
   auto check = RunAegis("--db " + crash + " db check");

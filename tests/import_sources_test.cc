@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/demo_data.h"
-#include "util/text.h"
 #include "test_util.h"
+#include "util/text.h"
 
 namespace aegis::testing {
 namespace {
@@ -29,8 +29,10 @@ TEST(InsecurityInsightImport, CrsvJsonEveryRowAccountedFor) {
     std::printf("[figure]   quarantined %lld: %s\n", (long long)r.count, r.reason.c_str());
   std::string db = dir / "t.sqlite";
   // Every CRSV incident is GBV, confidential, and keeps its survivors' sex when one is given.
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0 "
-                  "WHERE r.code='GBV'"), sum->imported);
+  EXPECT_EQ(QueryInt(db,
+                     "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0 "
+                     "WHERE r.code='GBV'"),
+            sum->imported);
   EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM incident WHERE sensitivity<>'confidential'"), 0);
   EXPECT_GT(QueryInt(db, "SELECT count(*) FROM incident_victim WHERE sex='female'"), 500);
   EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM incident WHERE country='SSD'"), 99);
@@ -48,16 +50,19 @@ TEST(InsecurityInsightImport, CrsvXlsxWithHxlRowAndProtectionInDangerJson) {
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ(p->read, 1414);
   EXPECT_ACCOUNTED(*p);
-  std::printf("[figure] II CRSV xlsx: read %lld imported %lld quarantined %lld; Protection in "
-              "Danger json: read %lld imported %lld quarantined %lld\n",
-              (long long)x->read, (long long)x->imported, (long long)x->quarantined,
-              (long long)p->read, (long long)p->imported, (long long)p->quarantined);
+  std::printf(
+      "[figure] II CRSV xlsx: read %lld imported %lld quarantined %lld; Protection in "
+      "Danger json: read %lld imported %lld quarantined %lld\n",
+      (long long)x->read, (long long)x->imported, (long long)x->quarantined, (long long)p->read,
+      (long long)p->imported, (long long)p->quarantined);
   for (const auto& r : p->quarantine_reasons)
     std::printf("[figure]   PiD quarantined %lld: %s\n", (long long)r.count, r.reason.c_str());
   std::string db = dir / "t.sqlite";
   // Residents or providers arrested or kidnapped add the abduction/detention risk.
-  EXPECT_GT(QueryInt(db, "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0 "
-                  "WHERE r.code='ABD'"), 0);
+  EXPECT_GT(QueryInt(db,
+                     "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0 "
+                     "WHERE r.code='ABD'"),
+            0);
 }
 
 class DemoFilesImport : public ::testing::Test {
@@ -90,7 +95,10 @@ TEST_F(DemoFilesImport, KoboCsvWithRepeatGroupAndSelectMultiple) {
   int64_t victims = QueryInt(db, "SELECT sum(count) FROM incident_victim");
   std::string v = ReadFile(files_[0].repeats[0].substr(files_[0].repeats[0].find('=') + 1));
   EXPECT_EQ(victims, std::count(v.begin(), v.end(), '\n') - 1);
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM incident_victim WHERE age_band='unknown' OR sex='unknown'"), 0);
+  EXPECT_EQ(
+      QueryInt(db,
+               "SELECT count(*) FROM incident_victim WHERE age_band='unknown' OR sex='unknown'"),
+      0);
   // Every incident has its risks, taken from the space-separated select_multiple column.
   EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM incident WHERE risk_mask=0"), 0);
 }
@@ -102,7 +110,9 @@ TEST_F(DemoFilesImport, KoboSelectMultipleAsZeroOneColumnsGivesTheSameRisks) {
   int drop = -1;
   for (std::string line; std::getline(ss, line);) {
     std::vector<std::string> cells = text::Split(line, ';');
-    if (drop < 0) drop = static_cast<int>(std::find(cells.begin(), cells.end(), "grp_what/risks") - cells.begin());
+    if (drop < 0)
+      drop =
+          static_cast<int>(std::find(cells.begin(), cells.end(), "grp_what/risks") - cells.begin());
     cells.erase(cells.begin() + drop);
     out += text::Join(cells, ";") + "\n";
   }
@@ -110,13 +120,16 @@ TEST_F(DemoFilesImport, KoboSelectMultipleAsZeroOneColumnsGivesTheSameRisks) {
   auto a = Run(files_[0]);
   ASSERT_TRUE(a.ok());
   std::string db = dir_ / "t.sqlite";
-  int64_t risks_summary = QueryInt(db, "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0");
+  int64_t risks_summary =
+      QueryInt(db, "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0");
   TempDir other;
   auto s2 = NewStore(other);
   auto b = Import(*s2, dir_ / "detail.csv", "kobo-incident");
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(b->imported, a->imported);
-  EXPECT_EQ(QueryInt(other / "t.sqlite", "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0"), risks_summary);
+  EXPECT_EQ(QueryInt(other / "t.sqlite",
+                     "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0"),
+            risks_summary);
 }
 
 TEST_F(DemoFilesImport, KoboJsonSubmissions) {
@@ -149,17 +162,71 @@ TEST_F(DemoFilesImport, OdkCentralHxlAndMonitoringReports) {
     auto s = Run(files_[i]);
     ASSERT_TRUE(s.ok()) << files_[i].path << ": " << s.status().ToString();
     EXPECT_ACCOUNTED(*s);
-    if (files_[i].profile == "hxl-incident") EXPECT_EQ(s->quarantined, 2);  // the two planted errors
-    else EXPECT_EQ(s->quarantined, 0) << s->ToJson();
+    if (files_[i].profile == "hxl-incident")
+      EXPECT_EQ(s->quarantined, 2);  // the two planted errors
+    else
+      EXPECT_EQ(s->quarantined, 0) << s->ToJson();
   }
   std::string db = dir_ / "t.sqlite";
   EXPECT_GT(QueryInt(db, "SELECT count(*) FROM monitoring_report"), 10);
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM monitoring_report WHERE period_start NOT LIKE '%-01'"), 0);
-  EXPECT_GT(QueryInt(db, "SELECT count(*) FROM monitoring_answer WHERE present=1 AND severity BETWEEN 2 AND 5"), 10);
-  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM monitoring_answer WHERE present=0 AND severity IS NOT NULL"), 0);
+  EXPECT_EQ(
+      QueryInt(db, "SELECT count(*) FROM monitoring_report WHERE period_start NOT LIKE '%-01'"), 0);
+  EXPECT_GT(
+      QueryInt(
+          db,
+          "SELECT count(*) FROM monitoring_answer WHERE present=1 AND severity BETWEEN 2 AND 5"),
+      10);
+  EXPECT_EQ(
+      QueryInt(db,
+               "SELECT count(*) FROM monitoring_answer WHERE present=0 AND severity IS NOT NULL"),
+      0);
   // ODK victims link by PARENT_KEY.
-  EXPECT_GT(QueryInt(db, "SELECT count(*) FROM incident_victim v JOIN incident i ON i.id=v.incident_id "
-                  "JOIN data_source d ON d.id=i.data_source_id WHERE d.code='odk-incident'"), 0);
+  EXPECT_GT(QueryInt(db,
+                     "SELECT count(*) FROM incident_victim v JOIN incident i ON i.id=v.incident_id "
+                     "JOIN data_source d ON d.id=i.data_source_id WHERE d.code='odk-incident'"),
+            0);
+}
+
+}  // namespace
+}  // namespace aegis::testing
+
+namespace aegis::testing {
+namespace {
+
+// A user's own profile that maps an XLSX purely by its HXL tags (attributes in any order, extra
+// spaces as in "#geo +lon"), whatever the column headings.
+TEST(HxlXlsxImport, FieldsMatchedByHashtagsInAnXlsxTagRow) {
+  TempDir dir;
+  auto store = NewStore(dir, {"SDN", "COD", "ETH", "NGA", "HTI", "AFG", "MLI", "CAF", "SOM", "MMR",
+                              "SYR", "PSE", "UKR", "BFA"});
+  WriteFile(dir / "by-tags.toml", R"(
+name = "crsv-by-hxl-tags"
+description = "test: Insecurity Insight CRSV matched by HXL tags only"
+date_order = "ymd"
+empty_values = ["No Information"]
+[source]
+code = "ii-by-tags"
+[place]
+allow_country_level = true
+use_coordinates = false
+[fields]
+date = { columns = ["#date+occurred"], required = true }
+country = "#country"
+admin1 = "#adm1"
+risks = { fixed = "GBV" }
+perpetrator_detail = "#group+name+perp"
+victims = "#num+crsv"
+victim_sex = { columns = ["#sex"], split = "," }
+)");
+  auto sum = Import(*store, kII + "/2020-2023-conflict-related-sexual-violence-incident-data.xlsx",
+                    dir / "by-tags.toml");
+  ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+  EXPECT_EQ(sum->read, 1085);
+  EXPECT_ACCOUNTED(*sum);
+  EXPECT_GT(sum->imported, 1000);
+  std::string db = dir / "t.sqlite";
+  EXPECT_GT(QueryInt(db, "SELECT count(*) FROM incident WHERE perpetrator_detail<>''"), 100);
+  EXPECT_GT(QueryInt(db, "SELECT sum(count) FROM incident_victim"), 1000);
 }
 
 }  // namespace

@@ -99,9 +99,10 @@ inline std::unique_ptr<store::Store> NewStore(const TempDir& dir,
   EXPECT_TRUE(areas.ok()) << areas.status().ToString();
   EXPECT_TRUE((*s)->UpsertAreas(ToRows(*areas)).ok());
   for (const auto& c : global_countries) {
-    auto g = ingest::ReadAreas(
-        kShared + "/data/hdx-python-country-pcodes/tests/fixtures/fixtures-download-global-pcodes-adm-1-2.csv",
-        c);
+    auto g = ingest::ReadAreas(kShared +
+                                   "/data/hdx-python-country-pcodes/tests/fixtures/"
+                                   "fixtures-download-global-pcodes-adm-1-2.csv",
+                               c);
     EXPECT_TRUE(g.ok()) << g.status().ToString();
     std::vector<geo::Area> only;
     for (auto& a : *g)
@@ -124,7 +125,7 @@ inline Result<ingest::ImportSummary> Import(store::Store& s, const std::string& 
   return ingest::RunImport(s, *cat, o);
 }
 
-#define EXPECT_ACCOUNTED(sum)                                                                \
+#define EXPECT_ACCOUNTED(sum)                                                                 \
   EXPECT_EQ((sum).read, (sum).imported + (sum).updated + (sum).unchanged + (sum).quarantined) \
       << (sum).ToJson()
 

@@ -28,7 +28,8 @@ long PeakRssKb() {
 int BenchImport(const GlobalOptions& g, int64_t rows, const std::string& dir, int64_t batch) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  std::string csv = dir + "/bench_acled.csv", db = dir + "/bench.sqlite", bare = dir + "/bare.sqlite";
+  std::string csv = dir + "/bench_acled.csv", db = dir + "/bench.sqlite",
+              bare = dir + "/bare.sqlite";
   for (const auto& f : {db, db + "-wal", db + "-shm", bare}) std::filesystem::remove(f, ec);
   auto store = store::Store::Open(db);
   if (!store.ok()) return Fail(store.status());
@@ -81,8 +82,9 @@ void AddBenchCommand(CLI::App& app, GlobalOptions& g) {
   CLI::App* b = app.add_subcommand("bench", "Benchmarks that print figures");
   b->require_subcommand(1);
   auto* imp = b->add_subcommand(
-      "import", "Import N generated ACLED-format rows end to end into SQLite, and compare with "
-                "sqlite3 .import of the same file into a bare table");
+      "import",
+      "Import N generated ACLED-format rows end to end into SQLite, and compare with "
+      "sqlite3 .import of the same file into a bare table");
   imp->add_option("--rows", rows, "Rows to generate (default 1,000,000)");
   imp->add_option("--batch-rows", batch, "Rows per transaction (default 20,000)");
   imp->add_option("--dir", dir, "Work folder (default bench-out)");

@@ -38,10 +38,11 @@ int DbCheck(const GlobalOptions& g) {
   for (const auto& n : rep->notes) std::printf("note: %s\n", n.c_str());
   auto c = (*s)->Counts();
   if (c.ok()) {
-    std::printf("%s: %lld areas, %lld incidents, %lld monitoring reports, %lld quarantined rows, "
-                "%lld import runs\n",
-                g.db.c_str(), (long long)c->areas, (long long)c->incidents, (long long)c->reports,
-                (long long)c->quarantined, (long long)c->import_runs);
+    std::printf(
+        "%s: %lld areas, %lld incidents, %lld monitoring reports, %lld quarantined rows, "
+        "%lld import runs\n",
+        g.db.c_str(), (long long)c->areas, (long long)c->incidents, (long long)c->reports,
+        (long long)c->quarantined, (long long)c->import_runs);
   }
   std::printf("%s\n", rep->ok ? "check: OK" : "check: FAILED");
   return rep->ok ? 0 : 4;
@@ -76,8 +77,8 @@ int AreasImport(const GlobalOptions& g, const std::string& file, const std::stri
   if (!s.ok()) return Fail(s.status());
   Status st = (*s)->UpsertAreas(rows);
   if (!st.ok()) return Fail(st);
-  std::printf("%s: %zu areas loaded (admin1 %d, admin2 %d, admin3 %d)\n", file.c_str(),
-              rows.size(), per_level[1], per_level[2], per_level[3]);
+  std::printf("%s: %zu areas loaded (admin1 %d, admin2 %d, admin3 %d)\n", file.c_str(), rows.size(),
+              per_level[1], per_level[2], per_level[3]);
   return 0;
 }
 
@@ -105,9 +106,10 @@ int AreasBoundaries(const GlobalOptions& g, const std::string& file, int level) 
   if (Status st = geo::LoadBoundariesFromGeoJson(*cat->gazetteer, *geojson, level); !st.ok())
     return Fail(st);
   if (Status st = (*s)->PutBoundaries(level, *geojson, file); !st.ok()) return Fail(st);
-  std::printf("%s: admin%d boundaries stored (%.1f MB as GeoJSON); places given only by "
-              "coordinates now resolve by point in polygon\n",
-              file.c_str(), level, geojson->size() / 1e6);
+  std::printf(
+      "%s: admin%d boundaries stored (%.1f MB as GeoJSON); places given only by "
+      "coordinates now resolve by point in polygon\n",
+      file.c_str(), level, geojson->size() / 1e6);
   return 0;
 }
 
@@ -116,7 +118,8 @@ int TaxonomyCheck(const GlobalOptions& g) {
   if (!t.ok()) return Fail(t.status());
   std::printf("taxonomy in %s/taxonomy is valid\n\nThe 15 GPC protection risks:\n",
               g.data_dir.c_str());
-  for (const auto& r : t->risks()) std::printf("  %2d %-5s %s\n", r.id, r.code.c_str(), r.label.c_str());
+  for (const auto& r : t->risks())
+    std::printf("  %2d %-5s %s\n", r.id, r.code.c_str(), r.label.c_str());
   std::printf("\nSeverity phases:\n");
   for (const auto& p : t->severity_phases()) std::printf("  %d %s\n", p.value, p.label.c_str());
   return 0;
@@ -127,16 +130,20 @@ int TaxonomyCheck(const GlobalOptions& g) {
 void AddDbCommands(CLI::App& app, GlobalOptions& g) {
   CLI::App* db = app.add_subcommand("db", "Create, upgrade, check and back up the store");
   db->require_subcommand(1);
-  db->footer("Examples:\n  aegis --db ops.sqlite db migrate\n  aegis --db ops.sqlite db check\n"
-             "  aegis --db ops.sqlite db backup ops-2026-11-22.sqlite");
-  db->add_subcommand("migrate", "Create the store or apply pending schema migrations (safe to "
-                                "repeat)")
+  db->footer(
+      "Examples:\n  aegis --db ops.sqlite db migrate\n  aegis --db ops.sqlite db check\n"
+      "  aegis --db ops.sqlite db backup ops-2026-11-22.sqlite");
+  db->add_subcommand("migrate",
+                     "Create the store or apply pending schema migrations (safe to "
+                     "repeat)")
       ->callback([&g] { Exit(DbMigrate(g)); });
-  db->add_subcommand("check", "Check integrity, foreign keys, schema version and that every "
-                              "import's counts add up; exit 4 if a problem is found")
+  db->add_subcommand("check",
+                     "Check integrity, foreign keys, schema version and that every "
+                     "import's counts add up; exit 4 if a problem is found")
       ->callback([&g] { Exit(DbCheck(g)); });
-  auto* backup = db->add_subcommand("backup", "Write a consistent copy of the store while it is "
-                                              "in use");
+  auto* backup = db->add_subcommand("backup",
+                                    "Write a consistent copy of the store while it is "
+                                    "in use");
   static std::string out;
   backup->add_option("OUT", out, "Backup file to create (must not exist)")->required();
   backup->callback([&g] { Exit(DbBackup(g, out)); });
@@ -160,10 +167,12 @@ void AddAreaCommands(CLI::App& app, GlobalOptions& g) {
   static std::string bfile;
   static int blevel = 2;
   auto* bnd = areas->add_subcommand(
-      "boundaries", "Store admin polygons (GeoJSON, shapefile, GeoPackage; reprojected to WGS84) "
-                    "for point-in-polygon placement");
-  bnd->add_option("FILE", bfile, "Boundary file; its P-code attribute is detected "
-                                 "(ADM2_PCODE, admin2Pcode, pcode, ...)")
+      "boundaries",
+      "Store admin polygons (GeoJSON, shapefile, GeoPackage; reprojected to WGS84) "
+      "for point-in-polygon placement");
+  bnd->add_option("FILE", bfile,
+                  "Boundary file; its P-code attribute is detected "
+                  "(ADM2_PCODE, admin2Pcode, pcode, ...)")
       ->required()
       ->check(CLI::ExistingFile);
   bnd->add_option("--level", blevel, "Admin level of the polygons (1, 2 or 3)")

@@ -30,13 +30,17 @@ int RunDemo(GlobalOptions g, const std::string& dir, unsigned seed, int months) 
   std::string today = TodayUtc();
   auto pop = DemoPopulation(rows, seed, std::stoi(today.substr(0, 4)));
   if (Status st = (*store)->UpsertPopulation(pop); !st.ok()) return Fail(st);
-  std::printf("1. admin areas: %zu South Sudan states, counties and payams (P-codes); synthetic "
-              "population for %zu counties\n", rows.size(), pop.size());
+  std::printf(
+      "1. admin areas: %zu South Sudan states, counties and payams (P-codes); synthetic "
+      "population for %zu counties\n",
+      rows.size(), pop.size());
   DemoOptions o{dir + "/input", seed, months, today};
   auto files = WriteDemoFiles(o, rows);
   if (!files.ok()) return Fail(files.status());
-  std::printf("2. partner files written to %s/input (Kobo, ODK Central, HXL, key-informant "
-              "monitoring; invented partners DEMO-ALPHA..DELTA)\n3. imports:\n", dir.c_str());
+  std::printf(
+      "2. partner files written to %s/input (Kobo, ODK Central, HXL, key-informant "
+      "monitoring; invented partners DEMO-ALPHA..DELTA)\n3. imports:\n",
+      dir.c_str());
   auto cat = ingest::LoadCatalog(**store, g.data_dir);
   if (!cat.ok()) return Fail(cat.status());
   for (const DemoFile& f : *files) {
@@ -53,14 +57,16 @@ int RunDemo(GlobalOptions g, const std::string& dir, unsigned seed, int months) 
                 std::filesystem::path(f.path).filename().c_str(), f.profile.c_str(),
                 (long long)sum->read, (long long)sum->imported, (long long)sum->quarantined);
     for (const auto& r : sum->quarantine_reasons)
-      std::printf("      quarantined: %s (row %lld)\n", r.reason.c_str(),
-                  (long long)r.example_rows.front());
+      std::printf("      quarantined row %lld: %s\n", (long long)r.example_rows.front(),
+                  r.example.c_str());
   }
   std::printf("\n4. ");
   Status st = PrintSummary(**store, g.data_dir, 2, "1900-01-01", "2999-12-31", false, 8);
   if (!st.ok()) return Fail(st);
-  std::printf("\nNext: aegis --db %s summary --level 1   |   aegis --db %s db check   |   "
-              "aegis import --help\n", g.db.c_str(), g.db.c_str());
+  std::printf(
+      "\nNext: aegis --db %s summary --level 1   |   aegis --db %s db check   |   "
+      "aegis import --help\n",
+      g.db.c_str(), g.db.c_str());
   return 0;
 }
 
@@ -75,9 +81,10 @@ void AddDemoCommand(CLI::App& app, GlobalOptions& g) {
   d->add_option("--dir", dir, "Folder for the demo store and its input files (default: demo)");
   d->add_option("--seed", seed, "Random seed of the synthetic data");
   d->add_option("--months", months, "Months of data (default 6)")->check(CLI::Range(1, 36));
-  d->footer("The demo store is rebuilt from scratch each time (DIR/aegis-demo.sqlite unless --db "
-            "is given).\nEverything in it is invented: partners DEMO-ALPHA..DELTA, people, "
-            "narratives.\nOnly the P-codes are real (data/geo/ssd).");
+  d->footer(
+      "The demo store is rebuilt from scratch each time (DIR/aegis-demo.sqlite unless --db "
+      "is given).\nEverything in it is invented: partners DEMO-ALPHA..DELTA, people, "
+      "narratives.\nOnly the P-codes are real (data/geo/ssd).");
   d->callback([&g] {
     int rc = RunDemo(g, dir, seed, months);
     if (rc) throw CLI::RuntimeError(rc);

@@ -24,13 +24,16 @@ std::string CsvCell(const std::string& v) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"') out += "\"\"";
-    else out.push_back(c);
+    if (c == '"')
+      out += "\"\"";
+    else
+      out.push_back(c);
   }
   return out + "\"";
 }
 
-Status WriteQuarantine(store::Store& st, const ingest::ImportSummary& sum, const std::string& path) {
+Status WriteQuarantine(store::Store& st, const ingest::ImportSummary& sum,
+                       const std::string& path) {
   auto run = st.GetImportRun(sum.run_id);
   if (!run.ok()) return run.status();
   auto rows = st.ListQuarantine(run->data_source_id, sum.file_sha256);
@@ -48,10 +51,11 @@ Status WriteQuarantine(store::Store& st, const ingest::ImportSummary& sum, const
 void PrintHuman(const ingest::ImportSummary& s) {
   std::printf("%s  (profile %s, source %s%s)\n", s.file.c_str(), s.profile.c_str(),
               s.data_source.c_str(), s.resumed ? ", resumed" : "");
-  std::printf("  read %lld = imported %lld + updated %lld + unchanged %lld + quarantined %lld"
-              "   (%.2fs)\n",
-              (long long)s.read, (long long)s.imported, (long long)s.updated,
-              (long long)s.unchanged, (long long)s.quarantined, s.seconds);
+  std::printf(
+      "  read %lld = imported %lld + updated %lld + unchanged %lld + quarantined %lld"
+      "   (%.2fs)\n",
+      (long long)s.read, (long long)s.imported, (long long)s.updated, (long long)s.unchanged,
+      (long long)s.quarantined, s.seconds);
   if (!s.place_levels.empty()) {
     std::printf("  placed at:");
     for (const auto& [l, n] : s.place_levels) std::printf(" admin%d %lld", l, (long long)n);
@@ -62,8 +66,9 @@ void PrintHuman(const ingest::ImportSummary& s) {
   for (const auto& r : s.quarantine_reasons) {
     std::string rows;
     for (auto x : r.example_rows) rows += (rows.empty() ? "" : ", ") + std::to_string(x);
-    std::printf("  quarantined %lld: %s (rows %s%s)\n", (long long)r.count, r.reason.c_str(),
-                rows.c_str(), r.count > (int64_t)r.example_rows.size() ? ", ..." : "");
+    std::printf("  quarantined %lld: %s (rows %s%s)\n      e.g. %s\n", (long long)r.count,
+                r.reason.c_str(), rows.c_str(),
+                r.count > (int64_t)r.example_rows.size() ? ", ..." : "", r.example.c_str());
   }
   for (const auto& w : s.warnings) std::printf("  warning: %s\n", w.c_str());
 }
@@ -75,8 +80,9 @@ int RunImportCommand(const GlobalOptions& g, const ImportArgs& a) {
     return 0;
   }
   if (a.file.empty() || a.profile.empty()) {
-    return Fail(Status::InvalidArgument("give a FILE and --profile NAME (aegis import "
-                                        "--list-profiles shows the profiles)"));
+    return Fail(
+        Status::InvalidArgument("give a FILE and --profile NAME (aegis import "
+                                "--list-profiles shows the profiles)"));
   }
   auto store = OpenStore(g);
   if (!store.ok()) return Fail(store.status());
@@ -88,15 +94,19 @@ int RunImportCommand(const GlobalOptions& g, const ImportArgs& a) {
   o.sheet = a.sheet;
   o.source_code = a.source;
   o.batch_rows = a.batch_rows;
-  if (!a.delimiter.empty()) o.delimiter = a.delimiter == "tab" || a.delimiter == "\\t" ? '\t' : a.delimiter[0];
+  if (!a.delimiter.empty())
+    o.delimiter = a.delimiter == "tab" || a.delimiter == "\\t" ? '\t' : a.delimiter[0];
   for (const auto& r : a.repeats) {
     size_t eq = r.find('=');
     if (eq == std::string::npos)
-      return Fail(Status::InvalidArgument("--repeat " + r + ": write GROUP=FILE, e.g. victims=victims.csv"));
+      return Fail(Status::InvalidArgument("--repeat " + r +
+                                          ": write GROUP=FILE, e.g. victims=victims.csv"));
     o.repeat_files[r.substr(0, eq)] = r.substr(eq + 1);
   }
   Progress bar("importing");
-  o.progress = [&bar](int64_t rows, int64_t bytes, int64_t total) { bar.Update(rows, bytes, total); };
+  o.progress = [&bar](int64_t rows, int64_t bytes, int64_t total) {
+    bar.Update(rows, bytes, total);
+  };
   auto sum = ingest::RunImport(**store, *cat, o);
   bar.Done();
   if (!sum.ok()) return Fail(sum.status());
@@ -104,8 +114,10 @@ int RunImportCommand(const GlobalOptions& g, const ImportArgs& a) {
     Status st = WriteQuarantine(**store, *sum, a.quarantine_out);
     if (!st.ok()) return Fail(st);
   }
-  if (a.json) std::printf("%s\n", sum->ToJson().c_str());
-  else PrintHuman(*sum);
+  if (a.json)
+    std::printf("%s\n", sum->ToJson().c_str());
+  else
+    PrintHuman(*sum);
   return 0;
 }
 
@@ -119,8 +131,9 @@ void AddImportCommand(CLI::App& app, GlobalOptions& g) {
   imp->add_option("-p,--profile", a.profile,
                   "Mapping profile: a built-in name (see --list-profiles) or a .toml file");
   imp->add_flag("--list-profiles", a.list, "List the built-in profiles and exit");
-  imp->add_flag("--json", a.json, "Print the summary as JSON (read, imported, updated, "
-                                  "unchanged, quarantined, quarantine_reasons, ...)");
+  imp->add_flag("--json", a.json,
+                "Print the summary as JSON (read, imported, updated, "
+                "unchanged, quarantined, quarantine_reasons, ...)");
   imp->add_option("--repeat", a.repeats,
                   "Repeat-group file of a Kobo/ODK export, as GROUP=FILE (e.g. victims=v.csv)");
   imp->add_option("--delimiter", a.delimiter, "CSV separator (default: detected): , ; tab |");
@@ -131,7 +144,8 @@ void AddImportCommand(CLI::App& app, GlobalOptions& g) {
   imp->add_option("--batch-rows", a.batch_rows, "Rows per transaction (default 5000)")
       ->check(CLI::Range(1, 10000000));
   std::string fields;
-  for (const auto& [f, d] : ingest::KnownFields()) fields += "  " + f + std::string(22 - std::min<size_t>(20, f.size()), ' ') + d + "\n";
+  for (const auto& [f, d] : ingest::KnownFields())
+    fields += "  " + f + std::string(22 - std::min<size_t>(20, f.size()), ' ') + d + "\n";
   imp->footer(
       "Every row read ends as imported, updated (same key, new content), unchanged, or\n"
       "quarantined with its file row, column, reason and fix; the four counts add up to the rows\n"

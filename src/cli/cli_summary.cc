@@ -25,8 +25,13 @@ Status PrintSummary(store::Store& store, const std::string& data_dir, int level,
   if (json) {
     nlohmann::ordered_json j = nlohmann::ordered_json::array();
     for (const auto& r : rows)
-      j.push_back({{"pcode", r.pcode}, {"area", r.name}, {"month", r.month}, {"risk", r.risk},
-                   {"incidents", r.incidents}, {"killed", r.killed}, {"victims", r.victims},
+      j.push_back({{"pcode", r.pcode},
+                   {"area", r.name},
+                   {"month", r.month},
+                   {"risk", r.risk},
+                   {"incidents", r.incidents},
+                   {"killed", r.killed},
+                   {"victims", r.victims},
                    {"sources", r.sources}});
     std::printf("%s\n", j.dump(2).c_str());
     return Status::Ok();
@@ -100,7 +105,8 @@ void AddSummaryCommand(CLI::App& app, GlobalOptions& g) {
   static bool json = false;
   CLI::App* s = app.add_subcommand(
       "summary", "Monthly incidents per area and protection risk (rolled up the P-code tree)");
-  s->add_option("--level", level, "Admin level: 1 state, 2 county, 3 payam")->check(CLI::Range(1, 3));
+  s->add_option("--level", level, "Admin level: 1 state, 2 county, 3 payam")
+      ->check(CLI::Range(1, 3));
   s->add_option("--from", from, "First date, YYYY-MM-DD");
   s->add_option("--to", to, "Last date, YYYY-MM-DD");
   s->add_option("--top", top, "Areas shown per month");

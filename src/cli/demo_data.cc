@@ -17,18 +17,22 @@ namespace {
 struct Rng {
   std::mt19937 g;
   explicit Rng(unsigned seed) : g(seed) {}
-  int Int(int lo, int hi) { return lo + static_cast<int>(g() % static_cast<unsigned>(hi - lo + 1)); }
+  int Int(int lo, int hi) {
+    return lo + static_cast<int>(g() % static_cast<unsigned>(hi - lo + 1));
+  }
   bool Chance(int percent) { return Int(1, 100) <= percent; }
   template <typename T>
-  const T& Pick(const std::vector<T>& v) { return v[static_cast<size_t>(Int(0, static_cast<int>(v.size()) - 1))]; }
+  const T& Pick(const std::vector<T>& v) {
+    return v[static_cast<size_t>(Int(0, static_cast<int>(v.size()) - 1))];
+  }
 };
 
 // Kobo option names of the demo form -> a weight per hotspot profile.
 struct Hotspot {
-  std::string county;  // county name (P-code looked up in the loaded areas)
+  std::string county;              // county name (P-code looked up in the loaded areas)
   std::vector<std::string> risks;  // demo form option names, most frequent first
-  int weight;          // incidents per month (mean)
-  int trend;           // added per month (escalation when > 0)
+  int weight;                      // incidents per month (mean)
+  int trend;                       // added per month (escalation when > 0)
 };
 
 // Invented partners; the demo never names a real organisation or person.
@@ -37,39 +41,50 @@ const std::vector<std::string> kPartners = {"DEMO-ALPHA", "DEMO-BRAVO", "DEMO-CH
 
 const std::vector<Hotspot> kHotspots = {
     {"Pibor", {"abduction", "attack", "separation", "property"}, 7, 1},   // Pibor area
-    {"Akobo", {"attack", "movement", "property"}, 4, 0},                 // Akobo
-    {"Leer", {"gbv", "attack", "psychological_abuse"}, 6, 1},            // Leer
-    {"Mayendit", {"gbv", "movement", "property"}, 4, 0},                     // Mayendit
-    {"Yei", {"attack", "property", "movement", "torture"}, 5, -1},      // Yei
-    {"Morobo", {"attack", "explosive_ordnance", "property"}, 3, 0},        // Morobo
-    {"Tambura", {"recruitment", "separation", "abduction"}, 3, 1},          // Tambura
-    {"Tonj North", {"attack", "property", "early_marriage"}, 3, 0},            // Tonj North
-    {"Raja", {"discrimination", "legal_identity", "trafficking"}, 2, 0}, // Raja
-    {"Malakal", {"attack", "movement", "disinformation"}, 4, 1},            // Malakal
+    {"Akobo", {"attack", "movement", "property"}, 4, 0},                  // Akobo
+    {"Leer", {"gbv", "attack", "psychological_abuse"}, 6, 1},             // Leer
+    {"Mayendit", {"gbv", "movement", "property"}, 4, 0},                  // Mayendit
+    {"Yei", {"attack", "property", "movement", "torture"}, 5, -1},        // Yei
+    {"Morobo", {"attack", "explosive_ordnance", "property"}, 3, 0},       // Morobo
+    {"Tambura", {"recruitment", "separation", "abduction"}, 3, 1},        // Tambura
+    {"Tonj North", {"attack", "property", "early_marriage"}, 3, 0},       // Tonj North
+    {"Raja", {"discrimination", "legal_identity", "trafficking"}, 2, 0},  // Raja
+    {"Malakal", {"attack", "movement", "disinformation"}, 4, 1},          // Malakal
 };
 
-const std::map<std::string, std::string> kActs = {
-    {"abduction", "abduction"}, {"attack", "attack_on_civilians"}, {"gbv", "sexual_violence"},
-    {"property", "looting_destruction"}, {"explosive_ordnance", "explosive_device"},
-    {"recruitment", "other"}, {"separation", "other"}, {"movement", "other"},
-    {"torture", "other"}, {"early_marriage", "other"}, {"discrimination", "other"},
-    {"legal_identity", "other"}, {"trafficking", "other"}, {"psychological_abuse", "other"},
-    {"disinformation", "other"}};
+const std::map<std::string, std::string> kActs = {{"abduction", "abduction"},
+                                                  {"attack", "attack_on_civilians"},
+                                                  {"gbv", "sexual_violence"},
+                                                  {"property", "looting_destruction"},
+                                                  {"explosive_ordnance", "explosive_device"},
+                                                  {"recruitment", "other"},
+                                                  {"separation", "other"},
+                                                  {"movement", "other"},
+                                                  {"torture", "other"},
+                                                  {"early_marriage", "other"},
+                                                  {"discrimination", "other"},
+                                                  {"legal_identity", "other"},
+                                                  {"trafficking", "other"},
+                                                  {"psychological_abuse", "other"},
+                                                  {"disinformation", "other"}};
 
 const std::vector<std::string> kRiskOptions = {
-    "abduction", "attack", "separation", "early_marriage", "discrimination", "disinformation",
-    "recruitment", "gbv", "legal_identity", "explosive_ordnance", "psychological_abuse",
-    "property", "torture", "trafficking", "movement"};
-const std::vector<std::string> kRiskCodes = {"abd", "atk", "sep", "cefm", "dsc", "inf", "rec",
-                                             "gbv", "jus", "eo", "psy", "hlp", "tor", "tip",
-                                             "mov"};
+    "abduction",           "attack",      "separation", "early_marriage", "discrimination",
+    "disinformation",      "recruitment", "gbv",        "legal_identity", "explosive_ordnance",
+    "psychological_abuse", "property",    "torture",    "trafficking",    "movement"};
+const std::vector<std::string> kRiskCodes = {"abd", "atk", "sep", "cefm", "dsc",
+                                             "inf", "rec", "gbv", "jus",  "eo",
+                                             "psy", "hlp", "tor", "tip",  "mov"};
 
 struct Incident {
   std::string uuid, partner, date, state, county, payam, pcode;
   std::vector<std::string> risks;
   std::string act, perpetrator;
   int killed = 0, injured = 0;
-  struct Victim { std::string sex, disability, displacement; int age; };
+  struct Victim {
+    std::string sex, disability, displacement;
+    int age;
+  };
   std::vector<Victim> victims;
   bool consent_share = true;
 };
@@ -88,7 +103,10 @@ std::vector<std::string> MonthStarts(const std::string& today, int months) {
   std::vector<std::string> out;
   int y = t.year, m = t.month;
   for (int i = 0; i < months; ++i) {
-    if (--m == 0) { m = 12; --y; }
+    if (--m == 0) {
+      m = 12;
+      --y;
+    }
     out.push_back(Date{y, m, 1}.Iso());
   }
   std::reverse(out.begin(), out.end());
@@ -149,9 +167,8 @@ std::vector<Incident> Generate(Rng& r, const std::vector<std::string>& months,
           Incident::Victim vic;
           vic.sex = inc.risks[0] == "gbv" ? (r.Chance(92) ? "female" : "male")
                                           : (r.Chance(50) ? "female" : "male");
-          vic.age = inc.risks[0] == "recruitment" || inc.risks[0] == "separation"
-                        ? r.Int(8, 17)
-                        : r.Int(3, 70);
+          vic.age = inc.risks[0] == "recruitment" || inc.risks[0] == "separation" ? r.Int(8, 17)
+                                                                                  : r.Int(3, 70);
           vic.disability = r.Chance(12) ? "yes" : "no";
           vic.displacement = r.Pick(std::vector<std::string>{"idp", "idp", "host_non_displaced",
                                                              "returnee_refugee", "refugee"});
@@ -166,8 +183,8 @@ std::vector<Incident> Generate(Rng& r, const std::vector<std::string>& months,
 }
 
 std::string Narrative(const Incident& i) {
-  return "SYNTHETIC DEMO RECORD - not a real event. Monitors reported " + i.act +
-         " affecting " + std::to_string(i.victims.size()) + " person(s) near " + i.payam + ".";
+  return "SYNTHETIC DEMO RECORD - not a real event. Monitors reported " + i.act + " affecting " +
+         std::to_string(i.victims.size()) + " person(s) near " + i.payam + ".";
 }
 
 Status WriteKobo(const std::string& dir, const std::vector<Incident>& incs, DemoFile* main) {
@@ -192,8 +209,7 @@ Status WriteKobo(const std::string& dir, const std::vector<Incident>& incs, Demo
       f << ';' << (std::find(i.risks.begin(), i.risks.end(), o) != i.risks.end() ? 1 : 0);
     f << ';' << i.act << ';' << i.perpetrator << ';' << i.killed << ';' << i.injured << ';'
       << (i.consent_share ? "yes" : "no") << ";yes;\"" << Narrative(i) << "\";" << 100000 + index
-      << ';' << i.uuid << ';' << i.date << "T09:00:00;validation_status_approved;" << index
-      << '\n';
+      << ';' << i.uuid << ';' << i.date << "T09:00:00;validation_status_approved;" << index << '\n';
     for (const auto& vic : i.victims) {
       v << vic.sex << ';' << vic.age << ';' << vic.disability << ';' << vic.displacement << ';'
         << ++vindex << ';' << index << ";protection_incident;" << i.uuid << '\n';
@@ -258,9 +274,11 @@ Status WriteHxl(const std::string& dir, const std::vector<Incident>& incs, DemoF
       << i.pcode << ',' << risk_code(i.risks[0]) << ',' << i.killed << ',' << i.injured << ','
       << i.victims.size() << ",DEMO-DELTA,\"" << Narrative(i) << "\"\n";
   }
-  f << "CN-" << ++n << ",2026-03-14,Jonglei,SS0399,SS039901,ATK,0,1,1,DEMO-DELTA,"
+  f << "CN-" << ++n
+    << ",2026-03-14,Jonglei,SS0399,SS039901,ATK,0,1,1,DEMO-DELTA,"
        "\"SYNTHETIC DEMO RECORD with a P-code that does not exist\"\n";
-  f << "CN-" << ++n << ",2026-02-30,Unity,SS0502,SS050201,GBV,0,0,1,DEMO-DELTA,"
+  f << "CN-" << ++n
+    << ",2026-02-30,Unity,SS0502,SS050201,GBV,0,0,1,DEMO-DELTA,"
        "\"SYNTHETIC DEMO RECORD with an impossible date\"\n";
   main->path = dir + "/community_network_hxl.csv";
   main->profile = "hxl-incident";
@@ -282,7 +300,8 @@ Status WriteMonitoring(const std::string& dir, Rng& r, const std::vector<std::st
   for (const Hotspot& h : kHotspots)
     for (const auto& o : h.risks) {
       auto it = std::find(kRiskOptions.begin(), kRiskOptions.end(), o);
-      hot[county_code[h.county]].push_back(kRiskCodes[static_cast<size_t>(it - kRiskOptions.begin())]);
+      hot[county_code[h.county]].push_back(
+          kRiskCodes[static_cast<size_t>(it - kRiskOptions.begin())]);
     }
   for (const std::string& m : months) {
     for (const auto& a : areas) {
@@ -291,7 +310,8 @@ Status WriteMonitoring(const std::string& dir, Rng& r, const std::vector<std::st
       f << kPartners[static_cast<size_t>(r.Int(0, 2))] << ';' << m << ';' << a.pcode;
       std::vector<int> present;
       for (const auto& c : kRiskCodes) {
-        bool p = std::find(risks.begin(), risks.end(), c) != risks.end() ? r.Chance(80) : r.Chance(8);
+        bool p =
+            std::find(risks.begin(), risks.end(), c) != risks.end() ? r.Chance(80) : r.Chance(8);
         present.push_back(p ? 1 : 0);
         f << ';' << (p ? 1 : 0);
       }
@@ -321,7 +341,8 @@ Result<std::vector<DemoFile>> WriteDemoFiles(const DemoOptions& opts,
     return Status::InvalidArgument("no South Sudan payams loaded: the demo needs data/geo/ssd");
   // Three partners use the Kobo form, one uses ODK, the community network sends HXL.
   std::vector<Incident> kobo, odk, hxl;
-  for (size_t i = 0; i < all.size(); ++i) (i % 5 < 3 ? kobo : i % 5 == 3 ? odk : hxl).push_back(all[i]);
+  for (size_t i = 0; i < all.size(); ++i)
+    (i % 5 < 3 ? kobo : i % 5 == 3 ? odk : hxl).push_back(all[i]);
   std::vector<DemoFile> files(4);
   AEGIS_RETURN_IF_ERROR(WriteKobo(opts.dir, kobo, &files[0]));
   AEGIS_RETURN_IF_ERROR(WriteOdk(opts.dir, odk, &files[1]));

@@ -19,10 +19,10 @@ struct DemoFile {
 };
 
 struct DemoOptions {
-  std::string dir;      // output folder
+  std::string dir;  // output folder
   unsigned seed = 2026;
-  int months = 6;       // months of data, ending with the month before `today`
-  std::string today;    // YYYY-MM-DD
+  int months = 6;     // months of data, ending with the month before `today`
+  std::string today;  // YYYY-MM-DD
 };
 
 // Writes the files; `areas` are the admin areas loaded in the store (payams with centroids).

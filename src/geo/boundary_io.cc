@@ -1,8 +1,8 @@
 #include "geo/boundary_io.h"
 
 #include <cpl_vsi.h>
-#include <gdal_utils.h>
 #include <gdal.h>
+#include <gdal_utils.h>
 
 #include <atomic>
 
@@ -17,10 +17,11 @@ std::string MemPath(const char* stem) {
 
 Result<std::string> BoundariesToGeoJson(const std::string& path) {
   GDALAllRegister();
-  GDALDatasetH src = GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr,
-                                nullptr, nullptr);
+  GDALDatasetH src =
+      GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
   if (!src) {
-    return Status::InvalidArgument(path + ": not a boundary file GDAL can read (GeoJSON, "
+    return Status::InvalidArgument(path +
+                                   ": not a boundary file GDAL can read (GeoJSON, "
                                    "shapefile with its .shx/.dbf/.prj, GeoPackage, KML)");
   }
   const char* argv[] = {"-f", "GeoJSON", "-t_srs", "EPSG:4326", nullptr};
@@ -47,9 +48,9 @@ Result<std::string> BoundariesToGeoJson(const std::string& path) {
 
 Status LoadBoundariesFromGeoJson(Gazetteer& gaz, const std::string& geojson, int level) {
   std::string path = MemPath("load");
-  VSILFILE* f = VSIFileFromMemBuffer(
-      path.c_str(), reinterpret_cast<GByte*>(const_cast<char*>(geojson.data())),
-      static_cast<vsi_l_offset>(geojson.size()), FALSE);
+  VSILFILE* f = VSIFileFromMemBuffer(path.c_str(),
+                                     reinterpret_cast<GByte*>(const_cast<char*>(geojson.data())),
+                                     static_cast<vsi_l_offset>(geojson.size()), FALSE);
   if (!f) return Status::Internal("cannot stage boundaries in memory");
   VSIFCloseL(f);
   Status st = gaz.LoadBoundaries(path, level);

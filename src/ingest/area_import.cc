@@ -721,7 +721,8 @@ std::vector<store::AreaRow> ToAreaRows(const std::vector<geo::Area>& areas) {
   std::vector<store::AreaRow> rows;
   rows.reserve(areas.size());
   for (const auto& a : areas)
-    rows.push_back({a.pcode, a.level, a.name, a.parent_pcode, a.country, a.alt_names, a.lat, a.lon});
+    rows.push_back(
+        {a.pcode, a.level, a.name, a.parent_pcode, a.country, a.alt_names, a.lat, a.lon});
   return rows;
 }
 

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <unordered_map>
 
 #include "geo/boundary_io.h"
+#include "ingest/key_table.h"
 #include "ingest/mapper.h"
 #include "ingest/profile.h"
 #include "ingest/table.h"
@@ -101,6 +103,31 @@ class BatchQueue {
   bool closed_ = false;
 };
 
+// Incident vectors of batches the writer is done with, handed back to the reading thread. It
+// maps rows into their records in place, so the records' strings are reused rather than freed
+// on one thread and allocated again on the other (for most rows, mapping then allocates
+// nothing).
+class IncidentPool {
+ public:
+  void Put(std::vector<store::Incident> v) {
+    std::lock_guard<std::mutex> l(mu_);
+    if (spare_.size() < kMaxSpare) spare_.push_back(std::move(v));
+  }
+  // A returned vector, or an empty one if none is waiting.
+  std::vector<store::Incident> Take() {
+    std::lock_guard<std::mutex> l(mu_);
+    if (spare_.empty()) return {};
+    std::vector<store::Incident> v = std::move(spare_.back());
+    spare_.pop_back();
+    return v;
+  }
+
+ private:
+  static constexpr size_t kMaxSpare = 2;  // bounds the memory kept
+  std::mutex mu_;
+  std::vector<std::vector<store::Incident>> spare_;
+};
+
 struct HeaderInfo {
   Row header, tags;
   std::deque<std::pair<int64_t, Row>> pending;  // data rows read while looking for the tag row
@@ -113,7 +140,8 @@ Result<HeaderInfo> ReadHeader(TableReader& reader, const std::string& file) {
   while (ahead.size() < 25 && reader.Next(&row)) ahead.emplace_back(reader.record_number(), row);
   AEGIS_RETURN_IF_ERROR(reader.status());
   if (ahead.empty()) {
-    return Status::InvalidArgument(file + ": the file is empty (no header row); check that the "
+    return Status::InvalidArgument(file +
+                                   ": the file is empty (no header row); check that the "
                                    "export finished and choose the right file");
   }
   size_t tag_at = ahead.size();
@@ -126,8 +154,10 @@ Result<HeaderInfo> ReadHeader(TableReader& reader, const std::string& file) {
   size_t data_from;
   if (tag_at < ahead.size()) {
     h.tags = ahead[tag_at].second;
-    if (tag_at > 0) h.header = ahead[tag_at - 1].second;
-    else h.header = h.tags;
+    if (tag_at > 0)
+      h.header = ahead[tag_at - 1].second;
+    else
+      h.header = h.tags;
     data_from = tag_at + 1;
   } else {
     h.header = ahead[0].second;
@@ -190,8 +220,10 @@ Result<std::unordered_map<std::string, std::vector<store::VictimGroup>>> LoadRep
       g.age_band = *b;
     }
     std::string d = text::ToLowerAscii(cell(dis));
-    if (d == "yes" || d == "1" || d == "true") g.disability = "yes";
-    else if (d == "no" || d == "0" || d == "false") g.disability = "no";
+    if (d == "yes" || d == "1" || d == "true")
+      g.disability = "yes";
+    else if (d == "no" || d == "0" || d == "false")
+      g.disability = "no";
     if (auto s = tax.NormalizeDisplacement(cell(disp))) g.displacement = *s;
     auto& groups = out[cell(parent)];
     bool merged = false;
@@ -278,10 +310,19 @@ class Importer {
   Result<ImportSummary> Run();
 
  private:
+  // What is remembered of the first row of each record key.
+  struct FirstRow {
+    int64_t row = 0;
+    uint64_t content = 0;  // content hash
+    uint64_t core = 0;     // content hash without the perpetrator fields (incidents)
+  };
+
   Status Prepare();
   Status ReadAll(TableReader& reader, HeaderInfo& head, RowMapper& mapper);
   void Handle(const Row& row, int64_t record_no, RowMapper& mapper);
   void Flush(int64_t rows_done);
+  void StartBatch();
+  store::Incident& NextIncident();
   void WriterLoop();
 
   store::Store& store_;
@@ -296,10 +337,12 @@ class Importer {
 
   store::ImportBatch batch_;
   int64_t batch_rows_ = 0;
-  std::unordered_map<uint64_t, std::pair<int64_t, uint64_t>> seen_;  // key hash -> (row, content)
+  // Incidents of batch_ in use; the records after them are recycled ones to map rows into.
+  size_t batch_incidents_ = 0;
+  IncidentPool incident_pool_;
+  KeyTable<FirstRow> seen_;        // by hash of the record key
+  KeyTable<int64_t> occurrences_;  // by hash of the record key: repeats of identical rows
   std::map<std::string, ReasonCount> reasons_;
-  std::unordered_map<uint64_t, int64_t> occurrences_;
-  std::unordered_map<uint64_t, uint64_t> core_;  // key hash -> content hash without the actor
   int64_t other_actor_rows_ = 0;
 
   BatchQueue queue_;
@@ -311,9 +354,8 @@ Status Importer::Prepare() {
   AEGIS_ASSIGN_OR_RETURN(profile_, FindProfile(opts_.profile, cat_.data_dir + "/profiles"));
   if (!profile_.event_risk_table.empty()) {
     AEGIS_ASSIGN_OR_RETURN(taxonomy::EventRiskMap m,
-                           taxonomy::EventRiskMap::Load(cat_.data_dir + "/" +
-                                                            profile_.event_risk_table,
-                                                        *cat_.taxonomy));
+                           taxonomy::EventRiskMap::Load(
+                               cat_.data_dir + "/" + profile_.event_risk_table, *cat_.taxonomy));
     event_risks_ = std::make_unique<taxonomy::EventRiskMap>(std::move(m));
   }
   if (!profile_.victims_repeat.empty()) {
@@ -336,47 +378,45 @@ Status Importer::Prepare() {
     }
   }
   std::string code = opts_.source_code.empty() ? profile_.source_code : opts_.source_code;
-  store::DataSource src{0, code, profile_.source_name, profile_.source_kind,
-                        profile_.organisation, profile_.source_type};
+  store::DataSource src{0,
+                        code,
+                        profile_.source_name,
+                        profile_.source_kind,
+                        profile_.organisation,
+                        profile_.source_type};
   AEGIS_ASSIGN_OR_RETURN(int64_t source_id, store_.EnsureDataSource(src));
   AEGIS_ASSIGN_OR_RETURN(sum_.file_sha256, FileSha256(opts_.file));
-  AEGIS_ASSIGN_OR_RETURN(run_, store_.BeginImportRun(source_id, profile_.name, opts_.file,
-                                                     sum_.file_sha256));
+  AEGIS_ASSIGN_OR_RETURN(
+      run_, store_.BeginImportRun(source_id, profile_.name, opts_.file, sum_.file_sha256));
   sum_.data_source = code;
   sum_.run_id = run_.id;
   sum_.resumed = run_.resumed;
   return Status::Ok();
 }
 
-// Content hash without the perpetrator, to recognise one event listed once per actor.
-uint64_t CoreHash(store::Incident inc) {
-  inc.perpetrator.clear();
-  inc.perpetrator_detail.clear();
-  return HashIncident(inc);
-}
-
 void Importer::Handle(const Row& row, int64_t record_no, RowMapper& mapper) {
-  if (IsBlank(row)) return;  // blank lines are not records
+  if (IsBlank(row)) return;                 // blank lines are not records
   bool skip = record_no <= run_.rows_done;  // committed by an interrupted run: rebuild state only
-  store::Incident inc;
+  store::Incident& inc = NextIncident();
   store::MonitoringReport rep;
   store::QuarantinedRow q;
-  MapOutcome out = mapper.Map(row, record_no, &inc, &rep, &q);
+  uint64_t core = 0;
+  MapOutcome out = mapper.Map(row, record_no, &inc, &rep, &q, &core);
   if (out != MapOutcome::kQuarantined) {
-    const std::string& key = out == MapOutcome::kIncident ? inc.source_key : rep.source_key;
-    uint64_t content = out == MapOutcome::kIncident ? inc.content_hash : rep.content_hash;
-    auto [it, fresh] = seen_.try_emplace(text::Hash64(key), record_no, content);
-    if (fresh && out == MapOutcome::kIncident && profile_.same_key_other_actor_is_same_event)
-      core_[it->first] = CoreHash(inc);
+    bool incident = out == MapOutcome::kIncident;
+    std::string& key = incident ? inc.source_key : rep.source_key;
+    uint64_t content = incident ? inc.content_hash : rep.content_hash;
+    uint64_t key_hash = text::Hash64(key);
+    auto [first, fresh] = seen_.FindOrInsert(key_hash);
+    if (fresh) *first = {record_no, content, core};
     if (!fresh && profile_.key_columns.empty() && profile_.identical_rows_distinct) {
       // Identical rows of a keyless extract are distinct events: number them by occurrence.
-      int64_t n = ++occurrences_[text::Hash64(key)];
-      std::string& k = out == MapOutcome::kIncident ? inc.source_key : rep.source_key;
-      k += "#" + std::to_string(n + 1);
+      int64_t n = ++*occurrences_.FindOrInsert(key_hash).first;
+      key += "#" + std::to_string(n + 1);
       fresh = true;
     }
-    if (!fresh && out == MapOutcome::kIncident && profile_.same_key_other_actor_is_same_event &&
-        it->second.second != content && CoreHash(inc) == core_[it->first]) {
+    if (!fresh && incident && profile_.same_key_other_actor_is_same_event &&
+        first->content != content && first->core == core) {
       ++other_actor_rows_;
       if (!skip) {
         ++batch_rows_;
@@ -385,28 +425,30 @@ void Importer::Handle(const Row& row, int64_t record_no, RowMapper& mapper) {
       return;
     }
     if (!fresh) {
+      bool same = first->content == content;
       q.row = record_no;
       q.column = profile_.key_columns.empty() ? "" : profile_.key_columns[0];
-      q.reason = it->second.second == content
-                     ? "duplicate of row " + std::to_string(it->second.first)
-                     : "same key as row " + std::to_string(it->second.first) +
-                           " but different content";
-      q.hint = it->second.second == content
-                   ? "the row appears twice in the file; the first one was kept"
-                   : "two rows share one identifier: correct the identifier or remove the "
-                     "outdated row, then import again";
+      q.reason = same ? "duplicate of row " + std::to_string(first->row)
+                      : "same key as row " + std::to_string(first->row) + " but different content";
+      q.hint = same ? "the row appears twice in the file; the first one was kept"
+                    : "two rows share one identifier: correct the identifier or remove the "
+                      "outdated row, then import again";
       q.raw_json = mapper.RawJson(row);
       out = MapOutcome::kQuarantined;
     }
   }
   if (skip) return;
   ++batch_rows_;
-  if (out == MapOutcome::kIncident) batch_.incidents.push_back(std::move(inc));
-  else if (out == MapOutcome::kReport) batch_.reports.push_back(std::move(rep));
+  if (out == MapOutcome::kIncident)
+    ++batch_incidents_;  // already in place
+  else if (out == MapOutcome::kReport)
+    batch_.reports.push_back(std::move(rep));
   else {
-    ReasonCount& rc = reasons_[ReasonGroup(q)];
-    rc.reason = ReasonGroup(q);
+    std::string group = ReasonGroup(q);
+    ReasonCount& rc = reasons_[group];
+    rc.reason = std::move(group);
     ++rc.count;
+    if (rc.example.empty()) rc.example = q.reason + "; " + q.hint;
     if (rc.example_rows.size() < 5) rc.example_rows.push_back(q.row);
     batch_.quarantined.push_back(std::move(q));
   }
@@ -418,9 +460,28 @@ void Importer::Flush(int64_t rows_done) {
   batch_.file_sha256 = sum_.file_sha256;
   batch_.rows_done = rows_done;
   batch_.rows_read = batch_rows_;
+  batch_.incidents.resize(batch_incidents_);
   queue_.Push(std::move(batch_));
+  StartBatch();
+}
+
+void Importer::StartBatch() {
   batch_ = store::ImportBatch();
   batch_rows_ = 0;
+  batch_incidents_ = 0;
+  // Room for a full batch: growing the vector row by row would move every record several times.
+  auto room = static_cast<size_t>(std::clamp<int64_t>(opts_.batch_rows, 0, 1 << 16));
+  if (profile_.record == "monitoring_report") {
+    batch_.reports.reserve(room);
+  } else {
+    batch_.incidents = incident_pool_.Take();
+    batch_.incidents.reserve(room);
+  }
+}
+
+store::Incident& Importer::NextIncident() {
+  if (batch_incidents_ == batch_.incidents.size()) batch_.incidents.emplace_back();
+  return batch_.incidents[batch_incidents_];
 }
 
 void Importer::WriterLoop() {
@@ -431,6 +492,7 @@ void Importer::WriterLoop() {
       if (!writer_status_.ok()) continue;  // drain after a failure
     }
     Result<store::BatchOutcome> r = store_.ApplyImportBatch(b);
+    incident_pool_.Put(std::move(b.incidents));
     if (!r.ok()) {
       std::lock_guard<std::mutex> l(writer_mu_);
       writer_status_ = r.status();
@@ -440,15 +502,10 @@ void Importer::WriterLoop() {
 
 Status Importer::ReadAll(TableReader& reader, HeaderInfo& head, RowMapper& mapper) {
   std::thread writer([this] { WriterLoop(); });
+  StartBatch();
   int64_t last = 0;
-  // PERF-TIMING (temporary)
-  double handle_s = 0, next_s = 0;
-  int64_t handled = 0;
   auto step = [&](const Row& row, int64_t no) {
-    auto th = std::chrono::steady_clock::now();
     Handle(row, no, mapper);
-    handle_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - th).count();
-    ++handled;
     last = no;
     if (batch_rows_ >= opts_.batch_rows) {
       Flush(last);
@@ -457,23 +514,13 @@ Status Importer::ReadAll(TableReader& reader, HeaderInfo& head, RowMapper& mappe
   };
   for (auto& [no, row] : head.pending) step(row, no);
   Row row;
-  timespec cpu0{}, cpu1{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
-  auto tn = std::chrono::steady_clock::now();
   while (reader.Next(&row)) {
-    next_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - tn).count();
     step(row, reader.record_number());
     if ((reader.record_number() & 1023) == 0) {
       std::lock_guard<std::mutex> l(writer_mu_);
       if (!writer_status_.ok()) break;
     }
-    tn = std::chrono::steady_clock::now();
   }
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1);
-  double cpu_s = (cpu1.tv_sec - cpu0.tv_sec) + (cpu1.tv_nsec - cpu0.tv_nsec) * 1e-9;
-  std::fprintf(stderr, "PERF rows %lld handle %.3f us/row next %.3f us/row loop-cpu %.3f us/row (handle %.3fs next %.3fs)\n",
-               (long long)handled, handle_s * 1e6 / std::max<int64_t>(handled, 1),
-               next_s * 1e6 / std::max<int64_t>(handled, 1), cpu_s * 1e6 / std::max<int64_t>(handled, 1), handle_s, next_s);
   if (batch_rows_ > 0 || last > run_.rows_done) Flush(std::max(last, run_.rows_done));
   queue_.Close();
   writer.join();
@@ -489,7 +536,8 @@ Result<ImportSummary> Importer::Run() {
   if (!std::filesystem::exists(opts_.file, ec))
     return Status::NotFound(opts_.file + ": no such file; check the path");
   if (std::filesystem::file_size(opts_.file, ec) == 0)
-    return Status::InvalidArgument(opts_.file + ": the file is empty (0 bytes); check that the "
+    return Status::InvalidArgument(opts_.file +
+                                   ": the file is empty (0 bytes); check that the "
                                    "export or download finished");
   AEGIS_RETURN_IF_ERROR(Prepare());
   sum_.profile = profile_.name;
@@ -572,8 +620,10 @@ std::string ImportSummary::ToJson() const {
   j["quarantined"] = quarantined;
   j["quarantine_reasons"] = nlohmann::ordered_json::array();
   for (const auto& r : quarantine_reasons)
-    j["quarantine_reasons"].push_back({{"reason", r.reason}, {"count", r.count},
-                                       {"example_rows", r.example_rows}});
+    j["quarantine_reasons"].push_back({{"reason", r.reason},
+                                       {"count", r.count},
+                                       {"example_rows", r.example_rows},
+                                       {"example", r.example}});
   j["placement"]["by_method"] = place_methods;
   nlohmann::ordered_json levels = nlohmann::ordered_json::object();
   for (const auto& [l, n] : place_levels) levels["admin" + std::to_string(l)] = n;

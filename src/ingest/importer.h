@@ -34,11 +34,11 @@ std::string DefaultDataDir();
 
 struct ImportOptions {
   std::string file;
-  std::string profile;  // built-in name or path of a .toml profile
+  std::string profile;                              // built-in name or path of a .toml profile
   std::map<std::string, std::string> repeat_files;  // repeat group name -> CSV file
-  char delimiter = 0;   // overrides the profile; 0 = profile or detect
-  std::string sheet;    // XLSX sheet; overrides the profile
-  std::string source_code;  // overrides the profile's data source code
+  char delimiter = 0;                               // overrides the profile; 0 = profile or detect
+  std::string sheet;                                // XLSX sheet; overrides the profile
+  std::string source_code;                          // overrides the profile's data source code
   int64_t batch_rows = 5000;
   // Called after every batch with (rows read, bytes read, bytes in all).
   std::function<void(int64_t, int64_t, int64_t)> progress;
@@ -48,6 +48,7 @@ struct ReasonCount {
   std::string reason;
   int64_t count = 0;
   std::vector<int64_t> example_rows;
+  std::string example;  // the full reason and fix of the first row, e.g. with the bad value
 };
 
 struct ImportSummary {

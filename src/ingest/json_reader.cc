@@ -30,7 +30,8 @@ std::string Scalar(const json& v) {
   return v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-void Flatten(const json& obj, const std::string& prefix, std::vector<std::pair<std::string, std::string>>* out) {
+void Flatten(const json& obj, const std::string& prefix,
+             std::vector<std::pair<std::string, std::string>>* out) {
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     std::string key = prefix.empty() ? it.key() : prefix + "/" + it.key();
     const json& v = it.value();
@@ -63,7 +64,8 @@ class JsonTable final : public TableReader {
   const Status& status() const override { return status_; }
   int64_t record_number() const override { return static_cast<int64_t>(pos_) - 1; }
   int64_t bytes_read() const override {
-    return rows_.empty() ? size_ : size_ * static_cast<int64_t>(pos_) / static_cast<int64_t>(rows_.size());
+    return rows_.empty() ? size_
+                         : size_ * static_cast<int64_t>(pos_) / static_cast<int64_t>(rows_.size());
   }
   int64_t total_bytes() const override { return size_; }
 
@@ -113,7 +115,8 @@ Result<std::unique_ptr<TableReader>> OpenJsonRecords(const std::string& path) {
       if (doc.contains(k) && doc[k].is_array()) records = &doc[k];
   }
   if (!records->is_array()) {
-    return Status::InvalidArgument(path + ": expected an array of records (or {\"results\": "
+    return Status::InvalidArgument(path +
+                                   ": expected an array of records (or {\"results\": "
                                    "[...]}); export the data as JSON records");
   }
   std::vector<std::string> header;
@@ -137,7 +140,8 @@ Result<std::unique_ptr<TableReader>> OpenJsonRecords(const std::string& path) {
     for (const auto& [k, v] : f) r[col[k]] = v;
     rows.push_back(std::move(r));
   }
-  return std::unique_ptr<TableReader>(new JsonTable(std::move(rows), static_cast<int64_t>(textv.size())));
+  return std::unique_ptr<TableReader>(
+      new JsonTable(std::move(rows), static_cast<int64_t>(textv.size())));
 }
 
 }  // namespace aegis::ingest

@@ -1,6 +1,8 @@
 #include "ingest/mapper.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "geo/country.h"
@@ -17,7 +19,8 @@ bool HxlMatches(const std::string& pattern, const std::string& tag) {
   auto parse = [](const std::string& s, std::string* hashtag, std::vector<std::string>* attrs) {
     std::string cleaned;
     for (char c : s)
-      if (c != ' ') cleaned.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+      if (c != ' ')
+        cleaned.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     std::vector<std::string> parts = text::Split(cleaned, '+');
     if (parts.empty() || parts[0].empty() || parts[0][0] != '#') return false;
     *hashtag = parts[0];
@@ -33,18 +36,99 @@ bool HxlMatches(const std::string& pattern, const std::string& tag) {
 }
 
 std::optional<bool> ParseYesNo(std::string_view raw) {
+  if (raw.empty()) return std::nullopt;  // the common case; folds to "", which is neither
   std::string v = text::FoldName(raw);
   if (v == "yes" || v == "y" || v == "1" || v == "true" || v == "oui" || v == "nm") return true;
   if (v == "no" || v == "n" || v == "0" || v == "false" || v == "non" || v == "l") return false;
   return std::nullopt;
 }
 
+// Field names by Field, as in KnownFields() (Bind() checks that the two lists agree).
+// clang-format off
+constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
+    "date", "date_end", "country", "pcode", "admin1", "admin2", "admin3", "location",
+    "latitude", "longitude", "risks", "event_type", "sub_event_type", "civilian_targeting",
+    "act_type", "perpetrator", "perpetrator_detail", "killed", "injured", "victims",
+    "victim_sex", "victim_age", "victim_age_band", "victim_disability", "victim_displacement",
+    "organisation", "source_type", "verification", "sensitivity", "consent_share",
+    "consent_referral", "consent_tracing", "narrative", "respondent_type"};
+// clang-format on
+
+std::optional<Field> FieldByName(std::string_view name) {
+  for (size_t i = 0; i < kFieldCount; ++i)
+    if (kFieldNames[i] == name) return static_cast<Field>(i);
+  return std::nullopt;
+}
+
+Status CheckFieldNames() {
+  const auto& known = KnownFields();
+  bool same = known.size() == kFieldCount;
+  for (size_t i = 0; same && i < kFieldCount; ++i) same = known[i].first == kFieldNames[i];
+  if (same) return Status::Ok();
+  return Status::Internal("ingest::Field is out of step with KnownFields(): update mapper.h/.cc");
+}
+
+// Memo tables stop growing at this many entries: they are cleared and refilled, so a file of
+// all-distinct values costs a little time but no unbounded memory.
+constexpr size_t kMaxCachedTexts = 1 << 16;
+
+// Appends one part of a composite cache key: its length, then its bytes, so that different
+// lists of parts never give the same key, whatever bytes the cells hold.
+void AppendKeyPart(std::string* key, std::string_view part) {
+  auto n = static_cast<uint32_t>(part.size());
+  char len[sizeof n];
+  std::memcpy(len, &n, sizeof n);
+  key->append(len, sizeof n);
+  key->append(part);
+}
+
+// Hash input: each field followed by a separator.
 void Put(std::string* buf, std::string_view s) {
   buf->append(s);
   buf->push_back('\x1f');
 }
 
+void PutInt(std::string* buf, int64_t v) {
+  char tmp[24];
+  auto [end, ec] = std::to_chars(tmp, tmp + sizeof tmp, v);
+  Put(buf, std::string_view(tmp, end - tmp));
+}
+
+// The text std::to_string gives ("%f"), without going through printf.
+void PutDouble(std::string* buf, double v) {
+  char tmp[64];
+  auto [end, ec] = std::to_chars(tmp, tmp + sizeof tmp, v, std::chars_format::fixed, 6);
+  if (ec == std::errc())
+    Put(buf, std::string_view(tmp, end - tmp));
+  else
+    Put(buf, std::to_string(v));  // beyond 1e50: not a coordinate anyway
+}
+
+void PutOptional(std::string* buf, const std::optional<int64_t>& o) {
+  if (o)
+    PutInt(buf, *o);
+  else
+    Put(buf, "-");
+}
+void PutOptional(std::string* buf, const std::optional<double>& o) {
+  if (o)
+    PutDouble(buf, *o);
+  else
+    Put(buf, "-");
+}
+void PutOptional(std::string* buf, const std::optional<bool>& o) {
+  Put(buf, !o ? "-" : *o ? "1" : "0");
+}
+
+// Hashing runs once per row; one buffer per thread keeps it free of allocations.
+std::string& HashScratch() {
+  thread_local std::string buf;
+  return buf;
+}
+
 }  // namespace
+
+std::string_view FieldName(Field f) { return kFieldNames[static_cast<size_t>(f)]; }
 
 Result<std::unique_ptr<RowMapper>> RowMapper::Create(const MapContext& ctx, const Row& header,
                                                      const Row& hxl_tags,
@@ -76,6 +160,7 @@ std::vector<int> RowMapper::FindColumns(const std::string& want, const Row& hxl_
 }
 
 Status RowMapper::Bind(const Row& hxl_tags, const std::string& file_name) {
+  AEGIS_RETURN_IF_ERROR(CheckFieldNames());
   const Profile& p = *ctx_.profile;
   std::vector<std::string> missing;
   for (const auto& [name, spec] : p.fields) {
@@ -93,17 +178,20 @@ Status RowMapper::Bind(const Row& hxl_tags, const std::string& file_name) {
         bool starts = at == 0 || (at != std::string::npos && at > 0 &&
                                   h[at - 1] == ctx_.profile->group_separator);
         if (starts && h.size() > at + pre.size())
-          b.options.emplace_back(static_cast<int>(i), std::string(text::Trim(header_[i])).substr(at + pre.size()));
+          b.options.emplace_back(static_cast<int>(i),
+                                 std::string(text::Trim(header_[i])).substr(at + pre.size()));
       }
     }
     if (spec.required && b.cols.empty() && b.options.empty() && spec.fixed.empty())
       missing.push_back(name + " (" + text::Join(spec.columns, " or ") + ")");
-    bound_[name] = std::move(b);
+    if (std::optional<Field> f = FieldByName(name)) bound_[static_cast<size_t>(*f)] = std::move(b);
   }
   for (const auto& k : p.key_columns) {
     std::vector<int> c = FindColumns(k, hxl_tags);
-    if (c.empty()) missing.push_back("key column " + k);
-    else key_cols_.push_back(c[0]);
+    if (c.empty())
+      missing.push_back("key column " + k);
+    else
+      key_cols_.push_back(c[0]);
   }
   if (!p.victims_repeat.empty()) {
     std::vector<int> c = FindColumns(p.repeat_index_column, hxl_tags);
@@ -132,8 +220,7 @@ Status RowMapper::Bind(const Row& hxl_tags, const std::string& file_name) {
         if (!c.empty()) severity_cols_.emplace_back(r.code, c[0]);
       }
     }
-    if (present_cols_.empty())
-      missing.push_back("monitoring columns like " + p.present_pattern);
+    if (present_cols_.empty()) missing.push_back("monitoring columns like " + p.present_pattern);
   }
   if (missing.empty()) return Status::Ok();
   std::string msg = file_name + ": missing required column(s) for profile '" + p.name +
@@ -144,13 +231,14 @@ Status RowMapper::Bind(const Row& hxl_tags, const std::string& file_name) {
     for (char sep : {';', ',', '\t', '|'}) {
       if (std::count(h.begin(), h.end(), sep) >= 2) {
         std::string name = sep == '\t' ? "TAB" : std::string(1, sep);
-        msg += "; the header contains '" + name + "' characters, so the file is probably " +
-               name + "-separated: run again with --delimiter '" + name + "'";
+        msg += "; the header contains '" + name + "' characters, so the file is probably " + name +
+               "-separated: run again with --delimiter '" + name + "'";
         return Status::InvalidArgument(msg);
       }
     }
   }
-  std::vector<std::string> shown(header_.begin(), header_.begin() + std::min<size_t>(header_.size(), 12));
+  std::vector<std::string> shown(header_.begin(),
+                                 header_.begin() + std::min<size_t>(header_.size(), 12));
   msg += " (" + text::Join(shown, ", ") + (header_.size() > 12 ? ", ..." : "") +
          "); choose the profile that fits this file (aegis import --list-profiles) or edit the "
          "profile's column names";
@@ -161,33 +249,39 @@ std::string RowMapper::ColumnName(int col) const {
   return col >= 0 && static_cast<size_t>(col) < header_.size() ? header_[col] : std::string();
 }
 
-std::string RowMapper::Value(const char* field, const Row& row, int* col) const {
-  auto it = bound_.find(field);
-  if (it == bound_.end()) return {};
-  for (int c : it->second.cols) {
+bool RowMapper::IsEmptyValue(std::string_view v) const {
+  if (v.empty()) return true;
+  for (const auto& e : ctx_.profile->empty_values)
+    if (text::IEquals(v, e)) return true;
+  return false;
+}
+
+std::string_view RowMapper::Value(Field f, const Row& row, int* col) const {
+  const Bound& b = bound(f);
+  if (!b.spec) return {};
+  for (int c : b.cols) {
     if (static_cast<size_t>(c) < row.size()) {
       std::string_view v = text::Trim(row[c]);
-      bool empty = v.empty();
-      for (const auto& e : ctx_.profile->empty_values) empty = empty || text::IEquals(v, e);
-      if (!empty) {
+      if (!IsEmptyValue(v)) {
         if (col) *col = c;
-        return std::string(v);
+        return v;
       }
     }
   }
-  if (col) *col = it->second.cols.empty() ? -1 : it->second.cols[0];
-  return it->second.spec->fixed;
+  if (col) *col = b.cols.empty() ? -1 : b.cols[0];
+  return b.spec->fixed;
 }
 
-std::vector<std::string> RowMapper::Values(const char* field, const Row& row) const {
-  auto it = bound_.find(field);
-  if (it == bound_.end()) return {};
-  const Bound& b = it->second;
+std::vector<std::string> RowMapper::Values(Field f, const Row& row) const {
+  const Bound& b = bound(f);
+  if (!b.spec) return {};
   std::vector<std::string> out;
-  std::string v = Value(field, row);
+  std::string_view v = Value(f, row);
   if (!v.empty()) {
-    if (b.spec->split.empty()) out.push_back(v);
-    else out = text::SplitAny(v, b.spec->split);
+    if (b.spec->split.empty())
+      out.emplace_back(v);
+    else
+      out = text::SplitAny(v, b.spec->split);
   } else {
     for (const auto& [c, option] : b.options) {  // select_multiple as 0/1 columns
       if (static_cast<size_t>(c) < row.size()) {
@@ -200,18 +294,27 @@ std::vector<std::string> RowMapper::Values(const char* field, const Row& row) co
   return out;
 }
 
-std::string RowMapper::MapValue(const char* field, const std::string& v) const {
-  auto it = bound_.find(field);
-  if (it == bound_.end() || it->second.spec->values.empty()) return v;
-  auto m = it->second.spec->values.find(text::FoldName(v));
-  return m == it->second.spec->values.end() ? v : m->second;
+std::string_view RowMapper::MapValue(Field f, std::string_view v) {
+  const Bound& b = bound(f);
+  if (!b.spec || b.spec->values.empty()) return v;
+  cache_key_.clear();
+  cache_key_.push_back(static_cast<char>(f));
+  cache_key_.append(v);
+  auto it = value_cache_.find(cache_key_);
+  if (it == value_cache_.end()) {
+    if (value_cache_.size() >= kMaxCachedTexts) value_cache_.clear();
+    auto m = b.spec->values.find(text::FoldName(v));
+    it = value_cache_.emplace(cache_key_, m == b.spec->values.end() ? std::string(v) : m->second)
+             .first;
+  }
+  return it->second;
 }
 
 std::string RowMapper::RawJson(const Row& row) const {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   for (size_t i = 0; i < row.size(); ++i) {
-    std::string name = i < header_.size() && !header_[i].empty() ? header_[i]
-                                                                 : "column " + std::to_string(i + 1);
+    std::string name =
+        i < header_.size() && !header_[i].empty() ? header_[i] : "column " + std::to_string(i + 1);
     if (j.contains(name)) name += " (" + std::to_string(i + 1) + ")";
     j[name] = row[i];
   }
@@ -230,12 +333,13 @@ bool RowMapper::CheckCells(const Row& row, Problem* p) {
     return false;
   }
   for (size_t i = 0; i < row.size(); ++i) {
-    size_t bad = text::FindInvalidUtf8(row[i]);
+    size_t bad = text::IsAscii(row[i]) ? std::string::npos : text::FindInvalidUtf8(row[i]);
     if (bad != std::string::npos) {
       p->column = ColumnName(static_cast<int>(i));
       p->reason = "invalid UTF-8 at byte " + std::to_string(bad + 1) + " of the cell";
-      p->hint = "the file is probably in another encoding (e.g. Windows-1252 or Latin-1): save "
-                "it as UTF-8 and import again";
+      p->hint =
+          "the file is probably in another encoding (e.g. Windows-1252 or Latin-1): save "
+          "it as UTF-8 and import again";
       return false;
     }
     if (text::LooksLikeFormula(row[i])) ++stats_.formula_like_cells;
@@ -245,7 +349,7 @@ bool RowMapper::CheckCells(const Row& row, Problem* p) {
 
 bool RowMapper::MapDates(const Row& row, std::string* start, std::string* end, Problem* p) {
   int col = -1;
-  std::string raw = Value("date", row, &col);
+  std::string_view raw = Value(Field::kDate, row, &col);
   if (raw.empty()) {
     p->column = ColumnName(col);
     p->reason = "the date is empty";
@@ -255,9 +359,10 @@ bool RowMapper::MapDates(const Row& row, std::string* start, std::string* end, P
   DateParse d = ParseDate(raw, ctx_.profile->date_order);
   if (!d.date) {
     p->column = ColumnName(col);
-    p->reason = "'" + raw + "' is not a valid date (" + d.error + ")";
-    p->hint = "correct the date in the source; if day and month are swapped, set date_order in "
-              "the profile";
+    p->reason = "'" + std::string(raw) + "' is not a valid date (" + d.error + ")";
+    p->hint =
+        "correct the date in the source; if day and month are swapped, set date_order in "
+        "the profile";
     return false;
   }
   *start = d.date->Iso();
@@ -268,12 +373,12 @@ bool RowMapper::MapDates(const Row& row, std::string* start, std::string* end, P
     return false;
   }
   *end = *start;
-  std::string raw_end = Value("date_end", row, &col);
+  std::string_view raw_end = Value(Field::kDateEnd, row, &col);
   if (!raw_end.empty()) {
     DateParse e = ParseDate(raw_end, ctx_.profile->date_order);
     if (!e.date || e.date->Iso() < *start) {
       p->column = ColumnName(col);
-      p->reason = "'" + raw_end + "' is not a valid end date" +
+      p->reason = "'" + std::string(raw_end) + "' is not a valid end date" +
                   (e.date ? " (before the start date " + *start + ")" : " (" + e.error + ")");
       p->hint = "correct the end date, or leave it empty for a one-day incident";
       return false;
@@ -283,59 +388,120 @@ bool RowMapper::MapDates(const Row& row, std::string* start, std::string* end, P
   return true;
 }
 
+std::string RowMapper::PlaceCells::Text() const {
+  std::string out;
+  for (std::string_view s : {pcode, admin1, admin2, admin3, location}) {
+    if (s.empty()) continue;
+    if (!out.empty()) out += " / ";
+    out += s;
+  }
+  return out;
+}
+
+const RowMapper::ResolvedPlace& RowMapper::CachedPlace(const PlaceCells& c,
+                                                       std::optional<double> lat,
+                                                       std::optional<double> lon) {
+  cache_key_.clear();
+  for (std::string_view part : {c.country, c.pcode, c.admin1, c.admin2, c.admin3, c.location})
+    AppendKeyPart(&cache_key_, part);
+  // The coordinates are part of the key only when no name is given. (With names the resolver
+  // uses them only to fill a gap below the names, and the first row's result is then reused for
+  // those names whatever the coordinates: behaviour kept as it was.)
+  if (c.names_empty()) {
+    AppendKeyPart(&cache_key_, c.lat);
+    AppendKeyPart(&cache_key_, c.lon);
+  }
+  auto it = place_cache_.find(cache_key_);
+  if (it != place_cache_.end()) return it->second;
+  geo::PlaceQuery q;
+  q.country = c.country;
+  q.pcode = c.pcode;
+  q.admin1 = c.admin1;
+  q.admin2 = c.admin2;
+  q.admin3 = c.admin3;
+  q.location = c.location;
+  q.lat = lat;
+  q.lon = lon;
+  ResolvedPlace rp;
+  rp.r = ctx_.gazetteer->Resolve(q);
+  rp.text = c.Text();
+  if (!rp.r.pcode.empty()) rp.area = ctx_.gazetteer->Find(rp.r.pcode);
+  return place_cache_.emplace(cache_key_, std::move(rp)).first->second;
+}
+
 bool RowMapper::MapPlace(const Row& row, store::Placement* place, std::string* country,
                          std::optional<double>* lat, std::optional<double>* lon, Problem* p) {
-  geo::PlaceQuery q;
-  q.country = Value("country", row);
-  q.pcode = Value("pcode", row);
-  q.admin1 = Value("admin1", row);
-  q.admin2 = Value("admin2", row);
-  q.admin3 = Value("admin3", row);
-  q.location = Value("location", row);
+  PlaceCells c;
+  c.country = Value(Field::kCountry, row);
+  c.pcode = Value(Field::kPcode, row);
+  c.admin1 = Value(Field::kAdmin1, row);
+  c.admin2 = Value(Field::kAdmin2, row);
+  c.admin3 = Value(Field::kAdmin3, row);
+  c.location = Value(Field::kLocation, row);
   int lat_col = -1, lon_col = -1;
-  std::string slat = Value("latitude", row, &lat_col), slon = Value("longitude", row, &lon_col);
-  double dlat, dlon;
-  if (!slat.empty() && !slon.empty()) {
-    if (!text::ParseDouble(slat, &dlat) || !text::ParseDouble(slon, &dlon) || dlat < -90 ||
+  c.lat = Value(Field::kLatitude, row, &lat_col);
+  c.lon = Value(Field::kLongitude, row, &lon_col);
+  std::optional<double> q_lat, q_lon;  // coordinates offered to the resolver
+  if (!c.lat.empty() && !c.lon.empty()) {
+    double dlat, dlon;
+    if (!text::ParseDouble(c.lat, &dlat) || !text::ParseDouble(c.lon, &dlon) || dlat < -90 ||
         dlat > 90 || dlon < -180 || dlon > 180) {
       p->column = ColumnName(lat_col);
-      p->reason = "coordinates '" + slat + "', '" + slon + "' are not valid decimal degrees";
-      p->hint = "write latitude and longitude as decimal degrees (e.g. 4.85, 31.58) or leave "
-                "them empty";
+      p->reason = "coordinates '" + std::string(c.lat) + "', '" + std::string(c.lon) +
+                  "' are not valid decimal degrees";
+      p->hint =
+          "write latitude and longitude as decimal degrees (e.g. 4.85, 31.58) or leave "
+          "them empty";
       return false;
     }
     *lat = dlat;
     *lon = dlon;
     if (ctx_.profile->coordinates_for_placement) {
-      q.lat = dlat;
-      q.lon = dlon;
+      q_lat = dlat;
+      q_lon = dlon;
     }
   }
-  std::string cache_key = q.country + '\x1f' + q.pcode + '\x1f' + q.admin1 + '\x1f' + q.admin2 +
-                          '\x1f' + q.admin3 + '\x1f' + q.location;
-  if (q.pcode.empty() && q.admin1.empty() && q.admin2.empty() && q.admin3.empty() &&
-      q.location.empty())
-    cache_key += '\x1f' + slat + '\x1f' + slon;
-  auto it = place_cache_.find(cache_key);
-  if (it == place_cache_.end())
-    it = place_cache_.emplace(cache_key, ctx_.gazetteer->Resolve(q)).first;
-  const geo::Resolution& r = it->second;
-  std::vector<std::string> parts;
-  for (const std::string* s : {&q.pcode, &q.admin1, &q.admin2, &q.admin3, &q.location})
-    if (!s->empty()) parts.push_back(*s);
-  place->text = text::Join(parts, " / ");
-  if (!q.pcode.empty() && r.method != geo::Method::kPcode) {
-    int c = -1;
-    Value("pcode", row, &c);
-    p->column = ColumnName(c);
-    p->reason = "P-code '" + q.pcode + "' is not a known admin area";
+  const ResolvedPlace& rp = CachedPlace(c, q_lat, q_lon);
+  const geo::Resolution& r = rp.r;
+  place->text = rp.text;
+  if (r.pcode.empty() || PcodeUnknown(c, r))
+    return PlaceFallback(row, c, q_lat.has_value(), rp, place, country, p);
+  place->pcode = r.pcode;
+  place->level = r.level;
+  place->method = geo::MethodName(r.method);
+  place->confidence = r.confidence;
+  place->note = r.note;
+  if (rp.area) *country = rp.area->country;
+  ++stats_.place_methods[place->method];
+  ++stats_.place_levels[r.level];
+  return true;
+}
+
+// A P-code was given but is not an area the store knows. (A known P-code refined below by a
+// name, e.g. a county code with a payam name, resolves with method "name": that is fine.)
+bool RowMapper::PcodeUnknown(const PlaceCells& c, const geo::Resolution& r) const {
+  return !c.pcode.empty() && r.method != geo::Method::kPcode &&
+         ctx_.gazetteer->Find(c.pcode) == nullptr;
+}
+
+// A row whose place did not resolve to an area, or whose P-code is unknown: placed at country
+// level when the profile allows it, else a problem naming the place column.
+bool RowMapper::PlaceFallback(const Row& row, const PlaceCells& c, bool has_lat,
+                              const ResolvedPlace& rp, store::Placement* place,
+                              std::string* country, Problem* p) {
+  const geo::Resolution& r = rp.r;
+  if (PcodeUnknown(c, r)) {
+    int col = -1;
+    Value(Field::kPcode, row, &col);
+    p->column = ColumnName(col);
+    p->reason = "P-code '" + std::string(c.pcode) + "' is not a known admin area";
     p->hint = "correct the P-code (the names given point to " +
               (r.pcode.empty() ? std::string("no area") : r.pcode) +
               "), or load the current admin areas with aegis areas import";
     return false;
   }
-  if (r.pcode.empty() && ctx_.profile->allow_country_level) {
-    std::string iso3 = geo::CountryIso3(q.country);
+  if (ctx_.profile->allow_country_level) {  // here r.pcode is empty
+    std::string iso3 = geo::CountryIso3(c.country);
     if (!iso3.empty()) {
       *country = iso3;
       place->level = 0;
@@ -347,32 +513,23 @@ bool RowMapper::MapPlace(const Row& row, store::Placement* place, std::string* c
       return true;
     }
   }
-  if (r.pcode.empty()) {
-    p->column = !q.pcode.empty() ? "pcode" : "place";
-    for (const char* f : {"pcode", "admin2", "admin1", "admin3", "location"}) {
-      int c = -1;
-      if (!Value(f, row, &c).empty()) {
-        p->column = ColumnName(c);
-        break;
-      }
+  p->column = !c.pcode.empty() ? "pcode" : "place";
+  for (Field f :
+       {Field::kPcode, Field::kAdmin2, Field::kAdmin1, Field::kAdmin3, Field::kLocation}) {
+    int col = -1;
+    if (!Value(f, row, &col).empty()) {
+      p->column = ColumnName(col);
+      break;
     }
-    p->reason = place->text.empty() && !q.lat
-                    ? "no place given"
-                    : "place '" + place->text + "' could not be resolved to an admin area (" +
-                          r.note + ")";
-    p->hint = "correct the P-code or name, load the admin areas of this country (aegis areas "
-              "import), or add the spelling to data/geo/aliases.csv";
-    return false;
   }
-  place->pcode = r.pcode;
-  place->level = r.level;
-  place->method = geo::MethodName(r.method);
-  place->confidence = r.confidence;
-  place->note = r.note;
-  if (const geo::Area* a = ctx_.gazetteer->Find(r.pcode)) *country = a->country;
-  ++stats_.place_methods[place->method];
-  ++stats_.place_levels[r.level];
-  return true;
+  p->reason =
+      place->text.empty() && !has_lat
+          ? "no place given"
+          : "place '" + place->text + "' could not be resolved to an admin area (" + r.note + ")";
+  p->hint =
+      "correct the P-code or name, load the admin areas of this country (aegis areas "
+      "import), or add the spelling to data/geo/aliases.csv";
+  return false;
 }
 
 bool RowMapper::MapCommon(const Row& row, std::string* key, std::string* date_start,
@@ -384,7 +541,8 @@ bool RowMapper::MapCommon(const Row& row, std::string* key, std::string* date_st
     if (v.empty()) {
       p->column = ColumnName(c);
       p->reason = "the record key is empty";
-      p->hint = "every row needs its identifier (" + ColumnName(c) + ") so that re-imports can "
+      p->hint = "every row needs its identifier (" + ColumnName(c) +
+                ") so that re-imports can "
                 "recognise it";
       return false;
     }
@@ -395,34 +553,51 @@ bool RowMapper::MapCommon(const Row& row, std::string* key, std::string* date_st
   return MapPlace(row, place, country, lat, lon, p);
 }
 
+const taxonomy::EventRiskRule* RowMapper::CachedRule(std::string_view event_type,
+                                                     std::string_view sub_event_type,
+                                                     std::string_view civilian_targeting) {
+  cache_key_.clear();
+  for (std::string_view part : {event_type, sub_event_type, civilian_targeting})
+    AppendKeyPart(&cache_key_, part);
+  auto it = rule_cache_.find(cache_key_);
+  if (it != rule_cache_.end()) return it->second;
+  if (rule_cache_.size() >= kMaxCachedTexts) rule_cache_.clear();
+  const taxonomy::EventRiskRule* rule =
+      ctx_.event_risks->Lookup(event_type, sub_event_type, civilian_targeting);
+  rule_cache_.emplace(cache_key_, rule);
+  return rule;
+}
+
 bool RowMapper::MapRisks(const Row& row, std::vector<std::string>* risks, std::string* event_type,
                          std::string* act_type, Problem* p) {
-  for (const std::string& v : Values("risks", row)) {
-    std::string mapped = MapValue("risks", v);
+  for (const std::string& v : Values(Field::kRisks, row)) {
+    std::string mapped(MapValue(Field::kRisks, v));
     for (const std::string& token : text::SplitAny(mapped, " ")) {
       const taxonomy::Risk* r = ctx_.taxonomy->FindRisk(token);
       if (!r) r = ctx_.taxonomy->FindRisk(mapped);
       if (!r) {
         int c = -1;
-        Value("risks", row, &c);
+        Value(Field::kRisks, row, &c);
         p->column = ColumnName(c);
         p->reason = "'" + v + "' is not one of the 15 GPC protection risks";
-        p->hint = "use a risk code or label (see data/taxonomy/risks.json), or map this value in "
-                  "the profile's fields.risks.values";
+        p->hint =
+            "use a risk code or label (see data/taxonomy/risks.json), or map this value in "
+            "the profile's fields.risks.values";
         return false;
       }
       risks->push_back(r->code);
       if (r == ctx_.taxonomy->FindRisk(mapped)) break;
     }
   }
-  std::string et = Value("event_type", row), sub = Value("sub_event_type", row);
-  *event_type = sub.empty() ? et : et + " / " + sub;
+  std::string_view et = Value(Field::kEventType, row), sub = Value(Field::kSubEventType, row);
+  event_type->assign(et);
+  if (!sub.empty()) event_type->append(" / ").append(sub);
   if (ctx_.event_risks && !et.empty()) {
     const taxonomy::EventRiskRule* rule =
-        ctx_.event_risks->Lookup(et, sub, Value("civilian_targeting", row));
+        CachedRule(et, sub, Value(Field::kCivilianTargeting, row));
     if (!rule) {
       int c = -1;
-      Value("event_type", row, &c);
+      Value(Field::kEventType, row, &c);
       p->column = ColumnName(c);
       p->reason = "event type '" + *event_type + "' is not in the event-to-risk table";
       p->hint = "add a row for it to " + ctx_.profile->event_risk_table;
@@ -442,12 +617,11 @@ bool RowMapper::MapRisks(const Row& row, std::vector<std::string>* risks, std::s
   return true;
 }
 
-bool RowMapper::MapCount(const char* field, const Row& row, std::optional<int64_t>* out,
-                         Problem* p) {
+bool RowMapper::MapCount(Field f, const Row& row, std::optional<int64_t>* out, Problem* p) {
   int col = -1;
-  auto it = bound_.find(field);
-  if (it != bound_.end() && it->second.spec->sum && it->second.cols.size() > 1) {
-    for (int c : it->second.cols) {
+  const Bound& b = bound(f);
+  if (b.spec && b.spec->sum && b.cols.size() > 1) {
+    for (int c : b.cols) {
       std::string_view cell = text::Trim(row[c]);
       int64_t n;
       if (cell.empty()) continue;
@@ -461,12 +635,12 @@ bool RowMapper::MapCount(const char* field, const Row& row, std::optional<int64_
     }
     return true;
   }
-  std::string v = Value(field, row, &col);
+  std::string_view v = Value(f, row, &col);
   if (v.empty()) return true;
   int64_t n;
   if (!text::ParseInt64(v, &n) || n < 0) {
     p->column = ColumnName(col);
-    p->reason = "'" + v + "' is not a whole number of people";
+    p->reason = "'" + std::string(v) + "' is not a whole number of people";
     p->hint = text::LooksLikeFormula(v)
                   ? "the cell holds a spreadsheet formula: export the sheet with values, not "
                     "formulas"
@@ -477,24 +651,26 @@ bool RowMapper::MapCount(const char* field, const Row& row, std::optional<int64_
   return true;
 }
 
-bool RowMapper::MapVocab(const char* field, const Row& row, const std::string& fallback,
-                         std::string* out, Problem* p) {
+bool RowMapper::MapVocab(Field f, const Row& row, const std::string& fallback, std::string* out,
+                         Problem* p) {
   int col = -1;
-  std::string v = Value(field, row, &col);
+  std::string_view v = Value(f, row, &col);
   if (v.empty()) {
     *out = fallback;
     return true;
   }
-  std::string f = field;
-  std::string_view vocab = f == "source_type"    ? taxonomy::kSourceType
-                           : f == "verification" ? taxonomy::kVerificationStatus
-                                                 : taxonomy::kSensitivity;
-  std::optional<std::string> norm = ctx_.taxonomy->NormalizeTerm(vocab, MapValue(field, v));
+  std::string_view vocab = f == Field::kSourceType     ? taxonomy::kSourceType
+                           : f == Field::kVerification ? taxonomy::kVerificationStatus
+                                                       : taxonomy::kSensitivity;
+  std::optional<std::string> norm = ctx_.taxonomy->NormalizeTerm(vocab, MapValue(f, v));
   if (!norm) {
+    std::string name(FieldName(f));
     p->column = ColumnName(col);
-    p->reason = "'" + v + "' is not a valid " + f;
-    p->hint = "use one of the values in data/taxonomy/vocabularies.json, or map it in the "
-              "profile's fields." + f + ".values";
+    p->reason = "'" + std::string(v) + "' is not a valid " + name;
+    p->hint =
+        "use one of the values in data/taxonomy/vocabularies.json, or map it in the "
+        "profile's fields." +
+        name + ".values";
     return false;
   }
   *out = *norm;
@@ -507,31 +683,31 @@ bool RowMapper::MapVictims(const Row& row, store::Incident* inc, Problem* p) {
     if (it != ctx_.victims_by_parent->end()) inc->victims = it->second;
   }
   std::optional<int64_t> count;
-  if (!MapCount("victims", row, &count, p)) return false;
+  if (!MapCount(Field::kVictims, row, &count, p)) return false;
   if (!count) return true;
   if (!inc->victims.empty()) return true;  // the repeat group is more detailed
   store::VictimGroup g;
   g.count = *count;
-  auto one = [&](const char* field) -> std::string {
+  auto one = [&](Field field) -> std::string {
     std::vector<std::string> vs = Values(field, row);
     std::vector<std::string> distinct;
     for (auto& v : vs) {
-      std::string m = MapValue(field, v);
+      std::string m(MapValue(field, v));
       if (std::find(distinct.begin(), distinct.end(), m) == distinct.end()) distinct.push_back(m);
     }
     return distinct.size() == 1 ? distinct[0] : std::string();  // several values: unknown
   };
-  if (auto s = ctx_.taxonomy->NormalizeSex(one("victim_sex"))) g.sex = *s;
-  std::string age = Value("victim_age", row);
+  if (auto s = ctx_.taxonomy->NormalizeSex(one(Field::kVictimSex))) g.sex = *s;
+  std::string_view age = Value(Field::kVictimAge, row);
   int64_t years;
   if (!age.empty() && text::ParseInt64(age, &years) && years >= 0 && years < 130) {
     if (auto b = ctx_.taxonomy->AgeBandForAge(static_cast<int>(years))) g.age_band = *b;
-  } else if (auto b = ctx_.taxonomy->NormalizeAgeBand(one("victim_age_band"))) {
+  } else if (auto b = ctx_.taxonomy->NormalizeAgeBand(one(Field::kVictimAgeBand))) {
     g.age_band = *b;
   }
-  std::string dis = one("victim_disability");
+  std::string dis = one(Field::kVictimDisability);
   if (auto yn = ParseYesNo(dis)) g.disability = *yn ? "yes" : "no";
-  if (auto d = ctx_.taxonomy->NormalizeDisplacement(one("victim_displacement")))
+  if (auto d = ctx_.taxonomy->NormalizeDisplacement(one(Field::kVictimDisplacement)))
     g.displacement = *d;
   inc->victims.push_back(g);
   return true;
@@ -539,32 +715,33 @@ bool RowMapper::MapVictims(const Row& row, store::Incident* inc, Problem* p) {
 
 bool RowMapper::MapIncident(const Row& row, store::Incident* inc, Problem* p) {
   if (!MapRisks(row, &inc->risks, &inc->event_type, &inc->act_type, p)) return false;
-  std::string act = Value("act_type", row);
-  if (!act.empty()) inc->act_type = MapValue("act_type", act);
-  std::string perp = Value("perpetrator", row);
-  if (!perp.empty()) inc->perpetrator = MapValue("perpetrator", perp);
-  inc->perpetrator_detail = Value("perpetrator_detail", row);
-  if (!MapCount("killed", row, &inc->killed, p) || !MapCount("injured", row, &inc->injured, p))
+  std::string_view act = Value(Field::kActType, row);
+  if (!act.empty()) inc->act_type = MapValue(Field::kActType, act);
+  std::string_view perp = Value(Field::kPerpetrator, row);
+  if (!perp.empty()) inc->perpetrator = MapValue(Field::kPerpetrator, perp);
+  inc->perpetrator_detail = Value(Field::kPerpetratorDetail, row);
+  if (!MapCount(Field::kKilled, row, &inc->killed, p) ||
+      !MapCount(Field::kInjured, row, &inc->injured, p))
     return false;
   if (!MapVictims(row, inc, p)) return false;
   const Profile& pr = *ctx_.profile;
-  inc->organisation_code = MapValue("organisation", Value("organisation", row));
+  inc->organisation_code = MapValue(Field::kOrganisation, Value(Field::kOrganisation, row));
   if (inc->organisation_code.empty()) inc->organisation_code = pr.organisation;
-  if (!MapVocab("source_type", row, pr.source_type, &inc->source_type, p) ||
-      !MapVocab("verification", row, pr.verification, &inc->verification, p) ||
-      !MapVocab("sensitivity", row, pr.sensitivity, &inc->sensitivity, p))
+  if (!MapVocab(Field::kSourceType, row, pr.source_type, &inc->source_type, p) ||
+      !MapVocab(Field::kVerification, row, pr.verification, &inc->verification, p) ||
+      !MapVocab(Field::kSensitivity, row, pr.sensitivity, &inc->sensitivity, p))
     return false;
-  inc->consent_share = ParseYesNo(Value("consent_share", row));
-  inc->consent_referral = ParseYesNo(Value("consent_referral", row));
-  inc->consent_tracing = ParseYesNo(Value("consent_tracing", row));
-  inc->narrative = Value("narrative", row);
+  inc->consent_share = ParseYesNo(Value(Field::kConsentShare, row));
+  inc->consent_referral = ParseYesNo(Value(Field::kConsentReferral, row));
+  inc->consent_tracing = ParseYesNo(Value(Field::kConsentTracing, row));
+  inc->narrative = Value(Field::kNarrative, row);
   return true;
 }
 
 bool RowMapper::MapReport(const Row& row, store::MonitoringReport* rep, Problem* p) {
-  std::string rt = Value("respondent_type", row);
-  if (!rt.empty()) rep->respondent_type = MapValue("respondent_type", rt);
-  rep->organisation_code = MapValue("organisation", Value("organisation", row));
+  std::string_view rt = Value(Field::kRespondentType, row);
+  if (!rt.empty()) rep->respondent_type = MapValue(Field::kRespondentType, rt);
+  rep->organisation_code = MapValue(Field::kOrganisation, Value(Field::kOrganisation, row));
   if (rep->organisation_code.empty()) rep->organisation_code = ctx_.profile->organisation;
   for (const auto& [risk, col] : present_cols_) {
     store::RiskAnswer a;
@@ -589,27 +766,32 @@ bool RowMapper::MapReport(const Row& row, store::MonitoringReport* rep, Problem*
 }
 
 MapOutcome RowMapper::Map(const Row& row, int64_t record_no, store::Incident* inc,
-                          store::MonitoringReport* rep, store::QuarantinedRow* q) {
+                          store::MonitoringReport* rep, store::QuarantinedRow* q,
+                          uint64_t* core_hash) {
+  // Records are reset by copy-assigning blank ones: every field gets its default, and strings
+  // and vectors keep their capacity, so a record the importer reuses is refilled without
+  // allocating. The key is built in place for the same reason.
+  static const store::Incident kBlankIncident;
+  static const store::MonitoringReport kBlankReport;
   Problem p;
   bool report = ctx_.profile->record == "monitoring_report";
-  std::string key;
   bool ok;
   if (report) {
-    *rep = store::MonitoringReport();
+    *rep = kBlankReport;
     std::string country;
     std::optional<double> lat, lon;
-    ok = MapCommon(row, &key, &rep->period_start, &rep->period_end, &rep->place, &country, &lat,
-                   &lon, &p);
-    if (ok && Value("date_end", row).empty()) {  // a report covers its calendar month
+    ok = MapCommon(row, &rep->source_key, &rep->period_start, &rep->period_end, &rep->place,
+                   &country, &lat, &lon, &p);
+    if (ok && Value(Field::kDateEnd, row).empty()) {  // a report covers its calendar month
       Date d = *ParseDate(rep->period_start).date;
       rep->period_start = Date{d.year, d.month, 1}.Iso();
       Date next = d.month == 12 ? Date{d.year + 1, 1, 1} : Date{d.year, d.month + 1, 1};
       rep->period_end = Date::FromDays(next.DaysSinceEpoch() - 1).Iso();
     }
   } else {
-    *inc = store::Incident();
-    ok = MapCommon(row, &key, &inc->date_start, &inc->date_end, &inc->place, &inc->country,
-                   &inc->lat, &inc->lon, &p) &&
+    *inc = kBlankIncident;
+    ok = MapCommon(row, &inc->source_key, &inc->date_start, &inc->date_end, &inc->place,
+                   &inc->country, &inc->lat, &inc->lon, &p) &&
          MapIncident(row, inc, &p);
   }
   if (ok && report) ok = MapReport(row, rep, &p);
@@ -622,46 +804,53 @@ MapOutcome RowMapper::Map(const Row& row, int64_t record_no, store::Incident* in
     return MapOutcome::kQuarantined;
   }
   if (report) {
-    if (key_cols_.empty()) key = "";
     rep->source_row = record_no;
     rep->content_hash = HashReport(*rep);
-    rep->source_key = key_cols_.empty() ? "h:" + std::to_string(rep->content_hash) : key;
+    if (key_cols_.empty()) rep->source_key = "h:" + std::to_string(rep->content_hash);
     return MapOutcome::kReport;
   }
   inc->source_row = record_no;
-  inc->content_hash = HashIncident(*inc);
-  inc->source_key = key_cols_.empty() ? "h:" + std::to_string(inc->content_hash) : key;
+  IncidentHashes hashes = HashIncidentParts(*inc);
+  inc->content_hash = hashes.content;
+  if (core_hash) *core_hash = hashes.core;
+  if (key_cols_.empty()) inc->source_key = "h:" + std::to_string(inc->content_hash);
   return MapOutcome::kIncident;
 }
 
-uint64_t HashIncident(const store::Incident& i) {
-  std::string b;
-  b.reserve(256 + i.narrative.size());
-  for (const std::string* s :
-       {&i.date_start, &i.date_end, &i.country, &i.place.pcode, &i.place.method, &i.event_type,
-        &i.act_type, &i.perpetrator, &i.perpetrator_detail, &i.organisation_code, &i.source_type,
-        &i.verification, &i.sensitivity, &i.narrative})
+IncidentHashes HashIncidentParts(const store::Incident& i) {
+  std::string& b = HashScratch();
+  b.clear();
+  for (const std::string* s : {&i.date_start, &i.date_end, &i.country, &i.place.pcode,
+                               &i.place.method, &i.event_type, &i.act_type, &i.organisation_code,
+                               &i.source_type, &i.verification, &i.sensitivity, &i.narrative})
     Put(&b, *s);
-  Put(&b, std::to_string(i.place.level));
+  PutInt(&b, i.place.level);
   for (const auto& r : i.risks) Put(&b, r);
-  for (const auto& g : i.victims)
-    Put(&b, g.sex + "," + g.age_band + "," + g.disability + "," + g.displacement + "," +
-                std::to_string(g.count));
-  auto opt = [&](const auto& o) { Put(&b, o ? std::to_string(*o) : "-"); };
-  opt(i.killed);
-  opt(i.injured);
-  opt(i.lat);
-  opt(i.lon);
-  opt(i.consent_share);
-  opt(i.consent_referral);
-  opt(i.consent_tracing);
-  return text::Hash64(b);
+  for (const auto& g : i.victims) {
+    for (const std::string* s : {&g.sex, &g.age_band, &g.disability, &g.displacement})
+      b.append(*s).push_back(',');
+    PutInt(&b, g.count);
+  }
+  PutOptional(&b, i.killed);
+  PutOptional(&b, i.injured);
+  PutOptional(&b, i.lat);
+  PutOptional(&b, i.lon);
+  PutOptional(&b, i.consent_share);
+  PutOptional(&b, i.consent_referral);
+  PutOptional(&b, i.consent_tracing);
+  IncidentHashes h;
+  h.core = text::Hash64(b);
+  b.clear();
+  Put(&b, i.perpetrator);
+  Put(&b, i.perpetrator_detail);
+  h.content = text::Hash64(b, h.core);
+  return h;
 }
 
 uint64_t HashReport(const store::MonitoringReport& r) {
   std::string b;
-  for (const std::string* s : {&r.period_start, &r.period_end, &r.place.pcode,
-                               &r.respondent_type, &r.organisation_code})
+  for (const std::string* s :
+       {&r.period_start, &r.period_end, &r.place.pcode, &r.respondent_type, &r.organisation_code})
     Put(&b, *s);
   for (const auto& a : r.answers)
     Put(&b, a.risk + (a.present ? (*a.present ? "1" : "0") : "-") +

@@ -47,11 +47,40 @@ struct MapStats {
 // names profiles use. RowMapper resolves the names once, in Create(), and then indexes its
 // bindings by this enum instead of looking names up for every cell.
 enum class Field : uint8_t {
-  kDate, kDateEnd, kCountry, kPcode, kAdmin1, kAdmin2, kAdmin3, kLocation, kLatitude,
-  kLongitude, kRisks, kEventType, kSubEventType, kCivilianTargeting, kActType, kPerpetrator,
-  kPerpetratorDetail, kKilled, kInjured, kVictims, kVictimSex, kVictimAge, kVictimAgeBand,
-  kVictimDisability, kVictimDisplacement, kOrganisation, kSourceType, kVerification,
-  kSensitivity, kConsentShare, kConsentReferral, kConsentTracing, kNarrative, kRespondentType,
+  kDate,
+  kDateEnd,
+  kCountry,
+  kPcode,
+  kAdmin1,
+  kAdmin2,
+  kAdmin3,
+  kLocation,
+  kLatitude,
+  kLongitude,
+  kRisks,
+  kEventType,
+  kSubEventType,
+  kCivilianTargeting,
+  kActType,
+  kPerpetrator,
+  kPerpetratorDetail,
+  kKilled,
+  kInjured,
+  kVictims,
+  kVictimSex,
+  kVictimAge,
+  kVictimAgeBand,
+  kVictimDisability,
+  kVictimDisplacement,
+  kOrganisation,
+  kSourceType,
+  kVerification,
+  kSensitivity,
+  kConsentShare,
+  kConsentReferral,
+  kConsentTracing,
+  kNarrative,
+  kRespondentType,
   kCount  // not a field
 };
 constexpr size_t kFieldCount = static_cast<size_t>(Field::kCount);
@@ -86,10 +115,6 @@ class RowMapper {
   struct Problem {
     std::string column, reason, hint;
   };
-  // A date as parsed from one cell text: ISO "YYYY-MM-DD", or empty with the error.
-  struct ParsedDate {
-    std::string iso, error;
-  };
   // The place cells of a row (trimmed views).
   struct PlaceCells {
     std::string_view country, pcode, admin1, admin2, admin3, location, lat, lon;
@@ -97,19 +122,21 @@ class RowMapper {
       return pcode.empty() && admin1.empty() && admin2.empty() && admin3.empty() &&
              location.empty();
     }
+    // The place as written: "pcode / admin1 / admin2 / admin3 / location", blanks left out.
+    std::string Text() const;
   };
   // A place resolution with what follows from it alone.
   struct ResolvedPlace {
     geo::Resolution r;
-    std::string text;                 // the place as written: "pcode / admin1 / ... / location"
+    std::string text;                 // PlaceCells::Text()
     const geo::Area* area = nullptr;  // the gazetteer's area of r.pcode
   };
   // Memo tables keyed by cell text; find() takes a string_view, so a hit allocates nothing.
+  // The hash is deliberately not noexcept: libstdc++ then stores each key's hash in its node,
+  // instead of hashing the keys of a bucket again on every lookup.
   struct TextHash {
     using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>()(s);
-    }
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
   template <typename V>
   using TextMap = std::unordered_map<std::string, V, TextHash, std::equal_to<>>;
@@ -125,9 +152,9 @@ class RowMapper {
   std::string_view Value(Field f, const Row& row, int* col = nullptr) const;
   std::vector<std::string> Values(Field f, const Row& row) const;
   std::string ColumnName(int col) const;
-  std::string MapValue(Field f, std::string_view v) const;
+  // The profile's value for `v` (matched folded), else `v`; valid until the next call.
+  std::string_view MapValue(Field f, std::string_view v);
 
-  ParsedDate CachedDate(std::string_view raw);
   const ResolvedPlace& CachedPlace(const PlaceCells& c, std::optional<double> lat,
                                    std::optional<double> lon);
   const taxonomy::EventRiskRule* CachedRule(std::string_view event_type,
@@ -140,13 +167,13 @@ class RowMapper {
   bool MapDates(const Row& row, std::string* start, std::string* end, Problem* p);
   bool MapPlace(const Row& row, store::Placement* place, std::string* country,
                 std::optional<double>* lat, std::optional<double>* lon, Problem* p);
+  bool PcodeUnknown(const PlaceCells& c, const geo::Resolution& r) const;
   bool PlaceFallback(const Row& row, const PlaceCells& c, bool has_lat, const ResolvedPlace& rp,
                      store::Placement* place, std::string* country, Problem* p);
   bool MapRisks(const Row& row, std::vector<std::string>* risks, std::string* event_type,
                 std::string* act_type, Problem* p);
   bool MapCount(Field f, const Row& row, std::optional<int64_t>* out, Problem* p);
-  bool MapVocab(Field f, const Row& row, const std::string& fallback, std::string* out,
-                Problem* p);
+  bool MapVocab(Field f, const Row& row, const std::string& fallback, std::string* out, Problem* p);
   bool MapVictims(const Row& row, store::Incident* inc, Problem* p);
   bool MapIncident(const Row& row, store::Incident* inc, Problem* p);
   bool MapReport(const Row& row, store::MonitoringReport* rep, Problem* p);
@@ -159,13 +186,13 @@ class RowMapper {
   int repeat_index_col_ = -1;
   std::vector<std::pair<std::string, int>> present_cols_, severity_cols_;  // (risk, column)
   std::vector<std::pair<int, std::string>> positive_risk_cols_;            // (column, risk)
-  // Caches of pure functions of cell texts: the same dates, places and event types recur
+  // Caches of pure functions of cell texts: the same places, event types and coded values recur
   // throughout a file. Place results are kept for the whole file (as many as distinct places);
   // the others are bounded.
-  TextMap<ParsedDate> date_cache_;
   TextMap<ResolvedPlace> place_cache_;
   TextMap<const taxonomy::EventRiskRule*> rule_cache_;
-  std::string cache_key_;  // reused to build cache keys without allocating
+  TextMap<std::string> value_cache_;  // by field (one byte) + cell text
+  std::string cache_key_;             // reused to build cache keys without allocating
   MapStats stats_;
 };
 

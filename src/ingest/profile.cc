@@ -1,8 +1,9 @@
 #include "ingest/profile.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <filesystem>
-#include <toml++/toml.h>
 
 #include "util/text.h"
 
@@ -109,9 +110,12 @@ Status ParseSettings(const std::string& file, const toml::table& t, Profile* p) 
     return Status::InvalidArgument(file + ": delimiter must be one character (or \"tab\")");
   p->delimiter = delim.empty() ? 0 : delim[0];
   std::string order = t["date_order"].value_or(std::string("auto"));
-  if (order == "dmy") p->date_order = DateOrder::kDMY;
-  else if (order == "mdy") p->date_order = DateOrder::kMDY;
-  else if (order == "ymd") p->date_order = DateOrder::kYMD;
+  if (order == "dmy")
+    p->date_order = DateOrder::kDMY;
+  else if (order == "mdy")
+    p->date_order = DateOrder::kMDY;
+  else if (order == "ymd")
+    p->date_order = DateOrder::kYMD;
   else if (order != "auto")
     return Status::InvalidArgument(file + ": date_order must be auto, dmy, mdy or ymd");
   p->sheet = t["sheet"].value_or(std::string());
@@ -127,7 +131,8 @@ Status ParseSettings(const std::string& file, const toml::table& t, Profile* p) 
   p->key_columns = StringList(t["key"]["columns"].node());
   std::string dups = t["key"]["identical_rows"].value_or(std::string("quarantine"));
   if (dups != "quarantine" && dups != "distinct")
-    return Status::InvalidArgument(file + ": key.identical_rows must be \"quarantine\" or "
+    return Status::InvalidArgument(file +
+                                   ": key.identical_rows must be \"quarantine\" or "
                                    "\"distinct\"");
   p->identical_rows_distinct = dups == "distinct";
   p->same_key_other_actor_is_same_event = t["key"]["merge_actor_rows"].value_or(false);

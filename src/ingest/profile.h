@@ -21,10 +21,10 @@ struct FieldSpec {
   // names also match Kobo/ODK group paths by their last part ("grp/incident_date").
   std::vector<std::string> columns;
   bool required = false;
-  std::string fixed;               // constant value when no column is given or the cell is empty
-  std::string split;               // separators of a multi-valued cell (select_multiple: " ")
-  std::string prefix;              // "question/" for select_multiple split into 0/1 columns
-  bool sum = false;                // numbers: add up every listed column present
+  std::string fixed;   // constant value when no column is given or the cell is empty
+  std::string split;   // separators of a multi-valued cell (select_multiple: " ")
+  std::string prefix;  // "question/" for select_multiple split into 0/1 columns
+  bool sum = false;    // numbers: add up every listed column present
   std::map<std::string, std::string> values;  // source value (folded) -> Aegis value
 };
 
@@ -33,8 +33,8 @@ struct Profile {
   std::string record = "incident";  // incident | monitoring_report
   char delimiter = 0;               // 0 = detect
   DateOrder date_order = DateOrder::kAuto;
-  std::string sheet;                // XLSX sheet
-  char group_separator = '/';       // Kobo "/", ODK Central "-"
+  std::string sheet;           // XLSX sheet
+  char group_separator = '/';  // Kobo "/", ODK Central "-"
 
   // Data source and defaults for its records.
   std::string source_code, source_name, source_kind, organisation, source_type = "secondary";

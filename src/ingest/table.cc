@@ -17,7 +17,8 @@ Result<std::unique_ptr<TableReader>> OpenTable(const std::string& path, const Ta
   if (ends(".xlsx") || ends(".xlsm")) return OpenXlsx(path, opts.sheet);
   if (ends(".json") || ends(".ndjson")) return OpenJsonRecords(path);
   if (ends(".xls"))
-    return Status::Unsupported(path + ": old Excel .xls files are not read; save it as .xlsx or CSV");
+    return Status::Unsupported(path +
+                               ": old Excel .xls files are not read; save it as .xlsx or CSV");
   return OpenCsv(path, opts.delimiter);
 }
 

@@ -39,7 +39,8 @@ struct TableOptions {
   std::string sheet;
 };
 
-// Opens a table by file extension: .csv/.tsv/.txt (CSV), .xlsx (XLSX), .json/.ndjson (JSON records).
+// Opens a table by file extension: .csv/.tsv/.txt (CSV), .xlsx (XLSX), .json/.ndjson (JSON
+// records).
 Result<std::unique_ptr<TableReader>> OpenTable(const std::string& path, const TableOptions& opts);
 
 }  // namespace aegis::ingest

@@ -171,8 +171,7 @@ CREATE TABLE quarantine (
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
-      {1, "organisations, sources, areas, population, incidents, monitoring reports, imports",
-       kV1},
+      {1, "organisations, sources, areas, population, incidents, monitoring reports, imports", kV1},
   };
   return kAll;
 }

@@ -64,7 +64,7 @@ struct Placement {
 // "Who did what to whom": one protection incident as reported by one source.
 struct Incident {
   int64_t id = 0;
-  std::string source_key;  // unique within the data source (ACLED event_id_cnty, Kobo _uuid ...)
+  std::string source_key;     // unique within the data source (ACLED event_id_cnty, Kobo _uuid ...)
   uint64_t content_hash = 0;  // of the normalised fields; detects changes on re-import
   std::string date_start, date_end;
   std::string country;  // ISO3
@@ -88,9 +88,9 @@ struct Incident {
 
 // One risk as answered in a monitoring report.
 struct RiskAnswer {
-  std::string risk;              // risk code
-  std::optional<bool> present;   // empty = not asked / don't know
-  std::optional<int> severity;   // 1-5 as reported
+  std::string risk;             // risk code
+  std::optional<bool> present;  // empty = not asked / don't know
+  std::optional<int> severity;  // 1-5 as reported
 };
 
 // Key-informant or area-level answers for one area and period.
@@ -108,11 +108,11 @@ struct MonitoringReport {
 
 // A row that could not be imported, kept with its reasons.
 struct QuarantinedRow {
-  int64_t row = 0;        // record number in the file (1-based, header rows included)
-  std::string column;     // first offending column ("" if the row as a whole)
-  std::string reason;     // what was wrong
-  std::string hint;       // how to fix it
-  std::string raw_json;   // the row as {"column": "value", ...}
+  int64_t row = 0;       // record number in the file (1-based, header rows included)
+  std::string column;    // first offending column ("" if the row as a whole)
+  std::string reason;    // what was wrong
+  std::string hint;      // how to fix it
+  std::string raw_json;  // the row as {"column": "value", ...}
 };
 
 }  // namespace aegis::store

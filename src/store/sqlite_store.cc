@@ -55,9 +55,10 @@ class SqliteStore final : public Store {
   int LatestSchemaVersion() const override { return Migrations().back().version; }
 
   Result<int> Migrate() override {
-    AEGIS_RETURN_IF_ERROR(Exec(db_,
-                               "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER "
-                               "PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"));
+    AEGIS_RETURN_IF_ERROR(
+        Exec(db_,
+             "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER "
+             "PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"));
     AEGIS_ASSIGN_OR_RETURN(int current, SchemaVersion());
     if (current > LatestSchemaVersion()) {
       return Status::Unsupported(path_ + ": schema version " + std::to_string(current) +
@@ -70,14 +71,18 @@ class SqliteStore final : public Store {
       AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
       Status st = Exec(db_, ForDialect(m.sql, "INTEGER PRIMARY KEY", "REAL"));
       if (st.ok()) {
-        Stmt ins(db_, "INSERT INTO schema_migration(version, description, applied_at) "
-                      "VALUES (?,?,?)");
-        st = ins.Bind(1, static_cast<int64_t>(m.version)).Bind(2, m.description).Bind(3, NowUtc()).Run();
+        Stmt ins(db_,
+                 "INSERT INTO schema_migration(version, description, applied_at) "
+                 "VALUES (?,?,?)");
+        st = ins.Bind(1, static_cast<int64_t>(m.version))
+                 .Bind(2, m.description)
+                 .Bind(3, NowUtc())
+                 .Run();
       }
       if (!st.ok()) {
         (void)Exec(db_, "ROLLBACK");
-        return Status::Internal("migration " + std::to_string(m.version) + " failed: " +
-                                st.message());
+        return Status::Internal("migration " + std::to_string(m.version) +
+                                " failed: " + st.message());
       }
       AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
       ++applied;
@@ -89,25 +94,34 @@ class SqliteStore final : public Store {
   Status Backup(const std::string& path) override;
 
   Result<int64_t> EnsureOrganisation(const Organisation& org) override {
-    Stmt ins(db_, "INSERT INTO organisation(code, name, kind, created_at) VALUES (?,?,?,?) "
-                  "ON CONFLICT(code) DO NOTHING");
-    AEGIS_RETURN_IF_ERROR(
-        ins.Bind(1, org.code).Bind(2, org.name.empty() ? org.code : org.name).Bind(3, org.kind)
-            .Bind(4, NowUtc()).Run());
+    Stmt ins(db_,
+             "INSERT INTO organisation(code, name, kind, created_at) VALUES (?,?,?,?) "
+             "ON CONFLICT(code) DO NOTHING");
+    AEGIS_RETURN_IF_ERROR(ins.Bind(1, org.code)
+                              .Bind(2, org.name.empty() ? org.code : org.name)
+                              .Bind(3, org.kind)
+                              .Bind(4, NowUtc())
+                              .Run());
     return IdByCode("organisation", org.code);
   }
 
   Result<int64_t> EnsureDataSource(const DataSource& src) override {
     std::optional<int64_t> org_id;
     if (!src.organisation_code.empty()) {
-      AEGIS_ASSIGN_OR_RETURN(int64_t id, EnsureOrganisation({0, src.organisation_code, "", "other"}));
+      AEGIS_ASSIGN_OR_RETURN(int64_t id,
+                             EnsureOrganisation({0, src.organisation_code, "", "other"}));
       org_id = id;
     }
-    Stmt ins(db_, "INSERT INTO data_source(code, name, kind, organisation_id, source_type, "
-                  "created_at) VALUES (?,?,?,?,?,?) ON CONFLICT(code) DO NOTHING");
-    AEGIS_RETURN_IF_ERROR(ins.Bind(1, src.code).Bind(2, src.name.empty() ? src.code : src.name)
-                              .Bind(3, src.kind).Bind(4, org_id).Bind(5, src.source_type)
-                              .Bind(6, NowUtc()).Run());
+    Stmt ins(db_,
+             "INSERT INTO data_source(code, name, kind, organisation_id, source_type, "
+             "created_at) VALUES (?,?,?,?,?,?) ON CONFLICT(code) DO NOTHING");
+    AEGIS_RETURN_IF_ERROR(ins.Bind(1, src.code)
+                              .Bind(2, src.name.empty() ? src.code : src.name)
+                              .Bind(3, src.kind)
+                              .Bind(4, org_id)
+                              .Bind(5, src.source_type)
+                              .Bind(6, NowUtc())
+                              .Run());
     return IdByCode("data_source", src.code);
   }
 
@@ -116,11 +130,15 @@ class SqliteStore final : public Store {
   Status UpsertPopulation(const std::vector<Population>& rows) override;
   Status PutBoundaries(int level, const std::string& geojson,
                        const std::string& source_file) override {
-    Stmt s(db_, "INSERT INTO area_boundary(level, geojson, source_file, loaded_at) VALUES "
-                "(?,?,?,?) ON CONFLICT(level) DO UPDATE SET geojson=excluded.geojson, "
-                "source_file=excluded.source_file, loaded_at=excluded.loaded_at");
-    return s.Bind(1, static_cast<int64_t>(level)).Bind(2, geojson).Bind(3, source_file)
-        .Bind(4, NowUtc()).Run();
+    Stmt s(db_,
+           "INSERT INTO area_boundary(level, geojson, source_file, loaded_at) VALUES "
+           "(?,?,?,?) ON CONFLICT(level) DO UPDATE SET geojson=excluded.geojson, "
+           "source_file=excluded.source_file, loaded_at=excluded.loaded_at");
+    return s.Bind(1, static_cast<int64_t>(level))
+        .Bind(2, geojson)
+        .Bind(3, source_file)
+        .Bind(4, NowUtc())
+        .Run();
   }
   Result<std::vector<std::pair<int, std::string>>> GetBoundaries() override {
     Stmt s(db_, "SELECT level, geojson FROM area_boundary ORDER BY level");
@@ -132,8 +150,7 @@ class SqliteStore final : public Store {
   }
 
   Result<ImportRun> BeginImportRun(int64_t source_id, const std::string& profile,
-                                   const std::string& file_name,
-                                   const std::string& sha) override;
+                                   const std::string& file_name, const std::string& sha) override;
   Result<BatchOutcome> ApplyImportBatch(const ImportBatch& batch) override;
   Status FinishImportRun(int64_t run_id, const std::string& status) override {
     Stmt s(db_, "UPDATE import_run SET status=?, finished_at=? WHERE id=?");
@@ -141,7 +158,7 @@ class SqliteStore final : public Store {
   }
   Result<ImportRun> GetImportRun(int64_t run_id) override;
   Result<std::vector<QuarantinedRow>> ListQuarantine(int64_t source_id,
-                                                    const std::string& sha) override;
+                                                     const std::string& sha) override;
 
   Result<RecordCounts> Counts() override;
   Result<std::vector<SummaryRow>> MonthlySummary(int level, const std::string& from,
@@ -215,11 +232,15 @@ Status SqliteStore::UpsertAreas(const std::vector<AreaRow>& areas) {
   for (const AreaRow* a : sorted) {
     if (!st.ok()) break;
     s.Bind(1, a->pcode).Bind(2, static_cast<int64_t>(a->level)).Bind(3, a->name);
-    if (a->parent_pcode.empty()) s.BindNull(4); else s.Bind(4, a->parent_pcode);
+    if (a->parent_pcode.empty())
+      s.BindNull(4);
+    else
+      s.Bind(4, a->parent_pcode);
     s.Bind(5, a->country).Bind(6, JoinAlt(a->alt_names)).Bind(7, a->lat).Bind(8, a->lon);
     st = s.Run();
-    if (!st.ok()) st = Status::InvalidArgument("area " + a->pcode + ": " + st.message() +
-                                               "; is its parent " + a->parent_pcode + " loaded?");
+    if (!st.ok())
+      st = Status::InvalidArgument("area " + a->pcode + ": " + st.message() + "; is its parent " +
+                                   a->parent_pcode + " loaded?");
   }
   if (st.ok()) st = AddAncestors(areas);
   AEGIS_RETURN_IF_ERROR(Exec(db_, st.ok() ? "COMMIT" : "ROLLBACK"));
@@ -229,9 +250,10 @@ Status SqliteStore::UpsertAreas(const std::vector<AreaRow>& areas) {
 Status SqliteStore::AddAncestors(const std::vector<AreaRow>& areas) {
   // The closure table lets every query roll a record up to any level with one join.
   Stmt up(db_, "SELECT parent_pcode, level FROM area WHERE pcode=?");
-  Stmt ins(db_, "INSERT INTO area_ancestor(pcode, ancestor_pcode, ancestor_level) VALUES (?,?,?) "
-                "ON CONFLICT(pcode, ancestor_level) DO UPDATE SET "
-                "ancestor_pcode=excluded.ancestor_pcode");
+  Stmt ins(db_,
+           "INSERT INTO area_ancestor(pcode, ancestor_pcode, ancestor_level) VALUES (?,?,?) "
+           "ON CONFLICT(pcode, ancestor_level) DO UPDATE SET "
+           "ancestor_pcode=excluded.ancestor_pcode");
   Stmt del(db_, "DELETE FROM area_ancestor WHERE pcode=?");
   Status st;
   for (const AreaRow& a : areas) {
@@ -254,8 +276,9 @@ Status SqliteStore::AddAncestors(const std::vector<AreaRow>& areas) {
 }
 
 Result<std::vector<AreaRow>> SqliteStore::LoadAreas() {
-  Stmt s(db_, "SELECT pcode, level, name, coalesce(parent_pcode,''), country, alt_names, lat, lon "
-              "FROM area ORDER BY level, pcode");
+  Stmt s(db_,
+         "SELECT pcode, level, name, coalesce(parent_pcode,''), country, alt_names, lat, lon "
+         "FROM area ORDER BY level, pcode");
   AEGIS_RETURN_IF_ERROR(CheckStmt(s));
   std::vector<AreaRow> out;
   Status st;
@@ -278,14 +301,20 @@ Result<std::vector<AreaRow>> SqliteStore::LoadAreas() {
 
 Status SqliteStore::UpsertPopulation(const std::vector<Population>& rows) {
   AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
-  Stmt s(db_, "INSERT INTO population(pcode, year, source, total, female, male) VALUES "
-              "(?,?,?,?,?,?) ON CONFLICT(pcode, year, source) DO UPDATE SET total=excluded.total,"
-              " female=excluded.female, male=excluded.male");
+  Stmt s(db_,
+         "INSERT INTO population(pcode, year, source, total, female, male) VALUES "
+         "(?,?,?,?,?,?) ON CONFLICT(pcode, year, source) DO UPDATE SET total=excluded.total,"
+         " female=excluded.female, male=excluded.male");
   Status st = CheckStmt(s);
   for (const auto& p : rows) {
     if (!st.ok()) break;
-    st = s.Bind(1, p.pcode).Bind(2, static_cast<int64_t>(p.year)).Bind(3, p.source)
-             .Bind(4, p.total).Bind(5, p.female).Bind(6, p.male).Run();
+    st = s.Bind(1, p.pcode)
+             .Bind(2, static_cast<int64_t>(p.year))
+             .Bind(3, p.source)
+             .Bind(4, p.total)
+             .Bind(5, p.female)
+             .Bind(6, p.male)
+             .Run();
     if (!st.ok())
       st = Status::InvalidArgument("population for " + p.pcode + ": " + st.message() +
                                    "; load the admin areas first (aegis areas import)");
@@ -300,8 +329,9 @@ Status SqliteStore::UpsertPopulation(const std::vector<Population>& rows) {
 Result<ImportRun> SqliteStore::BeginImportRun(int64_t source_id, const std::string& profile,
                                               const std::string& file_name,
                                               const std::string& sha) {
-  Stmt find(db_, "SELECT id FROM import_run WHERE data_source_id=? AND file_sha256=? AND "
-                 "profile=? AND status='running' ORDER BY id DESC LIMIT 1");
+  Stmt find(db_,
+            "SELECT id FROM import_run WHERE data_source_id=? AND file_sha256=? AND "
+            "profile=? AND status='running' ORDER BY id DESC LIMIT 1");
   find.Bind(1, source_id).Bind(2, sha).Bind(3, profile);
   Status st;
   if (find.Step(&st)) {
@@ -310,16 +340,22 @@ Result<ImportRun> SqliteStore::BeginImportRun(int64_t source_id, const std::stri
     return run;
   }
   AEGIS_RETURN_IF_ERROR(st);
-  Stmt ins(db_, "INSERT INTO import_run(data_source_id, profile, file_name, file_sha256, status, "
-                "started_at) VALUES (?,?,?,?,'running',?)");
-  AEGIS_RETURN_IF_ERROR(
-      ins.Bind(1, source_id).Bind(2, profile).Bind(3, file_name).Bind(4, sha).Bind(5, NowUtc()).Run());
+  Stmt ins(db_,
+           "INSERT INTO import_run(data_source_id, profile, file_name, file_sha256, status, "
+           "started_at) VALUES (?,?,?,?,'running',?)");
+  AEGIS_RETURN_IF_ERROR(ins.Bind(1, source_id)
+                            .Bind(2, profile)
+                            .Bind(3, file_name)
+                            .Bind(4, sha)
+                            .Bind(5, NowUtc())
+                            .Run());
   return GetImportRun(sqlite3_last_insert_rowid(db_));
 }
 
 Result<ImportRun> SqliteStore::GetImportRun(int64_t run_id) {
-  Stmt s(db_, "SELECT id, data_source_id, profile, file_name, file_sha256, status, rows_done, "
-              "n_read, n_imported, n_updated, n_unchanged, n_quarantined FROM import_run WHERE id=?");
+  Stmt s(db_,
+         "SELECT id, data_source_id, profile, file_name, file_sha256, status, rows_done, "
+         "n_read, n_imported, n_updated, n_unchanged, n_quarantined FROM import_run WHERE id=?");
   s.Bind(1, run_id);
   Status st;
   if (!s.Step(&st)) return st.ok() ? Status::NotFound("import run " + std::to_string(run_id)) : st;
@@ -361,8 +397,9 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
       "verification, sensitivity, consent_share, consent_referral, consent_tracing, narrative, "
       "import_run_id, source_row, updated_at";
   if (!insert_incident_.valid()) {
-    find_incident_ = Stmt(db_, "SELECT id, content_hash FROM incident WHERE data_source_id=? AND "
-                               "source_key=?");
+    find_incident_ = Stmt(db_,
+                          "SELECT id, content_hash FROM incident WHERE data_source_id=? AND "
+                          "source_key=?");
     insert_incident_ = Stmt(
         db_, std::string("INSERT INTO incident(") + kCols +
                  ", data_source_id, source_key, created_run_id, created_at) VALUES (?1,?2,?3,?4,"
@@ -393,18 +430,43 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
   AEGIS_ASSIGN_OR_RETURN(int64_t mask, RiskMask(inc.risks));
   Stmt& s = w.id ? update_incident_ : insert_incident_;
   const Placement& p = inc.place;
-  s.Bind(1, AsSigned(inc.content_hash)).BindStatic(2, inc.date_start).BindStatic(3, inc.date_end)
+  s.Bind(1, AsSigned(inc.content_hash))
+      .BindStatic(2, inc.date_start)
+      .BindStatic(3, inc.date_end)
       .BindStatic(4, inc.country);
-  if (p.pcode.empty()) s.BindNull(5); else s.BindStatic(5, p.pcode);
-  s.Bind(6, static_cast<int64_t>(p.level)).BindStatic(7, p.text).BindStatic(8, p.method)
-      .Bind(9, p.confidence).BindStatic(10, p.note).Bind(11, inc.lat).Bind(12, inc.lon)
-      .Bind(13, mask).BindStatic(14, inc.event_type).BindStatic(15, inc.act_type)
-      .BindStatic(16, inc.perpetrator).BindStatic(17, inc.perpetrator_detail).Bind(18, inc.killed)
-      .Bind(19, inc.injured).Bind(20, org).BindStatic(21, inc.source_type)
-      .BindStatic(22, inc.verification).BindStatic(23, inc.sensitivity).Bind(24, inc.consent_share)
-      .Bind(25, inc.consent_referral).Bind(26, inc.consent_tracing).BindStatic(27, inc.narrative)
-      .Bind(28, b.run_id).Bind(29, inc.source_row).BindStatic(30, now);
-  if (w.id) s.Bind(31, w.id); else s.Bind(31, b.data_source_id).BindStatic(32, inc.source_key);
+  if (p.pcode.empty())
+    s.BindNull(5);
+  else
+    s.BindStatic(5, p.pcode);
+  s.Bind(6, static_cast<int64_t>(p.level))
+      .BindStatic(7, p.text)
+      .BindStatic(8, p.method)
+      .Bind(9, p.confidence)
+      .BindStatic(10, p.note)
+      .Bind(11, inc.lat)
+      .Bind(12, inc.lon)
+      .Bind(13, mask)
+      .BindStatic(14, inc.event_type)
+      .BindStatic(15, inc.act_type)
+      .BindStatic(16, inc.perpetrator)
+      .BindStatic(17, inc.perpetrator_detail)
+      .Bind(18, inc.killed)
+      .Bind(19, inc.injured)
+      .Bind(20, org)
+      .BindStatic(21, inc.source_type)
+      .BindStatic(22, inc.verification)
+      .BindStatic(23, inc.sensitivity)
+      .Bind(24, inc.consent_share)
+      .Bind(25, inc.consent_referral)
+      .Bind(26, inc.consent_tracing)
+      .BindStatic(27, inc.narrative)
+      .Bind(28, b.run_id)
+      .Bind(29, inc.source_row)
+      .BindStatic(30, now);
+  if (w.id)
+    s.Bind(31, w.id);
+  else
+    s.Bind(31, b.data_source_id).BindStatic(32, inc.source_key);
   s.Step(&st);
   s.Reset();
   AEGIS_RETURN_IF_ERROR(st);
@@ -419,16 +481,23 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
 
 Status SqliteStore::WriteVictims(const Incident& inc, int64_t id, bool replace) {
   if (replace) {
-    AEGIS_RETURN_IF_ERROR(Cached("DELETE FROM incident_victim WHERE incident_id=?").Bind(1, id).Run());
+    AEGIS_RETURN_IF_ERROR(
+        Cached("DELETE FROM incident_victim WHERE incident_id=?").Bind(1, id).Run());
   }
   if (inc.victims.empty()) return Status::Ok();
-  Stmt& v = Cached("INSERT INTO incident_victim(incident_id, sex, age_band, disability, "
-                   "displacement, count) VALUES (?,?,?,?,?,?) ON CONFLICT(incident_id, sex, "
-                   "age_band, disability, displacement) DO UPDATE SET count=incident_victim.count"
-                   "+excluded.count");
+  Stmt& v = Cached(
+      "INSERT INTO incident_victim(incident_id, sex, age_band, disability, "
+      "displacement, count) VALUES (?,?,?,?,?,?) ON CONFLICT(incident_id, sex, "
+      "age_band, disability, displacement) DO UPDATE SET count=incident_victim.count"
+      "+excluded.count");
   for (const auto& g : inc.victims) {
-    AEGIS_RETURN_IF_ERROR(v.Bind(1, id).Bind(2, g.sex).Bind(3, g.age_band).Bind(4, g.disability)
-                              .Bind(5, g.displacement).Bind(6, g.count).Run());
+    AEGIS_RETURN_IF_ERROR(v.Bind(1, id)
+                              .Bind(2, g.sex)
+                              .Bind(3, g.age_band)
+                              .Bind(4, g.disability)
+                              .Bind(5, g.displacement)
+                              .Bind(6, g.count)
+                              .Run());
   }
   return Status::Ok();
 }
@@ -438,7 +507,8 @@ Result<int64_t> SqliteStore::RiskMask(const std::vector<std::string>& codes) {
   for (const auto& c : codes) {
     auto it = risk_bits_.find(c);
     if (it == risk_bits_.end()) {
-      return Status::InvalidArgument("risk code '" + c + "' is not in the store's risk table; the "
+      return Status::InvalidArgument("risk code '" + c +
+                                     "' is not in the store's risk table; the "
                                      "taxonomy and the store disagree: run the import again");
     }
     mask |= it->second;
@@ -448,14 +518,20 @@ Result<int64_t> SqliteStore::RiskMask(const std::vector<std::string>& codes) {
 
 Status SqliteStore::SyncRisks(const std::vector<std::pair<std::string, int>>& risks) {
   AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
-  Stmt s(db_, "INSERT INTO risk(code, id, bit, label) VALUES (?,?,?,?) ON CONFLICT(code) DO "
-              "NOTHING");
+  Stmt s(db_,
+         "INSERT INTO risk(code, id, bit, label) VALUES (?,?,?,?) ON CONFLICT(code) DO "
+         "NOTHING");
   Status st = CheckStmt(s);
   for (const auto& [code, id] : risks) {
     if (!st.ok()) break;
-    if (id < 1 || id > 62) st = Status::InvalidArgument("risk " + code + ": id must be 1..62");
-    else st = s.Bind(1, code).Bind(2, static_cast<int64_t>(id)).Bind(3, int64_t{1} << (id - 1))
-                  .Bind(4, code).Run();
+    if (id < 1 || id > 62)
+      st = Status::InvalidArgument("risk " + code + ": id must be 1..62");
+    else
+      st = s.Bind(1, code)
+               .Bind(2, static_cast<int64_t>(id))
+               .Bind(3, int64_t{1} << (id - 1))
+               .Bind(4, code)
+               .Run();
   }
   AEGIS_RETURN_IF_ERROR(Exec(db_, st.ok() ? "COMMIT" : "ROLLBACK"));
   AEGIS_RETURN_IF_ERROR(st);
@@ -469,30 +545,46 @@ Status SqliteStore::WriteReport(const MonitoringReport& r, int64_t source_id, in
                                 int64_t existing_id) {
   AEGIS_ASSIGN_OR_RETURN(std::optional<int64_t> org, OrgId(r.organisation_code));
   Stmt& s = existing_id
-                ? Cached("UPDATE monitoring_report SET (content_hash, period_start, period_end, "
-                         "area_pcode, area_level, place_text, place_method, place_confidence, "
-                         "respondent_type, organisation_id, import_run_id, source_row, updated_at)"
-                         " = (?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id=?14")
-                : Cached("INSERT INTO monitoring_report(content_hash, period_start, period_end, "
-                         "area_pcode, area_level, place_text, place_method, place_confidence, "
-                         "respondent_type, organisation_id, import_run_id, source_row, updated_at,"
-                         " data_source_id, source_key, created_at) VALUES "
-                         "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?13)");
+                ? Cached(
+                      "UPDATE monitoring_report SET (content_hash, period_start, period_end, "
+                      "area_pcode, area_level, place_text, place_method, place_confidence, "
+                      "respondent_type, organisation_id, import_run_id, source_row, updated_at)"
+                      " = (?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id=?14")
+                : Cached(
+                      "INSERT INTO monitoring_report(content_hash, period_start, period_end, "
+                      "area_pcode, area_level, place_text, place_method, place_confidence, "
+                      "respondent_type, organisation_id, import_run_id, source_row, updated_at,"
+                      " data_source_id, source_key, created_at) VALUES "
+                      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?13)");
   AEGIS_RETURN_IF_ERROR(CheckStmt(s));
   s.Bind(1, AsSigned(r.content_hash)).Bind(2, r.period_start).Bind(3, r.period_end);
-  if (r.place.pcode.empty()) s.BindNull(4); else s.Bind(4, r.place.pcode);
-  s.Bind(5, static_cast<int64_t>(r.place.level)).Bind(6, r.place.text).Bind(7, r.place.method)
-      .Bind(8, r.place.confidence).Bind(9, r.respondent_type).Bind(10, org).Bind(11, run_id)
-      .Bind(12, r.source_row).Bind(13, NowUtc());
-  if (existing_id) s.Bind(14, existing_id); else s.Bind(14, source_id).Bind(15, r.source_key);
+  if (r.place.pcode.empty())
+    s.BindNull(4);
+  else
+    s.Bind(4, r.place.pcode);
+  s.Bind(5, static_cast<int64_t>(r.place.level))
+      .Bind(6, r.place.text)
+      .Bind(7, r.place.method)
+      .Bind(8, r.place.confidence)
+      .Bind(9, r.respondent_type)
+      .Bind(10, org)
+      .Bind(11, run_id)
+      .Bind(12, r.source_row)
+      .Bind(13, NowUtc());
+  if (existing_id)
+    s.Bind(14, existing_id);
+  else
+    s.Bind(14, source_id).Bind(15, r.source_key);
   AEGIS_RETURN_IF_ERROR(s.Run());
   int64_t id = existing_id ? existing_id : sqlite3_last_insert_rowid(db_);
   if (existing_id) {
-    AEGIS_RETURN_IF_ERROR(Cached("DELETE FROM monitoring_answer WHERE report_id=?").Bind(1, id).Run());
+    AEGIS_RETURN_IF_ERROR(
+        Cached("DELETE FROM monitoring_answer WHERE report_id=?").Bind(1, id).Run());
   }
-  Stmt& a = Cached("INSERT INTO monitoring_answer(report_id, risk, present, severity) VALUES "
-                   "(?,?,?,?) ON CONFLICT(report_id, risk) DO UPDATE SET present=excluded.present,"
-                   " severity=excluded.severity");
+  Stmt& a = Cached(
+      "INSERT INTO monitoring_answer(report_id, risk, present, severity) VALUES "
+      "(?,?,?,?) ON CONFLICT(report_id, risk) DO UPDATE SET present=excluded.present,"
+      " severity=excluded.severity");
   for (const RiskAnswer& ans : r.answers) {
     std::optional<int64_t> sev;
     if (ans.severity) sev = *ans.severity;
@@ -502,13 +594,21 @@ Status SqliteStore::WriteReport(const MonitoringReport& r, int64_t source_id, in
 }
 
 Status SqliteStore::WriteQuarantine(const QuarantinedRow& q, const ImportBatch& b) {
-  Stmt& s = Cached("INSERT INTO quarantine(data_source_id, file_sha256, row_no, import_run_id, "
-                   "column_name, reason, hint, raw, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
-                   "ON CONFLICT(data_source_id, file_sha256, row_no) DO UPDATE SET "
-                   "import_run_id=excluded.import_run_id, column_name=excluded.column_name, "
-                   "reason=excluded.reason, hint=excluded.hint, raw=excluded.raw");
-  return s.Bind(1, b.data_source_id).Bind(2, b.file_sha256).Bind(3, q.row).Bind(4, b.run_id)
-      .Bind(5, q.column).Bind(6, q.reason).Bind(7, q.hint).Bind(8, q.raw_json).Bind(9, NowUtc())
+  Stmt& s = Cached(
+      "INSERT INTO quarantine(data_source_id, file_sha256, row_no, import_run_id, "
+      "column_name, reason, hint, raw, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
+      "ON CONFLICT(data_source_id, file_sha256, row_no) DO UPDATE SET "
+      "import_run_id=excluded.import_run_id, column_name=excluded.column_name, "
+      "reason=excluded.reason, hint=excluded.hint, raw=excluded.raw");
+  return s.Bind(1, b.data_source_id)
+      .Bind(2, b.file_sha256)
+      .Bind(3, q.row)
+      .Bind(4, b.run_id)
+      .Bind(5, q.column)
+      .Bind(6, q.reason)
+      .Bind(7, q.hint)
+      .Bind(8, q.raw_json)
+      .Bind(9, NowUtc())
       .Run();
 }
 
@@ -524,8 +624,9 @@ Result<BatchOutcome> SqliteStore::ApplyBatchInTx(const ImportBatch& b) {
     ++(w.outcome == Written::kImported ? out.imported : out.updated);
     AEGIS_RETURN_IF_ERROR(WriteVictims(inc, w.id, w.outcome == Written::kUpdated));
   }
-  Stmt& find_r = Cached("SELECT id, content_hash FROM monitoring_report WHERE data_source_id=? "
-                        "AND source_key=?");
+  Stmt& find_r = Cached(
+      "SELECT id, content_hash FROM monitoring_report WHERE data_source_id=? "
+      "AND source_key=?");
   for (const MonitoringReport& r : b.reports) {
     find_r.Bind(1, b.data_source_id).Bind(2, r.source_key);
     Status st;
@@ -545,12 +646,17 @@ Result<BatchOutcome> SqliteStore::ApplyBatchInTx(const ImportBatch& b) {
   }
   out.unchanged += b.also_unchanged;
   for (const QuarantinedRow& q : b.quarantined) AEGIS_RETURN_IF_ERROR(WriteQuarantine(q, b));
-  Stmt& run = Cached("UPDATE import_run SET rows_done=?, n_read=n_read+?, "
-                     "n_imported=n_imported+?, n_updated=n_updated+?, n_unchanged=n_unchanged+?, "
-                     "n_quarantined=n_quarantined+? WHERE id=?");
-  AEGIS_RETURN_IF_ERROR(run.Bind(1, b.rows_done).Bind(2, b.rows_read).Bind(3, out.imported)
-                            .Bind(4, out.updated).Bind(5, out.unchanged)
-                            .Bind(6, static_cast<int64_t>(b.quarantined.size())).Bind(7, b.run_id)
+  Stmt& run = Cached(
+      "UPDATE import_run SET rows_done=?, n_read=n_read+?, "
+      "n_imported=n_imported+?, n_updated=n_updated+?, n_unchanged=n_unchanged+?, "
+      "n_quarantined=n_quarantined+? WHERE id=?");
+  AEGIS_RETURN_IF_ERROR(run.Bind(1, b.rows_done)
+                            .Bind(2, b.rows_read)
+                            .Bind(3, out.imported)
+                            .Bind(4, out.updated)
+                            .Bind(5, out.unchanged)
+                            .Bind(6, static_cast<int64_t>(b.quarantined.size()))
+                            .Bind(7, b.run_id)
                             .Run());
   return out;
 }
@@ -575,8 +681,9 @@ Result<BatchOutcome> SqliteStore::ApplyImportBatch(const ImportBatch& batch) {
 
 Result<std::vector<QuarantinedRow>> SqliteStore::ListQuarantine(int64_t source_id,
                                                                 const std::string& sha) {
-  Stmt s(db_, "SELECT row_no, column_name, reason, hint, raw FROM quarantine WHERE "
-              "data_source_id=? AND file_sha256=? ORDER BY row_no");
+  Stmt s(db_,
+         "SELECT row_no, column_name, reason, hint, raw FROM quarantine WHERE "
+         "data_source_id=? AND file_sha256=? ORDER BY row_no");
   s.Bind(1, source_id).Bind(2, sha);
   std::vector<QuarantinedRow> out;
   Status st;
@@ -590,10 +697,17 @@ Result<std::vector<QuarantinedRow>> SqliteStore::ListQuarantine(int64_t source_i
 
 Result<RecordCounts> SqliteStore::Counts() {
   RecordCounts c;
-  struct Q { const char* table; int64_t* out; };
-  Q qs[] = {{"organisation", &c.organisations}, {"data_source", &c.data_sources},
-            {"area", &c.areas}, {"population", &c.population}, {"incident", &c.incidents},
-            {"monitoring_report", &c.reports}, {"quarantine", &c.quarantined},
+  struct Q {
+    const char* table;
+    int64_t* out;
+  };
+  Q qs[] = {{"organisation", &c.organisations},
+            {"data_source", &c.data_sources},
+            {"area", &c.areas},
+            {"population", &c.population},
+            {"incident", &c.incidents},
+            {"monitoring_report", &c.reports},
+            {"quarantine", &c.quarantined},
             {"import_run", &c.import_runs}};
   for (auto& q : qs) {
     Stmt s(db_, std::string("SELECT count(*) FROM ") + q.table);
@@ -632,8 +746,8 @@ Result<std::vector<SummaryRow>> SqliteStore::MonthlySummary(int level, const std
   std::vector<SummaryRow> out;
   Status st;
   while (s.Step(&st)) {
-    out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5), s.Int(6),
-                   s.Int(7)});
+    out.push_back(
+        {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5), s.Int(6), s.Int(7)});
   }
   if (!st.ok()) return st;
   return out;
@@ -711,8 +825,9 @@ Result<CheckReport> SqliteStore::Check() {
     return rep;
   }
   {
-    Stmt s(db_, "SELECT id, file_name, n_read, n_imported+n_updated+n_unchanged+n_quarantined, "
-                "status, rows_done FROM import_run ORDER BY id");
+    Stmt s(db_,
+           "SELECT id, file_name, n_read, n_imported+n_updated+n_unchanged+n_quarantined, "
+           "status, rows_done FROM import_run ORDER BY id");
     while (s.Step(&st)) {
       std::string id = std::to_string(s.Int(0));
       if (s.Int(2) != s.Int(3))
@@ -727,8 +842,9 @@ Result<CheckReport> SqliteStore::Check() {
     AEGIS_RETURN_IF_ERROR(st);
   }
   {
-    Stmt s(db_, "SELECT count(*) FROM incident i WHERE NOT EXISTS (SELECT 1 FROM import_run r "
-                "WHERE r.id=i.import_run_id) AND i.import_run_id IS NOT NULL");
+    Stmt s(db_,
+           "SELECT count(*) FROM incident i WHERE NOT EXISTS (SELECT 1 FROM import_run r "
+           "WHERE r.id=i.import_run_id) AND i.import_run_id IS NOT NULL");
     if (s.Step(&st) && s.Int(0) > 0)
       problem(std::to_string(s.Int(0)) + " incidents point to a missing import run");
     AEGIS_RETURN_IF_ERROR(st);
@@ -748,8 +864,8 @@ Status SqliteStore::Backup(const std::string& path) {
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const StoreOptions& opts) {
   if (!opts.create_if_missing && !std::filesystem::exists(path))
-    return Status::NotFound(path + ": no such store; create it with `aegis db migrate --db " + path +
-                            "`");
+    return Status::NotFound(path + ": no such store; create it with `aegis db migrate --db " +
+                            path + "`");
   sqlite3* db = nullptr;
   // One connection per thread (see store.h), so SQLite's own per-call mutexes are not needed.
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |

@@ -40,7 +40,7 @@ struct ImportRun {
   int64_t id = 0;
   int64_t data_source_id = 0;
   std::string profile, file_name, file_sha256;
-  std::string status;   // running, completed, failed
+  std::string status;     // running, completed, failed
   int64_t rows_done = 0;  // resume checkpoint: records of the file fully processed
   int64_t read = 0, imported = 0, updated = 0, unchanged = 0, quarantined = 0;
   bool resumed = false;
@@ -51,8 +51,8 @@ struct ImportBatch {
   int64_t run_id = 0;
   int64_t data_source_id = 0;
   std::string file_sha256;
-  int64_t rows_done = 0;  // checkpoint after this batch
-  int64_t rows_read = 0;  // data rows read in this batch
+  int64_t rows_done = 0;       // checkpoint after this batch
+  int64_t rows_read = 0;       // data rows read in this batch
   int64_t also_unchanged = 0;  // rows recognised as records already seen in this file
   std::vector<Incident> incidents;
   std::vector<MonitoringReport> reports;
@@ -118,7 +118,7 @@ class Store {
   virtual Status FinishImportRun(int64_t run_id, const std::string& status) = 0;
   virtual Result<ImportRun> GetImportRun(int64_t run_id) = 0;
   virtual Result<std::vector<QuarantinedRow>> ListQuarantine(int64_t data_source_id,
-                                                            const std::string& file_sha256) = 0;
+                                                             const std::string& file_sha256) = 0;
 
   // --- reading -------------------------------------------------------------------------------
   virtual Result<RecordCounts> Counts() = 0;

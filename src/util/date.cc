@@ -1,5 +1,6 @@
 #include "util/date.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -20,23 +21,36 @@ int DaysInMonth(int y, int m) {
 }
 
 int MonthFromName(std::string_view name) {
-  static constexpr std::array<const char*, 12> kEn = {"jan", "feb", "mar", "apr", "may", "jun",
-                                                      "jul", "aug", "sep", "oct", "nov", "dec"};
+  static constexpr std::array<std::string_view, 12> kEn = {
+      "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
   // French month names that do not share their first three letters with English.
-  struct Alt { const char* prefix; int month; };
-  static constexpr std::array<Alt, 8> kFr = {{{"janv", 1}, {"fev", 2}, {"fév", 2}, {"mars", 3},
-                                             {"avr", 4}, {"mai", 5}, {"juin", 6}, {"juil", 7}}};
-  std::string lower = text::ToLowerAscii(name);
+  struct Alt {
+    std::string_view prefix;
+    int month;
+  };
+  // clang-format off
+  static constexpr std::array<Alt, 12> kFr = {{
+      {"janv", 1}, {"fev", 2}, {"fév", 2}, {"mars", 3}, {"avr", 4}, {"mai", 5}, {"juin", 6},
+      {"juil", 7}, {"aout", 8}, {"août", 8}, {"sept", 9}, {"déc", 12}}};
+  // clang-format on
+  // Only the first bytes matter (the longest prefix, "août", is 5 bytes): lower-case those into
+  // a buffer instead of copying the whole name.
+  char buf[8];
+  size_t n = std::min(name.size(), sizeof buf);
+  for (size_t i = 0; i < n; ++i)
+    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  auto starts_with = [&](std::string_view prefix) {  // a byte loop: memcmp calls cost more
+    if (n < prefix.size()) return false;
+    for (size_t i = 0; i < prefix.size(); ++i)
+      if (buf[i] != prefix[i]) return false;
+    return true;
+  };
   for (const auto& a : kFr) {
-    if (text::StartsWith(lower, a.prefix)) return a.month;
+    if (starts_with(a.prefix)) return a.month;
   }
-  static constexpr std::array<Alt, 4> kFr2 = {{{"aout", 8}, {"août", 8}, {"sept", 9}, {"déc", 12}}};
-  for (const auto& a : kFr2) {
-    if (text::StartsWith(lower, a.prefix)) return a.month;
-  }
-  if (lower.size() < 3) return 0;
+  if (name.size() < 3) return 0;
   for (int i = 0; i < 12; ++i) {
-    if (lower.compare(0, 3, kEn[i]) == 0) return i + 1;
+    if (starts_with(kEn[i])) return i + 1;
   }
   return 0;
 }
@@ -116,9 +130,23 @@ bool IsValidDate(int y, int m, int d) {
 }
 
 std::string Date::Iso() const {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year, month, day);
-  return buf;
+  if (year < 0 || year > 9999 || month < 0 || month > 99 || day < 0 || day > 99) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year, month, day);
+    return buf;
+  }
+  // The common case by hand: snprintf would cost more than parsing the date did.
+  char buf[10];
+  auto put = [&](int at, int value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value /= 10)
+      buf[at + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, year, 4);
+  buf[4] = '-';
+  put(5, month, 2);
+  buf[7] = '-';
+  put(8, day, 2);
+  return std::string(buf, sizeof buf);
 }
 
 // Howard Hinnant's days_from_civil.

@@ -10,7 +10,7 @@ namespace aegis {
 
 struct Date {
   int year = 0, month = 0, day = 0;
-  std::string Iso() const;  // "YYYY-MM-DD"
+  std::string Iso() const;     // "YYYY-MM-DD"
   int DaysSinceEpoch() const;  // 1970-01-01 = 0
   static Date FromDays(int days);
   auto operator<=>(const Date&) const = default;

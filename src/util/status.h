@@ -28,7 +28,9 @@ class [[nodiscard]] Status {
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status AlreadyExists(std::string msg) { return {Code::kAlreadyExists, std::move(msg)}; }
   static Status Corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
@@ -53,8 +55,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  Result(Status status) : v_(std::move(status)) {     // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
+  Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "Result built from an OK Status");
   }
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -75,10 +77,10 @@ class [[nodiscard]] Result {
 
 }  // namespace aegis
 
-#define AEGIS_RETURN_IF_ERROR(expr)            \
-  do {                                         \
-    ::aegis::Status _st = (expr);              \
-    if (!_st.ok()) return _st;                 \
+#define AEGIS_RETURN_IF_ERROR(expr) \
+  do {                              \
+    ::aegis::Status _st = (expr);   \
+    if (!_st.ok()) return _st;      \
   } while (0)
 
 #define AEGIS_CONCAT_INNER(a, b) a##b

@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -16,12 +17,15 @@ namespace aegis::text {
 std::string_view Trim(std::string_view s) {
   size_t b = 0, e = s.size();
   while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n'))
+    --e;
   // Non-breaking space (U+00A0) is common in spreadsheets.
   while (e - b >= 2 && static_cast<unsigned char>(s[b]) == 0xC2 &&
-         static_cast<unsigned char>(s[b + 1]) == 0xA0) b += 2;
+         static_cast<unsigned char>(s[b + 1]) == 0xA0)
+    b += 2;
   while (e - b >= 2 && static_cast<unsigned char>(s[e - 2]) == 0xC2 &&
-         static_cast<unsigned char>(s[e - 1]) == 0xA0) e -= 2;
+         static_cast<unsigned char>(s[e - 1]) == 0xA0)
+    e -= 2;
   return s.substr(b, e - b);
 }
 
@@ -107,10 +111,18 @@ size_t FindInvalidUtf8(std::string_view s) {
     unsigned char c = p[i];
     size_t len;
     uint32_t cp;
-    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-    else return i;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return i;
+    }
     if (i + len > n) return i;
     for (size_t k = 1; k < len; ++k) {
       if ((p[i + k] & 0xC0) != 0x80) return i;
@@ -125,10 +137,6 @@ size_t FindInvalidUtf8(std::string_view s) {
 }
 
 namespace {
-
-bool IsAsciiOnly(std::string_view s) {
-  return AsciiPrefix(reinterpret_cast<const unsigned char*>(s.data()), s.size()) == s.size();
-}
 
 std::string FoldAscii(std::string_view s) {
   std::string out;
@@ -170,7 +178,7 @@ std::mutex& FolderMutex() {
 }  // namespace
 
 std::string FoldName(std::string_view s) {
-  if (IsAsciiOnly(s)) return FoldAscii(s);
+  if (IsAscii(s)) return FoldAscii(s);
   icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), s.size()));
   if (icu::Transliterator* t = Folder()) {
     std::lock_guard<std::mutex> lock(FolderMutex());  // ICU transliterators are not thread-safe
@@ -195,6 +203,24 @@ void StripNumber(std::string_view s, std::string* out) {
     if ((c == ',' || c == ' ') && between_digits) continue;
     out->push_back(c);
   }
+}
+
+// "-12.345", "7", "0.5": an optional minus, digits, and optionally a point and more digits; at
+// most 40 characters, so the value is neither out of range nor subnormal.
+bool IsPlainDecimal(std::string_view t) {
+  if (t.empty() || t.size() > 40) return false;
+  size_t i = t[0] == '-' ? 1 : 0;
+  auto digits = [&] {
+    size_t from = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    return i > from;
+  };
+  if (!digits()) return false;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  return i == t.size();
 }
 
 // A per-thread buffer for strtoll/strtod, which need a NUL-terminated copy: numbers are parsed
@@ -224,6 +250,11 @@ bool ParseDouble(std::string_view s, double* out) {
   std::string& t = NumberScratch();
   StripNumber(s, &t);
   if (t.empty()) return false;
+  if (IsPlainDecimal(t)) {
+    // from_chars gives the same value as strtod (both round correctly), several times faster.
+    std::from_chars(t.data(), t.data() + t.size(), *out);
+    return true;
+  }
   errno = 0;
   char* end = nullptr;
   double v = std::strtod(t.c_str(), &end);
