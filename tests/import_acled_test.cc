@@ -142,5 +142,20 @@ TEST(AcledImport, ReducedXlsxExtractWithCountiesInTheAdm1Column) {
   EXPECT_EQ(again->unchanged, sum->imported);  // identical rows are numbered, not doubled
 }
 
+TEST(AcledImport, AfghanistanExtractLandsOnProvinces) {
+  TempDir dir;
+  auto store = NewStore(dir, {"AFG"});
+  auto sum = Import(*store, kShared + "/data/acled-reduced-afg-ssd/data/acled_afghanistan.xlsx",
+                    "acled-reduced");
+  ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+  EXPECT_EQ(sum->read, 69172);
+  EXPECT_ACCOUNTED(*sum);
+  EXPECT_EQ(sum->quarantined, 0) << sum->ToJson();  // Paktia and Wardak through aliases.csv
+  EXPECT_EQ(QueryInt(dir / "t.sqlite",
+                     "SELECT count(*) FROM incident WHERE area_level=1 AND "
+                     "area_pcode LIKE 'AF%'"),
+            sum->imported);
+}
+
 }  // namespace
 }  // namespace aegis::testing

@@ -156,10 +156,11 @@ TEST_F(BadInput, InvalidUtf8IsQuarantinedWithTheColumnAndAnEncodingHint) {
 }
 
 TEST_F(BadInput, DuplicateRowsCountOnceAndTheRepeatIsExplained) {
-  auto r =
-      Run("dups.csv", kHeader + Row("SSD1", "2024-01-05", "Akobo") +
-                          Row("SSD1", "2024-01-05", "Akobo") + Row("SSD1", "2024-01-07", "Akobo"));
-  ASSERT_TRUE(r.ok());
+  std::string h = "_uuid;incident_date;payam_pcode;partner;risks\n";
+  std::string row = "u1;2024-02-01;SS010101;DEMO-ALPHA;attack\n";
+  auto r = Run("dups.csv", h + row + row + "u1;2024-02-03;SS010101;DEMO-ALPHA;attack\n",
+               "kobo-incident");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->imported, 1);
   EXPECT_EQ(r->quarantined, 2);
   EXPECT_ACCOUNTED(*r);
@@ -167,6 +168,16 @@ TEST_F(BadInput, DuplicateRowsCountOnceAndTheRepeatIsExplained) {
   EXPECT_NE(q[0].reason.find("duplicate of row 2"), std::string::npos);
   EXPECT_NE(q[1].reason.find("same key as row 2 but different content"), std::string::npos);
   EXPECT_EQ(store_->Counts()->incidents, 1);
+  // ACLED monadic exports repeat an event per actor: counted once, said in a warning; a
+  // different event under the same id is still quarantined.
+  auto a = Run("acled-dups.csv", kHeader + Row("SSD1", "2024-01-05", "Akobo") +
+                                     Row("SSD1", "2024-01-05", "Akobo") +
+                                     Row("SSD1", "2024-01-07", "Akobo"));
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->imported, 1);
+  EXPECT_EQ(a->unchanged, 1);
+  EXPECT_EQ(a->quarantined, 1);
+  EXPECT_EQ(a->warnings.size(), 1u);
 }
 
 TEST_F(BadInput, SpreadsheetFormulasAreStoredAsTextOrQuarantinedWhenANumberIsExpected) {

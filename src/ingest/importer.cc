@@ -415,8 +415,9 @@ void Importer::Handle(const Row& row, int64_t record_no, RowMapper& mapper) {
       key += "#" + std::to_string(n + 1);
       fresh = true;
     }
-    if (!fresh && incident && profile_.same_key_other_actor_is_same_event &&
-        first->content != content && first->core == core) {
+    // ACLED monadic exports list an event once per actor (identical rows when both actors are
+    // the same): the same event, counted once.
+    if (!fresh && incident && profile_.same_key_other_actor_is_same_event && first->core == core) {
       ++other_actor_rows_;
       if (!skip) {
         ++batch_rows_;
@@ -586,8 +587,8 @@ Result<ImportSummary> Importer::Run() {
   }
   if (other_actor_rows_ > 0) {
     sum_.warnings.push_back(std::to_string(other_actor_rows_) +
-                            " row(s) repeat an event already read, listed for its other actor "
-                            "(ACLED monadic export): counted once, as unchanged");
+                            " row(s) repeat an event already read (an ACLED monadic export lists "
+                            "an event once per actor): counted once, as unchanged");
   }
   if (run_.resumed) {
     sum_.warnings.push_back("resumed an interrupted import of this file after row " +
