@@ -30,10 +30,11 @@ double Now() {
 }
 }  // namespace
 
+Progress::Progress(std::string label) : label_(std::move(label)), start_(Now()) {}
+
 void Progress::Update(int64_t rows, int64_t bytes, int64_t total) {
   if (!StderrIsTerminal()) return;
   double now = Now();
-  if (start_ < 0) start_ = now;
   if (now - last_ < 0.1) return;
   last_ = now;
   double frac = total > 0 ? static_cast<double>(bytes) / static_cast<double>(total) : 0;

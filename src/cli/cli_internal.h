@@ -23,7 +23,7 @@ bool StderrIsTerminal();
 // A progress bar on stderr when it is a terminal; silent otherwise.
 class Progress {
  public:
-  explicit Progress(std::string label) : label_(std::move(label)) {}
+  explicit Progress(std::string label);
   void Update(int64_t rows, int64_t bytes, int64_t total);
   void Done();
 
