@@ -39,7 +39,7 @@ struct ImportOptions {
   char delimiter = 0;                               // overrides the profile; 0 = profile or detect
   std::string sheet;                                // XLSX sheet; overrides the profile
   std::string source_code;                          // overrides the profile's data source code
-  int64_t batch_rows = 5000;
+  int64_t batch_rows = 20000;
   // Called after every batch with (rows read, bytes read, bytes in all).
   std::function<void(int64_t, int64_t, int64_t)> progress;
 };

@@ -70,6 +70,16 @@ CREATE TABLE import_run (
   n_quarantined BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX import_run_file ON import_run(data_source_id, file_sha256, profile, status);
+CREATE TABLE placement (
+  id {{ID}},
+  pcode TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  method TEXT NOT NULL,
+  confidence {{REAL}} NOT NULL,
+  place_text TEXT NOT NULL,
+  note TEXT NOT NULL,
+  UNIQUE (place_text, method, pcode, note)
+);
 CREATE TABLE risk (
   code TEXT PRIMARY KEY,
   id INTEGER NOT NULL UNIQUE,
@@ -86,10 +96,7 @@ CREATE TABLE incident (
   country TEXT NOT NULL DEFAULT '',
   area_pcode TEXT REFERENCES area(pcode),
   area_level INTEGER NOT NULL DEFAULT -1,
-  place_text TEXT NOT NULL DEFAULT '',
-  place_method TEXT NOT NULL DEFAULT '',
-  place_confidence {{REAL}} NOT NULL DEFAULT 0,
-  place_note TEXT NOT NULL DEFAULT '',
+  placement_id BIGINT REFERENCES placement(id),
   lat {{REAL}},
   lon {{REAL}},
   risk_mask BIGINT NOT NULL DEFAULT 0,
@@ -133,9 +140,7 @@ CREATE TABLE monitoring_report (
   period_end TEXT NOT NULL,
   area_pcode TEXT REFERENCES area(pcode),
   area_level INTEGER NOT NULL DEFAULT -1,
-  place_text TEXT NOT NULL DEFAULT '',
-  place_method TEXT NOT NULL DEFAULT '',
-  place_confidence {{REAL}} NOT NULL DEFAULT 0,
+  placement_id BIGINT REFERENCES placement(id),
   respondent_type TEXT NOT NULL,
   organisation_id BIGINT REFERENCES organisation(id),
   import_run_id BIGINT REFERENCES import_run(id),

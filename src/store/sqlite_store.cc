@@ -38,9 +38,10 @@ class SqliteStore final : public Store {
 
   Status Configure(const StoreOptions& o) {
     sqlite3_busy_timeout(db_, o.busy_timeout_ms);
-    return Exec(db_,
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;");
+    return Exec(
+        db_,
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384;");
   }
 
   Result<int> SchemaVersion() override {
@@ -193,6 +194,7 @@ class SqliteStore final : public Store {
                                  bool try_insert = true);
   Status WriteVictims(const Incident& inc, int64_t id, bool replace);
   Result<int64_t> RiskMask(const std::vector<std::string>& codes);
+  Result<int64_t> PlacementId(const Placement& p);
   Status SyncRisks(const std::vector<std::pair<std::string, int>>& risks) override;
   Status WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
                      int64_t existing_id);
@@ -205,6 +207,7 @@ class SqliteStore final : public Store {
   std::unordered_map<std::string, Stmt> stmts_;
   std::unordered_map<std::string, std::optional<int64_t>> org_ids_;
   std::unordered_map<std::string, int64_t> risk_bits_;
+  std::unordered_map<uint64_t, int64_t> placement_ids_;
   Stmt find_incident_, insert_incident_, update_incident_;  // prepared on first use
 };
 
@@ -391,8 +394,8 @@ Result<std::optional<int64_t>> SqliteStore::OrgId(const std::string& code) {
 Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, const ImportBatch& b,
                                                          const std::string& now, bool try_insert) {
   static const char* kCols =
-      "content_hash, date_start, date_end, country, area_pcode, area_level, place_text, "
-      "place_method, place_confidence, place_note, lat, lon, risk_mask, event_type, act_type, "
+      "content_hash, date_start, date_end, country, area_pcode, area_level, placement_id, "
+      "lat, lon, risk_mask, event_type, act_type, "
       "perpetrator, perpetrator_detail, killed, injured, organisation_id, source_type, "
       "verification, sensitivity, consent_share, consent_referral, consent_tracing, narrative, "
       "import_run_id, source_row, updated_at";
@@ -404,12 +407,11 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
         db_, std::string("INSERT INTO incident(") + kCols +
                  ", data_source_id, source_key, created_run_id, created_at) VALUES (?1,?2,?3,?4,"
                  "?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"
-                 "?26,?27,?28,?29,?30,?31,?32,?28,?30) ON CONFLICT(data_source_id, source_key) DO "
-                 "NOTHING");
+                 "?26,?27,?28,?29,?25,?27) ON CONFLICT(data_source_id, source_key) DO NOTHING");
     update_incident_ = Stmt(db_, std::string("UPDATE incident SET (") + kCols +
                                      ") = (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-                                     "?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,"
-                                     "?30) WHERE id=?31");
+                                     "?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27) WHERE "
+                                     "id=?28");
     for (const Stmt* st : {&find_incident_, &insert_incident_, &update_incident_})
       AEGIS_RETURN_IF_ERROR(CheckStmt(*st));
   }
@@ -428,6 +430,7 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
   }
   AEGIS_ASSIGN_OR_RETURN(std::optional<int64_t> org, OrgId(inc.organisation_code));
   AEGIS_ASSIGN_OR_RETURN(int64_t mask, RiskMask(inc.risks));
+  AEGIS_ASSIGN_OR_RETURN(int64_t placement, PlacementId(inc.place));
   Stmt& s = w.id ? update_incident_ : insert_incident_;
   const Placement& p = inc.place;
   s.Bind(1, AsSigned(inc.content_hash))
@@ -439,34 +442,32 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
   else
     s.BindStatic(5, p.pcode);
   s.Bind(6, static_cast<int64_t>(p.level))
-      .BindStatic(7, p.text)
-      .BindStatic(8, p.method)
-      .Bind(9, p.confidence)
-      .BindStatic(10, p.note)
-      .Bind(11, inc.lat)
-      .Bind(12, inc.lon)
-      .Bind(13, mask)
-      .BindStatic(14, inc.event_type)
-      .BindStatic(15, inc.act_type)
-      .BindStatic(16, inc.perpetrator)
-      .BindStatic(17, inc.perpetrator_detail)
-      .Bind(18, inc.killed)
-      .Bind(19, inc.injured)
-      .Bind(20, org)
-      .BindStatic(21, inc.source_type)
-      .BindStatic(22, inc.verification)
-      .BindStatic(23, inc.sensitivity)
-      .Bind(24, inc.consent_share)
-      .Bind(25, inc.consent_referral)
-      .Bind(26, inc.consent_tracing)
-      .BindStatic(27, inc.narrative)
-      .Bind(28, b.run_id)
-      .Bind(29, inc.source_row)
-      .BindStatic(30, now);
-  if (w.id)
-    s.Bind(31, w.id);
-  else
-    s.Bind(31, b.data_source_id).BindStatic(32, inc.source_key);
+      .Bind(7, placement)
+      .Bind(8, inc.lat)
+      .Bind(9, inc.lon)
+      .Bind(10, mask)
+      .BindStatic(11, inc.event_type)
+      .BindStatic(12, inc.act_type)
+      .BindStatic(13, inc.perpetrator)
+      .BindStatic(14, inc.perpetrator_detail)
+      .Bind(15, inc.killed)
+      .Bind(16, inc.injured)
+      .Bind(17, org)
+      .BindStatic(18, inc.source_type)
+      .BindStatic(19, inc.verification)
+      .BindStatic(20, inc.sensitivity)
+      .Bind(21, inc.consent_share)
+      .Bind(22, inc.consent_referral)
+      .Bind(23, inc.consent_tracing)
+      .BindStatic(24, inc.narrative)
+      .Bind(25, b.run_id)
+      .Bind(26, inc.source_row)
+      .BindStatic(27, now);
+  if (w.id) {
+    s.Bind(28, w.id);
+  } else {
+    s.Bind(28, b.data_source_id).BindStatic(29, inc.source_key);
+  }
   s.Step(&st);
   s.Reset();
   AEGIS_RETURN_IF_ERROR(st);
@@ -516,6 +517,37 @@ Result<int64_t> SqliteStore::RiskMask(const std::vector<std::string>& codes) {
   return mask;
 }
 
+// Placements repeat: one row per distinct resolution (place as written, method, area, note),
+// shared by every record placed the same way. Cached by a 64-bit hash of those fields.
+Result<int64_t> SqliteStore::PlacementId(const Placement& p) {
+  uint64_t key =
+      text::Hash64(p.text, text::Hash64(p.note, text::Hash64(p.method, text::Hash64(p.pcode))));
+  auto it = placement_ids_.find(key);
+  if (it != placement_ids_.end()) return it->second;
+  Stmt& ins = Cached(
+      "INSERT INTO placement(pcode, level, method, confidence, place_text, note) "
+      "VALUES (?,?,?,?,?,?) ON CONFLICT(place_text, method, pcode, note) DO "
+      "NOTHING");
+  AEGIS_RETURN_IF_ERROR(ins.Bind(1, p.pcode)
+                            .Bind(2, static_cast<int64_t>(p.level))
+                            .Bind(3, p.method)
+                            .Bind(4, p.confidence)
+                            .Bind(5, p.text)
+                            .Bind(6, p.note)
+                            .Run());
+  Stmt& find = Cached(
+      "SELECT id FROM placement WHERE place_text=? AND method=? AND pcode=? AND "
+      "note=?");
+  find.Bind(1, p.text).Bind(2, p.method).Bind(3, p.pcode).Bind(4, p.note);
+  Status st;
+  int64_t id = find.Step(&st) ? find.Int(0) : 0;
+  find.Reset();
+  AEGIS_RETURN_IF_ERROR(st);
+  if (!id) return Status::Internal("placement row missing after insert");
+  placement_ids_[key] = id;
+  return id;
+}
+
 Status SqliteStore::SyncRisks(const std::vector<std::pair<std::string, int>>& risks) {
   AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
   Stmt s(db_,
@@ -544,18 +576,18 @@ Status SqliteStore::SyncRisks(const std::vector<std::pair<std::string, int>>& ri
 Status SqliteStore::WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
                                 int64_t existing_id) {
   AEGIS_ASSIGN_OR_RETURN(std::optional<int64_t> org, OrgId(r.organisation_code));
+  AEGIS_ASSIGN_OR_RETURN(int64_t placement, PlacementId(r.place));
   Stmt& s = existing_id
                 ? Cached(
                       "UPDATE monitoring_report SET (content_hash, period_start, period_end, "
-                      "area_pcode, area_level, place_text, place_method, place_confidence, "
-                      "respondent_type, organisation_id, import_run_id, source_row, updated_at)"
-                      " = (?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id=?14")
+                      "area_pcode, area_level, placement_id, respondent_type, organisation_id, "
+                      "import_run_id, source_row, updated_at) = (?,?,?,?,?,?,?,?,?,?,?) WHERE "
+                      "id=?12")
                 : Cached(
                       "INSERT INTO monitoring_report(content_hash, period_start, period_end, "
-                      "area_pcode, area_level, place_text, place_method, place_confidence, "
-                      "respondent_type, organisation_id, import_run_id, source_row, updated_at,"
-                      " data_source_id, source_key, created_at) VALUES "
-                      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?13)");
+                      "area_pcode, area_level, placement_id, respondent_type, organisation_id, "
+                      "import_run_id, source_row, updated_at, data_source_id, source_key, "
+                      "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?11)");
   AEGIS_RETURN_IF_ERROR(CheckStmt(s));
   s.Bind(1, AsSigned(r.content_hash)).Bind(2, r.period_start).Bind(3, r.period_end);
   if (r.place.pcode.empty())
@@ -563,18 +595,16 @@ Status SqliteStore::WriteReport(const MonitoringReport& r, int64_t source_id, in
   else
     s.Bind(4, r.place.pcode);
   s.Bind(5, static_cast<int64_t>(r.place.level))
-      .Bind(6, r.place.text)
-      .Bind(7, r.place.method)
-      .Bind(8, r.place.confidence)
-      .Bind(9, r.respondent_type)
-      .Bind(10, org)
-      .Bind(11, run_id)
-      .Bind(12, r.source_row)
-      .Bind(13, NowUtc());
+      .Bind(6, placement)
+      .Bind(7, r.respondent_type)
+      .Bind(8, org)
+      .Bind(9, run_id)
+      .Bind(10, r.source_row)
+      .Bind(11, NowUtc());
   if (existing_id)
-    s.Bind(14, existing_id);
+    s.Bind(12, existing_id);
   else
-    s.Bind(14, source_id).Bind(15, r.source_key);
+    s.Bind(12, source_id).Bind(13, r.source_key);
   AEGIS_RETURN_IF_ERROR(s.Run());
   int64_t id = existing_id ? existing_id : sqlite3_last_insert_rowid(db_);
   if (existing_id) {
@@ -671,6 +701,7 @@ Result<BatchOutcome> SqliteStore::ApplyImportBatch(const ImportBatch& batch) {
   if (!r.ok()) {
     (void)Exec(db_, "ROLLBACK; PRAGMA foreign_keys=ON");
     org_ids_.clear();  // ids created in the rolled-back transaction are gone
+    placement_ids_.clear();
     return r.status();
   }
   Status st = Exec(db_, "COMMIT");
