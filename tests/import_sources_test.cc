@@ -132,8 +132,25 @@ TEST_F(DemoFilesImport, KoboSelectMultipleAsZeroOneColumnsGivesTheSameRisks) {
             risks_summary);
 }
 
-TEST_F(DemoFilesImport, KoboJsonSubmissions) {
-  // The same submissions as Kobo's JSON API gives them: keys are full paths, values strings.
+TEST_F(DemoFilesImport, KoboJsonSubmissionsWithTheRepeatGroupInline) {
+  // The same submissions as Kobo's JSON API gives them: keys are full paths, values strings,
+  // and the victims repeat group as an array inside each submission.
+  std::map<std::string, nlohmann::json> victims;  // by _parent_index
+  {
+    std::string rep = files_[0].repeats[0].substr(files_[0].repeats[0].find('=') + 1);
+    std::stringstream rs(ReadFile(rep));
+    std::string h;
+    std::getline(rs, h);
+    std::vector<std::string> names = text::Split(h, ';');
+    int64_t rows = 0;
+    for (std::string line; std::getline(rs, line); ++rows) {
+      std::vector<std::string> cells = text::Split(line, ';');
+      nlohmann::json v;
+      for (size_t i = 0; i < 4; ++i) v[names[i]] = cells[i];  // victims/sex, /age, ...
+      victims[cells[5]].push_back(v);
+    }
+    ASSERT_GT(rows, 10);
+  }
   std::string text = ReadFile(files_[0].path);
   std::stringstream ss(text);
   std::string header_line;
@@ -148,6 +165,7 @@ TEST_F(DemoFilesImport, KoboJsonSubmissions) {
       if (v.size() >= 2 && v.front() == '"') v = v.substr(1, v.size() - 2);
       o[header[i]] = v;
     }
+    o["victims"] = victims[o["_index"].get<std::string>()];
     arr.push_back(o);
   }
   WriteFile(dir_ / "kobo.json", nlohmann::json{{"count", arr.size()}, {"results", arr}}.dump());
@@ -155,6 +173,13 @@ TEST_F(DemoFilesImport, KoboJsonSubmissions) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->read, static_cast<int64_t>(arr.size()));
   EXPECT_EQ(s->imported, s->read);
+  int64_t people = 0;
+  for (const auto& [k, v] : victims) people += static_cast<int64_t>(v.size());
+  EXPECT_EQ(QueryInt(dir_ / "t.sqlite", "SELECT sum(count) FROM incident_victim"), people);
+  EXPECT_EQ(QueryInt(dir_ / "t.sqlite",
+                     "SELECT count(*) FROM incident_victim WHERE "
+                     "sex='unknown' OR age_band='unknown'"),
+            0);
 }
 
 TEST_F(DemoFilesImport, OdkCentralHxlAndMonitoringReports) {

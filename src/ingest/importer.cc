@@ -209,32 +209,9 @@ Result<std::unordered_map<std::string, std::vector<store::VictimGroup>>> LoadRep
     return c >= 0 && static_cast<size_t>(c) < r.size() ? std::string(text::Trim(r[c])) : "";
   };
   while (reader->Next(&r)) {
-    store::VictimGroup g;
-    g.count = 1;
-    int64_t n;
-    if (count >= 0 && text::ParseInt64(cell(count), &n) && n >= 0) g.count = n;
-    if (auto s = tax.NormalizeSex(cell(sex))) g.sex = *s;
-    if (text::ParseInt64(cell(age), &n) && n >= 0 && n < 130) {
-      if (auto b = tax.AgeBandForAge(static_cast<int>(n))) g.age_band = *b;
-    } else if (auto b = tax.NormalizeAgeBand(cell(band))) {
-      g.age_band = *b;
-    }
-    std::string d = text::ToLowerAscii(cell(dis));
-    if (d == "yes" || d == "1" || d == "true")
-      g.disability = "yes";
-    else if (d == "no" || d == "0" || d == "false")
-      g.disability = "no";
-    if (auto s = tax.NormalizeDisplacement(cell(disp))) g.displacement = *s;
-    auto& groups = out[cell(parent)];
-    bool merged = false;
-    for (auto& e : groups) {
-      if (e.sex == g.sex && e.age_band == g.age_band && e.disability == g.disability &&
-          e.displacement == g.displacement) {
-        e.count += g.count;
-        merged = true;
-      }
-    }
-    if (!merged) groups.push_back(g);
+    std::string vs = cell(sex), va = cell(age), vb = cell(band), vd = cell(dis), vp = cell(disp),
+                vc = count >= 0 ? cell(count) : std::string();
+    AddVictimGroup(&out[cell(parent)], VictimFromCells(tax, {vs, va, vb, vd, vp, vc}));
   }
   AEGIS_RETURN_IF_ERROR(reader->status());
   return out;

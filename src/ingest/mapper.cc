@@ -196,6 +196,8 @@ Status RowMapper::Bind(const Row& hxl_tags, const std::string& file_name) {
   if (!p.victims_repeat.empty()) {
     std::vector<int> c = FindColumns(p.repeat_index_column, hxl_tags);
     if (!c.empty()) repeat_index_col_ = c[0];
+    c = FindColumns(p.victims_repeat, hxl_tags);
+    if (!c.empty()) repeat_json_col_ = c[0];
   }
   for (const auto& [colname, risk] : p.risk_if_positive) {
     if (!ctx_.taxonomy->FindRisk(risk)) {
@@ -677,10 +679,66 @@ bool RowMapper::MapVocab(Field f, const Row& row, const std::string& fallback, s
   return true;
 }
 
+store::VictimGroup VictimFromCells(const taxonomy::Taxonomy& tax, const VictimCells& c) {
+  store::VictimGroup g;
+  g.count = 1;
+  int64_t n;
+  if (!c.count.empty() && text::ParseInt64(c.count, &n) && n >= 0) g.count = n;
+  if (auto s = tax.NormalizeSex(c.sex)) g.sex = *s;
+  if (!c.age.empty() && text::ParseInt64(c.age, &n) && n >= 0 && n < 130) {
+    if (auto b = tax.AgeBandForAge(static_cast<int>(n))) g.age_band = *b;
+  } else if (auto b = tax.NormalizeAgeBand(c.age_band)) {
+    g.age_band = *b;
+  }
+  if (auto yn = ParseYesNo(c.disability)) g.disability = *yn ? "yes" : "no";
+  if (auto d = tax.NormalizeDisplacement(c.displacement)) g.displacement = *d;
+  return g;
+}
+
+void AddVictimGroup(std::vector<store::VictimGroup>* groups, const store::VictimGroup& g) {
+  for (auto& e : *groups) {
+    if (e.sex == g.sex && e.age_band == g.age_band && e.disability == g.disability &&
+        e.displacement == g.displacement) {
+      e.count += g.count;
+      return;
+    }
+  }
+  groups->push_back(g);
+}
+
+// Kobo JSON keeps a repeat group inline: an array of objects keyed by full paths
+// ("victims/sex"). Read with the profile's victim field names, matched on the last part.
+void RowMapper::VictimsFromJson(std::string_view cell, std::vector<store::VictimGroup>* out) const {
+  nlohmann::json arr = nlohmann::json::parse(cell, nullptr, /*allow_exceptions=*/false);
+  if (!arr.is_array()) return;
+  auto pick = [&](const nlohmann::json& o, Field f) -> std::string {
+    const FieldSpec* spec = ctx_.profile->Field(std::string(FieldName(f)));
+    if (!spec || !o.is_object()) return {};
+    for (const auto& [k, v] : o.items()) {
+      size_t at = k.rfind(ctx_.profile->group_separator);
+      std::string_view last =
+          at == std::string::npos ? std::string_view(k) : std::string_view(k).substr(at + 1);
+      for (const auto& want : spec->columns)
+        if (text::IEquals(last, want)) return v.is_string() ? v.get<std::string>() : v.dump();
+    }
+    return {};
+  };
+  for (const auto& o : arr) {
+    std::string sex = pick(o, Field::kVictimSex), age = pick(o, Field::kVictimAge),
+                band = pick(o, Field::kVictimAgeBand), dis = pick(o, Field::kVictimDisability),
+                disp = pick(o, Field::kVictimDisplacement), count = pick(o, Field::kVictims);
+    AddVictimGroup(out, VictimFromCells(*ctx_.taxonomy, {sex, age, band, dis, disp, count}));
+  }
+}
+
 bool RowMapper::MapVictims(const Row& row, store::Incident* inc, Problem* p) {
   if (ctx_.victims_by_parent && repeat_index_col_ >= 0) {
     auto it = ctx_.victims_by_parent->find(std::string(text::Trim(row[repeat_index_col_])));
     if (it != ctx_.victims_by_parent->end()) inc->victims = it->second;
+  }
+  if (inc->victims.empty() && repeat_json_col_ >= 0) {
+    std::string_view cell = text::Trim(row[repeat_json_col_]);
+    if (!cell.empty() && cell.front() == '[') VictimsFromJson(cell, &inc->victims);
   }
   std::optional<int64_t> count;
   if (!MapCount(Field::kVictims, row, &count, p)) return false;

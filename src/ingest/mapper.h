@@ -175,6 +175,7 @@ class RowMapper {
   bool MapCount(Field f, const Row& row, std::optional<int64_t>* out, Problem* p);
   bool MapVocab(Field f, const Row& row, const std::string& fallback, std::string* out, Problem* p);
   bool MapVictims(const Row& row, store::Incident* inc, Problem* p);
+  void VictimsFromJson(std::string_view cell, std::vector<store::VictimGroup>* out) const;
   bool MapIncident(const Row& row, store::Incident* inc, Problem* p);
   bool MapReport(const Row& row, store::MonitoringReport* rep, Problem* p);
   bool CheckCells(const Row& row, Problem* p);
@@ -184,6 +185,7 @@ class RowMapper {
   std::array<Bound, kFieldCount> bound_;
   std::vector<int> key_cols_;
   int repeat_index_col_ = -1;
+  int repeat_json_col_ = -1;  // Kobo JSON: the repeat group inline as a JSON array
   std::vector<std::pair<std::string, int>> present_cols_, severity_cols_;  // (risk, column)
   std::vector<std::pair<int, std::string>> positive_risk_cols_;            // (column, risk)
   // Caches of pure functions of cell texts: the same places, event types and coded values recur
@@ -195,6 +197,14 @@ class RowMapper {
   std::string cache_key_;             // reused to build cache keys without allocating
   MapStats stats_;
 };
+
+// One person or group of a repeat group (Kobo/ODK victims), from its cells as written.
+struct VictimCells {
+  std::string_view sex, age, age_band, disability, displacement, count;
+};
+store::VictimGroup VictimFromCells(const taxonomy::Taxonomy& tax, const VictimCells& c);
+// Adds `g` to `groups`, merging it into a group with the same four dimensions.
+void AddVictimGroup(std::vector<store::VictimGroup>* groups, const store::VictimGroup& g);
 
 // Content hashes of an incident's normalised fields (source row number excluded). `core`
 // leaves out the perpetrator fields; `content` covers everything (it hashes the perpetrator
