@@ -57,8 +57,10 @@ Status PrintSummary(store::Store& store, const std::string& data_dir, int level,
   for (const auto& [k, v] : cells)
     if (months.empty() || months.back() != k.first) months.push_back(k.first);
   const char* level_name[] = {"country", "admin1 (state)", "admin2 (county)", "admin3 (payam)"};
-  std::printf("Protection incidents by %s and month, %s to %s\n",
-              level_name[std::clamp(level, 0, 3)], from.c_str(), to.c_str());
+  std::string span =
+      from <= "1900-01-01" && to >= "2999-12-31" ? std::string("all dates") : from + " to " + to;
+  std::printf("Protection incidents by %s and month, %s (the last three months in detail)\n",
+              level_name[std::clamp(level, 0, 3)], span.c_str());
   if (months.empty()) {
     std::printf("  (no incidents placed at this level in the period)\n");
     return Status::Ok();
