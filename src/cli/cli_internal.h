@@ -29,7 +29,7 @@ class Progress {
 
  private:
   std::string label_;
-  double start_ = -1, last_ = 0;
+  double start_ = 0, last_ = 0;
   bool shown_ = false;
 };
 

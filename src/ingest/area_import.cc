@@ -726,4 +726,17 @@ std::vector<store::AreaRow> ToAreaRows(const std::vector<geo::Area>& areas) {
   return rows;
 }
 
+geo::Area ToGeoArea(store::AreaRow row) {
+  geo::Area g;
+  g.pcode = std::move(row.pcode);
+  g.level = row.level;
+  g.name = std::move(row.name);
+  g.parent_pcode = std::move(row.parent_pcode);
+  g.country = std::move(row.country);
+  g.alt_names = std::move(row.alt_names);
+  g.lat = row.lat;
+  g.lon = row.lon;
+  return g;
+}
+
 }  // namespace aegis::ingest

@@ -68,5 +68,7 @@ Result<std::vector<PopulationFigure>> ReadPopulation(const std::string& path);
 
 // The store's form of areas.
 std::vector<store::AreaRow> ToAreaRows(const std::vector<geo::Area>& areas);
+// And back: an area as the gazetteer holds it.
+geo::Area ToGeoArea(store::AreaRow row);
 
 }  // namespace aegis::ingest

@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "geo/boundary_io.h"
+#include "ingest/area_import.h"
 #include "ingest/key_table.h"
 #include "ingest/mapper.h"
 #include "ingest/profile.h"
@@ -231,18 +232,7 @@ Result<Catalog> LoadCatalog(store::Store& store, const std::string& data_dir) {
   c.taxonomy = std::make_unique<taxonomy::Taxonomy>(std::move(tax));
   c.gazetteer = std::make_unique<geo::Gazetteer>();
   AEGIS_ASSIGN_OR_RETURN(std::vector<store::AreaRow> areas, store.LoadAreas());
-  for (auto& a : areas) {
-    geo::Area g;
-    g.pcode = a.pcode;
-    g.level = a.level;
-    g.name = a.name;
-    g.parent_pcode = a.parent_pcode;
-    g.country = a.country;
-    g.alt_names = a.alt_names;
-    g.lat = a.lat;
-    g.lon = a.lon;
-    c.gazetteer->Add(std::move(g));
-  }
+  for (auto& a : areas) c.gazetteer->Add(ToGeoArea(std::move(a)));
   AEGIS_RETURN_IF_ERROR(c.gazetteer->Finalize());
   std::vector<std::pair<std::string, int>> risks;
   for (const auto& r : c.taxonomy->risks()) risks.emplace_back(r.code, r.id);

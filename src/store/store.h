@@ -2,7 +2,7 @@
 //
 // Backends: SQLite (embedded default; a file path or "sqlite:PATH") and, later, PostgreSQL
 // ("postgresql://..."). Callers never see SQL or a backend type. All SQL in the backends is
-// kept portable (ISO types, ON CONFLICT, RETURNING) so that the PostgreSQL backend can share it.
+// kept portable (ISO types, ON CONFLICT, row values) so that the PostgreSQL backend can share it.
 //
 // Thread-safety: a Store object is used by one thread at a time. Open one Store per thread;
 // the SQLite backend uses WAL so several connections (and processes) can read while one writes.
