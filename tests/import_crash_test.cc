@@ -52,10 +52,22 @@ TEST(ImportCrash, KilledAtRandomPointsThenReRunGivesTheUninterruptedStore) {
       "Eastern Africa,South Sudan,Jonglei,Akobo,,Akobo,7.1,31.6,1,Test,Local,bad date,0,,1\n";
   WriteFile(dir / "events.csv", csv);
   const std::string areas = kData + "/geo/ssd/ssd_adm3_payams_pcodes.csv";
-  auto import_args = [&](const std::string& db) {
-    return std::vector<std::string>{
-        "aegis",     "--data-dir", kData,          "--db", db, "import", dir / "events.csv",
-        "--profile", "acled",      "--batch-rows", "700"};
+  // Every other run is a bulk load (incident index dropped, built at the end), so that kills
+  // land in that window too.
+  auto import_args = [&](const std::string& db, bool bulk = false) {
+    return std::vector<std::string>{"aegis",
+                                    "--data-dir",
+                                    kData,
+                                    "--db",
+                                    db,
+                                    "import",
+                                    dir / "events.csv",
+                                    "--profile",
+                                    "acled",
+                                    "--batch-rows",
+                                    "700",
+                                    "--indexes",
+                                    bulk ? "defer" : "keep"};
   };
   // The reference: one uninterrupted import.
   std::string ref = dir / "ref.sqlite", crash = dir / "crash.sqlite";
@@ -72,7 +84,7 @@ TEST(ImportCrash, KilledAtRandomPointsThenReRunGivesTheUninterruptedStore) {
   std::mt19937 rng(42);
   int kills = 0, rounds = 0;
   for (int i = 0; i < 40 && kills < 12; ++i) {
-    pid_t c = Spawn(import_args(crash));
+    pid_t c = Spawn(import_args(crash, i % 2 == 0));
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % std::max(2, full_ms)));
     kill(c, SIGKILL);
     waitpid(c, &st, 0);
@@ -100,6 +112,33 @@ TEST(ImportCrash, KilledAtRandomPointsThenReRunGivesTheUninterruptedStore) {
   auto check = RunAegis("--db " + crash + " db check");
   EXPECT_EQ(check.exit_code, 0) << check.output;
   EXPECT_EQ(check.output.find("interrupted"), std::string::npos) << check.output;
+  EXPECT_EQ(QueryInt(crash, "SELECT count(*) FROM sqlite_master WHERE name='incident_area_date'"),
+            1)
+      << "the deferred index must be back after the last import";
+}
+
+TEST(ImportBulk, DeferredIndexIsBuiltAtTheEndAndHealsAfterAKill) {
+  TempDir dir;
+  std::string db = dir / "s.sqlite";
+  auto s = NewStore(dir, {}, "s.sqlite");
+  ASSERT_TRUE(aegis::cli::WriteSyntheticAcled(dir / "e.csv", 3000, s->LoadAreas().value(), 5).ok());
+  auto r = RunAegis("--db " + db + " import " + (dir / "e.csv") +
+                    " --profile acled --indexes defer --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("index_build_seconds"), std::string::npos) << r.output;
+  const std::string has_index =
+      "SELECT count(*) FROM sqlite_master WHERE name='incident_area_date'";
+  EXPECT_EQ(QueryInt(db, has_index), 1);
+  // A bulk load killed between dropping and rebuilding the index: the next open rebuilds it.
+  ASSERT_TRUE(s->DeferIndexes().ok());
+  s.reset();
+  EXPECT_EQ(QueryInt(db, has_index), 0);
+  ASSERT_EQ(RunAegis("--db " + db + " db check").exit_code, 0);
+  EXPECT_EQ(QueryInt(db, has_index), 1);
+  EXPECT_EQ(QueryInt(db,
+                     "SELECT count(*) FROM incident INDEXED BY incident_area_date WHERE "
+                     "area_pcode IS NOT NULL"),
+            QueryInt(db, "SELECT count(*) FROM incident WHERE area_pcode IS NOT NULL"));
 }
 
 }  // namespace

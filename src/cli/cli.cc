@@ -47,6 +47,12 @@ void Progress::Update(int64_t rows, int64_t bytes, int64_t total) {
   shown_ = true;
 }
 
+void Progress::Phase(const std::string& what) {
+  if (!StderrIsTerminal()) return;
+  std::fprintf(stderr, "\r\033[K%s: %s ...", label_.c_str(), what.c_str());
+  shown_ = true;
+}
+
 void Progress::Done() {
   if (shown_) std::fprintf(stderr, "\r\033[K");
 }

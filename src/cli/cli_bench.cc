@@ -61,6 +61,9 @@ int BenchImport(const GlobalOptions& g, int64_t rows, const std::string& dir, in
   std::printf("  rows read %lld: imported %lld, quarantined %lld\n", (long long)sum->read,
               (long long)sum->imported, (long long)sum->quarantined);
   std::printf("  time %.2f s  ->  %.0f rows/s end to end\n", aegis_s, sum->read / aegis_s);
+  if (sum->index_seconds >= 0)
+    std::printf("  of which building the incident-by-area index after the load: %.2f s\n",
+                sum->index_seconds);
   std::printf("  peak memory (RSS) %.1f MB (%.1f MB before the import)\n", rss / 1024.0,
               rss_before / 1024.0);
   if (rc == 0) {

@@ -25,6 +25,8 @@ class Progress {
  public:
   explicit Progress(std::string label);
   void Update(int64_t rows, int64_t bytes, int64_t total);
+  // A step without row progress (e.g. building indexes): shown after the bar on a terminal.
+  void Phase(const std::string& what);
   void Done();
 
  private:

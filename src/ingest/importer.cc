@@ -286,6 +286,7 @@ class Importer {
 
   Status Prepare();
   Status ReadAll(TableReader& reader, HeaderInfo& head, RowMapper& mapper);
+  Result<bool> ShouldDeferIndexes();
   void Handle(const Row& row, int64_t record_no, RowMapper& mapper);
   void Flush(int64_t rows_done);
   void StartBatch();
@@ -497,6 +498,18 @@ Status Importer::ReadAll(TableReader& reader, HeaderInfo& head, RowMapper& mappe
   return reader.status();
 }
 
+Result<bool> Importer::ShouldDeferIndexes() {
+  using Mode = ImportOptions::IndexMode;
+  if (opts_.index_mode != Mode::kAuto) return opts_.index_mode == Mode::kDefer;
+  constexpr int64_t kMinBytes = 32 << 20;
+  constexpr int64_t kBytesPerRow = 350;  // an ACLED row; a guess for the others
+  std::error_code ec;
+  auto bytes = static_cast<int64_t>(std::filesystem::file_size(opts_.file, ec));
+  if (ec || bytes < kMinBytes) return false;
+  AEGIS_ASSIGN_OR_RETURN(store::RecordCounts held, store_.Counts());
+  return bytes / kBytesPerRow >= held.incidents / 4;
+}
+
 Result<ImportSummary> Importer::Run() {
   auto t0 = std::chrono::steady_clock::now();
   sum_.file = opts_.file;
@@ -523,7 +536,18 @@ Result<ImportSummary> Importer::Run() {
   ctx.today = TodayUtc();
   AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<RowMapper> mapper,
                          RowMapper::Create(ctx, head.header, head.tags, opts_.file));
+  AEGIS_ASSIGN_OR_RETURN(bool defer, ShouldDeferIndexes());
+  if (defer) AEGIS_RETURN_IF_ERROR(store_.DeferIndexes());
   Status st = ReadAll(*reader, head, *mapper);
+  if (defer) {
+    // Also after a failure: the committed batches stay and should be fast to query.
+    if (opts_.phase) opts_.phase("building the incident indexes");
+    auto ti = std::chrono::steady_clock::now();
+    Status ri = store_.RestoreIndexes();
+    sum_.index_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - ti).count();
+    if (st.ok()) st = ri;
+  }
   if (!st.ok()) {
     // Committed batches stay; the run stays 'running' so that a re-run resumes after them.
     return Status(st);
@@ -597,6 +621,7 @@ std::string ImportSummary::ToJson() const {
   for (const auto& [l, n] : place_levels) levels["admin" + std::to_string(l)] = n;
   j["placement"]["by_level"] = levels;
   j["no_risk_events"] = no_risk;
+  if (index_seconds >= 0) j["index_build_seconds"] = index_seconds;
   j["warnings"] = warnings;
   j["seconds"] = seconds;
   j["rows_per_second"] = seconds > 0 ? static_cast<double>(read) / seconds : 0.0;

@@ -40,6 +40,13 @@ struct ImportOptions {
   std::string sheet;                                // XLSX sheet; overrides the profile
   std::string source_code;                          // overrides the profile's data source code
   int64_t batch_rows = 20000;
+  // Bulk loads drop the incident-by-area index and build it once at the end (sorted, several
+  // times faster than keeping it through random-order inserts). kAuto does so when the file is
+  // large (>= 32 MB) and adds at least a quarter of the incidents the store holds.
+  enum class IndexMode { kAuto, kDefer, kKeep };
+  IndexMode index_mode = IndexMode::kAuto;
+  // Called before a long step that has no row progress (e.g. "building indexes").
+  std::function<void(const std::string&)> phase;
   // Called after every batch with (rows read, bytes read, bytes in all).
   std::function<void(int64_t, int64_t, int64_t)> progress;
 };
@@ -62,6 +69,7 @@ struct ImportSummary {
   int64_t no_risk = 0;
   std::vector<std::string> warnings;
   double seconds = 0;
+  double index_seconds = -1;  // time to build the deferred indexes; -1 = indexes kept
   std::string ToJson() const;
 };
 

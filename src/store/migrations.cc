@@ -174,6 +174,14 @@ CREATE TABLE quarantine (
 
 }  // namespace
 
+const std::vector<IndexDef>& DeferrableIndexes() {
+  static const std::vector<IndexDef> kAll = {
+      {"incident_area_date",
+       "CREATE INDEX IF NOT EXISTS incident_area_date ON incident(area_pcode, date_start)"},
+  };
+  return kAll;
+}
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, "organisations, sources, areas, population, incidents, monitoring reports, imports", kV1},

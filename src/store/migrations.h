@@ -18,6 +18,14 @@ struct Migration {
 
 const std::vector<Migration>& Migrations();
 
+// Secondary indexes that a bulk load may drop and rebuild (see Store::DeferIndexes). Each
+// statement is "CREATE INDEX IF NOT EXISTS ...", the same definition as in its migration.
+struct IndexDef {
+  const char* name;
+  const char* create_sql;
+};
+const std::vector<IndexDef>& DeferrableIndexes();
+
 // Replaces the placeholders for a backend.
 std::string ForDialect(const std::string& sql, const std::string& id_type,
                        const std::string& real_type);

@@ -115,6 +115,12 @@ class Store {
   // Writes a batch atomically. Each record is classified against what the store holds under the
   // same (source, key): new -> imported, same content hash -> unchanged, else -> updated.
   virtual Result<BatchOutcome> ApplyImportBatch(const ImportBatch& batch) = 0;
+  // Bulk loads: drops the secondary indexes that random-order inserts make slow (incidents by
+  // area and date), so that they are built once, sorted, by RestoreIndexes. Queries stay
+  // correct in between, only slower. Migrate (so every Open) restores them too, so an import
+  // killed in between leaves a store that heals itself at the next open.
+  virtual Status DeferIndexes() = 0;
+  virtual Status RestoreIndexes() = 0;
   virtual Status FinishImportRun(int64_t run_id, const std::string& status) = 0;
   virtual Result<ImportRun> GetImportRun(int64_t run_id) = 0;
   virtual Result<std::vector<QuarantinedRow>> ListQuarantine(int64_t data_source_id,
