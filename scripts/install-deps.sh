@@ -14,7 +14,7 @@ PACKAGES=(
   # geography (boundaries from GeoJSON/shapefile, point in polygon)
   libgdal-dev libgeos-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev time
+  libgtest-dev libgmock-dev libbenchmark-dev time libglpk-dev libboost-dev
 )
 
 SUDO=()

@@ -85,6 +85,7 @@ int Main(int argc, char** argv) {
   AddAreaCommands(app, g);
   AddImportCommand(app, g);
   AddSummaryCommand(app, g);
+  AddAnalyzeCommand(app, g);
   AddDemoCommand(app, g);
   AddTaxonomyCommand(app, g);
   AddBenchCommand(app, g);

@@ -39,6 +39,7 @@ void AddDbCommands(CLI::App& app, GlobalOptions& g);
 void AddAreaCommands(CLI::App& app, GlobalOptions& g);
 void AddImportCommand(CLI::App& app, GlobalOptions& g);
 void AddSummaryCommand(CLI::App& app, GlobalOptions& g);
+void AddAnalyzeCommand(CLI::App& app, GlobalOptions& g);
 void AddDemoCommand(CLI::App& app, GlobalOptions& g);
 void AddTaxonomyCommand(CLI::App& app, GlobalOptions& g);
 void AddBenchCommand(CLI::App& app, GlobalOptions& g);

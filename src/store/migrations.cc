@@ -172,6 +172,23 @@ CREATE TABLE quarantine (
 )
 )SQL";
 
+// Version 2: what the analysis needs. A confirmed duplicate keeps its own row (both sources stay
+// as evidence) and points at the incident it duplicates; analysts' severity overrides.
+constexpr const char* kV2 = R"SQL(
+ALTER TABLE incident ADD COLUMN duplicate_of BIGINT REFERENCES incident(id);
+CREATE TABLE severity_override (
+  id {{ID}},
+  area_pcode TEXT NOT NULL REFERENCES area(pcode),
+  risk TEXT NOT NULL,
+  period TEXT NOT NULL,
+  phase INTEGER NOT NULL CHECK (phase BETWEEN 1 AND 5),
+  rationale TEXT NOT NULL CHECK (length(rationale) > 0),
+  author TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX severity_override_key ON severity_override(area_pcode, risk, period)
+)SQL";
+
 }  // namespace
 
 const std::vector<IndexDef>& DeferrableIndexes() {
@@ -185,6 +202,7 @@ const std::vector<IndexDef>& DeferrableIndexes() {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, "organisations, sources, areas, population, incidents, monitoring reports, imports", kV1},
+      {2, "confirmed duplicates, severity overrides", kV2},
   };
   return kAll;
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace aegis::store {
@@ -113,6 +114,41 @@ struct QuarantinedRow {
   std::string reason;    // what was wrong
   std::string hint;      // how to fix it
   std::string raw_json;  // the row as {"column": "value", ...}
+};
+
+// --- analysis reads: compact facts streamed to the aggregation engine -----------------------
+// The string_views are valid only during the callback.
+
+struct IncidentFact {
+  int64_t id = 0;
+  std::string_view area_pcode, date_start, source_type, sensitivity, act_type;
+  int64_t risk_mask = 0;  // bits as in the store's risk table (Store::RiskBits)
+  int64_t killed = 0, injured = 0;
+  int64_t organisation_id = 0;  // 0 = none
+  int64_t duplicate_of = 0;     // confirmed duplicate of that incident; 0 = none
+};
+
+struct VictimFact {
+  int64_t incident_id = 0;
+  std::string_view sex, age_band, disability, displacement;
+  int64_t count = 0;
+};
+
+struct AnswerFact {
+  std::string_view area_pcode, period_start, risk;  // risk: a risk code
+  int present = -1;                                 // 1 yes, 0 no, -1 not answered
+  int severity = 0;                                 // 1..5; 0 = not given
+  int64_t organisation_id = 0;
+};
+
+// An analyst's decision on a severity phase, kept with who, when and why. The newest one for an
+// (area, risk, period) wins; older ones stay as history.
+struct SeverityOverride {
+  int64_t id = 0;
+  std::string area_pcode, risk;  // risk: a risk code, or "*" for the area's overall phase
+  std::string period;            // "2024-03", "2024-Q1", "2024" or "FROM..TO"
+  int phase = 0;                 // 1..5
+  std::string rationale, author, created_at;
 };
 
 }  // namespace aegis::store

@@ -51,6 +51,11 @@ class Stmt {
   double Real(int col) const { return sqlite3_column_double(st_, col); }
   bool IsNull(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
   std::string Text(int col) const;
+  std::string_view View(int col) const {  // valid until the next Step or Reset
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st_, col));
+    return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(st_, col)))
+             : std::string_view();
+  }
 
  private:
   sqlite3* db_ = nullptr;

@@ -181,6 +181,15 @@ class SqliteStore final : public Store {
                                                  const std::string& to) override;
   Result<std::string> ContentDigest() override;
 
+  Status ScanIncidentFacts(const std::function<void(const IncidentFact&)>& fn) override;
+  Status ScanVictimFacts(const std::function<void(const VictimFact&)>& fn) override;
+  Status ScanAnswerFacts(const std::function<void(const AnswerFact&)>& fn) override;
+  Result<std::vector<std::pair<std::string, int64_t>>> RiskBits() override;
+  Result<std::vector<Population>> LoadPopulation() override;
+  Status SetDuplicateOf(int64_t id, int64_t of) override;
+  Result<int64_t> AddSeverityOverride(const SeverityOverride& o) override;
+  Result<std::vector<SeverityOverride>> LoadSeverityOverrides() override;
+
  private:
   Result<int64_t> IdByCode(const char* table, const std::string& code) {
     Stmt s(db_, std::string("SELECT id FROM ") + table + " WHERE code=?");
@@ -796,6 +805,157 @@ Result<std::vector<SummaryRow>> SqliteStore::MonthlySummary(int level, const std
         {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5), s.Int(6), s.Int(7)});
   }
   if (!st.ok()) return st;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analysis reads
+
+Status SqliteStore::ScanIncidentFacts(const std::function<void(const IncidentFact&)>& fn) {
+  Stmt s(db_,
+         "SELECT id, area_pcode, date_start, source_type, sensitivity, act_type, risk_mask, "
+         "coalesce(killed,0), coalesce(injured,0), coalesce(organisation_id,0), "
+         "coalesce(duplicate_of,0) FROM incident WHERE area_pcode IS NOT NULL ORDER BY id");
+  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  IncidentFact f;
+  Status st;
+  while (s.Step(&st)) {
+    f.id = s.Int(0);
+    f.area_pcode = s.View(1);
+    f.date_start = s.View(2);
+    f.source_type = s.View(3);
+    f.sensitivity = s.View(4);
+    f.act_type = s.View(5);
+    f.risk_mask = s.Int(6);
+    f.killed = s.Int(7);
+    f.injured = s.Int(8);
+    f.organisation_id = s.Int(9);
+    f.duplicate_of = s.Int(10);
+    fn(f);
+  }
+  return st;
+}
+
+Status SqliteStore::ScanVictimFacts(const std::function<void(const VictimFact&)>& fn) {
+  Stmt s(db_,
+         "SELECT incident_id, sex, age_band, disability, displacement, count FROM incident_victim "
+         "ORDER BY incident_id");
+  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  VictimFact f;
+  Status st;
+  while (s.Step(&st)) {
+    f.incident_id = s.Int(0);
+    f.sex = s.View(1);
+    f.age_band = s.View(2);
+    f.disability = s.View(3);
+    f.displacement = s.View(4);
+    f.count = s.Int(5);
+    fn(f);
+  }
+  return st;
+}
+
+Status SqliteStore::ScanAnswerFacts(const std::function<void(const AnswerFact&)>& fn) {
+  Stmt s(db_,
+         "SELECT r.area_pcode, r.period_start, a.risk, coalesce(a.present,-1), "
+         "coalesce(a.severity,0), coalesce(r.organisation_id,0) FROM monitoring_answer a JOIN "
+         "monitoring_report r ON r.id=a.report_id WHERE r.area_pcode IS NOT NULL");
+  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AnswerFact f;
+  Status st;
+  while (s.Step(&st)) {
+    f.area_pcode = s.View(0);
+    f.period_start = s.View(1);
+    f.risk = s.View(2);
+    f.present = static_cast<int>(s.Int(3));
+    f.severity = static_cast<int>(s.Int(4));
+    f.organisation_id = s.Int(5);
+    fn(f);
+  }
+  return st;
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> SqliteStore::RiskBits() {
+  Stmt s(db_, "SELECT code, bit FROM risk ORDER BY id");
+  std::vector<std::pair<std::string, int64_t>> out;
+  Status st;
+  while (s.Step(&st)) out.emplace_back(s.Text(0), s.Int(1));
+  AEGIS_RETURN_IF_ERROR(st);
+  return out;
+}
+
+Result<std::vector<Population>> SqliteStore::LoadPopulation() {
+  Stmt s(db_,
+         "SELECT pcode, year, total, female, male, source FROM population ORDER BY pcode, year");
+  std::vector<Population> out;
+  Status st;
+  while (s.Step(&st)) {
+    Population p;
+    p.pcode = s.Text(0);
+    p.year = static_cast<int>(s.Int(1));
+    p.total = s.Int(2);
+    if (!s.IsNull(3)) p.female = s.Int(3);
+    if (!s.IsNull(4)) p.male = s.Int(4);
+    p.source = s.Text(5);
+    out.push_back(std::move(p));
+  }
+  AEGIS_RETURN_IF_ERROR(st);
+  return out;
+}
+
+Status SqliteStore::SetDuplicateOf(int64_t id, int64_t of) {
+  if (id == of) return Status::InvalidArgument("an incident cannot duplicate itself");
+  Stmt s(db_, "UPDATE incident SET duplicate_of=? WHERE id=?");
+  if (of == 0)
+    s.BindNull(1);
+  else
+    s.Bind(1, of);
+  s.Bind(2, id);
+  AEGIS_RETURN_IF_ERROR(s.Run());
+  if (sqlite3_changes(db_) == 0) return Status::NotFound("incident " + std::to_string(id));
+  return Status::Ok();
+}
+
+Result<int64_t> SqliteStore::AddSeverityOverride(const SeverityOverride& o) {
+  if (o.phase < 1 || o.phase > 5)
+    return Status::InvalidArgument("phase " + std::to_string(o.phase) + ": give 1 to 5");
+  if (text::Trim(o.rationale).empty())
+    return Status::InvalidArgument("an override needs a written rationale (--rationale)");
+  if (text::Trim(o.author).empty())
+    return Status::InvalidArgument("an override needs its author (--by)");
+  Stmt s(db_,
+         "INSERT INTO severity_override(area_pcode, risk, period, phase, rationale, author, "
+         "created_at) VALUES (?,?,?,?,?,?,?)");
+  AEGIS_RETURN_IF_ERROR(s.Bind(1, o.area_pcode)
+                            .Bind(2, o.risk)
+                            .Bind(3, o.period)
+                            .Bind(4, static_cast<int64_t>(o.phase))
+                            .Bind(5, o.rationale)
+                            .Bind(6, o.author)
+                            .Bind(7, o.created_at.empty() ? NowUtc() : o.created_at)
+                            .Run());
+  return sqlite3_last_insert_rowid(db_);
+}
+
+Result<std::vector<SeverityOverride>> SqliteStore::LoadSeverityOverrides() {
+  Stmt s(db_,
+         "SELECT id, area_pcode, risk, period, phase, rationale, author, created_at FROM "
+         "severity_override ORDER BY id");
+  std::vector<SeverityOverride> out;
+  Status st;
+  while (s.Step(&st)) {
+    SeverityOverride o;
+    o.id = s.Int(0);
+    o.area_pcode = s.Text(1);
+    o.risk = s.Text(2);
+    o.period = s.Text(3);
+    o.phase = static_cast<int>(s.Int(4));
+    o.rationale = s.Text(5);
+    o.author = s.Text(6);
+    o.created_at = s.Text(7);
+    out.push_back(std::move(o));
+  }
+  AEGIS_RETURN_IF_ERROR(st);
   return out;
 }
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -131,6 +132,20 @@ class Store {
   // Incidents per area at `level` (rolled up the P-code hierarchy), month and risk.
   virtual Result<std::vector<SummaryRow>> MonthlySummary(int level, const std::string& from,
                                                          const std::string& to) = 0;
+  // --- analysis ----------------------------------------------------------------------------
+  // Placed incidents (area_pcode set), in id order.
+  virtual Status ScanIncidentFacts(const std::function<void(const IncidentFact&)>& fn) = 0;
+  // Victim groups, in incident id order.
+  virtual Status ScanVictimFacts(const std::function<void(const VictimFact&)>& fn) = 0;
+  // Monitoring answers of placed reports.
+  virtual Status ScanAnswerFacts(const std::function<void(const AnswerFact&)>& fn) = 0;
+  virtual Result<std::vector<std::pair<std::string, int64_t>>> RiskBits() = 0;  // (code, bit)
+  virtual Result<std::vector<Population>> LoadPopulation() = 0;
+  // Marks `id` as a confirmed duplicate of `of` (it then counts once, as `of`), or clears it (0).
+  virtual Status SetDuplicateOf(int64_t id, int64_t of) = 0;
+  virtual Result<int64_t> AddSeverityOverride(const SeverityOverride& o) = 0;
+  virtual Result<std::vector<SeverityOverride>> LoadSeverityOverrides() = 0;
+
   // A digest of every record in canonical order (ids and timestamps excluded), to compare stores.
   virtual Result<std::string> ContentDigest() = 0;
 };

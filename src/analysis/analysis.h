@@ -1,0 +1,218 @@
+// The protection risk analysis: each area's situation across the 15 risks for a period, with
+// trends, severity phases and safe (suppressed) aggregates.
+//
+// Data flow: Store --LoadFacts--> Facts (compact, columnar, in memory) --Cube::Build--> per
+// area x month x risk measures, rolled up the P-code hierarchy --Analyze--> AnalysisResult
+// (one period, one admin level) --> table, JSON, HXL CSV, HTML report.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "analysis/severity.h"
+#include "analysis/suppression.h"
+#include "analysis/trend.h"
+#include "store/store.h"
+#include "taxonomy/taxonomy.h"
+#include "util/status.h"
+
+namespace aegis::analysis {
+
+// Months are counted as year * 12 + (month - 1).
+int MonthIndex(std::string_view iso_date);  // "2024-03-15" or "2024-03" -> index; -1 if invalid
+std::string MonthLabel(int month);          // -> "2024-03"
+
+// A period of whole months: "2024-03", "2024-Q1", "2024", or "2024-01..2024-06".
+struct Period {
+  int first = 0, last = 0;  // month indices, inclusive
+  std::string label;
+  enum class Kind { kMonth, kQuarter, kYear, kRange } kind = Kind::kMonth;
+  int months() const { return last - first + 1; }
+  Period Shifted(int periods) const;  // the same length, `periods` periods later (or earlier)
+};
+Result<Period> ParsePeriod(std::string_view text);
+
+struct AreaNode {
+  std::string pcode, name;
+  int level = 0;
+  int parent = -1;  // index in Facts::areas; -1 for a top area
+  int64_t population = 0;
+  int population_year = 0;
+};
+
+// The vocabularies of the victim disaggregation, in taxonomy order (each ends with "unknown").
+struct Dimensions {
+  std::vector<std::string> sex, age_band, disability, displacement;
+};
+
+// Everything the analysis reads, loaded once from the store.
+struct Facts {
+  std::vector<AreaNode> areas;
+  std::unordered_map<std::string, int> area_index;  // pcode -> index
+  std::vector<std::string> risk_codes;              // risk slot 1..N -> code (slot 0 = all)
+  std::vector<std::string> risk_labels;
+  std::vector<int64_t> organisations;     // organisation slot -> store id
+  std::vector<std::string> source_types;  // taxonomy vocabulary "source_type"
+  Dimensions dims;
+  int min_month = 0, max_month = -1;  // span of the incidents and answers
+
+  // Incidents, one entry each; a confirmed duplicate is not an entry (it counts once, as the
+  // incident it duplicates), but its organisation counts as a source of that incident.
+  std::vector<int32_t> area, month;
+  std::vector<uint32_t> risks;  // bit (slot - 1)
+  std::vector<int32_t> killed, injured;
+  std::vector<int32_t> org;               // organisation slot; -1 = none
+  std::vector<uint8_t> source_type;       // index in source_types
+  std::vector<uint32_t> extra_org_begin;  // CSR: other organisations (from duplicates)
+  std::vector<int32_t> extra_org;
+  std::vector<uint32_t> victim_begin;  // CSR into victim_group / victim_count
+  std::vector<uint32_t> victim_group;  // packed dimension indices (8 bits each)
+  std::vector<int32_t> victim_count;
+  int64_t duplicates = 0, unplaced = 0, undated = 0;
+
+  struct Answer {
+    int32_t area, month;
+    int16_t slot;
+    int8_t present;   // 1, 0, -1
+    int8_t severity;  // 1..5, 0 = none
+    int32_t org;      // organisation slot; -1 = none (a source of evidence too)
+  };
+  std::vector<Answer> answers;
+
+  size_t incidents() const { return area.size(); }
+};
+
+Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& taxonomy);
+
+// Measures of one cell (area, month, risk slot). Layout: see Cube::Measure.
+class Cube {
+ public:
+  enum Measure : int {
+    kIncidents = 0,
+    kKilled,
+    kInjured,
+    kVictims,
+    kReports,         // monitoring answers for the risk
+    kReportsPresent,  // ... that report it present
+    kSeveritySum,
+    kSeverityMax,
+    kFixedMeasures,  // then sex, age band, disability, displacement counts
+  };
+  // Builds measures for every area (all levels) and every month in [first, last].
+  static Cube Build(const Facts& facts, int first, int last);
+
+  int first() const { return first_; }
+  int last() const { return last_; }
+  int slots() const { return slots_; }
+  int measures() const { return measures_; }
+  int DimOffset(int dim) const { return dim_offset_[dim]; }  // 0 sex, 1 age, 2 dis., 3 displ.
+
+  // Sum (or max, for kSeverityMax) of a measure over months [m0, m1] (clamped to the cube).
+  int64_t Sum(int area, int m0, int m1, int slot, int measure) const;
+  // Distinct reporting organisations and source types over months [m0, m1].
+  int DistinctOrgs(int area, int m0, int m1, int slot) const;
+  uint32_t SourceTypes(int area, int m0, int m1, int slot) const;  // bits: source_types
+  const int32_t* Cell(int area, int month, int slot) const {
+    return &data_[Index(area, month, slot) * static_cast<size_t>(measures_)];
+  }
+
+ private:
+  size_t Index(int area, int month, int slot) const {
+    return (static_cast<size_t>(area) * months_ + static_cast<size_t>(month - first_)) * slots_ +
+           static_cast<size_t>(slot);
+  }
+  int first_ = 0, last_ = -1, months_ = 0, slots_ = 0, measures_ = 0, org_words_ = 0;
+  int dim_offset_[4] = {};
+  std::vector<int32_t> data_;
+  std::vector<uint64_t> orgs_;     // org_words_ per cell
+  std::vector<uint32_t> sources_;  // one per cell
+};
+
+struct AnalysisConfig {
+  SeverityRules rules;
+  TrendOptions trend;
+  int64_t suppression_threshold = 5;
+  // Risks whose figures safe outputs withhold entirely (GBV, CRSV, grave violations).
+  std::vector<std::string> withheld_risks = {"GBV", "REC"};
+};
+
+struct AnalysisRequest {
+  int level = 2;  // admin level of the rows
+  Period period;
+  std::string within;  // only areas under this P-code ("" = all)
+  bool safe = false;   // for recipients without access to individual records
+};
+
+// One figure as published: exact, or suppressed.
+struct Figure {
+  int64_t value = 0;
+  enum class State : uint8_t { kExact, kSmall, kSuppressed, kWithheld } state = State::kExact;
+  std::string Text(int64_t threshold) const;  // "12", "<5", "x", "withheld"
+};
+
+struct RiskFigures {
+  std::string risk;  // code; "*" = all risks (each incident once)
+  std::string label;
+  Figure incidents, killed, injured, victims;
+  std::map<std::string, int64_t> by_sex, by_age_band, by_disability, by_displacement;
+  int organisations = 0;
+  std::vector<std::string> source_types;
+  int64_t reports = 0, reports_present = 0;
+  int severity_max = 0;
+  double severity_mean = 0;
+  std::optional<double> incidents_per_10k;
+  Trend trend;
+  PhaseDecision phase;
+};
+
+struct AreaResult {
+  std::string pcode, name, parent_pcode;
+  int level = 0;
+  int64_t population = 0;
+  std::vector<RiskFigures> risks;  // [0] = all risks, then the 15 risks in taxonomy order
+  int overall_phase = 0;           // 0 = not assessed
+  std::string overall_rule;
+  std::optional<store::SeverityOverride> overall_override;
+};
+
+struct AnalysisResult {
+  Period period, previous;
+  int baseline_periods = 0;
+  int level = 0;
+  bool safe = false;
+  int64_t threshold = 5;
+  std::vector<AreaResult> areas;   // ordered by overall phase, then incidents
+  std::vector<std::string> notes;  // what was withheld, excluded or assumed
+  // Monthly incidents per risk for the whole selection, for trend charts: months
+  // [period.last - 11, period.last].
+  std::vector<std::string> months;
+  std::map<std::string, std::vector<int64_t>> monthly;  // risk code ("*" = all) -> counts
+  std::string ToJson() const;
+  std::string ToHxlCsv() const;
+};
+
+// The safe-aggregate table of one measure of one risk slot over one calendar year: every area of
+// every level, a root over the top areas, and each parent's "not further located" residual, by
+// month (0-11), quarter (12-15) and year (16), with the additive constraints that link them.
+// Suppressing it as a whole keeps every query at any level or period from recovering a small
+// cell through totals, roll-ups or differences.
+struct SafeTable {
+  static constexpr int kTimeCells = 17;
+  SuppressionProblem problem;
+  int root = 0;
+  size_t Cell(int node, int time_cell) const {
+    return static_cast<size_t>(node) * kTimeCells + static_cast<size_t>(time_cell);
+  }
+};
+SafeTable BuildSafeTable(const Facts& facts, const Cube& cube, int slot, int measure, int year);
+
+Result<AnalysisResult> Analyze(const Facts& facts, const Cube& cube,
+                               const std::vector<store::SeverityOverride>& overrides,
+                               const AnalysisConfig& config, const AnalysisRequest& request);
+
+}  // namespace aegis::analysis

@@ -1,0 +1,164 @@
+// The aggregation engine: every measure per area (all levels), month and risk slot, built in one
+// ordered pass over the incidents and one roll-up pass up the P-code hierarchy.
+#include <algorithm>
+#include <bit>
+#include <thread>
+
+#include "analysis/analysis.h"
+
+namespace aegis::analysis {
+
+namespace {
+
+struct Layout {
+  int months, slots, measures, org_words;
+  int dim[4];
+};
+
+// Adds incidents [begin, end) into the leaf cells. Incidents are ordered by (area, month), so
+// consecutive incidents write to the same or the next cells.
+void AddIncidents(const Facts& f, const Layout& l, int first, int last, size_t begin, size_t end,
+                  int32_t* data, uint64_t* orgs, uint32_t* sources) {
+  for (size_t i = begin; i < end; ++i) {
+    int m = f.month[i];
+    if (m < first || m > last) continue;
+    size_t base = (static_cast<size_t>(f.area[i]) * l.months + (m - first)) * l.slots;
+    uint32_t slots = f.risks[i] << 1 | 1u;  // slot 0 (all risks) and each risk's slot
+    int32_t victims = 0;
+    for (uint32_t v = f.victim_begin[i]; v < f.victim_begin[i + 1]; ++v)
+      victims += f.victim_count[v];
+    while (slots) {
+      int s = std::countr_zero(slots);
+      slots &= slots - 1;
+      size_t cell = base + static_cast<size_t>(s);
+      int32_t* c = data + cell * l.measures;
+      c[Cube::kIncidents] += 1;
+      c[Cube::kKilled] += f.killed[i];
+      c[Cube::kInjured] += f.injured[i];
+      c[Cube::kVictims] += victims;
+      for (uint32_t v = f.victim_begin[i]; v < f.victim_begin[i + 1]; ++v) {
+        uint32_t g = f.victim_group[v];
+        int32_t n = f.victim_count[v];
+        c[l.dim[0] + (g & 0xff)] += n;
+        c[l.dim[1] + (g >> 8 & 0xff)] += n;
+        c[l.dim[2] + (g >> 16 & 0xff)] += n;
+        c[l.dim[3] + (g >> 24)] += n;
+      }
+      uint64_t* o = orgs + cell * l.org_words;
+      if (f.org[i] >= 0) o[f.org[i] >> 6] |= uint64_t{1} << (f.org[i] & 63);
+      for (uint32_t e = f.extra_org_begin[i]; e < f.extra_org_begin[i + 1]; ++e)
+        o[f.extra_org[e] >> 6] |= uint64_t{1} << (f.extra_org[e] & 63);
+      sources[cell] |= 1u << std::min<int>(f.source_type[i], 31);
+    }
+  }
+}
+
+}  // namespace
+
+Cube Cube::Build(const Facts& f, int first, int last) {
+  Cube c;
+  c.first_ = first;
+  c.last_ = std::max(last, first - 1);
+  c.months_ = c.last_ - first + 1;
+  c.slots_ = 1 + static_cast<int>(f.risk_codes.size());
+  int off = kFixedMeasures;
+  const std::vector<std::string>* dims[4] = {&f.dims.sex, &f.dims.age_band, &f.dims.disability,
+                                             &f.dims.displacement};
+  for (int d = 0; d < 4; ++d) {
+    c.dim_offset_[d] = off;
+    off += static_cast<int>(dims[d]->size());
+  }
+  c.measures_ = off;
+  c.org_words_ = std::max<int>(1, static_cast<int>((f.organisations.size() + 63) / 64));
+  size_t cells = f.areas.size() * static_cast<size_t>(c.months_) * c.slots_;
+  c.data_.assign(cells * c.measures_, 0);
+  c.orgs_.assign(cells * c.org_words_, 0);
+  c.sources_.assign(cells, 0);
+  if (c.months_ <= 0) return c;
+  Layout l{c.months_,
+           c.slots_,
+           c.measures_,
+           c.org_words_,
+           {c.dim_offset_[0], c.dim_offset_[1], c.dim_offset_[2], c.dim_offset_[3]}};
+  // Two halves on two threads, split at an area boundary so that no cell is shared.
+  size_t n = f.incidents(), mid = n / 2;
+  while (mid > 0 && mid < n && f.area[mid] == f.area[mid - 1]) ++mid;
+  if (n >= 100000) {
+    std::thread t([&] {
+      AddIncidents(f, l, first, c.last_, 0, mid, c.data_.data(), c.orgs_.data(), c.sources_.data());
+    });
+    AddIncidents(f, l, first, c.last_, mid, n, c.data_.data(), c.orgs_.data(), c.sources_.data());
+    t.join();
+  } else {
+    AddIncidents(f, l, first, c.last_, 0, n, c.data_.data(), c.orgs_.data(), c.sources_.data());
+  }
+  for (const auto& a : f.answers) {
+    if (a.month < first || a.month > c.last_) continue;
+    int32_t* x = &c.data_[c.Index(a.area, a.month, a.slot) * c.measures_];
+    x[kReports] += 1;
+    x[kReportsPresent] += a.present == 1;
+    x[kSeveritySum] += a.severity;
+    x[kSeverityMax] = std::max<int32_t>(x[kSeverityMax], a.severity);
+    if (a.org >= 0)
+      c.orgs_[c.Index(a.area, a.month, a.slot) * c.org_words_ + (a.org >> 6)] |= uint64_t{1}
+                                                                                 << (a.org & 63);
+  }
+  // Roll-up: deepest areas first, each added into its parent.
+  std::vector<int> order(f.areas.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return f.areas[a].level > f.areas[b].level; });
+  size_t block = static_cast<size_t>(c.months_) * c.slots_;
+  for (int a : order) {
+    int p = f.areas[a].parent;
+    if (p < 0) continue;
+    const int32_t* src = &c.data_[static_cast<size_t>(a) * block * c.measures_];
+    int32_t* dst = &c.data_[static_cast<size_t>(p) * block * c.measures_];
+    for (size_t cell = 0; cell < block; ++cell) {
+      const int32_t* s = src + cell * c.measures_;
+      int32_t* d = dst + cell * c.measures_;
+      for (int k = 0; k < c.measures_; ++k) d[k] += s[k];
+      d[kSeverityMax] = std::max(d[kSeverityMax] - s[kSeverityMax], s[kSeverityMax]);
+    }
+    const uint64_t* so = &c.orgs_[static_cast<size_t>(a) * block * c.org_words_];
+    uint64_t* dob = &c.orgs_[static_cast<size_t>(p) * block * c.org_words_];
+    for (size_t w = 0; w < block * c.org_words_; ++w) dob[w] |= so[w];
+    for (size_t cell = 0; cell < block; ++cell)
+      c.sources_[static_cast<size_t>(p) * block + cell] |=
+          c.sources_[static_cast<size_t>(a) * block + cell];
+  }
+  return c;
+}
+
+int64_t Cube::Sum(int area, int m0, int m1, int slot, int measure) const {
+  m0 = std::max(m0, first_);
+  m1 = std::min(m1, last_);
+  int64_t s = 0;
+  for (int m = m0; m <= m1; ++m) {
+    int64_t v = data_[Index(area, m, slot) * measures_ + measure];
+    s = measure == kSeverityMax ? std::max(s, v) : s + v;
+  }
+  return s;
+}
+
+int Cube::DistinctOrgs(int area, int m0, int m1, int slot) const {
+  m0 = std::max(m0, first_);
+  m1 = std::min(m1, last_);
+  int n = 0;
+  for (int w = 0; w < org_words_; ++w) {
+    uint64_t bits = 0;
+    for (int m = m0; m <= m1; ++m) bits |= orgs_[Index(area, m, slot) * org_words_ + w];
+    n += std::popcount(bits);
+  }
+  return n;
+}
+
+uint32_t Cube::SourceTypes(int area, int m0, int m1, int slot) const {
+  m0 = std::max(m0, first_);
+  m1 = std::min(m1, last_);
+  uint32_t bits = 0;
+  for (int m = m0; m <= m1; ++m) bits |= sources_[Index(area, m, slot)];
+  return bits;
+}
+
+}  // namespace aegis::analysis

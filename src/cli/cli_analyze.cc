@@ -1,0 +1,212 @@
+// aegis analyze: each area's situation across the 15 protection risks for a period.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+
+#include "analysis/analysis.h"
+#include "cli/cli_internal.h"
+#include "util/date.h"
+
+namespace aegis::cli {
+
+namespace {
+
+struct AnalyzeArgs {
+  int level = 2, baseline = 6, top = 3;
+  std::string period, within, rules, hxl, html, operation = "Protection Cluster";
+  int64_t threshold = 5;
+  bool safe = false, json = false;
+};
+
+struct OverrideArgs {
+  std::string area, risk, period, rationale, by;
+  int phase = 0;
+};
+
+const char* FlagMark(const analysis::Trend& t) {
+  switch (t.flag) {
+    case analysis::Trend::Flag::kEmerging:
+      return " NEW";
+    case analysis::Trend::Flag::kEscalating:
+      return " UP";
+    case analysis::Trend::Flag::kDeEscalating:
+      return " DOWN";
+    default:
+      return "";
+  }
+}
+
+void PrintTable(const analysis::AnalysisResult& r, int top) {
+  std::printf("Protection risk analysis, %s, admin level %d%s (%zu areas)\n",
+              r.period.label.c_str(), r.level, r.safe ? ", safe aggregates" : "", r.areas.size());
+  std::printf(
+      "Phase 1-5 per risk (0 = not assessed); trend vs the %d periods before: UP "
+      "escalating, DOWN de-escalating, NEW emerging.\n\n",
+      r.baseline_periods);
+  std::printf("%-10s %-24s %5s %9s  %s\n", "P-code", "Area", "Phase", "Incidents",
+              "Top risks (phase, incidents, trend)");
+  size_t quiet = 0;
+  for (const auto& a : r.areas) {
+    if (a.overall_phase == 0 && a.risks[0].incidents.value == 0 &&
+        a.risks[0].incidents.state == analysis::Figure::State::kExact) {
+      ++quiet;
+      continue;
+    }
+    std::vector<const analysis::RiskFigures*> rs;
+    for (size_t i = 1; i < a.risks.size(); ++i)
+      if (a.risks[i].phase.final > 0) rs.push_back(&a.risks[i]);
+    std::stable_sort(rs.begin(), rs.end(), [](auto* x, auto* y) {
+      if (x->phase.final != y->phase.final) return x->phase.final > y->phase.final;
+      return x->incidents.value > y->incidents.value;
+    });
+    std::string tops;
+    for (size_t i = 0; i < rs.size() && static_cast<int>(i) < top; ++i)
+      tops += (i ? ", " : "") + rs[i]->risk + " " + std::to_string(rs[i]->phase.final) + " (" +
+              rs[i]->incidents.Text(r.threshold) + FlagMark(rs[i]->trend) + ")";
+    std::printf("%-10s %-24.24s %5d %9s  %s\n", a.pcode.c_str(), a.name.c_str(), a.overall_phase,
+                a.risks[0].incidents.Text(r.threshold).c_str(), tops.c_str());
+  }
+  if (quiet > 0)
+    std::printf(
+        "(%zu areas with no incidents and no monitoring answers in the period not listed)\n",
+        quiet);
+  for (const auto& n : r.notes) std::printf("\nNote: %s", n.c_str());
+  if (!r.notes.empty()) std::printf("\n");
+}
+
+Status RunAnalyze(const GlobalOptions& g, const AnalyzeArgs& a) {
+  AEGIS_ASSIGN_OR_RETURN(auto store, OpenStore(g));
+  AEGIS_ASSIGN_OR_RETURN(taxonomy::Taxonomy tax,
+                         taxonomy::Taxonomy::Load(g.data_dir + "/taxonomy"));
+  analysis::AnalysisConfig cfg;
+  std::string rules = a.rules.empty() ? g.data_dir + "/analysis/severity.toml" : a.rules;
+  AEGIS_ASSIGN_OR_RETURN(cfg.rules, analysis::SeverityRules::Load(rules));
+  cfg.trend.baseline_periods = a.baseline;
+  cfg.suppression_threshold = a.threshold;
+  AEGIS_ASSIGN_OR_RETURN(analysis::Facts facts, analysis::LoadFacts(*store, tax));
+  if (facts.max_month < facts.min_month)
+    return Status::NotFound(
+        "the store holds no placed incidents or monitoring answers; import "
+        "some first (aegis import --help)");
+  analysis::AnalysisRequest req;
+  req.level = a.level;
+  req.within = a.within;
+  req.safe = a.safe;
+  if (a.period.empty()) {
+    req.period.first = req.period.last = facts.max_month;
+    req.period.label = analysis::MonthLabel(facts.max_month);
+  } else {
+    AEGIS_ASSIGN_OR_RETURN(req.period, analysis::ParsePeriod(a.period));
+  }
+  int first = std::min(facts.min_month, req.period.first - a.baseline * req.period.months());
+  int last = std::max(facts.max_month, req.period.last);
+  if (a.safe) {
+    first = std::min(first, req.period.first / 12 * 12);
+    last = std::max(last, req.period.first / 12 * 12 + 11);
+  }
+  analysis::Cube cube = analysis::Cube::Build(facts, first, last);
+  AEGIS_ASSIGN_OR_RETURN(auto overrides, store->LoadSeverityOverrides());
+  AEGIS_ASSIGN_OR_RETURN(analysis::AnalysisResult r,
+                         analysis::Analyze(facts, cube, overrides, cfg, req));
+  if (!a.hxl.empty()) {
+    std::ofstream f(a.hxl);
+    f << r.ToHxlCsv();
+    if (!f) return Status::IOError(a.hxl + ": cannot write; check the folder");
+    std::fprintf(stderr, "wrote %s (HXL-tagged CSV)\n", a.hxl.c_str());
+  }
+  if (a.json)
+    std::printf("%s\n", r.ToJson().c_str());
+  else if (a.hxl.empty() || a.hxl != "-")
+    PrintTable(r, a.top);
+  return Status::Ok();
+}
+
+Status RunOverride(const GlobalOptions& g, const OverrideArgs& a) {
+  AEGIS_ASSIGN_OR_RETURN(auto store, OpenStore(g));
+  AEGIS_ASSIGN_OR_RETURN(taxonomy::Taxonomy tax,
+                         taxonomy::Taxonomy::Load(g.data_dir + "/taxonomy"));
+  std::string risk = a.risk;
+  if (risk != "*") {
+    const taxonomy::Risk* r = tax.FindRisk(a.risk);
+    if (!r)
+      return Status::InvalidArgument("risk '" + a.risk +
+                                     "': not one of the 15 GPC risks "
+                                     "(see aegis taxonomy), or * for the overall phase");
+    risk = r->code;
+  }
+  AEGIS_ASSIGN_OR_RETURN(analysis::Period p, analysis::ParsePeriod(a.period));
+  AEGIS_ASSIGN_OR_RETURN(auto areas, store->LoadAreas());
+  bool found = false;
+  for (const auto& ar : areas) found = found || ar.pcode == a.area;
+  if (!found) return Status::NotFound("area " + a.area + ": no such P-code in the store");
+  store::SeverityOverride o;
+  o.area_pcode = a.area;
+  o.risk = risk;
+  o.period = p.label;
+  o.phase = a.phase;
+  o.rationale = a.rationale;
+  o.author = a.by;
+  AEGIS_ASSIGN_OR_RETURN(int64_t id, store->AddSeverityOverride(o));
+  std::printf("override %lld: %s %s %s -> phase %d (by %s)\n", static_cast<long long>(id),
+              a.area.c_str(), risk.c_str(), p.label.c_str(), a.phase, a.by.c_str());
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddAnalyzeCommand(CLI::App& app, GlobalOptions& g) {
+  static AnalyzeArgs a;
+  static OverrideArgs o;
+  CLI::App* an = app.add_subcommand(
+      "analyze", "Each area's situation across the 15 protection risks for a period");
+  an->add_option("--level", a.level,
+                 "Admin level of the rows: 1 state, 2 county, 3 payam (default 2)");
+  an->add_option("--period", a.period,
+                 "2024-03 (month), 2024-Q1, 2024, or 2024-01..2024-06 (default: latest month)");
+  an->add_option("--within", a.within, "Only areas under this P-code");
+  an->add_option("--rules", a.rules,
+                 "Severity rules file (default data/analysis/severity.toml; copy and edit it)");
+  an->add_option("--baseline", a.baseline,
+                 "Trend baseline: how many periods before this one (default 6)")
+      ->check(CLI::Range(1, 60));
+  an->add_flag("--safe", a.safe,
+               "Safe aggregates for recipients without access to individual records: small "
+               "counts shown as <5, complementary cells as x, GBV and grave violations withheld");
+  an->add_option("--threshold", a.threshold,
+                 "Suppression: counts below this are shown as <N (default 5)")
+      ->check(CLI::Range(2, 100));
+  an->add_option("--top", a.top, "Risks listed per area in the table (default 3)");
+  an->add_flag("--json", a.json, "Print the full result as JSON");
+  an->add_option("--hxl", a.hxl,
+                 "Also write an HXL-tagged CSV (#adm2+code, #indicator, #affected...)");
+  an->footer(
+      "Examples:\n"
+      "  aegis analyze                                  latest month, counties\n"
+      "  aegis analyze --period 2024-Q1 --level 1       a quarter, states\n"
+      "  aegis analyze --period 2024-03 --safe --hxl out.csv   for a donor or the UN mission\n"
+      "  aegis analyze override --area SS0101 --risk GBV --period 2024-03 --phase 4 \\\n"
+      "      --rationale \"KII in three payams\" --by \"IMO Juba\"\n"
+      "Phases come from the rules file; trends from an exact test for small counts; see "
+      "doc/analysis.md.");
+  CLI::App* ov = an->add_subcommand(
+      "override", "Set an area's phase for a risk and period by hand, with a written rationale");
+  ov->add_option("--area", o.area, "P-code")->required();
+  ov->add_option("--risk", o.risk, "Risk code or label, or * for the area's overall phase")
+      ->required();
+  ov->add_option("--period", o.period, "Period as in analyze --period")->required();
+  ov->add_option("--phase", o.phase, "Phase 1-5")->required()->check(CLI::Range(1, 5));
+  ov->add_option("--rationale", o.rationale, "Why (kept with the phase, shown in outputs)")
+      ->required();
+  ov->add_option("--by", o.by, "Who decides (name and role)")->required();
+  ov->callback([&g] {
+    Status st = RunOverride(g, o);
+    if (!st.ok()) throw CLI::RuntimeError(Fail(st));
+  });
+  an->callback([&g, an, ov] {
+    if (ov->parsed()) return;
+    Status st = RunAnalyze(g, a);
+    if (!st.ok()) throw CLI::RuntimeError(Fail(st));
+  });
+}
+
+}  // namespace aegis::cli
