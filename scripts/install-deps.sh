@@ -13,8 +13,10 @@ PACKAGES=(
   libxxhash-dev libicu-dev libtomlplusplus-dev libcli11-dev libfmt-dev libssl-dev
   # geography (boundaries from GeoJSON/shapefile, point in polygon)
   libgdal-dev libgeos-dev
+  # analysis: exact tests (Boost.Math), suppression audit (GLPK), the report printed to PDF
+  libboost-dev libglpk-dev chromium
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev time libglpk-dev libboost-dev
+  libgtest-dev libgmock-dev libbenchmark-dev time
 )
 
 SUDO=()

@@ -85,6 +85,7 @@ struct Facts {
   std::vector<Answer> answers;
 
   size_t incidents() const { return area.size(); }
+  size_t MemoryBytes() const;
 };
 
 Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& taxonomy);
@@ -117,6 +118,10 @@ class Cube {
   // Distinct reporting organisations and source types over months [m0, m1].
   int DistinctOrgs(int area, int m0, int m1, int slot) const;
   uint32_t SourceTypes(int area, int m0, int m1, int slot) const;  // bits: source_types
+  size_t MemoryBytes() const {
+    return data_.capacity() * sizeof(int32_t) + orgs_.capacity() * sizeof(uint64_t) +
+           sources_.capacity() * sizeof(uint32_t);
+  }
   const int32_t* Cell(int area, int month, int slot) const {
     return &data_[Index(area, month, slot) * static_cast<size_t>(measures_)];
   }

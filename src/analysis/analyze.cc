@@ -281,11 +281,17 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
     }
     out.areas.push_back(std::move(ar));
   }
+  // Ordered by phase, then incidents; in safe outputs by published figures only (a suppressed
+  // count sorts as 0), so that the order cannot bound a suppressed cell.
+  auto shown = [&](const AreaResult& x) {
+    const Figure& f = x.risks[0].incidents;
+    return f.state == Figure::State::kExact ? f.value : 0;
+  };
   std::stable_sort(out.areas.begin(), out.areas.end(),
-                   [](const AreaResult& x, const AreaResult& y) {
+                   [&](const AreaResult& x, const AreaResult& y) {
                      if (x.overall_phase != y.overall_phase)
                        return x.overall_phase > y.overall_phase;
-                     return x.risks[0].incidents.value > y.risks[0].incidents.value;
+                     return shown(x) > shown(y);
                    });
   // Monthly series for charts: the selection (an area, or everything), last 12 months; in safe
   // mode the calendar year of the period, from the same suppressed grid as every table.

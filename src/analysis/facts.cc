@@ -152,6 +152,13 @@ void SortByCell(Facts& f) {
 
 }  // namespace
 
+size_t Facts::MemoryBytes() const {
+  auto b = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+  return b(area) + b(month) + b(risks) + b(killed) + b(injured) + b(org) + b(source_type) +
+         b(extra_org_begin) + b(extra_org) + b(victim_begin) + b(victim_group) + b(victim_count) +
+         b(answers);
+}
+
 Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& tax) {
   Facts f;
   AEGIS_ASSIGN_OR_RETURN(std::vector<store::AreaRow> rows, store.LoadAreas());

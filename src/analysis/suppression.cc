@@ -57,13 +57,9 @@
 #include <span>
 #include <tuple>
 #include <vector>
-#include <cstdio>
-#include <cstdlib>
-#include <chrono>
 
 namespace aegis::analysis {
 namespace {
-struct DbgStats { long solves=0, builds=0, rounds=0, maxcomp=0, cols=0; double solve_ms=0; } g_dbg;
 
 constexpr double kEps = 1e-6;
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -393,7 +389,7 @@ Reduced Reduce(const Model& m, const std::vector<int64_t>& values,
       if (terms.empty()) {
         used[i] = 1;
         out.infeasible = out.infeasible || std::abs(rhs) > kEps;
-      } else if (terms.size() == 2 && std::abs(terms[0].second) == std::abs(terms[1].second)) {
+      } else if (terms.size() == 2 && std::abs(terms[0].second) == 1 && std::abs(terms[1].second) == 1) {
         // c1 x1 + c2 x2 = rhs, so x2 = -(c1 / c2) x1 + rhs / c2.
         const auto [r1, c1] = terms[0];
         const auto [r2, c2] = terms[1];
@@ -449,7 +445,6 @@ class ComponentLp {
     const int ncols = static_cast<int>(bounds_.size());
     glp_add_cols(lp_, ncols);
     for (int j = 0; j < ncols; ++j) SetBounds(j, bounds_[j].lo, bounds_[j].hi);
-    ++g_dbg.builds; g_dbg.cols += ncols; g_dbg.maxcomp = std::max<long>(g_dbg.maxcomp, ncols);
     if (!red.rows.empty()) glp_add_rows(lp_, static_cast<int>(red.rows.size()));
     std::vector<int> ia{0}, ja{0};
     std::vector<double> ar{0.0};
@@ -489,12 +484,9 @@ class ComponentLp {
 
   // GLP_OPT, GLP_UNBND or GLP_NOFEAS; -1 when the solver fails.
   int Solve(int direction) {
-    auto t0 = std::chrono::steady_clock::now();
-    struct Tm { std::chrono::steady_clock::time_point t0; glp_prob* lp; ~Tm(){ double ms = std::chrono::duration<double,std::milli>(std::chrono::steady_clock::now()-t0).count(); g_dbg.solve_ms += ms; ++g_dbg.solves; if (getenv("SUPP_DEBUG2") && ms > 5) fprintf(stderr, "   solve %d cols %.1f ms\n", glp_get_num_cols(lp), ms);} } tm{t0, lp_};
     glp_set_obj_dir(lp_, direction);
-    if (getenv("SUPP_PSTD")) parm_.pricing = GLP_PT_STD;
     glp_smcp first = parm_;
-    if (getenv("SUPP_PRESOLVE") && !solved_) first.presolve = GLP_ON;
+    if (!solved_) first.presolve = GLP_ON;  // no basis yet: let GLPK presolve
     solved_ = true;
     int rc = glp_simplex(lp_, &first);
     if (rc != 0) {  // e.g. a singular basis: start again from the standard basis
@@ -507,6 +499,19 @@ class ComponentLp {
     return -1;
   }
   double Value(int j) const { return glp_get_col_prim(lp_, j + 1); }
+  // The same with every column an integer (branch and bound): GLP_OPT, or something else when
+  // it finds no integer optimum.
+  int SolveInteger(int direction) {
+    glp_set_obj_dir(lp_, direction);
+    for (int j = 0; j < cols(); ++j) glp_set_col_kind(lp_, j + 1, GLP_IV);
+    glp_iocp parm;
+    glp_init_iocp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.presolve = GLP_ON;
+    if (glp_intopt(lp_, &parm) != 0) return -1;
+    return glp_mip_status(lp_);
+  }
+  double IntegerValue(int j) const { return glp_mip_col_val(lp_, j + 1); }
 
  private:
   glp_prob* lp_;
@@ -538,7 +543,6 @@ class Certifier {
         if (SolveCapped(batch, dir) != GLP_OPT || open_count_ == before) break;
       }
     }
-    if (getenv("SUPP_DEBUG") && cols.size() > 50) fprintf(stderr, "  certify comp %zu cols, open %zu: solves so far %ld, left %zu\n", open_.size(), cols.size(), g_dbg.solves, open_count_);
     // One LP per direction for the columns the batches did not move.
     for (int j : cols)
       for (int dir : {GLP_MAX, GLP_MIN})
@@ -593,10 +597,13 @@ class Certifier {
   size_t open_count_ = 0;
 };
 
+AuditResult AuditModel(const Model& m, const std::vector<int64_t>& values,
+                       const std::vector<CellState>& states, const SuppressionOptions& options);
+
 class Suppressor {
  public:
   Suppressor(const SuppressionProblem& p, const SuppressionOptions& o)
-      : values_(p.values), threshold_(o.threshold), m_(BuildModel(p, true)) {}
+      : values_(p.values), options_(o), threshold_(o.threshold), m_(BuildModel(p, true)) {}
 
   SuppressionResult Run() {
     const size_t n = values_.size();
@@ -622,7 +629,6 @@ class Suppressor {
     for (size_t round = 0; round <= n; ++round) {
       Greedy(work);
       work.clear();
-      ++g_dbg.rounds;
       const Propagator prop(m_, values_, states_, threshold_, /*integer=*/true);
       // Cells that propagation alone pins are repaired before any LP is solved.
       std::vector<size_t> exposed;
@@ -630,10 +636,10 @@ class Suppressor {
         if (IsSuppressed(states_[c]) && prop.Of(c).hi - prop.Of(c).lo < 0.5) exposed.push_back(c);
       const Components comps = FindComponents(m_, states_);
       if (exposed.empty()) exposed = Certify(comps, prop);
-      if (getenv("SUPP_DEBUG")) fprintf(stderr, " round: comps %zu exposed %zu demoted %lld\n", comps.cells.size(), exposed.size(), (long long)result.demoted);
+      if (exposed.empty() && options_.integer_audit)
+        exposed = AuditModel(m_, values_, states_, options_).exposed;
       if (exposed.empty() || !Repair(exposed, prop, comps, work, result)) break;
     }
-    if (getenv("SUPP_DEBUG")) { fprintf(stderr, "suppress: rounds %ld builds %ld cols %ld maxcomp %ld solves %ld solve_ms %.0f\n", g_dbg.rounds, g_dbg.builds, g_dbg.cols, g_dbg.maxcomp, g_dbg.solves, g_dbg.solve_ms); g_dbg = {}; }
     result.states = states_;
     for (CellState s : states_) {
       result.primary += s == CellState::kPrimary ? 1 : 0;
@@ -807,6 +813,7 @@ class Suppressor {
   }
 
   const std::vector<int64_t>& values_;
+  SuppressionOptions options_;
   int64_t threshold_;
   Model m_;
   std::vector<CellState> states_;
@@ -821,22 +828,21 @@ SuppressionResult Suppress(const SuppressionProblem& problem, const SuppressionO
   return Suppressor(problem, options).Run();
 }
 
-AuditResult Audit(const SuppressionProblem& problem, const std::vector<CellState>& states_in,
-                  const SuppressionOptions& options) {
-  const size_t n = problem.values.size();
-  std::vector<CellState> states = states_in;
-  states.resize(n, CellState::kShown);
-  const Model m = BuildModel(problem, false);
+namespace {
+
+AuditResult AuditModel(const Model& m, const std::vector<int64_t>& values,
+                       const std::vector<CellState>& states, const SuppressionOptions& options) {
+  const size_t n = values.size();
   const Components comps = FindComponents(m, states);
   // Valid (real) bounds from propagation: an LP point that reaches one proves it exact, so most
   // bounds need no LP of their own.
-  const Propagator prop(m, problem.values, states, options.threshold, /*integer=*/false);
+  const Propagator prop(m, values, states, options.threshold, /*integer=*/false);
   std::vector<int> local(n, -1);
   AuditResult out;
   for (size_t k = 0; k < comps.cells.size(); ++k) {
     const auto& cells = comps.cells[k];
     const Reduced red =
-        Reduce(m, problem.values, states, options.threshold, cells, comps.rows[k], local);
+        Reduce(m, values, states, options.threshold, cells, comps.rows[k], local);
     const size_t ncols = red.col_cell.size();
     std::vector<Bounds> found = red.bounds;  // per column: valid bounds, exact once known
     bool failed = red.infeasible;
@@ -878,7 +884,6 @@ AuditResult Audit(const SuppressionProblem& problem, const std::vector<CellState
     };
     batch(GLP_MIN, min_known);
     batch(GLP_MAX, max_known);
-    if (getenv("SUPP_DEBUG") && ncols > 300) fprintf(stderr, "audit comp %zu cells %zu cols %zu rows: after batches solves %ld, min unknown %ld, max unknown %ld\n", cells.size(), ncols, red.rows.size(), g_dbg.solves, (long)std::count(min_known.begin(), min_known.end(), 0), (long)std::count(max_known.begin(), max_known.end(), 0));
     // One LP per bound still unknown.
     for (size_t c = 0; c < ncols && !failed; ++c) {
       for (int dir : {GLP_MIN, GLP_MAX}) {
@@ -898,23 +903,46 @@ AuditResult Audit(const SuppressionProblem& problem, const std::vector<CellState
         known[c] = 1;
       }
     }
+    if (options.integer_audit) {
+      // The attacker also knows that counts are whole numbers: for every cell the LP leaves
+      // undetermined, the integer optimum (branch and bound) in each finite direction.
+      for (size_t c = 0; c < ncols && !failed; ++c) {
+        if (Determined(found[c].lo, found[c].hi)) continue;
+        for (int dir : {GLP_MIN, GLP_MAX}) {
+          double& bound = dir == GLP_MIN ? found[c].lo : found[c].hi;
+          if (!std::isfinite(bound) || failed) continue;
+          lp.SetObjective(static_cast<int>(c), 1.0);
+          failed = lp.SolveInteger(dir) != GLP_OPT;
+          lp.SetObjective(static_cast<int>(c), 0.0);
+          if (!failed) bound = lp.IntegerValue(static_cast<int>(c));
+        }
+      }
+    }
     for (size_t j = 0; j < cells.size(); ++j) {
       const Bounds b = red.ToCell(j, found[red.of[j].col]);
       CellInterval iv{cells[j], b.lo, b.hi};
       if (failed) {
         // Infeasible (the published figures contradict each other) or a solver failure: nothing
         // is known to be safe, so every cell of the component counts as exposed at its count.
-        iv.min = iv.max = static_cast<double>(problem.values[cells[j]]);
+        iv.min = iv.max = static_cast<double>(values[cells[j]]);
       }
       out.intervals.push_back(iv);
       if (failed || Determined(iv.min, iv.max)) out.exposed.push_back(cells[j]);
     }
   }
-  if (getenv("SUPP_DEBUG")) { fprintf(stderr, "audit: comps %zu builds %ld cols %ld maxcomp %ld solves %ld solve_ms %.0f\n", comps.cells.size(), g_dbg.builds, g_dbg.cols, g_dbg.maxcomp, g_dbg.solves, g_dbg.solve_ms); g_dbg = {}; }
   std::sort(out.intervals.begin(), out.intervals.end(),
             [](const CellInterval& a, const CellInterval& b) { return a.cell < b.cell; });
   std::sort(out.exposed.begin(), out.exposed.end());
   return out;
+}
+
+}  // namespace
+
+AuditResult Audit(const SuppressionProblem& problem, const std::vector<CellState>& states,
+                  const SuppressionOptions& options) {
+  std::vector<CellState> all = states;
+  all.resize(problem.values.size(), CellState::kShown);
+  return AuditModel(BuildModel(problem, false), problem.values, all, options);
 }
 
 }  // namespace aegis::analysis

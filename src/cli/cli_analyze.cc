@@ -1,9 +1,12 @@
 // aegis analyze: each area's situation across the 15 protection risks for a period.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "analysis/analysis.h"
+#include "analysis/report_html.h"
 #include "cli/cli_internal.h"
 #include "util/date.h"
 
@@ -13,7 +16,7 @@ namespace {
 
 struct AnalyzeArgs {
   int level = 2, baseline = 6, top = 3;
-  std::string period, within, rules, hxl, html, operation = "Protection Cluster";
+  std::string period, within, rules, hxl, html, pdf, operation = "Protection Cluster";
   int64_t threshold = 5;
   bool safe = false, json = false;
 };
@@ -74,6 +77,67 @@ void PrintTable(const analysis::AnalysisResult& r, int top) {
   if (!r.notes.empty()) std::printf("\n");
 }
 
+// Centroids of every area: its own where the area list gives one, else the mean of its
+// descendants' (county and state lists often come without coordinates).
+std::map<std::string, std::pair<double, double>> Centroids(
+    const std::vector<store::AreaRow>& rows) {
+  std::map<std::string, std::pair<double, double>> sum;
+  std::map<std::string, int> n;
+  std::map<std::string, std::string> parent;
+  for (const auto& r : rows) parent[r.pcode] = r.parent_pcode;
+  for (const auto& r : rows) {
+    if (!r.lat || !r.lon) continue;
+    for (std::string p = r.pcode; !p.empty(); p = parent[p]) {
+      sum[p].first += *r.lon;
+      sum[p].second += *r.lat;
+      ++n[p];
+    }
+  }
+  std::map<std::string, std::pair<double, double>> out;
+  for (const auto& r : rows) {
+    if (r.lat && r.lon)
+      out[r.pcode] = {*r.lon, *r.lat};
+    else if (n[r.pcode] > 0)
+      out[r.pcode] = {sum[r.pcode].first / n[r.pcode], sum[r.pcode].second / n[r.pcode]};
+  }
+  return out;
+}
+
+Status WriteReport(store::Store& store, const analysis::AnalysisResult& r, const AnalyzeArgs& a) {
+  analysis::ReportInput in;
+  in.operation = a.operation;
+  in.result = &r;
+  in.generated_at = NowUtc();
+  AEGIS_ASSIGN_OR_RETURN(auto boundaries, store.GetBoundaries());
+  for (auto& [level, geojson] : boundaries) in.boundaries_geojson[level] = std::move(geojson);
+  AEGIS_ASSIGN_OR_RETURN(auto areas, store.LoadAreas());
+  in.centroids = Centroids(areas);
+  std::string html_path = a.html;
+  if (html_path.empty()) html_path = a.pdf + ".html";
+  {
+    std::ofstream f(html_path, std::ios::binary);
+    f << analysis::RenderReportHtml(in);
+    if (!f) return Status::IOError(html_path + ": cannot write; check the folder");
+  }
+  std::fprintf(stderr, "wrote %s (Protection Analysis Update, one self-contained HTML file)\n",
+               html_path.c_str());
+  if (a.pdf.empty()) return Status::Ok();
+  std::string cmd =
+      "chromium --headless --no-sandbox --disable-gpu --no-pdf-header-footer "
+      "--print-to-pdf='" +
+      a.pdf + "' 'file://" + std::filesystem::absolute(html_path).string() + "' >/dev/null 2>&1";
+  if (std::system("command -v chromium >/dev/null 2>&1") != 0)
+    return Status::Unsupported(
+        "--pdf needs headless Chromium: install the Debian package "
+        "chromium (scripts/install-deps.sh does), or print the HTML from "
+        "a browser");
+  if (std::system(cmd.c_str()) != 0 || !std::filesystem::exists(a.pdf))
+    return Status::IOError(a.pdf + ": Chromium could not print the report");
+  if (a.html.empty()) std::filesystem::remove(html_path);
+  std::fprintf(stderr, "wrote %s (PDF)\n", a.pdf.c_str());
+  return Status::Ok();
+}
+
 Status RunAnalyze(const GlobalOptions& g, const AnalyzeArgs& a) {
   AEGIS_ASSIGN_OR_RETURN(auto store, OpenStore(g));
   AEGIS_ASSIGN_OR_RETURN(taxonomy::Taxonomy tax,
@@ -116,8 +180,10 @@ Status RunAnalyze(const GlobalOptions& g, const AnalyzeArgs& a) {
   }
   if (a.json)
     std::printf("%s\n", r.ToJson().c_str());
-  else if (a.hxl.empty() || a.hxl != "-")
+  else
     PrintTable(r, a.top);
+  std::fflush(stdout);
+  if (!a.html.empty() || !a.pdf.empty()) AEGIS_RETURN_IF_ERROR(WriteReport(*store, r, a));
   return Status::Ok();
 }
 
@@ -154,6 +220,13 @@ Status RunOverride(const GlobalOptions& g, const OverrideArgs& a) {
 
 }  // namespace
 
+Status AnalyzeForDemo(const GlobalOptions& g, const std::string& html) {
+  AnalyzeArgs a;
+  a.html = html;
+  a.operation = "South Sudan Protection Cluster (DEMO: synthetic data)";
+  return RunAnalyze(g, a);
+}
+
 void AddAnalyzeCommand(CLI::App& app, GlobalOptions& g) {
   static AnalyzeArgs a;
   static OverrideArgs o;
@@ -177,6 +250,12 @@ void AddAnalyzeCommand(CLI::App& app, GlobalOptions& g) {
       ->check(CLI::Range(2, 100));
   an->add_option("--top", a.top, "Risks listed per area in the table (default 3)");
   an->add_flag("--json", a.json, "Print the full result as JSON");
+  an->add_option("--html", a.html,
+                 "Write the Protection Analysis Update (PAF pillars, map, trends, tables) as one "
+                 "self-contained HTML file");
+  an->add_option("--pdf", a.pdf, "Also print the report to PDF (headless Chromium)");
+  an->add_option("--operation", a.operation,
+                 "Operation name for the report title (default \"Protection Cluster\")");
   an->add_option("--hxl", a.hxl,
                  "Also write an HXL-tagged CSV (#adm2+code, #indicator, #affected...)");
   an->footer(

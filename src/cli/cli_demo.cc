@@ -63,10 +63,17 @@ int RunDemo(GlobalOptions g, const std::string& dir, unsigned seed, int months) 
   std::printf("\n4. ");
   Status st = PrintSummary(**store, g.data_dir, 2, "1900-01-01", "2999-12-31", false, 8);
   if (!st.ok()) return Fail(st);
+  std::printf("\n5. ");
+  std::fflush(stdout);
+  std::string html = dir + "/protection-analysis-update.html";
+  st = AnalyzeForDemo(g, html);
+  if (!st.ok()) return Fail(st);
   std::printf(
-      "\nNext: aegis --db %s summary --level 1   |   aegis --db %s db check   |   "
-      "aegis import --help\n",
-      g.db.c_str(), g.db.c_str());
+      "\nThe Protection Analysis Update of the month: %s (open it in a browser; print it to "
+      "PDF with aegis analyze --pdf)\n"
+      "Next: aegis --db %s analyze --period 2026-Q3 --level 1   |   aegis --db %s analyze "
+      "--safe   |   aegis import --help\n",
+      html.c_str(), g.db.c_str(), g.db.c_str());
   return 0;
 }
 
@@ -77,7 +84,9 @@ void AddDemoCommand(CLI::App& app, GlobalOptions& g) {
   static unsigned seed = 2026;
   static int months = 6;
   CLI::App* d = app.add_subcommand(
-      "demo", "Build a demo store from synthetic South Sudan data and show the monthly summary");
+      "demo",
+      "Build a demo store from synthetic South Sudan data, show the monthly summary and analysis, "
+      "and write the Protection Analysis Update");
   d->add_option("--dir", dir, "Folder for the demo store and its input files (default: demo)");
   d->add_option("--seed", seed, "Random seed of the synthetic data");
   d->add_option("--months", months, "Months of data (default 6)")->check(CLI::Range(1, 36));

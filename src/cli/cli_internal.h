@@ -40,6 +40,8 @@ void AddAreaCommands(CLI::App& app, GlobalOptions& g);
 void AddImportCommand(CLI::App& app, GlobalOptions& g);
 void AddSummaryCommand(CLI::App& app, GlobalOptions& g);
 void AddAnalyzeCommand(CLI::App& app, GlobalOptions& g);
+// The latest month's analysis per county, printed, and its report written to `html`.
+Status AnalyzeForDemo(const GlobalOptions& g, const std::string& html);
 void AddDemoCommand(CLI::App& app, GlobalOptions& g);
 void AddTaxonomyCommand(CLI::App& app, GlobalOptions& g);
 void AddBenchCommand(CLI::App& app, GlobalOptions& g);
