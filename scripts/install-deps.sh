@@ -13,6 +13,8 @@ PACKAGES=(
   libxxhash-dev libicu-dev libtomlplusplus-dev libcli11-dev libfmt-dev libssl-dev
   # geography (boundaries from GeoJSON/shapefile, point in polygon)
   libgdal-dev libgeos-dev
+  # server and security: HTTP (cpp-httplib), Argon2id and field encryption (libsodium), load test
+  libcpp-httplib-dev libsodium-dev wrk
   # analysis: exact tests (Boost.Math), suppression audit (GLPK), the report printed to PDF
   libboost-dev libglpk-dev chromium
   # tests and benchmarks

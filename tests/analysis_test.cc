@@ -319,13 +319,14 @@ TEST_F(AnalysisTest, NoSuppressedCellOfTheDemoDataCanBeRecovered) {
       }
       // Without complementary suppression the same table would leak.
       std::vector<analysis::CellState> primary_only(s.states.size());
-      for (size_t i = 0; i < s.states.size(); ++i)
-        primary_only[i] = s.states[i] == analysis::CellState::kPrimary
-                              ? analysis::CellState::kPrimary
-                              : analysis::CellState::kShown;
+      for (size_t i = 0; i < s.states.size(); ++i) {
+        int64_t v = t.problem.values[i];
+        primary_only[i] =
+            v > 0 && v < 5 ? analysis::CellState::kPrimary : analysis::CellState::kShown;
+        primary += v > 0 && v < 5;
+      }
       exposed_without_complement +=
           static_cast<int>(analysis::Audit(t.problem, primary_only, so).exposed.size());
-      primary += static_cast<int>(s.primary);
       ++tables;
     }
   }

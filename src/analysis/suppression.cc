@@ -1,51 +1,60 @@
 // Small-cell suppression with complementary suppression and a linear-programming audit.
 //
-// Algorithm (Suppress):
-//  1. Primary: every count from 1 to threshold-1 is published as "<threshold" (kPrimary); 0 and
-//     counts from the threshold up are shown.
-//  2. Greedy complementary pass: a constraint (total = sum of parts) with exactly one suppressed
-//     member gives that member away by subtraction, so another member is suppressed ("x",
-//     kComplementary): the shown member with a positive count, parts before totals, the smallest
-//     count first, then the one that leaves the fewest constraints with a single suppressed
-//     member. A worklist repeats this until no constraint has exactly one suppressed member.
-//  3. Audit: the attacker knows every shown cell, that a "<5" cell lies in [1, threshold-1], that
-//     an "x" cell lies in [0, +inf), and every constraint. A suppressed cell is exposed when the
-//     values it can take form an interval holding a single integer. Suppressed cells are split
-//     into connected components (two suppressed cells are linked when a constraint holds both),
-//     one GLPK problem per component. Suppress only needs to know whether a cell can move by one
-//     from its true value v, so it looks for witnesses: feasible points with x >= v+1 or
-//     x <= v-1. A few LPs (maximise, then minimise, the sum of the undecided cells, each capped
-//     at v+1 or v-1 so the LP stays bounded) decide most cells at once; one LP per direction
-//     decides the rest. Audit computes the exact interval of every suppressed cell (a min and a
-//     max LP each, warm-started from the previous basis).
-//  4. Repair: for each exposed cell, suppress the best shown positive member of a constraint
-//     holding it (same order as step 2); if there is none, publish a "<5" member of such a
-//     constraint as "x" instead (see below); if neither, look in every constraint of the cell's
-//     component. Then back to step 2, until the audit finds nothing.
+// The attacker (Audit) knows every shown cell exactly, that a "<5" cell lies in [1, threshold-1],
+// that an "x" cell lies in [0, +inf), and every constraint total = sum(parts). For each
+// suppressed cell, two linear programs give the smallest and largest values it can take; the cell
+// is exposed when that interval holds a single integer (its true count).
 //
-// Why it is safe: the audit is the attacker's linear-programming bound, computed with every
-// published figure and every additive relation of the table (totals, roll-ups, residuals,
-// quarter = months, year = quarters, hence every difference between periods or areas). A cell
-// whose interval holds two integers cannot be recovered by any combination of those relations.
-// The repair loop terminates: each round suppresses a shown cell or turns a "<5" into an "x", and
-// only cells with a positive count are ever suppressed, so in the worst case every positive cell
-// linked to the exposure is "x"; the remaining system is then homogeneous (x >= 0, A x = 0), so
-// 2v is feasible next to v and no cell with v >= 1 is determined. Adding suppression only
-// enlarges the attacker's feasible set, so a cell once shown undetermined stays so; later rounds
-// re-check only undecided cells.
+// Suppress:
+//  1. Primary: counts from 1 to threshold-1 become "<5" (kPrimary). 0 is shown.
+//  2. Greedy: a constraint with exactly one suppressed member (the total counts as a member) gives
+//     it away by subtraction, so one more member becomes "x" (kComplementary): a shown member with
+//     a positive count, parts before totals, the smallest count first, then the one that leaves
+//     the fewest constraints with a single suppressed member. A worklist runs this to a fixpoint.
+//  3. Propagation: interval bound tightening over the attacker's system, in integers (each
+//     constraint narrows each member's bounds from the others' bounds; repeated until stable).
+//     A cell pinned to one value is exposed, with no LP needed -- e.g. two "<5" cells whose
+//     published total minus shown parts is 2 (both are 1).
+//  4. Witnesses, only when propagation pins nothing: a cell is safe once some feasible point of
+//     the attacker's LP moves it by one from its true value v. Per connected component of
+//     suppressed cells (two are linked when a constraint holds both), one GLPK problem; a
+//     constraint linking just two cells (x = y + k, x + y = k) is used to write one in terms of the
+//     other, which often halves the LP. A few LPs (maximise, then minimise, the sum of the
+//     undecided cells, each capped at v+1 or v-1) decide most cells at once, then one LP per
+//     direction for the rest. Cells decided safe stay safe (see below), so each round re-checks
+//     only new or undecided cells.
+//  5. Repair, one change per exposed cell (cells sharing a constraint wait for the next round):
+//     in a constraint that by itself pins a side of the cell (else in any of its constraints),
+//     suppress the best shown positive member as in step 2; if there is none, publish the largest
+//     "<5" member as "x" instead ("demoted", see below); if neither, do the same in any constraint
+//     of the cell's component. Back to step 2 until nothing is exposed.
 //
-// "<5" turned into "x": when a constraint's bounds alone pin it -- e.g. a county published as "<5"
-// whose four payams are each "<5" (each >= 1, sum <= 4, so each is 1) -- no complementary cell
-// helps; one of those cells is published as "x" (kComplementary, counted in
-// SuppressionResult::demoted) so that it may be 0. With threshold 2, "<2" means exactly 1, so
-// every primary cell ends as "x".
+// Why it is safe: steps 3-4 use every published figure and every additive relation of the table
+// (totals, roll-ups, residuals, quarter = months, year = quarters, hence every difference between
+// periods or areas), so a cell with two possible integer values cannot be recovered by any chain of
+// subtractions or any linear combination of them. Audit computes the same intervals exactly
+// (propagation gives valid bounds, an LP point reaching one proves it exact, the rest get one LP
+// each) and the tests check Audit on every Suppress result. Adding suppression, or turning "<5"
+// into "x", only enlarges the attacker's feasible set, so a cell once safe stays safe. The loop
+// ends: each round makes a change that is never undone, and only positive cells are suppressed,
+// so at worst every positive cell linked to the exposure is "x" (x >= 0) and every constraint
+// there reads "suppressed parts = suppressed total" (shown members are zeros): with the true counts
+// v, 2v is feasible too, so no cell is determined.
 //
-// Limits: the audit is the LP relaxation. An attacker solving the integer problem can be sharper
-// when the table's constraint matrix is not totally unimodular (a two-level table is; deep
-// hierarchies in both dimensions need not be), so a cell the LP leaves in [v, v+1] could in rare
-// cases be pinned by integer reasoning. Protection is "not exactly recoverable", not a minimum
-// interval width: an "x" may be narrowed to, say, [6, 9]. Only the constraints given are audited:
-// figures published in other tables, or in an earlier release of the same table, are not.
+// "<5" turned into "x": when "<5" bounds alone pin a cell -- a county of 4 published "<5" whose
+// four payams are each "<5" (each at least 1, sum at most 4, so each is 1), or a year of 4 made of
+// four months of 1 -- no complementary cell helps; one of the cells (the largest) is published as
+// "x" so that it may be 0 (counted in SuppressionResult::demoted). With threshold 2, "<2" would
+// mean exactly 1, so every such cell is "x" from the start.
+//
+// Limits: the audit is linear programming. An attacker who also uses that counts are integers
+// can be sharper when the constraint matrix is not totally unimodular (deep hierarchies in both
+// dimensions need not be; fractional vertices do occur); SuppressionOptions::integer_audit checks
+// that attacker with integer programs (slow), and on every table tried, including the tests' and a
+// payam x 17-period one, the integer intervals equalled the LP ones. Protection means "not
+// exactly recoverable", not a minimum width: an "x" may be narrowed to, say, [6, 9], and a "<5"
+// to [3, 4]. Only the given constraints are audited: figures in other tables, or in an earlier
+// release of this one (revised counts), are not. GLPK is not thread-safe: call from one thread.
 #include "analysis/suppression.h"
 
 #include <glpk.h>
@@ -68,17 +77,14 @@ constexpr size_t kNone = std::numeric_limits<size_t>::max();
 bool IsSuppressed(CellState s) { return s != CellState::kShown; }
 
 // Whether [lo, hi] (an LP interval holding the true integer value) holds a single integer.
-bool Determined(double lo, double hi) {
-  return std::floor(hi + kEps) - std::ceil(lo - kEps) < 1.0;
-}
+bool Determined(double lo, double hi) { return std::floor(hi + kEps) - std::ceil(lo - kEps) < 1.0; }
 
 // The attacker's bounds on a suppressed cell.
 struct Bounds {
   double lo = 0, hi = kInf;
 };
 Bounds AttackerBounds(CellState s, int64_t threshold) {
-  if (s == CellState::kPrimary)
-    return {1.0, std::max(1.0, static_cast<double>(threshold - 1))};
+  if (s == CellState::kPrimary) return {1.0, std::max(1.0, static_cast<double>(threshold - 1))};
   return {0.0, kInf};
 }
 
@@ -94,7 +100,7 @@ struct Term {
 // satisfy) and, per cell, the constraints that hold it.
 struct Model {
   std::vector<std::vector<Term>> rows;
-  std::vector<size_t> start;   // cell c's rows are rows_of[start[c] .. start[c+1])
+  std::vector<size_t> start;  // cell c's rows are rows_of[start[c] .. start[c+1])
   std::vector<size_t> rows_of;
 
   std::span<const size_t> RowsOf(size_t cell) const {
@@ -367,9 +373,8 @@ Reduced Reduce(const Model& m, const std::vector<int64_t>& values,
       const size_t j = static_cast<size_t>(local[t.cell]);
       const size_t root = find(j);
       rhs -= a * offset[j];
-      auto it = std::find_if(terms.begin(), terms.end(), [root](const auto& p) {
-        return p.first == root;
-      });
+      auto it = std::find_if(terms.begin(), terms.end(),
+                             [root](const auto& p) { return p.first == root; });
       if (it == terms.end()) {
         terms.emplace_back(root, a * sign[j]);
       } else {
@@ -389,7 +394,8 @@ Reduced Reduce(const Model& m, const std::vector<int64_t>& values,
       if (terms.empty()) {
         used[i] = 1;
         out.infeasible = out.infeasible || std::abs(rhs) > kEps;
-      } else if (terms.size() == 2 && std::abs(terms[0].second) == 1 && std::abs(terms[1].second) == 1) {
+      } else if (terms.size() == 2 && std::abs(terms[0].second) == 1 &&
+                 std::abs(terms[1].second) == 1) {
         // c1 x1 + c2 x2 = rhs, so x2 = -(c1 / c2) x1 + rhs / c2.
         const auto [r1, c1] = terms[0];
         const auto [r2, c2] = terms[1];
@@ -427,6 +433,7 @@ Reduced Reduce(const Model& m, const std::vector<int64_t>& values,
       continue;
     }
     std::vector<std::pair<int, double>> row;
+    row.reserve(terms.size());
     for (const auto& [root, coef] : terms) row.emplace_back(col_of_root[root], coef);
     out.rows.push_back(std::move(row));
     out.rhs.push_back(rhs);
@@ -761,8 +768,8 @@ class Suppressor {
 
   // Step 4: one change per exposed cell whose constraints no earlier change of this round
   // touched. Returns false when nothing could be changed.
-  bool Repair(const std::vector<size_t>& exposed, const Propagator& prop,
-              const Components& comps, std::vector<size_t>& work, SuppressionResult& result) {
+  bool Repair(const std::vector<size_t>& exposed, const Propagator& prop, const Components& comps,
+              std::vector<size_t>& work, SuppressionResult& result) {
     std::vector<char> touched(m_.rows.size(), 0);
     bool changed = false;
     auto apply = [&](size_t cell, bool demote) {
@@ -841,8 +848,7 @@ AuditResult AuditModel(const Model& m, const std::vector<int64_t>& values,
   AuditResult out;
   for (size_t k = 0; k < comps.cells.size(); ++k) {
     const auto& cells = comps.cells[k];
-    const Reduced red =
-        Reduce(m, values, states, options.threshold, cells, comps.rows[k], local);
+    const Reduced red = Reduce(m, values, states, options.threshold, cells, comps.rows[k], local);
     const size_t ncols = red.col_cell.size();
     std::vector<Bounds> found = red.bounds;  // per column: valid bounds, exact once known
     bool failed = red.infeasible;

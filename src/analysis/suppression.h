@@ -38,6 +38,7 @@ enum class CellState : uint8_t {
   kShown,          // the exact count is published
   kPrimary,        // 1..threshold-1: published as "<5"
   kComplementary,  // suppressed so that a primary cell cannot be recovered: published as "x"
+                   // (also a 1..threshold-1 count that "<5" would give away: see `demoted`)
 };
 
 struct SuppressionResult {

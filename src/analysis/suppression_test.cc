@@ -66,8 +66,8 @@ TEST(SuppressionTest, OneSmallCellInARowWithTotal) {
   ExpectInterval(naive, a, 3, 3);
 
   SuppressionResult r = Suppress(t.p, {});
-  EXPECT_EQ(r.states, (std::vector<CellState>{S::kPrimary, S::kShown, S::kComplementary,
-                                              S::kShown, S::kShown}));
+  EXPECT_EQ(r.states, (std::vector<CellState>{S::kPrimary, S::kShown, S::kComplementary, S::kShown,
+                                              S::kShown}));
   EXPECT_EQ(r.primary, 1);
   EXPECT_EQ(r.complementary, 1);
   AuditResult audit = Audit(t.p, r.states, {});
@@ -78,7 +78,7 @@ TEST(SuppressionTest, OneSmallCellInARowWithTotal) {
 
 // Two "<5" cells of 1 with a visible total: 10 - 8 = 2 = a + b, and both are at least 1, so both
 // are exactly 1 although neither is alone in its constraint. The greedy pass sees nothing to do;
-// the audit finds it and the 8 is suppressed.
+// bound propagation (part of the audit) finds it, and the 8 is suppressed.
 TEST(SuppressionTest, TwoSmallCellsSummingToTwo) {
   Table t;
   size_t a = t.Cell(1), b = t.Cell(1), c = t.Cell(8), total = t.Cell(10);
@@ -133,6 +133,15 @@ TEST(SuppressionTest, AreaByMonthGridWithRollUps) {
   ExpectInterval(audit, c[0][1], 4, 7);
   ExpectInterval(audit, c[1][0], 3, 6);
   ExpectInterval(audit, c[1][1], 7, 10);
+
+  // The attacker who also uses integrality gets the same intervals here, and Suppress with that
+  // audit makes the same choice.
+  SuppressionOptions integer{.integer_audit = true};
+  AuditResult integer_audit = Audit(t.p, r.states, integer);
+  EXPECT_TRUE(integer_audit.safe());
+  ExpectInterval(integer_audit, c[0][0], 1, 4);
+  ExpectInterval(integer_audit, c[1][1], 7, 10);
+  EXPECT_EQ(Suppress(t.p, integer).states, want);
 
   // Leaving out one corner of the rectangle reopens it: with B-m2 shown, B-m1 = 22 - 8 - 9 = 5,
   // then A-m1 = 7 - 5 = 2 and A-m2 = 14 - 8 = 6.
@@ -309,8 +318,7 @@ TEST(SuppressionTest, AuditIntervalsAndBrokenConstraints) {
   EXPECT_EQ(broken.exposed, std::vector<size_t>{a});
   ExpectInterval(broken, a, 3, 3);
   // Suppress ignores the broken constraint: only the "<5" cell is left.
-  EXPECT_EQ(Suppress(t.p, {}).states,
-            (std::vector<CellState>{S::kPrimary, S::kShown, S::kShown}));
+  EXPECT_EQ(Suppress(t.p, {}).states, (std::vector<CellState>{S::kPrimary, S::kShown, S::kShown}));
 
   // A cell in no constraint: "<5" tells [1, 4].
   Table lone;
@@ -320,6 +328,28 @@ TEST(SuppressionTest, AuditIntervalsAndBrokenConstraints) {
   AuditResult alone = Audit(lone.p, r.states, {});
   EXPECT_TRUE(alone.safe());
   ExpectInterval(alone, only, 1, 4);
+}
+
+// Odd input: an empty table, a constraint given twice, one naming a cell that does not exist
+// (ignored), a part listed twice (it counts twice).
+TEST(SuppressionTest, OddInput) {
+  EXPECT_TRUE(Suppress({}, {}).states.empty());
+  EXPECT_TRUE(Audit({}, {}, {}).safe());
+
+  Table t;
+  size_t a = t.Cell(3), b = t.Cell(7), total = t.Cell(10), twice = t.Cell(14);
+  t.Sum(total, {a, b});
+  t.Sum(total, {a, b});
+  t.Sum(99, {a});
+  t.Sum(twice, {b, b});
+  SuppressionResult r = Suppress(t.p, {});
+  EXPECT_EQ(r.states,
+            (std::vector<CellState>{S::kPrimary, S::kComplementary, S::kShown, S::kComplementary}));
+  AuditResult audit = Audit(t.p, r.states, {});
+  EXPECT_TRUE(audit.safe());
+  ExpectInterval(audit, a, 1, 4);
+  ExpectInterval(audit, b, 6, 9);
+  ExpectInterval(audit, twice, 12, 18);
 }
 
 // A geography tree (every internal area = its children + a "not further located" residual) x a
@@ -385,16 +415,16 @@ Hierarchy MakeHierarchy(std::mt19937& rng, const std::vector<std::pair<int, int>
     for (int q = 0; q < quarters; ++q)
       h.p.constraints.push_back(
           {cell(a, months + q), {cell(a, 3 * q), cell(a, 3 * q + 1), cell(a, 3 * q + 2)}});
-    std::vector<size_t> qs;
-    for (int q = 0; q < quarters; ++q) qs.push_back(cell(a, months + q));
+    std::vector<size_t> qs(quarters);
+    for (int q = 0; q < quarters; ++q) qs[q] = cell(a, months + q);
     h.p.constraints.push_back({cell(a, periods - 1), qs});
   }
   return h;
 }
 
-// Checks what must hold after Suppress, whatever the table.
+// Checks what must hold after Suppress, whatever the table, given the audit of its result.
 void ExpectProtected(const SuppressionProblem& p, const SuppressionResult& r,
-                     const SuppressionOptions& o) {
+                     const SuppressionOptions& o, const AuditResult& audit) {
   ASSERT_EQ(r.states.size(), p.values.size());
   int64_t primary = 0, complementary = 0;
   for (size_t i = 0; i < p.values.size(); ++i) {
@@ -413,26 +443,26 @@ void ExpectProtected(const SuppressionProblem& p, const SuppressionResult& r,
   }
   EXPECT_EQ(r.primary, primary);
   EXPECT_EQ(r.complementary, complementary);
-  AuditResult audit = Audit(p, r.states, o);
   EXPECT_TRUE(audit.safe()) << audit.exposed.size() << " exposed, first " << audit.exposed[0];
   EXPECT_EQ(audit.intervals.size(), static_cast<size_t>(primary + complementary));
   for (const auto& iv : audit.intervals) {
     const double v = static_cast<double>(p.values[iv.cell]);
     EXPECT_LE(iv.min, v + 1e-6);
     EXPECT_GE(iv.max, v - 1e-6);
+    EXPECT_GE(iv.max - iv.min, 1 - 1e-6) << "cell " << iv.cell;
   }
 }
 
-// Random hierarchical tables (fixed seeds): after Suppress, no small cell is shown and the audit
-// finds no suppressed cell it can recover; without complementary suppression it nearly always
-// does (checked over the whole run, so that the test could fail).
+// Random hierarchical tables (fixed seeds): after Suppress, no small cell is shown and no
+// suppressed cell can be recovered, neither by the LP attacker nor by one who also uses that
+// counts are whole numbers (integer programs); without complementary suppression the audit
+// nearly always finds one (checked over the whole run, so that the test can fail).
 TEST(SuppressionTest, RandomHierarchicalTablesAreProtected) {
   int naive_exposed = 0, tables = 0;
   for (unsigned seed = 1; seed <= 60; ++seed) {
     std::mt19937 rng(seed);
-    std::vector<std::pair<int, int>> fanout;
-    int depth = 1 + static_cast<int>(seed % 3);
-    for (int d = 0; d < depth; ++d) fanout.push_back({1, 4 - d});
+    std::vector<std::pair<int, int>> fanout(1 + seed % 3);
+    for (size_t d = 0; d < fanout.size(); ++d) fanout[d] = {1, 4 - static_cast<int>(d)};
     int quarters = 1 + static_cast<int>(seed % 4);
     double mean = std::vector<double>{0.4, 1.0, 2.5, 6.0}[seed % 4];
     SuppressionOptions o;
@@ -440,7 +470,11 @@ TEST(SuppressionTest, RandomHierarchicalTablesAreProtected) {
     Hierarchy h = MakeHierarchy(rng, fanout, quarters, mean);
     SCOPED_TRACE(testing::Message() << "seed " << seed << ", " << h.areas << " areas x "
                                     << h.periods << " periods, threshold " << o.threshold);
-    ExpectProtected(h.p, Suppress(h.p, o), o);
+    SuppressionResult r = Suppress(h.p, o);
+    ExpectProtected(h.p, r, o, Audit(h.p, r.states, o));
+    SuppressionOptions integer = o;
+    integer.integer_audit = true;
+    EXPECT_TRUE(Audit(h.p, r.states, integer).safe());
     ++tables;
     if (!Audit(h.p, PrimaryOnly(h.p, o.threshold), o).safe()) ++naive_exposed;
   }
@@ -467,8 +501,7 @@ TEST(SuppressionTest, SouthSudanSizedPayamTable) {
         h.areas, h.periods, h.p.values.size(), h.p.constraints.size(), mean,
         static_cast<long long>(r.primary), static_cast<long long>(r.complementary),
         static_cast<long long>(r.demoted), ms(t1 - t0), ms(t2 - t1));
-    EXPECT_TRUE(audit.safe());
-    ExpectProtected(h.p, r, {});
+    ExpectProtected(h.p, r, {}, audit);
   }
 }
 

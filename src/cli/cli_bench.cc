@@ -190,8 +190,8 @@ int BenchAnalysis(const GlobalOptions& g, int64_t n, int months, const std::stri
   double sql_s = Seconds(t0);
   if (rc == 0) {
     std::printf(
-        "sqlite3 command line, the same table as one GROUP BY (incidents, killed, "
-        "victims per area at every level x month x risk): %.2f s\n",
+        "sqlite3 command line, the same roll-up as one GROUP BY (incidents and killed per "
+        "area at every level x month x risk): %.2f s\n",
         sql_s);
     std::printf("ratio sqlite3 / aegis: %.0fx (goal >= 10x); goal under 1 s: %s\n", sql_s / best,
                 best < 1.0 ? "met" : "NOT met");
