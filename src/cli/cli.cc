@@ -89,6 +89,7 @@ int Main(int argc, char** argv) {
   AddDemoCommand(app, g);
   AddTaxonomyCommand(app, g);
   AddBenchCommand(app, g);
+  AddServerCommands(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -45,6 +45,7 @@ Status AnalyzeForDemo(const GlobalOptions& g, const std::string& html);
 void AddDemoCommand(CLI::App& app, GlobalOptions& g);
 void AddTaxonomyCommand(CLI::App& app, GlobalOptions& g);
 void AddBenchCommand(CLI::App& app, GlobalOptions& g);
+void AddServerCommands(CLI::App& app, GlobalOptions& g);
 
 // Prints the monthly summary of incidents per area and risk (used by `summary` and `demo`).
 Status PrintSummary(store::Store& store, const std::string& data_dir, int level,

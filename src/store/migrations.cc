@@ -189,6 +189,66 @@ CREATE TABLE severity_override (
 CREATE INDEX severity_override_key ON severity_override(area_pcode, risk, period)
 )SQL";
 
+// Version 3: accounts, sessions, API tokens, the audit log, the information-sharing protocol's
+// versions, and each incident's record class and sensitivity rank, which reads filter on.
+// record_class: 0 incident, 1 GBV/CRSV, 2 grave violation against children (see RecordClass).
+constexpr const char* kV3 = R"SQL(
+CREATE TABLE app_user (
+  id {{ID}},
+  username TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL DEFAULT '',
+  organisation_id BIGINT REFERENCES organisation(id),
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE app_session (
+  token_digest TEXT PRIMARY KEY,
+  user_id BIGINT NOT NULL REFERENCES app_user(id),
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+CREATE TABLE api_token (
+  id {{ID}},
+  token_digest TEXT NOT NULL UNIQUE,
+  user_id BIGINT NOT NULL REFERENCES app_user(id),
+  name TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  revoked_at TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE audit_log (
+  seq BIGINT PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  object_type TEXT NOT NULL DEFAULT '',
+  object_id TEXT NOT NULL DEFAULT '',
+  organisation TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '',
+  hash TEXT NOT NULL
+);
+CREATE TABLE isp_version (
+  id {{ID}},
+  loaded_at TEXT NOT NULL,
+  loaded_by TEXT NOT NULL,
+  protocol TEXT NOT NULL
+);
+ALTER TABLE incident ADD COLUMN record_class INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incident ADD COLUMN sensitivity_rank INTEGER NOT NULL DEFAULT 1;
+UPDATE incident SET sensitivity_rank = CASE sensitivity WHEN 'public' THEN 0 WHEN 'internal' THEN 1
+  WHEN 'confidential' THEN 2 ELSE 3 END;
+UPDATE incident SET record_class = CASE
+  WHEN act_type = 'sexual_violence' OR (risk_mask & coalesce((SELECT bit FROM risk WHERE code='GBV'), 0)) <> 0 THEN 1
+  WHEN (risk_mask & coalesce((SELECT bit FROM risk WHERE code='REC'), 0)) <> 0 THEN 2
+  ELSE 0 END
+)SQL";
+
 }  // namespace
 
 const std::vector<IndexDef>& DeferrableIndexes() {
@@ -203,6 +263,7 @@ const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, "organisations, sources, areas, population, incidents, monitoring reports, imports", kV1},
       {2, "confirmed duplicates, severity overrides", kV2},
+      {3, "accounts, sessions, API tokens, audit log, sharing protocol, record classes", kV3},
   };
   return kAll;
 }

@@ -151,4 +151,75 @@ struct SeverityOverride {
   std::string rationale, author, created_at;
 };
 
+// --- accounts, access and audit ---------------------------------------------------------------
+
+// Roles of the information-sharing protocol (data/isp/protocol.toml).
+struct User {
+  int64_t id = 0;
+  std::string username, display_name;
+  std::string organisation_code;  // empty for cluster-wide accounts
+  std::string role;               // coordinator, imo, partner_focal_point, field_monitor, ...
+  std::string password_hash;      // Argon2id (security/password.h)
+  bool disabled = false;
+  int failed_logins = 0;
+  std::string locked_until;  // ISO time; empty = not locked
+  std::string created_at;
+};
+
+struct Session {
+  std::string token_digest;  // SHA-256 of the cookie value; the token itself is never stored
+  int64_t user_id = 0;
+  std::string created_at, expires_at;
+};
+
+struct ApiToken {
+  int64_t id = 0;
+  std::string token_digest;
+  int64_t user_id = 0;
+  std::string name, scopes;  // scopes: space-separated, e.g. "read incidents:write"
+  std::string created_at, expires_at, revoked_at;
+};
+
+// Classes of records in the information-sharing protocol.
+enum class RecordClass : int { kIncident = 0, kGbv = 1, kChild = 2, kMonitoring = 3 };
+constexpr int kRecordClasses = 4;
+
+// What a reader may see, computed from the protocol for a user (access/protocol.h) and passed to
+// every read of individual records: the store turns it into the query's WHERE clause.
+struct AccessScope {
+  // Per record class: the highest sensitivity rank readable as individual records; -1 = none.
+  int max_rank[kRecordClasses] = {-1, -1, -1, -1};
+  // Per record class: visible in aggregates.
+  bool aggregate[kRecordClasses] = {false, false, false, false};
+  int64_t only_organisation_id = 0;  // > 0: individual records of this organisation only
+  std::string who;                   // for the audit: user id or "system"
+};
+
+// One row of the tamper-evident audit log. Never holds personal data: ids, actions, counts.
+struct AuditRow {
+  int64_t seq = 0;
+  std::string at, actor, action, object_type, object_id, organisation, detail;
+  std::string hash;  // chain hash (security/audit_chain.h)
+};
+
+// An incident as a reader sees it (the fields a list or detail view shows).
+struct IncidentRecord {
+  int64_t id = 0;
+  std::string source, source_key, date_start, date_end, area_pcode, event_type, act_type;
+  std::string perpetrator, organisation, source_type, verification, sensitivity, narrative;
+  std::vector<std::string> risks;
+  std::optional<int64_t> killed, injured;
+  int record_class = 0;
+};
+
+// Filters and page of an incident list. Empty = no filter.
+struct IncidentQuery {
+  std::string area;          // P-code: the area and everything under it
+  std::string from, to;      // dates, inclusive
+  std::string risk;          // risk code
+  std::string organisation;  // organisation code
+  int64_t after_id = 0;      // keyset pagination: ids greater than this
+  int limit = 50;
+};
+
 }  // namespace aegis::store

@@ -194,6 +194,25 @@ class SqliteStore final : public Store {
   Result<int64_t> AddSeverityOverride(const SeverityOverride& o) override;
   Result<std::vector<SeverityOverride>> LoadSeverityOverrides() override;
 
+  Result<int64_t> AddUser(const User& u) override;
+  Result<std::optional<User>> FindUser(const std::string& username) override;
+  Result<std::optional<User>> GetUser(int64_t id) override;
+  Result<std::vector<User>> ListUsers() override;
+  Status RecordLogin(int64_t user_id, int failed_logins, const std::string& locked_until) override;
+  Status SetUserDisabled(int64_t user_id, bool disabled) override;
+  Status SetUserPassword(int64_t user_id, const std::string& password_hash) override;
+  Status PutSession(const Session& s) override;
+  Result<std::optional<Session>> GetSession(const std::string& token_digest) override;
+  Status DeleteSession(const std::string& token_digest) override;
+  Status DeleteUserSessions(int64_t user_id) override;
+  Result<AuditRow> AppendAudit(
+      AuditRow row,
+      const std::function<std::string(const std::string&, const AuditRow&)>& chain) override;
+  Status ScanAudit(const std::function<void(const AuditRow&)>& fn) override;
+  Result<std::vector<IncidentRecord>> ListIncidents(const AccessScope& scope,
+                                                    const IncidentQuery& q) override;
+  Result<std::optional<IncidentRecord>> GetIncident(const AccessScope& scope, int64_t id) override;
+
  private:
   Result<int64_t> IdByCode(const char* table, const std::string& code) {
     Stmt s(db_, std::string("SELECT id FROM ") + table + " WHERE code=?");
@@ -238,6 +257,24 @@ class SqliteStore final : public Store {
   std::unordered_map<uint64_t, int64_t> placement_ids_;
   Stmt find_incident_, insert_incident_, update_incident_;  // prepared on first use
 };
+
+// The protocol's record class of an incident (see migration 3 for the same rule in SQL).
+RecordClass ClassOf(const Incident& inc) {
+  bool gbv = inc.act_type == "sexual_violence", child = false;
+  for (const auto& r : inc.risks) {
+    gbv = gbv || r == "GBV";
+    child = child || r == "REC";
+  }
+  return gbv ? RecordClass::kGbv : child ? RecordClass::kChild : RecordClass::kIncident;
+}
+
+// Ranks of data/taxonomy/vocabularies.json "sensitivity"; unknown values rank highest.
+int SensitivityRank(std::string_view s) {
+  if (s == "public") return 0;
+  if (s == "internal" || s == "restricted") return 1;
+  if (s == "confidential") return 2;
+  return 3;
+}
 
 Status CheckStmt(const Stmt& s) {
   return s.valid() ? Status::Ok() : Status::Internal("SQLite prepare: " + s.error());
@@ -426,20 +463,21 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
       "lat, lon, risk_mask, event_type, act_type, "
       "perpetrator, perpetrator_detail, killed, injured, organisation_id, source_type, "
       "verification, sensitivity, consent_share, consent_referral, consent_tracing, narrative, "
-      "import_run_id, source_row, updated_at";
+      "import_run_id, source_row, updated_at, record_class, sensitivity_rank";
   if (!insert_incident_.valid()) {
     find_incident_ = Stmt(db_,
                           "SELECT id, content_hash FROM incident WHERE data_source_id=? AND "
                           "source_key=?");
     insert_incident_ = Stmt(
-        db_, std::string("INSERT INTO incident(") + kCols +
-                 ", data_source_id, source_key, created_run_id, created_at) VALUES (?1,?2,?3,?4,"
-                 "?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"
-                 "?26,?27,?28,?29,?25,?27) ON CONFLICT(data_source_id, source_key) DO NOTHING");
+        db_,
+        std::string("INSERT INTO incident(") + kCols +
+            ", data_source_id, source_key, created_run_id, created_at) VALUES (?1,?2,?3,?4,"
+            "?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"
+            "?26,?27,?28,?29,?30,?31,?25,?27) ON CONFLICT(data_source_id, source_key) DO NOTHING");
     update_incident_ = Stmt(db_, std::string("UPDATE incident SET (") + kCols +
                                      ") = (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-                                     "?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27) WHERE "
-                                     "id=?28");
+                                     "?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29) "
+                                     "WHERE id=?30");
     for (const Stmt* st : {&find_incident_, &insert_incident_, &update_incident_})
       AEGIS_RETURN_IF_ERROR(CheckStmt(*st));
   }
@@ -490,11 +528,13 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
       .BindStatic(24, inc.narrative)
       .Bind(25, b.run_id)
       .Bind(26, inc.source_row)
-      .BindStatic(27, now);
+      .BindStatic(27, now)
+      .Bind(28, static_cast<int64_t>(ClassOf(inc)))
+      .Bind(29, static_cast<int64_t>(SensitivityRank(inc.sensitivity)));
   if (w.id) {
-    s.Bind(28, w.id);
+    s.Bind(30, w.id);
   } else {
-    s.Bind(28, b.data_source_id).BindStatic(29, inc.source_key);
+    s.Bind(30, b.data_source_id).BindStatic(31, inc.source_key);
   }
   s.Step(&st);
   s.Reset();
@@ -961,6 +1001,297 @@ Result<std::vector<SeverityOverride>> SqliteStore::LoadSeverityOverrides() {
   }
   AEGIS_RETURN_IF_ERROR(st);
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts
+
+namespace {
+
+constexpr const char* kUserCols =
+    "u.id, u.username, u.display_name, coalesce(o.code,''), u.role, u.password_hash, u.disabled, "
+    "u.failed_logins, u.locked_until, u.created_at FROM app_user u LEFT JOIN organisation o ON "
+    "o.id=u.organisation_id";
+
+User UserFrom(const Stmt& s) {
+  User u;
+  u.id = s.Int(0);
+  u.username = s.Text(1);
+  u.display_name = s.Text(2);
+  u.organisation_code = s.Text(3);
+  u.role = s.Text(4);
+  u.password_hash = s.Text(5);
+  u.disabled = s.Int(6) != 0;
+  u.failed_logins = static_cast<int>(s.Int(7));
+  u.locked_until = s.Text(8);
+  u.created_at = s.Text(9);
+  return u;
+}
+
+}  // namespace
+
+Result<int64_t> SqliteStore::AddUser(const User& u) {
+  std::optional<int64_t> org;
+  if (!u.organisation_code.empty()) {
+    Result<int64_t> id = IdByCode("organisation", u.organisation_code);
+    if (!id.ok())
+      return Status::NotFound("organisation '" + u.organisation_code +
+                              "' is not in the store; import its data or create it first");
+    org = *id;
+  }
+  std::string now = NowUtc();
+  Stmt s(db_,
+         "INSERT INTO app_user(username, display_name, organisation_id, role, password_hash, "
+         "created_at, updated_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(username) DO NOTHING");
+  AEGIS_RETURN_IF_ERROR(s.Bind(1, u.username)
+                            .Bind(2, u.display_name)
+                            .Bind(3, org)
+                            .Bind(4, u.role)
+                            .Bind(5, u.password_hash)
+                            .Bind(6, now)
+                            .Bind(7, now)
+                            .Run());
+  if (sqlite3_changes(db_) == 0)
+    return Status::AlreadyExists("user '" + u.username + "' exists; choose another name");
+  return sqlite3_last_insert_rowid(db_);
+}
+
+Result<std::optional<User>> SqliteStore::FindUser(const std::string& username) {
+  Stmt s(db_, std::string("SELECT ") + kUserCols + " WHERE u.username=?");
+  s.Bind(1, username);
+  Status st;
+  if (s.Step(&st)) return std::optional<User>(UserFrom(s));
+  AEGIS_RETURN_IF_ERROR(st);
+  return std::optional<User>();
+}
+
+Result<std::optional<User>> SqliteStore::GetUser(int64_t id) {
+  Stmt s(db_, std::string("SELECT ") + kUserCols + " WHERE u.id=?");
+  s.Bind(1, id);
+  Status st;
+  if (s.Step(&st)) return std::optional<User>(UserFrom(s));
+  AEGIS_RETURN_IF_ERROR(st);
+  return std::optional<User>();
+}
+
+Result<std::vector<User>> SqliteStore::ListUsers() {
+  Stmt s(db_, std::string("SELECT ") + kUserCols + " ORDER BY u.username");
+  std::vector<User> out;
+  Status st;
+  while (s.Step(&st)) out.push_back(UserFrom(s));
+  AEGIS_RETURN_IF_ERROR(st);
+  return out;
+}
+
+Status SqliteStore::RecordLogin(int64_t user_id, int failed_logins,
+                                const std::string& locked_until) {
+  return Stmt(db_, "UPDATE app_user SET failed_logins=?, locked_until=? WHERE id=?")
+      .Bind(1, static_cast<int64_t>(failed_logins))
+      .Bind(2, locked_until)
+      .Bind(3, user_id)
+      .Run();
+}
+
+Status SqliteStore::SetUserDisabled(int64_t user_id, bool disabled) {
+  AEGIS_RETURN_IF_ERROR(Stmt(db_, "UPDATE app_user SET disabled=?, updated_at=? WHERE id=?")
+                            .Bind(1, static_cast<int64_t>(disabled ? 1 : 0))
+                            .Bind(2, NowUtc())
+                            .Bind(3, user_id)
+                            .Run());
+  if (sqlite3_changes(db_) == 0) return Status::NotFound("user " + std::to_string(user_id));
+  return disabled ? DeleteUserSessions(user_id) : Status::Ok();
+}
+
+Status SqliteStore::SetUserPassword(int64_t user_id, const std::string& password_hash) {
+  AEGIS_RETURN_IF_ERROR(
+      Stmt(db_,
+           "UPDATE app_user SET password_hash=?, failed_logins=0, locked_until='', updated_at=? "
+           "WHERE id=?")
+          .Bind(1, password_hash)
+          .Bind(2, NowUtc())
+          .Bind(3, user_id)
+          .Run());
+  if (sqlite3_changes(db_) == 0) return Status::NotFound("user " + std::to_string(user_id));
+  return DeleteUserSessions(user_id);
+}
+
+Status SqliteStore::PutSession(const Session& x) {
+  return Stmt(db_,
+              "INSERT INTO app_session(token_digest, user_id, created_at, expires_at) VALUES "
+              "(?,?,?,?)")
+      .Bind(1, x.token_digest)
+      .Bind(2, x.user_id)
+      .Bind(3, x.created_at)
+      .Bind(4, x.expires_at)
+      .Run();
+}
+
+Result<std::optional<Session>> SqliteStore::GetSession(const std::string& token_digest) {
+  Stmt s(db_,
+         "SELECT token_digest, user_id, created_at, expires_at FROM app_session WHERE "
+         "token_digest=?");
+  s.Bind(1, token_digest);
+  Status st;
+  if (s.Step(&st))
+    return std::optional<Session>(Session{s.Text(0), s.Int(1), s.Text(2), s.Text(3)});
+  AEGIS_RETURN_IF_ERROR(st);
+  return std::optional<Session>();
+}
+
+Status SqliteStore::DeleteSession(const std::string& token_digest) {
+  return Stmt(db_, "DELETE FROM app_session WHERE token_digest=?").Bind(1, token_digest).Run();
+}
+
+Status SqliteStore::DeleteUserSessions(int64_t user_id) {
+  return Stmt(db_, "DELETE FROM app_session WHERE user_id=?").Bind(1, user_id).Run();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit
+
+Result<AuditRow> SqliteStore::AppendAudit(
+    AuditRow row, const std::function<std::string(const std::string&, const AuditRow&)>& chain) {
+  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+  auto fail = [&](Status st) {
+    (void)Exec(db_, "ROLLBACK");
+    return st;
+  };
+  Stmt last(db_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  Status st;
+  std::string prev;
+  row.seq = 1;
+  if (last.Step(&st)) {
+    row.seq = last.Int(0) + 1;
+    prev = last.Text(1);
+  }
+  if (!st.ok()) return fail(st);
+  last.Reset();
+  if (row.at.empty()) row.at = NowUtc();
+  row.hash = chain(prev, row);
+  st = Stmt(db_,
+            "INSERT INTO audit_log(seq, at, actor, action, object_type, object_id, organisation, "
+            "detail, hash) VALUES (?,?,?,?,?,?,?,?,?)")
+           .Bind(1, row.seq)
+           .Bind(2, row.at)
+           .Bind(3, row.actor)
+           .Bind(4, row.action)
+           .Bind(5, row.object_type)
+           .Bind(6, row.object_id)
+           .Bind(7, row.organisation)
+           .Bind(8, row.detail)
+           .Bind(9, row.hash)
+           .Run();
+  if (!st.ok()) return fail(st);
+  AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+  return row;
+}
+
+Status SqliteStore::ScanAudit(const std::function<void(const AuditRow&)>& fn) {
+  Stmt s(db_,
+         "SELECT seq, at, actor, action, object_type, object_id, organisation, detail, hash FROM "
+         "audit_log ORDER BY seq");
+  Status st;
+  while (s.Step(&st)) {
+    fn(AuditRow{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6),
+                s.Text(7), s.Text(8)});
+  }
+  return st;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scoped reads: the reader's scope becomes part of every query's WHERE clause, so a record the
+// protocol hides is never read, let alone returned.
+
+namespace {
+
+// "(record_class=0 AND sensitivity_rank<=R0) OR ..." for the classes readable individually,
+// plus the organisation restriction; "0=1" when nothing is readable.
+std::string ScopeClause(const AccessScope& sc) {
+  std::string any;
+  for (int c = 0; c < 3; ++c) {  // incident classes (monitoring reports are another table)
+    if (sc.max_rank[c] < 0) continue;
+    if (!any.empty()) any += " OR ";
+    any += "(i.record_class=" + std::to_string(c) +
+           " AND i.sensitivity_rank<=" + std::to_string(sc.max_rank[c]) + ")";
+  }
+  if (any.empty()) return "0=1";
+  std::string out = "(" + any + ")";
+  if (sc.only_organisation_id > 0)
+    out += " AND i.organisation_id=" + std::to_string(sc.only_organisation_id);
+  return out;
+}
+
+constexpr const char* kIncidentCols =
+    "SELECT i.id, d.code, i.source_key, i.date_start, i.date_end, coalesce(i.area_pcode,''), "
+    "i.event_type, i.act_type, i.perpetrator, coalesce(o.code,''), i.source_type, "
+    "i.verification, i.sensitivity, i.narrative, i.risk_mask, i.killed, i.injured, "
+    "i.record_class FROM incident i JOIN data_source d ON d.id=i.data_source_id LEFT JOIN "
+    "organisation o ON o.id=i.organisation_id ";
+
+}  // namespace
+
+Result<std::vector<IncidentRecord>> SqliteStore::ListIncidents(const AccessScope& scope,
+                                                               const IncidentQuery& q) {
+  std::string sql = std::string(kIncidentCols) + "WHERE " + ScopeClause(scope) + " AND i.id>?1";
+  if (!q.area.empty())
+    sql += " AND i.area_pcode IN (SELECT pcode FROM area_ancestor WHERE ancestor_pcode=?2)";
+  if (!q.from.empty()) sql += " AND i.date_start>=?3";
+  if (!q.to.empty()) sql += " AND i.date_start<=?4";
+  if (!q.risk.empty())
+    sql += " AND (i.risk_mask & coalesce((SELECT bit FROM risk WHERE code=?5),0))<>0";
+  if (!q.organisation.empty()) sql += " AND o.code=?6";
+  sql += " ORDER BY i.id LIMIT ?7";
+  Stmt s(db_, sql);
+  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  s.Bind(1, q.after_id).Bind(2, q.area).Bind(3, q.from).Bind(4, q.to).Bind(5, q.risk);
+  s.Bind(6, q.organisation).Bind(7, static_cast<int64_t>(std::clamp(q.limit, 1, 1000)));
+  std::vector<std::pair<std::string, int64_t>> bits;
+  for (const auto& [code, bit] : risk_bits_) bits.emplace_back(code, bit);
+  if (bits.empty()) {
+    Stmt rb(db_, "SELECT code, bit FROM risk");
+    Status st;
+    while (rb.Step(&st)) bits.emplace_back(rb.Text(0), rb.Int(1));
+  }
+  std::sort(bits.begin(), bits.end(),
+            [](const auto& a, const auto& b) { return a.second < b.second; });
+  std::vector<IncidentRecord> out;
+  Status st;
+  while (s.Step(&st)) {
+    IncidentRecord r;
+    r.id = s.Int(0);
+    r.source = s.Text(1);
+    r.source_key = s.Text(2);
+    r.date_start = s.Text(3);
+    r.date_end = s.Text(4);
+    r.area_pcode = s.Text(5);
+    r.event_type = s.Text(6);
+    r.act_type = s.Text(7);
+    r.perpetrator = s.Text(8);
+    r.organisation = s.Text(9);
+    r.source_type = s.Text(10);
+    r.verification = s.Text(11);
+    r.sensitivity = s.Text(12);
+    r.narrative = s.Text(13);
+    int64_t mask = s.Int(14);
+    for (const auto& [code, bit] : bits)
+      if (mask & bit) r.risks.push_back(code);
+    if (!s.IsNull(15)) r.killed = s.Int(15);
+    if (!s.IsNull(16)) r.injured = s.Int(16);
+    r.record_class = static_cast<int>(s.Int(17));
+    out.push_back(std::move(r));
+  }
+  AEGIS_RETURN_IF_ERROR(st);
+  return out;
+}
+
+Result<std::optional<IncidentRecord>> SqliteStore::GetIncident(const AccessScope& scope,
+                                                               int64_t id) {
+  IncidentQuery q;
+  q.after_id = id - 1;
+  q.limit = 1;
+  AEGIS_ASSIGN_OR_RETURN(std::vector<IncidentRecord> v, ListIncidents(scope, q));
+  if (v.empty() || v[0].id != id) return std::optional<IncidentRecord>();
+  return std::optional<IncidentRecord>(std::move(v[0]));
 }
 
 Result<std::string> SqliteStore::ContentDigest() {

@@ -146,6 +146,34 @@ class Store {
   virtual Result<int64_t> AddSeverityOverride(const SeverityOverride& o) = 0;
   virtual Result<std::vector<SeverityOverride>> LoadSeverityOverrides() = 0;
 
+  // --- accounts ------------------------------------------------------------------------------
+  virtual Result<int64_t> AddUser(const User& u) = 0;  // organisation by code; must exist
+  virtual Result<std::optional<User>> FindUser(const std::string& username) = 0;
+  virtual Result<std::optional<User>> GetUser(int64_t id) = 0;
+  virtual Result<std::vector<User>> ListUsers() = 0;
+  virtual Status RecordLogin(int64_t user_id, int failed_logins,
+                             const std::string& locked_until) = 0;
+  virtual Status SetUserDisabled(int64_t user_id, bool disabled) = 0;
+  virtual Status SetUserPassword(int64_t user_id, const std::string& password_hash) = 0;
+  virtual Status PutSession(const Session& s) = 0;
+  virtual Result<std::optional<Session>> GetSession(const std::string& token_digest) = 0;
+  virtual Status DeleteSession(const std::string& token_digest) = 0;
+  virtual Status DeleteUserSessions(int64_t user_id) = 0;
+
+  // --- audit -------------------------------------------------------------------------------
+  // Appends one row at the end of the chain, atomically: `chain(prev_hash, row)` gives the row's
+  // hash from the previous row's ("" for the first). Returns the row as written (seq, hash).
+  virtual Result<AuditRow> AppendAudit(
+      AuditRow row,
+      const std::function<std::string(const std::string&, const AuditRow&)>& chain) = 0;
+  virtual Status ScanAudit(const std::function<void(const AuditRow&)>& fn) = 0;
+
+  // --- individual records, always through a reader's scope ----------------------------------
+  virtual Result<std::vector<IncidentRecord>> ListIncidents(const AccessScope& scope,
+                                                            const IncidentQuery& q) = 0;
+  virtual Result<std::optional<IncidentRecord>> GetIncident(const AccessScope& scope,
+                                                            int64_t id) = 0;
+
   // A digest of every record in canonical order (ids and timestamps excluded), to compare stores.
   virtual Result<std::string> ContentDigest() = 0;
 };

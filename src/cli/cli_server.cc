@@ -1,0 +1,240 @@
+// aegis serve | user add|disable|enable|reset|list | keys init|rotate | audit verify
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "access/audit.h"
+#include "access/protocol.h"
+#include "cli/cli_internal.h"
+#include "security/keyring.h"
+#include "security/password.h"
+#include "server/server.h"
+
+namespace aegis::cli {
+
+namespace {
+
+// The key file: --keys, else $AEGIS_KEY_FILE, else "<store>.keys" beside the store (move it to
+// another disk in production: whoever holds both files holds the data).
+std::string KeyFile(const GlobalOptions& g, const std::string& keys) {
+  if (!keys.empty()) return keys;
+  if (const char* e = std::getenv("AEGIS_KEY_FILE"); e && *e) return e;
+  return g.db + ".keys";
+}
+
+Result<security::Keyring> LoadOrCreateKeys(const std::string& path) {
+  if (std::filesystem::exists(path)) return security::Keyring::Load(path);
+  std::fprintf(stderr,
+               "created the key file %s (mode 0600). Keep it apart from the store and back it "
+               "up: without it, encrypted fields and the audit chain cannot be read.\n",
+               path.c_str());
+  return security::Keyring::Create(path);
+}
+
+std::string ReadPassword(const std::string& prompt) {
+  if (const char* e = std::getenv("AEGIS_PASSWORD"); e && *e) return e;  // scripts and tests
+  std::fprintf(stderr, "%s", prompt.c_str());
+  std::string pw;
+  std::getline(std::cin, pw);
+  return pw;
+}
+
+struct UserArgs {
+  std::string username, role, organisation, name, keys;
+};
+
+Status Audit(const GlobalOptions& g, const std::string& keys, store::Store& st,
+             const std::string& action, const std::string& object_id, const std::string& detail) {
+  AEGIS_ASSIGN_OR_RETURN(security::Keyring k, LoadOrCreateKeys(KeyFile(g, keys)));
+  access::AuditLog log(&k, security::DefaultAnchorPath(k.path()));
+  store::AuditRow r;
+  r.actor = "system";
+  r.action = action;
+  r.object_type = "user";
+  r.object_id = object_id;
+  r.detail = detail;
+  return log.Append(st, r);
+}
+
+Status UserAdd(const GlobalOptions& g, const UserArgs& a) {
+  AEGIS_ASSIGN_OR_RETURN(access::Protocol proto,
+                         access::Protocol::Load(g.data_dir + "/isp/protocol.toml"));
+  if (!proto.HasRole(a.role)) {
+    std::string roles;
+    for (const auto& r : proto.RoleNames()) roles += " " + r;
+    return Status::InvalidArgument("role '" + a.role + "': use one of" + roles);
+  }
+  std::string pw = ReadPassword("password for " + a.username + ": ");
+  AEGIS_RETURN_IF_ERROR(security::CheckPasswordPolicy(pw));
+  AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
+  if (!a.organisation.empty())
+    AEGIS_RETURN_IF_ERROR(
+        st->EnsureOrganisation({0, a.organisation, a.organisation, "other"}).status());
+  store::User u;
+  u.username = a.username;
+  u.display_name = a.name;
+  u.organisation_code = a.organisation;
+  u.role = a.role;
+  AEGIS_ASSIGN_OR_RETURN(u.password_hash, security::HashPassword(pw));
+  AEGIS_ASSIGN_OR_RETURN(int64_t id, st->AddUser(u));
+  AEGIS_RETURN_IF_ERROR(Audit(g, a.keys, *st, "user.add", std::to_string(id), "role " + a.role));
+  std::printf("user %lld '%s' (%s%s%s) added\n", static_cast<long long>(id), a.username.c_str(),
+              a.role.c_str(), a.organisation.empty() ? "" : ", ", a.organisation.c_str());
+  return Status::Ok();
+}
+
+Status UserChange(const GlobalOptions& g, const UserArgs& a, const std::string& what) {
+  AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
+  AEGIS_ASSIGN_OR_RETURN(auto u, st->FindUser(a.username));
+  if (!u) return Status::NotFound("user '" + a.username + "': no such user (aegis user list)");
+  if (what == "disable" || what == "enable") {
+    AEGIS_RETURN_IF_ERROR(st->SetUserDisabled(u->id, what == "disable"));
+  } else {
+    std::string pw = ReadPassword("new password for " + a.username + ": ");
+    AEGIS_RETURN_IF_ERROR(security::CheckPasswordPolicy(pw));
+    AEGIS_ASSIGN_OR_RETURN(std::string hash, security::HashPassword(pw));
+    AEGIS_RETURN_IF_ERROR(st->SetUserPassword(u->id, hash));
+  }
+  AEGIS_RETURN_IF_ERROR(Audit(g, a.keys, *st, "user." + what, std::to_string(u->id), ""));
+  std::printf("user '%s': %s done%s\n", a.username.c_str(), what.c_str(),
+              what == "enable" ? "" : "; their sessions are closed");
+  return Status::Ok();
+}
+
+Status UserList(const GlobalOptions& g) {
+  AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
+  AEGIS_ASSIGN_OR_RETURN(auto users, st->ListUsers());
+  std::printf("%-5s %-20s %-22s %-14s %s\n", "id", "user", "role", "organisation", "state");
+  for (const auto& u : users)
+    std::printf("%-5lld %-20s %-22s %-14s %s\n", static_cast<long long>(u.id), u.username.c_str(),
+                u.role.c_str(), u.organisation_code.c_str(),
+                u.disabled ? "disabled" : (!u.locked_until.empty() ? "locked" : "active"));
+  return Status::Ok();
+}
+
+Status AuditVerify(const GlobalOptions& g, const std::string& keys) {
+  AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
+  AEGIS_ASSIGN_OR_RETURN(security::Keyring k, security::Keyring::Load(KeyFile(g, keys)));
+  access::AuditLog log(&k, security::DefaultAnchorPath(k.path()));
+  AEGIS_ASSIGN_OR_RETURN(security::ChainReport r, log.Verify(*st));
+  if (!r.ok)
+    return Status::Corruption("audit log: " + r.what + " at seq " +
+                              std::to_string(r.first_bad_seq) + ": " + r.detail);
+  std::printf("audit log: %lld entries verified, chain intact up to seq %lld\n",
+              static_cast<long long>(r.entries_verified), static_cast<long long>(r.last_seq));
+  return Status::Ok();
+}
+
+server::Server* g_server = nullptr;
+
+void OnSignal(int) {
+  if (g_server) g_server->Stop();
+}
+
+Status Serve(const GlobalOptions& g, server::ServerOptions o, const std::string& keys) {
+  o.db = g.db;
+  o.data_dir = g.data_dir;
+  o.key_file = KeyFile(g, keys);
+  {
+    AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));  // migrates
+    AEGIS_ASSIGN_OR_RETURN(security::Keyring k, LoadOrCreateKeys(o.key_file));
+    AEGIS_ASSIGN_OR_RETURN(auto users, st->ListUsers());
+    if (users.empty())
+      std::fprintf(stderr,
+                   "no user yet: create the first administrator with\n  aegis --db %s user add "
+                   "admin --role coordinator\n",
+                   g.db.c_str());
+  }
+  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<server::Server> s, server::Server::Create(o));
+  g_server = s.get();
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  Status st = s->Run([&](int port) {
+    std::printf("Aegis API listening on http://%s:%d/api/v1 (OpenAPI: /api/v1/openapi.json)\n",
+                o.host.c_str(), port);
+    std::fflush(stdout);
+  });
+  g_server = nullptr;
+  return st;
+}
+
+}  // namespace
+
+void AddServerCommands(CLI::App& app, GlobalOptions& g) {
+  static server::ServerOptions so;
+  static std::string keys;
+  static UserArgs ua;
+  CLI::App* serve = app.add_subcommand("serve", "Serve the JSON API (/api/v1) over the store");
+  serve->add_option("--host", so.host, "Address to listen on (default 127.0.0.1)");
+  serve->add_option("--port", so.port, "Port (default 8080; 0 = any free port)");
+  serve->add_option("--threads", so.threads, "Worker threads (default 64)");
+  serve->add_option("--keys", keys,
+                    "Key file (default $AEGIS_KEY_FILE, else STORE.keys; created if missing)");
+  serve->add_flag("--secure-cookies", so.secure_cookies, "Mark cookies Secure (behind TLS)");
+  serve->callback([&g] {
+    Status st = Serve(g, so, keys);
+    if (!st.ok()) throw CLI::RuntimeError(Fail(st));
+  });
+
+  CLI::App* user = app.add_subcommand("user", "Accounts: add, disable, enable, reset, list");
+  user->require_subcommand(1);
+  auto* add =
+      user->add_subcommand("add", "Add a user (password read from stdin or $AEGIS_PASSWORD)");
+  add->add_option("USERNAME", ua.username)->required();
+  add->add_option("--role", ua.role,
+                  "coordinator, imo, partner_focal_point, field_monitor, service_provider, "
+                  "outside_recipient or viewer (data/isp/protocol.toml)")
+      ->required();
+  add->add_option("--organisation", ua.organisation, "Organisation code (partners)");
+  add->add_option("--name", ua.name, "Display name");
+  add->add_option("--keys", ua.keys, "Key file (for the audit log)");
+  add->callback([&g] {
+    Status st = UserAdd(g, ua);
+    if (!st.ok()) throw CLI::RuntimeError(Fail(st));
+  });
+  for (const char* what : {"disable", "enable", "reset"}) {
+    auto* c = user->add_subcommand(what, std::string(what) == "reset"
+                                             ? "Set a new password and close the user's sessions"
+                                             : std::string(what) + " a user");
+    c->add_option("USERNAME", ua.username)->required();
+    c->add_option("--keys", ua.keys, "Key file (for the audit log)");
+    c->callback([&g, w = std::string(what)] {
+      Status st = UserChange(g, ua, w);
+      if (!st.ok()) throw CLI::RuntimeError(Fail(st));
+    });
+  }
+  user->add_subcommand("list", "List users")->callback([&g] {
+    Status st = UserList(g);
+    if (!st.ok()) throw CLI::RuntimeError(Fail(st));
+  });
+
+  CLI::App* k = app.add_subcommand("keys", "The key file: init, rotate");
+  k->require_subcommand(1);
+  k->add_option("--keys", keys, "Key file (default $AEGIS_KEY_FILE, else STORE.keys)");
+  k->add_subcommand("init", "Create the key file")->callback([&g] {
+    auto r = security::Keyring::Create(KeyFile(g, keys));
+    if (!r.ok()) throw CLI::RuntimeError(Fail(r.status()));
+    std::printf("created %s (mode 0600)\n", r->path().c_str());
+  });
+  k->add_subcommand("rotate", "Add a new active data key (old keys stay for decryption)")
+      ->callback([&g] {
+        auto r = security::Keyring::Load(KeyFile(g, keys));
+        if (!r.ok()) throw CLI::RuntimeError(Fail(r.status()));
+        if (Status st = r->Rotate(); !st.ok()) throw CLI::RuntimeError(Fail(st));
+        std::printf("active key is now %s\n", r->active_key_id().c_str());
+      });
+
+  CLI::App* au = app.add_subcommand("audit", "The tamper-evident audit log");
+  au->require_subcommand(1);
+  au->add_option("--keys", keys, "Key file (default $AEGIS_KEY_FILE, else STORE.keys)");
+  au->add_subcommand("verify", "Check the hash chain: detects any edit, insertion or deletion")
+      ->callback([&g] {
+        Status st = AuditVerify(g, keys);
+        if (!st.ok()) throw CLI::RuntimeError(Fail(st));
+      });
+}
+
+}  // namespace aegis::cli

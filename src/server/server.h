@@ -1,0 +1,49 @@
+// `aegis serve`: the JSON REST API under /api/v1 over one store.
+//
+// Every request runs as a user (session cookie or API token) whose role and organisation give an
+// AccessScope from the information-sharing protocol; every read of individual records goes
+// through the store's scoped reads with that scope, so no route can get past the protocol.
+// One error body shape: {"error": {"code": "...", "message": "...", "field": "..."}}.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "util/status.h"
+
+namespace aegis::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0 = any free port (see Server::port)
+  int threads = 64;
+  std::string db;               // store URL
+  std::string data_dir;         // taxonomy, profiles, the sharing protocol
+  std::string key_file;         // the keyring, outside the database
+  std::string protocol;         // sharing protocol file; default data_dir/isp/protocol.toml
+  bool secure_cookies = false;  // behind TLS
+  size_t max_body_bytes = 1 << 20;
+  int session_hours = 12;
+  int max_failed_logins = 5;
+  int lockout_minutes = 15;
+};
+
+// One route of the API, as documented in the OpenAPI document.
+struct RouteInfo {
+  std::string method;  // GET, POST, ...
+  std::string path;    // OpenAPI form: /api/v1/incidents/{id}
+};
+
+class Server {
+ public:
+  static Result<std::unique_ptr<Server>> Create(const ServerOptions& options);
+  virtual ~Server() = default;
+  // Binds (port 0 = any) and serves until Stop(); returns when stopped.
+  virtual Status Run(const std::function<void(int port)>& on_listening = {}) = 0;
+  virtual void Stop() = 0;
+  virtual const std::vector<RouteInfo>& routes() const = 0;
+};
+
+}  // namespace aegis::server

@@ -1,0 +1,376 @@
+// The API over real HTTP on loopback: the information-sharing protocol over every route x role x
+// own or other organisation x record class x sensitivity, sign-in and sessions, CSRF, bad
+// requests, the OpenAPI document, and the audit chain.
+#include "server/server.h"
+
+#include <httplib.h>
+
+#include <future>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "access/audit.h"
+#include "security/keyring.h"
+#include "security/password.h"
+#include "test_util.h"
+#include "util/text.h"
+
+namespace aegis::testing {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr const char* kPassword = "correct horse battery staple";
+const std::vector<std::string> kClasses = {"incident", "gbv", "child"};
+const std::vector<std::string> kSensitivity = {"public", "internal", "confidential",
+                                               "strictly_confidential"};
+
+// What the shipped protocol (data/isp/protocol.toml) promises, written out by hand: per role,
+// the highest sensitivity rank readable per class (-1 = none), and own-organisation-only.
+struct Expect {
+  int rank[3];
+  bool own_org_only;
+};
+const std::map<std::string, Expect> kExpected = {
+    {"coordinator", {{2, 1, 1}, false}},
+    {"imo", {{2, 1, 1}, false}},
+    {"partner_focal_point", {{1, -1, -1}, true}},
+    {"field_monitor", {{1, -1, -1}, true}},
+    {"service_provider", {{1, -1, -1}, true}},
+    {"outside_recipient", {{-1, -1, -1}, false}},
+    {"viewer", {{-1, -1, -1}, false}},
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = dir_ / "t.sqlite";
+    store_ = NewStore(dir_);
+    auto cat = ingest::LoadCatalog(*store_, kData);
+    ASSERT_TRUE(cat.ok()) << cat.status().ToString();
+    auto keys = security::Keyring::Create(dir_ / "t.keys");
+    ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+    for (const char* org : {"ORG-A", "ORG-B"})
+      ASSERT_TRUE(store_->EnsureOrganisation({0, org, org, "ngo"}).ok());
+    SeedIncidents();
+    for (const auto& [role, e] : kExpected) AddUser(role, role, e.own_org_only ? "ORG-A" : "");
+    server::ServerOptions o;
+    o.port = 0;
+    o.threads = 8;
+    o.db = db_;
+    o.data_dir = kData;
+    o.key_file = dir_ / "t.keys";
+    o.max_body_bytes = 64 * 1024;
+    auto s = server::Server::Create(o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(*s);
+    std::promise<int> port;
+    auto fut = port.get_future();
+    thread_ = std::thread([&] { (void)server_->Run([&](int p) { port.set_value(p); }); });
+    port_ = fut.get();
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void AddUser(const std::string& name, const std::string& role, const std::string& org) {
+    store::User u;
+    u.username = name;
+    u.role = role;
+    u.organisation_code = org;
+    u.password_hash = security::HashPassword(kPassword).value();
+    ASSERT_TRUE(store_->AddUser(u).ok());
+  }
+
+  // One incident per organisation x class x sensitivity; key "ORG|class|sensitivity".
+  void SeedIncidents() {
+    auto src = store_->EnsureDataSource({0, "TEST", "test", "manual", "", "direct_monitoring"});
+    ASSERT_TRUE(src.ok());
+    auto run = store_->BeginImportRun(*src, "test", "memory", "sha");
+    ASSERT_TRUE(run.ok());
+    store::ImportBatch b;
+    b.run_id = run->id;
+    b.data_source_id = *src;
+    b.file_sha256 = "sha";
+    for (const char* org : {"ORG-A", "ORG-B"}) {
+      for (size_t c = 0; c < kClasses.size(); ++c) {
+        for (const auto& sens : kSensitivity) {
+          store::Incident i;
+          i.source_key = std::string(org) + "|" + kClasses[c] + "|" + sens;
+          i.content_hash = text::Hash64(i.source_key);
+          i.date_start = i.date_end = "2024-03-02";
+          i.country = "SSD";
+          i.place = {"SS010101", 3, "pcode", 1, "", ""};
+          i.risks = {c == 0 ? "ATK" : c == 1 ? "GBV" : "REC"};
+          i.organisation_code = org;
+          i.source_type = "direct_monitoring";
+          i.sensitivity = sens;
+          i.narrative = "SECRET-NARRATIVE-" + i.source_key;
+          b.incidents.push_back(i);
+        }
+      }
+    }
+    b.rows_read = b.rows_done = static_cast<int64_t>(b.incidents.size());
+    ASSERT_TRUE(store_->ApplyImportBatch(b).ok());
+    ASSERT_TRUE(store_->FinishImportRun(run->id, "completed").ok());
+  }
+
+  std::unique_ptr<httplib::Client> Client() {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    c->set_read_timeout(10, 0);
+    return c;
+  }
+
+  // Signs in; returns the cookie header value and the CSRF token.
+  std::pair<std::string, std::string> SignIn(const std::string& user,
+                                             const std::string& pw = kPassword) {
+    auto r = Client()->Post("/api/v1/session", json{{"username", user}, {"password", pw}}.dump(),
+                            "application/json");
+    if (!r || r->status != 200) return {};
+    std::string cookie = r->get_header_value("Set-Cookie");
+    return {cookie.substr(0, cookie.find(';')), json::parse(r->body)["csrf_token"]};
+  }
+
+  TempDir dir_;
+  std::string db_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<server::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+TEST_F(ServerTest, TheSharingProtocolHoldsOnEveryRouteRoleOrganisationClassAndSensitivity) {
+  std::map<std::string, int64_t> ids;
+  auto all = store_->ListIncidents(store::AccessScope{{3, 3, 3, 3}, {}, 0, ""}, {});
+  ASSERT_TRUE(all.ok());
+  for (const auto& r : *all) ids[r.source_key] = r.id;
+  ASSERT_EQ(ids.size(), 24u);
+  int cells = 0, visible_cells = 0;
+  for (const auto& [role, e] : kExpected) {
+    auto [cookie, csrf] = SignIn(role);
+    ASSERT_FALSE(cookie.empty()) << role;
+    httplib::Headers h{{"Cookie", cookie}};
+    auto c = Client();
+    // The routes that return individual records: list, detail, search by risk, search by area.
+    auto keys_of = [&](const std::string& path) {
+      auto r = c->Get(path.c_str(), h);
+      EXPECT_TRUE(r && r->status == 200) << role << " " << path;
+      std::set<std::string> out;
+      if (r && r->status == 200) {
+        json body = json::parse(r->body);
+        for (const auto& it : body["items"]) out.insert(it["source_key"]);
+      }
+      return out;
+    };
+    std::set<std::string> listed = keys_of("/api/v1/incidents?limit=1000");
+    std::set<std::string> by_area = keys_of("/api/v1/incidents?limit=1000&area=SS01");
+    std::map<std::string, std::set<std::string>> by_risk;
+    for (const char* risk : {"ATK", "GBV", "REC"})
+      by_risk[risk] = keys_of(std::string("/api/v1/incidents?limit=1000&risk=") + risk);
+    for (const char* org : {"ORG-A", "ORG-B"}) {
+      bool own = std::string(org) == "ORG-A";
+      for (size_t cl = 0; cl < 3; ++cl) {
+        for (size_t s = 0; s < kSensitivity.size(); ++s) {
+          std::string key = std::string(org) + "|" + kClasses[cl] + "|" + kSensitivity[s];
+          bool expected = e.rank[cl] >= static_cast<int>(s) && (!e.own_org_only || own);
+          const char* risk = cl == 0 ? "ATK" : cl == 1 ? "GBV" : "REC";
+          auto detail = c->Get(("/api/v1/incidents/" + std::to_string(ids[key])).c_str(), h);
+          ASSERT_TRUE(detail);
+          EXPECT_EQ(listed.count(key) == 1, expected) << role << " list " << key;
+          EXPECT_EQ(by_area.count(key) == 1, expected) << role << " area search " << key;
+          EXPECT_EQ(by_risk[risk].count(key) == 1, expected) << role << " risk search " << key;
+          EXPECT_EQ(detail->status, expected ? 200 : 404) << role << " detail " << key;
+          // The hard rule of the issue: no individual GBV/CRSV or grave-violation record
+          // reaches a partner, a monitor, a service provider, an outside recipient or a viewer.
+          if (cl > 0 && role != "coordinator" && role != "imo") {
+            EXPECT_FALSE(expected);
+            EXPECT_EQ(detail->body.find("SECRET-NARRATIVE"), std::string::npos);
+          }
+          cells += 4;
+          visible_cells += expected ? 4 : 0;
+        }
+      }
+    }
+  }
+  std::printf(
+      "[figure] authorization matrix: %d cells (4 routes x 7 roles x own/other "
+      "organisation x 3 record classes x 4 sensitivity levels), %d visible, all as the "
+      "protocol says\n",
+      cells, visible_cells);
+  EXPECT_EQ(cells, 672);
+}
+
+TEST_F(ServerTest, SignInSessionsLockOutAndCsrf) {
+  auto c = Client();
+  auto bad =
+      c->Post("/api/v1/session", json{{"username", "imo"}, {"password", "wrong password!!"}}.dump(),
+              "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 401);
+  EXPECT_EQ(json::parse(bad->body)["error"]["code"], "wrong_credentials");
+  auto [cookie, csrf] = SignIn("coordinator");
+  ASSERT_FALSE(cookie.empty());
+  auto r =
+      c->Post("/api/v1/session", json{{"username", "coordinator"}, {"password", kPassword}}.dump(),
+              "application/json");
+  std::string set_cookie = r->get_header_value("Set-Cookie");
+  EXPECT_NE(set_cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(set_cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_EQ(r->get_header_value("X-Frame-Options"), "DENY");
+  EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
+  httplib::Headers h{{"Cookie", cookie}};
+  EXPECT_EQ(c->Get("/api/v1/me", h)->status, 200);
+  // An unsafe method without the CSRF token is refused and changes nothing.
+  EXPECT_EQ(c->Delete("/api/v1/session", h)->status, 403);
+  EXPECT_EQ(c->Get("/api/v1/me", h)->status, 200);
+  httplib::Headers wrong{{"Cookie", cookie}, {"X-CSRF-Token", "forged"}};
+  EXPECT_EQ(c->Delete("/api/v1/session", wrong)->status, 403);
+  httplib::Headers ok{{"Cookie", cookie}, {"X-CSRF-Token", csrf}};
+  EXPECT_EQ(c->Delete("/api/v1/session", ok)->status, 200);
+  EXPECT_EQ(c->Get("/api/v1/me", h)->status, 401) << "the session ends at sign-out";
+  // Forged and missing sessions.
+  EXPECT_EQ(c->Get("/api/v1/me", httplib::Headers{{"Cookie", "aegis_session=forged"}})->status,
+            401);
+  EXPECT_EQ(c->Get("/api/v1/incidents")->status, 401);
+  // Five wrong passwords lock the account, even against the right one.
+  for (int i = 0; i < 5; ++i)
+    c->Post("/api/v1/session", json{{"username", "viewer"}, {"password", "nope"}}.dump(),
+            "application/json");
+  auto locked =
+      c->Post("/api/v1/session", json{{"username", "viewer"}, {"password", kPassword}}.dump(),
+              "application/json");
+  EXPECT_EQ(locked->status, 429);
+  // A disabled account's session stops working.
+  auto [cookie2, csrf2] = SignIn("imo");
+  ASSERT_FALSE(cookie2.empty());
+  ASSERT_TRUE(store_->SetUserDisabled(store_->FindUser("imo").value()->id, true).ok());
+  EXPECT_EQ(c->Get("/api/v1/me", httplib::Headers{{"Cookie", cookie2}})->status, 401);
+}
+
+TEST_F(ServerTest, BadRequestsGetTheRight4xxAndChangeNothing) {
+  auto c = Client();
+  int64_t audit_before = QueryInt(db_, "SELECT count(*) FROM incident");
+  auto status = [&](const httplib::Result& r) { return r ? r->status : -1; };
+  EXPECT_EQ(status(c->Post("/api/v1/session", "{not json", "application/json")), 400);
+  EXPECT_EQ(status(c->Post("/api/v1/session", "[1,2]", "application/json")), 400);
+  EXPECT_EQ(
+      status(c->Post("/api/v1/session", R"({"username": 5, "password": "x"})", "application/json")),
+      400);
+  auto big = c->Post("/api/v1/session", std::string(200 * 1024, 'a'), "application/json");
+  EXPECT_EQ(status(big), 413);
+  auto [cookie, csrf] = SignIn("coordinator");
+  httplib::Headers h{{"Cookie", cookie}};
+  for (const char* q : {"/api/v1/incidents?limit=abc", "/api/v1/incidents?limit=0",
+                        "/api/v1/incidents?from=2024-13-45", "/api/v1/incidents?risk=nonsense",
+                        "/api/v1/areas?level=x"}) {
+    auto r = c->Get(q, h);
+    EXPECT_EQ(status(r), 400) << q;
+    if (r) {
+      EXPECT_FALSE(json::parse(r->body)["error"]["field"].get<std::string>().empty()) << q;
+    }
+  }
+  // Injection strings are data, not code: no rows, no error, nothing changed.
+  auto inj = c->Get(
+      "/api/v1/incidents?area=%27%20OR%201%3D1%20--&organisation=x%27%3BDROP%20TABLE"
+      "%20incident%3B--",
+      h);
+  ASSERT_EQ(status(inj), 200);
+  EXPECT_EQ(json::parse(inj->body)["count"], 0);
+  auto script = c->Get("/api/v1/areas?parent=%3Cscript%3Ealert(1)%3C%2Fscript%3E", h);
+  EXPECT_EQ(status(script), 200);
+  EXPECT_EQ(script->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(status(c->Get("/api/v1/../../etc/passwd", h)), 404);
+  EXPECT_EQ(status(c->Get("/api/v1/incidents/99999999999999999999", h)), 400);
+  EXPECT_EQ(QueryInt(db_, "SELECT count(*) FROM incident"), audit_before);
+}
+
+TEST_F(ServerTest, OpenApiDocumentsEveryRouteAndNoOther) {
+  auto r = Client()->Get("/api/v1/openapi.json");
+  ASSERT_TRUE(r && r->status == 200);
+  json doc = json::parse(r->body);
+  EXPECT_EQ(doc["openapi"].get<std::string>().substr(0, 2), "3.");
+  std::set<std::pair<std::string, std::string>> documented, served;
+  for (const auto& [path, ops] : doc["paths"].items())
+    for (const auto& [method, op] : ops.items()) {
+      std::string m = method;
+      for (char& ch : m) ch = static_cast<char>(std::toupper(ch));
+      documented.insert({m, path});
+    }
+  for (const auto& route : server_->routes()) served.insert({route.method, route.path});
+  EXPECT_EQ(documented, served);
+  EXPECT_GE(served.size(), 8u);
+}
+
+TEST_F(ServerTest, EveryReadIsAuditedTheChainDetectsTamperingAndHoldsNoPersonalData) {
+  auto [cookie, csrf] = SignIn("coordinator");
+  httplib::Headers h{{"Cookie", cookie}};
+  auto c = Client();
+  auto list = c->Get("/api/v1/incidents?limit=5", h);
+  ASSERT_EQ(list->status, 200);
+  int64_t id = json::parse(list->body)["items"][0]["id"];
+  ASSERT_EQ(c->Get(("/api/v1/incidents/" + std::to_string(id)).c_str(), h)->status, 200);
+  EXPECT_EQ(QueryInt(db_,
+                     "SELECT count(*) FROM audit_log WHERE action='incident.read' AND "
+                     "object_id='" +
+                         std::to_string(id) + "'"),
+            1);
+  EXPECT_GE(QueryInt(db_, "SELECT count(*) FROM audit_log WHERE action='session.sign_in'"), 1);
+  // No personal data in the audit log: no narrative, no user name, no password.
+  auto audit = c->Get("/api/v1/audit", h);
+  ASSERT_EQ(audit->status, 200);
+  for (const char* secret : {"SECRET-NARRATIVE", "coordinator\"", kPassword})
+    EXPECT_EQ(audit->body.find(secret), std::string::npos) << secret;
+  EXPECT_EQ(QueryInt(db_,
+                     "SELECT count(*) FROM audit_log WHERE detail LIKE '%SECRET%' OR "
+                     "object_id LIKE '%SECRET%'"),
+            0);
+  // Only coordinators and IMOs read the audit log.
+  auto [vc, vcsrf] = SignIn("viewer");
+  EXPECT_EQ(c->Get("/api/v1/audit", httplib::Headers{{"Cookie", vc}})->status, 403);
+
+  auto keys = security::Keyring::Load(dir_ / "t.keys");
+  ASSERT_TRUE(keys.ok());
+  access::AuditLog log(&*keys, security::DefaultAnchorPath(keys->path()));
+  auto verify = [&] { return log.Verify(*store_).value(); };
+  EXPECT_TRUE(verify().ok);
+  auto exec = [&](const std::string& sql) {
+    sqlite3* h2 = nullptr;
+    sqlite3_open(db_.c_str(), &h2);
+    sqlite3_exec(h2, sql.c_str(), nullptr, nullptr, nullptr);
+    sqlite3_close(h2);
+  };
+  exec("CREATE TABLE saved AS SELECT * FROM audit_log");
+  auto restore = [&] {
+    exec("DELETE FROM audit_log; INSERT INTO audit_log SELECT * FROM saved");
+    EXPECT_TRUE(verify().ok);
+  };
+  // An edited field.
+  exec("UPDATE audit_log SET detail='edited' WHERE seq=2");
+  EXPECT_FALSE(verify().ok);
+  EXPECT_EQ(verify().first_bad_seq, 2);
+  EXPECT_EQ(verify().what, "edited");
+  restore();
+  // A deleted row in the middle.
+  exec("DELETE FROM audit_log WHERE seq=3");
+  EXPECT_FALSE(verify().ok);
+  EXPECT_EQ(verify().first_bad_seq, 3);
+  restore();
+  // The last row deleted: detected against the anchor kept beside the key file.
+  exec("DELETE FROM audit_log WHERE seq=(SELECT max(seq) FROM audit_log)");
+  EXPECT_FALSE(verify().ok);
+  EXPECT_EQ(verify().what, "truncated");
+  restore();
+  // An inserted row (a copy of another, renumbered).
+  exec(
+      "UPDATE audit_log SET seq=seq+1000000 WHERE seq>=3; UPDATE audit_log SET seq=seq-999999 "
+      "WHERE seq>=1000000; INSERT INTO audit_log SELECT 3, at, actor, "
+      "action, object_type, object_id, organisation, detail, hash FROM saved WHERE seq=2");
+  EXPECT_FALSE(verify().ok);
+  restore();
+}
+
+}  // namespace
+}  // namespace aegis::testing
