@@ -62,6 +62,7 @@ class ServerTest : public ::testing::Test {
     o.data_dir = kData;
     o.key_file = dir_ / "t.keys";
     o.max_body_bytes = 64 * 1024;
+    o.audit_anchor_ms = 0;  // anchor every row, so that the tamper test sees the last one
     auto s = server::Server::Create(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);
@@ -285,6 +286,79 @@ TEST_F(ServerTest, BadRequestsGetTheRight4xxAndChangeNothing) {
   EXPECT_EQ(status(c->Get("/api/v1/../../etc/passwd", h)), 404);
   EXPECT_EQ(status(c->Get("/api/v1/incidents/99999999999999999999", h)), 400);
   EXPECT_EQ(QueryInt(db_, "SELECT count(*) FROM incident"), audit_before);
+}
+
+TEST_F(ServerTest, IncidentEntryValidatesChecksCsrfAndRoleAndIsAudited) {
+  auto [cookie, csrf] = SignIn("field_monitor");
+  ASSERT_FALSE(cookie.empty());
+  httplib::Headers h{{"Cookie", cookie}, {"X-CSRF-Token", csrf}};
+  auto c = Client();
+  json good{{"date_start", "2024-03-05"},
+            {"area_pcode", "SS010101"},
+            {"risks", {"Freedom of movement", "ATK"}},
+            {"killed", 1},
+            {"narrative", "Checkpoint \"north gate\"; C:\\path\nنقطة تفتيش\t<b>"}};
+  int64_t before = QueryInt(db_, "SELECT count(*) FROM incident");
+  auto ok = c->Post("/api/v1/incidents", h, good.dump(), "application/json");
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status, 201) << ok->body;
+  int64_t id = json::parse(ok->body)["id"];
+  EXPECT_EQ(QueryInt(db_, "SELECT count(*) FROM incident"), before + 1);
+  // Placed on the payam, classed under both risks, for the monitor's organisation.
+  auto back = c->Get(("/api/v1/incidents/" + std::to_string(id)).c_str(), h);
+  ASSERT_EQ(back->status, 200);
+  json b = json::parse(back->body);
+  EXPECT_EQ(b["organisation"], "ORG-A");
+  EXPECT_EQ(b["risks"].size(), 2u);
+  EXPECT_EQ(b["narrative"], good["narrative"]) << "quotes, backslashes, controls and Arabic";
+  EXPECT_EQ(QueryInt(db_,
+                     "SELECT count(*) FROM audit_log WHERE action='incident.create' AND "
+                     "object_id='" +
+                         std::to_string(id) + "'"),
+            1);
+  struct Bad {
+    json body;
+    const char* field;
+  };
+  std::vector<Bad> bad = {
+      {json{{"area_pcode", "SS010101"}, {"risks", {"ATK"}}}, "date_start"},
+      {json{{"date_start", "2024-02-30"}, {"area_pcode", "SS010101"}, {"risks", {"ATK"}}},
+       "date_start"},
+      {json{{"date_start", "2024-03-05"}, {"area_pcode", "XX99"}, {"risks", {"ATK"}}},
+       "area_pcode"},
+      {json{{"date_start", "2024-03-05"}, {"area_pcode", "SS010101"}, {"risks", {"nonsense"}}},
+       "risks"},
+      {json{{"date_start", "2024-03-05"},
+            {"area_pcode", "SS010101"},
+            {"risks", {"ATK"}},
+            {"killed", "three"}},
+       "killed"},
+      {json{{"date_start", "2024-03-05"},
+            {"area_pcode", "SS010101"},
+            {"risks", {"ATK"}},
+            {"killed", -1}},
+       "killed"},
+      {json{{"date_start", 20240305}, {"area_pcode", "SS010101"}, {"risks", {"ATK"}}},
+       "date_start"},
+  };
+  for (const auto& x : bad) {
+    auto r = c->Post("/api/v1/incidents", h, x.body.dump(), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << x.body.dump();
+    EXPECT_EQ(json::parse(r->body)["error"]["field"], x.field) << r->body;
+  }
+  EXPECT_EQ(c->Post("/api/v1/incidents", h, "{\"date_start\":", "application/json")->status, 400);
+  // Without the CSRF token, and for a role without write access: refused.
+  EXPECT_EQ(c->Post("/api/v1/incidents", httplib::Headers{{"Cookie", cookie}}, good.dump(),
+                    "application/json")
+                ->status,
+            403);
+  auto [vc, vcsrf] = SignIn("viewer");
+  EXPECT_EQ(c->Post("/api/v1/incidents", httplib::Headers{{"Cookie", vc}, {"X-CSRF-Token", vcsrf}},
+                    good.dump(), "application/json")
+                ->status,
+            403);
+  EXPECT_EQ(QueryInt(db_, "SELECT count(*) FROM incident"), before + 1);
 }
 
 TEST_F(ServerTest, OpenApiDocumentsEveryRouteAndNoOther) {

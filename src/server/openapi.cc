@@ -81,7 +81,20 @@ std::string OpenApiDocument() {
         "responses": {"200": {"description": "A page of incidents", "content": {"application/json": {"schema": {"type": "object",
           "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Incident"}},
             "count": {"type": "integer"}, "next": {"type": "string"}}}}}},
-          "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}
+          "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}},
+      "post": {"summary": "Enter an incident for the caller's organisation (roles with write access); needs X-CSRF-Token with a session cookie",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+          "required": ["date_start", "area_pcode", "risks"],
+          "properties": {
+            "source_key": {"type": "string"}, "date_start": {"type": "string", "format": "date"},
+            "date_end": {"type": "string", "format": "date"}, "area_pcode": {"type": "string"},
+            "risks": {"type": "array", "items": {"type": "string"}}, "act_type": {"type": "string"},
+            "perpetrator": {"type": "string"}, "sensitivity": {"type": "string"},
+            "narrative": {"type": "string", "maxLength": 10000},
+            "killed": {"type": "integer", "minimum": 0}, "injured": {"type": "integer", "minimum": 0}}}}}},
+        "responses": {"201": {"description": "Created"}, "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"}}}
     },
     "/api/v1/incidents/{id}": {
       "get": {"summary": "One incident (404 when it does not exist or the protocol hides it); the read is audited",

@@ -28,6 +28,8 @@ struct ServerOptions {
   int session_hours = 12;
   int max_failed_logins = 5;
   int lockout_minutes = 15;
+  // The audit anchor is rewritten at most this often (0 = after every row); see access/audit.h.
+  int audit_anchor_ms = 1000;
 };
 
 // One route of the API, as documented in the OpenAPI document.

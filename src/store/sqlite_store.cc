@@ -205,13 +205,14 @@ class SqliteStore final : public Store {
   Result<std::optional<Session>> GetSession(const std::string& token_digest) override;
   Status DeleteSession(const std::string& token_digest) override;
   Status DeleteUserSessions(int64_t user_id) override;
-  Result<AuditRow> AppendAudit(
-      AuditRow row,
+  Result<std::vector<AuditRow>> AppendAudit(
+      std::vector<AuditRow> rows,
       const std::function<std::string(const std::string&, const AuditRow&)>& chain) override;
   Status ScanAudit(const std::function<void(const AuditRow&)>& fn) override;
   Result<std::vector<IncidentRecord>> ListIncidents(const AccessScope& scope,
                                                     const IncidentQuery& q) override;
   Result<std::optional<IncidentRecord>> GetIncident(const AccessScope& scope, int64_t id) override;
+  Result<int64_t> CreateIncident(const Incident& inc, int64_t data_source_id) override;
 
  private:
   Result<int64_t> IdByCode(const char* table, const std::string& code) {
@@ -526,7 +527,7 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
       .Bind(22, inc.consent_referral)
       .Bind(23, inc.consent_tracing)
       .BindStatic(24, inc.narrative)
-      .Bind(25, b.run_id)
+      .Bind(25, b.run_id > 0 ? std::optional<int64_t>(b.run_id) : std::nullopt)
       .Bind(26, inc.source_row)
       .BindStatic(27, now)
       .Bind(28, static_cast<int64_t>(ClassOf(inc)))
@@ -572,6 +573,12 @@ Status SqliteStore::WriteVictims(const Incident& inc, int64_t id, bool replace) 
 }
 
 Result<int64_t> SqliteStore::RiskMask(const std::vector<std::string>& codes) {
+  if (risk_bits_.empty() && !codes.empty()) {  // a connection that did not sync the risks
+    Stmt all(db_, "SELECT code, bit FROM risk");
+    Status st;
+    while (all.Step(&st)) risk_bits_[all.Text(0)] = all.Int(1);
+    AEGIS_RETURN_IF_ERROR(st);
+  }
   int64_t mask = 0;
   for (const auto& c : codes) {
     auto it = risk_bits_.find(c);
@@ -1149,8 +1156,9 @@ Status SqliteStore::DeleteUserSessions(int64_t user_id) {
 // ---------------------------------------------------------------------------------------------
 // Audit
 
-Result<AuditRow> SqliteStore::AppendAudit(
-    AuditRow row, const std::function<std::string(const std::string&, const AuditRow&)>& chain) {
+Result<std::vector<AuditRow>> SqliteStore::AppendAudit(
+    std::vector<AuditRow> rows,
+    const std::function<std::string(const std::string&, const AuditRow&)>& chain) {
   AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
   auto fail = [&](Status st) {
     (void)Exec(db_, "ROLLBACK");
@@ -1159,31 +1167,36 @@ Result<AuditRow> SqliteStore::AppendAudit(
   Stmt last(db_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
   Status st;
   std::string prev;
-  row.seq = 1;
+  int64_t seq = 0;
   if (last.Step(&st)) {
-    row.seq = last.Int(0) + 1;
+    seq = last.Int(0);
     prev = last.Text(1);
   }
   if (!st.ok()) return fail(st);
   last.Reset();
-  if (row.at.empty()) row.at = NowUtc();
-  row.hash = chain(prev, row);
-  st = Stmt(db_,
-            "INSERT INTO audit_log(seq, at, actor, action, object_type, object_id, organisation, "
-            "detail, hash) VALUES (?,?,?,?,?,?,?,?,?)")
-           .Bind(1, row.seq)
-           .Bind(2, row.at)
-           .Bind(3, row.actor)
-           .Bind(4, row.action)
-           .Bind(5, row.object_type)
-           .Bind(6, row.object_id)
-           .Bind(7, row.organisation)
-           .Bind(8, row.detail)
-           .Bind(9, row.hash)
-           .Run();
-  if (!st.ok()) return fail(st);
+  Stmt& ins = Cached(
+      "INSERT INTO audit_log(seq, at, actor, action, object_type, object_id, organisation, "
+      "detail, hash) VALUES (?,?,?,?,?,?,?,?,?)");
+  for (AuditRow& row : rows) {
+    row.seq = ++seq;
+    if (row.at.empty()) row.at = NowUtc();
+    row.hash = chain(prev, row);
+    prev = row.hash;
+    st = ins.Bind(1, row.seq)
+             .Bind(2, row.at)
+             .Bind(3, row.actor)
+             .Bind(4, row.action)
+             .Bind(5, row.object_type)
+             .Bind(6, row.object_id)
+             .Bind(7, row.organisation)
+             .Bind(8, row.detail)
+             .Bind(9, row.hash)
+             .Run();
+    ins.Reset();
+    if (!st.ok()) return fail(st);
+  }
   AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
-  return row;
+  return rows;
 }
 
 Status SqliteStore::ScanAudit(const std::function<void(const AuditRow&)>& fn) {
@@ -1292,6 +1305,25 @@ Result<std::optional<IncidentRecord>> SqliteStore::GetIncident(const AccessScope
   AEGIS_ASSIGN_OR_RETURN(std::vector<IncidentRecord> v, ListIncidents(scope, q));
   if (v.empty() || v[0].id != id) return std::optional<IncidentRecord>();
   return std::optional<IncidentRecord>(std::move(v[0]));
+}
+
+Result<int64_t> SqliteStore::CreateIncident(const Incident& inc, int64_t data_source_id) {
+  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+  ImportBatch b;
+  b.data_source_id = data_source_id;
+  Result<Written> w = UpsertIncident(inc, b, NowUtc());
+  Status st = w.ok() ? WriteVictims(inc, w->id, false) : w.status();
+  if (st.ok() && w->outcome != Written::kImported)
+    st = Status::AlreadyExists("an incident with source key '" + inc.source_key +
+                               "' exists in this source; use another key");
+  if (!st.ok()) {
+    (void)Exec(db_, "ROLLBACK");
+    org_ids_.clear();
+    placement_ids_.clear();
+    return st;
+  }
+  AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+  return w->id;
 }
 
 Result<std::string> SqliteStore::ContentDigest() {

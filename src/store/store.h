@@ -161,10 +161,11 @@ class Store {
   virtual Status DeleteUserSessions(int64_t user_id) = 0;
 
   // --- audit -------------------------------------------------------------------------------
-  // Appends one row at the end of the chain, atomically: `chain(prev_hash, row)` gives the row's
-  // hash from the previous row's ("" for the first). Returns the row as written (seq, hash).
-  virtual Result<AuditRow> AppendAudit(
-      AuditRow row,
+  // Appends rows at the end of the chain in one transaction: `chain(prev_hash, row)` gives each
+  // row's hash from the previous row's ("" for the first). Returns the rows as written (seq,
+  // hash).
+  virtual Result<std::vector<AuditRow>> AppendAudit(
+      std::vector<AuditRow> rows,
       const std::function<std::string(const std::string&, const AuditRow&)>& chain) = 0;
   virtual Status ScanAudit(const std::function<void(const AuditRow&)>& fn) = 0;
 
@@ -173,6 +174,9 @@ class Store {
                                                             const IncidentQuery& q) = 0;
   virtual Result<std::optional<IncidentRecord>> GetIncident(const AccessScope& scope,
                                                             int64_t id) = 0;
+  // One incident entered by hand (web form, API), in its own transaction. AlreadyExists if the
+  // source already holds its key.
+  virtual Result<int64_t> CreateIncident(const Incident& inc, int64_t data_source_id) = 0;
 
   // A digest of every record in canonical order (ids and timestamps excluded), to compare stores.
   virtual Result<std::string> ContentDigest() = 0;
