@@ -127,17 +127,8 @@ std::string CookieValue(const httplib::Request& req, const std::string& name) {
   return "";
 }
 
-std::string AddHours(int hours) {
-  auto t = std::chrono::system_clock::now() + std::chrono::hours(hours);
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string AddMinutes(int minutes) {
+// UTC time `minutes` from now, ISO 8601.
+std::string UtcIn(int minutes) {
   auto t = std::chrono::system_clock::now() + std::chrono::minutes(minutes);
   std::time_t tt = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
@@ -444,7 +435,7 @@ class ServerImpl final : public Server {
     }
     if (user.disabled || !security::VerifyPassword(user.password_hash, password)) {
       int failed = user.failed_logins + 1;
-      std::string until = failed >= o_.max_failed_logins ? AddMinutes(o_.lockout_minutes) : "";
+      std::string until = failed >= o_.max_failed_logins ? UtcIn(o_.lockout_minutes) : "";
       (void)(*lease)->RecordLogin(user.id, until.empty() ? failed : 0, until);
       Audit(**lease, nullptr, "session.sign_in_failed", "user", std::to_string(user.id),
             until.empty() ? "" : "locked");
@@ -452,7 +443,7 @@ class ServerImpl final : public Server {
     }
     (void)(*lease)->RecordLogin(user.id, 0, "");
     std::string token = security::RandomToken();
-    store::Session s{security::TokenDigest(token), user.id, now, AddHours(o_.session_hours)};
+    store::Session s{security::TokenDigest(token), user.id, now, UtcIn(o_.session_hours * 60)};
     if (Status st = (*lease)->PutSession(s); !st.ok()) return SendError(res, FromStatus(st));
     Caller c;
     c.user = user;
