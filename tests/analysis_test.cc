@@ -288,16 +288,8 @@ TEST_F(AnalysisTest, NoSuppressedCellOfTheDemoDataCanBeRecovered) {
   ASSERT_TRUE(files.ok()) << files.status().ToString();
   auto cat = ingest::LoadCatalog(*store_, kData);
   ASSERT_TRUE(cat.ok());
-  for (const auto& f : *files) {
-    ingest::ImportOptions io;
-    io.file = f.path;
-    io.profile = f.profile;
-    for (const auto& rep : f.repeats) {
-      size_t eq = rep.find('=');
-      io.repeat_files[rep.substr(0, eq)] = rep.substr(eq + 1);
-    }
-    ASSERT_TRUE(ingest::RunImport(*store_, *cat, io).ok()) << f.path;
-  }
+  auto sums = cli::ImportDemoFiles(*store_, *cat, *files);
+  ASSERT_TRUE(sums.ok()) << sums.status().ToString();
   auto facts = analysis::LoadFacts(*store_, *tax_);
   ASSERT_TRUE(facts.ok());
   analysis::Cube cube = analysis::Cube::Build(*facts, 2026 * 12, 2026 * 12 + 11);

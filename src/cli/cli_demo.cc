@@ -43,20 +43,15 @@ int RunDemo(GlobalOptions g, const std::string& dir, unsigned seed, int months) 
       dir.c_str());
   auto cat = ingest::LoadCatalog(**store, g.data_dir);
   if (!cat.ok()) return Fail(cat.status());
-  for (const DemoFile& f : *files) {
-    ingest::ImportOptions io;
-    io.file = f.path;
-    io.profile = f.profile;
-    for (const auto& r : f.repeats) {
-      size_t eq = r.find('=');
-      io.repeat_files[r.substr(0, eq)] = r.substr(eq + 1);
-    }
-    auto sum = ingest::RunImport(**store, *cat, io);
-    if (!sum.ok()) return Fail(sum.status());
+  auto sums = ImportDemoFiles(**store, *cat, *files);
+  if (!sums.ok()) return Fail(sums.status());
+  for (size_t i = 0; i < sums->size(); ++i) {
+    const ingest::ImportSummary& sum = (*sums)[i];
     std::printf("   %-34s %-16s read %4lld  imported %4lld  quarantined %lld\n",
-                std::filesystem::path(f.path).filename().c_str(), f.profile.c_str(),
-                (long long)sum->read, (long long)sum->imported, (long long)sum->quarantined);
-    for (const auto& r : sum->quarantine_reasons)
+                std::filesystem::path((*files)[i].path).filename().c_str(),
+                (*files)[i].profile.c_str(), (long long)sum.read, (long long)sum.imported,
+                (long long)sum.quarantined);
+    for (const auto& r : sum.quarantine_reasons)
       std::printf("      quarantined row %lld: %s\n", (long long)r.example_rows.front(),
                   r.example.c_str());
   }

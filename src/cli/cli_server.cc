@@ -125,6 +125,13 @@ Status AuditVerify(const GlobalOptions& g, const std::string& keys) {
                               std::to_string(r.first_bad_seq) + ": " + r.detail);
   std::printf("audit log: %lld entries verified, chain intact up to seq %lld\n",
               static_cast<long long>(r.entries_verified), static_cast<long long>(r.last_seq));
+  std::string anchor = security::DefaultAnchorPath(k.path());
+  if (r.entries_verified > 0 && !std::filesystem::exists(anchor))
+    std::fprintf(stderr,
+                 "warning: no anchor file (%s): entries deleted at the end of the log cannot be "
+                 "detected. It is written by every command that audits; restore it from backup "
+                 "if it was lost.\n",
+                 anchor.c_str());
   return Status::Ok();
 }
 

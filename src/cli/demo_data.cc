@@ -365,4 +365,22 @@ std::vector<store::Population> DemoPopulation(const std::vector<store::AreaRow>&
   return out;
 }
 
+Result<std::vector<ingest::ImportSummary>> ImportDemoFiles(store::Store& store,
+                                                           const ingest::Catalog& catalog,
+                                                           const std::vector<DemoFile>& files) {
+  std::vector<ingest::ImportSummary> out;
+  for (const DemoFile& f : files) {
+    ingest::ImportOptions io;
+    io.file = f.path;
+    io.profile = f.profile;
+    for (const auto& r : f.repeats) {
+      size_t eq = r.find('=');
+      io.repeat_files[r.substr(0, eq)] = r.substr(eq + 1);
+    }
+    AEGIS_ASSIGN_OR_RETURN(ingest::ImportSummary sum, ingest::RunImport(store, catalog, io));
+    out.push_back(std::move(sum));
+  }
+  return out;
+}
+
 }  // namespace aegis::cli

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ingest/importer.h"
 #include "store/records.h"
 #include "util/status.h"
 
@@ -28,6 +29,11 @@ struct DemoOptions {
 // Writes the files; `areas` are the admin areas loaded in the store (payams with centroids).
 Result<std::vector<DemoFile>> WriteDemoFiles(const DemoOptions& opts,
                                              const std::vector<store::AreaRow>& areas);
+
+// Imports the demo files through the real importers, in order; stops at the first failure.
+Result<std::vector<ingest::ImportSummary>> ImportDemoFiles(store::Store& store,
+                                                           const ingest::Catalog& catalog,
+                                                           const std::vector<DemoFile>& files);
 
 // Synthetic population per county (marked as such in its source field).
 std::vector<store::Population> DemoPopulation(const std::vector<store::AreaRow>& areas,

@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <semaphore>
 
 #include "access/audit.h"
 #include "access/protocol.h"
@@ -418,6 +419,13 @@ class ServerImpl final : public Server {
     if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
     auto u = (*lease)->FindUser(username);
     if (!u.ok()) return SendError(res, FromStatus(u.status()));
+    // Argon2id takes 64 MiB and ~0.1 s per check: at most 4 at once, so that a burst of sign-ins
+    // cannot exhaust an old laptop's memory.
+    password_checks_.acquire();
+    struct Release {
+      std::counting_semaphore<4>& s;
+      ~Release() { s.release(); }
+    } release{password_checks_};
     const ApiError wrong{401, "wrong_credentials", "wrong user name or password", ""};
     if (!u->has_value()) {
       (void)security::HashPassword(password);  // the same time as a wrong password
@@ -731,6 +739,7 @@ class ServerImpl final : public Server {
   std::vector<RouteInfo> routes_;
   std::string openapi_;
   std::map<std::string, int> areas_;  // P-code -> level
+  std::counting_semaphore<4> password_checks_{4};
   std::mutex org_mu_;
   std::map<std::string, int64_t> org_ids_;
 };
