@@ -17,14 +17,6 @@ int ClassIndex(std::string_view name) {
   return -1;
 }
 
-int RankOf(std::string_view s) {
-  if (s == "public") return 0;
-  if (s == "internal" || s == "restricted") return 1;
-  if (s == "confidential") return 2;
-  if (s == "strictly_confidential") return 3;
-  return -1;
-}
-
 Status ClassList(const toml::node_view<const toml::node>& node, bool* out,
                  const std::string& where) {
   const toml::array* arr = node.as_array();
@@ -73,12 +65,12 @@ Result<Protocol> Protocol::Parse(const std::string& text, const std::string& ori
           return Status::InvalidArgument(where + " individual: '" + std::string(cls.str()) +
                                          "' is not a record class (incident, gbv, child, "
                                          "monitoring)");
-        int rank = RankOf(lvl.value_or(std::string()));
-        if (rank < 0)
+        std::optional<int> rank = store::SensitivityRank(lvl.value_or(std::string()));
+        if (!rank)
           return Status::InvalidArgument(where + " individual." + std::string(cls.str()) +
                                          ": give a sensitivity level: public, internal, "
                                          "confidential or strictly_confidential");
-        r.max_rank[c] = rank;
+        r.max_rank[c] = *rank;
       }
     }
     AEGIS_RETURN_IF_ERROR(ClassList((*t)["aggregate"], r.aggregate, where + " aggregate"));

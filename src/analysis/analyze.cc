@@ -326,6 +326,11 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
 
 namespace {
 
+nlohmann::ordered_json OverrideJson(const store::SeverityOverride& o) {
+  return {
+      {"phase", o.phase}, {"rationale", o.rationale}, {"author", o.author}, {"at", o.created_at}};
+}
+
 nlohmann::ordered_json FigureJson(const Figure& x, int64_t threshold) {
   if (x.state == Figure::State::kExact) return x.value;
   return x.Text(threshold);
@@ -353,11 +358,7 @@ std::string AnalysisResult::ToJson() const {
     ja["population"] = a.population;
     ja["overall_phase"] = a.overall_phase;
     ja["overall_rule"] = a.overall_rule;
-    if (a.overall_override)
-      ja["overall_override"] = {{"phase", a.overall_override->phase},
-                                {"rationale", a.overall_override->rationale},
-                                {"author", a.overall_override->author},
-                                {"at", a.overall_override->created_at}};
+    if (a.overall_override) ja["overall_override"] = OverrideJson(*a.overall_override);
     for (const auto& r : a.risks) {
       nlohmann::ordered_json jr;
       jr["risk"] = r.risk;
@@ -398,11 +399,7 @@ std::string AnalysisResult::ToJson() const {
         }
         jr["phase_evidence"] = ev;
         if (!r.phase.cap.empty()) jr["phase_cap"] = r.phase.cap;
-        if (r.phase.override)
-          jr["phase_override"] = {{"phase", r.phase.override->phase},
-                                  {"rationale", r.phase.override->rationale},
-                                  {"author", r.phase.override->author},
-                                  {"at", r.phase.override->created_at}};
+        if (r.phase.override) jr["phase_override"] = OverrideJson(*r.phase.override);
       }
       ja["risks"].push_back(jr);
     }

@@ -113,6 +113,14 @@ struct Caller {
   std::string session_digest;  // "" for token callers
 };
 
+// A YYYY-MM-DD date that exists; else false with the reason in `why`.
+bool IsIsoDate(const std::string& d, std::string* why) {
+  DateParse p = ParseDate(d, DateOrder::kYMD);
+  if (d.size() == 10 && p.date) return true;
+  *why = "dates are YYYY-MM-DD" + (p.error.empty() ? "" : ": " + p.error);
+  return false;
+}
+
 std::optional<int64_t> Int(std::string_view v) {
   int64_t out = 0;
   if (!text::ParseInt64(v, &out)) return std::nullopt;
@@ -126,17 +134,6 @@ std::string CookieValue(const httplib::Request& req, const std::string& name) {
     if (p.rfind(name + "=", 0) == 0) return p.substr(name.size() + 1);
   }
   return "";
-}
-
-// UTC time `minutes` from now, ISO 8601.
-std::string UtcIn(int minutes) {
-  auto t = std::chrono::system_clock::now() + std::chrono::minutes(minutes);
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // JSON string literal: quotes, backslashes and control characters escaped; UTF-8 kept (the
@@ -443,7 +440,8 @@ class ServerImpl final : public Server {
     }
     if (user.disabled || !security::VerifyPassword(user.password_hash, password)) {
       int failed = user.failed_logins + 1;
-      std::string until = failed >= o_.max_failed_logins ? UtcIn(o_.lockout_minutes) : "";
+      std::string until =
+          failed >= o_.max_failed_logins ? UtcIn(int64_t{o_.lockout_minutes} * 60) : "";
       (void)(*lease)->RecordLogin(user.id, until.empty() ? failed : 0, until);
       Audit(**lease, nullptr, "session.sign_in_failed", "user", std::to_string(user.id),
             until.empty() ? "" : "locked");
@@ -451,7 +449,8 @@ class ServerImpl final : public Server {
     }
     (void)(*lease)->RecordLogin(user.id, 0, "");
     std::string token = security::RandomToken();
-    store::Session s{security::TokenDigest(token), user.id, now, UtcIn(o_.session_hours * 60)};
+    store::Session s{security::TokenDigest(token), user.id, now,
+                     UtcIn(int64_t{o_.session_hours} * 3600)};
     if (Status st = (*lease)->PutSession(s); !st.ok()) return SendError(res, FromStatus(st));
     Caller c;
     c.user = user;
@@ -498,8 +497,8 @@ class ServerImpl final : public Server {
     q->risk = req.get_param_value("risk");
     q->organisation = req.get_param_value("organisation");
     for (const auto* d : {&q->from, &q->to}) {
-      if (!d->empty() && (d->size() != 10 || !ParseDate(*d, DateOrder::kYMD).date)) {
-        *e = {400, "invalid", "dates are YYYY-MM-DD", d == &q->from ? "from" : "to"};
+      if (std::string why; !d->empty() && !IsIsoDate(*d, &why)) {
+        *e = {400, "invalid", why, d == &q->from ? "from" : "to"};
         return false;
       }
     }
@@ -604,10 +603,8 @@ class ServerImpl final : public Server {
       return false;
     if (inc->date_end.empty()) inc->date_end = inc->date_start;
     for (const auto* d : {&inc->date_start, &inc->date_end}) {
-      DateParse p = ParseDate(*d, DateOrder::kYMD);
-      if (d->size() != 10 || !p.date) {
-        *e = {400, "invalid", "dates are YYYY-MM-DD" + (p.error.empty() ? "" : ": " + p.error),
-              d == &inc->date_start ? "date_start" : "date_end"};
+      if (std::string why; !IsIsoDate(*d, &why)) {
+        *e = {400, "invalid", why, d == &inc->date_start ? "date_start" : "date_end"};
         return false;
       }
     }

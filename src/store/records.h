@@ -184,6 +184,17 @@ struct ApiToken {
 enum class RecordClass : int { kIncident = 0, kGbv = 1, kChild = 2, kMonitoring = 3 };
 constexpr int kRecordClasses = 4;
 
+// Rank of a sensitivity level (data/taxonomy/vocabularies.json "sensitivity", with its synonym
+// "restricted"): public 0 < internal 1 < confidential 2 < strictly_confidential 3; nullopt for
+// anything else (the store ranks such a record as the most restricted).
+inline std::optional<int> SensitivityRank(std::string_view s) {
+  if (s == "public") return 0;
+  if (s == "internal" || s == "restricted") return 1;
+  if (s == "confidential") return 2;
+  if (s == "strictly_confidential") return 3;
+  return std::nullopt;
+}
+
 // What a reader may see, computed from the protocol for a user (access/protocol.h) and passed to
 // every read of individual records: the store turns it into the query's WHERE clause.
 struct AccessScope {

@@ -242,6 +242,7 @@ class SqliteStore final : public Store {
                                  bool try_insert = true);
   Status WriteVictims(const Incident& inc, int64_t id, bool replace);
   Result<int64_t> RiskMask(const std::vector<std::string>& codes);
+  Status LoadRiskBits();
   Result<int64_t> PlacementId(const Placement& p);
   Status SyncRisks(const std::vector<std::pair<std::string, int>>& risks) override;
   Status WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
@@ -255,6 +256,7 @@ class SqliteStore final : public Store {
   std::unordered_map<std::string, Stmt> stmts_;
   std::unordered_map<std::string, std::optional<int64_t>> org_ids_;
   std::unordered_map<std::string, int64_t> risk_bits_;
+  std::vector<std::pair<std::string, int64_t>> risk_order_;  // (code, bit) by bit
   std::unordered_map<uint64_t, int64_t> placement_ids_;
   Stmt find_incident_, insert_incident_, update_incident_;  // prepared on first use
 };
@@ -267,14 +269,6 @@ RecordClass ClassOf(const Incident& inc) {
     child = child || r == "REC";
   }
   return gbv ? RecordClass::kGbv : child ? RecordClass::kChild : RecordClass::kIncident;
-}
-
-// Ranks of data/taxonomy/vocabularies.json "sensitivity"; unknown values rank highest.
-int SensitivityRank(std::string_view s) {
-  if (s == "public") return 0;
-  if (s == "internal" || s == "restricted") return 1;
-  if (s == "confidential") return 2;
-  return 3;
 }
 
 Status CheckStmt(const Stmt& s) {
@@ -531,7 +525,7 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
       .Bind(26, inc.source_row)
       .BindStatic(27, now)
       .Bind(28, static_cast<int64_t>(ClassOf(inc)))
-      .Bind(29, static_cast<int64_t>(SensitivityRank(inc.sensitivity)));
+      .Bind(29, static_cast<int64_t>(SensitivityRank(inc.sensitivity).value_or(3)));
   if (w.id) {
     s.Bind(30, w.id);
   } else {
@@ -572,13 +566,22 @@ Status SqliteStore::WriteVictims(const Incident& inc, int64_t id, bool replace) 
   return Status::Ok();
 }
 
-Result<int64_t> SqliteStore::RiskMask(const std::vector<std::string>& codes) {
-  if (risk_bits_.empty() && !codes.empty()) {  // a connection that did not sync the risks
-    Stmt all(db_, "SELECT code, bit FROM risk");
-    Status st;
-    while (all.Step(&st)) risk_bits_[all.Text(0)] = all.Int(1);
-    AEGIS_RETURN_IF_ERROR(st);
+// Reads the risk table into the caches (by code, and in bit order).
+Status SqliteStore::LoadRiskBits() {
+  risk_bits_.clear();
+  risk_order_.clear();
+  Stmt all(db_, "SELECT code, bit FROM risk ORDER BY bit");
+  Status st;
+  while (all.Step(&st)) {
+    risk_bits_[all.Text(0)] = all.Int(1);
+    risk_order_.emplace_back(all.Text(0), all.Int(1));
   }
+  return st;
+}
+
+Result<int64_t> SqliteStore::RiskMask(const std::vector<std::string>& codes) {
+  // A connection that did not sync the risks (a server's) reads them once.
+  if (risk_bits_.empty() && !codes.empty()) AEGIS_RETURN_IF_ERROR(LoadRiskBits());
   int64_t mask = 0;
   for (const auto& c : codes) {
     auto it = risk_bits_.find(c);
@@ -642,10 +645,7 @@ Status SqliteStore::SyncRisks(const std::vector<std::pair<std::string, int>>& ri
   }
   AEGIS_RETURN_IF_ERROR(Exec(db_, st.ok() ? "COMMIT" : "ROLLBACK"));
   AEGIS_RETURN_IF_ERROR(st);
-  risk_bits_.clear();
-  Stmt all(db_, "SELECT code, bit FROM risk");
-  while (all.Step(&st)) risk_bits_[all.Text(0)] = all.Int(1);
-  return st;
+  return LoadRiskBits();
 }
 
 Status SqliteStore::WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
@@ -1258,15 +1258,7 @@ Result<std::vector<IncidentRecord>> SqliteStore::ListIncidents(const AccessScope
   AEGIS_RETURN_IF_ERROR(CheckStmt(s));
   s.Bind(1, q.after_id).Bind(2, q.area).Bind(3, q.from).Bind(4, q.to).Bind(5, q.risk);
   s.Bind(6, q.organisation).Bind(7, static_cast<int64_t>(std::clamp(q.limit, 1, 1000)));
-  std::vector<std::pair<std::string, int64_t>> bits;
-  for (const auto& [code, bit] : risk_bits_) bits.emplace_back(code, bit);
-  if (bits.empty()) {
-    Stmt rb(db_, "SELECT code, bit FROM risk");
-    Status st;
-    while (rb.Step(&st)) bits.emplace_back(rb.Text(0), rb.Int(1));
-  }
-  std::sort(bits.begin(), bits.end(),
-            [](const auto& a, const auto& b) { return a.second < b.second; });
+  if (risk_order_.empty()) AEGIS_RETURN_IF_ERROR(LoadRiskBits());
   std::vector<IncidentRecord> out;
   Status st;
   while (s.Step(&st)) {
@@ -1286,7 +1278,7 @@ Result<std::vector<IncidentRecord>> SqliteStore::ListIncidents(const AccessScope
     r.sensitivity = s.Text(12);
     r.narrative = s.Text(13);
     int64_t mask = s.Int(14);
-    for (const auto& [code, bit] : bits)
+    for (const auto& [code, bit] : risk_order_)
       if (mask & bit) r.risks.push_back(code);
     if (!s.IsNull(15)) r.killed = s.Int(15);
     if (!s.IsNull(16)) r.injured = s.Int(16);

@@ -247,8 +247,8 @@ DateParse ParseDate(std::string_view raw, DateOrder order) {
 }
 
 namespace {
-std::string FormatUtc(const char* fmt) {
-  std::time_t t = std::time(nullptr);
+std::string FormatUtc(const char* fmt, int64_t offset_seconds = 0) {
+  std::time_t t = std::time(nullptr) + static_cast<std::time_t>(offset_seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
@@ -259,5 +259,6 @@ std::string FormatUtc(const char* fmt) {
 
 std::string TodayUtc() { return FormatUtc("%Y-%m-%d"); }
 std::string NowUtc() { return FormatUtc("%Y-%m-%dT%H:%M:%SZ"); }
+std::string UtcIn(int64_t seconds) { return FormatUtc("%Y-%m-%dT%H:%M:%SZ", seconds); }
 
 }  // namespace aegis

@@ -40,5 +40,7 @@ bool IsValidDate(int y, int m, int d);
 std::string TodayUtc();
 // The current time in UTC, "YYYY-MM-DDTHH:MM:SSZ".
 std::string NowUtc();
+// The UTC time `seconds` from now, in the same form as NowUtc (e.g. an expiry).
+std::string UtcIn(int64_t seconds);
 
 }  // namespace aegis
