@@ -10,6 +10,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev clang-format clang-tidy
   # storage and formats
   libsqlite3-dev sqlite3 libminizip-dev libexpat1-dev nlohmann-json3-dev libsimdjson-dev
+  libxlsxwriter-dev
   libxxhash-dev libicu-dev libtomlplusplus-dev libcli11-dev libfmt-dev libssl-dev
   # geography (boundaries from GeoJSON/shapefile, point in polygon)
   libgdal-dev libgeos-dev

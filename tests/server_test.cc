@@ -13,135 +13,13 @@
 #include "access/audit.h"
 #include "security/keyring.h"
 #include "security/password.h"
+#include "security/pseudonym.h"
+#include "server_fixture.h"
 #include "test_util.h"
 #include "util/text.h"
 
 namespace aegis::testing {
 namespace {
-
-using json = nlohmann::json;
-
-constexpr const char* kPassword = "correct horse battery staple";
-const std::vector<std::string> kClasses = {"incident", "gbv", "child"};
-const std::vector<std::string> kSensitivity = {"public", "internal", "confidential",
-                                               "strictly_confidential"};
-
-// What the shipped protocol (data/isp/protocol.toml) promises, written out by hand: per role,
-// the highest sensitivity rank readable per class (-1 = none), and own-organisation-only.
-struct Expect {
-  int rank[3];
-  bool own_org_only;
-};
-const std::map<std::string, Expect> kExpected = {
-    {"coordinator", {{2, 1, 1}, false}},
-    {"imo", {{2, 1, 1}, false}},
-    {"partner_focal_point", {{1, -1, -1}, true}},
-    {"field_monitor", {{1, -1, -1}, true}},
-    {"service_provider", {{1, -1, -1}, true}},
-    {"outside_recipient", {{-1, -1, -1}, false}},
-    {"viewer", {{-1, -1, -1}, false}},
-};
-
-class ServerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    db_ = dir_ / "t.sqlite";
-    store_ = NewStore(dir_);
-    auto cat = ingest::LoadCatalog(*store_, kData);
-    ASSERT_TRUE(cat.ok()) << cat.status().ToString();
-    auto keys = security::Keyring::Create(dir_ / "t.keys");
-    ASSERT_TRUE(keys.ok()) << keys.status().ToString();
-    for (const char* org : {"ORG-A", "ORG-B"})
-      ASSERT_TRUE(store_->EnsureOrganisation({0, org, org, "ngo"}).ok());
-    SeedIncidents();
-    for (const auto& [role, e] : kExpected) AddUser(role, role, e.own_org_only ? "ORG-A" : "");
-    server::ServerOptions o;
-    o.port = 0;
-    o.threads = 8;
-    o.db = db_;
-    o.data_dir = kData;
-    o.key_file = dir_ / "t.keys";
-    o.max_body_bytes = 64 * 1024;
-    o.audit_anchor_ms = 0;  // anchor every row, so that the tamper test sees the last one
-    auto s = server::Server::Create(o);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(*s);
-    std::promise<int> port;
-    auto fut = port.get_future();
-    thread_ = std::thread([&] { (void)server_->Run([&](int p) { port.set_value(p); }); });
-    port_ = fut.get();
-  }
-
-  void TearDown() override {
-    if (server_) server_->Stop();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  void AddUser(const std::string& name, const std::string& role, const std::string& org) {
-    store::User u;
-    u.username = name;
-    u.role = role;
-    u.organisation_code = org;
-    u.password_hash = security::HashPassword(kPassword).value();
-    ASSERT_TRUE(store_->AddUser(u).ok());
-  }
-
-  // One incident per organisation x class x sensitivity; key "ORG|class|sensitivity".
-  void SeedIncidents() {
-    auto src = store_->EnsureDataSource({0, "TEST", "test", "manual", "", "direct_monitoring"});
-    ASSERT_TRUE(src.ok());
-    auto run = store_->BeginImportRun(*src, "test", "memory", "sha");
-    ASSERT_TRUE(run.ok());
-    store::ImportBatch b;
-    b.run_id = run->id;
-    b.data_source_id = *src;
-    b.file_sha256 = "sha";
-    for (const char* org : {"ORG-A", "ORG-B"}) {
-      for (size_t c = 0; c < kClasses.size(); ++c) {
-        for (const auto& sens : kSensitivity) {
-          store::Incident i;
-          i.source_key = std::string(org) + "|" + kClasses[c] + "|" + sens;
-          i.content_hash = text::Hash64(i.source_key);
-          i.date_start = i.date_end = "2024-03-02";
-          i.country = "SSD";
-          i.place = {"SS010101", 3, "pcode", 1, "", ""};
-          i.risks = {c == 0 ? "ATK" : c == 1 ? "GBV" : "REC"};
-          i.organisation_code = org;
-          i.source_type = "direct_monitoring";
-          i.sensitivity = sens;
-          i.narrative = "SECRET-NARRATIVE-" + i.source_key;
-          b.incidents.push_back(i);
-        }
-      }
-    }
-    b.rows_read = b.rows_done = static_cast<int64_t>(b.incidents.size());
-    ASSERT_TRUE(store_->ApplyImportBatch(b).ok());
-    ASSERT_TRUE(store_->FinishImportRun(run->id, "completed").ok());
-  }
-
-  std::unique_ptr<httplib::Client> Client() {
-    auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
-    c->set_read_timeout(10, 0);
-    return c;
-  }
-
-  // Signs in; returns the cookie header value and the CSRF token.
-  std::pair<std::string, std::string> SignIn(const std::string& user,
-                                             const std::string& pw = kPassword) {
-    auto r = Client()->Post("/api/v1/session", json{{"username", user}, {"password", pw}}.dump(),
-                            "application/json");
-    if (!r || r->status != 200) return {};
-    std::string cookie = r->get_header_value("Set-Cookie");
-    return {cookie.substr(0, cookie.find(';')), json::parse(r->body)["csrf_token"]};
-  }
-
-  TempDir dir_;
-  std::string db_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<server::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
-};
 
 TEST_F(ServerTest, TheSharingProtocolHoldsOnEveryRouteRoleOrganisationClassAndSensitivity) {
   std::map<std::string, int64_t> ids;
@@ -171,6 +49,15 @@ TEST_F(ServerTest, TheSharingProtocolHoldsOnEveryRouteRoleOrganisationClassAndSe
     std::map<std::string, std::set<std::string>> by_risk;
     for (const char* risk : {"ATK", "GBV", "REC"})
       by_risk[risk] = keys_of(std::string("/api/v1/incidents?limit=1000&risk=") + risk);
+    // The export: pseudonymous ids only, never a narrative.
+    std::set<std::string> exported;
+    {
+      auto r = c->Get("/api/v1/exports/incidents?format=csv", h);
+      ASSERT_TRUE(r && r->status == 200) << role;
+      EXPECT_EQ(r->body.find("SECRET-NARRATIVE"), std::string::npos) << role;
+      for (const std::string& line : text::Split(r->body, '\n'))
+        exported.insert(line.substr(0, line.find(',')));
+    }
     for (const char* org : {"ORG-A", "ORG-B"}) {
       bool own = std::string(org) == "ORG-A";
       for (size_t cl = 0; cl < 3; ++cl) {
@@ -184,24 +71,28 @@ TEST_F(ServerTest, TheSharingProtocolHoldsOnEveryRouteRoleOrganisationClassAndSe
           EXPECT_EQ(by_area.count(key) == 1, expected) << role << " area search " << key;
           EXPECT_EQ(by_risk[risk].count(key) == 1, expected) << role << " risk search " << key;
           EXPECT_EQ(detail->status, expected ? 200 : 404) << role << " detail " << key;
+          std::string pseudonym =
+              security::Pseudonym(*keys_->current(), "incident", std::to_string(ids[key]));
+          EXPECT_EQ(exported.count(pseudonym) == 1, expected) << role << " export " << key;
           // The hard rule of the issue: no individual GBV/CRSV or grave-violation record
           // reaches a partner, a monitor, a service provider, an outside recipient or a viewer.
           if (cl > 0 && role != "coordinator" && role != "imo") {
             EXPECT_FALSE(expected);
             EXPECT_EQ(detail->body.find("SECRET-NARRATIVE"), std::string::npos);
           }
-          cells += 4;
-          visible_cells += expected ? 4 : 0;
+          cells += 5;
+          visible_cells += expected ? 5 : 0;
         }
       }
     }
   }
   std::printf(
-      "[figure] authorization matrix: %d cells (4 routes x 7 roles x own/other "
+      "[figure] authorization matrix: %d cells (5 routes: list, detail, area search, risk "
+      "search, export x 7 roles x own/other "
       "organisation x 3 record classes x 4 sensitivity levels), %d visible, all as the "
       "protocol says\n",
       cells, visible_cells);
-  EXPECT_EQ(cells, 672);
+  EXPECT_EQ(cells, 840);
 }
 
 TEST_F(ServerTest, SignInSessionsLockOutAndCsrf) {

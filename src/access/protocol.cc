@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -80,9 +81,37 @@ Result<Protocol> Protocol::Parse(const std::string& text, const std::string& ori
       for (const auto& el : *m) r.manage.push_back(el.value_or(std::string()));
     p.roles_[r.role] = r;
   }
+  for (const char* aggregate_only : {"outside_recipient", "viewer"}) {
+    const RoleRule* r = p.Role(aggregate_only);
+    if (!r) continue;
+    for (int m : r->max_rank)
+      if (m >= 0)
+        return Status::InvalidArgument(origin + " [roles." + aggregate_only +
+                                       "]: this role sees aggregates only; remove its "
+                                       "'individual' entries");
+  }
   p.break_glass_minutes_ = doc["break_glass"]["minutes"].value_or(60);
+  if (p.break_glass_minutes_ < 1 || p.break_glass_minutes_ > 24 * 60)
+    return Status::InvalidArgument(origin + " [break_glass] minutes: from 1 to 1440");
+  std::string bg_level =
+      doc["break_glass"]["max_sensitivity"].value_or(std::string("confidential"));
+  std::optional<int> bg_rank = store::SensitivityRank(bg_level);
+  if (!bg_rank)
+    return Status::InvalidArgument(origin +
+                                   " [break_glass] max_sensitivity: public, internal, "
+                                   "confidential or strictly_confidential");
+  p.break_glass_rank_ = *bg_rank;
   if (const toml::array* bg = doc["break_glass"]["roles"].as_array())
-    for (const auto& el : *bg) p.break_glass_roles_.push_back(el.value_or(std::string()));
+    for (const auto& el : *bg) {
+      std::string role = el.value_or(std::string());
+      if (!p.HasRole(role))
+        return Status::InvalidArgument(origin + " [break_glass] roles: '" + role +
+                                       "' is not a role of this protocol");
+      if (role == "outside_recipient" || role == "viewer")
+        return Status::InvalidArgument(origin + " [break_glass] roles: '" + role +
+                                       "' sees aggregates only and cannot break the glass");
+      p.break_glass_roles_.push_back(role);
+    }
   return p;
 }
 
@@ -128,6 +157,18 @@ bool Protocol::CanManage(const std::string& role, const std::string& what) const
   for (const auto& m : r->manage)
     if (m == what) return true;
   return false;
+}
+
+bool Protocol::CanBreakGlass(const std::string& role) const {
+  return std::find(break_glass_roles_.begin(), break_glass_roles_.end(), role) !=
+         break_glass_roles_.end();
+}
+
+store::AccessScope Protocol::WithBreakGlass(store::AccessScope s, int max_rank) {
+  for (int& m : s.max_rank) m = std::max(m, max_rank);
+  for (bool& a : s.aggregate) a = true;
+  s.only_organisation_id = 0;
+  return s;
 }
 
 bool Protocol::CanWrite(const std::string& role, store::RecordClass c) const {

@@ -35,13 +35,20 @@ class Protocol {
   store::AccessScope ScopeFor(const std::string& role, int64_t organisation_id) const;
   bool CanManage(const std::string& role, const std::string& what) const;
   bool CanWrite(const std::string& role, store::RecordClass c) const;
+  // Break the glass: who may ask, for at most how long, up to which sensitivity rank.
+  bool CanBreakGlass(const std::string& role) const;
   int break_glass_minutes() const { return break_glass_minutes_; }
+  int break_glass_rank() const { return break_glass_rank_; }
+  // A scope widened by an emergency grant: individual records of every class up to `max_rank`,
+  // of every organisation.
+  static store::AccessScope WithBreakGlass(store::AccessScope s, int max_rank);
   const std::string& text() const { return text_; }
 
  private:
   std::map<std::string, RoleRule> roles_;
   std::vector<std::string> break_glass_roles_;
   int break_glass_minutes_ = 60;
+  int break_glass_rank_ = 2;
   std::string text_;
 };
 

@@ -88,7 +88,10 @@ struct Facts {
   size_t MemoryBytes() const;
 };
 
-Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& taxonomy);
+// `classes`: which record classes (store::RecordClass bits, 1 << class) to count; a reader's
+// protocol may exclude some even from aggregates. Monitoring answers count when bit 3 is set.
+Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& taxonomy,
+                        uint32_t classes = 0xF);
 
 // Measures of one cell (area, month, risk slot). Layout: see Cube::Measure.
 class Cube {

@@ -159,7 +159,7 @@ size_t Facts::MemoryBytes() const {
          b(answers);
 }
 
-Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& tax) {
+Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& tax, uint32_t classes) {
   Facts f;
   AEGIS_ASSIGN_OR_RETURN(std::vector<store::AreaRow> rows, store.LoadAreas());
   for (const auto& r : rows) {
@@ -223,6 +223,7 @@ Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& tax) {
       ++f.undated;
       return;
     }
+    if ((classes & (1U << x.record_class)) == 0) return;  // not visible to this reader
     if (x.duplicate_of != 0) {
       ++f.duplicates;
       dups.emplace_back(x.duplicate_of, org(x.organisation_id));
@@ -280,6 +281,7 @@ Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& tax) {
   for (const auto& e : extra) f.extra_org.push_back(e.second);
 
   AEGIS_RETURN_IF_ERROR(store.ScanAnswerFacts([&](const store::AnswerFact& x) {
+    if ((classes & (1U << static_cast<int>(store::RecordClass::kMonitoring))) == 0) return;
     auto a = f.area_index.find(std::string(x.area_pcode));
     auto s = slot_of.find(std::string(x.risk));
     int m = MonthIndex(x.period_start);

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
+#include "access/cipher.h"
 #include "cli/cli_internal.h"
 #include "ingest/importer.h"
 
@@ -18,10 +20,34 @@ int Fail(const Status& st) {
 
 bool StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }
 
+std::string KeyFile(const GlobalOptions& g, const std::string& keys) {
+  if (!keys.empty()) return keys;
+  if (const char* e = std::getenv("AEGIS_KEY_FILE"); e && *e) return e;
+  return g.db + ".keys";
+}
+
+Result<security::Keyring> LoadOrCreateKeys(const std::string& path) {
+  if (std::filesystem::exists(path)) return security::Keyring::Load(path);
+  std::fprintf(stderr,
+               "created the key file %s (mode 0600). Keep it apart from the store and back it "
+               "up: without it, encrypted fields and the audit chain cannot be read.\n",
+               path.c_str());
+  return security::Keyring::Create(path);
+}
+
 Result<std::unique_ptr<store::Store>> OpenStore(const GlobalOptions& g, bool migrate) {
   store::StoreOptions o;
   o.migrate = migrate;
-  return store::Store::Open(g.db, o);
+  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> s, store::Store::Open(g.db, o));
+  // Personal fields are sealed with the key file. Commands that write (migrate) create it on
+  // first use; read-only commands use it when it exists.
+  std::string path = KeyFile(g);
+  if (migrate) AEGIS_RETURN_IF_ERROR(LoadOrCreateKeys(path).status());
+  if (std::filesystem::exists(path)) {
+    AEGIS_ASSIGN_OR_RETURN(std::shared_ptr<access::KeySource> keys, access::KeySource::Load(path));
+    s->SetCipher(std::move(keys));
+  }
+  return s;
 }
 
 namespace {
@@ -89,6 +115,7 @@ int Main(int argc, char** argv) {
   AddDemoCommand(app, g);
   AddTaxonomyCommand(app, g);
   AddBenchCommand(app, g);
+  AddMatchCommands(app, g);
   AddServerCommands(app, g);
   try {
     app.parse(argc, argv);

@@ -13,11 +13,13 @@ namespace aegis::cli {
 
 namespace {
 
-int RunDemo(GlobalOptions g, const std::string& dir, unsigned seed, int months) {
+int RunDemo(GlobalOptions& g, const std::string& dir, unsigned seed, int months) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (g.db == "aegis.sqlite") g.db = dir + "/aegis-demo.sqlite";
-  for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(g.db + ext, ec);
+  // Rebuilt from scratch: the store, its key file and the audit anchor beside it.
+  for (const char* ext : {"", "-wal", "-shm", ".keys", ".keys.audit-anchor", ".keys.lock"})
+    std::filesystem::remove(g.db + ext, ec);
   std::printf("Aegis demo: a synthetic South Sudan protection-monitoring picture\n");
   std::printf("store: %s (SQLite)\n\n", g.db.c_str());
   auto store = OpenStore(g);
@@ -76,6 +78,8 @@ int RunDemo(GlobalOptions g, const std::string& dir, unsigned seed, int months) 
 
 void AddDemoCommand(CLI::App& app, GlobalOptions& g) {
   static std::string dir = "demo";
+  static std::string serve_mode = "no";
+  static server::ServerOptions so;
   static unsigned seed = 2026;
   static int months = 6;
   CLI::App* d = app.add_subcommand(
@@ -85,13 +89,22 @@ void AddDemoCommand(CLI::App& app, GlobalOptions& g) {
   d->add_option("--dir", dir, "Folder for the demo store and its input files (default: demo)");
   d->add_option("--seed", seed, "Random seed of the synthetic data");
   d->add_option("--months", months, "Months of data (default 6)")->check(CLI::Range(1, 36));
+  d->add_option("--serve", serve_mode,
+                "Then start the API server on the demo store: 'yes' (until Ctrl-C), 'check' "
+                "(start it, sign in over HTTP, read the analysis, stop: for scripts) or 'no'")
+      ->check(CLI::IsMember({"yes", "check", "no"}));
+  d->add_option("--port", so.port, "Port of the server (default 8080)");
   d->footer(
       "The demo store is rebuilt from scratch each time (DIR/aegis-demo.sqlite unless --db "
       "is given).\nEverything in it is invented: partners DEMO-ALPHA..DELTA, people, "
       "narratives.\nOnly the P-codes are real (data/geo/ssd).");
   d->callback([&g] {
-    int rc = RunDemo(g, dir, seed, months);
+    GlobalOptions demo = g;
+    int rc = RunDemo(demo, dir, seed, months);
     if (rc) throw CLI::RuntimeError(rc);
+    if (serve_mode == "no") return;
+    Status st = ServeDemo(demo, so, serve_mode == "check");
+    if (!st.ok()) throw CLI::RuntimeError(Fail(st));
   });
 }
 

@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include "security/keyring.h"
+#include "server/server.h"
 #include "store/store.h"
 #include "util/status.h"
 
@@ -17,7 +19,17 @@ struct GlobalOptions {
 
 // Prints "aegis: <message>" to stderr and returns the exit code for the status.
 int Fail(const Status& st);
+// The demo's server: makes (or resets) the demo coordinator account with a fresh password,
+// serves the store and prints the address and the first sign-in. `check_only`: starts the server
+// on a free port, signs in over HTTP, reads /me and the analysis, and stops (for scripts and CI).
+Status ServeDemo(const GlobalOptions& g, server::ServerOptions o, bool check_only);
+
+// Opens the store with its key file as the field cipher (see KeyFile).
 Result<std::unique_ptr<store::Store>> OpenStore(const GlobalOptions& g, bool migrate = true);
+// The key file: `keys` (a --keys option), else $AEGIS_KEY_FILE, else "<store>.keys" beside the
+// store (move it to another disk in production: whoever holds both files holds the data).
+std::string KeyFile(const GlobalOptions& g, const std::string& keys = "");
+Result<security::Keyring> LoadOrCreateKeys(const std::string& path);
 bool StderrIsTerminal();
 
 // A progress bar on stderr when it is a terminal; silent otherwise.
@@ -45,6 +57,8 @@ Status AnalyzeForDemo(const GlobalOptions& g, const std::string& html);
 void AddDemoCommand(CLI::App& app, GlobalOptions& g);
 void AddTaxonomyCommand(CLI::App& app, GlobalOptions& g);
 void AddBenchCommand(CLI::App& app, GlobalOptions& g);
+// `aegis match` and `aegis bench match` (after AddBenchCommand).
+void AddMatchCommands(CLI::App& app, GlobalOptions& g);
 void AddServerCommands(CLI::App& app, GlobalOptions& g);
 
 // Prints the monthly summary of incidents per area and risk (used by `summary` and `demo`).

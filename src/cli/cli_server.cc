@@ -1,37 +1,54 @@
 // aegis serve | user add|disable|enable|reset|list | keys init|rotate | audit verify
+#include <httplib.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iostream>
+#include <thread>
 
 #include "access/audit.h"
+#include "access/cipher.h"
 #include "access/protocol.h"
 #include "cli/cli_internal.h"
 #include "security/keyring.h"
 #include "security/password.h"
+#include "security/tokens.h"
 #include "server/server.h"
 
 namespace aegis::cli {
 
 namespace {
 
-// The key file: --keys, else $AEGIS_KEY_FILE, else "<store>.keys" beside the store (move it to
-// another disk in production: whoever holds both files holds the data).
-std::string KeyFile(const GlobalOptions& g, const std::string& keys) {
-  if (!keys.empty()) return keys;
-  if (const char* e = std::getenv("AEGIS_KEY_FILE"); e && *e) return e;
-  return g.db + ".keys";
+// Re-seals every personal field not under the active key. A server that loaded the key file
+// before a rotation moves to the new key within a second (access/cipher.h); a second pass after
+// that catches what it wrote meanwhile.
+Status Reseal(const GlobalOptions& g, const std::string& key_file, int64_t passes_after_ms) {
+  AEGIS_ASSIGN_OR_RETURN(auto st, store::Store::Open(g.db));
+  AEGIS_ASSIGN_OR_RETURN(std::shared_ptr<access::KeySource> keys,
+                         access::KeySource::Load(key_file));
+  st->SetCipher(keys);
+  Progress progress("re-sealing");
+  auto report = [&](int64_t n) { progress.Update(n, 0, 0); };
+  AEGIS_ASSIGN_OR_RETURN(int64_t n, st->ResealFields(500, report));
+  if (passes_after_ms > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(passes_after_ms));
+    AEGIS_ASSIGN_OR_RETURN(int64_t more, st->ResealFields(500, report));
+    n += more;
+  }
+  progress.Done();
+  std::printf("re-sealed %lld personal field values with key %s\n", static_cast<long long>(n),
+              keys->current()->active_key_id().c_str());
+  return Status::Ok();
 }
 
-Result<security::Keyring> LoadOrCreateKeys(const std::string& path) {
-  if (std::filesystem::exists(path)) return security::Keyring::Load(path);
-  std::fprintf(stderr,
-               "created the key file %s (mode 0600). Keep it apart from the store and back it "
-               "up: without it, encrypted fields and the audit chain cannot be read.\n",
-               path.c_str());
-  return security::Keyring::Create(path);
+Status RotateKeys(const GlobalOptions& g, const std::string& key_file) {
+  AEGIS_ASSIGN_OR_RETURN(security::Keyring k, security::Keyring::Load(key_file));
+  AEGIS_RETURN_IF_ERROR(k.Rotate());
+  std::printf("active key is now %s\n", k.active_key_id().c_str());
+  return Reseal(g, key_file, 2500);
 }
 
 std::string ReadPassword(const std::string& prompt) {
@@ -141,13 +158,13 @@ void OnSignal(int) {
   if (g_server) g_server->Stop();
 }
 
-Status Serve(const GlobalOptions& g, server::ServerOptions o, const std::string& keys) {
+Status Serve(const GlobalOptions& g, server::ServerOptions o, const std::string& keys,
+             const std::function<void(int)>& on_listening = {}) {
   o.db = g.db;
   o.data_dir = g.data_dir;
   o.key_file = KeyFile(g, keys);
   {
-    AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));  // migrates
-    AEGIS_ASSIGN_OR_RETURN(security::Keyring k, LoadOrCreateKeys(o.key_file));
+    AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));  // migrates, creates the key file
     AEGIS_ASSIGN_OR_RETURN(auto users, st->ListUsers());
     if (users.empty())
       std::fprintf(stderr,
@@ -163,12 +180,84 @@ Status Serve(const GlobalOptions& g, server::ServerOptions o, const std::string&
     std::printf("Aegis API listening on http://%s:%d/api/v1 (OpenAPI: /api/v1/openapi.json)\n",
                 o.host.c_str(), port);
     std::fflush(stdout);
+    if (on_listening) on_listening(port);
   });
   g_server = nullptr;
   return st;
 }
 
 }  // namespace
+
+Status ServeDemo(const GlobalOptions& g, server::ServerOptions o, bool check_only) {
+  const std::string user = "coordinator";
+  std::string password = "demo-" + security::RandomToken().substr(0, 16);
+  {
+    AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
+    AEGIS_ASSIGN_OR_RETURN(std::string hash, security::HashPassword(password));
+    AEGIS_ASSIGN_OR_RETURN(auto found, st->FindUser(user));
+    if (found) {
+      AEGIS_RETURN_IF_ERROR(st->SetUserPassword(found->id, hash));
+    } else {
+      store::User u;
+      u.username = user;
+      u.display_name = "Demo cluster coordinator";
+      u.role = "coordinator";
+      u.password_hash = hash;
+      AEGIS_RETURN_IF_ERROR(st->AddUser(u).status());
+    }
+    AEGIS_RETURN_IF_ERROR(Audit(g, "", *st, "user.reset", user, "demo sign-in"));
+  }
+  if (check_only) o.port = 0;
+  std::string report;
+  std::thread checker;
+  auto on_listening = [&](int port) {
+    std::printf(
+        "\n6. The API server is up. First sign-in (a new password each demo run):\n"
+        "   user: %s   password: %s\n"
+        "   curl -c jar -H 'Content-Type: application/json' -d "
+        "'{\"username\":\"%s\",\"password\":\"%s\"}' http://%s:%d/api/v1/session\n"
+        "   curl -b jar 'http://%s:%d/api/v1/analysis?level=1'\n",
+        user.c_str(), password.c_str(), user.c_str(), password.c_str(), o.host.c_str(), port,
+        o.host.c_str(), port);
+    std::fflush(stdout);
+    if (!check_only) {
+      std::printf("   Stop it with Ctrl-C.\n");
+      std::fflush(stdout);
+      return;
+    }
+    // Check mode: sign in and read, over real HTTP, from another thread; then stop.
+    checker = std::thread([&, port] {
+      httplib::Client c(o.host, port);
+      c.set_read_timeout(60, 0);
+      auto r = c.Post("/api/v1/session",
+                      "{\"username\":\"" + user + "\",\"password\":\"" + password + "\"}",
+                      "application/json");
+      if (r && r->status == 200) {
+        std::string cookie = r->get_header_value("Set-Cookie");
+        httplib::Headers h{{"Cookie", cookie.substr(0, cookie.find(';'))}};
+        auto a = c.Get("/api/v1/analysis?level=1", h);
+        report = a ? "signed in; GET /api/v1/analysis?level=1 answered " +
+                         std::to_string(a->status) + " with " + std::to_string(a->body.size()) +
+                         " bytes"
+                   : "signed in; the analysis did not answer";
+      } else {
+        report = "sign-in failed: " + (r ? std::to_string(r->status) + " " + r->body : "no answer");
+      }
+      if (g_server) g_server->Stop();
+    });
+  };
+  Status served = Serve(g, o, "", on_listening);
+  if (checker.joinable()) checker.join();
+  AEGIS_RETURN_IF_ERROR(served);
+  if (check_only) {
+    std::printf(
+        "   check: %s; server stopped.\n   To keep it running: ./build/aegis --db %s serve\n",
+        report.c_str(), g.db.c_str());
+    if (report.rfind("signed in; GET /api/v1/analysis?level=1 answered 200", 0) != 0)
+      return Status::Internal("the demo server check failed: " + report);
+  }
+  return Status::Ok();
+}
 
 void AddServerCommands(CLI::App& app, GlobalOptions& g) {
   static server::ServerOptions so;
@@ -226,12 +315,18 @@ void AddServerCommands(CLI::App& app, GlobalOptions& g) {
     if (!r.ok()) throw CLI::RuntimeError(Fail(r.status()));
     std::printf("created %s (mode 0600)\n", r->path().c_str());
   });
-  k->add_subcommand("rotate", "Add a new active data key (old keys stay for decryption)")
+  k->add_subcommand("rotate",
+                    "Add a new active data key, then re-seal every stored personal field with it "
+                    "while the server keeps running (old keys stay for backups)")
       ->callback([&g] {
-        auto r = security::Keyring::Load(KeyFile(g, keys));
-        if (!r.ok()) throw CLI::RuntimeError(Fail(r.status()));
-        if (Status st = r->Rotate(); !st.ok()) throw CLI::RuntimeError(Fail(st));
-        std::printf("active key is now %s\n", r->active_key_id().c_str());
+        if (Status st = RotateKeys(g, KeyFile(g, keys)); !st.ok())
+          throw CLI::RuntimeError(Fail(st));
+      });
+  k->add_subcommand("reseal",
+                    "Seal personal fields stored in clear or under an old key with the active key "
+                    "(rotate does this; run it again if a rotation was interrupted)")
+      ->callback([&g] {
+        if (Status st = Reseal(g, KeyFile(g, keys), 0); !st.ok()) throw CLI::RuntimeError(Fail(st));
       });
 
   CLI::App* au = app.add_subcommand("audit", "The tamper-evident audit log");

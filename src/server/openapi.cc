@@ -12,7 +12,8 @@ std::string OpenApiDocument() {
   },
   "components": {
     "securitySchemes": {
-      "session": {"type": "apiKey", "in": "cookie", "name": "aegis_session"}
+      "session": {"type": "apiKey", "in": "cookie", "name": "aegis_session"},
+      "token": {"type": "http", "scheme": "bearer", "description": "an API token from POST /api/v1/tokens"}
     },
     "schemas": {
       "Error": {
@@ -29,7 +30,8 @@ std::string OpenApiDocument() {
           "event_type": {"type": "string"}, "act_type": {"type": "string"},
           "perpetrator": {"type": "string"}, "organisation": {"type": "string"},
           "source_type": {"type": "string"}, "verification": {"type": "string"},
-          "sensitivity": {"type": "string"}, "narrative": {"type": "string"},
+          "sensitivity": {"type": "string"}, "narrative": {"type": "string"}, "contact": {"type": "string"},
+          "lat": {"type": "number", "nullable": true}, "lon": {"type": "number", "nullable": true},
           "killed": {"type": "integer", "nullable": true}, "injured": {"type": "integer", "nullable": true}
         }
       }
@@ -38,7 +40,7 @@ std::string OpenApiDocument() {
       "Error": {"description": "An error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     }
   },
-  "security": [{"session": []}],
+  "security": [{"session": []}, {"token": []}],
   "paths": {
     "/api/v1/openapi.json": {
       "get": {"summary": "This document", "security": [], "responses": {"200": {"description": "The OpenAPI document"}}}
@@ -90,7 +92,10 @@ std::string OpenApiDocument() {
             "date_end": {"type": "string", "format": "date"}, "area_pcode": {"type": "string"},
             "risks": {"type": "array", "items": {"type": "string"}}, "act_type": {"type": "string"},
             "perpetrator": {"type": "string"}, "sensitivity": {"type": "string"},
-            "narrative": {"type": "string", "maxLength": 10000},
+            "narrative": {"type": "string", "maxLength": 10000, "description": "encrypted at rest"},
+            "contact": {"type": "string", "maxLength": 500, "description": "encrypted at rest"},
+            "location": {"type": "object", "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}},
+              "description": "exact position, encrypted at rest; maps get it rounded to about 1 km"},
             "killed": {"type": "integer", "minimum": 0}, "injured": {"type": "integer", "minimum": 0}}}}}},
         "responses": {"201": {"description": "Created"}, "400": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
@@ -107,8 +112,106 @@ std::string OpenApiDocument() {
         "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
     },
     "/api/v1/users": {
-      "get": {"summary": "Accounts (coordinators and IMOs)", "responses": {"200": {"description": "Users"},
-        "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+      "get": {"summary": "Accounts (roles that manage users)", "responses": {"200": {"description": "Users"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}},
+      "post": {"summary": "Create an account (username, password, role, organisation, display_name)",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+          "required": ["username", "password", "role"]}}}},
+        "responses": {"201": {"description": "Created"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/users/{id}": {
+      "put": {"summary": "Change an account's role, organisation, display name or disabled flag (a permission change, audited)",
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "Changed"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/organisations": {
+      "get": {"summary": "Organisations", "responses": {"200": {"description": "Organisations"}, "401": {"$ref": "#/components/responses/Error"}}},
+      "post": {"summary": "Add an organisation (code, name, kind)", "responses": {"201": {"description": "Created"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/tokens": {
+      "get": {"summary": "API tokens (one's own; all for roles that manage users)", "responses": {"200": {"description": "Tokens (never their secret)"}, "401": {"$ref": "#/components/responses/Error"}}},
+      "post": {"summary": "Make a scoped API token for a machine client: name, scopes (read, write, export), days (1-366). The token is shown once; send it as Authorization: Bearer",
+        "responses": {"201": {"description": "The token"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/tokens/{id}": {
+      "delete": {"summary": "Revoke a token", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": {"200": {"description": "Revoked"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/protocol": {
+      "get": {"summary": "The information-sharing protocol in force (roles, classes, levels) and its text", "responses": {"200": {"description": "The protocol"}, "401": {"$ref": "#/components/responses/Error"}}},
+      "put": {"summary": "Load a new version of the protocol (TOML in {\"text\"}); validated, kept with its history, in force at once",
+        "responses": {"200": {"description": "The new version"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/protocol/versions": {
+      "get": {"summary": "Every version of the protocol, newest first", "responses": {"200": {"description": "Versions"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/break-glass": {
+      "post": {"summary": "Break the glass: emergency access to individual records beyond one's role, for at most the protocol's minutes, with a written reason (20+ characters); audited",
+        "responses": {"201": {"description": "The grant"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}},
+      "get": {"summary": "Grants (one's own; all, with reasons, for reviewers)", "responses": {"200": {"description": "Grants"}, "401": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/break-glass/{id}": {
+      "delete": {"summary": "End a grant early", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": {"200": {"description": "Ended"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/monitoring-reports": {
+      "get": {"summary": "Monitoring reports the caller may read (keyset pagination)",
+        "parameters": [
+          {"name": "area", "in": "query", "schema": {"type": "string"}},
+          {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+          {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+          {"name": "organisation", "in": "query", "schema": {"type": "string"}},
+          {"name": "after", "in": "query", "schema": {"type": "integer"}},
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+        "responses": {"200": {"description": "A page of reports"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}},
+      "post": {"summary": "Enter a key-informant or area monitoring report: period_start, period_end, area_pcode, respondent_type, answers [{risk, present, severity}]",
+        "responses": {"201": {"description": "Created"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/monitoring-reports/{id}": {
+      "get": {"summary": "One monitoring report (404 when hidden); audited", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "The report"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/analysis": {
+      "get": {"summary": "The monthly analysis per area and risk: figures, trends, phases. Safe aggregates (small numbers suppressed) for every reader who may not read all individual incidents; classes the protocol hides are left out",
+        "parameters": [
+          {"name": "level", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 5}},
+          {"name": "period", "in": "query", "schema": {"type": "string"}, "description": "2024-03, 2024-Q1 or 2024; default the latest month"},
+          {"name": "within", "in": "query", "schema": {"type": "string"}},
+          {"name": "safe", "in": "query", "schema": {"type": "boolean"}},
+          {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "hxl"]}}],
+        "responses": {"200": {"description": "The analysis"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/exports/incidents": {
+      "get": {"summary": "Export the incidents the caller may read, with pseudonymous ids and without personal fields; formulas neutralised; audited",
+        "parameters": [{"name": "format", "in": "query", "required": true, "schema": {"type": "string", "enum": ["csv", "xlsx", "json", "hxl"]}},
+          {"name": "area", "in": "query", "schema": {"type": "string"}},
+          {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+          {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+          {"name": "organisation", "in": "query", "schema": {"type": "string"}},
+          {"name": "after", "in": "query", "schema": {"type": "integer"}},
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+        "responses": {"200": {"description": "The file"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/exports/analysis": {
+      "get": {"summary": "Export the analysis table (safe aggregates as for GET /api/v1/analysis)",
+        "parameters": [{"name": "format", "in": "query", "required": true, "schema": {"type": "string", "enum": ["csv", "xlsx", "json", "hxl"]}},
+          {"name": "level", "in": "query", "schema": {"type": "integer"}},
+          {"name": "period", "in": "query", "schema": {"type": "string"}},
+          {"name": "within", "in": "query", "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "The file"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/imports": {
+      "post": {"summary": "Upload a file to import (the body is the file; up to 256 MB); runs in the background",
+        "parameters": [
+          {"name": "profile", "in": "query", "required": true, "schema": {"type": "string"}},
+          {"name": "file_name", "in": "query", "schema": {"type": "string"}}],
+        "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+        "responses": {"202": {"description": "Accepted; poll status_url"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/imports/{id}": {
+      "get": {"summary": "Progress and result of an import (rows, bytes, summary)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "The import"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/imports/{id}/quarantine": {
+      "get": {"summary": "The rows an import set aside, each with its reason and how to fix it; audited", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "Rows"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
     }
   }
 })JSON";

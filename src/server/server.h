@@ -19,12 +19,15 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 = any free port (see Server::port)
   int threads = 64;
-  std::string db;               // store URL
-  std::string data_dir;         // taxonomy, profiles, the sharing protocol
-  std::string key_file;         // the keyring, outside the database
-  std::string protocol;         // sharing protocol file; default data_dir/isp/protocol.toml
-  bool secure_cookies = false;  // behind TLS
-  size_t max_body_bytes = 1 << 20;
+  std::string db;                   // store URL
+  std::string data_dir;             // taxonomy, profiles, the sharing protocol
+  std::string key_file;             // the keyring, outside the database
+  std::string protocol;             // sharing protocol file; default data_dir/isp/protocol.toml
+  bool secure_cookies = false;      // behind TLS
+  size_t max_body_bytes = 1 << 20;  // JSON bodies
+  size_t max_upload_bytes = size_t{256} << 20;  // file uploads (POST /api/v1/imports)
+  double sign_in_burst = 10;                    // sign-in attempts per client address at once,
+  double sign_in_every_s = 6;                   // then one per this many seconds
   int session_hours = 12;
   int max_failed_logins = 5;
   int lockout_minutes = 15;

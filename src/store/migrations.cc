@@ -249,6 +249,25 @@ UPDATE incident SET record_class = CASE
   ELSE 0 END
 )SQL";
 
+// Version 4: personal fields beside the narrative (encrypted like it: store.h FieldCipher), and
+// break-the-glass grants. exact_location holds "lat,lon" of an individual, sealed; the plain
+// lat/lon columns then keep only a rounded position (about 1 km) for maps.
+constexpr const char* kV4 = R"SQL(
+ALTER TABLE incident ADD COLUMN contact TEXT NOT NULL DEFAULT '';
+ALTER TABLE incident ADD COLUMN exact_location TEXT NOT NULL DEFAULT '';
+CREATE TABLE break_glass (
+  id {{ID}},
+  user_id BIGINT NOT NULL REFERENCES app_user(id),
+  reason TEXT NOT NULL CHECK (length(reason) > 0),
+  max_rank INTEGER NOT NULL,
+  granted_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  ended_at TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX break_glass_user ON break_glass(user_id, expires_at);
+CREATE INDEX api_token_user ON api_token(user_id)
+)SQL";
+
 }  // namespace
 
 const std::vector<IndexDef>& DeferrableIndexes() {
@@ -264,6 +283,7 @@ const std::vector<Migration>& Migrations() {
       {1, "organisations, sources, areas, population, incidents, monitoring reports, imports", kV1},
       {2, "confirmed duplicates, severity overrides", kV2},
       {3, "accounts, sessions, API tokens, audit log, sharing protocol, record classes", kV3},
+      {4, "encrypted contact and exact location of incidents, break-the-glass grants", kV4},
   };
   return kAll;
 }

@@ -83,7 +83,9 @@ struct Incident {
   std::string verification = "unverified";
   std::string sensitivity = "internal";
   std::optional<bool> consent_share, consent_referral, consent_tracing;
-  std::string narrative;
+  // Personal fields, encrypted at rest when the store has a cipher (store.h FieldCipher):
+  std::string narrative;   // what happened, as told
+  std::string contact;     // how to reach the reporter or survivor (name, phone)
   int64_t source_row = 0;  // record number in the imported file
 };
 
@@ -126,6 +128,7 @@ struct IncidentFact {
   int64_t killed = 0, injured = 0;
   int64_t organisation_id = 0;  // 0 = none
   int64_t duplicate_of = 0;     // confirmed duplicate of that incident; 0 = none
+  int record_class = 0;         // RecordClass
 };
 
 struct VictimFact {
@@ -221,6 +224,40 @@ struct IncidentRecord {
   std::vector<std::string> risks;
   std::optional<int64_t> killed, injured;
   int record_class = 0;
+  std::string contact;             // decrypted
+  std::optional<double> lat, lon;  // exact where the reader may see the record
+  int64_t organisation_id = 0;
+  int sensitivity_rank = 1;
+};
+
+// A monitoring report as a reader sees it.
+struct ReportRecord {
+  int64_t id = 0;
+  std::string source, source_key, period_start, period_end, area_pcode, respondent_type;
+  std::string organisation;
+  std::vector<RiskAnswer> answers;
+};
+
+// Filters and page of a monitoring-report list.
+struct ReportQuery {
+  std::string area, from, to, organisation;
+  int64_t after_id = 0;
+  int limit = 50;
+};
+
+// Break the glass: a time-limited emergency widening of one user's scope, with a reason.
+struct BreakGlassGrant {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string reason;  // written by the user; kept in the store, never in the audit log
+  int max_rank = 3;
+  std::string granted_at, expires_at, ended_at;
+};
+
+// One version of the information-sharing protocol, as loaded.
+struct ProtocolVersion {
+  int64_t id = 0;
+  std::string loaded_at, loaded_by, text;
 };
 
 // Filters and page of an incident list. Empty = no filter.

@@ -1,279 +1,28 @@
 // SQLite backend of the Store interface.
+#include "store/sqlite_store.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <mutex>
 #include <unordered_map>
 
-#include "store/migrations.h"
-#include "store/sqlite_internal.h"
-#include "store/store.h"
-#include "util/date.h"
 #include "util/text.h"
 
 namespace aegis::store {
 
 namespace {
 
-using sqlite::Exec;
-using sqlite::Stmt;
-
 int64_t AsSigned(uint64_t h) { return static_cast<int64_t>(h); }
 
 std::string JoinAlt(const std::vector<std::string>& v) { return text::Join(v, "|"); }
 
-class SqliteStore final : public Store {
- public:
-  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  ~SqliteStore() override {
-    stmts_.clear();
-    find_incident_ = Stmt();
-    insert_incident_ = Stmt();
-    update_incident_ = Stmt();
-    sqlite3_close_v2(db_);
-  }
-
-  Status Configure(const StoreOptions& o) {
-    sqlite3_busy_timeout(db_, o.busy_timeout_ms);
-    return Exec(
-        db_,
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-        "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384;");
-  }
-
-  Result<int> SchemaVersion() override {
-    Stmt s(db_, "SELECT count(*) FROM sqlite_master WHERE name='schema_migration'");
-    Status st;
-    if (!s.Step(&st) || s.Int(0) == 0) return 0;
-    Stmt v(db_, "SELECT coalesce(max(version),0) FROM schema_migration");
-    if (!v.Step(&st)) return st.ok() ? Status::Internal("no schema version row") : st;
-    return static_cast<int>(v.Int(0));
-  }
-
-  int LatestSchemaVersion() const override { return Migrations().back().version; }
-
-  Result<int> Migrate() override {
-    AEGIS_RETURN_IF_ERROR(
-        Exec(db_,
-             "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER "
-             "PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"));
-    AEGIS_ASSIGN_OR_RETURN(int current, SchemaVersion());
-    if (current > LatestSchemaVersion()) {
-      return Status::Unsupported(path_ + ": schema version " + std::to_string(current) +
-                                 " is newer than this aegis (" +
-                                 std::to_string(LatestSchemaVersion()) + "); upgrade aegis");
-    }
-    int applied = 0;
-    for (const Migration& m : Migrations()) {
-      if (m.version <= current) continue;
-      AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
-      Status st = Exec(db_, ForDialect(m.sql, "INTEGER PRIMARY KEY", "REAL"));
-      if (st.ok()) {
-        Stmt ins(db_,
-                 "INSERT INTO schema_migration(version, description, applied_at) "
-                 "VALUES (?,?,?)");
-        st = ins.Bind(1, static_cast<int64_t>(m.version))
-                 .Bind(2, m.description)
-                 .Bind(3, NowUtc())
-                 .Run();
-      }
-      if (!st.ok()) {
-        (void)Exec(db_, "ROLLBACK");
-        return Status::Internal("migration " + std::to_string(m.version) +
-                                " failed: " + st.message());
-      }
-      AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
-      ++applied;
-    }
-    AEGIS_RETURN_IF_ERROR(RestoreIndexes());
-    return applied;
-  }
-
-  Status DeferIndexes() override {
-    std::string sql;
-    for (const IndexDef& ix : DeferrableIndexes())
-      sql += std::string("DROP INDEX IF EXISTS ") + ix.name + ";";
-    return Exec(db_, sql);
-  }
-
-  Status RestoreIndexes() override {
-    // Building an index sorts every row: with temp_store=MEMORY a 10M-incident store would sort
-    // in about 700 MB of RAM, so the sort spills to a temporary file instead.
-    std::string sql = "PRAGMA temp_store=FILE;";
-    for (const IndexDef& ix : DeferrableIndexes()) sql += std::string(ix.create_sql) + ";";
-    Status st = Exec(db_, sql);
-    (void)Exec(db_, "PRAGMA temp_store=MEMORY");
-    return st;
-  }
-
-  Result<CheckReport> Check() override;
-  Status Backup(const std::string& path) override;
-
-  Result<int64_t> EnsureOrganisation(const Organisation& org) override {
-    Stmt ins(db_,
-             "INSERT INTO organisation(code, name, kind, created_at) VALUES (?,?,?,?) "
-             "ON CONFLICT(code) DO NOTHING");
-    AEGIS_RETURN_IF_ERROR(ins.Bind(1, org.code)
-                              .Bind(2, org.name.empty() ? org.code : org.name)
-                              .Bind(3, org.kind)
-                              .Bind(4, NowUtc())
-                              .Run());
-    return IdByCode("organisation", org.code);
-  }
-
-  Result<int64_t> EnsureDataSource(const DataSource& src) override {
-    std::optional<int64_t> org_id;
-    if (!src.organisation_code.empty()) {
-      AEGIS_ASSIGN_OR_RETURN(int64_t id,
-                             EnsureOrganisation({0, src.organisation_code, "", "other"}));
-      org_id = id;
-    }
-    Stmt ins(db_,
-             "INSERT INTO data_source(code, name, kind, organisation_id, source_type, "
-             "created_at) VALUES (?,?,?,?,?,?) ON CONFLICT(code) DO NOTHING");
-    AEGIS_RETURN_IF_ERROR(ins.Bind(1, src.code)
-                              .Bind(2, src.name.empty() ? src.code : src.name)
-                              .Bind(3, src.kind)
-                              .Bind(4, org_id)
-                              .Bind(5, src.source_type)
-                              .Bind(6, NowUtc())
-                              .Run());
-    return IdByCode("data_source", src.code);
-  }
-
-  Status UpsertAreas(const std::vector<AreaRow>& areas) override;
-  Result<std::vector<AreaRow>> LoadAreas() override;
-  Status UpsertPopulation(const std::vector<Population>& rows) override;
-  Status PutBoundaries(int level, const std::string& geojson,
-                       const std::string& source_file) override {
-    Stmt s(db_,
-           "INSERT INTO area_boundary(level, geojson, source_file, loaded_at) VALUES "
-           "(?,?,?,?) ON CONFLICT(level) DO UPDATE SET geojson=excluded.geojson, "
-           "source_file=excluded.source_file, loaded_at=excluded.loaded_at");
-    return s.Bind(1, static_cast<int64_t>(level))
-        .Bind(2, geojson)
-        .Bind(3, source_file)
-        .Bind(4, NowUtc())
-        .Run();
-  }
-  Result<std::vector<std::pair<int, std::string>>> GetBoundaries() override {
-    Stmt s(db_, "SELECT level, geojson FROM area_boundary ORDER BY level");
-    std::vector<std::pair<int, std::string>> out;
-    Status st;
-    while (s.Step(&st)) out.emplace_back(static_cast<int>(s.Int(0)), s.Text(1));
-    if (!st.ok()) return st;
-    return out;
-  }
-
-  Result<ImportRun> BeginImportRun(int64_t source_id, const std::string& profile,
-                                   const std::string& file_name, const std::string& sha) override;
-  Result<BatchOutcome> ApplyImportBatch(const ImportBatch& batch) override;
-  Status FinishImportRun(int64_t run_id, const std::string& status) override {
-    Stmt s(db_, "UPDATE import_run SET status=?, finished_at=? WHERE id=?");
-    return s.Bind(1, status).Bind(2, NowUtc()).Bind(3, run_id).Run();
-  }
-  Result<ImportRun> GetImportRun(int64_t run_id) override;
-  Result<std::vector<QuarantinedRow>> ListQuarantine(int64_t source_id,
-                                                     const std::string& sha) override;
-
-  Result<RecordCounts> Counts() override;
-  Result<std::vector<SummaryRow>> MonthlySummary(int level, const std::string& from,
-                                                 const std::string& to) override;
-  Result<std::string> ContentDigest() override;
-
-  Status ScanIncidentFacts(const std::function<void(const IncidentFact&)>& fn) override;
-  Status ScanVictimFacts(const std::function<void(const VictimFact&)>& fn) override;
-  Status ScanAnswerFacts(const std::function<void(const AnswerFact&)>& fn) override;
-  Result<std::vector<std::pair<std::string, int64_t>>> RiskBits() override;
-  Result<std::vector<Population>> LoadPopulation() override;
-  Status SetDuplicateOf(int64_t id, int64_t of) override;
-  Result<int64_t> AddSeverityOverride(const SeverityOverride& o) override;
-  Result<std::vector<SeverityOverride>> LoadSeverityOverrides() override;
-
-  Result<int64_t> AddUser(const User& u) override;
-  Result<std::optional<User>> FindUser(const std::string& username) override;
-  Result<std::optional<User>> GetUser(int64_t id) override;
-  Result<std::vector<User>> ListUsers() override;
-  Status RecordLogin(int64_t user_id, int failed_logins, const std::string& locked_until) override;
-  Status SetUserDisabled(int64_t user_id, bool disabled) override;
-  Status SetUserPassword(int64_t user_id, const std::string& password_hash) override;
-  Status PutSession(const Session& s) override;
-  Result<std::optional<Session>> GetSession(const std::string& token_digest) override;
-  Status DeleteSession(const std::string& token_digest) override;
-  Status DeleteUserSessions(int64_t user_id) override;
-  Result<std::vector<AuditRow>> AppendAudit(
-      std::vector<AuditRow> rows,
-      const std::function<std::string(const std::string&, const AuditRow&)>& chain) override;
-  Status ScanAudit(const std::function<void(const AuditRow&)>& fn) override;
-  Result<std::vector<IncidentRecord>> ListIncidents(const AccessScope& scope,
-                                                    const IncidentQuery& q) override;
-  Result<std::optional<IncidentRecord>> GetIncident(const AccessScope& scope, int64_t id) override;
-  Result<int64_t> CreateIncident(const Incident& inc, int64_t data_source_id) override;
-
- private:
-  Result<int64_t> IdByCode(const char* table, const std::string& code) {
-    Stmt s(db_, std::string("SELECT id FROM ") + table + " WHERE code=?");
-    s.Bind(1, code);
-    Status st;
-    if (s.Step(&st)) return s.Int(0);
-    return st.ok() ? Status::NotFound(std::string(table) + " '" + code + "' not found") : st;
-  }
-
-  // Prepared statements reused across batches (prepared once per store).
-  Stmt& Cached(const std::string& sql) {
-    auto it = stmts_.find(sql);
-    if (it == stmts_.end()) it = stmts_.emplace(sql, Stmt(db_, sql)).first;
-    it->second.Reset();
-    return it->second;
-  }
-
-  struct Written {
-    enum Outcome { kUnchanged, kImported, kUpdated } outcome = kUnchanged;
-    int64_t id = 0;
-  };
-  Result<std::optional<int64_t>> OrgId(const std::string& code);
-  // Tries a plain insert first (the common case of a new record); on a key conflict, compares
-  // content hashes and updates when they differ.
-  Result<Written> UpsertIncident(const Incident& inc, const ImportBatch& b, const std::string& now,
-                                 bool try_insert = true);
-  Status WriteVictims(const Incident& inc, int64_t id, bool replace);
-  Result<int64_t> RiskMask(const std::vector<std::string>& codes);
-  Status LoadRiskBits();
-  Result<int64_t> PlacementId(const Placement& p);
-  Status SyncRisks(const std::vector<std::pair<std::string, int>>& risks) override;
-  Status WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
-                     int64_t existing_id);
-  Status WriteQuarantine(const QuarantinedRow& q, const ImportBatch& b);
-  Result<BatchOutcome> ApplyBatchInTx(const ImportBatch& batch);
-  Status AddAncestors(const std::vector<AreaRow>& areas);
-
-  sqlite3* db_;
-  std::string path_;
-  std::unordered_map<std::string, Stmt> stmts_;
-  std::unordered_map<std::string, std::optional<int64_t>> org_ids_;
-  std::unordered_map<std::string, int64_t> risk_bits_;
-  std::vector<std::pair<std::string, int64_t>> risk_order_;  // (code, bit) by bit
-  std::unordered_map<uint64_t, int64_t> placement_ids_;
-  Stmt find_incident_, insert_incident_, update_incident_;  // prepared on first use
-};
-
-// The protocol's record class of an incident (see migration 3 for the same rule in SQL).
-RecordClass ClassOf(const Incident& inc) {
-  bool gbv = inc.act_type == "sexual_violence", child = false;
-  for (const auto& r : inc.risks) {
-    gbv = gbv || r == "GBV";
-    child = child || r == "REC";
-  }
-  return gbv ? RecordClass::kGbv : child ? RecordClass::kChild : RecordClass::kIncident;
-}
-
-Status CheckStmt(const Stmt& s) {
-  return s.valid() ? Status::Ok() : Status::Internal("SQLite prepare: " + s.error());
-}
+}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Areas
@@ -458,7 +207,8 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
       "lat, lon, risk_mask, event_type, act_type, "
       "perpetrator, perpetrator_detail, killed, injured, organisation_id, source_type, "
       "verification, sensitivity, consent_share, consent_referral, consent_tracing, narrative, "
-      "import_run_id, source_row, updated_at, record_class, sensitivity_rank";
+      "import_run_id, source_row, updated_at, record_class, sensitivity_rank, contact, "
+      "exact_location";
   if (!insert_incident_.valid()) {
     find_incident_ = Stmt(db_,
                           "SELECT id, content_hash FROM incident WHERE data_source_id=? AND "
@@ -468,11 +218,12 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
         std::string("INSERT INTO incident(") + kCols +
             ", data_source_id, source_key, created_run_id, created_at) VALUES (?1,?2,?3,?4,"
             "?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"
-            "?26,?27,?28,?29,?30,?31,?25,?27) ON CONFLICT(data_source_id, source_key) DO NOTHING");
+            "?26,?27,?28,?29,?30,?31,?32,?33,?25,?27) ON CONFLICT(data_source_id, source_key) DO "
+            "NOTHING");
     update_incident_ = Stmt(db_, std::string("UPDATE incident SET (") + kCols +
                                      ") = (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-                                     "?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29) "
-                                     "WHERE id=?30");
+                                     "?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,"
+                                     "?30,?31) WHERE id=?32");
     for (const Stmt* st : {&find_incident_, &insert_incident_, &update_incident_})
       AEGIS_RETURN_IF_ERROR(CheckStmt(*st));
   }
@@ -492,6 +243,19 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
   AEGIS_ASSIGN_OR_RETURN(std::optional<int64_t> org, OrgId(inc.organisation_code));
   AEGIS_ASSIGN_OR_RETURN(int64_t mask, RiskMask(inc.risks));
   AEGIS_ASSIGN_OR_RETURN(int64_t placement, PlacementId(inc.place));
+  AEGIS_ASSIGN_OR_RETURN(std::string narrative, Seal(inc.narrative, "incident.narrative"));
+  AEGIS_ASSIGN_OR_RETURN(std::string contact, Seal(inc.contact, "incident.contact"));
+  // An individual's exact position is sealed; the plain columns keep it rounded to about 1 km
+  // for maps. Public records (ACLED events) keep their published coordinates.
+  std::optional<double> lat = inc.lat, lon = inc.lon;
+  std::string exact;
+  if (cipher_ && lat && lon && inc.sensitivity != "public") {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6f,%.6f", *lat, *lon);
+    AEGIS_ASSIGN_OR_RETURN(exact, Seal(buf, "incident.exact_location"));
+    lat = std::round(*lat * 100) / 100;
+    lon = std::round(*lon * 100) / 100;
+  }
   Stmt& s = w.id ? update_incident_ : insert_incident_;
   const Placement& p = inc.place;
   s.Bind(1, AsSigned(inc.content_hash))
@@ -504,8 +268,8 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
     s.BindStatic(5, p.pcode);
   s.Bind(6, static_cast<int64_t>(p.level))
       .Bind(7, placement)
-      .Bind(8, inc.lat)
-      .Bind(9, inc.lon)
+      .Bind(8, lat)
+      .Bind(9, lon)
       .Bind(10, mask)
       .BindStatic(11, inc.event_type)
       .BindStatic(12, inc.act_type)
@@ -520,16 +284,18 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
       .Bind(21, inc.consent_share)
       .Bind(22, inc.consent_referral)
       .Bind(23, inc.consent_tracing)
-      .BindStatic(24, inc.narrative)
+      .BindStatic(24, narrative)
       .Bind(25, b.run_id > 0 ? std::optional<int64_t>(b.run_id) : std::nullopt)
       .Bind(26, inc.source_row)
       .BindStatic(27, now)
       .Bind(28, static_cast<int64_t>(ClassOf(inc)))
-      .Bind(29, static_cast<int64_t>(SensitivityRank(inc.sensitivity).value_or(3)));
+      .Bind(29, static_cast<int64_t>(SensitivityRank(inc.sensitivity).value_or(3)))
+      .BindStatic(30, contact)
+      .BindStatic(31, exact);
   if (w.id) {
-    s.Bind(30, w.id);
+    s.Bind(32, w.id);
   } else {
-    s.Bind(30, b.data_source_id).BindStatic(31, inc.source_key);
+    s.Bind(32, b.data_source_id).BindStatic(33, inc.source_key);
   }
   s.Step(&st);
   s.Reset();
@@ -673,7 +439,7 @@ Status SqliteStore::WriteReport(const MonitoringReport& r, int64_t source_id, in
       .Bind(6, placement)
       .Bind(7, r.respondent_type)
       .Bind(8, org)
-      .Bind(9, run_id)
+      .Bind(9, run_id > 0 ? std::optional<int64_t>(run_id) : std::nullopt)
       .Bind(10, r.source_row)
       .Bind(11, NowUtc());
   if (existing_id)
@@ -699,6 +465,7 @@ Status SqliteStore::WriteReport(const MonitoringReport& r, int64_t source_id, in
 }
 
 Status SqliteStore::WriteQuarantine(const QuarantinedRow& q, const ImportBatch& b) {
+  AEGIS_ASSIGN_OR_RETURN(std::string raw, Seal(q.raw_json, "quarantine.raw"));
   Stmt& s = Cached(
       "INSERT INTO quarantine(data_source_id, file_sha256, row_no, import_run_id, "
       "column_name, reason, hint, raw, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
@@ -712,7 +479,7 @@ Status SqliteStore::WriteQuarantine(const QuarantinedRow& q, const ImportBatch& 
       .Bind(5, q.column)
       .Bind(6, q.reason)
       .Bind(7, q.hint)
-      .Bind(8, q.raw_json)
+      .Bind(8, raw)
       .Bind(9, NowUtc())
       .Run();
 }
@@ -793,7 +560,10 @@ Result<std::vector<QuarantinedRow>> SqliteStore::ListQuarantine(int64_t source_i
   s.Bind(1, source_id).Bind(2, sha);
   std::vector<QuarantinedRow> out;
   Status st;
-  while (s.Step(&st)) out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4)});
+  while (s.Step(&st)) {
+    AEGIS_ASSIGN_OR_RETURN(std::string raw, Unseal(s.View(4), "quarantine.raw"));
+    out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), std::move(raw)});
+  }
   if (!st.ok()) return st;
   return out;
 }
@@ -866,7 +636,8 @@ Status SqliteStore::ScanIncidentFacts(const std::function<void(const IncidentFac
   Stmt s(db_,
          "SELECT id, area_pcode, date_start, source_type, sensitivity, act_type, risk_mask, "
          "coalesce(killed,0), coalesce(injured,0), coalesce(organisation_id,0), "
-         "coalesce(duplicate_of,0) FROM incident WHERE area_pcode IS NOT NULL ORDER BY id");
+         "coalesce(duplicate_of,0), record_class FROM incident WHERE area_pcode IS NOT NULL "
+         "ORDER BY id");
   AEGIS_RETURN_IF_ERROR(CheckStmt(s));
   IncidentFact f;
   Status st;
@@ -882,6 +653,7 @@ Status SqliteStore::ScanIncidentFacts(const std::function<void(const IncidentFac
     f.injured = s.Int(8);
     f.organisation_id = s.Int(9);
     f.duplicate_of = s.Int(10);
+    f.record_class = static_cast<int>(s.Int(11));
     fn(f);
   }
   return st;
@@ -1010,312 +782,69 @@ Result<std::vector<SeverityOverride>> SqliteStore::LoadSeverityOverrides() {
   return out;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Accounts
-
-namespace {
-
-constexpr const char* kUserCols =
-    "u.id, u.username, u.display_name, coalesce(o.code,''), u.role, u.password_hash, u.disabled, "
-    "u.failed_logins, u.locked_until, u.created_at FROM app_user u LEFT JOIN organisation o ON "
-    "o.id=u.organisation_id";
-
-User UserFrom(const Stmt& s) {
-  User u;
-  u.id = s.Int(0);
-  u.username = s.Text(1);
-  u.display_name = s.Text(2);
-  u.organisation_code = s.Text(3);
-  u.role = s.Text(4);
-  u.password_hash = s.Text(5);
-  u.disabled = s.Int(6) != 0;
-  u.failed_logins = static_cast<int>(s.Int(7));
-  u.locked_until = s.Text(8);
-  u.created_at = s.Text(9);
-  return u;
-}
-
-}  // namespace
-
-Result<int64_t> SqliteStore::AddUser(const User& u) {
-  std::optional<int64_t> org;
-  if (!u.organisation_code.empty()) {
-    Result<int64_t> id = IdByCode("organisation", u.organisation_code);
-    if (!id.ok())
-      return Status::NotFound("organisation '" + u.organisation_code +
-                              "' is not in the store; import its data or create it first");
-    org = *id;
-  }
-  std::string now = NowUtc();
-  Stmt s(db_,
-         "INSERT INTO app_user(username, display_name, organisation_id, role, password_hash, "
-         "created_at, updated_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(username) DO NOTHING");
-  AEGIS_RETURN_IF_ERROR(s.Bind(1, u.username)
-                            .Bind(2, u.display_name)
-                            .Bind(3, org)
-                            .Bind(4, u.role)
-                            .Bind(5, u.password_hash)
-                            .Bind(6, now)
-                            .Bind(7, now)
-                            .Run());
-  if (sqlite3_changes(db_) == 0)
-    return Status::AlreadyExists("user '" + u.username + "' exists; choose another name");
-  return sqlite3_last_insert_rowid(db_);
-}
-
-Result<std::optional<User>> SqliteStore::FindUser(const std::string& username) {
-  Stmt s(db_, std::string("SELECT ") + kUserCols + " WHERE u.username=?");
-  s.Bind(1, username);
-  Status st;
-  if (s.Step(&st)) return std::optional<User>(UserFrom(s));
-  AEGIS_RETURN_IF_ERROR(st);
-  return std::optional<User>();
-}
-
-Result<std::optional<User>> SqliteStore::GetUser(int64_t id) {
-  Stmt s(db_, std::string("SELECT ") + kUserCols + " WHERE u.id=?");
-  s.Bind(1, id);
-  Status st;
-  if (s.Step(&st)) return std::optional<User>(UserFrom(s));
-  AEGIS_RETURN_IF_ERROR(st);
-  return std::optional<User>();
-}
-
-Result<std::vector<User>> SqliteStore::ListUsers() {
-  Stmt s(db_, std::string("SELECT ") + kUserCols + " ORDER BY u.username");
-  std::vector<User> out;
-  Status st;
-  while (s.Step(&st)) out.push_back(UserFrom(s));
-  AEGIS_RETURN_IF_ERROR(st);
-  return out;
-}
-
-Status SqliteStore::RecordLogin(int64_t user_id, int failed_logins,
-                                const std::string& locked_until) {
-  return Stmt(db_, "UPDATE app_user SET failed_logins=?, locked_until=? WHERE id=?")
-      .Bind(1, static_cast<int64_t>(failed_logins))
-      .Bind(2, locked_until)
-      .Bind(3, user_id)
-      .Run();
-}
-
-Status SqliteStore::SetUserDisabled(int64_t user_id, bool disabled) {
-  AEGIS_RETURN_IF_ERROR(Stmt(db_, "UPDATE app_user SET disabled=?, updated_at=? WHERE id=?")
-                            .Bind(1, static_cast<int64_t>(disabled ? 1 : 0))
-                            .Bind(2, NowUtc())
-                            .Bind(3, user_id)
-                            .Run());
-  if (sqlite3_changes(db_) == 0) return Status::NotFound("user " + std::to_string(user_id));
-  return disabled ? DeleteUserSessions(user_id) : Status::Ok();
-}
-
-Status SqliteStore::SetUserPassword(int64_t user_id, const std::string& password_hash) {
-  AEGIS_RETURN_IF_ERROR(
-      Stmt(db_,
-           "UPDATE app_user SET password_hash=?, failed_logins=0, locked_until='', updated_at=? "
-           "WHERE id=?")
-          .Bind(1, password_hash)
-          .Bind(2, NowUtc())
-          .Bind(3, user_id)
-          .Run());
-  if (sqlite3_changes(db_) == 0) return Status::NotFound("user " + std::to_string(user_id));
-  return DeleteUserSessions(user_id);
-}
-
-Status SqliteStore::PutSession(const Session& x) {
-  return Stmt(db_,
-              "INSERT INTO app_session(token_digest, user_id, created_at, expires_at) VALUES "
-              "(?,?,?,?)")
-      .Bind(1, x.token_digest)
-      .Bind(2, x.user_id)
-      .Bind(3, x.created_at)
-      .Bind(4, x.expires_at)
-      .Run();
-}
-
-Result<std::optional<Session>> SqliteStore::GetSession(const std::string& token_digest) {
-  Stmt s(db_,
-         "SELECT token_digest, user_id, created_at, expires_at FROM app_session WHERE "
-         "token_digest=?");
-  s.Bind(1, token_digest);
-  Status st;
-  if (s.Step(&st))
-    return std::optional<Session>(Session{s.Text(0), s.Int(1), s.Text(2), s.Text(3)});
-  AEGIS_RETURN_IF_ERROR(st);
-  return std::optional<Session>();
-}
-
-Status SqliteStore::DeleteSession(const std::string& token_digest) {
-  return Stmt(db_, "DELETE FROM app_session WHERE token_digest=?").Bind(1, token_digest).Run();
-}
-
-Status SqliteStore::DeleteUserSessions(int64_t user_id) {
-  return Stmt(db_, "DELETE FROM app_session WHERE user_id=?").Bind(1, user_id).Run();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Audit
-
-Result<std::vector<AuditRow>> SqliteStore::AppendAudit(
-    std::vector<AuditRow> rows,
-    const std::function<std::string(const std::string&, const AuditRow&)>& chain) {
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
-  auto fail = [&](Status st) {
-    (void)Exec(db_, "ROLLBACK");
-    return st;
+// Key rotation and first encryption: each personal column is walked in id order, in short
+// transactions, so that the server keeps serving. A value changed by someone else meanwhile is
+// left alone (compare-and-set on the old value) and picked up by the next pass.
+Result<int64_t> SqliteStore::ResealFields(int batch, const std::function<void(int64_t)>& progress) {
+  if (!cipher_) return Status::InvalidArgument("no key file: the store has no cipher to seal with");
+  struct Column {
+    const char* table;
+    const char* key;
+    const char* column;
+    const char* context;
   };
-  Stmt last(db_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
-  Status st;
-  std::string prev;
-  int64_t seq = 0;
-  if (last.Step(&st)) {
-    seq = last.Int(0);
-    prev = last.Text(1);
+  static const Column kColumns[] = {
+      {"incident", "id", "narrative", "incident.narrative"},
+      {"incident", "id", "contact", "incident.contact"},
+      {"incident", "id", "exact_location", "incident.exact_location"},
+      {"quarantine", "id", "raw", "quarantine.raw"},
+  };
+  const std::string prefix = cipher_->ActivePrefix();
+  int64_t changed = 0;
+  for (const Column& c : kColumns) {
+    std::string col = c.column, table = c.table, key = c.key;
+    std::string select = "SELECT " + key + ", " + col + " FROM " + table + " WHERE " + key +
+                         ">? AND " + col + "<>'' AND substr(" + col + ",1," +
+                         std::to_string(prefix.size()) + ")<>? ORDER BY " + key + " LIMIT ?";
+    std::string update =
+        "UPDATE " + table + " SET " + col + "=? WHERE " + key + "=? AND " + col + "=?";
+    int64_t after = 0;
+    for (;;) {
+      std::vector<std::pair<int64_t, std::string>> rows;
+      {
+        Stmt s(db_, select);
+        AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+        s.Bind(1, after).Bind(2, prefix).Bind(3, static_cast<int64_t>(batch));
+        Status st;
+        while (s.Step(&st)) rows.emplace_back(s.Int(0), s.Text(1));
+        AEGIS_RETURN_IF_ERROR(st);
+      }
+      if (rows.empty()) break;
+      after = rows.back().first;
+      AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+      Status st;
+      for (const auto& [id, old] : rows) {
+        Result<std::string> plain = cipher_->Open(old, c.context);
+        Result<std::string> sealed = plain.ok() ? cipher_->Seal(*plain, c.context) : plain;
+        if (!sealed.ok()) {
+          st = Status::Corruption(table + " " + std::to_string(id) + " " + col + ": " +
+                                  sealed.status().message());
+          break;
+        }
+        Stmt u(db_, update);
+        st = u.Bind(1, *sealed).Bind(2, id).Bind(3, old).Run();
+        if (!st.ok()) break;
+        changed += sqlite3_changes(db_);
+      }
+      if (!st.ok()) {
+        (void)Exec(db_, "ROLLBACK");
+        return st;
+      }
+      AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+      if (progress) progress(changed);
+    }
   }
-  if (!st.ok()) return fail(st);
-  last.Reset();
-  Stmt& ins = Cached(
-      "INSERT INTO audit_log(seq, at, actor, action, object_type, object_id, organisation, "
-      "detail, hash) VALUES (?,?,?,?,?,?,?,?,?)");
-  for (AuditRow& row : rows) {
-    row.seq = ++seq;
-    if (row.at.empty()) row.at = NowUtc();
-    row.hash = chain(prev, row);
-    prev = row.hash;
-    st = ins.Bind(1, row.seq)
-             .Bind(2, row.at)
-             .Bind(3, row.actor)
-             .Bind(4, row.action)
-             .Bind(5, row.object_type)
-             .Bind(6, row.object_id)
-             .Bind(7, row.organisation)
-             .Bind(8, row.detail)
-             .Bind(9, row.hash)
-             .Run();
-    ins.Reset();
-    if (!st.ok()) return fail(st);
-  }
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
-  return rows;
-}
-
-Status SqliteStore::ScanAudit(const std::function<void(const AuditRow&)>& fn) {
-  Stmt s(db_,
-         "SELECT seq, at, actor, action, object_type, object_id, organisation, detail, hash FROM "
-         "audit_log ORDER BY seq");
-  Status st;
-  while (s.Step(&st)) {
-    fn(AuditRow{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6),
-                s.Text(7), s.Text(8)});
-  }
-  return st;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Scoped reads: the reader's scope becomes part of every query's WHERE clause, so a record the
-// protocol hides is never read, let alone returned.
-
-namespace {
-
-// "(record_class=0 AND sensitivity_rank<=R0) OR ..." for the classes readable individually,
-// plus the organisation restriction; "0=1" when nothing is readable.
-std::string ScopeClause(const AccessScope& sc) {
-  std::string any;
-  for (int c = 0; c < 3; ++c) {  // incident classes (monitoring reports are another table)
-    if (sc.max_rank[c] < 0) continue;
-    if (!any.empty()) any += " OR ";
-    any += "(i.record_class=" + std::to_string(c) +
-           " AND i.sensitivity_rank<=" + std::to_string(sc.max_rank[c]) + ")";
-  }
-  if (any.empty()) return "0=1";
-  std::string out = "(" + any + ")";
-  if (sc.only_organisation_id > 0)
-    out += " AND i.organisation_id=" + std::to_string(sc.only_organisation_id);
-  return out;
-}
-
-constexpr const char* kIncidentCols =
-    "SELECT i.id, d.code, i.source_key, i.date_start, i.date_end, coalesce(i.area_pcode,''), "
-    "i.event_type, i.act_type, i.perpetrator, coalesce(o.code,''), i.source_type, "
-    "i.verification, i.sensitivity, i.narrative, i.risk_mask, i.killed, i.injured, "
-    "i.record_class FROM incident i JOIN data_source d ON d.id=i.data_source_id LEFT JOIN "
-    "organisation o ON o.id=i.organisation_id ";
-
-}  // namespace
-
-Result<std::vector<IncidentRecord>> SqliteStore::ListIncidents(const AccessScope& scope,
-                                                               const IncidentQuery& q) {
-  std::string sql = std::string(kIncidentCols) + "WHERE " + ScopeClause(scope) + " AND i.id>?1";
-  if (!q.area.empty())
-    sql += " AND i.area_pcode IN (SELECT pcode FROM area_ancestor WHERE ancestor_pcode=?2)";
-  if (!q.from.empty()) sql += " AND i.date_start>=?3";
-  if (!q.to.empty()) sql += " AND i.date_start<=?4";
-  if (!q.risk.empty())
-    sql += " AND (i.risk_mask & coalesce((SELECT bit FROM risk WHERE code=?5),0))<>0";
-  if (!q.organisation.empty()) sql += " AND o.code=?6";
-  sql += " ORDER BY i.id LIMIT ?7";
-  Stmt s(db_, sql);
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
-  s.Bind(1, q.after_id).Bind(2, q.area).Bind(3, q.from).Bind(4, q.to).Bind(5, q.risk);
-  s.Bind(6, q.organisation).Bind(7, static_cast<int64_t>(std::clamp(q.limit, 1, 1000)));
-  if (risk_order_.empty()) AEGIS_RETURN_IF_ERROR(LoadRiskBits());
-  std::vector<IncidentRecord> out;
-  Status st;
-  while (s.Step(&st)) {
-    IncidentRecord r;
-    r.id = s.Int(0);
-    r.source = s.Text(1);
-    r.source_key = s.Text(2);
-    r.date_start = s.Text(3);
-    r.date_end = s.Text(4);
-    r.area_pcode = s.Text(5);
-    r.event_type = s.Text(6);
-    r.act_type = s.Text(7);
-    r.perpetrator = s.Text(8);
-    r.organisation = s.Text(9);
-    r.source_type = s.Text(10);
-    r.verification = s.Text(11);
-    r.sensitivity = s.Text(12);
-    r.narrative = s.Text(13);
-    int64_t mask = s.Int(14);
-    for (const auto& [code, bit] : risk_order_)
-      if (mask & bit) r.risks.push_back(code);
-    if (!s.IsNull(15)) r.killed = s.Int(15);
-    if (!s.IsNull(16)) r.injured = s.Int(16);
-    r.record_class = static_cast<int>(s.Int(17));
-    out.push_back(std::move(r));
-  }
-  AEGIS_RETURN_IF_ERROR(st);
-  return out;
-}
-
-Result<std::optional<IncidentRecord>> SqliteStore::GetIncident(const AccessScope& scope,
-                                                               int64_t id) {
-  IncidentQuery q;
-  q.after_id = id - 1;
-  q.limit = 1;
-  AEGIS_ASSIGN_OR_RETURN(std::vector<IncidentRecord> v, ListIncidents(scope, q));
-  if (v.empty() || v[0].id != id) return std::optional<IncidentRecord>();
-  return std::optional<IncidentRecord>(std::move(v[0]));
-}
-
-Result<int64_t> SqliteStore::CreateIncident(const Incident& inc, int64_t data_source_id) {
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
-  ImportBatch b;
-  b.data_source_id = data_source_id;
-  Result<Written> w = UpsertIncident(inc, b, NowUtc());
-  Status st = w.ok() ? WriteVictims(inc, w->id, false) : w.status();
-  if (st.ok() && w->outcome != Written::kImported)
-    st = Status::AlreadyExists("an incident with source key '" + inc.source_key +
-                               "' exists in this source; use another key");
-  if (!st.ok()) {
-    (void)Exec(db_, "ROLLBACK");
-    org_ids_.clear();
-    placement_ids_.clear();
-    return st;
-  }
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
-  return w->id;
+  return changed;
 }
 
 Result<std::string> SqliteStore::ContentDigest() {
@@ -1333,7 +862,9 @@ Result<std::string> SqliteStore::ContentDigest() {
       "SELECT d.code, m.source_key, m.content_hash, coalesce(m.area_pcode,'') FROM "
       "monitoring_report m JOIN data_source d ON d.id=m.data_source_id ORDER BY d.code, "
       "m.source_key",
-      "SELECT d.code, q.file_sha256, q.row_no, q.column_name, q.reason, q.raw FROM quarantine q "
+      // The raw text of a quarantined row is left out: it is sealed with a random nonce, and the
+      // file's digest and the row number already identify it.
+      "SELECT d.code, q.file_sha256, q.row_no, q.column_name, q.reason FROM quarantine q "
       "JOIN data_source d ON d.id=q.data_source_id ORDER BY d.code, q.file_sha256, q.row_no",
   };
   uint64_t h = 0;
@@ -1342,9 +873,7 @@ Result<std::string> SqliteStore::ContentDigest() {
     Stmt s(db_, q);
     AEGIS_RETURN_IF_ERROR(CheckStmt(s));
     Status st;
-    int cols = 0;
     while (s.Step(&st)) {
-      if (!cols) cols = 0;
       std::string line;
       for (int c = 0; c < 7; ++c) {
         line += s.Text(c);
@@ -1424,8 +953,6 @@ Status SqliteStore::Backup(const std::string& path) {
   AEGIS_RETURN_IF_ERROR(CheckStmt(s));
   return s.Bind(1, path).Run();
 }
-
-}  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const StoreOptions& opts) {
   if (!opts.create_if_missing && !std::filesystem::exists(path))

@@ -77,11 +77,34 @@ struct SummaryRow {
   int64_t incidents = 0, killed = 0, victims = 0, sources = 0;
 };
 
+// Encrypts and decrypts personal fields (incident narrative, contact, exact location; the raw
+// text of quarantined rows). Implemented over the key file (access/cipher.h); the store only
+// sees this seam. `column` names the column ("incident.narrative"), bound into the ciphertext.
+class FieldCipher {
+ public:
+  virtual ~FieldCipher() = default;
+  virtual Result<std::string> Seal(std::string_view plain, std::string_view column) const = 0;
+  // Decrypts a value written by Seal; a value that is not encrypted comes back as it is.
+  virtual Result<std::string> Open(std::string_view value, std::string_view column) const = 0;
+  // Every value sealed with the current key starts with this ("enc:v1:k2:").
+  virtual std::string ActivePrefix() const = 0;
+};
+
 class Store {
  public:
   // Opens (and creates) the store at `url`: a file path, "sqlite:PATH" or "postgresql://...".
   static Result<std::unique_ptr<Store>> Open(const std::string& url, const StoreOptions& opts = {});
   virtual ~Store() = default;
+
+  // Personal fields are sealed with `cipher` on write and opened on read. Without a cipher they
+  // are kept in clear (tests of other modules; every command and the server set one).
+  virtual void SetCipher(std::shared_ptr<const FieldCipher> cipher) = 0;
+  // Re-seals, in batches of `batch` rows per transaction, every personal field not sealed with
+  // the cipher's current key (after `aegis keys rotate`, or values stored in clear before a key
+  // file existed), while other connections keep reading and writing. Returns how many values
+  // changed; `progress(done)` after each batch.
+  virtual Result<int64_t> ResealFields(int batch,
+                                       const std::function<void(int64_t)>& progress = {}) = 0;
 
   // --- schema -------------------------------------------------------------------------------
   virtual Result<int> SchemaVersion() = 0;
@@ -177,6 +200,27 @@ class Store {
   // One incident entered by hand (web form, API), in its own transaction. AlreadyExists if the
   // source already holds its key.
   virtual Result<int64_t> CreateIncident(const Incident& inc, int64_t data_source_id) = 0;
+  // Monitoring reports, through the reader's scope (class monitoring).
+  virtual Result<std::vector<ReportRecord>> ListReports(const AccessScope& scope,
+                                                        const ReportQuery& q) = 0;
+  virtual Result<std::optional<ReportRecord>> GetReport(const AccessScope& scope, int64_t id) = 0;
+  virtual Result<int64_t> CreateReport(const MonitoringReport& r, int64_t data_source_id) = 0;
+  // --- organisations, tokens, the protocol, break the glass ----------------------------------
+  virtual Result<std::vector<Organisation>> ListOrganisations() = 0;
+  virtual Status UpdateUser(const User& u) = 0;  // display name, organisation, role, disabled
+  virtual Result<int64_t> AddApiToken(const ApiToken& t) = 0;
+  virtual Result<std::optional<ApiToken>> FindApiToken(const std::string& token_digest) = 0;
+  virtual Result<std::vector<ApiToken>> ListApiTokens(int64_t user_id) = 0;  // 0 = all
+  // Marks a token revoked; false if there is no such live token (of `user_id` when > 0).
+  virtual Result<bool> RevokeApiToken(int64_t id, int64_t user_id, const std::string& at) = 0;
+  virtual Result<int64_t> AddBreakGlass(const BreakGlassGrant& g) = 0;
+  // The user's grant in force at `now` (not expired, not ended), if any.
+  virtual Result<std::optional<BreakGlassGrant>> ActiveBreakGlass(int64_t user_id,
+                                                                  const std::string& now) = 0;
+  virtual Result<std::vector<BreakGlassGrant>> ListBreakGlass() = 0;
+  virtual Result<bool> EndBreakGlass(int64_t id, int64_t user_id, const std::string& at) = 0;
+  virtual Result<int64_t> AddProtocolVersion(const ProtocolVersion& v) = 0;
+  virtual Result<std::vector<ProtocolVersion>> ListProtocolVersions() = 0;  // newest first
 
   // A digest of every record in canonical order (ids and timestamps excluded), to compare stores.
   virtual Result<std::string> ContentDigest() = 0;

@@ -1,0 +1,139 @@
+// What the route groups of the API share (internal to the server module): the caller, the error
+// shape, a pool of store connections, and `Api`, through which a group registers its routes and
+// reaches the keyring, the sharing protocol, the taxonomy and the audit log.
+//
+// Route groups: server.cc (sign-in, me, areas), records.cc (incidents, monitoring reports),
+// admin.cc (organisations, users, API tokens, the protocol, break-the-glass, audit),
+// data.cc (analysis, exports, imports).
+#pragma once
+
+#include <httplib.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "access/protocol.h"
+#include "security/keyring.h"
+#include "server/server.h"
+#include "store/store.h"
+#include "taxonomy/taxonomy.h"
+
+namespace aegis::server {
+
+using json = nlohmann::ordered_json;
+
+// Store connections, one per concurrent request (a SQLite connection is not shared by threads).
+class StorePool {
+ public:
+  StorePool(std::string url, std::function<void(store::Store&)> on_open)
+      : url_(std::move(url)), on_open_(std::move(on_open)) {}
+  struct Lease {
+    Lease(StorePool* p, std::unique_ptr<store::Store> st) : pool(p), s(std::move(st)) {}
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&&) = delete;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    StorePool* pool;
+    std::unique_ptr<store::Store> s;
+    ~Lease() {
+      if (s) pool->Release(std::move(s));
+    }
+    store::Store* operator->() { return s.get(); }
+    store::Store& operator*() { return *s; }
+  };
+  Result<Lease> Acquire();
+  void Release(std::unique_ptr<store::Store> s);
+
+ private:
+  std::string url_;
+  std::function<void(store::Store&)> on_open_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<store::Store>> free_;
+};
+
+// An API error: HTTP status, a stable code, a message that says what to do, the field at fault.
+struct ApiError {
+  int status = 400;
+  std::string code, message, field;
+};
+
+// Who is calling: a signed-in user (session cookie) or a machine client (API token).
+struct Caller {
+  store::User user;
+  int64_t organisation_id = 0;
+  store::AccessScope scope;
+  std::string session_digest;       // "" for token callers
+  int64_t token_id = 0;             // > 0 for token callers
+  std::vector<std::string> scopes;  // a token's scopes (read, write, export)
+  std::string break_glass_until;    // "" unless an emergency grant widens the scope
+};
+
+void SendError(httplib::Response& res, const ApiError& e);
+void SendJson(httplib::Response& res, const json& j, int status = 200);
+ApiError FromStatus(const Status& st);
+// A YYYY-MM-DD date that exists; else false with the reason in `why`.
+bool IsIsoDate(const std::string& d, std::string* why);
+std::optional<int64_t> Int(std::string_view v);
+std::string CookieValue(const httplib::Request& req, const std::string& name);
+// JSON string literal: quotes, backslashes and control characters escaped; UTF-8 kept.
+void AppendJsonString(std::string& out, std::string_view v);
+// The JSON body as an object, or false with a 400 (malformed JSON, not an object).
+bool ParseBody(const httplib::Request& req, json* body, ApiError* e);
+// An optional string member: false (and the error) when it has the wrong type, is not valid
+// UTF-8, or is longer than `max_bytes`.
+bool StringField(const json& body, const char* name, std::string* out, ApiError* e,
+                 size_t max_bytes = 10000);
+// An optional whole-number member from `lo` to `hi`.
+bool IntField(const json& body, const char* name, std::optional<int64_t>* out, ApiError* e,
+              int64_t lo, int64_t hi);
+
+using Handler = std::function<void(const httplib::Request&, httplib::Response&, Caller*)>;
+
+// Route registration and shared services, implemented by the server.
+class Api {
+ public:
+  virtual ~Api() = default;
+  // `path` in OpenAPI form ({id} = digits). `auth`: a caller is needed (CSRF is then checked on
+  // unsafe methods of cookie sessions; a token needs the "write" scope for them).
+  virtual void Add(const std::string& method, const std::string& path, bool auth,
+                   const Handler& h) = 0;
+  virtual StorePool& pool() = 0;
+  virtual const ServerOptions& options() const = 0;
+  // The keyring and the protocol can be replaced while the server runs (key rotation, a new
+  // protocol version): hold the returned pointer for the length of a request.
+  virtual std::shared_ptr<const security::Keyring> keyring() = 0;
+  virtual std::shared_ptr<const access::Protocol> protocol() = 0;
+  virtual void SetProtocol(std::shared_ptr<const access::Protocol> p) = 0;
+  virtual const taxonomy::Taxonomy& taxonomy() const = 0;
+  // Appends an audit row (ids and actions only, never personal data).
+  virtual void Audit(store::Store& s, const Caller* c, const std::string& action,
+                     const std::string& type, const std::string& id, const std::string& detail) = 0;
+  // Level of a known P-code, or -1.
+  virtual int AreaLevel(const std::string& pcode) const = 0;
+  // A break-the-glass grant of `user_id` was opened or ended: re-read it for later requests.
+  virtual void BreakGlassChanged(int64_t user_id) = 0;
+  // Records were added or changed through this server: listeners (caches) are told.
+  virtual void DataChanged() = 0;
+  virtual void OnDataChanged(std::function<void()> fn) = 0;
+  // Runs `fn` when the server stops (before it is destroyed): join background work.
+  virtual void AtStop(std::function<void()> fn) = 0;
+  // A user's account changed (disabled, role): drop what is cached about them.
+  virtual void UserChanged(int64_t user_id) = 0;
+};
+
+void AddRecordRoutes(Api& api);
+void AddAdminRoutes(Api& api);
+void AddDataRoutes(Api& api);
+void AddExportRoutes(Api& api);
+// Writes the analysis (its JSON, as the analysis route computes it) as a table in the format of
+// the ?format= parameter.
+void ExportAnalysisTable(Api& api, const httplib::Request& req, httplib::Response& res,
+                         const Caller& c, const std::string& analysis_json);
+
+}  // namespace aegis::server

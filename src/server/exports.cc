@@ -1,0 +1,226 @@
+// Export routes: incidents (what the caller may read as individual records, with pseudonymous
+// ids and without personal fields) and the analysis table (safe aggregates as for the analysis
+// route). Streamed: a chunked response, written page by page, so memory stays bounded.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "export/export.h"
+#include "security/pseudonym.h"
+#include "server/api.h"
+#include "util/date.h"
+
+namespace aegis::server {
+
+namespace {
+
+// An export Sink over cpp-httplib's chunked response.
+class HttpSink final : public exports::Sink {
+ public:
+  explicit HttpSink(httplib::DataSink& sink) : sink_(sink) {}
+  Status Write(std::string_view bytes) override {
+    if (!sink_.is_writable() || !sink_.write(bytes.data(), bytes.size()))
+      return Status::IOError("the client went away");
+    return Status::Ok();
+  }
+
+ private:
+  httplib::DataSink& sink_;
+};
+
+// The private folder of uploads and spreadsheet temporaries (mode 0700).
+std::string PrivateTmp(Api& api) {
+  std::string dir = api.options().db + ".uploads";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  ::chmod(dir.c_str(), 0700);
+  return dir;
+}
+
+bool CanExport(const Caller& c, httplib::Response& res) {
+  if (c.token_id > 0 && std::find(c.scopes.begin(), c.scopes.end(), "export") == c.scopes.end()) {
+    SendError(res, {403, "scope", "this API token has no export scope", ""});
+    return false;
+  }
+  return true;
+}
+
+const std::vector<exports::Column>& IncidentColumns() {
+  using K = exports::Column::Kind;
+  static const std::vector<exports::Column> kCols = {
+      {"id", "#meta+id+pseudonym", K::kText},
+      {"date_start", "#date+start", K::kDate},
+      {"date_end", "#date+end", K::kDate},
+      {"area_pcode", "#loc+code", K::kText},
+      {"risks", "#indicator+risk+protection", K::kText},
+      {"event_type", "#event+type", K::kText},
+      {"act_type", "#event+type+act", K::kText},
+      {"perpetrator", "#group+perpetrator", K::kText},
+      {"organisation", "#org+code", K::kText},
+      {"source_type", "#meta+source_type", K::kText},
+      {"verification", "#status+verification", K::kText},
+      {"sensitivity", "#meta+sensitivity", K::kText},
+      {"killed", "#affected+killed", K::kInteger},
+      {"injured", "#affected+injured", K::kInteger},
+  };
+  return kCols;
+}
+
+std::vector<exports::Cell> IncidentRow(const security::Keyring& keys,
+                                       const store::IncidentRecord& r) {
+  auto count = [](const std::optional<int64_t>& v) {
+    return v ? exports::Cell(*v) : exports::NullCell();
+  };
+  std::string risks;
+  for (const auto& k : r.risks) risks += (risks.empty() ? "" : " ") + k;
+  return {security::Pseudonym(keys, "incident", std::to_string(r.id)),
+          r.date_start,
+          r.date_end,
+          r.area_pcode,
+          risks,
+          r.event_type,
+          r.act_type,
+          r.perpetrator,
+          r.organisation,
+          r.source_type,
+          r.verification,
+          r.sensitivity,
+          count(r.killed),
+          count(r.injured)};
+}
+
+void ExportIncidents(Api& api, const httplib::Request& req, httplib::Response& res,
+                     const Caller& c) {
+  if (!CanExport(c, res)) return;
+  auto format = exports::ParseFormat(req.get_param_value("format"));
+  if (!format.ok()) return SendError(res, {400, "invalid", format.status().message(), "format"});
+  store::IncidentQuery q;
+  q.area = req.get_param_value("area");
+  q.from = req.get_param_value("from");
+  q.to = req.get_param_value("to");
+  q.organisation = req.get_param_value("organisation");
+  for (const auto* d : {&q.from, &q.to})
+    if (std::string why; !d->empty() && !IsIsoDate(*d, &why))
+      return SendError(res, {400, "invalid", why, d == &q.from ? "from" : "to"});
+  if (std::string risk = req.get_param_value("risk"); !risk.empty()) {
+    const taxonomy::Risk* r = api.taxonomy().FindRisk(risk);
+    if (!r) return SendError(res, {400, "invalid", "risk: not one of the 15 risks", "risk"});
+    q.risk = r->code;
+  }
+  {
+    auto lease = api.pool().Acquire();
+    if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
+    api.Audit(**lease, &c, "export.incidents", "export", std::string(exports::FormatName(*format)),
+              c.break_glass_until.empty() ? "" : "break-glass");
+  }
+  std::string file = "aegis-incidents-" + NowUtc().substr(0, 10) + "." +
+                     std::string(exports::FileExtension(*format));
+  res.set_header("Content-Disposition", "attachment; filename=\"" + file + "\"");
+  Api* a = &api;
+  exports::Format f = *format;
+  store::AccessScope scope = c.scope;
+  res.set_chunked_content_provider(
+      std::string(exports::ContentType(f)),
+      [a, f, scope, q](size_t, httplib::DataSink& sink) mutable {
+        HttpSink out(sink);
+        exports::ExportOptions o;
+        o.metadata.title = "Aegis incidents";
+        o.metadata.generated_at = NowUtc();
+        o.tmpdir = PrivateTmp(*a);
+        auto keys = a->keyring();
+        auto writer = exports::MakeWriter(f, out, o);
+        auto lease = a->pool().Acquire();
+        Status st = writer.ok() ? (lease.ok() ? Status::Ok() : lease.status()) : writer.status();
+        if (st.ok()) st = (*writer)->Begin(IncidentColumns());
+        q.limit = 1000;
+        while (st.ok()) {
+          auto rows = (*lease)->ListIncidents(scope, q);
+          if (!rows.ok()) {
+            st = rows.status();
+            break;
+          }
+          for (const auto& r : *rows) {
+            st = (*writer)->Row(IncidentRow(*keys, r));
+            if (!st.ok()) break;
+          }
+          if (rows->size() < 1000) break;
+          q.after_id = rows->back().id;
+        }
+        if (st.ok()) st = (*writer)->Finish();
+        if (st.ok()) sink.done();
+        return st.ok();  // false drops the connection: a partial file is never taken as whole
+      });
+}
+
+}  // namespace
+
+void ExportAnalysisTable(Api& api, const httplib::Request& req, httplib::Response& res,
+                         const Caller& c, const std::string& analysis_json) {
+  if (!CanExport(c, res)) return;
+  auto format = exports::ParseFormat(req.get_param_value("format"));
+  if (!format.ok()) return SendError(res, {400, "invalid", format.status().message(), "format"});
+  json r = json::parse(analysis_json, nullptr, false);
+  if (!r.is_object()) return SendError(res, {500, "internal", "the analysis failed", ""});
+  const bool safe = r.value("safe", false);
+  using K = exports::Column::Kind;
+  // Figures are text: a safe table holds "<5" and "x" beside numbers.
+  std::vector<exports::Column> cols = {
+      {"area_pcode", "#adm+code", K::kText},
+      {"area_name", "#adm+name", K::kText},
+      {"period", "#date+period", K::kText},
+      {"risk", "#indicator+risk+code", K::kText},
+      {"incidents", "#indicator+incidents", K::kText},
+      {"killed", "#affected+killed", K::kText},
+      {"victims", "#affected+victims", K::kText},
+      {"phase", "#severity+phase", K::kInteger},
+  };
+  exports::StringSink sink;
+  exports::ExportOptions o;
+  o.metadata.title = "Aegis protection analysis";
+  o.metadata.generated_at = NowUtc();
+  o.metadata.suppression_note = safe ? "safe aggregates: counts below " +
+                                           std::to_string(r.value("suppression_threshold", 5)) +
+                                           " shown as <N, x = suppressed to protect another cell"
+                                     : "exact figures";
+  o.tmpdir = PrivateTmp(api);
+  auto writer = exports::MakeWriter(*format, sink, o);
+  if (!writer.ok()) return SendError(res, FromStatus(writer.status()));
+  Status st = (*writer)->Begin(cols);
+  std::string period = r.value("period", "");
+  auto figure = [](const json& v) -> exports::Cell {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+    return exports::NullCell();
+  };
+  for (const json& area : r.value("areas", json::array()))
+    for (const json& risk : area.value("risks", json::array())) {
+      if (!st.ok()) break;
+      exports::Cell phase = exports::NullCell();
+      if (risk.contains("phase") && risk["phase"].is_number_integer())
+        phase = risk["phase"].get<int64_t>();
+      st = (*writer)->Row({area.value("pcode", ""), area.value("name", ""), period,
+                           risk.value("risk", ""), figure(risk.value("incidents", json())),
+                           figure(risk.value("killed", json())),
+                           figure(risk.value("victims", json())), phase});
+    }
+  if (st.ok()) st = (*writer)->Finish();
+  if (!st.ok()) return SendError(res, FromStatus(st));
+  std::string file =
+      "aegis-analysis-" + period + "." + std::string(exports::FileExtension(*format));
+  res.set_header("Content-Disposition", "attachment; filename=\"" + file + "\"");
+  if (auto lease = api.pool().Acquire(); lease.ok())
+    api.Audit(**lease, &c, "export.analysis", "export", std::string(exports::FormatName(*format)),
+              safe ? "safe" : "exact");
+  res.set_content(sink.Take(), std::string(exports::ContentType(*format)));
+}
+
+void AddExportRoutes(Api& api) {
+  Api* a = &api;
+  api.Add("GET", "/api/v1/exports/incidents", true,
+          [a](const httplib::Request& q, httplib::Response& r, Caller* c) {
+            ExportIncidents(*a, q, r, *c);
+          });
+}
+
+}  // namespace aegis::server

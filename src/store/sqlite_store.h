@@ -1,0 +1,307 @@
+// The SQLite backend's class, shared by its source files (sqlite_store.cc: schema, imports,
+// analysis scans; sqlite_access.cc: accounts, tokens, audit, the sharing protocol, scoped reads).
+// Internal to the store module: callers use store.h.
+#pragma once
+#include <sqlite3.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "store/migrations.h"
+#include "store/sqlite_internal.h"
+#include "store/store.h"
+#include "util/date.h"
+
+namespace aegis::store {
+
+using sqlite::Exec;
+using sqlite::Stmt;
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteStore() override {
+    stmts_.clear();
+    find_incident_ = Stmt();
+    insert_incident_ = Stmt();
+    update_incident_ = Stmt();
+    sqlite3_close_v2(db_);
+  }
+
+  Status Configure(const StoreOptions& o) {
+    sqlite3_busy_timeout(db_, o.busy_timeout_ms);
+    return Exec(
+        db_,
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384;");
+  }
+
+  Result<int> SchemaVersion() override {
+    Stmt s(db_, "SELECT count(*) FROM sqlite_master WHERE name='schema_migration'");
+    Status st;
+    if (!s.Step(&st) || s.Int(0) == 0) return 0;
+    Stmt v(db_, "SELECT coalesce(max(version),0) FROM schema_migration");
+    if (!v.Step(&st)) return st.ok() ? Status::Internal("no schema version row") : st;
+    return static_cast<int>(v.Int(0));
+  }
+
+  int LatestSchemaVersion() const override { return Migrations().back().version; }
+
+  Result<int> Migrate() override {
+    AEGIS_RETURN_IF_ERROR(
+        Exec(db_,
+             "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER "
+             "PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"));
+    AEGIS_ASSIGN_OR_RETURN(int current, SchemaVersion());
+    if (current > LatestSchemaVersion()) {
+      return Status::Unsupported(path_ + ": schema version " + std::to_string(current) +
+                                 " is newer than this aegis (" +
+                                 std::to_string(LatestSchemaVersion()) + "); upgrade aegis");
+    }
+    int applied = 0;
+    for (const Migration& m : Migrations()) {
+      if (m.version <= current) continue;
+      AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+      Status st = Exec(db_, ForDialect(m.sql, "INTEGER PRIMARY KEY", "REAL"));
+      if (st.ok()) {
+        Stmt ins(db_,
+                 "INSERT INTO schema_migration(version, description, applied_at) "
+                 "VALUES (?,?,?)");
+        st = ins.Bind(1, static_cast<int64_t>(m.version))
+                 .Bind(2, m.description)
+                 .Bind(3, NowUtc())
+                 .Run();
+      }
+      if (!st.ok()) {
+        (void)Exec(db_, "ROLLBACK");
+        return Status::Internal("migration " + std::to_string(m.version) +
+                                " failed: " + st.message());
+      }
+      AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+      ++applied;
+    }
+    AEGIS_RETURN_IF_ERROR(RestoreIndexes());
+    return applied;
+  }
+
+  Status DeferIndexes() override {
+    std::string sql;
+    for (const IndexDef& ix : DeferrableIndexes())
+      sql += std::string("DROP INDEX IF EXISTS ") + ix.name + ";";
+    return Exec(db_, sql);
+  }
+
+  Status RestoreIndexes() override {
+    // Building an index sorts every row: with temp_store=MEMORY a 10M-incident store would sort
+    // in about 700 MB of RAM, so the sort spills to a temporary file instead.
+    std::string sql = "PRAGMA temp_store=FILE;";
+    for (const IndexDef& ix : DeferrableIndexes()) sql += std::string(ix.create_sql) + ";";
+    Status st = Exec(db_, sql);
+    (void)Exec(db_, "PRAGMA temp_store=MEMORY");
+    return st;
+  }
+
+  Result<CheckReport> Check() override;
+  Status Backup(const std::string& path) override;
+
+  Result<int64_t> EnsureOrganisation(const Organisation& org) override {
+    Stmt ins(db_,
+             "INSERT INTO organisation(code, name, kind, created_at) VALUES (?,?,?,?) "
+             "ON CONFLICT(code) DO NOTHING");
+    AEGIS_RETURN_IF_ERROR(ins.Bind(1, org.code)
+                              .Bind(2, org.name.empty() ? org.code : org.name)
+                              .Bind(3, org.kind)
+                              .Bind(4, NowUtc())
+                              .Run());
+    return IdByCode("organisation", org.code);
+  }
+
+  Result<int64_t> EnsureDataSource(const DataSource& src) override {
+    std::optional<int64_t> org_id;
+    if (!src.organisation_code.empty()) {
+      AEGIS_ASSIGN_OR_RETURN(int64_t id,
+                             EnsureOrganisation({0, src.organisation_code, "", "other"}));
+      org_id = id;
+    }
+    Stmt ins(db_,
+             "INSERT INTO data_source(code, name, kind, organisation_id, source_type, "
+             "created_at) VALUES (?,?,?,?,?,?) ON CONFLICT(code) DO NOTHING");
+    AEGIS_RETURN_IF_ERROR(ins.Bind(1, src.code)
+                              .Bind(2, src.name.empty() ? src.code : src.name)
+                              .Bind(3, src.kind)
+                              .Bind(4, org_id)
+                              .Bind(5, src.source_type)
+                              .Bind(6, NowUtc())
+                              .Run());
+    return IdByCode("data_source", src.code);
+  }
+
+  Status UpsertAreas(const std::vector<AreaRow>& areas) override;
+  Result<std::vector<AreaRow>> LoadAreas() override;
+  Status UpsertPopulation(const std::vector<Population>& rows) override;
+  Status PutBoundaries(int level, const std::string& geojson,
+                       const std::string& source_file) override {
+    Stmt s(db_,
+           "INSERT INTO area_boundary(level, geojson, source_file, loaded_at) VALUES "
+           "(?,?,?,?) ON CONFLICT(level) DO UPDATE SET geojson=excluded.geojson, "
+           "source_file=excluded.source_file, loaded_at=excluded.loaded_at");
+    return s.Bind(1, static_cast<int64_t>(level))
+        .Bind(2, geojson)
+        .Bind(3, source_file)
+        .Bind(4, NowUtc())
+        .Run();
+  }
+  Result<std::vector<std::pair<int, std::string>>> GetBoundaries() override {
+    Stmt s(db_, "SELECT level, geojson FROM area_boundary ORDER BY level");
+    std::vector<std::pair<int, std::string>> out;
+    Status st;
+    while (s.Step(&st)) out.emplace_back(static_cast<int>(s.Int(0)), s.Text(1));
+    if (!st.ok()) return st;
+    return out;
+  }
+
+  Result<ImportRun> BeginImportRun(int64_t source_id, const std::string& profile,
+                                   const std::string& file_name, const std::string& sha) override;
+  Result<BatchOutcome> ApplyImportBatch(const ImportBatch& batch) override;
+  Status FinishImportRun(int64_t run_id, const std::string& status) override {
+    Stmt s(db_, "UPDATE import_run SET status=?, finished_at=? WHERE id=?");
+    return s.Bind(1, status).Bind(2, NowUtc()).Bind(3, run_id).Run();
+  }
+  Result<ImportRun> GetImportRun(int64_t run_id) override;
+  Result<std::vector<QuarantinedRow>> ListQuarantine(int64_t source_id,
+                                                     const std::string& sha) override;
+
+  Result<RecordCounts> Counts() override;
+  Result<std::vector<SummaryRow>> MonthlySummary(int level, const std::string& from,
+                                                 const std::string& to) override;
+  Result<std::string> ContentDigest() override;
+
+  Status ScanIncidentFacts(const std::function<void(const IncidentFact&)>& fn) override;
+  Status ScanVictimFacts(const std::function<void(const VictimFact&)>& fn) override;
+  Status ScanAnswerFacts(const std::function<void(const AnswerFact&)>& fn) override;
+  Result<std::vector<std::pair<std::string, int64_t>>> RiskBits() override;
+  Result<std::vector<Population>> LoadPopulation() override;
+  Status SetDuplicateOf(int64_t id, int64_t of) override;
+  Result<int64_t> AddSeverityOverride(const SeverityOverride& o) override;
+  Result<std::vector<SeverityOverride>> LoadSeverityOverrides() override;
+
+  Result<int64_t> AddUser(const User& u) override;
+  Result<std::optional<User>> FindUser(const std::string& username) override;
+  Result<std::optional<User>> GetUser(int64_t id) override;
+  Result<std::vector<User>> ListUsers() override;
+  Status RecordLogin(int64_t user_id, int failed_logins, const std::string& locked_until) override;
+  Status SetUserDisabled(int64_t user_id, bool disabled) override;
+  Status SetUserPassword(int64_t user_id, const std::string& password_hash) override;
+  Status PutSession(const Session& s) override;
+  Result<std::optional<Session>> GetSession(const std::string& token_digest) override;
+  Status DeleteSession(const std::string& token_digest) override;
+  Status DeleteUserSessions(int64_t user_id) override;
+  Result<std::vector<AuditRow>> AppendAudit(
+      std::vector<AuditRow> rows,
+      const std::function<std::string(const std::string&, const AuditRow&)>& chain) override;
+  Status ScanAudit(const std::function<void(const AuditRow&)>& fn) override;
+  Result<std::vector<IncidentRecord>> ListIncidents(const AccessScope& scope,
+                                                    const IncidentQuery& q) override;
+  Result<std::optional<IncidentRecord>> GetIncident(const AccessScope& scope, int64_t id) override;
+  Result<int64_t> CreateIncident(const Incident& inc, int64_t data_source_id) override;
+  Result<std::vector<ReportRecord>> ListReports(const AccessScope& scope,
+                                                const ReportQuery& q) override;
+  Result<std::optional<ReportRecord>> GetReport(const AccessScope& scope, int64_t id) override;
+  Result<int64_t> CreateReport(const MonitoringReport& r, int64_t data_source_id) override;
+  Result<std::vector<Organisation>> ListOrganisations() override;
+  Status UpdateUser(const User& u) override;
+  Result<int64_t> AddApiToken(const ApiToken& t) override;
+  Result<std::optional<ApiToken>> FindApiToken(const std::string& token_digest) override;
+  Result<std::vector<ApiToken>> ListApiTokens(int64_t user_id) override;
+  Result<bool> RevokeApiToken(int64_t id, int64_t user_id, const std::string& at) override;
+  Result<int64_t> AddBreakGlass(const BreakGlassGrant& g) override;
+  Result<std::optional<BreakGlassGrant>> ActiveBreakGlass(int64_t user_id,
+                                                          const std::string& now) override;
+  Result<std::vector<BreakGlassGrant>> ListBreakGlass() override;
+  Result<bool> EndBreakGlass(int64_t id, int64_t user_id, const std::string& at) override;
+  Result<int64_t> AddProtocolVersion(const ProtocolVersion& v) override;
+  Result<std::vector<ProtocolVersion>> ListProtocolVersions() override;
+
+  void SetCipher(std::shared_ptr<const FieldCipher> cipher) override {
+    cipher_ = std::move(cipher);
+  }
+  Result<int64_t> ResealFields(int batch, const std::function<void(int64_t)>& progress) override;
+
+ private:
+  // A personal field as stored: sealed when there is a cipher, else as it is; "" stays "".
+  Result<std::string> Seal(std::string_view v, std::string_view column) const {
+    if (v.empty() || !cipher_) return std::string(v);
+    return cipher_->Seal(v, column);
+  }
+  Result<std::string> Unseal(std::string_view v, std::string_view column) const {
+    if (v.empty() || !cipher_) return std::string(v);
+    return cipher_->Open(v, column);
+  }
+  Result<IncidentRecord> IncidentFrom(const Stmt& s);
+
+  Result<int64_t> IdByCode(const char* table, const std::string& code) {
+    Stmt s(db_, std::string("SELECT id FROM ") + table + " WHERE code=?");
+    s.Bind(1, code);
+    Status st;
+    if (s.Step(&st)) return s.Int(0);
+    return st.ok() ? Status::NotFound(std::string(table) + " '" + code + "' not found") : st;
+  }
+
+  // Prepared statements reused across batches (prepared once per store).
+  Stmt& Cached(const std::string& sql) {
+    auto it = stmts_.find(sql);
+    if (it == stmts_.end()) it = stmts_.emplace(sql, Stmt(db_, sql)).first;
+    it->second.Reset();
+    return it->second;
+  }
+
+  struct Written {
+    enum Outcome { kUnchanged, kImported, kUpdated } outcome = kUnchanged;
+    int64_t id = 0;
+  };
+  Result<std::optional<int64_t>> OrgId(const std::string& code);
+  // Tries a plain insert first (the common case of a new record); on a key conflict, compares
+  // content hashes and updates when they differ.
+  Result<Written> UpsertIncident(const Incident& inc, const ImportBatch& b, const std::string& now,
+                                 bool try_insert = true);
+  Status WriteVictims(const Incident& inc, int64_t id, bool replace);
+  Result<int64_t> RiskMask(const std::vector<std::string>& codes);
+  Status LoadRiskBits();
+  Result<int64_t> PlacementId(const Placement& p);
+  Status SyncRisks(const std::vector<std::pair<std::string, int>>& risks) override;
+  Status WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
+                     int64_t existing_id);
+  Status WriteQuarantine(const QuarantinedRow& q, const ImportBatch& b);
+  Result<BatchOutcome> ApplyBatchInTx(const ImportBatch& batch);
+  Status AddAncestors(const std::vector<AreaRow>& areas);
+
+  sqlite3* db_;
+  std::string path_;
+  std::shared_ptr<const FieldCipher> cipher_;
+  std::unordered_map<std::string, Stmt> stmts_;
+  std::unordered_map<std::string, std::optional<int64_t>> org_ids_;
+  std::unordered_map<std::string, int64_t> risk_bits_;
+  std::vector<std::pair<std::string, int64_t>> risk_order_;  // (code, bit) by bit
+  std::unordered_map<uint64_t, int64_t> placement_ids_;
+  Stmt find_incident_, insert_incident_, update_incident_;  // prepared on first use
+};
+
+// The protocol's record class of an incident (see migration 3 for the same rule in SQL).
+inline RecordClass ClassOf(const Incident& inc) {
+  bool gbv = inc.act_type == "sexual_violence", child = false;
+  for (const auto& r : inc.risks) {
+    gbv = gbv || r == "GBV";
+    child = child || r == "REC";
+  }
+  return gbv ? RecordClass::kGbv : child ? RecordClass::kChild : RecordClass::kIncident;
+}
+
+inline Status CheckStmt(const Stmt& s) {
+  return s.valid() ? Status::Ok() : Status::Internal("SQLite prepare: " + s.error());
+}
+
+}  // namespace aegis::store

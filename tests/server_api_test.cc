@@ -1,0 +1,401 @@
+// The API beyond the incident routes, over real HTTP on loopback: API tokens, break the glass,
+// the protocol's API, monitoring reports, the analysis (safe for aggregate-only roles), exports
+// (pseudonyms, formula injection), imports, sign-in rate limiting, encryption at rest (no
+// personal string in the database file, the audit log or any error), and key rotation while
+// the server runs.
+#include <fstream>
+#include <set>
+
+#include "security/keyring.h"
+#include "server_fixture.h"
+
+namespace aegis::testing {
+namespace {
+
+using ApiTest = ServerTest;
+
+std::string FileBytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+TEST_F(ApiTest, ApiTokensAreScopedRevocableAndForgedOnesFail) {
+  Session s = Login("imo");
+  auto c = Client();
+  auto made = c->Post("/api/v1/tokens", s.Unsafe(),
+                      json{{"name", "dashboard"}, {"scopes", {"read"}}, {"days", 30}}.dump(),
+                      "application/json");
+  ASSERT_TRUE(made && made->status == 201) << (made ? made->body : "");
+  std::string token = json::parse(made->body)["token"];
+  int64_t id = json::parse(made->body)["id"];
+  httplib::Headers bearer{{"Authorization", "Bearer " + token}};
+  auto list = c->Get("/api/v1/incidents?limit=5", bearer);
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->status, 200);
+  // Read-only: no writes, no CSRF needed but no scope either.
+  auto write = c->Post(
+      "/api/v1/incidents", bearer,
+      json{{"date_start", "2024-03-01"}, {"area_pcode", "SS010101"}, {"risks", {"ATK"}}}.dump(),
+      "application/json");
+  ASSERT_TRUE(write);
+  EXPECT_EQ(write->status, 403);
+  auto exp = c->Get("/api/v1/exports/incidents?format=csv", bearer);
+  ASSERT_TRUE(exp);
+  EXPECT_EQ(exp->status, 403) << "no export scope";
+  // Forged and revoked tokens.
+  auto forged = c->Get("/api/v1/incidents", {{"Authorization", "Bearer aegis_forged"}});
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 401);
+  auto revoke = c->Delete(("/api/v1/tokens/" + std::to_string(id)).c_str(), s.Unsafe());
+  ASSERT_TRUE(revoke);
+  EXPECT_EQ(revoke->status, 200);
+  auto after = c->Get("/api/v1/incidents", bearer);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401);
+  // The token's secret is never listed nor stored.
+  auto tokens = c->Get("/api/v1/tokens", s.Get());
+  ASSERT_TRUE(tokens);
+  EXPECT_EQ(tokens->body.find(token), std::string::npos);
+  EXPECT_EQ(FileBytes(db_).find(token), std::string::npos);
+}
+
+TEST_F(ApiTest, BreakTheGlassNeedsAReasonIsTimeLimitedAndAudited) {
+  // A partner focal point of ORG-A cannot read ORG-B's incidents nor any GBV record.
+  auto all = store_->ListIncidents(store::AccessScope{{3, 3, 3, 3}, {}, 0, ""}, {});
+  ASSERT_TRUE(all.ok());
+  int64_t gbv_b = 0;
+  for (const auto& r : *all)
+    if (r.source_key == "ORG-B|gbv|confidential") gbv_b = r.id;
+  std::string path = "/api/v1/incidents/" + std::to_string(gbv_b);
+  Session s = Login("partner_focal_point");
+  auto c = Client();
+  ASSERT_EQ(c->Get(path.c_str(), s.Get())->status, 404);
+  auto short_reason = c->Post("/api/v1/break-glass", s.Unsafe(), json{{"reason", "urgent"}}.dump(),
+                              "application/json");
+  ASSERT_TRUE(short_reason);
+  EXPECT_EQ(short_reason->status, 400);
+  auto viewer = Login("viewer");
+  auto refused =
+      c->Post("/api/v1/break-glass", viewer.Unsafe(),
+              json{{"reason", "I would like to see everything please"}}.dump(), "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  auto grant = c->Post(
+      "/api/v1/break-glass", s.Unsafe(),
+      json{{"reason", "referral of a survivor at imminent risk, case 17"}, {"minutes", 10}}.dump(),
+      "application/json");
+  ASSERT_TRUE(grant && grant->status == 201) << (grant ? grant->body : "");
+  auto read = c->Get(path.c_str(), s.Get());
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->status, 200);
+  EXPECT_NE(read->body.find("SECRET-NARRATIVE-ORG-B|gbv|confidential"), std::string::npos);
+  // Strictly confidential stays closed beyond the protocol's break-glass level.
+  int64_t strict = 0;
+  for (const auto& r : *all)
+    if (r.source_key == "ORG-B|gbv|strictly_confidential") strict = r.id;
+  auto me = json::parse(c->Get("/api/v1/me", s.Get())->body);
+  EXPECT_FALSE(me["break_glass_until"].get<std::string>().empty());
+  int64_t grant_id = json::parse(grant->body)["id"];
+  auto end = c->Delete(("/api/v1/break-glass/" + std::to_string(grant_id)).c_str(), s.Unsafe());
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->status, 200);
+  EXPECT_EQ(c->Get(path.c_str(), s.Get())->status, 404);
+  (void)strict;
+  // Audited as such; the reason stays out of the audit log (it may name people).
+  bool opened = false, read_audited = false;
+  ASSERT_TRUE(store_
+                  ->ScanAudit([&](const store::AuditRow& r) {
+                    opened = opened || r.action == "break_glass.open";
+                    read_audited =
+                        read_audited || (r.action == "incident.read" && r.detail == "break-glass");
+                    EXPECT_EQ(r.detail.find("survivor"), std::string::npos);
+                  })
+                  .ok());
+  EXPECT_TRUE(opened);
+  EXPECT_TRUE(read_audited);
+  // Coordinators review the grants with their reasons.
+  auto review = c->Get("/api/v1/break-glass", Login("coordinator").Get());
+  ASSERT_TRUE(review);
+  EXPECT_NE(review->body.find("imminent risk"), std::string::npos);
+}
+
+TEST_F(ApiTest, TheProtocolCanBeChangedThroughTheApiWithHistoryAndValidation) {
+  auto c = Client();
+  Session viewer = Login("viewer");
+  Session coord = Login("coordinator");
+  auto current = c->Get("/api/v1/protocol", viewer.Get());
+  ASSERT_TRUE(current && current->status == 200);
+  std::string text = json::parse(current->body)["text"];
+  auto put = [&](const Session& s, const std::string& t) {
+    return c->Put("/api/v1/protocol", s.Unsafe(), json{{"text", t}}.dump(), "application/json");
+  };
+  EXPECT_EQ(put(viewer, text)->status, 403);
+  EXPECT_EQ(put(coord, "[roles.x\nbroken")->status, 400);
+  // Aggregate-only roles can never be given individual records.
+  std::string leaky = text;
+  leaky.replace(
+      leaky.find("[roles.viewer]\nlabel = \"Viewer (aggregates only)\"\nindividual = {}"),
+      std::string("[roles.viewer]\nlabel = \"Viewer (aggregates only)\"\nindividual = {}").size(),
+      "[roles.viewer]\nlabel = \"Viewer\"\nindividual = { gbv = \"internal\" }");
+  auto refused = put(coord, leaky);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_NE(refused->body.find("aggregates only"), std::string::npos);
+  // Take partners' individual incidents away: in force at once.
+  Session partner = Login("partner_focal_point");
+  ASSERT_GT(json::parse(c->Get("/api/v1/incidents", partner.Get())->body)["count"], 0);
+  std::string narrower = text;
+  size_t at = narrower.find("[roles.partner_focal_point]");
+  size_t ind = narrower.find("individual = ", at);
+  narrower.replace(ind, narrower.find('\n', ind) - ind, "individual = {}");
+  auto ok = put(coord, narrower);
+  ASSERT_TRUE(ok && ok->status == 200) << (ok ? ok->body : "");
+  EXPECT_EQ(json::parse(c->Get("/api/v1/incidents", partner.Get())->body)["count"], 0);
+  auto versions = c->Get("/api/v1/protocol/versions", coord.Get());
+  ASSERT_TRUE(versions);
+  EXPECT_EQ(json::parse(versions->body)["count"], 2);
+}
+
+TEST_F(ApiTest, MonitoringReportsFollowTheProtocol) {
+  auto c = Client();
+  Session monitor = Login("field_monitor");  // ORG-A
+  json report = {{"period_start", "2024-03-01"},
+                 {"period_end", "2024-03-31"},
+                 {"area_pcode", "SS010101"},
+                 {"respondent_type", "key_informant"},
+                 {"answers", {{{"risk", "ATK"}, {"present", true}, {"severity", 4}}}}};
+  auto made =
+      c->Post("/api/v1/monitoring-reports", monitor.Unsafe(), report.dump(), "application/json");
+  ASSERT_TRUE(made && made->status == 201) << (made ? made->body : "");
+  int64_t id = json::parse(made->body)["id"];
+  report["answers"][0]["severity"] = 9;
+  auto bad =
+      c->Post("/api/v1/monitoring-reports", monitor.Unsafe(), report.dump(), "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  std::string path = "/api/v1/monitoring-reports/" + std::to_string(id);
+  EXPECT_EQ(c->Get(path.c_str(), monitor.Get())->status, 200);
+  EXPECT_EQ(c->Get(path.c_str(), Login("coordinator").Get())->status, 200);
+  EXPECT_EQ(c->Get(path.c_str(), Login("viewer").Get())->status, 404);
+  EXPECT_EQ(c->Get(path.c_str(), Login("service_provider").Get())->status, 404);
+  auto list = c->Get("/api/v1/monitoring-reports?area=SS01", monitor.Get());
+  ASSERT_TRUE(list);
+  EXPECT_EQ(json::parse(list->body)["count"], 1);
+}
+
+TEST_F(ApiTest, AnalysisIsSafeForAggregateOnlyRolesAndExportsNeutraliseFormulas) {
+  auto c = Client();
+  auto coord = c->Get("/api/v1/analysis?level=1&period=2024-03", Login("coordinator").Get());
+  ASSERT_TRUE(coord && coord->status == 200) << (coord ? coord->body : "");
+  EXPECT_FALSE(json::parse(coord->body)["safe"].get<bool>());
+  for (const char* role : {"viewer", "outside_recipient", "partner_focal_point"}) {
+    auto r = c->Get("/api/v1/analysis?level=1&period=2024-03", Login(role).Get());
+    ASSERT_TRUE(r && r->status == 200) << role;
+    json j = json::parse(r->body);
+    EXPECT_TRUE(j["safe"].get<bool>()) << role;
+    // 12 incidents of one class in one area: small cells show as "<5", never as 1..4.
+    for (const auto& area : j["areas"])
+      for (const auto& risk : area["risks"])
+        if (risk["incidents"].is_number())
+          EXPECT_TRUE(risk["incidents"] == 0 || risk["incidents"] >= 5) << role;
+  }
+  // The viewer's protocol has no GBV or child class even in aggregates: their rows are withheld
+  // and the all-risks total leaves them out (8 of the area's 24 incidents are ATK).
+  auto v =
+      json::parse(c->Get("/api/v1/analysis?level=1&period=2024-03", Login("viewer").Get())->body);
+  auto total = [](const json& j) {
+    for (const auto& area : j["areas"])
+      if (area["pcode"] == "SS01")
+        for (const auto& risk : area["risks"])
+          if (risk["risk"] == "*") return risk["incidents"];
+    return json();
+  };
+  EXPECT_EQ(total(v), 8);
+  EXPECT_EQ(total(json::parse(coord->body)), 24);
+  for (const auto& area : v["areas"])
+    for (const auto& risk : area["risks"])
+      if (risk["risk"] == "GBV" || risk["risk"] == "REC")
+        EXPECT_FALSE(risk["incidents"].is_number()) << risk.dump();
+  // Formula injection: a perpetrator written as a formula comes out inert.
+  Session monitor = Login("field_monitor");
+  auto made = c->Post("/api/v1/incidents", monitor.Unsafe(),
+                      json{{"date_start", "2024-03-05"},
+                           {"area_pcode", "SS010101"},
+                           {"risks", {"ATK"}},
+                           {"perpetrator", "=HYPERLINK(\"http://x\",\"y\")"}}
+                          .dump(),
+                      "application/json");
+  ASSERT_TRUE(made && made->status == 201) << (made ? made->body : "");
+  auto csv = c->Get("/api/v1/exports/incidents?format=csv", monitor.Get());
+  ASSERT_TRUE(csv && csv->status == 200);
+  EXPECT_NE(csv->body.find("'=HYPERLINK"), std::string::npos);
+  EXPECT_EQ(csv->body.find(",=HYPERLINK"), std::string::npos);
+  for (const char* f : {"xlsx", "json", "hxl"}) {
+    auto r = c->Get((std::string("/api/v1/exports/incidents?format=") + f).c_str(), monitor.Get());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << f;
+  }
+  auto table =
+      c->Get("/api/v1/exports/analysis?format=hxl&level=1&period=2024-03", Login("viewer").Get());
+  ASSERT_TRUE(table && table->status == 200) << (table ? table->body : "");
+  EXPECT_NE(table->body.find("#adm+code"), std::string::npos);
+  EXPECT_EQ(c->Get("/api/v1/exports/incidents?format=pdf", monitor.Get())->status, 400);
+}
+
+TEST_F(ApiTest, ImportsRunInTheBackgroundWithProgressAndQuarantinedRows) {
+  auto c = Client();
+  Session imo = Login("imo");
+  std::string csv =
+      "event_id_cnty,event_date,year,event_type,sub_event_type,actor1,country,admin1,admin2,"
+      "location,latitude,longitude,fatalities,notes\n"
+      "SSD1,2024-03-01,2024,Violence against civilians,Attack,Unknown,South Sudan,Central "
+      "Equatoria,Juba,Juba,4.85,31.6,2,SECRET-IMPORTED-NOTE\n"
+      "SSD2,not a date,2024,Battles,Armed clash,Unknown,South Sudan,Central Equatoria,Juba,Juba,"
+      "4.85,31.6,0,x\n";
+  auto started =
+      c->Post("/api/v1/imports?profile=acled&file_name=events.csv", imo.Unsafe(), csv, "text/csv");
+  ASSERT_TRUE(started && started->status == 202) << (started ? started->body : "");
+  std::string status_url = json::parse(started->body)["status_url"];
+  json job;
+  for (int i = 0; i < 200; ++i) {
+    job = json::parse(c->Get(status_url.c_str(), imo.Get())->body);
+    if (job["state"] == "completed" || job["state"] == "failed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(job["state"], "completed") << job.dump();
+  EXPECT_EQ(job["summary"]["read"], 2);
+  EXPECT_EQ(job["summary"]["quarantined"], 1);
+  auto q = c->Get((status_url + "/quarantine").c_str(), imo.Get());
+  ASSERT_TRUE(q && q->status == 200);
+  EXPECT_EQ(json::parse(q->body)["count"], 1);
+  // Another user's import is not visible; the upload is gone from disk.
+  EXPECT_EQ(c->Get(status_url.c_str(), Login("field_monitor").Get())->status, 404);
+  EXPECT_TRUE(std::filesystem::is_empty(db_ + ".uploads"));
+  EXPECT_EQ(
+      c->Post("/api/v1/imports?profile=acled", Login("viewer").Unsafe(), csv, "text/csv")->status,
+      403);
+  EXPECT_EQ(
+      c->Post("/api/v1/imports?profile=../../etc/passwd", imo.Unsafe(), csv, "text/csv")->status,
+      400);
+}
+
+TEST_F(ApiTest, PersonalFieldsAreEncryptedAtRestAndNeverInLogsOrErrors) {
+  auto c = Client();
+  Session monitor = Login("field_monitor");
+  const std::string name = "Nyakuoth-Gatwech-0917", phone = "+211-912-555-017";
+  auto made = c->Post("/api/v1/incidents", monitor.Unsafe(),
+                      json{{"date_start", "2024-03-05"},
+                           {"area_pcode", "SS010101"},
+                           {"risks", {"ATK"}},
+                           {"narrative", "told by " + name},
+                           {"contact", phone},
+                           {"location", {{"lat", 4.851234}, {"lon", 31.582345}}}}
+                          .dump(),
+                      "application/json");
+  ASSERT_TRUE(made && made->status == 201) << (made ? made->body : "");
+  int64_t id = json::parse(made->body)["id"];
+  // The reader who may see it gets it back whole.
+  auto read = c->Get(("/api/v1/incidents/" + std::to_string(id)).c_str(), monitor.Get());
+  ASSERT_TRUE(read && read->status == 200);
+  json j = json::parse(read->body);
+  EXPECT_EQ(j["contact"], phone);
+  EXPECT_NEAR(j["lat"].get<double>(), 4.851234, 1e-6);
+  // Error answers do not echo what was sent.
+  std::vector<std::string> errors;
+  for (const json& bad :
+       {json{{"date_start", "2024-03-05"}, {"area_pcode", name}, {"risks", {"ATK"}}},
+        json{{"date_start", name}, {"area_pcode", "SS010101"}},
+        json{{"narrative", name},
+             {"date_start", "2024-13-01"},
+             {"area_pcode", "SS010101"},
+             {"risks", {"ATK"}}}}) {
+    auto r = c->Post("/api/v1/incidents", monitor.Unsafe(), bad.dump(), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+    errors.push_back(r->body);
+  }
+  auto sign_in = c->Post("/api/v1/session", json{{"username", name}, {"password", phone}}.dump(),
+                         "application/json");
+  ASSERT_TRUE(sign_in);
+  errors.push_back(sign_in->body);
+  server_->Stop();
+  if (thread_.joinable()) thread_.join();
+  server_.reset();
+  // The database file and its WAL, the audit log and every error: no personal string, no
+  // exact coordinate; seeded narratives too.
+  std::string bytes = FileBytes(db_) + FileBytes(db_ + "-wal");
+  std::string audit;
+  ASSERT_TRUE(store_
+                  ->ScanAudit([&](const store::AuditRow& r) {
+                    audit += r.actor + r.action + r.object_id + r.organisation + r.detail + "\n";
+                  })
+                  .ok());
+  for (const std::string& secret :
+       {name, phone, std::string("4.851234"), std::string("SECRET-NARRATIVE")}) {
+    EXPECT_EQ(bytes.find(secret), std::string::npos) << secret << " in the database file";
+    EXPECT_EQ(audit.find(secret), std::string::npos) << secret << " in the audit log";
+    for (const auto& e : errors) EXPECT_EQ(e.find(secret), std::string::npos) << e;
+  }
+}
+
+TEST_F(ApiTest, KeyRotationReSealsStoredFieldsWhileTheServerKeepsReading) {
+  auto c = Client();
+  Session coord = Login("coordinator");
+  auto before = c->Get("/api/v1/incidents?limit=1000", coord.Get());
+  ASSERT_TRUE(before && before->status == 200);
+  // Rotate the key file as `aegis keys rotate` does, then re-seal through another connection.
+  auto k = security::Keyring::Load(dir_ / "t.keys");
+  ASSERT_TRUE(k.ok());
+  ASSERT_TRUE(k->Rotate().ok());
+  auto fresh = access::KeySource::Load(dir_ / "t.keys");
+  ASSERT_TRUE(fresh.ok());
+  auto other = store::Store::Open(db_);
+  ASSERT_TRUE(other.ok());
+  (*other)->SetCipher(*fresh);
+  auto n = (*other)->ResealFields(7);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 24);  // the seeded narratives
+  auto again = (*other)->ResealFields(7);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0) << "a second pass finds nothing left";
+  // The running server, which loaded only k1, still reads every narrative (now under k2).
+  auto after = c->Get("/api/v1/incidents?limit=1000", coord.Get());
+  ASSERT_TRUE(after && after->status == 200);
+  EXPECT_EQ(after->body, before->body);
+  std::string bytes = FileBytes(db_) + FileBytes(db_ + "-wal");
+  EXPECT_EQ(json::parse(after->body)["count"], json::parse(before->body)["count"]);
+  EXPECT_NE(bytes.find("enc:v1:k2:"), std::string::npos);
+}
+
+TEST_F(ApiTest, SignInIsRateLimitedPerAddress) {
+  // A second server with the shipped limits (the fixture's server allows many sign-ins).
+  server::ServerOptions o;
+  o.port = 0;
+  o.threads = 4;
+  o.db = db_;
+  o.data_dir = kData;
+  o.key_file = dir_ / "t.keys";
+  auto s = server::Server::Create(o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  std::promise<int> port;
+  auto fut = port.get_future();
+  std::thread t([&] { (void)(*s)->Run([&](int p) { port.set_value(p); }); });
+  httplib::Client c("127.0.0.1", fut.get());
+  int limited = 0;
+  for (int i = 0; i < 14; ++i) {
+    auto r = c.Post("/api/v1/session",
+                    json{{"username", "nobody" + std::to_string(i)}, {"password", "x"}}.dump(),
+                    "application/json");
+    ASSERT_TRUE(r);
+    if (r->status == 429) {
+      ++limited;
+      EXPECT_FALSE(r->get_header_value("Retry-After").empty());
+    }
+  }
+  (*s)->Stop();
+  t.join();
+  EXPECT_GE(limited, 3);  // 10 at once, then one per 6 seconds
+}
+
+}  // namespace
+}  // namespace aegis::testing
