@@ -115,7 +115,6 @@ int Main(int argc, char** argv) {
   AddDemoCommand(app, g);
   AddTaxonomyCommand(app, g);
   AddBenchCommand(app, g);
-  AddMatchCommands(app, g);
   AddServerCommands(app, g);
   try {
     app.parse(argc, argv);
