@@ -4,12 +4,18 @@
 
 namespace aegis::access {
 
+namespace {
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
 KeySource::KeySource(std::string path, std::shared_ptr<const security::Keyring> k, int recheck_ms)
-    : path_(std::move(path)),
-      recheck_ms_(recheck_ms),
-      keys_(std::move(k)),
-      stamp_(StampOf(path_)),
-      checked_(std::chrono::steady_clock::now()) {}
+    : path_(std::move(path)), recheck_ms_(recheck_ms), keys_(std::move(k)), stamp_(StampOf(path_)) {
+  next_check_ns_ = NowNs() + int64_t{recheck_ms_} * 1000000;
+}
 
 Result<std::shared_ptr<KeySource>> KeySource::Load(const std::string& path, int recheck_ms) {
   AEGIS_ASSIGN_OR_RETURN(security::Keyring k, security::Keyring::Load(path));
@@ -25,29 +31,21 @@ KeySource::Stamp KeySource::StampOf(const std::string& path) {
 }
 
 void KeySource::Refresh(bool force) const {
-  auto now = std::chrono::steady_clock::now();
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    if (!force && now - checked_ < std::chrono::milliseconds(recheck_ms_)) return;
-    checked_ = now;
-  }
+  int64_t now = NowNs();
+  if (!force && now < next_check_ns_.load(std::memory_order_relaxed)) return;
+  std::lock_guard<std::mutex> l(mu_);
+  next_check_ns_ = now + int64_t{recheck_ms_} * 1000000;
   Stamp s = StampOf(path_);
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    if (!force && s == stamp_) return;
-  }
+  if (!force && s == stamp_) return;
   Result<security::Keyring> k = security::Keyring::Load(path_);
   if (!k.ok()) return;  // a half-written or unreadable file: keep the keys we have
-  auto fresh = std::make_shared<const security::Keyring>(std::move(*k));
-  std::lock_guard<std::mutex> l(mu_);
-  keys_ = std::move(fresh);
+  keys_ = std::make_shared<const security::Keyring>(std::move(*k));
   stamp_ = s;
 }
 
 std::shared_ptr<const security::Keyring> KeySource::current() const {
   Refresh(false);
-  std::lock_guard<std::mutex> l(mu_);
-  return keys_;
+  return keys_.load();
 }
 
 Result<std::string> KeySource::Seal(std::string_view plain, std::string_view column) const {

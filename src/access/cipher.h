@@ -6,6 +6,7 @@
 // not know, so new writes move to the new key within a second and re-sealed values stay readable.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -42,10 +43,12 @@ class KeySource final : public store::FieldCipher {
 
   std::string path_;
   int recheck_ms_;
-  mutable std::mutex mu_;
-  mutable std::shared_ptr<const security::Keyring> keys_;
+  mutable std::mutex mu_;  // serialises reloads
+  // Read on every field: an atomic pointer, and the next time the file is checked, so that the
+  // common case takes no lock.
+  mutable std::atomic<std::shared_ptr<const security::Keyring>> keys_;
   mutable Stamp stamp_;
-  mutable std::chrono::steady_clock::time_point checked_;
+  mutable std::atomic<int64_t> next_check_ns_{0};
 };
 
 }  // namespace aegis::access

@@ -115,6 +115,7 @@ int Main(int argc, char** argv) {
   AddDemoCommand(app, g);
   AddTaxonomyCommand(app, g);
   AddBenchCommand(app, g);
+  AddMatchCommands(app, g);
   AddServerCommands(app, g);
   try {
     app.parse(argc, argv);

@@ -57,6 +57,8 @@ Status AnalyzeForDemo(const GlobalOptions& g, const std::string& html);
 void AddDemoCommand(CLI::App& app, GlobalOptions& g);
 void AddTaxonomyCommand(CLI::App& app, GlobalOptions& g);
 void AddBenchCommand(CLI::App& app, GlobalOptions& g);
+// `aegis match` and `aegis bench match` (after AddBenchCommand).
+void AddMatchCommands(CLI::App& app, GlobalOptions& g);
 void AddServerCommands(CLI::App& app, GlobalOptions& g);
 
 // Prints the monthly summary of incidents per area and risk (used by `summary` and `demo`).

@@ -202,7 +202,10 @@ class ServerImpl final : public Server, public Api {
     else
       grants_.erase(user_id);
   }
-  void UserChanged(int64_t user_id) override { BreakGlassChanged(user_id); }
+  void UserChanged(int64_t user_id) override {
+    Forget(user_id, "");
+    BreakGlassChanged(user_id);
+  }
 
  private:
   // The protocol in force: the newest version in the store; on first start the file, recorded
@@ -257,20 +260,34 @@ class ServerImpl final : public Server, public Api {
       c->scopes = text::Split((*t)->scopes, ' ');
     } else {
       std::string digest = security::TokenDigest(cookie);
-      auto s = (*lease)->GetSession(digest);
-      if (!s.ok() || !s->has_value() || (*s)->expires_at < now) {
+      std::optional<store::Session> s = CachedSession(digest);
+      if (!s) {
+        auto found = (*lease)->GetSession(digest);
+        if (found.ok() && found->has_value()) {
+          s = **found;
+          RememberSession(*s);
+        }
+      }
+      if (!s || s->expires_at < now) {
         *e = {401, "session_expired", "the session is unknown or expired; sign in again", ""};
         return false;
       }
-      user_id = (*s)->user_id;
+      user_id = s->user_id;
       c->session_digest = digest;
     }
-    auto u = (*lease)->GetUser(user_id);
-    if (!u.ok() || !u->has_value() || (*u)->disabled) {
+    std::optional<store::User> u = CachedUser(user_id);
+    if (!u) {
+      auto found = (*lease)->GetUser(user_id);
+      if (found.ok() && found->has_value()) {
+        u = **found;
+        RememberUser(*u);
+      }
+    }
+    if (!u || u->disabled) {
       *e = {401, "unauthenticated", "the account is disabled; ask a coordinator", ""};
       return false;
     }
-    c->user = **u;
+    c->user = *u;
     c->organisation_id = OrgId(**lease, c->user.organisation_code);
     auto p = protocol();
     c->scope = p->ScopeFor(c->user.role, c->organisation_id);
@@ -284,6 +301,47 @@ class ServerImpl final : public Server, public Api {
     }
     c->scope.who = std::to_string(c->user.id);
     return true;
+  }
+
+  // Sessions and users read in the last `auth_cache_ms`: most requests then need no query to
+  // authenticate. Sign-out, user changes and password resets through this server drop the
+  // entries at once; a change made by another process (aegis user disable) is seen within
+  // auth_cache_ms.
+  using Clock = std::chrono::steady_clock;
+  bool Fresh(Clock::time_point at) const {
+    return Clock::now() - at < std::chrono::milliseconds(o_.auth_cache_ms);
+  }
+  std::optional<store::Session> CachedSession(const std::string& digest) {
+    std::lock_guard<std::mutex> l(auth_mu_);
+    auto it = sessions_.find(digest);
+    if (it == sessions_.end() || !Fresh(it->second.second)) return std::nullopt;
+    return it->second.first;
+  }
+  void RememberSession(const store::Session& s) {
+    if (o_.auth_cache_ms <= 0) return;
+    std::lock_guard<std::mutex> l(auth_mu_);
+    if (sessions_.size() > 100000) sessions_.clear();
+    sessions_[s.token_digest] = {s, Clock::now()};
+  }
+  std::optional<store::User> CachedUser(int64_t id) {
+    std::lock_guard<std::mutex> l(auth_mu_);
+    auto it = users_.find(id);
+    if (it == users_.end() || !Fresh(it->second.second)) return std::nullopt;
+    return it->second.first;
+  }
+  void RememberUser(const store::User& u) {
+    if (o_.auth_cache_ms <= 0) return;
+    std::lock_guard<std::mutex> l(auth_mu_);
+    if (users_.size() > 100000) users_.clear();
+    users_[u.id] = {u, Clock::now()};
+  }
+  void Forget(int64_t user_id, const std::string& digest) {
+    std::lock_guard<std::mutex> l(auth_mu_);
+    users_.erase(user_id);
+    if (!digest.empty()) sessions_.erase(digest);
+    if (user_id != 0)
+      for (auto it = sessions_.begin(); it != sessions_.end();)
+        it = it->second.first.user_id == user_id ? sessions_.erase(it) : std::next(it);
   }
 
   int64_t OrgId(store::Store& s, const std::string& code) {
@@ -343,6 +401,7 @@ class ServerImpl final : public Server, public Api {
           auto lease = pool_.Acquire();
           if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
           (void)(*lease)->DeleteSession(c->session_digest);
+          Forget(0, c->session_digest);
           Audit(**lease, c, "session.sign_out", "user", std::to_string(c->user.id), "");
           res.set_header("Set-Cookie",
                          "aegis_session=; Path=/; Max-Age=0; HttpOnly; "
@@ -480,6 +539,9 @@ class ServerImpl final : public Server, public Api {
   std::map<std::string, int64_t> org_ids_;
   std::mutex stop_mu_;
   std::vector<std::function<void()>> at_stop_, on_change_;
+  std::mutex auth_mu_;
+  std::map<std::string, std::pair<store::Session, Clock::time_point>> sessions_;
+  std::map<int64_t, std::pair<store::User, Clock::time_point>> users_;
   std::mutex grants_mu_;
   std::map<int64_t, store::BreakGlassGrant> grants_;  // open break-the-glass grants by user
 };

@@ -33,6 +33,8 @@ struct ServerOptions {
   int lockout_minutes = 15;
   // The audit anchor is rewritten at most this often (0 = after every row); see access/audit.h.
   int audit_anchor_ms = 1000;
+  // Sessions and users are cached this long (0 = read them on every request); see server.cc.
+  int auth_cache_ms = 2000;
 };
 
 // One route of the API, as documented in the OpenAPI document.

@@ -268,6 +268,10 @@ struct IncidentQuery {
   std::string organisation;  // organisation code
   int64_t after_id = 0;      // keyset pagination: ids greater than this
   int limit = 50;
+  // Open the personal fields (narrative, contact, exact location). Off for lists and exports:
+  // they are read one record at a time, each read audited (data minimisation, and decryption
+  // is most of a list page's cost).
+  bool personal = false;
 };
 
 }  // namespace aegis::store

@@ -243,7 +243,7 @@ constexpr const char* kIncidentCols =
 }  // namespace
 
 // One row of kIncidentCols, personal fields opened.
-Result<IncidentRecord> SqliteStore::IncidentFrom(const Stmt& s) {
+Result<IncidentRecord> SqliteStore::IncidentFrom(const Stmt& s, bool personal) {
   IncidentRecord r;
   r.id = s.Int(0);
   r.source = s.Text(1);
@@ -258,15 +258,20 @@ Result<IncidentRecord> SqliteStore::IncidentFrom(const Stmt& s) {
   r.source_type = s.Text(10);
   r.verification = s.Text(11);
   r.sensitivity = s.Text(12);
-  AEGIS_ASSIGN_OR_RETURN(r.narrative, Unseal(s.View(13), "incident.narrative"));
+  if (personal) {
+    AEGIS_ASSIGN_OR_RETURN(r.narrative, Unseal(s.View(13), "incident.narrative"));
+  }
   int64_t mask = s.Int(14);
   for (const auto& [code, bit] : risk_order_)
     if (mask & bit) r.risks.push_back(code);
   if (!s.IsNull(15)) r.killed = s.Int(15);
   if (!s.IsNull(16)) r.injured = s.Int(16);
   r.record_class = static_cast<int>(s.Int(17));
-  AEGIS_ASSIGN_OR_RETURN(r.contact, Unseal(s.View(18), "incident.contact"));
-  AEGIS_ASSIGN_OR_RETURN(std::string exact, Unseal(s.View(19), "incident.exact_location"));
+  std::string exact;
+  if (personal) {
+    AEGIS_ASSIGN_OR_RETURN(r.contact, Unseal(s.View(18), "incident.contact"));
+    AEGIS_ASSIGN_OR_RETURN(exact, Unseal(s.View(19), "incident.exact_location"));
+  }
   if (double lat = 0, lon = 0;
       !exact.empty() && std::sscanf(exact.c_str(), "%lf,%lf", &lat, &lon) == 2) {
     r.lat = lat;
@@ -299,7 +304,7 @@ Result<std::vector<IncidentRecord>> SqliteStore::ListIncidents(const AccessScope
   std::vector<IncidentRecord> out;
   Status st;
   while (s.Step(&st)) {
-    AEGIS_ASSIGN_OR_RETURN(IncidentRecord r, IncidentFrom(s));
+    AEGIS_ASSIGN_OR_RETURN(IncidentRecord r, IncidentFrom(s, q.personal));
     out.push_back(std::move(r));
   }
   AEGIS_RETURN_IF_ERROR(st);
@@ -311,6 +316,7 @@ Result<std::optional<IncidentRecord>> SqliteStore::GetIncident(const AccessScope
   IncidentQuery q;
   q.after_id = id - 1;
   q.limit = 1;
+  q.personal = true;
   AEGIS_ASSIGN_OR_RETURN(std::vector<IncidentRecord> v, ListIncidents(scope, q));
   if (v.empty() || v[0].id != id) return std::optional<IncidentRecord>();
   return std::optional<IncidentRecord>(std::move(v[0]));

@@ -241,7 +241,7 @@ class SqliteStore final : public Store {
     if (v.empty() || !cipher_) return std::string(v);
     return cipher_->Open(v, column);
   }
-  Result<IncidentRecord> IncidentFrom(const Stmt& s);
+  Result<IncidentRecord> IncidentFrom(const Stmt& s, bool personal);
 
   Result<int64_t> IdByCode(const char* table, const std::string& code) {
     Stmt s(db_, std::string("SELECT id FROM ") + table + " WHERE code=?");
