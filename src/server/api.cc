@@ -1,6 +1,9 @@
 #include "server/api.h"
 
+#include <sys/stat.h>
+
 #include <cstdio>
+#include <filesystem>
 
 #include "util/date.h"
 #include "util/text.h"
@@ -27,6 +30,14 @@ Result<StorePool::Lease> StorePool::Acquire() {
 void StorePool::Release(std::unique_ptr<store::Store> s) {
   std::lock_guard<std::mutex> l(mu_);
   free_.push_back(std::move(s));
+}
+
+std::string PrivateDir(const ServerOptions& o) {
+  std::string dir = o.db + ".uploads";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  ::chmod(dir.c_str(), 0700);
+  return dir;
 }
 
 void SendError(httplib::Response& res, const ApiError& e) {

@@ -74,6 +74,13 @@ struct Caller {
   std::string break_glass_until;    // "" unless an emergency grant widens the scope
 };
 
+// The private folder (mode 0700) beside the store for uploads and spreadsheet temporaries.
+std::string PrivateDir(const ServerOptions& o);
+// The filters and page of an incident list (area, from, to, risk, organisation, after, limit);
+// false with a 400 on a bad value.
+bool ReadIncidentQuery(const taxonomy::Taxonomy& tax, const httplib::Request& req,
+                       store::IncidentQuery* q, ApiError* e);
+
 void SendError(httplib::Response& res, const ApiError& e);
 void SendJson(httplib::Response& res, const json& j, int status = 200);
 ApiError FromStatus(const Status& st);

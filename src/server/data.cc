@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "analysis/analysis.h"
@@ -71,6 +72,9 @@ class AnalysisCache {
 
 struct DataState {
   AnalysisCache cache;
+  // The severity rules, read once at start (data/analysis/severity.toml).
+  std::optional<analysis::SeverityRules> rules;
+  Status rules_error;
   std::mutex jobs_mu;
   struct Job {
     int64_t id = 0;
@@ -103,9 +107,8 @@ void Analysis(Api& api, DataState& st, const httplib::Request& req, httplib::Res
     return SendError(res, {400, "invalid", "within: unknown P-code; see /api/v1/areas", "within"});
   ar.safe = NeedsSafe(c.scope) || req.get_param_value("safe") == "true";
   analysis::AnalysisConfig cfg;
-  auto rules = analysis::SeverityRules::Load(api.options().data_dir + "/analysis/severity.toml");
-  if (!rules.ok()) return SendError(res, FromStatus(rules.status()));
-  cfg.rules = std::move(*rules);
+  if (!st.rules) return SendError(res, FromStatus(st.rules_error));
+  cfg.rules = *st.rules;
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   uint32_t classes = AggregateClasses(c.scope);
@@ -173,10 +176,8 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
   if (req.body.empty())
     return SendError(res, {400, "invalid", "the body is the file to import; it is empty", ""});
   // The upload holds personal data in clear: a private folder, removed after the import.
-  std::string dir = api.options().db + ".uploads";
+  std::string dir = PrivateDir(api.options());
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  ::chmod(dir.c_str(), 0700);
   std::string ext = std::filesystem::path(file_name).extension().string();
   std::string path = dir + "/" + security::RandomToken().substr(0, 16) + ext;
   {
@@ -320,6 +321,11 @@ void ImportQuarantine(Api& api, DataState& st, const httplib::Request& req, http
 void AddDataRoutes(Api& api) {
   Api* a = &api;
   auto st = std::make_shared<DataState>();
+  auto rules = analysis::SeverityRules::Load(api.options().data_dir + "/analysis/severity.toml");
+  if (rules.ok())
+    st->rules = std::move(*rules);
+  else
+    st->rules_error = rules.status();
   api.OnDataChanged([st] { st->cache.Invalidate(); });
   api.AtStop([st] {
     std::vector<std::thread> threads;

@@ -1,10 +1,7 @@
 // Export routes: incidents (what the caller may read as individual records, with pseudonymous
 // ids and without personal fields) and the analysis table (safe aggregates as for the analysis
 // route). Streamed: a chunked response, written page by page, so memory stays bounded.
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <filesystem>
 
 #include "export/export.h"
 #include "security/pseudonym.h"
@@ -28,15 +25,6 @@ class HttpSink final : public exports::Sink {
  private:
   httplib::DataSink& sink_;
 };
-
-// The private folder of uploads and spreadsheet temporaries (mode 0700).
-std::string PrivateTmp(Api& api) {
-  std::string dir = api.options().db + ".uploads";
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  ::chmod(dir.c_str(), 0700);
-  return dir;
-}
 
 bool CanExport(const Caller& c, httplib::Response& res) {
   if (c.token_id > 0 && std::find(c.scopes.begin(), c.scopes.end(), "export") == c.scopes.end()) {
@@ -96,18 +84,7 @@ void ExportIncidents(Api& api, const httplib::Request& req, httplib::Response& r
   auto format = exports::ParseFormat(req.get_param_value("format"));
   if (!format.ok()) return SendError(res, {400, "invalid", format.status().message(), "format"});
   store::IncidentQuery q;
-  q.area = req.get_param_value("area");
-  q.from = req.get_param_value("from");
-  q.to = req.get_param_value("to");
-  q.organisation = req.get_param_value("organisation");
-  for (const auto* d : {&q.from, &q.to})
-    if (std::string why; !d->empty() && !IsIsoDate(*d, &why))
-      return SendError(res, {400, "invalid", why, d == &q.from ? "from" : "to"});
-  if (std::string risk = req.get_param_value("risk"); !risk.empty()) {
-    const taxonomy::Risk* r = api.taxonomy().FindRisk(risk);
-    if (!r) return SendError(res, {400, "invalid", "risk: not one of the 15 risks", "risk"});
-    q.risk = r->code;
-  }
+  if (ApiError e; !ReadIncidentQuery(api.taxonomy(), req, &q, &e)) return SendError(res, e);
   {
     auto lease = api.pool().Acquire();
     if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
@@ -127,7 +104,7 @@ void ExportIncidents(Api& api, const httplib::Request& req, httplib::Response& r
         exports::ExportOptions o;
         o.metadata.title = "Aegis incidents";
         o.metadata.generated_at = NowUtc();
-        o.tmpdir = PrivateTmp(*a);
+        o.tmpdir = PrivateDir(a->options());
         auto keys = a->keyring();
         auto writer = exports::MakeWriter(f, out, o);
         auto lease = a->pool().Acquire();
@@ -183,7 +160,7 @@ void ExportAnalysisTable(Api& api, const httplib::Request& req, httplib::Respons
                                            std::to_string(r.value("suppression_threshold", 5)) +
                                            " shown as <N, x = suppressed to protect another cell"
                                      : "exact figures";
-  o.tmpdir = PrivateTmp(api);
+  o.tmpdir = PrivateDir(api.options());
   auto writer = exports::MakeWriter(*format, sink, o);
   if (!writer.ok()) return SendError(res, FromStatus(writer.status()));
   Status st = (*writer)->Begin(cols);

@@ -99,27 +99,11 @@ bool ReadPage(const httplib::Request& req, std::string* area, std::string* from,
   return true;
 }
 
-bool ReadIncidentQuery(Api& api, const httplib::Request& req, store::IncidentQuery* q,
-                       ApiError* e) {
-  if (!ReadPage(req, &q->area, &q->from, &q->to, &q->organisation, &q->after_id, &q->limit, e))
-    return false;
-  q->risk = req.get_param_value("risk");
-  if (!q->risk.empty()) {
-    const taxonomy::Risk* r = api.taxonomy().FindRisk(q->risk);
-    if (!r) {
-      *e = {400, "invalid", "risk: not one of the 15 risks (see aegis taxonomy)", "risk"};
-      return false;
-    }
-    q->risk = r->code;
-  }
-  return true;
-}
-
 std::string ReadDetail(const Caller& c) { return c.break_glass_until.empty() ? "" : "break-glass"; }
 
 void ListIncidents(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c) {
   store::IncidentQuery q;
-  if (ApiError e; !ReadIncidentQuery(api, req, &q, &e)) return SendError(res, e);
+  if (ApiError e; !ReadIncidentQuery(api.taxonomy(), req, &q, &e)) return SendError(res, e);
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto rows = (*lease)->ListIncidents(c.scope, q);
@@ -413,6 +397,22 @@ void CreateReport(Api& api, const httplib::Request& req, httplib::Response& res,
 }
 
 }  // namespace
+
+bool ReadIncidentQuery(const taxonomy::Taxonomy& tax, const httplib::Request& req,
+                       store::IncidentQuery* q, ApiError* e) {
+  if (!ReadPage(req, &q->area, &q->from, &q->to, &q->organisation, &q->after_id, &q->limit, e))
+    return false;
+  q->risk = req.get_param_value("risk");
+  if (!q->risk.empty()) {
+    const taxonomy::Risk* r = tax.FindRisk(q->risk);
+    if (!r) {
+      *e = {400, "invalid", "risk: not one of the 15 risks (see aegis taxonomy)", "risk"};
+      return false;
+    }
+    q->risk = r->code;
+  }
+  return true;
+}
 
 void AddRecordRoutes(Api& api) {
   Api* a = &api;

@@ -226,8 +226,6 @@ struct IncidentRecord {
   int record_class = 0;
   std::string contact;             // decrypted
   std::optional<double> lat, lon;  // exact where the reader may see the record
-  int64_t organisation_id = 0;
-  int sensitivity_rank = 1;
 };
 
 // A monitoring report as a reader sees it.

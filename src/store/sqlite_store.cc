@@ -822,8 +822,10 @@ Result<int64_t> SqliteStore::ResealFields(int batch, const std::function<void(in
       if (rows.empty()) break;
       after = rows.back().first;
       AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
-      Status st;
+      Stmt u(db_, update);  // prepared once per batch
+      Status st = CheckStmt(u);
       for (const auto& [id, old] : rows) {
+        if (!st.ok()) break;
         Result<std::string> plain = cipher_->Open(old, c.context);
         Result<std::string> sealed = plain.ok() ? cipher_->Seal(*plain, c.context) : plain;
         if (!sealed.ok()) {
@@ -831,7 +833,7 @@ Result<int64_t> SqliteStore::ResealFields(int batch, const std::function<void(in
                                   sealed.status().message());
           break;
         }
-        Stmt u(db_, update);
+        u.Reset();
         st = u.Bind(1, *sealed).Bind(2, id).Bind(3, old).Run();
         if (!st.ok()) break;
         changed += sqlite3_changes(db_);
