@@ -78,7 +78,16 @@ Result<Protocol> Protocol::Parse(const std::string& text, const std::string& ori
     AEGIS_RETURN_IF_ERROR(ClassList((*t)["write"], r.write, where + " write"));
     r.own_org_only = (*t)["own_org_only"].value_or(false);
     if (const toml::array* m = (*t)["manage"].as_array())
-      for (const auto& el : *m) r.manage.push_back(el.value_or(std::string()));
+      for (const auto& el : *m) {
+        std::string what = el.value_or(std::string());
+        static const char* kKnown[] = {"users", "organisations", "isp",
+                                       "audit", "tracing",       "duplicates"};
+        if (std::find(std::begin(kKnown), std::end(kKnown), what) == std::end(kKnown))
+          return Status::InvalidArgument(where + " manage: '" + what +
+                                         "' is not known; use users, organisations, isp, "
+                                         "audit, tracing or duplicates");
+        r.manage.push_back(what);
+      }
     p.roles_[r.role] = r;
   }
   for (const char* aggregate_only : {"outside_recipient", "viewer"}) {
@@ -89,6 +98,10 @@ Result<Protocol> Protocol::Parse(const std::string& text, const std::string& ori
         return Status::InvalidArgument(origin + " [roles." + aggregate_only +
                                        "]: this role sees aggregates only; remove its "
                                        "'individual' entries");
+    if (p.CanManage(aggregate_only, "tracing") || p.CanManage(aggregate_only, "duplicates"))
+      return Status::InvalidArgument(origin + " [roles." + aggregate_only +
+                                     "]: this role sees aggregates only; it cannot manage "
+                                     "tracing or duplicates, which show individual records");
   }
   p.break_glass_minutes_ = doc["break_glass"]["minutes"].value_or(60);
   if (p.break_glass_minutes_ < 1 || p.break_glass_minutes_ > 24 * 60)

@@ -116,6 +116,7 @@ int Main(int argc, char** argv) {
   AddTaxonomyCommand(app, g);
   AddBenchCommand(app, g);
   AddMatchCommands(app, g);
+  AddTracingCommands(app, g);
   AddServerCommands(app, g);
   try {
     app.parse(argc, argv);

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "match/tracing.h"
 #include "security/keyring.h"
 #include "server/server.h"
 #include "store/store.h"
@@ -31,6 +32,13 @@ Result<std::unique_ptr<store::Store>> OpenStore(const GlobalOptions& g, bool mig
 std::string KeyFile(const GlobalOptions& g, const std::string& keys = "");
 Result<security::Keyring> LoadOrCreateKeys(const std::string& path);
 bool StderrIsTerminal();
+// Appends a row to the audit log as "system" (commands run by whoever holds the store and its
+// key file): ids and counts only, never personal data.
+Status AuditCommand(const GlobalOptions& g, const std::string& keys, store::Store& st,
+                    const std::string& action, const std::string& object_type,
+                    const std::string& object_id, const std::string& detail);
+// People from a tracing CSV (see `aegis match --help` for the columns), checked row by row.
+Result<std::vector<match::Person>> ReadPeople(const std::string& file, bool registered);
 
 // A progress bar on stderr when it is a terminal; silent otherwise.
 class Progress {
@@ -59,6 +67,8 @@ void AddTaxonomyCommand(CLI::App& app, GlobalOptions& g);
 void AddBenchCommand(CLI::App& app, GlobalOptions& g);
 // `aegis match` and `aegis bench match` (after AddBenchCommand).
 void AddMatchCommands(CLI::App& app, GlobalOptions& g);
+// `aegis tracing ...` and `aegis duplicates ...`: linkage over the store, decisions audited.
+void AddTracingCommands(CLI::App& app, GlobalOptions& g);
 void AddServerCommands(CLI::App& app, GlobalOptions& g);
 
 // Prints the monthly summary of incidents per area and risk (used by `summary` and `demo`).

@@ -175,6 +175,8 @@ Status ParseAge(const std::string& file, size_t row, const std::string& v, match
   return Status::Ok();
 }
 
+}  // namespace
+
 Result<std::vector<match::Person>> ReadPeople(const std::string& file, bool registered) {
   AEGIS_ASSIGN_OR_RETURN(match::Table t, match::ReadCsvTable(file));
   int id = t.Column("id"), name = t.Column("name");
@@ -220,6 +222,8 @@ Result<std::vector<match::Person>> ReadPeople(const std::string& file, bool regi
   }
   return out;
 }
+
+namespace {
 
 int RunMatch(const MatchOptions& o) {
   auto req = ReadPeople(o.requests, false);

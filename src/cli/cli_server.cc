@@ -65,15 +65,7 @@ struct UserArgs {
 
 Status Audit(const GlobalOptions& g, const std::string& keys, store::Store& st,
              const std::string& action, const std::string& object_id, const std::string& detail) {
-  AEGIS_ASSIGN_OR_RETURN(security::Keyring k, LoadOrCreateKeys(KeyFile(g, keys)));
-  access::AuditLog log(&k, security::DefaultAnchorPath(k.path()));
-  store::AuditRow r;
-  r.actor = "system";
-  r.action = action;
-  r.object_type = "user";
-  r.object_id = object_id;
-  r.detail = detail;
-  return log.Append(st, r);
+  return AuditCommand(g, keys, st, action, "user", object_id, detail);
 }
 
 Status UserAdd(const GlobalOptions& g, const UserArgs& a) {
@@ -337,6 +329,20 @@ void AddServerCommands(CLI::App& app, GlobalOptions& g) {
         Status st = AuditVerify(g, keys);
         if (!st.ok()) throw CLI::RuntimeError(Fail(st));
       });
+}
+
+Status AuditCommand(const GlobalOptions& g, const std::string& keys, store::Store& st,
+                    const std::string& action, const std::string& object_type,
+                    const std::string& object_id, const std::string& detail) {
+  AEGIS_ASSIGN_OR_RETURN(security::Keyring k, LoadOrCreateKeys(KeyFile(g, keys)));
+  access::AuditLog log(&k, security::DefaultAnchorPath(k.path()));
+  store::AuditRow r;
+  r.actor = "system";
+  r.action = action;
+  r.object_type = object_type;
+  r.object_id = object_id;
+  r.detail = detail;
+  return log.Append(st, r);
 }
 
 }  // namespace aegis::cli

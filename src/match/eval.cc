@@ -213,21 +213,6 @@ Result<LinkageFigures> RunFebrlLinkage(const std::string& dir, int threads) {
   }
   for (const Link& k : lk.links()) pred.emplace_back(k.a, k.b);
   Quality q = Evaluate(pred, truth);
-  if (std::getenv("AEGIS_MATCH_DEBUG")) {
-    std::set<std::pair<int32_t, int32_t>> ps(pred.begin(), pred.end()),
-        ts(truth.begin(), truth.end());
-    auto show = [&](const char* what, std::pair<int32_t, int32_t> p) {
-      Explanation e = lk.Explain(p.first, p.second);
-      std::fprintf(stderr, "%s w %.2f p %.4f\n", what, e.weight, e.probability);
-      for (const auto& x : e.fields)
-        std::fprintf(stderr, "   %-14s %-22s %-22s %-30s %.2f\n", x.column.c_str(),
-                     x.value_a.c_str(), x.value_b.c_str(), x.level.c_str(), x.weight);
-    };
-    for (auto p : truth)
-      if (!ps.count(p)) show("MISSED", p);
-    for (auto p : pred)
-      if (!ts.count(p)) show("FALSE", p);
-  }
   return Figures("FEBRL 4a x 4b (no soc_sec_id)", lk, q, CandidateRecall(lk, truth), secs, c);
 }
 
@@ -281,25 +266,6 @@ Result<LinkageFigures> RunHistoricalFigures(const std::string& file, int threads
       for (size_t y = x + 1; y < v.size(); ++y)
         tp.emplace_back(std::min(v[x], v[y]), std::max(v[x], v[y]));
   Quality q = EvaluateClusters(clusters, truth);
-  if (std::getenv("AEGIS_MATCH_DEBUG")) {
-    for (double th : {0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999}) {
-      Quality x = EvaluateClusters(lk.Clusters(th), truth);
-      std::fprintf(stderr, "th %.4f P %.4f R %.4f F1 %.4f\n", th, x.precision, x.recall, x.f1);
-    }
-    int shown_f = 0, shown_m = 0;
-    for (const Link& k : lk.candidates()) {
-      bool same = truth[static_cast<size_t>(k.a)] == truth[static_cast<size_t>(k.b)];
-      bool fal = !same && k.probability >= 0.99 && shown_f < 12;
-      bool mis = same && k.probability < 0.99 && shown_m < 12 && (k.a * 7 + k.b) % 13 == 0;
-      if (!fal && !mis) continue;
-      (fal ? shown_f : shown_m)++;
-      Explanation e = lk.Explain(k.a, k.b);
-      std::fprintf(stderr, "%s w %.2f p %.4f\n", fal ? "FALSE" : "MISSED", e.weight, e.probability);
-      for (const auto& x : e.fields)
-        std::fprintf(stderr, "   %-14s %-22s %-22s %-30s %.2f\n", x.column.c_str(),
-                     x.value_a.c_str(), x.value_b.c_str(), x.level.c_str(), x.weight);
-    }
-  }
   return Figures("splink historical figures 50k", lk, q, CandidateRecall(lk, tp), secs, c);
 }
 

@@ -201,7 +201,7 @@ struct Linker::Impl {
   double lambda = 0.01;
 
   Status Prepare();
-  std::vector<uint64_t> RuleKeys(const BlockingRule& r, const Table& t, bool is_left,
+  std::vector<uint64_t> RuleKeys(const BlockingRule& r, const Table& t,
                                  std::vector<uint32_t>* owner) const;
   void Block();
   void Compare();
@@ -386,7 +386,7 @@ std::vector<std::string> KeyStrings(const KeyPart& p, const std::string& raw) {
 
 }  // namespace
 
-std::vector<uint64_t> Linker::Impl::RuleKeys(const BlockingRule& r, const Table& t, bool is_left,
+std::vector<uint64_t> Linker::Impl::RuleKeys(const BlockingRule& r, const Table& t,
                                              std::vector<uint32_t>* owner) const {
   std::vector<uint64_t> keys;
   std::vector<int> cols;
@@ -418,12 +418,12 @@ void Linker::Impl::Block() {
   for (const BlockingRule& r : cfg.blocking) {
     // (key, side << 32 | row), sorted by key: each run of equal keys is one block.
     std::vector<uint32_t> owner_l, owner_r;
-    std::vector<uint64_t> kl = RuleKeys(r, *left, true, &owner_l);
+    std::vector<uint64_t> kl = RuleKeys(r, *left, &owner_l);
     std::vector<std::pair<uint64_t, uint64_t>> entries;
     entries.reserve(kl.size());
     for (size_t i = 0; i < kl.size(); ++i) entries.emplace_back(kl[i], owner_l[i]);
     if (!dedup) {
-      std::vector<uint64_t> kr = RuleKeys(r, *right, false, &owner_r);
+      std::vector<uint64_t> kr = RuleKeys(r, *right, &owner_r);
       for (size_t i = 0; i < kr.size(); ++i)
         entries.emplace_back(kr[i], (uint64_t{1} << 32) | owner_r[i]);
     }

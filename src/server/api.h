@@ -138,6 +138,8 @@ void AddRecordRoutes(Api& api);
 void AddAdminRoutes(Api& api);
 void AddDataRoutes(Api& api);
 void AddExportRoutes(Api& api);
+// Family tracing and duplicate incidents (match_routes.cc).
+void AddMatchRoutes(Api& api);
 // Writes the analysis (its JSON, as the analysis route computes it) as a table in the format of
 // the ?format= parameter.
 void ExportAnalysisTable(Api& api, const httplib::Request& req, httplib::Response& res,

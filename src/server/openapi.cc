@@ -107,6 +107,45 @@ std::string OpenApiDocument() {
         "responses": {"200": {"description": "The incident", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Incident"}}}},
           "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
     },
+    "/api/v1/tracing/records": {
+      "get": {"summary": "Family tracing cases, registered people and tracing requests (roles that manage tracing; names included; audited)",
+        "parameters": [{"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["registered", "request"]}}],
+        "responses": {"200": {"description": "Cases"}, "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}},
+      "post": {"summary": "Add or update a case by (organisation, kind, external_id); names, relatives and date of birth are encrypted at rest; consent_for_tracing is required for registered people",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+          "required": ["kind", "external_id", "name"]}}}},
+        "responses": {"201": {"description": "Stored"}, "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/tracing/records/{id}/candidates": {
+      "get": {"summary": "Registered people ranked for a tracing request, 'likely' or 'possible', each with the weight every field added; records without consent and rejected pairs are never returned",
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "Candidates"}, "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/match-decisions": {
+      "get": {"summary": "Decisions taken on proposed pairs (kind=tracing or incident)",
+        "parameters": [{"name": "kind", "in": "query", "required": true, "schema": {"type": "string", "enum": ["tracing", "incident"]}}],
+        "responses": {"200": {"description": "Decisions"}, "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}},
+      "post": {"summary": "Confirm or reject a pair (kind, left_id, right_id, decision). Tracing: left = the request, right = the registered person; a rejected pair is never proposed again. Incident: left = the incident kept, right = its duplicate, which then counts once in every aggregate. Audited.",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+          "required": ["kind", "left_id", "right_id", "decision"]}}}},
+        "responses": {"201": {"description": "Stored"}, "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/duplicates/incidents": {
+      "get": {"summary": "Candidate duplicate incidents from different sources among those the caller may read (date window, place hierarchy, risks, counts, narrative similarity), best first, undecided pairs only",
+        "parameters": [
+          {"name": "area", "in": "query", "schema": {"type": "string"}},
+          {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+          {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+          {"name": "risk", "in": "query", "schema": {"type": "string"}},
+          {"name": "window", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 31}}],
+        "responses": {"200": {"description": "Pairs"}, "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
     "/api/v1/audit": {
       "get": {"summary": "The audit log (coordinators and IMOs)", "responses": {"200": {"description": "Audit rows"},
         "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}

@@ -64,6 +64,7 @@ void AppendIncidentJson(std::string& out, const store::IncidentRecord& r) {
   AppendNumber(out, "lon", r.lon);
   count("killed", r.killed);
   count("injured", r.injured);
+  if (r.duplicate_of) out += ",\"duplicate_of\":" + std::to_string(r.duplicate_of);
   out.push_back('}');
 }
 

@@ -425,6 +425,7 @@ class ServerImpl final : public Server, public Api {
     AddAdminRoutes(*this);
     AddDataRoutes(*this);
     AddExportRoutes(*this);
+    AddMatchRoutes(*this);
     openapi_ = OpenApiDocument();
   }
 

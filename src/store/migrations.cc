@@ -268,6 +268,41 @@ CREATE INDEX break_glass_user ON break_glass(user_id, expires_at);
 CREATE INDEX api_token_user ON api_token(user_id)
 )SQL";
 
+// Version 5: family tracing records (registered people and tracing requests; names, relatives and
+// date of birth sealed like the narrative) and analysts' decisions on proposed pairs, tracing
+// (request, registered person) and incident (incident, incident) alike. A rejected pair is never
+// proposed again; a confirmed incident pair also sets incident.duplicate_of.
+constexpr const char* kV5 = R"SQL(
+CREATE TABLE tracing_record (
+  id {{ID}},
+  kind TEXT NOT NULL CHECK (kind IN ('registered', 'request')),
+  organisation_id BIGINT NOT NULL REFERENCES organisation(id),
+  external_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  relative_names TEXT NOT NULL DEFAULT '',
+  date_of_birth TEXT NOT NULL DEFAULT '',
+  sex TEXT NOT NULL DEFAULT '',
+  age_min INTEGER NOT NULL DEFAULT -1,
+  age_max INTEGER NOT NULL DEFAULT -1,
+  area_pcode TEXT NOT NULL DEFAULT '',
+  consent_for_tracing INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'open',
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (organisation_id, kind, external_id)
+);
+CREATE TABLE match_decision (
+  id {{ID}},
+  kind TEXT NOT NULL CHECK (kind IN ('tracing', 'incident')),
+  left_id BIGINT NOT NULL,
+  right_id BIGINT NOT NULL,
+  decision TEXT NOT NULL CHECK (decision IN ('confirmed', 'rejected')),
+  decided_by TEXT NOT NULL,
+  decided_at TEXT NOT NULL,
+  UNIQUE (kind, left_id, right_id)
+)
+)SQL";
+
 }  // namespace
 
 const std::vector<IndexDef>& DeferrableIndexes() {
@@ -284,6 +319,8 @@ const std::vector<Migration>& Migrations() {
       {2, "confirmed duplicates, severity overrides", kV2},
       {3, "accounts, sessions, API tokens, audit log, sharing protocol, record classes", kV3},
       {4, "encrypted contact and exact location of incidents, break-the-glass grants", kV4},
+      {5, "family tracing records, decisions on proposed pairs (tracing, duplicate incidents)",
+       kV5},
   };
   return kAll;
 }

@@ -226,6 +226,7 @@ struct IncidentRecord {
   int record_class = 0;
   std::string contact;             // decrypted
   std::optional<double> lat, lon;  // exact where the reader may see the record
+  int64_t duplicate_of = 0;        // a confirmed duplicate of that incident (counted once)
 };
 
 // A monitoring report as a reader sees it.
@@ -270,6 +271,38 @@ struct IncidentQuery {
   // they are read one record at a time, each read audited (data minimisation, and decryption
   // is most of a list page's cost).
   bool personal = false;
+};
+
+// --- family tracing and duplicates -------------------------------------------------------------
+
+// A person in family tracing: registered (an unaccompanied or separated child, an adult on
+// record) or sought (a tracing request). Name, relatives' names and date of birth are personal:
+// sealed at rest like an incident's narrative.
+struct TracingRecord {
+  int64_t id = 0;
+  std::string kind;          // "registered" or "request"
+  std::string organisation;  // code of the organisation that holds the case
+  std::string external_id;   // the organisation's case number; unique per organisation and kind
+  std::string name, relative_names, date_of_birth;
+  std::string sex;                 // "m", "f" or ""
+  int age_min = -1, age_max = -1;  // years; -1 = unknown
+  std::string area_pcode;          // last known place
+  bool consent_for_tracing = false;
+  std::string status = "open";  // open, reunified, closed
+  std::string created_at, updated_at;
+};
+
+// An analyst's decision on a proposed pair. Tracing: left = the request, right = the registered
+// person. Incident: left = the incident kept, right = its duplicate (confirmed sets the
+// duplicate's duplicate_of to left, in the same transaction). One decision per pair; a new one
+// replaces it (and a rejection clears a confirmed duplicate).
+struct MatchDecision {
+  int64_t id = 0;
+  std::string kind;  // "tracing" or "incident"
+  int64_t left_id = 0, right_id = 0;
+  std::string decision;    // "confirmed" or "rejected"
+  std::string decided_by;  // user id or "cli:<name>"
+  std::string decided_at;
 };
 
 }  // namespace aegis::store

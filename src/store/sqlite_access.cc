@@ -236,7 +236,8 @@ constexpr const char* kIncidentCols =
     "SELECT i.id, d.code, i.source_key, i.date_start, i.date_end, coalesce(i.area_pcode,''), "
     "i.event_type, i.act_type, i.perpetrator, coalesce(o.code,''), i.source_type, "
     "i.verification, i.sensitivity, i.narrative, i.risk_mask, i.killed, i.injured, "
-    "i.record_class, i.contact, i.exact_location, i.lat, i.lon FROM incident i JOIN data_source d "
+    "i.record_class, i.contact, i.exact_location, i.lat, i.lon, coalesce(i.duplicate_of, 0) FROM "
+    "incident i JOIN data_source d "
     "ON d.id=i.data_source_id LEFT JOIN "
     "organisation o ON o.id=i.organisation_id ";
 
@@ -280,6 +281,7 @@ Result<IncidentRecord> SqliteStore::IncidentFrom(const Stmt& s, bool personal) {
     if (!s.IsNull(20)) r.lat = s.Real(20);
     if (!s.IsNull(21)) r.lon = s.Real(21);
   }
+  r.duplicate_of = s.Int(22);
   return r;
 }
 

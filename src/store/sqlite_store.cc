@@ -798,6 +798,9 @@ Result<int64_t> SqliteStore::ResealFields(int batch, const std::function<void(in
       {"incident", "id", "contact", "incident.contact"},
       {"incident", "id", "exact_location", "incident.exact_location"},
       {"quarantine", "id", "raw", "quarantine.raw"},
+      {"tracing_record", "id", "name", "tracing_record.name"},
+      {"tracing_record", "id", "relative_names", "tracing_record.relative_names"},
+      {"tracing_record", "id", "date_of_birth", "tracing_record.date_of_birth"},
   };
   const std::string prefix = cipher_->ActivePrefix();
   int64_t changed = 0;
@@ -868,6 +871,13 @@ Result<std::string> SqliteStore::ContentDigest() {
       // file's digest and the row number already identify it.
       "SELECT d.code, q.file_sha256, q.row_no, q.column_name, q.reason FROM quarantine q "
       "JOIN data_source d ON d.id=q.data_source_id ORDER BY d.code, q.file_sha256, q.row_no",
+      // Tracing records by their natural key (names are sealed with random nonces: left out);
+      // decisions counted (their pairs are surrogate ids).
+      "SELECT o.code, t.kind, t.external_id, t.sex, t.age_min, t.area_pcode, "
+      "t.consent_for_tracing||t.status FROM tracing_record t JOIN organisation o ON "
+      "o.id=t.organisation_id ORDER BY o.code, t.kind, t.external_id",
+      "SELECT kind, decision, count(*) FROM match_decision GROUP BY kind, decision ORDER BY kind, "
+      "decision",
   };
   uint64_t h = 0;
   int64_t rows = 0;

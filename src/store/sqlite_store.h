@@ -226,6 +226,13 @@ class SqliteStore final : public Store {
   Result<int64_t> AddProtocolVersion(const ProtocolVersion& v) override;
   Result<std::vector<ProtocolVersion>> ListProtocolVersions() override;
 
+  Result<std::vector<int64_t>> PutTracingRecords(const std::vector<TracingRecord>& r) override;
+  Result<std::vector<TracingRecord>> LoadTracingRecords(const std::string& kind,
+                                                        bool consent_only) override;
+  Result<std::optional<TracingRecord>> GetTracingRecord(int64_t id) override;
+  Status PutMatchDecision(const MatchDecision& d) override;
+  Result<std::vector<MatchDecision>> ListMatchDecisions(const std::string& kind) override;
+
   void SetCipher(std::shared_ptr<const FieldCipher> cipher) override {
     cipher_ = std::move(cipher);
   }
@@ -242,6 +249,7 @@ class SqliteStore final : public Store {
     return cipher_->Open(v, column);
   }
   Result<IncidentRecord> IncidentFrom(const Stmt& s, bool personal);
+  Result<TracingRecord> TracingFrom(const Stmt& s);
 
   Result<int64_t> IdByCode(const char* table, const std::string& code) {
     Stmt s(db_, std::string("SELECT id FROM ") + table + " WHERE code=?");

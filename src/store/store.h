@@ -223,6 +223,19 @@ class Store {
   virtual Result<std::vector<ProtocolVersion>> ListProtocolVersions() = 0;  // newest first
 
   // A digest of every record in canonical order (ids and timestamps excluded), to compare stores.
+  // --- family tracing and duplicates --------------------------------------------------------
+  // Inserts or updates by (organisation, kind, external_id); the organisation must exist.
+  // Returns the records' ids, in order.
+  virtual Result<std::vector<int64_t>> PutTracingRecords(const std::vector<TracingRecord>& r) = 0;
+  // Records of `kind` ("" = both), personal fields opened; `consent_only` leaves out registered
+  // records without consent for tracing.
+  virtual Result<std::vector<TracingRecord>> LoadTracingRecords(const std::string& kind,
+                                                                bool consent_only) = 0;
+  virtual Result<std::optional<TracingRecord>> GetTracingRecord(int64_t id) = 0;
+  // Stores a decision (replacing the pair's earlier one); see MatchDecision.
+  virtual Status PutMatchDecision(const MatchDecision& d) = 0;
+  virtual Result<std::vector<MatchDecision>> ListMatchDecisions(const std::string& kind) = 0;
+
   virtual Result<std::string> ContentDigest() = 0;
 };
 
