@@ -198,6 +198,48 @@ TEST(MatchTracing, BandsConsentAndScripts) {
   EXPECT_EQ(std::string(BandName(Band::kPossible)), "possible");
 }
 
+// A request written in Arabic finds the child registered in Latin script, with no date of birth
+// (the usual case): the article is not a name part, and the consonant skeleton carries the name.
+TEST(MatchTracing, ArabicRequestFindsLatinRegistrationWithoutDateOfBirth) {
+  std::vector<Person> reg;
+  auto add = [&](const char* id, const char* name, const char* sex, int age, const char* place) {
+    Person p;
+    p.id = id;
+    p.name = name;
+    p.sex = sex;
+    p.age_min = p.age_max = age;
+    p.place = place;
+    p.consent_for_tracing = true;
+    reg.push_back(p);
+  };
+  add("R1", "Mohammed Al-Rashid", "m", 11, "SS010101");
+  add("R2", "Ahmed Hassan", "m", 10, "SS010101");
+  add("R3", "Fatima Hassan", "f", 8, "SS010201");
+  add("R4", "Fatma Hasan", "f", 12, "SS020101");
+  auto idx = TracingIndex::Build(reg, TracingOptions());
+  ASSERT_TRUE(idx.ok());
+  Person q1;
+  q1.id = "Q1";
+  q1.name = "محمد الرشيد";
+  q1.sex = "m";
+  q1.age_min = q1.age_max = 10;
+  q1.place = "SS0101";
+  Person q2 = q1;
+  q2.id = "Q2";
+  q2.name = "فاطمة حسن";
+  q2.sex = "f";
+  q2.age_min = q2.age_max = 7;
+  q2.place = "SS0102";
+  auto res = idx->Match({q1, q2}, nullptr);
+  ASSERT_FALSE(res[0].empty());
+  EXPECT_EQ(res[0][0].record_id, "R1");
+  EXPECT_EQ(res[0][0].band, Band::kLikely);
+  ASSERT_FALSE(res[1].empty());
+  EXPECT_EQ(res[1][0].record_id, "R3");
+  EXPECT_EQ(res[1][0].band, Band::kLikely);
+  for (const Candidate& c : res[1]) EXPECT_NE(c.record_id, "R2");  // a boy, another name
+}
+
 TEST(MatchTracing, RejectedPairIsNeverProposedAgain) {
   auto idx = TracingIndex::Build(Registered(), TracingOptions());
   ASSERT_TRUE(idx.ok());

@@ -37,8 +37,6 @@ namespace {
 // Field weights of the tracing score: log2(m / u) with m (share among true pairs) and u (share
 // among random pairs) as documented in doc/match.md.
 double W(double m, double u) { return std::log2(m / u); }
-// Prior: one in 2^12 blocked candidates of a request is the person sought.
-constexpr double kPriorBits = -12.0;
 
 struct NameToken {
   std::string text;   // normalised (Arabic kept)
@@ -50,6 +48,8 @@ struct NameToken {
 std::vector<NameToken> PrepareName(const std::string& name) {
   std::vector<NameToken> out;
   for (std::string& t : Tokens(name)) {
+    // The article alone ("Al-Rashid" = al + rashid) is not a name part; Arabic writes it joined.
+    if (t == "al" || t == "el" || t == "ul" || t == "ال") continue;
     NameToken n;
     n.arabic = HasArabic(t);
     n.latin = n.arabic ? ToLatin(t) : t;
@@ -63,7 +63,9 @@ std::vector<NameToken> PrepareName(const std::string& name) {
 double TokenPairSim(const NameToken& a, const NameToken& b, const TranslitModel* model) {
   if (a.text == b.text) return 1.0;
   double s = JaroWinkler(a.latin, b.latin);
-  if (!a.ckey.empty() && a.ckey == b.ckey) s = std::max(s, 0.9);
+  // The same consonant skeleton: 0.9 within a script (a vowel typo), 0.95 across scripts, where
+  // short vowels are not written and the skeleton is all there is to agree on.
+  if (!a.ckey.empty() && a.ckey == b.ckey) s = std::max(s, a.arabic != b.arabic ? 0.95 : 0.9);
   if (a.arabic != b.arabic && model && !model->empty()) {
     const NameToken& ar = a.arabic ? a : b;
     const NameToken& la = a.arabic ? b : a;
@@ -242,7 +244,22 @@ double Score(const Person& rq, const Prepared& q, const Person& rc, const Prepar
   return w;
 }
 
-double Prob(double w) { return 1.0 / (1.0 + std::exp2(-(w + kPriorBits))); }
+// The probability that a candidate is the person sought. The sought person is registered (and
+// found by blocking) with probability `prior`; if so, each of the request's n blocked candidates
+// is a priori as likely to be them, so a candidate's prior is prior/n and its posterior
+//   P = 1 / (1 + (1 - prior/n) / (prior/n) * 2^-w).
+// Candidates do not compete: a child registered twice (in two scripts, say) is found twice.
+struct Posterior {
+  double log2_odds = 0;  // log2 of the candidate's prior odds
+  double Of(double w) const { return 1.0 / (1.0 + std::exp2(-(w + log2_odds))); }
+};
+
+Posterior MakePosterior(size_t candidates, double prior) {
+  Posterior p;
+  double each = prior / static_cast<double>(std::max<size_t>(1, candidates));
+  p.log2_odds = std::log2(each / (1 - each));
+  return p;
+}
 
 }  // namespace
 
@@ -264,6 +281,8 @@ Result<TracingIndex> TracingIndex::Build(std::vector<Person> registered,
   if (options.top < 1) return Status::InvalidArgument("tracing: top must be at least 1");
   if (!(options.possible <= options.likely))
     return Status::InvalidArgument("tracing: the 'possible' threshold must not exceed 'likely'");
+  if (!(options.prior > 0 && options.prior < 1))
+    return Status::InvalidArgument("tracing: 'prior' is a probability strictly between 0 and 1");
   TracingIndex t;
   Impl& im = *t.impl_;
   im.opt = options;
@@ -326,8 +345,13 @@ std::vector<std::vector<Candidate>> TracingIndex::Match(const std::vector<Person
         const Person& rc = im.people[c];
         if (decisions && decisions->IsRejected(requests[q].id, rc.id)) continue;
         double w = Score(requests[q], pq, rc, im.prep[c], im.opt.model, nullptr);
-        if (Prob(w) >= im.opt.possible) scored.emplace_back(w, c);
+        scored.emplace_back(w, c);
       }
+      Posterior post = MakePosterior(scored.size(), im.opt.prior);
+      scored.erase(
+          std::remove_if(scored.begin(), scored.end(),
+                         [&](const auto& x) { return post.Of(x.first) < im.opt.possible; }),
+          scored.end());
       std::sort(scored.begin(), scored.end(), [&](const auto& x, const auto& y) {
         return x.first != y.first ? x.first > y.first
                                   : im.people[x.second].id < im.people[y.second].id;
@@ -339,7 +363,7 @@ std::vector<std::vector<Candidate>> TracingIndex::Match(const std::vector<Person
         cd.request_id = requests[q].id;
         cd.record_id = im.people[c].id;
         cd.weight = Score(requests[q], pq, im.people[c], im.prep[c], im.opt.model, &cd.fields);
-        cd.probability = Prob(cd.weight);
+        cd.probability = post.Of(cd.weight);
         cd.band = cd.probability >= im.opt.likely ? Band::kLikely : Band::kPossible;
         out[q].push_back(std::move(cd));
       }

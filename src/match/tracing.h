@@ -62,6 +62,9 @@ struct TracingOptions {
   double likely = 0.90;    // probability at or above: "likely"
   double possible = 0.30;  // at or above: "possible"; below: not shown
   int max_block = 1000;    // a one-part name key shared by more people is not used (pairs: x10)
+  // Prior probability that the person a request seeks is registered (and found by blocking);
+  // a candidate's probability is the posterior among the request's candidates (tracing.cc).
+  double prior = 0.5;
   int threads = 2;
   const TranslitModel* model = nullptr;  // Arabic-Latin name pairs; rules alone when null
 };
