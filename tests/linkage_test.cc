@@ -105,7 +105,7 @@ TEST_F(LinkageTest, ARejectedPairIsNeverProposedAgainAndConsentIsKept) {
   ASSERT_TRUE(ids.ok()) << ids.status().ToString();
   const int64_t request = (*ids)[3];
   auto candidates = [&](store::Store& s) {
-    auto set = linkage::BuildTracingSet(s, match::TracingOptions{});
+    auto set = linkage::BuildTracingSet(s, match::TracingOptions{}, nullptr);
     EXPECT_TRUE(set.ok());
     auto req = s.GetTracingRecord(request);
     auto ranked = linkage::MatchRequests(s, *set, {**req});

@@ -76,6 +76,28 @@ TEST_F(ServerMatchTest, TracingFollowsTheProtocolConsentAndDecisions) {
   EXPECT_EQ(cands["items"][0]["band"], "likely");
   EXPECT_FALSE(cands["items"][0]["fields"].empty());  // the explanation, field by field
   for (const auto& c : cands["items"]) EXPECT_NE(c["registered"]["id"], no_consent);
+  EXPECT_EQ(cands["transliteration_model"], true);  // learned from data/match at first use
+  // A request written in Arabic finds the child registered in Latin script.
+  int64_t boy = Case(coord, {{"kind", "registered"},
+                             {"organisation", "ORG-A"},
+                             {"external_id", "UASC-003"},
+                             {"name", "Mohammed Al-Rashid"},
+                             {"sex", "m"},
+                             {"age_min", 11},
+                             {"area_pcode", "SS010101"},
+                             {"consent_for_tracing", true}});
+  int64_t arabic = Case(coord, {{"kind", "request"},
+                                {"organisation", "ORG-B"},
+                                {"external_id", "TR-78"},
+                                {"name", "محمد الرشيد"},
+                                {"sex", "m"},
+                                {"age_min", 10},
+                                {"area_pcode", "SS0101"}});
+  json found =
+      GetJson(sp, "/api/v1/tracing/records/" + std::to_string(arabic) + "/candidates", &status);
+  ASSERT_EQ(status, 200);
+  ASSERT_GE(found["count"].get<int>(), 1) << found.dump();
+  EXPECT_EQ(found["items"][0]["registered"]["id"], boy);
   // Candidates of something that is not a request: 404.
   GetJson(sp, "/api/v1/tracing/records/" + std::to_string(child) + "/candidates", &status);
   EXPECT_EQ(status, 404);

@@ -111,7 +111,8 @@ Status Match(const GlobalOptions& g, const TracingArgs& a) {
   AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
   match::TracingOptions o;
   o.top = a.top;
-  AEGIS_ASSIGN_OR_RETURN(linkage::TracingSet set, linkage::BuildTracingSet(*st, o));
+  AEGIS_ASSIGN_OR_RETURN(auto model, linkage::LoadTranslitModel(g.data_dir));
+  AEGIS_ASSIGN_OR_RETURN(linkage::TracingSet set, linkage::BuildTracingSet(*st, o, model));
   std::vector<store::TracingRecord> requests;
   if (a.request > 0) {
     AEGIS_ASSIGN_OR_RETURN(auto r, st->GetTracingRecord(a.request));

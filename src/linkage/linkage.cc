@@ -48,16 +48,30 @@ bool StoredDecisions::IsDecided(int64_t a, int64_t b) const {
   return decided_.count({a, b}) > 0 || decided_.count({b, a}) > 0;
 }
 
-Result<TracingSet> BuildTracingSet(store::Store& s, const match::TracingOptions& o) {
+Result<std::shared_ptr<const match::TranslitModel>> LoadTranslitModel(const std::string& data_dir) {
+  std::string path = data_dir + "/match/ar2en-train.tsv";
+  auto pairs = match::TranslitModel::ReadPairs(path);
+  if (!pairs.ok())
+    return Status::NotFound(path + ": " + pairs.status().message() +
+                            " (the Arabic-Latin name pairs ship with Aegis in data/match; check "
+                            "--data-dir)");
+  AEGIS_ASSIGN_OR_RETURN(match::TranslitModel model, match::TranslitModel::Train(*pairs));
+  return std::shared_ptr<const match::TranslitModel>(
+      std::make_shared<match::TranslitModel>(std::move(model)));
+}
+
+Result<TracingSet> BuildTracingSet(store::Store& s, match::TracingOptions o,
+                                   std::shared_ptr<const match::TranslitModel> model) {
   AEGIS_ASSIGN_OR_RETURN(std::vector<store::TracingRecord> with_consent,
                          s.LoadTracingRecords("registered", /*consent_only=*/true));
   std::vector<match::Person> people;
   people.reserve(with_consent.size());
   for (const store::TracingRecord& r : with_consent)
     if (r.status == "open") people.push_back(ToPerson(r));
+  o.model = model && !model->empty() ? model.get() : nullptr;
   AEGIS_ASSIGN_OR_RETURN(match::TracingIndex index,
                          match::TracingIndex::Build(std::move(people), o));
-  TracingSet set{std::move(index), with_consent.size()};
+  TracingSet set{std::move(model), std::move(index), with_consent.size()};
   return set;
 }
 

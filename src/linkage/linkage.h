@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -31,13 +32,20 @@ class StoredDecisions : public match::DecisionSource {
   std::set<std::pair<int64_t, int64_t>> rejected_, decided_;
 };
 
+// The Arabic-Latin transliteration model, learned from the shipped name pairs
+// (data/match/ar2en-train.tsv, "arabic<TAB>latin"; about 0.3 s).
+Result<std::shared_ptr<const match::TranslitModel>> LoadTranslitModel(const std::string& data_dir);
+
 // Open registered cases with consent for tracing, indexed (records without consent are never
-// read into it).
+// read into it), with the model the index compares Arabic and Latin names with (may be null:
+// rules alone).
 struct TracingSet {
+  std::shared_ptr<const match::TranslitModel> model;  // declared first: outlives the index
   match::TracingIndex index;
   size_t with_consent = 0;  // registered records with consent, open or not
 };
-Result<TracingSet> BuildTracingSet(store::Store& s, const match::TracingOptions& o);
+Result<TracingSet> BuildTracingSet(store::Store& s, match::TracingOptions o,
+                                   std::shared_ptr<const match::TranslitModel> model);
 
 // Ranked candidates for each request, rejected pairs left out.
 Result<std::vector<std::vector<match::Candidate>>> MatchRequests(

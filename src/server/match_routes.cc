@@ -3,6 +3,7 @@
 // records the caller may read, decisions) for roles that manage duplicates. Every read of a
 // tracing case and every decision is audited (ids only).
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 
 #include "linkage/linkage.h"
@@ -46,12 +47,21 @@ json TracingJson(const store::TracingRecord& r) {
 class TracingCache {
  public:
   static constexpr int kMaxAgeS = 30;
+  explicit TracingCache(std::string data_dir) : data_dir_(std::move(data_dir)) {}
   Result<std::shared_ptr<const linkage::TracingSet>> Get(store::Store& s) {
     std::lock_guard<std::mutex> l(mu_);
     auto now = std::chrono::steady_clock::now();
     if (set_ && !stale_ && now - built_ < std::chrono::seconds(kMaxAgeS)) return set_;
+    if (!model_) {
+      // Learned once; without the shipped pairs, tracing falls back to the rules (and says so).
+      auto m = linkage::LoadTranslitModel(data_dir_);
+      model_ = m.ok() ? *m : std::make_shared<const match::TranslitModel>();
+      if (!m.ok())
+        std::fprintf(stderr, "aegis: tracing without the model: %s\n",
+                     m.status().message().c_str());
+    }
     AEGIS_ASSIGN_OR_RETURN(linkage::TracingSet fresh,
-                           linkage::BuildTracingSet(s, match::TracingOptions{}));
+                           linkage::BuildTracingSet(s, match::TracingOptions{}, model_));
     set_ = std::make_shared<const linkage::TracingSet>(std::move(fresh));
     built_ = now;
     stale_ = false;
@@ -63,7 +73,9 @@ class TracingCache {
   }
 
  private:
+  std::string data_dir_;
   std::mutex mu_;
+  std::shared_ptr<const match::TranslitModel> model_;
   std::shared_ptr<const linkage::TracingSet> set_;
   std::chrono::steady_clock::time_point built_;
   bool stale_ = true;
@@ -185,7 +197,10 @@ void Candidates(Api& api, TracingCache& cache, Req req, Res res, const Caller& c
   }
   api.Audit(**lease, &c, "tracing.match", "tracing_record", std::to_string(*id),
             std::to_string(items.size()) + " candidates");
-  SendJson(res, {{"request", TracingJson(**request)}, {"items", items}, {"count", items.size()}});
+  SendJson(res, {{"request", TracingJson(**request)},
+                 {"items", items},
+                 {"count", items.size()},
+                 {"transliteration_model", (*set)->model && !(*set)->model->empty()}});
 }
 
 // Both incidents must be readable by the caller as individual records.
@@ -309,7 +324,7 @@ void Duplicates(Api& api, Req req, Res res, const Caller& c) {
 
 void AddMatchRoutes(Api& api) {
   Api* a = &api;
-  auto cache = std::make_shared<TracingCache>();
+  auto cache = std::make_shared<TracingCache>(api.options().data_dir);
   api.Add("GET", "/api/v1/tracing/records", true,
           [a](Req q, Res r, Caller* c) { ListTracing(*a, q, r, *c); });
   api.Add("POST", "/api/v1/tracing/records", true,
