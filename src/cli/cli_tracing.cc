@@ -4,6 +4,7 @@
 // in every aggregate while both reports stay as evidence.
 #include <cstdio>
 
+#include "access/protocol.h"
 #include "cli/cli_internal.h"
 #include "linkage/linkage.h"
 
@@ -175,16 +176,6 @@ struct DuplicateArgs {
   int64_t kept = 0, duplicate = 0;
 };
 
-store::AccessScope Everything() {
-  store::AccessScope s;
-  for (int c = 0; c < store::kRecordClasses; ++c) {
-    s.max_rank[c] = 3;
-    s.aggregate[c] = true;
-  }
-  s.who = "system";
-  return s;
-}
-
 Status ListDuplicates(const GlobalOptions& g, const DuplicateArgs& a) {
   AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
   store::IncidentQuery q;
@@ -193,7 +184,8 @@ Status ListDuplicates(const GlobalOptions& g, const DuplicateArgs& a) {
   q.to = a.to;
   match::IncidentDedupOptions o;
   o.date_window_days = a.window;
-  AEGIS_ASSIGN_OR_RETURN(auto pairs, linkage::DuplicateCandidates(*st, Everything(), q, o));
+  AEGIS_ASSIGN_OR_RETURN(
+      auto pairs, linkage::DuplicateCandidates(*st, access::Protocol::WithBreakGlass({}, 3), q, o));
   std::printf("%zu candidate pairs (undecided, across sources)\n", pairs.size());
   int shown = 0;
   for (const auto& p : pairs) {

@@ -13,14 +13,6 @@ namespace aegis::server {
 
 namespace {
 
-bool Manage(Api& api, const Caller& c, const char* what, httplib::Response& res) {
-  if (api.protocol()->CanManage(c.user.role, what)) return true;
-  SendError(res,
-            {403, "forbidden",
-             std::string("managing ") + what + " is not part of your role in the protocol", ""});
-  return false;
-}
-
 json UserJson(const store::User& u) {
   return {{"id", u.id},
           {"username", u.username},
@@ -51,7 +43,7 @@ bool IsCode(const std::string& s) {
 
 void AddOrganisation(Api& api, const httplib::Request& req, httplib::Response& res,
                      const Caller& c) {
-  if (!Manage(api, c, "organisations", res)) return;
+  if (!RequireManage(api, c, "organisations", res)) return;
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   store::Organisation o;
@@ -76,7 +68,7 @@ void AddOrganisation(Api& api, const httplib::Request& req, httplib::Response& r
 }
 
 void Users(Api& api, httplib::Response& res, const Caller& c) {
-  if (!Manage(api, c, "users", res)) return;
+  if (!RequireManage(api, c, "users", res)) return;
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto users = (*lease)->ListUsers();
@@ -87,7 +79,7 @@ void Users(Api& api, httplib::Response& res, const Caller& c) {
 }
 
 void AddUser(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c) {
-  if (!Manage(api, c, "users", res)) return;
+  if (!RequireManage(api, c, "users", res)) return;
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   store::User u;
@@ -119,7 +111,7 @@ void AddUser(Api& api, const httplib::Request& req, httplib::Response& res, cons
 }
 
 void UpdateUser(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c) {
-  if (!Manage(api, c, "users", res)) return;
+  if (!RequireManage(api, c, "users", res)) return;
   auto id = Int(req.matches[1].str());
   if (!id) return SendError(res, {400, "invalid", "the id must be a number", "id"});
   json body;
@@ -259,7 +251,7 @@ void GetProtocol(Api& api, httplib::Response& res) {
 }
 
 void PutProtocol(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c) {
-  if (!Manage(api, c, "isp", res)) return;
+  if (!RequireManage(api, c, "isp", res)) return;
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   std::string text_toml;
@@ -288,7 +280,7 @@ void PutProtocol(Api& api, const httplib::Request& req, httplib::Response& res, 
 }
 
 void ProtocolVersions(Api& api, httplib::Response& res, const Caller& c) {
-  if (!Manage(api, c, "isp", res)) return;
+  if (!RequireManage(api, c, "isp", res)) return;
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto versions = (*lease)->ListProtocolVersions();
@@ -382,7 +374,7 @@ void EndBreakGlass(Api& api, const httplib::Request& req, httplib::Response& res
 }
 
 void AuditList(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c) {
-  if (!Manage(api, c, "audit", res)) return;
+  if (!RequireManage(api, c, "audit", res)) return;
   int64_t after = 0, limit = 500;
   if (req.has_param("after")) {
     auto v = Int(req.get_param_value("after"));

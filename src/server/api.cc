@@ -40,6 +40,14 @@ std::string PrivateDir(const ServerOptions& o) {
   return dir;
 }
 
+bool RequireManage(Api& api, const Caller& c, const char* what, httplib::Response& res) {
+  if (api.protocol()->CanManage(c.user.role, what)) return true;
+  SendError(res,
+            {403, "forbidden",
+             std::string("managing ") + what + " is not part of your role in the protocol", ""});
+  return false;
+}
+
 void SendError(httplib::Response& res, const ApiError& e) {
   json j;
   j["error"] = {{"code", e.code}, {"message", e.message}, {"field", e.field}};

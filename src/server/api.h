@@ -134,6 +134,10 @@ class Api {
   virtual void UserChanged(int64_t user_id) = 0;
 };
 
+// True when the caller's role manages `what` in the protocol (users, organisations, isp, audit,
+// tracing, duplicates); otherwise sends 403 and returns false.
+bool RequireManage(Api& api, const Caller& c, const char* what, httplib::Response& res);
+
 void AddRecordRoutes(Api& api);
 void AddAdminRoutes(Api& api);
 void AddDataRoutes(Api& api);

@@ -17,13 +17,6 @@ namespace {
 using Req = const httplib::Request&;
 using Res = httplib::Response&;
 
-bool Manage(Api& api, const Caller& c, const char* what, httplib::Response& res) {
-  if (api.protocol()->CanManage(c.user.role, what)) return true;
-  SendError(res, {403, "forbidden",
-                  std::string("'") + what + "' is not part of your role in the protocol", ""});
-  return false;
-}
-
 json TracingJson(const store::TracingRecord& r) {
   return {{"id", r.id},
           {"kind", r.kind},
@@ -82,7 +75,7 @@ class TracingCache {
 };
 
 void ListTracing(Api& api, Req req, Res res, const Caller& c) {
-  if (!Manage(api, c, "tracing", res)) return;
+  if (!RequireManage(api, c, "tracing", res)) return;
   std::string kind = req.get_param_value("kind");
   if (!kind.empty() && kind != "registered" && kind != "request")
     return SendError(res, {400, "invalid", "kind: registered or request", "kind"});
@@ -141,7 +134,7 @@ bool ParseTracing(const json& body, const Caller& c, store::TracingRecord* r, Ap
 }
 
 void PutTracing(Api& api, TracingCache& cache, Req req, Res res, const Caller& c) {
-  if (!Manage(api, c, "tracing", res)) return;
+  if (!RequireManage(api, c, "tracing", res)) return;
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   store::TracingRecord r;
@@ -171,7 +164,7 @@ json CandidateJson(const match::Candidate& cand, const store::TracingRecord& per
 }
 
 void Candidates(Api& api, TracingCache& cache, Req req, Res res, const Caller& c) {
-  if (!Manage(api, c, "tracing", res)) return;
+  if (!RequireManage(api, c, "tracing", res)) return;
   auto id = Int(req.matches[1].str());
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
@@ -235,7 +228,7 @@ void Decide(Api& api, TracingCache& cache, Req req, Res res, const Caller& c) {
   d.right_id = *right;
   if (d.kind != "tracing" && d.kind != "incident")
     return SendError(res, {400, "invalid", "kind: tracing or incident", "kind"});
-  if (!Manage(api, c, d.kind == "tracing" ? "tracing" : "duplicates", res)) return;
+  if (!RequireManage(api, c, d.kind == "tracing" ? "tracing" : "duplicates", res)) return;
   d.decided_by = std::to_string(c.user.id);
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
@@ -266,7 +259,7 @@ void Decisions(Api& api, Req req, Res res, const Caller& c) {
   std::string kind = req.get_param_value("kind");
   if (kind != "tracing" && kind != "incident")
     return SendError(res, {400, "invalid", "kind: tracing or incident", "kind"});
-  if (!Manage(api, c, kind == "tracing" ? "tracing" : "duplicates", res)) return;
+  if (!RequireManage(api, c, kind == "tracing" ? "tracing" : "duplicates", res)) return;
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto rows = (*lease)->ListMatchDecisions(kind);
@@ -293,7 +286,7 @@ json IncidentBrief(const store::IncidentRecord& r) {
 }
 
 void Duplicates(Api& api, Req req, Res res, const Caller& c) {
-  if (!Manage(api, c, "duplicates", res)) return;
+  if (!RequireManage(api, c, "duplicates", res)) return;
   store::IncidentQuery q;
   if (ApiError e; !ReadIncidentQuery(api.taxonomy(), req, &q, &e)) return SendError(res, e);
   match::IncidentDedupOptions o;
