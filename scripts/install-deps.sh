@@ -16,8 +16,13 @@ PACKAGES=(
   libgdal-dev libgeos-dev
   # server and security: HTTP (cpp-httplib), Argon2id and field encryption (libsodium), load test
   libcpp-httplib-dev libsodium-dev wrk
+  # early warning: e-mail of alerts (libcurl SMTP), a real SMTP server on loopback for its test
+  libcurl4-openssl-dev python3-aiosmtpd
   # analysis: exact tests (Boost.Math), suppression audit (GLPK), the report printed to PDF
   libboost-dev libglpk-dev chromium
+  # the web application's end-to-end tests: Debian's Chromium driven by playwright-core (npm),
+  # fonts with Arabic glyphs for the right-to-left screenshots
+  chromium-driver fonts-noto-core
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev time
 )
@@ -29,6 +34,10 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
 done
+# Node.js for the web build (npm + Vite). A machine with Node already (e.g. NodeSource's, which
+# bundles npm) keeps it: Debian's npm package conflicts with it. Without Node, Debian's nodejs
+# 18.20 and npm 9 are enough (web/package.json pins packages that accept Node 18.20).
+if ! command -v node >/dev/null 2>&1; then missing+=(nodejs npm); fi
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
   exit 0

@@ -88,6 +88,16 @@ TEST_F(LinkageTest, TracingCasesAreSealedAtRestAndUpsertedByCaseNumber) {
   ASSERT_TRUE(r.ok() && *r);
   EXPECT_EQ((*r)->name, "Akech Deng Majok");
   EXPECT_TRUE((*r)->consent_for_tracing);
+  // Key rotation re-seals them: 3 names + 3 relatives' names, no date of birth given.
+  auto k = security::Keyring::Load(dir_ / "t.keys");
+  ASSERT_TRUE(k.ok() && k->Rotate().ok());
+  auto fresh = access::KeySource::Load(dir_ / "t.keys");
+  ASSERT_TRUE(fresh.ok());
+  store_->SetCipher(*fresh);
+  auto resealed = store_->ResealFields(100);
+  ASSERT_TRUE(resealed.ok()) << resealed.status().ToString();
+  EXPECT_EQ(*resealed, 6);
+  EXPECT_EQ(store_->GetTracingRecord((*ids)[0]).value()->name, "Nyakuoth Gatwech");
   // An unknown organisation is refused with the fix in the message, and nothing is written.
   auto bad = store_->PutTracingRecords({Person("registered", "UNICEF", "U-9", "A B", true),
                                         Person("registered", "NOPE", "N-1", "C D", true)});

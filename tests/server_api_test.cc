@@ -289,11 +289,20 @@ TEST_F(ApiTest, PersonalFieldsAreEncryptedAtRestAndNeverInLogsOrErrors) {
                            {"risks", {"ATK"}},
                            {"narrative", "told by " + name},
                            {"contact", phone},
+                           {"consent_share", false},
+                           {"consent_referral", true},
                            {"location", {{"lat", 4.851234}, {"lon", 31.582345}}}}
                           .dump(),
                       "application/json");
   ASSERT_TRUE(made && made->status == 201) << (made ? made->body : "");
   int64_t id = json::parse(made->body)["id"];
+  // The consent captured by the form is kept with the record.
+  EXPECT_EQ(QueryInt(db_, "SELECT consent_share FROM incident WHERE id=" + std::to_string(id)), 0);
+  EXPECT_EQ(QueryInt(db_, "SELECT consent_referral FROM incident WHERE id=" + std::to_string(id)),
+            1);
+  EXPECT_EQ(QueryInt(db_, "SELECT coalesce(consent_tracing, -7) FROM incident WHERE id=" +
+                              std::to_string(id)),
+            -7);  // not asked
   // The reader who may see it gets it back whole.
   auto read = c->Get(("/api/v1/incidents/" + std::to_string(id)).c_str(), monitor.Get());
   ASSERT_TRUE(read && read->status == 200);

@@ -253,7 +253,8 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
           rf.phase.override = o;
           rf.phase.final = o->phase;
         }
-        phases.push_back(rf.phase.final);
+        // A risk withheld from safe outputs does not show through the area's overall phase.
+        if (!(req.safe && withheld[s])) phases.push_back(rf.phase.final);
       }
       if (req.safe) {
         rf.trend.current = rf.trend.previous = rf.trend.baseline_total = 0;
@@ -261,11 +262,17 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
         rf.trend.p_prev_up = rf.trend.p_prev_down = 0;
         for (auto& e : rf.phase.evidence) e.value = 0;
         if (withheld[s]) {
+          // Withheld entirely: no count, no monitoring answer, no trend flag, no phase.
           for (Figure* x : {&rf.incidents, &rf.killed, &rf.injured, &rf.victims})
             *x = Figure{0, Figure::State::kWithheld};
           rf.incidents_per_10k.reset();
           rf.organisations = 0;
           rf.source_types.clear();
+          rf.reports = rf.reports_present = 0;
+          rf.severity_max = 0;
+          rf.severity_mean = 0;
+          rf.trend = Trend{};
+          rf.phase = PhaseDecision{};
         } else {
           Figure* figs[4] = {&rf.incidents, &rf.killed, &rf.injured, &rf.victims};
           for (int g = 0; g < 4; ++g) *figs[g] = grid(s, grid_measures[g]).Get(ai, TimeCell(p));

@@ -118,6 +118,7 @@ int Main(int argc, char** argv) {
   AddMatchCommands(app, g);
   AddTracingCommands(app, g);
   AddServerCommands(app, g);
+  AddAlertCommands(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -90,8 +90,9 @@ void AddDemoCommand(CLI::App& app, GlobalOptions& g) {
   d->add_option("--seed", seed, "Random seed of the synthetic data");
   d->add_option("--months", months, "Months of data (default 6)")->check(CLI::Range(1, 36));
   d->add_option("--serve", serve_mode,
-                "Then start the API server on the demo store: 'yes' (until Ctrl-C), 'check' "
-                "(start it, sign in over HTTP, read the analysis, stop: for scripts) or 'no'")
+                "Then start the server (API and web application) on the demo store: 'yes' (until "
+                "Ctrl-C), 'check' (start it, sign in over HTTP, read the analysis and the web "
+                "application's page, stop: for scripts) or 'no'")
       ->check(CLI::IsMember({"yes", "check", "no"}));
   d->add_option("--port", so.port, "Port of the server (default 8080)");
   d->footer(

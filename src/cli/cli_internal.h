@@ -70,6 +70,10 @@ void AddMatchCommands(CLI::App& app, GlobalOptions& g);
 // `aegis tracing ...` and `aegis duplicates ...`: linkage over the store, decisions audited.
 void AddTracingCommands(CLI::App& app, GlobalOptions& g);
 void AddServerCommands(CLI::App& app, GlobalOptions& g);
+// `aegis alert ...` (cli_alert.cc) and `aegis bench alerts` (cli_bench_alerts.cc; after
+// AddBenchCommand).
+void AddAlertCommands(CLI::App& app, GlobalOptions& g);
+void AddAlertBench(CLI::App& app, GlobalOptions& g);
 
 // Prints the monthly summary of incidents per area and risk (used by `summary` and `demo`).
 Status PrintSummary(store::Store& store, const std::string& data_dir, int level,

@@ -204,13 +204,14 @@ Status ServeDemo(const GlobalOptions& g, server::ServerOptions o, bool check_onl
   std::thread checker;
   auto on_listening = [&](int port) {
     std::printf(
-        "\n6. The API server is up. First sign-in (a new password each demo run):\n"
+        "\n6. The server is up. Open the web application at http://%s:%d/\n"
+        "   First sign-in (a new password each demo run):\n"
         "   user: %s   password: %s\n"
         "   curl -c jar -H 'Content-Type: application/json' -d "
         "'{\"username\":\"%s\",\"password\":\"%s\"}' http://%s:%d/api/v1/session\n"
         "   curl -b jar 'http://%s:%d/api/v1/analysis?level=1'\n",
-        user.c_str(), password.c_str(), user.c_str(), password.c_str(), o.host.c_str(), port,
-        o.host.c_str(), port);
+        o.host.c_str(), port, user.c_str(), password.c_str(), user.c_str(), password.c_str(),
+        o.host.c_str(), port, o.host.c_str(), port);
     std::fflush(stdout);
     if (!check_only) {
       std::printf("   Stop it with Ctrl-C.\n");
@@ -228,10 +229,13 @@ Status ServeDemo(const GlobalOptions& g, server::ServerOptions o, bool check_onl
         std::string cookie = r->get_header_value("Set-Cookie");
         httplib::Headers h{{"Cookie", cookie.substr(0, cookie.find(';'))}};
         auto a = c.Get("/api/v1/analysis?level=1", h);
+        auto page = c.Get("/");
         report = a ? "signed in; GET /api/v1/analysis?level=1 answered " +
                          std::to_string(a->status) + " with " + std::to_string(a->body.size()) +
                          " bytes"
                    : "signed in; the analysis did not answer";
+        report += page ? "; the web application (GET /) answered " + std::to_string(page->status)
+                       : "; the web application did not answer";
       } else {
         report = "sign-in failed: " + (r ? std::to_string(r->status) + " " + r->body : "no answer");
       }
@@ -247,6 +251,9 @@ Status ServeDemo(const GlobalOptions& g, server::ServerOptions o, bool check_onl
         report.c_str(), g.db.c_str());
     if (report.rfind("signed in; GET /api/v1/analysis?level=1 answered 200", 0) != 0)
       return Status::Internal("the demo server check failed: " + report);
+    if (report.find("(GET /) answered 200") == std::string::npos)
+      return Status::Internal("the demo server check failed: " + report +
+                              " (build the web application with scripts/build-web.sh)");
   }
   return Status::Ok();
 }

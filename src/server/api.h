@@ -144,6 +144,10 @@ void AddDataRoutes(Api& api);
 void AddExportRoutes(Api& api);
 // Family tracing and duplicate incidents (match_routes.cc).
 void AddMatchRoutes(Api& api);
+// Early warning (alerts.cc): intake, triage, inbox, board; starts the delivery worker.
+void AddAlertRoutes(Api& api);
+// The built front end (web/dist) at / and the routes it needs (map areas, mapping profiles).
+void AddWebRoutes(Api& api, httplib::Server& http);
 // Writes the analysis (its JSON, as the analysis route computes it) as a table in the format of
 // the ?format= parameter.
 void ExportAnalysisTable(Api& api, const httplib::Request& req, httplib::Response& res,

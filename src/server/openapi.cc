@@ -70,6 +70,18 @@ std::string OpenApiDocument() {
         "responses": {"200": {"description": "Areas"}, "400": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Error"}}}
     },
+    "/api/v1/map/areas": {
+      "get": {"summary": "Admin areas with a centroid (lat, lon to 0.001 degree: the area's own, else the mean of the payam centroids under it), for the web application's map",
+        "parameters": [
+          {"name": "level", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 5}},
+          {"name": "parent", "in": "query", "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "Areas: items of pcode, name, level, parent, lat, lon (null when unknown)"},
+          "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/import-profiles": {
+      "get": {"summary": "The built-in mapping profiles (data/profiles): name, description, record kind",
+        "responses": {"200": {"description": "Profiles"}, "401": {"$ref": "#/components/responses/Error"}}}
+    },
     "/api/v1/incidents": {
       "get": {"summary": "Incidents the caller may read as individual records (keyset pagination)",
         "parameters": [
@@ -251,6 +263,47 @@ std::string OpenApiDocument() {
     "/api/v1/imports/{id}/quarantine": {
       "get": {"summary": "The rows an import set aside, each with its reason and how to fix it; audited", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
         "responses": {"200": {"description": "Rows"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/alerts": {
+      "post": {"summary": "Send a flash alert: a compact SMS text (ALERT <P-code or place> <risk> <free text>, parsed with place, risk, urgency and a confidence; stored even when it cannot be parsed, flagged needs_review) or structured fields; routed at once by the routing rules (data/alerts/routing.toml). Roles that may write incidents.",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
+          "text": {"type": "string", "description": "the message as received from the relay"}, "sender": {"type": "string", "description": "the relay's sender (sealed at rest)"},
+          "channel": {"type": "string", "enum": ["api", "sms", "web"]}, "area_pcode": {"type": "string"}, "risks": {"type": "array", "items": {"type": "string"}},
+          "urgency": {"type": "string", "enum": ["immediate", "high", "medium", "low"]}, "free_text": {"type": "string"}}}}}},
+        "responses": {"201": {"description": "The alert as the caller may see it, with routed_to"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}},
+      "get": {"summary": "Alerts, newest first: every alert for coordination (coordinator, IMO), else the caller's inbox. Outside recipients and viewers see place, threat and time only.",
+        "parameters": [{"name": "status", "in": "query", "schema": {"type": "string"}}, {"name": "needs_review", "in": "query", "schema": {"type": "boolean"}},
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+        "responses": {"200": {"description": "items, count"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/alerts/inbox": {
+      "get": {"summary": "Alerts delivered to the caller's organisation or role (in-app inbox)",
+        "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+        "responses": {"200": {"description": "items, count"}, "401": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/alerts/board": {
+      "get": {"summary": "The alerts board: open alerts, whom each waits on, overdue acknowledgements, deliveries not yet made (coordinator, IMO)",
+        "responses": {"200": {"description": "open, overdue, needs_review, with_undelivered, items"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/alerts/{id}": {
+      "get": {"summary": "One alert; for coordination also its history (who, when, why), deliveries and possible_duplicates (open alerts likely about the same event)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "The alert"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/alerts/{id}/status": {
+      "post": {"summary": "A triage step: new, verified, unverified, escalated, responded or closed, with a reason (coordinator, IMO)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["status", "reason"],
+          "properties": {"status": {"type": "string"}, "reason": {"type": "string"}}}}}},
+        "responses": {"200": {"description": "Done"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/alerts/{id}/merge": {
+      "post": {"summary": "Merge a duplicate alert of the same event into another (it is closed, merged_into set), with a reason (coordinator, IMO)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["into", "reason"],
+          "properties": {"into": {"type": "integer"}, "reason": {"type": "string"}}}}}},
+        "responses": {"200": {"description": "Done"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/alerts/{id}/ack": {
+      "post": {"summary": "Acknowledge an alert sent to the caller (stops its escalation); the first acknowledgement is kept", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "acknowledged, first"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
     }
   }
 })JSON";

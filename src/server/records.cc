@@ -149,6 +149,18 @@ bool ParseIncident(Api& api, const json& body, const Caller& c, store::Incident*
       !IntField(body, "killed", &inc->killed, e, 0, 1000000) ||
       !IntField(body, "injured", &inc->injured, e, 0, 1000000))
     return false;
+  // Consent as captured by the form: to share the record beyond the reporting organisation, to
+  // refer the survivor to services, to trace family. Absent = not asked.
+  for (auto [name, out] : {std::pair{"consent_share", &inc->consent_share},
+                           std::pair{"consent_referral", &inc->consent_referral},
+                           std::pair{"consent_tracing", &inc->consent_tracing}}) {
+    if (!body.contains(name) || body[name].is_null()) continue;
+    if (!body[name].is_boolean()) {
+      *e = {400, "invalid", std::string(name) + ": true or false", name};
+      return false;
+    }
+    *out = body[name].get<bool>();
+  }
   if (body.contains("location") && !body["location"].is_null()) {
     const json& l = body["location"];
     if (!l.is_object() || !l.contains("lat") || !l.contains("lon") || !l["lat"].is_number() ||

@@ -374,7 +374,7 @@ class ServerImpl final : public Server, public Api {
       res.set_header("Referrer-Policy", "no-referrer");
       res.set_header("Content-Security-Policy",
                      "default-src 'self'; frame-ancestors 'none'; base-uri 'none'");
-      res.set_header("Cache-Control", "no-store");
+      if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
     });
     http_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
       if (!res.body.empty()) return;
@@ -426,6 +426,8 @@ class ServerImpl final : public Server, public Api {
     AddDataRoutes(*this);
     AddExportRoutes(*this);
     AddMatchRoutes(*this);
+    AddAlertRoutes(*this);
+    AddWebRoutes(*this, http_);  // last: it serves every path outside /api/
     openapi_ = OpenApiDocument();
   }
 

@@ -35,6 +35,9 @@ struct ServerOptions {
   int audit_anchor_ms = 1000;
   // Sessions and users are cached this long (0 = read them on every request); see server.cc.
   int auth_cache_ms = 2000;
+  // The built web application; "" = $AEGIS_WEB_DIR, else data_dir/../web/dist (the source
+  // tree's web/dist when data_dir is the source tree's data/).
+  std::string web_dir;
 };
 
 // One route of the API, as documented in the OpenAPI document.

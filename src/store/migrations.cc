@@ -303,6 +303,67 @@ CREATE TABLE match_decision (
 )
 )SQL";
 
+// Version 6: early warning (issue 6). Flash alerts (reporter, raw and free text sealed like the
+// narrative), their triage history (reasons sealed), and the durable outbox of deliveries (one
+// row per alert, recipient, channel and routing level, with its idempotency key). Times are
+// epoch milliseconds, 0 = not set.
+constexpr const char* kV6 = R"SQL(
+CREATE TABLE alert (
+  id {{ID}},
+  source_key TEXT UNIQUE,
+  channel TEXT NOT NULL,
+  reporter TEXT NOT NULL DEFAULT '',
+  raw_text TEXT NOT NULL DEFAULT '',
+  free_text TEXT NOT NULL DEFAULT '',
+  place_text TEXT NOT NULL DEFAULT '',
+  area_pcode TEXT NOT NULL DEFAULT '',
+  area_level INTEGER NOT NULL DEFAULT -1,
+  risks TEXT NOT NULL DEFAULT '',
+  urgency TEXT NOT NULL CHECK (urgency IN ('immediate', 'high', 'medium', 'low')),
+  confidence {{REAL}} NOT NULL DEFAULT 0,
+  parse_note TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'verified', 'unverified',
+    'escalated', 'responded', 'closed')),
+  needs_review INTEGER NOT NULL DEFAULT 0,
+  merged_into BIGINT NOT NULL DEFAULT 0,
+  escalation_level INTEGER NOT NULL DEFAULT 0,
+  received_ms BIGINT NOT NULL,
+  ack_due_ms BIGINT NOT NULL DEFAULT 0,
+  acknowledged_ms BIGINT NOT NULL DEFAULT 0,
+  acknowledged_by TEXT NOT NULL DEFAULT '',
+  updated_ms BIGINT NOT NULL
+);
+CREATE INDEX alert_due ON alert(acknowledged_ms, ack_due_ms);
+CREATE TABLE alert_event (
+  id {{ID}},
+  alert_id BIGINT NOT NULL REFERENCES alert(id),
+  at_ms BIGINT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  from_status TEXT NOT NULL DEFAULT '',
+  to_status TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX alert_event_alert ON alert_event(alert_id);
+CREATE TABLE alert_delivery (
+  id {{ID}},
+  alert_id BIGINT NOT NULL REFERENCES alert(id),
+  recipient TEXT NOT NULL,
+  channel TEXT NOT NULL CHECK (channel IN ('inbox', 'webhook', 'email')),
+  level INTEGER NOT NULL DEFAULT 0,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_ms BIGINT NOT NULL,
+  next_attempt_ms BIGINT NOT NULL DEFAULT 0,
+  claimed_until_ms BIGINT NOT NULL DEFAULT 0,
+  delivered_ms BIGINT NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX alert_delivery_due ON alert_delivery(delivered_ms, next_attempt_ms);
+CREATE INDEX alert_delivery_alert ON alert_delivery(alert_id);
+CREATE INDEX alert_delivery_recipient ON alert_delivery(recipient, alert_id)
+)SQL";
+
 }  // namespace
 
 const std::vector<IndexDef>& DeferrableIndexes() {
@@ -321,6 +382,7 @@ const std::vector<Migration>& Migrations() {
       {4, "encrypted contact and exact location of incidents, break-the-glass grants", kV4},
       {5, "family tracing records, decisions on proposed pairs (tracing, duplicate incidents)",
        kV5},
+      {6, "early warning: flash alerts, their triage history, the delivery outbox", kV6},
   };
   return kAll;
 }

@@ -801,6 +801,10 @@ Result<int64_t> SqliteStore::ResealFields(int batch, const std::function<void(in
       {"tracing_record", "id", "name", "tracing_record.name"},
       {"tracing_record", "id", "relative_names", "tracing_record.relative_names"},
       {"tracing_record", "id", "date_of_birth", "tracing_record.date_of_birth"},
+      {"alert", "id", "reporter", "alert.reporter"},
+      {"alert", "id", "raw_text", "alert.raw_text"},
+      {"alert", "id", "free_text", "alert.free_text"},
+      {"alert_event", "id", "reason", "alert_event.reason"},
   };
   const std::string prefix = cipher_->ActivePrefix();
   int64_t changed = 0;

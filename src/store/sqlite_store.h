@@ -238,7 +238,32 @@ class SqliteStore final : public Store {
   }
   Result<int64_t> ResealFields(int batch, const std::function<void(int64_t)>& progress) override;
 
+  // --- Early warning (issue 6; sqlite_alerts.cc) ----------------------------------------------
+  Result<int64_t> CreateAlert(const AlertRecord& a, const AlertEvent& received,
+                              const std::vector<AlertDelivery>& deliveries) override;
+  Result<std::optional<AlertRecord>> GetAlert(int64_t id) override;
+  Result<std::vector<AlertRecord>> ListAlerts(const AlertQuery& q) override;
+  Result<std::vector<AlertEvent>> ListAlertEvents(int64_t alert_id) override;
+  Result<std::vector<AlertDelivery>> ListAlertDeliveries(int64_t alert_id) override;
+  Result<std::vector<AlertRecord>> ListAlertInbox(const std::vector<std::string>& recipients,
+                                                  int limit) override;
+  Status SetAlertStatus(int64_t id, const std::string& status, int64_t into,
+                        const AlertEvent& e) override;
+  Result<bool> AcknowledgeAlert(int64_t id, const std::string& by, int64_t at_ms) override;
+  Result<std::vector<AlertDelivery>> ClaimAlertDeliveries(int64_t now_ms, int64_t lease_ms,
+                                                          int limit) override;
+  Status FinishAlertDeliveries(const std::vector<DeliveryOutcome>& outcomes) override;
+  Result<std::vector<AlertRecord>> DueAlertEscalations(int64_t now_ms, int limit) override;
+  Status EscalateAlert(int64_t id, int level, int64_t ack_due_ms, const AlertEvent& e,
+                       const std::vector<AlertDelivery>& deliveries) override;
+
  private:
+  Result<AlertRecord> AlertFrom(const Stmt& s);
+  Status InsertAlertEvent(const AlertEvent& e);
+  Status InsertAlertDeliveries(int64_t alert_id, const std::vector<AlertDelivery>& deliveries);
+  Result<std::vector<AlertRecord>> AlertRows(const std::string& sql,
+                                             const std::function<void(Stmt&)>& bind);
+
   // A personal field as stored: sealed when there is a cipher, else as it is; "" stays "".
   Result<std::string> Seal(std::string_view v, std::string_view column) const {
     if (v.empty() || !cipher_) return std::string(v);

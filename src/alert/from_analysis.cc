@@ -1,0 +1,68 @@
+#include "alert/from_analysis.h"
+
+#include <algorithm>
+
+#include "analysis/analysis.h"
+
+namespace aegis::alert {
+
+namespace {
+
+Result<analysis::AnalysisResult> RunAnalysis(store::Store& store,
+                                             const taxonomy::Taxonomy& taxonomy,
+                                             const FromAnalysisOptions& o) {
+  analysis::AnalysisConfig cfg;
+  AEGIS_ASSIGN_OR_RETURN(cfg.rules, analysis::SeverityRules::Load(o.severity_rules));
+  AEGIS_ASSIGN_OR_RETURN(analysis::Facts facts, analysis::LoadFacts(store, taxonomy));
+  if (facts.max_month < facts.min_month)
+    return Status::NotFound("the store holds no placed incidents to analyse");
+  analysis::AnalysisRequest req;
+  req.level = o.level;
+  if (o.period.empty()) {
+    req.period.first = req.period.last = facts.max_month;
+    req.period.label = analysis::MonthLabel(facts.max_month);
+  } else {
+    AEGIS_ASSIGN_OR_RETURN(req.period, analysis::ParsePeriod(o.period));
+  }
+  int first = std::min(facts.min_month,
+                       req.period.first - cfg.trend.baseline_periods * req.period.months());
+  int last = std::max(facts.max_month, req.period.last);
+  analysis::Cube cube = analysis::Cube::Build(facts, first, last);
+  AEGIS_ASSIGN_OR_RETURN(auto overrides, store.LoadSeverityOverrides());
+  return analysis::Analyze(facts, cube, overrides, cfg, req);
+}
+
+}  // namespace
+
+Result<FromAnalysisResult> AlertsFromAnalysis(store::Store& store, const AlertService& service,
+                                              const taxonomy::Taxonomy& taxonomy,
+                                              const FromAnalysisOptions& o) {
+  AEGIS_ASSIGN_OR_RETURN(analysis::AnalysisResult r, RunAnalysis(store, taxonomy, o));
+  FromAnalysisResult out;
+  out.period = r.period.label;
+  for (const analysis::AreaResult& area : r.areas) {
+    for (const analysis::RiskFigures& f : area.risks) {
+      if (f.risk == "*" || f.trend.flag != analysis::Trend::Flag::kEscalating) continue;
+      Submission s;
+      s.channel = "analysis";
+      s.actor = "system";
+      s.area_pcode = area.pcode;
+      s.risks = {f.risk};
+      s.urgency = o.urgency;
+      s.free_text = "The analysis of " + r.period.label + " flags " + f.label +
+                    " as escalating in " + area.name + ": " + f.trend.Explain();
+      s.source_key = "analysis:" + r.period.label + ":" + area.pcode + ":" + f.risk;
+      auto res = service.Submit(store, s);
+      if (res.ok()) {
+        ++out.created;
+      } else if (res.status().code() == Status::Code::kAlreadyExists) {
+        ++out.already;
+      } else {
+        return res.status();
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace aegis::alert

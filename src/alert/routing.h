@@ -1,0 +1,72 @@
+// Routing rules as data (data/alerts/routing.toml): which recipients get an alert, by area (an
+// area or any area under it), risk, urgency and time of day, level by level (level 0 first; an
+// alert not acknowledged before its deadline goes to the next level). Recipients are written
+// "org:CODE" (the in-app inbox of an organisation), "role:NAME" (the inbox of every user of a
+// role) or "recipient:ID" (a named outside recipient: webhook and/or e-mail, see [recipients]).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "util/status.h"
+
+namespace aegis::alert {
+
+struct Recipient {
+  std::string id, label;
+  // "outside": place, threat and time only, never the free text, the reporter or names;
+  // "member": a partner's own system, which also gets the free text.
+  std::string audience = "outside";
+  std::string webhook;  // URL
+  std::string secret;   // HMAC key of the webhook (secret_env names the variable that holds it)
+  std::string email;
+};
+
+struct Rule {
+  std::string name;
+  std::vector<std::string> areas;            // P-codes; empty = everywhere (and unplaced alerts)
+  std::vector<std::string> risks;            // codes; empty = any
+  int max_urgency_rank = 3;                  // min_urgency as a rank (0 immediate .. 3 low)
+  int from_minute = 0, to_minute = 24 * 60;  // local time of day; wraps when from > to
+  std::vector<std::vector<std::string>> levels;
+};
+
+// What routing looks at.
+struct RouteInput {
+  std::vector<std::string> area_chain;  // the area's P-code then its ancestors; empty = unplaced
+  std::vector<std::string> risks;
+  std::string urgency;
+  int minute_of_day = 0;  // local time
+};
+
+class RoutingConfig {
+ public:
+  static Result<RoutingConfig> Load(const std::string& path);
+  static Result<RoutingConfig> Parse(const std::string& toml_text, const std::string& origin);
+
+  // Recipients of every matching rule at `level`, without repeats, in rule order.
+  std::vector<std::string> Route(const RouteInput& in, int level) const;
+  // Minutes allowed to acknowledge an alert of this urgency (0 = no deadline).
+  int AckMinutes(const std::string& urgency) const;
+  const Recipient* FindRecipient(const std::string& ref) const;  // "recipient:ID"
+  int utc_offset_minutes() const { return utc_offset_minutes_; }
+  const std::string& smtp_url() const { return smtp_url_; }
+  const std::string& smtp_from() const { return smtp_from_; }
+  const std::vector<Rule>& rules() const { return rules_; }
+  void AddRule(Rule r) { rules_.push_back(std::move(r)); }
+  void SetRecipient(Recipient r) { recipients_[r.id] = std::move(r); }
+
+ private:
+  bool Matches(const Rule& r, const RouteInput& in) const;
+  std::map<std::string, Recipient> recipients_;
+  std::vector<Rule> rules_;
+  std::map<std::string, int> ack_minutes_;
+  int utc_offset_minutes_ = 0;
+  std::string smtp_url_, smtp_from_ = "aegis-alerts@localhost";
+};
+
+// "18:00" -> 1080; -1 if malformed.
+int ParseClock(const std::string& hhmm);
+
+}  // namespace aegis::alert

@@ -1,0 +1,80 @@
+#include "alert/webhook.h"
+
+#include <httplib.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <ctime>
+
+namespace aegis::alert {
+
+std::string WebhookSignature(const std::string& secret, int64_t timestamp,
+                             const std::string& body) {
+  std::string message = std::to_string(timestamp) + "." + body;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
+  static const char* kHex = "0123456789abcdef";
+  std::string out = "sha256=";
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[mac[i] >> 4]);
+    out.push_back(kHex[mac[i] & 15]);
+  }
+  return out;
+}
+
+bool VerifyWebhookSignature(const std::string& secret, int64_t timestamp, const std::string& body,
+                            const std::string& signature) {
+  std::string expected = WebhookSignature(secret, timestamp, body);
+  return expected.size() == signature.size() &&
+         CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) == 0;
+}
+
+namespace {
+
+// "http://host:port/path" -> ("http://host:port", "/path").
+bool SplitUrl(const std::string& url, std::string* base, std::string* path) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  size_t slash = url.find('/', scheme + 3);
+  *base = url.substr(0, slash);
+  *path = slash == std::string::npos ? "/" : url.substr(slash);
+  return true;
+}
+
+}  // namespace
+
+WebhookResult PostWebhook(const std::string& url, const std::string& secret,
+                          const std::string& idempotency_key, const std::string& body,
+                          int timeout_ms) {
+  WebhookResult r;
+  std::string base, path;
+  if (!SplitUrl(url, &base, &path)) {
+    r.error = "webhook URL must be http(s)://host[:port]/path";
+    return r;
+  }
+  httplib::Client client(base);
+  const time_t sec = timeout_ms / 1000;
+  const time_t usec = static_cast<time_t>(timeout_ms % 1000) * 1000;
+  client.set_connection_timeout(sec, usec);
+  client.set_read_timeout(sec, usec);
+  client.set_write_timeout(sec, usec);
+  client.set_tcp_nodelay(true);
+  const int64_t ts = static_cast<int64_t>(std::time(nullptr));
+  httplib::Headers headers = {{"Idempotency-Key", idempotency_key},
+                              {"X-Aegis-Timestamp", std::to_string(ts)},
+                              {"X-Aegis-Signature", WebhookSignature(secret, ts, body)}};
+  auto res = client.Post(path, headers, body, "application/json");
+  if (!res) {
+    r.error = "no answer: " + httplib::to_string(res.error());
+    return r;
+  }
+  r.status = res->status;
+  r.delivered = res->status >= 200 && res->status < 300;
+  if (!r.delivered) r.error = "HTTP " + std::to_string(res->status);
+  return r;
+}
+
+}  // namespace aegis::alert

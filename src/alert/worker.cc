@@ -1,0 +1,155 @@
+#include "alert/worker.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <random>
+
+#include "alert/smtp.h"
+#include "alert/webhook.h"
+
+namespace aegis::alert {
+
+int64_t BackoffMs(int attempts, int64_t base_ms, int64_t max_ms) {
+  int shift = std::clamp(attempts - 1, 0, 30);
+  int64_t d = std::min(max_ms, base_ms << shift);
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> jitter(0.5, 1.0);
+  return static_cast<int64_t>(static_cast<double>(d) * jitter(rng));
+}
+
+DeliveryWorker::DeliveryWorker(std::unique_ptr<store::Store> store, const AlertService& service,
+                               WorkerOptions options)
+    : store_(std::move(store)), service_(service), o_(options) {
+  if (const char* env = std::getenv("AEGIS_ALERT_LEASE_MS"); env != nullptr && *env != '\0')
+    o_.lease_ms = std::max<int64_t>(100, std::atoll(env));
+}
+
+DeliveryWorker::~DeliveryWorker() { Stop(); }
+
+void DeliveryWorker::Start() {
+  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+}
+
+void DeliveryWorker::Stop() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void DeliveryWorker::Wake() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void DeliveryWorker::Loop() {
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (stop_) return;
+      woken_ = false;
+    }
+    auto counts = RunOnce(NowMs());
+    bool busy = counts.ok() && counts->attempted > 0;
+    if (busy) continue;
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait_for(l, std::chrono::milliseconds(o_.idle_wait_ms), [&] { return stop_ || woken_; });
+  }
+}
+
+Result<int> DeliveryWorker::Escalate(int64_t now_ms) {
+  AEGIS_ASSIGN_OR_RETURN(auto due, store_->DueAlertEscalations(now_ms, 100));
+  int n = 0;
+  for (const store::AlertRecord& a : due) {
+    const int next = a.escalation_level + 1;
+    std::vector<store::AlertDelivery> deliveries = service_.DeliveriesFor(a, next, now_ms);
+    store::AlertEvent e;
+    e.alert_id = a.id;
+    e.at_ms = now_ms;
+    e.actor = "system";
+    e.from_status = a.status;
+    if (deliveries.empty()) {
+      // No further level: the alert stays on the board as overdue, without a new deadline.
+      e.action = "escalation_exhausted";
+      e.reason = "not acknowledged by " + IsoUtc(a.ack_due_ms) + "; no further routing level";
+      AEGIS_RETURN_IF_ERROR(store_->EscalateAlert(a.id, a.escalation_level, 0, e, {}));
+      continue;
+    }
+    e.action = "escalated";
+    e.to_status = "escalated";
+    e.reason = "not acknowledged by " + IsoUtc(a.ack_due_ms) + "; level " + std::to_string(next);
+    AEGIS_RETURN_IF_ERROR(
+        store_->EscalateAlert(a.id, next, service_.AckDue(a.urgency, now_ms), e, deliveries));
+    ++n;
+  }
+  return n;
+}
+
+store::DeliveryOutcome DeliveryWorker::Deliver(const store::AlertDelivery& d,
+                                               const store::AlertRecord& a) {
+  store::DeliveryOutcome out;
+  out.id = d.id;
+  const Recipient* r = service_.routing().FindRecipient(d.recipient);
+  std::string error;
+  if (r == nullptr) {
+    error = d.recipient + " is no longer in the routing rules";
+  } else if (d.channel == "webhook") {
+    std::string body = AlertPayload(a, service_.AudienceOf(d.recipient), d.idempotency_key, d.level,
+                                    service_.context());
+    WebhookResult w = PostWebhook(r->webhook, r->secret, d.idempotency_key, body, o_.timeout_ms);
+    if (!w.delivered) error = w.error;
+  } else if (d.channel == "email") {
+    Mail m = AlertMail(a, service_.AudienceOf(d.recipient), service_.context());
+    MailMessage msg{service_.routing().smtp_from(), r->email, m.subject, m.body,
+                    d.idempotency_key + "@aegis"};
+    Status st = SendMail(service_.routing().smtp_url(), msg, o_.timeout_ms);
+    if (!st.ok()) error = st.message();
+  } else {
+    error = "channel " + d.channel + " is not sent by the worker";
+  }
+  const int64_t now = NowMs();
+  out.delivered = error.empty();
+  out.at_ms = now;
+  out.error = error;
+  if (!out.delivered)
+    out.next_attempt_ms = now + BackoffMs(d.attempts, o_.base_backoff_ms, o_.max_backoff_ms);
+  return out;
+}
+
+Result<PassCounts> DeliveryWorker::RunOnce(int64_t now_ms) {
+  PassCounts c;
+  AEGIS_ASSIGN_OR_RETURN(c.escalated, Escalate(now_ms));
+  AEGIS_ASSIGN_OR_RETURN(auto claimed, store_->ClaimAlertDeliveries(now_ms, o_.lease_ms, o_.batch));
+  std::map<int64_t, store::AlertRecord> alerts;
+  std::vector<store::DeliveryOutcome> outcomes;
+  for (const store::AlertDelivery& d : claimed) {
+    auto it = alerts.find(d.alert_id);
+    if (it == alerts.end()) {
+      AEGIS_ASSIGN_OR_RETURN(auto a, store_->GetAlert(d.alert_id));
+      if (!a) continue;  // cannot happen: deliveries reference their alert
+      it = alerts.emplace(d.alert_id, std::move(*a)).first;
+    }
+    outcomes.push_back(Deliver(d, it->second));
+    ++c.attempted;
+    if (outcomes.back().delivered)
+      ++c.delivered;
+    else
+      ++c.failed;
+    // Recorded every few deliveries: a crash then repeats at most that many.
+    if (outcomes.size() >= static_cast<size_t>(o_.record_every)) {
+      AEGIS_RETURN_IF_ERROR(store_->FinishAlertDeliveries(outcomes));
+      outcomes.clear();
+    }
+  }
+  if (!outcomes.empty()) AEGIS_RETURN_IF_ERROR(store_->FinishAlertDeliveries(outcomes));
+  delivered_total_ += c.delivered;
+  return c;
+}
+
+}  // namespace aegis::alert

@@ -1,0 +1,179 @@
+// The web application (issue 5): the built front end (web/dist, made by scripts/build-web.sh)
+// served as static files next to the API, and the two read-only routes it needs that the API
+// lacked: areas with centroids for the map, and the mapping profiles for the import page.
+//
+// Static files: hashed assets (/assets/*) are cached for a year (immutable); index.html and
+// everything else must be revalidated. cpp-httplib gzips text answers (HTML, JS, CSS, SVG, JSON)
+// itself when the client accepts it (Debian builds it with zlib), so nothing is pre-compressed.
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "server/api.h"
+
+namespace aegis::server {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string WebDir(const ServerOptions& o) {
+  if (!o.web_dir.empty()) return o.web_dir;
+  if (const char* e = std::getenv("AEGIS_WEB_DIR"); e && *e) return e;
+  return o.data_dir + "/../web/dist";
+}
+
+const char* ContentType(const std::string& ext) {
+  static const std::map<std::string, const char*> kTypes = {
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".ico", "image/x-icon"},
+      {".woff2", "font/woff2"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".webmanifest", "application/manifest+json"},
+  };
+  auto it = kTypes.find(ext);
+  return it == kTypes.end() ? nullptr : it->second;
+}
+
+bool ReadFile(const fs::path& p, std::string* out) {
+  std::ifstream f(p, std::ios::binary);
+  if (!f) return false;
+  std::ostringstream s;
+  s << f.rdbuf();
+  *out = s.str();
+  return static_cast<bool>(f) || f.eof();
+}
+
+// GET / and GET /<file>: the front end. The app routes with the URL fragment (#/dashboard), so
+// only real files are served; a missing one is a 404.
+void Static(const std::string& dir, const httplib::Request& req, httplib::Response& res) {
+  std::string rel = req.path == "/" ? "index.html" : req.path.substr(1);
+  bool safe = rel.find("..") == std::string::npos && rel.find('\\') == std::string::npos &&
+              rel.find('\0') == std::string::npos && rel.find("//") == std::string::npos;
+  const char* type = safe ? ContentType(fs::path(rel).extension().string()) : nullptr;
+  std::string body;
+  if (type == nullptr || !ReadFile(fs::path(dir) / rel, &body)) {
+    if (rel == "index.html") {
+      res.status = 503;
+      res.set_content(
+          "The web application is not built: run scripts/build-web.sh (npm ci and vite build), "
+          "or point AEGIS_WEB_DIR at a built web/dist. The API is under /api/v1.\n",
+          "text/plain; charset=utf-8");
+      return;
+    }
+    return SendError(res, {404, "not_found", "no such file", ""});
+  }
+  bool hashed = rel.rfind("assets/", 0) == 0;
+  res.set_header("Cache-Control",
+                 hashed ? "public, max-age=31536000, immutable" : "no-cache, must-revalidate");
+  res.set_content(body, type);
+}
+
+// Areas with a centroid: their own, else the mean of the centroids of the payams under them,
+// rounded to 0.001 degree.
+void MapAreas(Api& api, const httplib::Request& req, httplib::Response& res) {
+  int level = -1;
+  if (req.has_param("level")) {
+    auto v = Int(req.get_param_value("level"));
+    if (!v || *v < 0 || *v > 5)
+      return SendError(res, {400, "invalid", "level must be 0 to 5", "level"});
+    level = static_cast<int>(*v);
+  }
+  std::string parent = req.get_param_value("parent");
+  auto lease = api.pool().Acquire();
+  if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
+  auto areas = (*lease)->LoadAreas();
+  if (!areas.ok()) return SendError(res, FromStatus(areas.status()));
+  std::map<std::string, const store::AreaRow*> by_code;
+  for (const auto& a : *areas) by_code[a.pcode] = &a;
+  struct Sum {
+    double lat = 0, lon = 0;
+    int n = 0;
+  };
+  std::map<std::string, Sum> sums;
+  for (const auto& a : *areas) {
+    if (!a.lat || !a.lon) continue;
+    // Up the chain; bounded in case of a cycle in bad data.
+    const store::AreaRow* up = &a;
+    for (int depth = 0; up != nullptr && depth < 8; ++depth) {
+      Sum& s = sums[up->pcode];
+      s.lat += *a.lat;
+      s.lon += *a.lon;
+      ++s.n;
+      auto it = by_code.find(up->parent_pcode);
+      up = it == by_code.end() ? nullptr : it->second;
+    }
+  }
+  json items = json::array();
+  for (const auto& a : *areas) {
+    if (level >= 0 && a.level != level) continue;
+    if (!parent.empty() && a.parent_pcode != parent) continue;
+    json item = {
+        {"pcode", a.pcode}, {"name", a.name}, {"level", a.level}, {"parent", a.parent_pcode}};
+    auto s = sums.find(a.pcode);
+    // 0.001 degree (about 110 m) is plenty for a symbol, and a third of the bytes on a slow link.
+    auto deg = [](double v) { return std::round(v * 1000) / 1000; };
+    if (a.lat && a.lon) {
+      item["lat"] = deg(*a.lat);
+      item["lon"] = deg(*a.lon);
+    } else if (s != sums.end() && s->second.n > 0) {
+      item["lat"] = deg(s->second.lat / s->second.n);
+      item["lon"] = deg(s->second.lon / s->second.n);
+    } else {
+      item["lat"] = nullptr;
+      item["lon"] = nullptr;
+    }
+    items.push_back(std::move(item));
+  }
+  SendJson(res, {{"items", items}, {"count", items.size()}});
+}
+
+// The built-in mapping profiles (data/profiles/*.toml): name, description, record kind.
+void Profiles(Api& api, httplib::Response& res) {
+  json items = json::array();
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(api.options().data_dir + "/profiles", ec))
+    if (e.path().extension() == ".toml") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& p : files) {
+    try {
+      toml::table t = toml::parse_file(p.string());
+      std::string name = t["name"].value_or(p.stem().string());
+      items.push_back({{"name", name},
+                       {"description", t["description"].value_or(std::string())},
+                       {"record", t["record"].value_or(std::string("incident"))}});
+    } catch (const toml::parse_error&) {
+      continue;  // a broken profile is reported by `aegis import --list-profiles`
+    }
+  }
+  SendJson(res, {{"items", items}, {"count", items.size()}});
+}
+
+}  // namespace
+
+void AddWebRoutes(Api& api, httplib::Server& http) {
+  Api* a = &api;
+  api.Add("GET", "/api/v1/map/areas", true,
+          [a](const httplib::Request& q, httplib::Response& r, Caller*) { MapAreas(*a, q, r); });
+  api.Add("GET", "/api/v1/import-profiles", true,
+          [a](const httplib::Request&, httplib::Response& r, Caller*) { Profiles(*a, r); });
+  std::string dir = WebDir(api.options());
+  // Everything outside /api/ is the front end.
+  http.Get(R"(/(?!api/)[A-Za-z0-9._/-]*)",
+           [dir](const httplib::Request& q, httplib::Response& r) { Static(dir, q, r); });
+}
+
+}  // namespace aegis::server

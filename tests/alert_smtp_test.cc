@@ -1,0 +1,143 @@
+// E-mail of alerts against a real SMTP server on loopback: aiosmtpd (Debian python3-aiosmtpd),
+// started by the test. The message must arrive with the right content and, for an outside
+// recipient, without the names of victims or the source.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "alert/smtp.h"
+#include "alert/worker.h"
+#include "alert_test_util.h"
+
+namespace aegis::testing {
+namespace {
+
+int FreePort() {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  close(s);
+  return ok ? ntohs(a.sin_port) : 0;
+}
+
+bool Accepts(int port) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(s);
+  return ok;
+}
+
+// `python3 -m aiosmtpd -n` (Debugging handler: every message printed to stdout, here a file).
+class SmtpServer {
+ public:
+  explicit SmtpServer(const std::string& out) : port_(FreePort()), out_(out) {
+    std::string listen = "127.0.0.1:" + std::to_string(port_);
+    std::vector<std::string> args = {
+        "/usr/bin/python3", "-u", "-m", "aiosmtpd", "-n", "-l", listen};
+    std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(fd);
+    for (int i = 0; i < 200 && !Accepts(port_); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ~SmtpServer() {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+  SmtpServer(const SmtpServer&) = delete;
+  SmtpServer& operator=(const SmtpServer&) = delete;
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  bool up() const { return Accepts(port_); }
+  // What the server printed, once it holds `needle` (or after `seconds`).
+  std::string WaitFor(const std::string& needle, int seconds) const {
+    std::string text;
+    for (int i = 0; i < seconds * 20; ++i) {
+      text = ReadFile(out_);
+      if (text.find(needle) != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return text;
+  }
+
+ private:
+  int port_;
+  std::string out_;
+  pid_t pid_ = -1;
+};
+
+TEST(AlertSmtpTest, AMessageReachesARealSmtpServer) {
+  TempDir dir;
+  SmtpServer smtp(dir / "smtp.out");
+  ASSERT_TRUE(smtp.up()) << "aiosmtpd did not start (apt-get install python3-aiosmtpd): "
+                         << ReadFile(dir / "smtp.out");
+  alert::MailMessage m{"alerts@cluster.test", "duty@mission.test", "Flash alert: Pibor (é)",
+                       "Place: Pibor\r\n.a line starting with a dot\r\n", "key-1@aegis"};
+  ASSERT_TRUE(alert::SendMail(smtp.url(), m).ok());
+  std::string got = smtp.WaitFor("key-1@aegis", 10);
+  EXPECT_NE(got.find("Message-ID: <key-1@aegis>"), std::string::npos) << got;
+  EXPECT_NE(got.find("=?UTF-8?B?"), std::string::npos);  // the subject, encoded
+  EXPECT_NE(got.find(".a line starting with a dot"), std::string::npos);
+  EXPECT_FALSE(alert::SendMail("smtp://127.0.0.1:1", m, 2000).ok());  // nobody there
+}
+
+TEST(AlertSmtpTest, AnEscalatedAlertIsMailedToTheOutsideRecipientWithoutNames) {
+  TempDir dir;
+  SmtpServer smtp(dir / "smtp.out");
+  ASSERT_TRUE(smtp.up()) << ReadFile(dir / "smtp.out");
+  WebhookReceiver receiver("test-secret");
+  AlertFixture f(dir, TestRouting(receiver.url(), smtp.url()));
+  alert::Submission s;
+  s.channel = "sms";
+  s.text = "ALERT Akobo abduction of Nyakuoth Gatluak and two girls today";
+  s.reporter = "+211912345678";
+  auto r = f.service->Submit(*f.store, s);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto ws = store::Store::Open(dir / "t.sqlite");
+  ASSERT_TRUE(ws.ok());
+  alert::DeliveryWorker worker(std::move(*ws), *f.service);
+  // Nobody acknowledges within the hour: level 1 is the duty officer's e-mail (outside).
+  auto pass = worker.RunOnce(r->alert.ack_due_ms + 1000);
+  ASSERT_TRUE(pass.ok()) << pass.status().ToString();
+  EXPECT_EQ(pass->escalated, 1);
+  // The same pass sends what is due: the level-0 webhook and the level-1 e-mail.
+  EXPECT_EQ(pass->delivered, 2) << f.store->ListAlertDeliveries(r->alert.id)->back().last_error;
+  const std::string key = "alert-" + std::to_string(r->alert.id) + "-1-email-recipient:duty";
+  std::string got = smtp.WaitFor(key, 10);
+  EXPECT_NE(got.find("Message-ID: <" + key + "@aegis>"), std::string::npos) << got;
+  EXPECT_NE(got.find("To: <duty@mission.test>"), std::string::npos);
+  EXPECT_NE(got.find("Place: Akobo, Jonglei (SS0301)"), std::string::npos) << got;
+  EXPECT_NE(got.find("Threat: Abduction"), std::string::npos);
+  EXPECT_NE(got.find("Urgency: high"), std::string::npos);
+  EXPECT_EQ(got.find("Nyakuoth"), std::string::npos) << got;
+  EXPECT_EQ(got.find("211912345678"), std::string::npos);
+  EXPECT_EQ(got.find("Message:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace aegis::testing

@@ -1,0 +1,415 @@
+#!/usr/bin/env node
+// End-to-end tests of the web application in headless Debian Chromium (playwright-core from
+// web/node_modules; no browser is downloaded).
+//
+// It builds a fresh demo store in a temporary folder, adds a coordinator and a viewer, starts
+// `aegis serve` on a free loopback port with the built front end (web/dist), and checks:
+// sign-in; the dashboard shows the demo data's phases (the same as the API's); drill-down from a
+// state to its counties and payams (mouse and keyboard); importing a Kobo CSV shows its counts
+// and its quarantined rows, and the download holds them; a viewer sees "<5" cells and cannot open
+// an individual GBV record; French and the Arabic right-to-left layout; entry-form validation;
+// static-file headers and confinement; keyboard use (skip link, drill-down); no script error and
+// nothing blocked by the server's Content-Security-Policy (not bypassed); an automated
+// accessibility check (axe-core, WCAG 2.1 A/AA) on every page. Screenshots of each page go to
+// --screenshots (default build/e2e-screenshots). Exit status 1 if any check fails.
+//
+//   node tests/e2e/web_e2e.mjs [--aegis build/aegis] [--screenshots DIR] [--keep]
+import fs from 'node:fs';
+import path from 'node:path';
+import { arg, demoStore, launchChromium, require, requireInputs, root, startServer } from './harness.mjs';
+
+const SHOTS = path.resolve(arg('--screenshots', path.join(root, 'build/e2e-screenshots')));
+const KEEP = process.argv.includes('--keep');
+
+const started = Date.now();
+const results = [];
+let failures = 0;
+function check(name, ok, detail = '') {
+  results.push({ name, ok, detail });
+  if (!ok) failures++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ' — ' + detail : ''}`);
+}
+
+// A tiny ";"-separated CSV reader/writer for the Kobo export (quoted fields, "" escapes).
+function parseLine(line, sep = ';') {
+  const out = [];
+  let cur = '';
+  let q = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (q) {
+      if (ch === '"' && line[i + 1] === '"') (cur += '"'), i++;
+      else if (ch === '"') q = false;
+      else cur += ch;
+    } else if (ch === '"') q = true;
+    else if (ch === sep) out.push(cur), (cur = '');
+    else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+function formatLine(cells, sep = ';') {
+  return cells.map((c) => (/[";\n]/.test(c) ? '"' + c.replace(/"/g, '""') + '"' : c)).join(sep);
+}
+
+// A Kobo CSV of 10 submissions taken from the demo's export, with new submission ids, two of
+// them broken: a date that does not exist and an unknown P-code.
+function makeKoboCsv(demoDir, out) {
+  const lines = fs.readFileSync(path.join(demoDir, 'input/kobo_incidents.csv'), 'utf8').split(/\r?\n/).filter(Boolean);
+  const head = parseLine(lines[0]);
+  const col = (name) => {
+    const i = head.findIndex((h) => h === name || h.endsWith('/' + name));
+    if (i < 0) throw new Error('kobo_incidents.csv has no column ' + name);
+    return i;
+  };
+  const [uuid, id, date, pcode, index] = ['_uuid', '_id', 'incident_date', 'payam_pcode', '_index'].map(col);
+  const rows = lines.slice(1, 11).map((l, n) => {
+    const c = parseLine(l);
+    c[uuid] = `e2e00000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    c[id] = String(900000 + n);
+    c[index] = String(n + 1);
+    return c;
+  });
+  rows[3][date] = '2026-02-30';
+  rows[7][pcode] = 'SS039901';
+  fs.writeFileSync(out, [formatLine(head), ...rows.map((r) => formatLine(r))].join('\n') + '\n');
+  return { read: 10, imported: 8, quarantined: 2 };
+}
+
+// axe-core is evaluated through DevTools, which the page's Content-Security-Policy does not
+// govern: the app itself runs under the server's real CSP (no bypass).
+const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+async function axeCheck(page, name) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) await page.evaluate(axeSource);
+  const r = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const res = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length, target: v.nodes[0]?.target?.join(' '), help: v.help }));
+  });
+  check(`accessibility (axe, WCAG 2.1 A/AA): ${name}`, r.length === 0, r.map((v) => `${v.id} [${v.impact}] x${v.n} ${v.target}: ${v.help}`).join('; '));
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+}
+
+async function signIn(page, base, user, password) {
+  await page.goto(base + '/#/dashboard');
+  await page.waitForSelector('#username');
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('body[data-dashboard=ready]', { timeout: 20000 });
+}
+
+async function waitDashboard(page, level) {
+  await page.waitForFunction((l) => document.querySelector('main[data-ready=true] .scope')?.getAttribute('data-level') === String(l), level, {
+    timeout: 20000,
+  });
+}
+
+// The three catalogs hold the same keys, and every literal key the code asks for exists.
+function checkCatalogs() {
+  const dir = path.join(root, 'web/src/i18n');
+  const cat = Object.fromEntries(['en', 'fr', 'ar'].map((l) => [l, JSON.parse(fs.readFileSync(path.join(dir, l + '.json'), 'utf8'))]));
+  const keys = (l) => Object.keys(cat[l]).sort().join('\n');
+  const untranslated = ['fr', 'ar'].flatMap((l) => Object.keys(cat.en).filter((k) => !cat[l][k]).map((k) => l + ':' + k));
+  check('the en, fr and ar catalogs have the same keys, none empty', keys('en') === keys('fr') && keys('en') === keys('ar') && untranslated.length === 0, untranslated.slice(0, 5).join(', '));
+  const used = new Set();
+  const walk = (d) => {
+    for (const f of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, f.name);
+      if (f.isDirectory()) walk(p);
+      else if (p.endsWith('.ts')) for (const m of fs.readFileSync(p, 'utf8').matchAll(/\bt\('([a-z_]+\.[a-z_.0-9]+)'\s*[,)]/g)) used.add(m[1]);
+    }
+  };
+  walk(path.join(root, 'web/src'));
+  const missing = [...used].filter((k) => !(k in cat.en));
+  check('every catalog key the code uses exists', used.size > 100 && missing.length === 0, `${used.size} keys used; missing: ${missing.join(', ')}`);
+}
+
+async function main() {
+  requireInputs();
+  checkCatalogs();
+  fs.mkdirSync(SHOTS, { recursive: true });
+  for (const f of fs.readdirSync(SHOTS)) if (f.endsWith('.png')) fs.rmSync(path.join(SHOTS, f));
+  const store = demoStore();
+  const tmp = store.dir;
+  const coord = store.users.coordinator;
+  const viewer = store.users.viewer;
+  let server = null;
+  let browser = null;
+  try {
+    const kobo = path.join(tmp, 'kobo_e2e.csv');
+    const expected = makeKoboCsv(tmp, kobo);
+    server = await startServer(store.db);
+    const base = server.base;
+    console.log(`server ${base} on ${store.db}; screenshots in ${SHOTS}`);
+
+    // The server side of the web app (src/server/web.cc): cache headers, compression, no way out
+    // of the web folder, centroids for the map.
+    const index = await fetch(base + '/', { headers: { 'Accept-Encoding': 'gzip' } });
+    const html = await index.text();
+    const asset = html.match(/\/assets\/index-[\w-]+\.js/)?.[0];
+    const js = asset ? await fetch(base + asset, { headers: { 'Accept-Encoding': 'gzip' } }) : null;
+    check(
+      'static files: index.html revalidated, hashed assets cached a year and gzipped',
+      index.status === 200 && /no-cache/.test(index.headers.get('cache-control')) && js?.status === 200 &&
+        /immutable/.test(js.headers.get('cache-control')) && js.headers.get('content-encoding') === 'gzip',
+      `${index.headers.get('cache-control')} | ${asset} ${js?.headers.get('cache-control')} ${js?.headers.get('content-encoding')}`,
+    );
+    const outside = await Promise.all(['/%2e%2e/%2e%2e/etc/passwd', '/assets/../../CMakeLists.txt', '/nope.js'].map((u) => fetch(base + u).then((r) => r.status)));
+    check('static files: nothing outside the web folder, unknown files 404', outside.every((st) => st === 404 || st === 400), outside.join(','));
+    const anon = await fetch(base + '/api/v1/map/areas');
+    check('the map areas need a session', anon.status === 401, String(anon.status));
+
+    browser = await launchChromium();
+    const ctxOpts = { viewport: { width: 1280, height: 900 }, acceptDownloads: true, locale: 'en-GB' };
+    const cspViolations = [];
+    const watchCsp = (p) => p.on('console', (m) => /Content Security Policy|Content-Security-Policy/i.test(m.text()) && cspViolations.push(m.text()));
+
+    // --- coordinator -------------------------------------------------------------------------
+    const cctx = await browser.newContext(ctxOpts);
+    const page = await cctx.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    watchCsp(page);
+    await page.goto(base + '/');
+    await page.waitForSelector('#username');
+    check('sign-in page is shown to a visitor', (await page.title()).includes('Sign in'));
+    await shot(page, '01-sign-in');
+    await axeCheck(page, 'sign-in');
+    await page.fill('#username', coord.user);
+    await page.fill('#password', 'wrong-password-123');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.error[role=alert]');
+    check('a wrong password is refused with a message', (await page.textContent('.error[role=alert]')).includes('Wrong'));
+    await page.fill('#password', coord.pw);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('body[data-dashboard=ready]', { timeout: 20000 });
+    await waitDashboard(page, 1);
+    check('sign-in leads to the dashboard', (await page.textContent('h1')).includes('Dashboard'));
+    // From the top of the page (the app itself moves focus to the heading after each route).
+    await page.evaluate(() => {
+      document.body.tabIndex = -1;
+      document.body.focus();
+      document.body.removeAttribute('tabindex');
+    });
+    await page.keyboard.press('Tab');
+    const first = await page.evaluate(() => document.activeElement?.textContent?.trim());
+    await page.keyboard.press('Enter');
+    const afterSkip = await page.evaluate(() => document.activeElement?.id);
+    check('keyboard: the first Tab reaches "Skip to content", which moves focus to the page', first === 'Skip to content' && afterSkip === 'main', `${first} -> #${afterSkip}`);
+
+    // The phases on the page are the API's.
+    const api1 = await (await page.request.get(base + '/api/v1/analysis?level=1')).json();
+    const states = (await (await page.request.get(base + '/api/v1/map/areas?level=1')).json()).items;
+    check(
+      'every state has a centroid (the mean of its payams)',
+      states.length >= 10 && states.every((a) => a.lat > 3 && a.lat < 13 && a.lon > 23 && a.lon < 36),
+      states.map((a) => `${a.pcode} ${a.lat},${a.lon}`).slice(0, 3).join('; '),
+    );
+    const shown = await page.$$eval('table.heat tbody tr', (trs) =>
+      trs.map((tr) => ({ pcode: tr.dataset.pcode, phase: Number(tr.querySelector('td[data-phase]').dataset.phase) })),
+    );
+    const apiPhases = Object.fromEntries(api1.areas.map((a) => [a.pcode, a.overall_phase]));
+    check('the heat table lists every state of the analysis', shown.length === api1.areas.length && shown.length >= 10, `${shown.length} rows, API ${api1.areas.length}`);
+    const mismatch = shown.filter((s) => apiPhases[s.pcode] !== s.phase);
+    check("the dashboard shows the demo data's phases (= API)", mismatch.length === 0 && shown.some((s) => s.phase >= 3), JSON.stringify(mismatch.slice(0, 3)));
+    const symbols = await page.$$eval('svg.mapsvg g.sym', (gs) => gs.map((g) => g.getAttribute('aria-label')));
+    check('the map has one phase symbol per state, labelled with its phase', symbols.length === api1.areas.length && symbols.every((s) => /phase \d/.test(s)), `${symbols.length} symbols`);
+    const trends = await page.$$eval('ul.trends li.trend svg path.ln', (p) => p.length);
+    check('trend charts per risk are drawn', trends >= 10, `${trends} charts with a line`);
+    await shot(page, '02-dashboard-states');
+    await axeCheck(page, 'dashboard');
+
+    // Drill-down: the most severe state, then its county with the most incidents.
+    const state = [...api1.areas].sort((a, b) => b.overall_phase - a.overall_phase)[0];
+    await page.click(`table.heat tr[data-pcode="${state.pcode}"] th button`);
+    await waitDashboard(page, 2);
+    const counties = await page.$$eval('table.heat tbody tr', (trs) => trs.map((tr) => tr.dataset.pcode));
+    check(`drill-down: ${state.name} shows its counties`, counties.length > 1 && counties.every((p) => p.startsWith(state.pcode) && p.length === state.pcode.length + 2), counties.join(','));
+    await shot(page, '03-dashboard-counties');
+    const api2 = await (await page.request.get(base + `/api/v1/analysis?level=2&within=${state.pcode}`)).json();
+    const county = [...api2.areas].sort((a, b) => (b.risks[0].incidents || 0) - (a.risks[0].incidents || 0))[0];
+    // By keyboard this time: focus the county's map symbol and press Enter.
+    await page.focus(`svg.mapsvg g.sym[data-pcode="${county.pcode}"]`);
+    await page.keyboard.press('Enter');
+    await waitDashboard(page, 3);
+    const payams = await page.$$eval('table.heat tbody tr', (trs) => trs.map((tr) => tr.dataset.pcode));
+    check(`drill-down by keyboard: ${county.name} shows its payams`, payams.length > 0 && payams.every((p) => p.startsWith(county.pcode) && p.length === county.pcode.length + 2), payams.join(','));
+    const crumbs = await page.$$eval('nav.crumbs li', (l) => l.map((x) => x.textContent.trim()));
+    check('the breadcrumb reads country > state > county', crumbs.length === 3 && crumbs[1] === state.name && crumbs[2] === county.name, crumbs.join(' > '));
+    await shot(page, '04-dashboard-payams');
+    await page.click('nav.crumbs li:first-child a');
+    await waitDashboard(page, 1);
+    check('the breadcrumb leads back to the states', (await page.$$('table.heat tbody tr')).length === api1.areas.length);
+
+    // Import a Kobo CSV: counts and quarantined rows.
+    await page.goto(base + '/#/imports');
+    await page.waitForSelector('#profile option[value="kobo-incident"]', { state: 'attached' });
+    await shot(page, '05-import-form');
+    await axeCheck(page, 'import form');
+    await page.setInputFiles('#file', kobo);
+    await page.selectOption('#profile', 'kobo-incident');
+    await page.click('form.entry button[type=submit]');
+    await page.waitForSelector('section.job[data-state=completed] dl.counts', { timeout: 30000 });
+    await page.waitForSelector('table.quarantine, section[aria-labelledby=h-q]', { timeout: 10000 });
+    const counts = await page.$$eval('dl.counts div', (ds) => Object.fromEntries(ds.map((d) => [d.dataset.count, d.querySelector('dd').textContent.trim()])));
+    check(
+      'the import shows its counts (read 10, imported 8, quarantined 2)',
+      counts.read === String(expected.read) && counts.imported === String(expected.imported) && counts.quarantined === String(expected.quarantined),
+      JSON.stringify(counts),
+    );
+    const qrows = await page.$$eval('table.quarantine tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
+    check(
+      'the quarantined rows are listed with their reasons',
+      qrows.length === 2 && qrows.some((r) => r[2].includes('2026-02-30')) && qrows.some((r) => r[2].includes('SS039901')),
+      qrows.map((r) => r.join(' | ')).join(' ; '),
+    );
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('section[aria-labelledby=h-q] button')]);
+    const csv = fs.readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
+    check('the quarantined rows download as CSV', csv.length === 3 && csv[0].startsWith('row,column,reason'), `${csv.length - 1} rows, ${download.suggestedFilename()}`);
+    await shot(page, '06-import-done');
+    await axeCheck(page, 'import result');
+
+    // Incidents: list, filters, detail of a GBV record (a coordinator may read it).
+    const gbv = await (await page.request.get(base + '/api/v1/incidents?risk=GBV&limit=1')).json();
+    const gbvId = gbv.items[0]?.id;
+    check('the demo data have a GBV record', !!gbvId);
+    await page.goto(base + '/#/incidents?risk=GBV');
+    await page.waitForFunction(() => document.querySelector('#inc-caption') && !document.querySelector('main [role=status]'));
+    const listed = await page.$$eval('table.list tbody tr', (t) => t.length);
+    check('the incident list filters by risk', listed > 0 && (await page.$$eval('table.list tbody tr td:nth-child(4)', (tds) => tds.every((td) => td.textContent.includes('GBV')))), `${listed} rows`);
+    await shot(page, '07-incidents');
+    await axeCheck(page, 'incidents');
+    await page.goto(base + `/#/incidents/${gbvId}`);
+    await page.waitForSelector('dl.detail');
+    check('a coordinator opens the GBV record', (await page.textContent('h1')).includes(String(gbvId)));
+    await shot(page, '08-incident-detail');
+
+    // Entry: validation, consent, then a saved incident.
+    await page.goto(base + '/#/entry');
+    await page.waitForSelector('form.entry');
+    await page.click('form.entry button[type=submit]');
+    await page.waitForSelector('#err-date_start');
+    const errs = await page.$$eval('form.entry .error', (e) => e.length);
+    check('the incident form refuses an empty entry, naming the fields', errs >= 4, `${errs} messages`);
+    await shot(page, '09-entry-errors');
+    await axeCheck(page, 'entry form with errors');
+    await page.fill('#date_start', '2026-10-02');
+    await page.selectOption('#a-state', state.pcode);
+    await page.selectOption('#a-county', county.pcode);
+    await page.check('input[name=risks][value=MOV]');
+    await page.check('input[name=consent][value=yes]');
+    await page.fill('#narrative', 'E2E test record: checkpoint restricts movement.');
+    await page.click('form.entry button[type=submit]');
+    await page.waitForSelector('form.entry .ok[role=status]');
+    check('a valid incident with consent is saved', /\d/.test(await page.textContent('form.entry .ok')));
+    await page.goto(base + '/#/entry?kind=report');
+    await page.waitForSelector('table.answers');
+    await shot(page, '10-entry-report');
+    await axeCheck(page, 'monitoring report form');
+
+    // Analysis update, audit log, administration.
+    await page.goto(base + '/#/analysis');
+    await page.waitForSelector('#an-caption');
+    await shot(page, '11-analysis');
+    await axeCheck(page, 'analysis update');
+    await page.goto(base + '/#/audit');
+    await page.waitForSelector('#au-caption');
+    const auditRows = await page.$$eval('table.list tbody tr', (t) => t.length);
+    check('the audit log lists entries for a coordinator', auditRows > 5, `${auditRows} rows`);
+    await shot(page, '12-audit');
+    await axeCheck(page, 'audit log');
+    await page.goto(base + '/#/admin');
+    await page.waitForSelector('#h-users');
+    check('the administration lists the users', (await page.textContent('main')).includes(viewer.user));
+    await shot(page, '13-admin');
+    await axeCheck(page, 'administration');
+
+    // Languages: French, then Arabic right to left.
+    await page.goto(base + '/#/dashboard');
+    await waitDashboard(page, 1);
+    await page.selectOption('.who select', 'fr');
+    await page.waitForFunction(() => document.documentElement.lang === 'fr' && document.querySelector('main[data-ready=true]'));
+    await waitDashboard(page, 1);
+    check('French: the page is translated', (await page.textContent('nav[aria-label] a[href="#/dashboard"]')).includes('Tableau de bord'));
+    await shot(page, '14-dashboard-fr');
+    await page.selectOption('.who select', 'ar');
+    await page.waitForFunction(() => document.documentElement.lang === 'ar');
+    await waitDashboard(page, 1);
+    const rtl = await page.evaluate(() => {
+      const items = [...document.querySelectorAll('header nav li')].map((li) => li.getBoundingClientRect().left);
+      return {
+        dir: document.documentElement.dir,
+        lang: document.documentElement.lang,
+        mainDir: getComputedStyle(document.querySelector('main')).direction,
+        rightToLeft: items.length > 2 && items.every((x, i) => i === 0 || x < items[i - 1]),
+        h1: document.querySelector('h1').textContent,
+      };
+    });
+    check(
+      'Arabic: the layout renders right to left',
+      rtl.dir === 'rtl' && rtl.lang === 'ar' && rtl.mainDir === 'rtl' && rtl.rightToLeft && rtl.h1.includes('لوحة'),
+      JSON.stringify(rtl),
+    );
+    await shot(page, '15-dashboard-ar');
+    await axeCheck(page, 'dashboard in Arabic');
+    await page.goto(base + '/#/imports');
+    await page.waitForSelector('#profile');
+    await shot(page, '16-imports-ar');
+    await page.selectOption('.who select', 'en');
+    check('no script errors in the coordinator session', pageErrors.length === 0, pageErrors.join('; '));
+    check("nothing broke the server's Content-Security-Policy", cspViolations.length === 0, cspViolations.slice(0, 3).join('; '));
+    await cctx.close();
+
+    // --- viewer: safe aggregates only ----------------------------------------------------------
+    const vctx = await browser.newContext(ctxOpts);
+    const vpage = await vctx.newPage();
+    await signIn(vpage, base, viewer.user, viewer.pw);
+    await waitDashboard(vpage, 1);
+    const vapi = await (await vpage.request.get(base + '/api/v1/analysis?level=1')).json();
+    const apiSmall = vapi.areas.flatMap((a) => a.risks.filter((r) => r.risk !== '*' && r.incidents === '<5').map((r) => a.pcode + '/' + r.risk));
+    const uiSmall = await vpage.$$eval('table.heat td[data-count="<5"]', (tds) =>
+      tds.map((td) => td.closest('tr').dataset.pcode + '/' + td.dataset.risk + '=' + td.querySelector('.cnt').textContent),
+    );
+    check(
+      'a viewer sees "<5" cells (the same as the API\'s safe aggregates)',
+      apiSmall.length > 0 && uiSmall.length === apiSmall.length && uiSmall.every((s) => s.endsWith('=<5')),
+      `${uiSmall.length} cells on the page, ${apiSmall.length} in the API`,
+    );
+    check('the viewer dashboard says it shows safe aggregates', (await vpage.textContent('.scope')).includes('Safe aggregates'));
+    const gbvCells = await vpage.$$eval('table.heat td[data-risk=GBV]', (tds) => tds.map((td) => td.dataset.count));
+    check('GBV is withheld from the viewer', gbvCells.length > 0 && gbvCells.every((c) => c === 'withheld'), [...new Set(gbvCells)].join(','));
+    await shot(vpage, '17-viewer-dashboard');
+    await axeCheck(vpage, 'viewer dashboard');
+    await vpage.goto(base + `/#/incidents/${gbvId}`);
+    await vpage.waitForSelector('p.error[data-denied]');
+    check('a viewer cannot open an individual GBV record', (await vpage.getAttribute('p.error[data-denied]', 'data-denied')) === 'true' && (await vpage.$('dl.detail')) === null);
+    const direct = await vpage.request.get(base + `/api/v1/incidents/${gbvId}`);
+    check('... and the API answers 404 to the viewer', direct.status() === 404, String(direct.status()));
+    await shot(vpage, '18-viewer-gbv-denied');
+    await vpage.goto(base + '/#/incidents');
+    await vpage.waitForSelector('#inc-caption');
+    await vpage.waitForFunction(() => !document.querySelector('main [role=status]'));
+    check('the viewer\'s incident list is empty, with the reason', (await vpage.$$('table.list tbody tr')).length === 0 && (await vpage.$('p.note')) !== null);
+    await shot(vpage, '19-viewer-incidents');
+    check('the viewer has no import, entry, audit or admin pages in the menu', (await vpage.$$('header nav a[href="#/imports"], header nav a[href="#/audit"], header nav a[href="#/admin"]')).length === 0);
+    await vctx.close();
+  } finally {
+    if (browser) await browser.close();
+    if (server) await server.stop();
+    if (!KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  check('the end-to-end run completed', false, e.stack || String(e));
+}
+const secs = ((Date.now() - started) / 1000).toFixed(1);
+const passed = results.filter((r) => r.ok).length;
+console.log(`\nweb e2e: ${passed} passed, ${failures} failed in ${secs} s; screenshots: ${SHOTS}`);
+process.exit(failures ? 1 : 0);

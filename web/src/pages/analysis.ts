@@ -1,0 +1,57 @@
+// The analysis update: per area, the overall phase, the top risks with their phases, incidents
+// and trends, for a chosen period and admin level; exports of the same table.
+import { html, render, nothing } from 'lit-html';
+import { api, qs, type Analysis, type AreaResult } from '../api';
+import { fmtCount, fmtMonth, riskLabel, t } from '../i18n';
+import { phaseClass, phaseName } from '../phase';
+import type { Ctx } from '../main';
+
+function topRisks(a: AreaResult) {
+  return a.risks
+    .filter((r) => r.risk !== '*' && (r.phase ?? 0) >= 3)
+    .sort((x, y) => (y.phase ?? 0) - (x.phase ?? 0))
+    .slice(0, 3);
+}
+
+export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
+  const level = ctx.params.get('level') ?? '2';
+  const period = ctx.params.get('period') ?? '';
+  render(html`<h1 tabindex="-1">${t('an.title')}</h1><p role="status">${t('common.loading')}</p>`, el);
+  const an = await api.get<Analysis>('/analysis' + qs({ level, period }));
+  const rows = [...an.areas].filter((a) => a.overall_phase > 0).sort((x, y) => y.overall_phase - x.overall_phase || x.name.localeCompare(y.name));
+  const months = an.months.filter((m) => m <= an.period);
+  const apply = (e: Event) => {
+    e.preventDefault();
+    const d = new FormData(e.target as HTMLFormElement);
+    ctx.go('#/analysis' + qs({ level: String(d.get('level')), period: String(d.get('period')) }));
+  };
+  const exp = (format: string) => '/api/v1/exports/analysis' + qs({ format, level, period: an.period });
+  const trendText = (flag: string | undefined) => (flag ? t('trend.' + flag.replace(' ', '_')) : '');
+  render(
+    html`<h1 tabindex="-1">${t('an.title')}: ${fmtMonth(an.period)}</h1>
+      <form class="filters" @submit=${apply}>
+        <div class="field"><label for="an-period">${t('dash.period')}</label>
+          <select id="an-period" name="period">${months.map((m) => html`<option value=${m} ?selected=${m === an.period}>${fmtMonth(m)}</option>`)}</select></div>
+        <div class="field"><label for="an-level">${t('an.level')}</label>
+          <select id="an-level" name="level">${[1, 2, 3].map((l) => html`<option value=${l} ?selected=${String(l) === level}>${t('dash.level_' + l)}</option>`)}</select></div>
+        <button type="submit" class="primary">${t('inc.apply')}</button>
+      </form>
+      <p>${t('an.exports')}: <a href=${exp('csv')} download>CSV</a> · <a href=${exp('xlsx')} download>XLSX</a> ·
+        <a href=${exp('hxl')} download>HXL</a> · <a href=${exp('json')} download>JSON</a></p>
+      ${an.notes.length ? html`<div class="note" role="note">${an.notes.map((n) => html`<p>${n}</p>`)}</div>` : nothing}
+      <div class="tablewrap" tabindex="0" role="region" aria-labelledby="an-caption"><table class="list">
+        <caption id="an-caption">${t('an.caption', { n: String(rows.length) })}</caption>
+        <thead><tr><th scope="col">${t('dash.area')}</th><th scope="col">${t('dash.overall')}</th><th scope="col">${t('dash.incidents')}</th><th scope="col">${t('an.top')}</th></tr></thead>
+        <tbody>${rows.map(
+          (a) => html`<tr>
+            <th scope="row">${a.name} <span class="pcode">${a.pcode}</span></th>
+            <td class=${phaseClass(a.overall_phase)}>${a.overall_phase} · ${phaseName(a.overall_phase)}</td>
+            <td class="num">${fmtCount(a.risks.find((r) => r.risk === '*')?.incidents)}</td>
+            <td><ul class="plain">${topRisks(a).map(
+              (r) => html`<li><span class=${phaseClass(r.phase) + ' sw'}>${r.phase}</span> ${riskLabel(r.risk)} (${fmtCount(r.incidents)}${r.trend && r.trend.flag !== 'stable' && r.trend.flag !== 'no data' ? ', ' + trendText(r.trend.flag) : ''})</li>`,
+            )}</ul></td>
+          </tr>`,
+        )}</tbody></table></div>`,
+    el,
+  );
+}
