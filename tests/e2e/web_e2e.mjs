@@ -10,7 +10,9 @@
 // an individual GBV record; French and the Arabic right-to-left layout; entry-form validation;
 // static-file headers and confinement; keyboard use (skip link, drill-down); no script error and
 // nothing blocked by the server's Content-Security-Policy (not bypassed); an automated
-// accessibility check (axe-core, WCAG 2.1 A/AA) on every page. Screenshots of each page go to
+// accessibility check (axe-core, WCAG 2.1 A/AA) on every page; early warning: an SMS-format and a
+// structured alert through the alerts page, what the server understood, the board (overdue
+// highlighting), the inbox's acknowledgement, a status change with its reason, the viewer's 403. Screenshots of each page go to
 // --screenshots (default build/e2e-screenshots). Exit status 1 if any check fails.
 //
 //   node tests/e2e/web_e2e.mjs [--aegis build/aegis] [--screenshots DIR] [--keep]
@@ -328,6 +330,84 @@ async function main() {
     await shot(page, '13-admin');
     await axeCheck(page, 'administration');
 
+    // Early warning (doc/alerts.md): an SMS-format alert through the web app, what the server
+    // understood, the board, the coordinator's inbox (the shipped routing sends every alert to
+    // role:coordinator) with an acknowledgement by keyboard, and a status change with a reason.
+    await page.goto(base + '/#/alerts');
+    await page.waitForSelector('.al-page[data-ready=true] #al-text');
+    await page.fill('#al-text', 'ALERT Pibor gunmen attacking Gumuruk road now');
+    await page.fill('#al-sender', '+211912345678');
+    await page.click('#al-send button[type=submit]');
+    await page.waitForSelector('section.al-result[data-id]', { timeout: 15000 });
+    const alertId = Number(await page.getAttribute('section.al-result', 'data-id'));
+    const understood = await page.$$eval('section.al-result dd[data-f]', (dds) => Object.fromEntries(dds.map((d) => [d.dataset.f, d.textContent.replace(/\s+/g, ' ').trim()])));
+    check(
+      'alerts: an SMS-format alert is read as Pibor (SS0308), attack, immediate, not for review',
+      alertId > 0 && /Pibor/.test(understood.place) && /SS0308/.test(understood.place) && /ATK/.test(understood.risks) &&
+        understood.urgency === 'Immediate' && /\d+ %/.test(understood.confidence) && understood.needs_review === 'No',
+      JSON.stringify(understood),
+    );
+    const apiAlert = await (await page.request.get(base + `/api/v1/alerts/${alertId}`)).json();
+    check('alerts: the page shows what the API stored', apiAlert.area?.pcode === 'SS0308' && apiAlert.risks?.[0] === 'ATK' && apiAlert.channel === 'sms', JSON.stringify({ area: apiAlert.area, risks: apiAlert.risks, channel: apiAlert.channel }));
+    const boardRow = `table.al-board tr[data-id="${alertId}"]`;
+    await page.waitForSelector(boardRow);
+    const waiting = (await page.textContent(`${boardRow} td:nth-child(7)`)).trim();
+    check('alerts: the new alert is on the board, waiting on the coordinators', waiting.includes('role:coordinator'), waiting);
+    const inboxRow = `table.al-inbox tr[data-id="${alertId}"]`;
+    await page.waitForSelector(`${inboxRow}[data-acked=false] button`);
+    await page.focus(`${inboxRow} button`);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`${inboxRow}[data-acked=true]`, { timeout: 10000 });
+    const acked = await (await page.request.get(base + `/api/v1/alerts/${alertId}`)).json();
+    check('alerts: the inbox item is acknowledged by keyboard (the API has the acknowledgement)', !!acked.acknowledged_at && !(await page.$(`${inboxRow} button`)), `acknowledged_at ${acked.acknowledged_at}`);
+    await page.fill('#al-st-id', String(alertId));
+    await page.selectOption('#al-st-status', 'verified');
+    await page.click('#al-status button[type=submit]');
+    await page.waitForSelector('#err-al-reason');
+    await page.fill('#al-st-reason', 'E2E: confirmed by the county focal point');
+    await page.click('#al-status button[type=submit]');
+    await page.waitForSelector('#al-status .ok[role=status]');
+    const verified = await (await page.request.get(base + `/api/v1/alerts/${alertId}`)).json();
+    check('alerts: a status change needs a reason, then is kept', verified.status === 'verified' && verified.history?.some((h) => h.to === 'verified'), verified.status);
+    await shot(page, '20-alerts');
+    await axeCheck(page, 'alerts (result, inbox, board)');
+    // Overdue highlighting: the demo's deadlines are minutes away, so the board's answer is
+    // replayed with the first alert marked overdue (the page must tint, edge and badge the row).
+    await page.route('**/api/v1/alerts/board', async (route) => {
+      const res = await route.fetch();
+      const b = await res.json();
+      if (b.items?.[0]) (b.items[0].overdue = true), (b.overdue = 1);
+      await route.fulfill({ response: res, json: b });
+    });
+    await page.reload();
+    await page.waitForSelector('.al-page[data-ready=true] table.al-board');
+    const od = await page.$$eval('table.al-board tbody tr', (trs) => trs.map((tr) => ({ cls: tr.className, badge: !!tr.querySelector('.overdue-badge') })));
+    const odCount = (await page.textContent('dl.al-counts [data-count=overdue] dd')).trim();
+    check('alerts: an overdue alert is highlighted on the board (row, badge, count)', od.length > 0 && od[0].cls.includes('overdue') && od[0].badge && od.slice(1).every((r) => !r.badge) && odCount === '1', JSON.stringify(od));
+    await shot(page, '20b-alerts-overdue');
+    await axeCheck(page, 'alerts board with an overdue alert');
+    await page.unroute('**/api/v1/alerts/board');
+    await page.reload();
+    await page.waitForSelector('.al-page[data-ready=true] #al-text');
+    // The structured form: an area picked from the areas list, a risk, an urgency.
+    await page.check('input[name=mode][value=form]');
+    await page.selectOption('#al-state', state.pcode);
+    await page.check('input[name=risks][value=MOV]');
+    await page.selectOption('#al-urgency', 'medium');
+    await page.fill('#al-free', 'E2E: roads closed by a checkpoint');
+    await page.click('#al-send button[type=submit]');
+    await page.waitForFunction((id) => Number(document.querySelector('section.al-result')?.dataset.id) > id, alertId, { timeout: 15000 });
+    const structured = await page.$$eval('section.al-result dd[data-f]', (dds) => Object.fromEntries(dds.map((d) => [d.dataset.f, d.textContent.replace(/\s+/g, ' ').trim()])));
+    check(`alerts: a structured alert is taken in (${state.name}, movement, medium)`, structured.place.includes(state.pcode) && /MOV/.test(structured.risks) && structured.urgency === 'Medium', JSON.stringify(structured));
+    await axeCheck(page, 'alerts (structured form)');
+    // A message without a place is still stored, and flagged for review.
+    await page.check('input[name=mode][value=sms]');
+    await page.fill('#al-text', 'ALERT gunmen seen near the river tonight');
+    await page.click('#al-send button[type=submit]');
+    await page.waitForSelector('section.al-result .note[data-review=true]', { timeout: 15000 });
+    const review = await page.textContent('section.al-result dd[data-f=needs_review]');
+    check('alerts: a message without a place is flagged for review', review.trim() === 'Yes', review);
+
     // Languages: French, then Arabic right to left.
     await page.goto(base + '/#/dashboard');
     await waitDashboard(page, 1);
@@ -359,6 +439,12 @@ async function main() {
     await page.goto(base + '/#/imports');
     await page.waitForSelector('#profile');
     await shot(page, '16-imports-ar');
+    await page.goto(base + '/#/alerts');
+    await page.waitForSelector('.al-page[data-ready=true] table.al-board');
+    const alAr = await page.evaluate(() => ({ dir: document.documentElement.dir, mainDir: getComputedStyle(document.querySelector('main')).direction, h1: document.querySelector('h1').textContent }));
+    check('Arabic: the alerts page is translated and right to left', alAr.dir === 'rtl' && alAr.mainDir === 'rtl' && alAr.h1.includes('تنبيهات'), JSON.stringify(alAr));
+    await shot(page, '21-alerts-ar');
+    await axeCheck(page, 'alerts in Arabic');
     await page.selectOption('.who select', 'en');
     check('no script errors in the coordinator session', pageErrors.length === 0, pageErrors.join('; '));
     check("nothing broke the server's Content-Security-Policy", cspViolations.length === 0, cspViolations.slice(0, 3).join('; '));
@@ -395,6 +481,14 @@ async function main() {
     await vpage.waitForFunction(() => !document.querySelector('main [role=status]'));
     check('the viewer\'s incident list is empty, with the reason', (await vpage.$$('table.list tbody tr')).length === 0 && (await vpage.$('p.note')) !== null);
     await shot(vpage, '19-viewer-incidents');
+    await vpage.goto(base + '/#/alerts');
+    await vpage.waitForSelector('.al-page[data-ready=true]');
+    check(
+      'a viewer sees the server\'s refusal of the alerts board, and no intake form',
+      (await vpage.$('main p.note[data-denied=true]')) !== null && (await vpage.$('#al-send')) === null && (await vpage.$('table.al-board')) === null,
+    );
+    await shot(vpage, '22-viewer-alerts');
+    await axeCheck(vpage, 'viewer alerts');
     check('the viewer has no import, entry, audit or admin pages in the menu', (await vpage.$$('header nav a[href="#/imports"], header nav a[href="#/audit"], header nav a[href="#/admin"]')).length === 0);
     await vctx.close();
   } finally {

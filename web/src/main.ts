@@ -31,6 +31,7 @@ const NAV: NavItem[] = [
   { key: 'nav.entry', route: 'entry', show: (m) => WRITERS.has(m.role) },
   { key: 'nav.imports', route: 'imports', show: (m) => WRITERS.has(m.role) },
   { key: 'nav.analysis', route: 'analysis', show: () => true },
+  { key: 'nav.alerts', route: 'alerts', show: () => true },
   { key: 'nav.audit', route: 'audit', show: (m) => m.role === 'coordinator' },
   { key: 'nav.admin', route: 'admin', show: (m) => MANAGERS.has(m.role) },
 ];
@@ -63,6 +64,8 @@ async function loader(name: string): Promise<Mount> {
       return (await import('./pages/imports')).mount;
     case 'analysis':
       return (await import('./pages/analysis')).mount;
+    case 'alerts':
+      return (await import('./pages/alerts')).mount;
     case 'audit':
       return (await import('./pages/audit')).mount;
     case 'admin':
