@@ -125,6 +125,16 @@ TEST_F(ParserTest, RealisticMessagesAreReadWithPlaceRiskAndUrgency) {
   EXPECT_GE(both_ok * 100, n * 90);  // at least 90% fully right
 }
 
+// Place names written in Arabic script resolve through the project's aliases (data/geo).
+TEST_F(ParserTest, ArabicScriptPlaceNames) {
+  PlaceFinder places(*gazetteer_, "");
+  AlertParser parser(*keywords_, places);
+  EXPECT_EQ(parser.Parse("تنبيه ملكال هجوم الآن").pcode, "SS0707");
+  EXPECT_EQ(parser.Parse("تنبيه جوبا هجوم").pcode, "SS0101");
+  EXPECT_EQ(parser.Parse("تنبيه بانتيو هجوم الليلة").pcode, "SS0609");  // at its county
+  EXPECT_EQ(parser.Parse("تنبيه الرنك هجوم").pcode, "SS0711");
+}
+
 TEST_F(ParserTest, ConfidenceAndReviewFlag) {
   PlaceFinder places(*gazetteer_, "");
   AlertParser parser(*keywords_, places);
