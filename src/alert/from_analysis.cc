@@ -18,12 +18,7 @@ Result<analysis::AnalysisResult> RunAnalysis(store::Store& store,
     return Status::NotFound("the store holds no placed incidents to analyse");
   analysis::AnalysisRequest req;
   req.level = o.level;
-  if (o.period.empty()) {
-    req.period.first = req.period.last = facts.max_month;
-    req.period.label = analysis::MonthLabel(facts.max_month);
-  } else {
-    AEGIS_ASSIGN_OR_RETURN(req.period, analysis::ParsePeriod(o.period));
-  }
+  AEGIS_ASSIGN_OR_RETURN(req.period, analysis::PeriodOrLatest(o.period, facts));
   int first = std::min(facts.min_month,
                        req.period.first - cfg.trend.baseline_periods * req.period.months());
   int last = std::max(facts.max_month, req.period.last);

@@ -36,6 +36,9 @@ struct Period {
   Period Shifted(int periods) const;  // the same length, `periods` periods later (or earlier)
 };
 Result<Period> ParsePeriod(std::string_view text);
+struct Facts;
+// ParsePeriod, or the latest month with data in `facts` when `text` is empty.
+Result<Period> PeriodOrLatest(std::string_view text, const Facts& facts);
 
 struct AreaNode {
   std::string pcode, name;

@@ -80,6 +80,14 @@ Result<Period> ParsePeriod(std::string_view text) {
   return bad();
 }
 
+Result<Period> PeriodOrLatest(std::string_view text, const Facts& facts) {
+  if (!text.empty()) return ParsePeriod(text);
+  Period p;
+  p.first = p.last = facts.max_month;
+  p.label = MonthLabel(facts.max_month);
+  return p;
+}
+
 namespace {
 
 // Index of `v` in `list`, else the index of "unknown" (every dimension has one).

@@ -156,12 +156,7 @@ Status RunAnalyze(const GlobalOptions& g, const AnalyzeArgs& a) {
   req.level = a.level;
   req.within = a.within;
   req.safe = a.safe;
-  if (a.period.empty()) {
-    req.period.first = req.period.last = facts.max_month;
-    req.period.label = analysis::MonthLabel(facts.max_month);
-  } else {
-    AEGIS_ASSIGN_OR_RETURN(req.period, analysis::ParsePeriod(a.period));
-  }
+  AEGIS_ASSIGN_OR_RETURN(req.period, analysis::PeriodOrLatest(a.period, facts));
   int first = std::min(facts.min_month, req.period.first - a.baseline * req.period.months());
   int last = std::max(facts.max_month, req.period.last);
   if (a.safe) {

@@ -5,9 +5,8 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
-#include <set>
+#include <functional>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -216,21 +215,27 @@ Result<LinkageFigures> RunFebrlLinkage(const std::string& dir, int threads) {
   return Figures("FEBRL 4a x 4b (no soc_sec_id)", lk, q, CandidateRecall(lk, truth), secs, c);
 }
 
-Result<LinkageFigures> RunFebrlDedup(const std::string& file, int threads) {
+namespace {
+
+// De-duplication within one file, scored against the entity `truth(row)` of each row, read from
+// `column`.
+Result<LinkageFigures> RunDedup(const std::string& file, LinkConfig c, int threads,
+                                const char* column,
+                                const std::function<std::string(const std::string&)>& truth_of,
+                                const std::string& name) {
   auto t0 = std::chrono::steady_clock::now();
   AEGIS_ASSIGN_OR_RETURN(Table a, ReadCsvTable(file));
-  LinkConfig c = FebrlConfig(false);
   c.threads = threads;
   AEGIS_ASSIGN_OR_RETURN(Linker lk, Linker::Create(c, a, nullptr));
   AEGIS_RETURN_IF_ERROR(lk.Run());
   std::vector<int32_t> clusters = lk.Clusters();
   double secs = Since(t0);
-  int id = a.Column("rec_id");
-  if (id < 0) return Status::InvalidArgument(file + ": no rec_id column");
+  int col = a.Column(column);
+  if (col < 0) return Status::InvalidArgument(file + ": no " + column + " column");
   std::vector<std::string> truth;
   std::unordered_map<std::string, std::vector<int32_t>> groups;
   for (size_t i = 0; i < a.rows.size(); ++i) {
-    truth.push_back(FebrlEntity(a.rows[i][static_cast<size_t>(id)]));
+    truth.push_back(truth_of(a.rows[i][static_cast<size_t>(col)]));
     groups[truth.back()].push_back(static_cast<int32_t>(i));
   }
   std::vector<std::pair<int32_t, int32_t>> tp;
@@ -239,34 +244,21 @@ Result<LinkageFigures> RunFebrlDedup(const std::string& file, int threads) {
       for (size_t y = x + 1; y < v.size(); ++y)
         tp.emplace_back(std::min(v[x], v[y]), std::max(v[x], v[y]));
   Quality q = EvaluateClusters(clusters, truth);
+  return Figures(name, lk, q, CandidateRecall(lk, tp), secs, c);
+}
+
+}  // namespace
+
+Result<LinkageFigures> RunFebrlDedup(const std::string& file, int threads) {
   std::string name = file.substr(file.find_last_of('/') + 1);
-  return Figures("FEBRL " + name + " de-duplication", lk, q, CandidateRecall(lk, tp), secs, c);
+  return RunDedup(file, FebrlConfig(false), threads, "rec_id", FebrlEntity,
+                  "FEBRL " + name + " de-duplication");
 }
 
 Result<LinkageFigures> RunHistoricalFigures(const std::string& file, int threads) {
-  auto t0 = std::chrono::steady_clock::now();
-  AEGIS_ASSIGN_OR_RETURN(Table a, ReadCsvTable(file));
-  LinkConfig c = HistoricalFiguresConfig();
-  c.threads = threads;
-  AEGIS_ASSIGN_OR_RETURN(Linker lk, Linker::Create(c, a, nullptr));
-  AEGIS_RETURN_IF_ERROR(lk.Run());
-  std::vector<int32_t> clusters = lk.Clusters();
-  double secs = Since(t0);
-  int col = a.Column("cluster");
-  if (col < 0) return Status::InvalidArgument(file + ": no cluster column");
-  std::vector<std::string> truth;
-  std::unordered_map<std::string, std::vector<int32_t>> groups;
-  for (size_t i = 0; i < a.rows.size(); ++i) {
-    truth.push_back(a.rows[i][static_cast<size_t>(col)]);
-    groups[truth.back()].push_back(static_cast<int32_t>(i));
-  }
-  std::vector<std::pair<int32_t, int32_t>> tp;
-  for (const auto& [k, v] : groups)
-    for (size_t x = 0; x < v.size(); ++x)
-      for (size_t y = x + 1; y < v.size(); ++y)
-        tp.emplace_back(std::min(v[x], v[y]), std::max(v[x], v[y]));
-  Quality q = EvaluateClusters(clusters, truth);
-  return Figures("splink historical figures 50k", lk, q, CandidateRecall(lk, tp), secs, c);
+  return RunDedup(
+      file, HistoricalFiguresConfig(), threads, "cluster", [](const std::string& v) { return v; },
+      "splink historical figures 50k");
 }
 
 namespace {

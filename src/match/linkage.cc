@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
-#include <thread>
 #include <unordered_map>
 
 #include "util/text.h"
@@ -469,22 +468,12 @@ void Linker::Impl::Compare() {
   patterns.assign(pairs.size(), 0);
   int threads = std::max(1, cfg.threads);
   size_t n = pairs.size();
-  auto work = [&](size_t from, size_t to) {
+  // Small inputs are not worth the threads.
+  ParallelFor(n, n < 10000 ? 1 : threads, [&](size_t, size_t from, size_t to) {
     for (size_t i = from; i < to; ++i)
       patterns[i] = Pattern(static_cast<int32_t>(pairs[i] >> 32),
                             static_cast<int32_t>(pairs[i] & 0xffffffffu));
-  };
-  if (threads == 1 || n < 10000) {
-    work(0, n);
-  } else {
-    std::vector<std::thread> pool;
-    size_t step = (n + static_cast<size_t>(threads) - 1) / static_cast<size_t>(threads);
-    for (int t = 0; t < threads; ++t) {
-      size_t from = std::min(n, step * static_cast<size_t>(t)), to = std::min(n, from + step);
-      pool.emplace_back(work, from, to);
-    }
-    for (auto& th : pool) th.join();
-  }
+  });
   stats.seconds_comparing = Since(t0);
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -114,5 +115,9 @@ class TranslitModel {
 // token similarity; Arabic-Arabic likewise on the Arabic letters; Arabic-Latin through the model
 // when one is given, else through ToLatin() and consonant keys.
 double NameSimilarity(std::string_view a, std::string_view b, const TranslitModel* model);
+
+// Splits [0, n) into `threads` contiguous parts and runs fn(part, from, to) for each on its own
+// thread, then waits; with one thread (or n = 0), runs fn(0, 0, n) in the caller.
+void ParallelFor(size_t n, int threads, const std::function<void(size_t, size_t, size_t)>& fn);
 
 }  // namespace aegis::match

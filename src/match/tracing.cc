@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <thread>
 #include <unordered_map>
 
 #include "util/text.h"
@@ -299,13 +298,7 @@ Result<TracingIndex> TracingIndex::Build(std::vector<Person> registered,
       for (uint64_t k : Keys(im.prep[i])) parts[part].emplace_back(k, static_cast<uint32_t>(i));
     }
   };
-  std::vector<std::thread> pool;
-  size_t step = (n + parts.size() - 1) / parts.size();
-  for (size_t p = 0; p < parts.size(); ++p) {
-    size_t from = std::min(n, p * step), to = std::min(n, from + step);
-    pool.emplace_back(work, p, from, to);
-  }
-  for (auto& th : pool) th.join();
+  ParallelFor(n, static_cast<int>(parts.size()), work);
   for (auto& p : parts) {
     im.index.insert(im.index.end(), p.begin(), p.end());
     p.clear();
@@ -370,15 +363,8 @@ std::vector<std::vector<Candidate>> TracingIndex::Match(const std::vector<Person
     }
   };
   size_t n = requests.size();
-  auto threads = static_cast<size_t>(std::max(1, im.opt.threads));
-  if (n < 64) threads = 1;
-  std::vector<std::thread> pool;
-  size_t step = (n + threads - 1) / threads;
-  for (size_t t = 0; t < threads; ++t) {
-    size_t from = std::min(n, t * step), to = std::min(n, from + step);
-    pool.emplace_back(work, from, to);
-  }
-  for (auto& th : pool) th.join();
+  ParallelFor(n, n < 64 ? 1 : im.opt.threads,
+              [&](size_t, size_t from, size_t to) { work(from, to); });
   return out;
 }
 
@@ -577,15 +563,8 @@ std::vector<std::vector<BaselineHit>> PrimeroBaseline(const Table& queries, cons
       out[q] = std::move(kept);
     }
   };
-  size_t nq = queries.rows.size();
-  auto t = static_cast<size_t>(std::max(1, threads));
-  std::vector<std::thread> pool;
-  size_t step = (nq + t - 1) / t;
-  for (size_t i = 0; i < t; ++i) {
-    size_t from = std::min(nq, i * step), to = std::min(nq, from + step);
-    pool.emplace_back(work, from, to);
-  }
-  for (auto& th : pool) th.join();
+  ParallelFor(queries.rows.size(), threads,
+              [&](size_t, size_t from, size_t to) { work(from, to); });
   return out;
 }
 

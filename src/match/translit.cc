@@ -12,7 +12,6 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
-#include <thread>
 #include <unordered_map>
 
 #include "match/match.h"
@@ -304,15 +303,7 @@ std::vector<std::vector<int>> TranslitModel::Rank(const std::vector<std::string>
       for (size_t i = 0; i < keep; ++i) out[q].push_back(scored[i].second);
     }
   };
-  size_t n = arabic.size();
-  int t = std::max(1, threads);
-  std::vector<std::thread> pool;
-  size_t step = (n + static_cast<size_t>(t) - 1) / static_cast<size_t>(t);
-  for (int i = 0; i < t; ++i) {
-    size_t from = std::min(n, step * static_cast<size_t>(i)), to = std::min(n, from + step);
-    pool.emplace_back(work, from, to);
-  }
-  for (auto& th : pool) th.join();
+  ParallelFor(arabic.size(), threads, [&](size_t, size_t from, size_t to) { work(from, to); });
   return out;
 }
 

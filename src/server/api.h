@@ -146,6 +146,9 @@ void AddExportRoutes(Api& api);
 void AddMatchRoutes(Api& api);
 // Early warning (alerts.cc): intake, triage, inbox, board; starts the delivery worker.
 void AddAlertRoutes(Api& api);
+// Admin areas (?level=, ?parent=) as JSON items; with `centroids`, each with lat and lon for the
+// map (web.cc). Serves GET /areas and GET /map/areas.
+void ListAreas(Api& api, const httplib::Request& req, httplib::Response& res, bool centroids);
 // The built front end (web/dist) at / and the routes it needs (map areas, mapping profiles).
 void AddWebRoutes(Api& api, httplib::Server& http);
 // Writes the analysis (its JSON, as the analysis route computes it) as a table in the format of

@@ -118,14 +118,9 @@ void Analysis(Api& api, DataState& st, const httplib::Request& req, httplib::Res
   const analysis::Facts& facts = (*entry)->facts;
   if (facts.max_month < facts.min_month)
     return SendError(res, {404, "no_data", "no placed incidents or monitoring answers yet", ""});
-  if (std::string p = req.get_param_value("period"); !p.empty()) {
-    auto period = analysis::ParsePeriod(p);
-    if (!period.ok()) return SendError(res, {400, "invalid", period.status().message(), "period"});
-    ar.period = *period;
-  } else {
-    ar.period.first = ar.period.last = facts.max_month;
-    ar.period.label = analysis::MonthLabel(facts.max_month);
-  }
+  auto period = analysis::PeriodOrLatest(req.get_param_value("period"), facts);
+  if (!period.ok()) return SendError(res, {400, "invalid", period.status().message(), "period"});
+  ar.period = *period;
   int first =
       std::min(facts.min_month, ar.period.first - cfg.trend.baseline_periods * ar.period.months());
   int last = std::max(facts.max_month, ar.period.last);

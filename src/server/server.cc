@@ -420,7 +420,9 @@ class ServerImpl final : public Server, public Api {
           SendJson(res, me);
         });
     Add("GET", "/api/v1/areas", true,
-        [this](const httplib::Request& req, httplib::Response& res, Caller*) { Areas(req, res); });
+        [this](const httplib::Request& req, httplib::Response& res, Caller*) {
+          ListAreas(*this, req, res, false);
+        });
     AddRecordRoutes(*this);
     AddAdminRoutes(*this);
     AddDataRoutes(*this);
@@ -499,29 +501,6 @@ class ServerImpl final : public Server, public Api {
                    {"role", user.role},
                    {"organisation", user.organisation_code},
                    {"csrf_token", security::CsrfToken(*keys_->current(), s.token_digest)}});
-  }
-
-  void Areas(const httplib::Request& req, httplib::Response& res) {
-    auto lease = pool_.Acquire();
-    if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
-    auto areas = (*lease)->LoadAreas();
-    if (!areas.ok()) return SendError(res, FromStatus(areas.status()));
-    int level = -1;
-    if (req.has_param("level")) {
-      auto v = Int(req.get_param_value("level"));
-      if (!v || *v < 0 || *v > 5)
-        return SendError(res, {400, "invalid", "level must be 0 to 5", "level"});
-      level = static_cast<int>(*v);
-    }
-    std::string parent = req.get_param_value("parent");
-    json items = json::array();
-    for (const auto& a : *areas) {
-      if (level >= 0 && a.level != level) continue;
-      if (!parent.empty() && a.parent_pcode != parent) continue;
-      items.push_back(
-          {{"pcode", a.pcode}, {"name", a.name}, {"level", a.level}, {"parent", a.parent_pcode}});
-    }
-    SendJson(res, {{"items", items}, {"count", items.size()}});
   }
 
   ServerOptions o_;

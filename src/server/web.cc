@@ -81,9 +81,11 @@ void Static(const std::string& dir, const httplib::Request& req, httplib::Respon
   res.set_content(body, type);
 }
 
-// Areas with a centroid: their own, else the mean of the centroids of the payams under them,
-// rounded to 0.001 degree.
-void MapAreas(Api& api, const httplib::Request& req, httplib::Response& res) {
+}  // namespace
+
+// With `centroids`, each area's own centroid, else the mean of the centroids of the payams under
+// it, rounded to 0.001 degree.
+void ListAreas(Api& api, const httplib::Request& req, httplib::Response& res, bool centroids) {
   int level = -1;
   if (req.has_param("level")) {
     auto v = Int(req.get_param_value("level"));
@@ -104,7 +106,7 @@ void MapAreas(Api& api, const httplib::Request& req, httplib::Response& res) {
   };
   std::map<std::string, Sum> sums;
   for (const auto& a : *areas) {
-    if (!a.lat || !a.lon) continue;
+    if (!centroids || !a.lat || !a.lon) continue;
     // Up the chain; bounded in case of a cycle in bad data.
     const store::AreaRow* up = &a;
     for (int depth = 0; up != nullptr && depth < 8; ++depth) {
@@ -122,6 +124,10 @@ void MapAreas(Api& api, const httplib::Request& req, httplib::Response& res) {
     if (!parent.empty() && a.parent_pcode != parent) continue;
     json item = {
         {"pcode", a.pcode}, {"name", a.name}, {"level", a.level}, {"parent", a.parent_pcode}};
+    if (!centroids) {
+      items.push_back(std::move(item));
+      continue;
+    }
     auto s = sums.find(a.pcode);
     // 0.001 degree (about 110 m) is plenty for a symbol, and a third of the bytes on a slow link.
     auto deg = [](double v) { return std::round(v * 1000) / 1000; };
@@ -139,6 +145,8 @@ void MapAreas(Api& api, const httplib::Request& req, httplib::Response& res) {
   }
   SendJson(res, {{"items", items}, {"count", items.size()}});
 }
+
+namespace {
 
 // The built-in mapping profiles (data/profiles/*.toml): name, description, record kind.
 void Profiles(Api& api, httplib::Response& res) {
@@ -166,8 +174,9 @@ void Profiles(Api& api, httplib::Response& res) {
 
 void AddWebRoutes(Api& api, httplib::Server& http) {
   Api* a = &api;
-  api.Add("GET", "/api/v1/map/areas", true,
-          [a](const httplib::Request& q, httplib::Response& r, Caller*) { MapAreas(*a, q, r); });
+  api.Add(
+      "GET", "/api/v1/map/areas", true,
+      [a](const httplib::Request& q, httplib::Response& r, Caller*) { ListAreas(*a, q, r, true); });
   api.Add("GET", "/api/v1/import-profiles", true,
           [a](const httplib::Request&, httplib::Response& r, Caller*) { Profiles(*a, r); });
   std::string dir = WebDir(api.options());
