@@ -18,6 +18,9 @@ PACKAGES=(
   libcpp-httplib-dev libsodium-dev wrk
   # early warning: e-mail of alerts (libcurl SMTP), a real SMTP server on loopback for its test
   libcurl4-openssl-dev python3-aiosmtpd
+  # PostgreSQL backend (libpqxx over libpq); a throwaway PostgreSQL 15 server for its tests;
+  # nginx in front of several server processes in the multi-process test
+  libpqxx-dev libpq-dev postgresql nginx-light
   # analysis: exact tests (Boost.Math), suppression audit (GLPK), the report printed to PDF
   libboost-dev libglpk-dev chromium
   # the web application's end-to-end tests: Debian's Chromium driven by playwright-core (npm),
