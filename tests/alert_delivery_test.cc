@@ -2,7 +2,6 @@
 // fields sealed at rest, signed webhooks filtered for outside recipients, retries with backoff,
 // escalation of unacknowledged alerts.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "access/cipher.h"
 #include "alert/duplicates.h"
@@ -27,11 +26,11 @@ class AlertDeliveryTest : public ::testing::Test {
     f_ = std::make_unique<AlertFixture>(dir_, TestRouting(receiver_.url()));
     f_->store->SetCipher(keys_);
   }
-  std::unique_ptr<alert::DeliveryWorker> Worker() {
-    auto s = store::Store::Open(dir_ / "t.sqlite");
+  std::unique_ptr<alert::DeliveryWorker> Worker(alert::WorkerOptions o = {}) {
+    auto s = store::Store::Open(StoreUrl(dir_, "t.sqlite"));
     EXPECT_TRUE(s.ok());
     (*s)->SetCipher(keys_);
-    return std::make_unique<alert::DeliveryWorker>(std::move(*s), *f_->service);
+    return std::make_unique<alert::DeliveryWorker>(std::move(*s), *f_->service, o);
   }
   alert::IntakeResult Submit(const std::string& text) {
     alert::Submission s;
@@ -51,19 +50,8 @@ class AlertDeliveryTest : public ::testing::Test {
 
 // Every value of the alert tables as stored, concatenated.
 std::string RawTables(const std::string& db) {
-  sqlite3* h = nullptr;
-  sqlite3_open(db.c_str(), &h);
-  std::string all;
-  for (const char* sql :
-       {"SELECT reporter || raw_text || free_text FROM alert", "SELECT reason FROM alert_event"}) {
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(h, sql, -1, &st, nullptr);
-    while (sqlite3_step(st) == SQLITE_ROW)
-      all += reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-  }
-  sqlite3_close(h);
-  return all;
+  return QueryText(db, "SELECT reporter || raw_text || free_text FROM alert") +
+         QueryText(db, "SELECT reason FROM alert_event");
 }
 
 TEST_F(AlertDeliveryTest, IntakeWritesTheAlertAndItsOutboxAndSealsPersonalFields) {
@@ -79,7 +67,7 @@ TEST_F(AlertDeliveryTest, IntakeWritesTheAlertAndItsOutboxAndSealsPersonalFields
   ASSERT_TRUE(back.ok() && back->has_value());
   EXPECT_EQ((*back)->reporter, kSender);
   EXPECT_EQ((*back)->raw_text, kMessage);
-  std::string raw = RawTables(dir_ / "t.sqlite");
+  std::string raw = RawTables(StoreUrl(dir_, "t.sqlite"));
   EXPECT_EQ(raw.find("Nyakuoth"), std::string::npos);
   EXPECT_EQ(raw.find("211912345678"), std::string::npos);
   EXPECT_NE(raw.find("enc:"), std::string::npos);
@@ -140,6 +128,60 @@ TEST_F(AlertDeliveryTest, FailedDeliveriesAreRetriedWithBackoffUntilDelivered) {
     EXPECT_GE(d, full / 2);
     EXPECT_LE(d, full);
   }
+}
+
+// Two server processes whose workers read the same overdue alert both try to escalate it: it
+// moves one level, with one event and one set of deliveries.
+TEST_F(AlertDeliveryTest, TwoWorkersEscalateAnOverdueAlertOnce) {
+  alert::IntakeResult late = Submit("ALERT Akobo abduction of women today");
+  auto other = store::Store::Open(StoreUrl(dir_));
+  ASSERT_TRUE(other.ok());
+  (*other)->SetCipher(keys_);
+  const int64_t after_deadline = late.alert.ack_due_ms + 1000;
+  auto seen_by_a = f_->store->DueAlertEscalations(after_deadline, 10);
+  auto seen_by_b = (*other)->DueAlertEscalations(after_deadline, 10);
+  ASSERT_TRUE(seen_by_a.ok() && seen_by_b.ok());
+  ASSERT_EQ(seen_by_a->size(), 1u);
+  ASSERT_EQ(seen_by_b->size(), 1u);
+  const size_t events = f_->store->ListAlertEvents(late.alert.id)->size();
+  const size_t deliveries = f_->store->ListAlertDeliveries(late.alert.id)->size();
+  store::AlertEvent e;
+  e.alert_id = late.alert.id;
+  e.at_ms = after_deadline;
+  e.actor = "system";
+  e.action = "escalated";
+  e.to_status = "escalated";
+  store::AlertDelivery d;
+  d.recipient = "recipient:duty";
+  d.channel = "inbox";
+  d.level = 1;
+  for (store::Store* s : {f_->store.get(), other->get()})
+    ASSERT_TRUE(s->EscalateAlert(late.alert.id, 1, after_deadline + 60000, e, {d}).ok());
+  EXPECT_EQ((*other)->GetAlert(late.alert.id).value()->escalation_level, 1);
+  EXPECT_EQ(f_->store->ListAlertEvents(late.alert.id)->size(), events + 1);
+  EXPECT_EQ(f_->store->ListAlertDeliveries(late.alert.id)->size(), deliveries + 1);
+}
+
+// The scheduled analysis of two server processes' workers runs once per interval, in whichever
+// holds the lease, and the other takes over when the holder stops renewing it.
+TEST_F(AlertDeliveryTest, TheScheduledAnalysisRunsOncePerIntervalAcrossWorkers) {
+  alert::WorkerOptions o;
+  o.analysis_every_ms = 60000;
+  o.severity_rules = kData + "/analysis/severity.toml";
+  auto a = Worker(o), b = Worker(o);
+  const int64_t t0 = alert::NowMs() + 120000;  // the first run is one interval after start
+  auto ra = a->RunOnce(t0), rb = b->RunOnce(t0 + 10);
+  ASSERT_TRUE(ra.ok() && rb.ok());
+  EXPECT_EQ(ra->analysis_runs + rb->analysis_runs, 1);
+  EXPECT_EQ(ra->analysis_runs, 1) << "the first to ask takes the lease";
+  auto a2 = a->RunOnce(t0 + 60000), b2 = b->RunOnce(t0 + 60010);
+  EXPECT_EQ(a2->analysis_runs, 1) << "its holder renews it";
+  EXPECT_EQ(b2->analysis_runs, 0);
+  // A stops (no renewal): B takes over once the lease has run out.
+  auto b3 = b->RunOnce(t0 + 60010 + 60000 + 5);
+  EXPECT_EQ(b3->analysis_runs, 1);
+  auto early = Worker(o)->RunOnce(alert::NowMs());
+  EXPECT_EQ(early->analysis_runs, 0) << "not at start: one interval after";
 }
 
 TEST_F(AlertDeliveryTest, UnacknowledgedAlertsEscalateAndAcknowledgedOnesDoNot) {

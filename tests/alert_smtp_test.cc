@@ -118,7 +118,7 @@ TEST(AlertSmtpTest, AnEscalatedAlertIsMailedToTheOutsideRecipientWithoutNames) {
   s.reporter = "+211912345678";
   auto r = f.service->Submit(*f.store, s);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  auto ws = store::Store::Open(dir / "t.sqlite");
+  auto ws = store::Store::Open(StoreUrl(dir, "t.sqlite"));
   ASSERT_TRUE(ws.ok());
   alert::DeliveryWorker worker(std::move(*ws), *f.service);
   // Nobody acknowledges within the hour: level 1 is the duty officer's e-mail (outside).

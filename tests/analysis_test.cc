@@ -144,8 +144,8 @@ TEST_F(AnalysisTest, AConfirmedDuplicateCountsOnceAndBothSourcesStay) {
          Inc("p2", "2024-03-02", "SS010101", {"ATK"}, 4, "ORG-B")});
   auto before = Run(2, "2024-03");
   EXPECT_EQ(Risk(Area(before, "SS0101"), "ATK").incidents.value, 2);
-  int64_t id1 = QueryInt(dir_ / "t.sqlite", "SELECT id FROM incident WHERE source_key='p1'");
-  int64_t id2 = QueryInt(dir_ / "t.sqlite", "SELECT id FROM incident WHERE source_key='p2'");
+  int64_t id1 = QueryInt(StoreUrl(dir_), "SELECT id FROM incident WHERE source_key='p1'");
+  int64_t id2 = QueryInt(StoreUrl(dir_), "SELECT id FROM incident WHERE source_key='p2'");
   ASSERT_TRUE(store_->SetDuplicateOf(id2, id1).ok());
   auto after = Run(2, "2024-03");
   const auto& atk = Risk(Area(after, "SS0101"), "ATK");

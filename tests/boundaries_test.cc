@@ -13,7 +13,7 @@ const char* kGeoJson = R"({"type":"FeatureCollection","features":[
 
 TEST(Boundaries, StoredPolygonsPlaceCoordinatesByPointInPolygon) {
   TempDir dir;
-  std::string db = dir / "b.sqlite";
+  std::string db = StoreUrl(dir, "b.sqlite");
   ASSERT_EQ(
       RunAegis("--db " + db + " areas import " + kData + "/geo/ssd/ssd_adm3_payams_pcodes.csv")
           .exit_code,

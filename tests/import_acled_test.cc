@@ -51,7 +51,7 @@ TEST(AcledImport, EveryFileAddsUpAndSouthSudanEventsLandOnCounties) {
                              CountRows(*c.file, "Burundi"));
     EXPECT_EQ(sum->updated, 0);
     int64_t ssd = CountRows(*c.file, "South Sudan");
-    std::string db = dir / "t.sqlite";
+    std::string db = StoreUrl(dir, "t.sqlite");
     if (ssd > 0) {
       int64_t county =
           QueryInt(db, "SELECT count(*) FROM incident WHERE country='SSD' AND area_level>=2");
@@ -118,7 +118,7 @@ TEST(AcledImport, ANewerExportUpdatesChangedEventsByTheirKey) {
   EXPECT_EQ(sum->updated, 3) << sum->ToJson();
   EXPECT_EQ(sum->imported, 1);
   EXPECT_ACCOUNTED(*sum);
-  EXPECT_EQ(QueryInt(dir / "t.sqlite", "SELECT count(*) FROM incident WHERE killed=99"), 3);
+  EXPECT_EQ(QueryInt(StoreUrl(dir), "SELECT count(*) FROM incident WHERE killed=99"), 3);
 }
 
 TEST(AcledImport, ReducedXlsxExtractWithCountiesInTheAdm1Column) {
@@ -129,7 +129,7 @@ TEST(AcledImport, ReducedXlsxExtractWithCountiesInTheAdm1Column) {
   ASSERT_TRUE(sum.ok()) << sum.status().ToString();
   EXPECT_EQ(sum->read, 17077);
   EXPECT_ACCOUNTED(*sum);
-  int64_t county = QueryInt(dir / "t.sqlite", "SELECT count(*) FROM incident WHERE area_level>=2");
+  int64_t county = QueryInt(StoreUrl(dir), "SELECT count(*) FROM incident WHERE area_level>=2");
   std::printf(
       "[figure] acled-reduced SSD xlsx: %lld events, %lld on a county P-code, %lld "
       "quarantined\n",
@@ -151,7 +151,7 @@ TEST(AcledImport, AfghanistanExtractLandsOnProvinces) {
   EXPECT_EQ(sum->read, 69172);
   EXPECT_ACCOUNTED(*sum);
   EXPECT_EQ(sum->quarantined, 0) << sum->ToJson();  // Paktia and Wardak through aliases.csv
-  EXPECT_EQ(QueryInt(dir / "t.sqlite",
+  EXPECT_EQ(QueryInt(StoreUrl(dir),
                      "SELECT count(*) FROM incident WHERE area_level=1 AND "
                      "area_pcode LIKE 'AF%'"),
             sum->imported);

@@ -199,7 +199,7 @@ TEST_F(BadInput, SpreadsheetFormulasAreStoredAsTextOrQuarantinedWhenANumberIsExp
 TEST_F(BadInput, CliPrintsTheSummaryAsJsonWithTheFourCounts) {
   WriteFile(dir_ / "cli.csv",
             kHeader + Row("SSD1", "2024-01-05", "Akobo") + Row("SSD2", "nope", "Akobo"));
-  std::string db = dir_ / "cli.sqlite";
+  std::string db = StoreUrl(dir_, "cli.sqlite");
   ASSERT_EQ(
       RunAegis("--db " + db + " areas import " + kData + "/geo/ssd/ssd_adm3_payams_pcodes.csv")
           .exit_code,

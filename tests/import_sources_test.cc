@@ -27,7 +27,7 @@ TEST(InsecurityInsightImport, CrsvJsonEveryRowAccountedFor) {
               (long long)sum->quarantined);
   for (const auto& r : sum->quarantine_reasons)
     std::printf("[figure]   quarantined %lld: %s\n", (long long)r.count, r.reason.c_str());
-  std::string db = dir / "t.sqlite";
+  std::string db = StoreUrl(dir, "t.sqlite");
   // Every CRSV incident is GBV, confidential, and keeps its survivors' sex when one is given.
   EXPECT_EQ(QueryInt(db,
                      "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0 "
@@ -57,7 +57,7 @@ TEST(InsecurityInsightImport, CrsvXlsxWithHxlRowAndProtectionInDangerJson) {
       (long long)p->imported, (long long)p->quarantined);
   for (const auto& r : p->quarantine_reasons)
     std::printf("[figure]   PiD quarantined %lld: %s\n", (long long)r.count, r.reason.c_str());
-  std::string db = dir / "t.sqlite";
+  std::string db = StoreUrl(dir, "t.sqlite");
   // Residents or providers arrested or kidnapped add the abduction/detention risk.
   EXPECT_GT(QueryInt(db,
                      "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0 "
@@ -90,7 +90,7 @@ TEST_F(DemoFilesImport, KoboCsvWithRepeatGroupAndSelectMultiple) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_GT(s->imported, 20);
   EXPECT_EQ(s->quarantined, 0);
-  std::string db = dir_ / "t.sqlite";
+  std::string db = StoreUrl(dir_, "t.sqlite");
   // Victims come from the repeat group: one row per victim, grouped by sex/age/disability/...
   int64_t victims = QueryInt(db, "SELECT sum(count) FROM incident_victim");
   std::string v = ReadFile(files_[0].repeats[0].substr(files_[0].repeats[0].find('=') + 1));
@@ -119,7 +119,7 @@ TEST_F(DemoFilesImport, KoboSelectMultipleAsZeroOneColumnsGivesTheSameRisks) {
   WriteFile(dir_ / "detail.csv", out);
   auto a = Run(files_[0]);
   ASSERT_TRUE(a.ok());
-  std::string db = dir_ / "t.sqlite";
+  std::string db = StoreUrl(dir_, "t.sqlite");
   int64_t risks_summary =
       QueryInt(db, "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0");
   TempDir other;
@@ -127,7 +127,7 @@ TEST_F(DemoFilesImport, KoboSelectMultipleAsZeroOneColumnsGivesTheSameRisks) {
   auto b = Import(*s2, dir_ / "detail.csv", "kobo-incident");
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(b->imported, a->imported);
-  EXPECT_EQ(QueryInt(other / "t.sqlite",
+  EXPECT_EQ(QueryInt(StoreUrl(other),
                      "SELECT count(*) FROM incident i JOIN risk r ON (i.risk_mask & r.bit)<>0"),
             risks_summary);
 }
@@ -175,8 +175,8 @@ TEST_F(DemoFilesImport, KoboJsonSubmissionsWithTheRepeatGroupInline) {
   EXPECT_EQ(s->imported, s->read);
   int64_t people = 0;
   for (const auto& [k, v] : victims) people += static_cast<int64_t>(v.size());
-  EXPECT_EQ(QueryInt(dir_ / "t.sqlite", "SELECT sum(count) FROM incident_victim"), people);
-  EXPECT_EQ(QueryInt(dir_ / "t.sqlite",
+  EXPECT_EQ(QueryInt(StoreUrl(dir_), "SELECT sum(count) FROM incident_victim"), people);
+  EXPECT_EQ(QueryInt(StoreUrl(dir_),
                      "SELECT count(*) FROM incident_victim WHERE "
                      "sex='unknown' OR age_band='unknown'"),
             0);
@@ -192,7 +192,7 @@ TEST_F(DemoFilesImport, OdkCentralHxlAndMonitoringReports) {
     else
       EXPECT_EQ(s->quarantined, 0) << s->ToJson();
   }
-  std::string db = dir_ / "t.sqlite";
+  std::string db = StoreUrl(dir_, "t.sqlite");
   EXPECT_GT(QueryInt(db, "SELECT count(*) FROM monitoring_report"), 10);
   EXPECT_EQ(
       QueryInt(db, "SELECT count(*) FROM monitoring_report WHERE period_start NOT LIKE '%-01'"), 0);
@@ -249,7 +249,7 @@ victim_sex = { columns = ["#sex"], split = "," }
   EXPECT_EQ(sum->read, 1085);
   EXPECT_ACCOUNTED(*sum);
   EXPECT_GT(sum->imported, 1000);
-  std::string db = dir / "t.sqlite";
+  std::string db = StoreUrl(dir, "t.sqlite");
   EXPECT_GT(QueryInt(db, "SELECT count(*) FROM incident WHERE perpetrator_detail<>''"), 100);
   EXPECT_GT(QueryInt(db, "SELECT sum(count) FROM incident_victim"), 1000);
 }

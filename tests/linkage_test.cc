@@ -15,13 +15,6 @@
 namespace aegis::testing {
 namespace {
 
-std::string FileBytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 class LinkageTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -52,7 +45,7 @@ class LinkageTest : public ::testing::Test {
   }
 
   std::unique_ptr<store::Store> Reopen() {
-    auto s = store::Store::Open(dir_ / "t.sqlite");
+    auto s = store::Store::Open(StoreUrl(dir_, "t.sqlite"));
     EXPECT_TRUE(s.ok());
     (*s)->SetCipher(keys_);
     return std::move(*s);
@@ -71,7 +64,8 @@ TEST_F(LinkageTest, TracingCasesAreSealedAtRestAndUpsertedByCaseNumber) {
   ASSERT_TRUE(ids.ok()) << ids.status().ToString();
   ASSERT_EQ(ids->size(), 3u);
   // Names and relatives never reach the file in clear.
-  std::string bytes = FileBytes(dir_ / "t.sqlite") + FileBytes(dir_ / "t.sqlite-wal");
+  std::string bytes = StoredBytes(StoreUrl(dir_));
+  ASSERT_NE(bytes.find("UNICEF"), std::string::npos) << "the store's contents were read";
   for (const char* secret : {"Nyakuoth", "Akech Deng", "Gatweach", "Mary Achol"})
     EXPECT_EQ(bytes.find(secret), std::string::npos) << secret;
   // Consent filter: the registered person without consent is not read for matching.
@@ -268,7 +262,7 @@ TEST_F(LinkageTest, TheCliImportsMatchesAndRecordsDecisions) {
     f << "id,name,sex,age,place,relative_names\n"
          "R-1,Ding Garang Akol,m,9-11,SS0101,Abuk\n";
   }
-  std::string g = "--db " + (dir_ / "t.sqlite");
+  std::string g = "--db " + StoreUrl(dir_, "t.sqlite");
   auto imp = RunAegis(g + " tracing import --kind registered --org UNICEF " + reg + " --keys " +
                       (dir_ / "t.keys"));
   ASSERT_EQ(imp.exit_code, 0) << imp.output;
@@ -293,11 +287,11 @@ TEST_F(LinkageTest, TheCliImportsMatchesAndRecordsDecisions) {
   EXPECT_NE(none.exit_code, 0);
   EXPECT_NE(none.output.find("give --confirm or --reject"), std::string::npos) << none.output;
   // Every step is in the audit log, without names.
-  int64_t audited = QueryInt(dir_ / "t.sqlite",
+  int64_t audited = QueryInt(StoreUrl(dir_),
                              "SELECT count(*) FROM audit_log WHERE action IN ('tracing.import', "
                              "'tracing.match', 'match.rejected')");
   EXPECT_EQ(audited, 5);
-  EXPECT_EQ(QueryInt(dir_ / "t.sqlite",
+  EXPECT_EQ(QueryInt(StoreUrl(dir_),
                      "SELECT count(*) FROM audit_log WHERE detail LIKE '%Deng%' OR object_id "
                      "LIKE '%Deng%'"),
             0);

@@ -14,11 +14,6 @@ namespace {
 
 using ApiTest = ServerTest;
 
-std::string FileBytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
 TEST_F(ApiTest, ApiTokensAreScopedRevocableAndForgedOnesFail) {
   Session s = Login("imo");
   auto c = Client();
@@ -56,7 +51,7 @@ TEST_F(ApiTest, ApiTokensAreScopedRevocableAndForgedOnesFail) {
   auto tokens = c->Get("/api/v1/tokens", s.Get());
   ASSERT_TRUE(tokens);
   EXPECT_EQ(tokens->body.find(token), std::string::npos);
-  EXPECT_EQ(FileBytes(db_).find(token), std::string::npos);
+  EXPECT_EQ(StoredBytes(db_).find(token), std::string::npos);
 }
 
 TEST_F(ApiTest, BreakTheGlassNeedsAReasonIsTimeLimitedAndAudited) {
@@ -332,7 +327,8 @@ TEST_F(ApiTest, PersonalFieldsAreEncryptedAtRestAndNeverInLogsOrErrors) {
   server_.reset();
   // The database file and its WAL, the audit log and every error: no personal string, no
   // exact coordinate; seeded narratives too.
-  std::string bytes = FileBytes(db_) + FileBytes(db_ + "-wal");
+  std::string bytes = StoredBytes(db_);
+  ASSERT_NE(bytes.find("enc:v1:"), std::string::npos) << "the store's contents were read";
   std::string audit;
   ASSERT_TRUE(store_
                   ->ScanAudit([&](const store::AuditRow& r) {
@@ -380,7 +376,7 @@ TEST_F(ApiTest, KeyRotationReSealsStoredFieldsWhileTheServerKeepsReading) {
   EXPECT_EQ(*again, 0) << "a second pass finds nothing left";
   // The running server, which loaded only k1, still reads every narrative (now under k2).
   EXPECT_EQ(details(), before);
-  std::string bytes = FileBytes(db_) + FileBytes(db_ + "-wal");
+  std::string bytes = StoredBytes(db_);
   EXPECT_NE(bytes.find("enc:v1:k2:"), std::string::npos);
 }
 
@@ -412,6 +408,38 @@ TEST_F(ApiTest, SignInIsRateLimitedPerAddress) {
   (*s)->Stop();
   t.join();
   EXPECT_GE(limited, 3);  // 10 at once, then one per 6 seconds
+}
+
+// Behind nginx every connection comes from the proxy: with --behind-proxy the limit is per
+// client address the proxy passes (X-Real-IP), and without it all clients share one budget.
+TEST_F(ApiTest, BehindAProxySignInLimitsArePerClientAddress) {
+  auto limited = [&](bool behind_proxy) {
+    server::ServerOptions o;
+    o.port = 0;
+    o.threads = 4;
+    o.db = db_;
+    o.data_dir = kData;
+    o.key_file = dir_ / "t.keys";
+    o.behind_proxy = behind_proxy;
+    auto s = server::Server::Create(o);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    std::promise<int> port;
+    auto fut = port.get_future();
+    std::thread t([&] { (void)(*s)->Run([&](int p) { port.set_value(p); }); });
+    httplib::Client c("127.0.0.1", fut.get());
+    int refused = 0;
+    for (int i = 0; i < 24; ++i) {  // 8 clients x 3 attempts: within each client's burst of 10
+      httplib::Headers h{{"X-Real-IP", "10.0.0." + std::to_string(i % 8)}};
+      auto r = c.Post("/api/v1/session", h, json{{"username", "nobody"}, {"password", "x"}}.dump(),
+                      "application/json");
+      if (r && r->status == 429) ++refused;
+    }
+    (*s)->Stop();
+    t.join();
+    return refused;
+  };
+  EXPECT_EQ(limited(true), 0);
+  EXPECT_GE(limited(false), 10);  // one shared budget of 10
 }
 
 }  // namespace

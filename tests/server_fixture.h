@@ -46,7 +46,7 @@ const std::map<std::string, Expect> kExpected = {
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = dir_ / "t.sqlite";
+    db_ = StoreUrl(dir_, "t.sqlite");
     store_ = NewStore(dir_);
     auto cat = ingest::LoadCatalog(*store_, kData);
     ASSERT_TRUE(cat.ok()) << cat.status().ToString();

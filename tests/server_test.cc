@@ -301,12 +301,7 @@ TEST_F(ServerTest, EveryReadIsAuditedTheChainDetectsTamperingAndHoldsNoPersonalD
   access::AuditLog log(&*keys, security::DefaultAnchorPath(keys->path()));
   auto verify = [&] { return log.Verify(*store_).value(); };
   EXPECT_TRUE(verify().ok);
-  auto exec = [&](const std::string& sql) {
-    sqlite3* h2 = nullptr;
-    sqlite3_open(db_.c_str(), &h2);
-    sqlite3_exec(h2, sql.c_str(), nullptr, nullptr, nullptr);
-    sqlite3_close(h2);
-  };
+  auto exec = [&](const std::string& sql) { EXPECT_TRUE(ExecRaw(db_, sql)) << sql; };
   exec("CREATE TABLE saved AS SELECT * FROM audit_log");
   auto restore = [&] {
     exec("DELETE FROM audit_log; INSERT INTO audit_log SELECT * FROM saved");

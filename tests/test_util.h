@@ -3,7 +3,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -14,7 +13,9 @@
 
 #include "ingest/area_import.h"
 #include "ingest/importer.h"
+#include "store/sql_conn.h"
 #include "store/store.h"
+#include "util/text.h"
 
 namespace aegis::testing {
 
@@ -31,13 +32,55 @@ class TempDir {
   ~TempDir() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
+    for (const auto& url : databases_) (void)store::Store::Destroy(url);
   }
+  // A PostgreSQL database named for a store in this folder (dropped with the folder).
+  void AddDatabase(const std::string& url) const { databases_.push_back(url); }
   std::string operator/(const std::string& name) const { return path_ + "/" + name; }
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
+  mutable std::vector<std::string> databases_;
 };
+
+// The backend the store-backed tests run on: SQLite files by default; PostgreSQL when
+// AEGIS_TEST_BACKEND=postgresql (the ctest entries named "pg.*" set it), on the server whose
+// base URL is in AEGIS_TEST_PG (scripts/test.sh starts a throwaway one with scripts/pg-server.sh).
+inline bool OnPostgres() {
+  const char* b = std::getenv("AEGIS_TEST_BACKEND");
+  return b != nullptr && std::string(b) == "postgresql";
+}
+
+// Skips every test of a PostgreSQL run when no server was given, unless AEGIS_REQUIRE_PG=1
+// (scripts/test.sh), where a missing server fails instead.
+class PostgresEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    if (!OnPostgres() || std::getenv("AEGIS_TEST_PG") != nullptr) return;
+    const char* req = std::getenv("AEGIS_REQUIRE_PG");
+    if (req != nullptr && std::string(req) == "1")
+      FAIL() << "AEGIS_TEST_BACKEND=postgresql needs AEGIS_TEST_PG (a server's base URL); start "
+                "one with scripts/pg-server.sh start DIR";
+    GTEST_SKIP() << "no PostgreSQL server: run scripts/test.sh, or start one with "
+                    "scripts/pg-server.sh start DIR and export AEGIS_TEST_PG";
+  }
+};
+inline const bool kPostgresEnvironment =
+    (::testing::AddGlobalTestEnvironment(new PostgresEnvironment), true);
+
+// Where a test's store named `name` lives: `dir/name` on SQLite; on PostgreSQL a database named
+// after that path on the test server (created at first open, dropped with `dir`).
+inline std::string StoreUrl(const TempDir& dir, const std::string& name = "t.sqlite") {
+  if (!OnPostgres()) return dir / name;
+  std::string base = std::getenv("AEGIS_TEST_PG") ? std::getenv("AEGIS_TEST_PG") : "";
+  char db[40];
+  std::snprintf(db, sizeof db, "aegis_t_%016llx",
+                static_cast<unsigned long long>(text::Hash64(dir / name)));
+  std::string url = base.substr(0, base.rfind('/') + 1) + db;
+  dir.AddDatabase(url);
+  return url;
+}
 
 inline void WriteFile(const std::string& path, const std::string& content) {
   std::ofstream f(path, std::ios::binary);
@@ -74,26 +117,63 @@ inline std::vector<store::AreaRow> ToRows(const std::vector<geo::Area>& areas) {
   return ingest::ToAreaRows(areas);
 }
 
-// A test oracle: one integer from a read-only SQL query on a SQLite store file.
+// A test oracle: one integer from a read-only SQL query on a store (a SQLite file or a
+// PostgreSQL URL), bypassing the Store interface; -1 when the query fails.
 inline int64_t QueryInt(const std::string& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* st = nullptr;
-  int64_t v = -1;
-  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return v;
+  auto conn = store::sql::IsPostgresUrl(db) ? store::sql::OpenPostgres(db, false)
+                                            : store::sql::OpenSqlite(db, false, 5000);
+  if (!conn.ok()) return -1;
+  store::sql::Stmt s(conn->get(), sql);
+  Status st;
+  if (!s.valid() || !s.Step(&st)) return -1;
+  return s.Int(0);
 }
 
-// A fresh SQLite store in `dir` with the South Sudan payam list loaded; `global_countries`
+// Runs statements on a store behind its back (tamper tests); false when they fail.
+inline bool ExecRaw(const std::string& db, const std::string& sql) {
+  auto conn = store::sql::IsPostgresUrl(db) ? store::sql::OpenPostgres(db, false)
+                                            : store::sql::OpenSqlite(db, false, 5000);
+  return conn.ok() && (*conn)->Exec(sql).ok();
+}
+
+// Every row's first column of a query on a store, concatenated: what the engine holds, as stored.
+inline std::string QueryText(const std::string& db, const std::string& sql) {
+  auto conn = store::sql::IsPostgresUrl(db) ? store::sql::OpenPostgres(db, false)
+                                            : store::sql::OpenSqlite(db, false, 5000);
+  std::string all;
+  if (!conn.ok()) return all;
+  store::sql::Stmt s(conn->get(), sql);
+  Status st;
+  while (s.valid() && s.Step(&st)) all += s.Text(0);
+  return all;
+}
+
+// Everything a store holds as the engine stores it: a SQLite file with its WAL, or every row of
+// every table of a PostgreSQL database as text. For "this secret is never stored in clear".
+inline std::string StoredBytes(const std::string& db) {
+  if (!store::sql::IsPostgresUrl(db)) return ReadFile(db) + ReadFile(db + "-wal");
+  std::string all;
+  auto conn = store::sql::OpenPostgres(db, false);
+  if (!conn.ok()) return all;
+  std::vector<std::string> tables;
+  {
+    store::sql::Stmt t(conn->get(),
+                       "SELECT table_name FROM information_schema.tables WHERE "
+                       "table_schema=current_schema()");
+    Status st;
+    while (t.valid() && t.Step(&st)) tables.push_back(t.Text(0));
+  }
+  for (const auto& table : tables)
+    all += QueryText(db, "SELECT CAST(x AS TEXT) FROM " + table + " x") + "\n";
+  return all;
+}
+
+// A fresh store (StoreUrl(dir, name)) with the South Sudan payam list loaded; `global_countries`
 // adds admin1-2 of other countries from OCHA's global P-code list (e.g. {"MLI", "CAF"}).
 inline std::unique_ptr<store::Store> NewStore(const TempDir& dir,
                                               const std::vector<std::string>& global_countries = {},
                                               const std::string& name = "t.sqlite") {
-  auto s = store::Store::Open(dir / name);
+  auto s = store::Store::Open(StoreUrl(dir, name));
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   auto areas = ingest::ReadAreas(kData + "/geo/ssd/ssd_adm3_payams_pcodes.csv", "SSD");
   EXPECT_TRUE(areas.ok()) << areas.status().ToString();

@@ -66,6 +66,7 @@ class AlertService {
   const AlertParser& parser() const { return parser_; }
   PayloadContext context() const { return {&gazetteer_, &taxonomy_}; }
   const geo::Gazetteer& gazetteer() const { return gazetteer_; }
+  const taxonomy::Taxonomy& taxonomy() const { return taxonomy_; }
 
  private:
   Status Structured(const Submission& s, store::AlertRecord* a) const;

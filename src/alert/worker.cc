@@ -1,10 +1,14 @@
 #include "alert/worker.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <random>
 
+#include "alert/from_analysis.h"
 #include "alert/smtp.h"
 #include "alert/webhook.h"
 
@@ -20,9 +24,17 @@ int64_t BackoffMs(int attempts, int64_t base_ms, int64_t max_ms) {
 
 DeliveryWorker::DeliveryWorker(std::unique_ptr<store::Store> store, const AlertService& service,
                                WorkerOptions options)
-    : store_(std::move(store)), service_(service), o_(options) {
+    : store_(std::move(store)), service_(service), o_(std::move(options)) {
   if (const char* env = std::getenv("AEGIS_ALERT_LEASE_MS"); env != nullptr && *env != '\0')
     o_.lease_ms = std::max<int64_t>(100, std::atoll(env));
+  if (const char* env = std::getenv("AEGIS_ANALYSIS_EVERY_S"); env != nullptr && *env != '\0')
+    o_.analysis_every_ms = std::max<int64_t>(0, std::atoll(env)) * 1000;
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  holder_ = std::string(host) + ":" + std::to_string(getpid()) + ":" +
+            std::to_string(reinterpret_cast<uintptr_t>(this));
+  // The first run one interval after start: a restart does not re-run it at once.
+  if (o_.analysis_every_ms > 0) next_analysis_ms_ = NowMs() + o_.analysis_every_ms;
 }
 
 DeliveryWorker::~DeliveryWorker() { Stop(); }
@@ -122,9 +134,30 @@ store::DeliveryOutcome DeliveryWorker::Deliver(const store::AlertDelivery& d,
   return out;
 }
 
+Status DeliveryWorker::ScheduledAnalysis(int64_t now_ms, PassCounts* c) {
+  if (o_.analysis_every_ms <= 0 || now_ms < next_analysis_ms_) return Status::Ok();
+  next_analysis_ms_ = now_ms + o_.analysis_every_ms;
+  // The lease lasts one interval: its holder renews it at its next run; another process takes
+  // it over only after a whole interval without one.
+  AEGIS_ASSIGN_OR_RETURN(
+      bool mine, store_->AcquireLease("analysis-alerts", holder_, now_ms, o_.analysis_every_ms));
+  if (!mine) return Status::Ok();
+  FromAnalysisOptions fo;
+  fo.severity_rules = o_.severity_rules;
+  Result<FromAnalysisResult> r = AlertsFromAnalysis(*store_, service_, service_.taxonomy(), fo);
+  ++c->analysis_runs;
+  if (!r.ok()) {  // e.g. no data yet: deliveries go on; the next interval tries again
+    std::fprintf(stderr, "aegis: scheduled analysis: %s\n", r.status().message().c_str());
+    return Status::Ok();
+  }
+  c->analysis_alerts += r->created;
+  return Status::Ok();
+}
+
 Result<PassCounts> DeliveryWorker::RunOnce(int64_t now_ms) {
   PassCounts c;
   AEGIS_ASSIGN_OR_RETURN(c.escalated, Escalate(now_ms));
+  AEGIS_RETURN_IF_ERROR(ScheduledAnalysis(now_ms, &c));
   AEGIS_ASSIGN_OR_RETURN(auto claimed, store_->ClaimAlertDeliveries(now_ms, o_.lease_ms, o_.batch));
   std::map<int64_t, store::AlertRecord> alerts;
   std::vector<store::DeliveryOutcome> outcomes;

@@ -8,6 +8,9 @@
 //      each halved to doubled at random). A worker killed mid-batch leaves its claims to expire;
 //      the deliveries are then sent again (at least once; the idempotency key lets the receiver
 //      drop repeats).
+// And, when analysis_every_ms > 0, the scheduled analysis: automatic alerts for escalating risks
+// (from_analysis.h), run by whichever server process holds the store's "analysis-alerts" lease,
+// so once per interval across all processes (and taken over by another when its holder dies).
 #pragma once
 
 #include <atomic>
@@ -15,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "alert/service.h"
@@ -29,10 +33,15 @@ struct WorkerOptions {
   int idle_wait_ms = 250;  // between passes when there is nothing to do (Wake cuts it short)
   int timeout_ms = 5000;   // per webhook or SMTP exchange
   int record_every = 8;    // outcomes written per transaction (a crash repeats at most these)
+  // Scheduled analysis alerts: every this many ms (0 = off; $AEGIS_ANALYSIS_EVERY_S overrides),
+  // with the severity rules at this path.
+  int64_t analysis_every_ms = 0;
+  std::string severity_rules;
 };
 
 struct PassCounts {
   int attempted = 0, delivered = 0, failed = 0, escalated = 0;
+  int analysis_runs = 0, analysis_alerts = 0;  // scheduled analyses run by this worker
 };
 
 // Exponential backoff with jitter for the `attempts`-th failure: base * 2^(attempts-1), capped,
@@ -58,6 +67,8 @@ class DeliveryWorker {
  private:
   void Loop();
   Result<int> Escalate(int64_t now_ms);
+  // The scheduled analysis when due and this process holds its lease.
+  Status ScheduledAnalysis(int64_t now_ms, PassCounts* c);
   store::DeliveryOutcome Deliver(const store::AlertDelivery& d, const store::AlertRecord& a);
 
   std::unique_ptr<store::Store> store_;
@@ -68,6 +79,8 @@ class DeliveryWorker {
   std::condition_variable cv_;
   bool stop_ = false, woken_ = false;
   std::atomic<int64_t> delivered_total_{0};
+  std::string holder_;  // this process and worker, for leases
+  int64_t next_analysis_ms_ = 0;
 };
 
 }  // namespace aegis::alert

@@ -5,6 +5,7 @@
 #include "geo/boundary_io.h"
 #include "ingest/area_import.h"
 #include "ingest/importer.h"
+#include "store/copy.h"
 #include "taxonomy/taxonomy.h"
 
 namespace aegis::cli {
@@ -54,6 +55,36 @@ int DbBackup(const GlobalOptions& g, const std::string& out) {
   Status st = (*s)->Backup(out);
   if (!st.ok()) return Fail(st);
   std::printf("backup of %s written to %s\n", g.db.c_str(), out.c_str());
+  return 0;
+}
+
+int DbCopy(const std::string& source, const std::string& target) {
+  const bool tty = StderrIsTerminal();
+  std::string last;
+  auto r = store::CopyStore(source, target, [&](const std::string& table, int64_t rows) {
+    if (tty) {
+      std::fprintf(stderr, "\r  copying %-20s %10lld rows", table.c_str(), (long long)rows);
+    } else if (table != last) {
+      std::fprintf(stderr, "  copying %s\n", table.c_str());
+    }
+    last = table;
+  });
+  if (tty) std::fprintf(stderr, "\r%60s\r", "");
+  if (!r.ok()) return Fail(r.status());
+  int64_t total = 0;
+  std::printf("%-22s %12s  %s\n", "table", "rows", "checksum (source = target)");
+  for (const auto& t : r->tables) {
+    std::printf("%-22s %12lld  %016llx\n", t.table.c_str(), (long long)t.rows,
+                (unsigned long long)t.checksum);
+    total += t.rows;
+  }
+  std::printf(
+      "copied %lld rows in %zu tables; every count and checksum matches; content digest "
+      "%s\n",
+      (long long)total, r->tables.size(), r->digest.c_str());
+  std::printf(
+      "Personal fields are copied sealed: serve the target with the source's key file "
+      "(--keys or $AEGIS_KEY_FILE).\n");
   return 0;
 }
 
@@ -132,7 +163,9 @@ void AddDbCommands(CLI::App& app, GlobalOptions& g) {
   db->require_subcommand(1);
   db->footer(
       "Examples:\n  aegis --db ops.sqlite db migrate\n  aegis --db ops.sqlite db check\n"
-      "  aegis --db ops.sqlite db backup ops-2026-11-22.sqlite");
+      "  aegis --db ops.sqlite db backup ops-2026-11-22.sqlite\n"
+      "  aegis db copy ops.sqlite postgresql://aegis@db.example:5432/ops\n"
+      "  aegis db copy postgresql://aegis@db.example:5432/ops ops-copy.sqlite");
   db->add_subcommand("migrate",
                      "Create the store or apply pending schema migrations (safe to "
                      "repeat)")
@@ -147,6 +180,22 @@ void AddDbCommands(CLI::App& app, GlobalOptions& g) {
   static std::string out;
   backup->add_option("OUT", out, "Backup file to create (must not exist)")->required();
   backup->callback([&g] { Exit(DbBackup(g, out)); });
+  static std::string copy_from, copy_to;
+  auto* copy = db->add_subcommand(
+      "copy",
+      "Copy a whole store to a new one, SQLite <-> PostgreSQL in either direction, and verify it "
+      "(row counts and checksums of every table, content digest)");
+  copy->add_option("SOURCE", copy_from, "Store to copy: a SQLite file or postgresql://...")
+      ->required();
+  copy->add_option("TARGET", copy_to,
+                   "New store: a SQLite file or postgresql://user@host:port/database (created "
+                   "if missing; must hold no records)")
+      ->required();
+  copy->footer(
+      "The source is only read; stop writers (aegis serve) for a copy that includes their last "
+      "writes.\nThe target keeps every id; personal fields stay sealed with the source's key "
+      "file.");
+  copy->callback([] { Exit(DbCopy(copy_from, copy_to)); });
 }
 
 void AddAreaCommands(CLI::App& app, GlobalOptions& g) {

@@ -269,6 +269,9 @@ void AddServerCommands(CLI::App& app, GlobalOptions& g) {
   serve->add_option("--keys", keys,
                     "Key file (default $AEGIS_KEY_FILE, else STORE.keys; created if missing)");
   serve->add_flag("--secure-cookies", so.secure_cookies, "Mark cookies Secure (behind TLS)");
+  serve->add_flag("--behind-proxy", so.behind_proxy,
+                  "Behind a reverse proxy on this host (nginx): sign-in limits per client "
+                  "address from its X-Real-IP header (see doc/scale.md)");
   serve->callback([&g] {
     Status st = Serve(g, so, keys);
     if (!st.ok()) throw CLI::RuntimeError(Fail(st));

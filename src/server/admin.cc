@@ -140,8 +140,12 @@ void UpdateUser(Api& api, const httplib::Request& req, httplib::Response& res, c
                            "you cannot disable yourself or change your own role; ask another "
                            "coordinator",
                            ""});
+  const bool disabling = u.disabled && !(*found)->disabled;
   if (Status st = (*lease)->UpdateUser(u); !st.ok()) return SendError(res, FromStatus(st));
-  api.UserChanged(u.id);
+  // Every server process reads the user per request, so the change is in force at once
+  // everywhere; a disabled account's sessions are also closed (as `aegis user disable` does),
+  // so that enabling it again does not bring them back.
+  if (disabling) (void)(*lease)->DeleteUserSessions(u.id);
   std::string detail = "role " + u.role + (u.disabled ? ", disabled" : "");
   api.Audit(**lease, &c, "user.change", "user", std::to_string(u.id), detail);
   SendJson(res, UserJson(u));
@@ -274,7 +278,7 @@ void PutProtocol(Api& api, const httplib::Request& req, httplib::Response& res, 
   store::ProtocolVersion v{0, NowUtc(), std::to_string(c.user.id), text_toml};
   auto id = (*lease)->AddProtocolVersion(v);
   if (!id.ok()) return SendError(res, FromStatus(id.status()));
-  api.SetProtocol(std::make_shared<const access::Protocol>(std::move(*parsed)));
+  api.SetProtocol(std::make_shared<const access::Protocol>(std::move(*parsed)), *id);
   api.Audit(**lease, &c, "isp.change", "isp_version", std::to_string(*id), "");
   SendJson(res, {{"version", *id}, {"loaded_at", v.loaded_at}});
 }
@@ -336,7 +340,6 @@ void OpenBreakGlass(Api& api, const httplib::Request& req, httplib::Response& re
   auto id = (*lease)->AddBreakGlass(g);
   if (!id.ok()) return SendError(res, FromStatus(id.status()));
   g.id = *id;
-  api.BreakGlassChanged(c.user.id);
   api.Audit(**lease, &c, "break_glass.open", "break_glass", std::to_string(*id),
             std::to_string(*minutes) + " minutes");
   SendJson(res, GrantJson(g, false), 201);
@@ -360,15 +363,10 @@ void EndBreakGlass(Api& api, const httplib::Request& req, httplib::Response& res
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   bool reviewer = api.protocol()->CanManage(c.user.role, "audit");
-  auto grants = (*lease)->ListBreakGlass();
-  if (!grants.ok()) return SendError(res, FromStatus(grants.status()));
-  int64_t owner = 0;
-  for (const auto& g : *grants)
-    if (g.id == *id) owner = g.user_id;
+  // Every server process reads the owner's open grant per request: ended here, ended everywhere.
   auto done = (*lease)->EndBreakGlass(*id, reviewer ? 0 : c.user.id, NowUtc());
   if (!done.ok()) return SendError(res, FromStatus(done.status()));
   if (!*done) return SendError(res, {404, "not_found", "no such open grant of yours", ""});
-  api.BreakGlassChanged(owner);
   api.Audit(**lease, &c, "break_glass.end", "break_glass", std::to_string(*id), "");
   SendJson(res, {{"id", *id}, {"ended", true}});
 }

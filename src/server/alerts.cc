@@ -344,7 +344,13 @@ Ctx Start(Api& api) {
                                            *ctx->catalog.taxonomy);
   if (!service.ok()) return fail(service.status());
   ctx->service = std::move(*service);
-  ctx->worker = std::make_unique<alert::DeliveryWorker>(std::move(lease->s), *ctx->service);
+  // The scheduled analysis alerts run hourly, in one server process at a time (its lease);
+  // $AEGIS_ANALYSIS_EVERY_S changes the interval (0 = off).
+  alert::WorkerOptions wo;
+  wo.analysis_every_ms = int64_t{3600} * 1000;
+  wo.severity_rules = api.options().data_dir + "/analysis/severity.toml";
+  ctx->worker =
+      std::make_unique<alert::DeliveryWorker>(std::move(lease->s), *ctx->service, std::move(wo));
   ctx->worker->Start();
   api.AtStop([ctx] { ctx->worker->Stop(); });
   return ctx;

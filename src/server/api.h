@@ -116,22 +116,20 @@ class Api {
   // protocol version): hold the returned pointer for the length of a request.
   virtual std::shared_ptr<const security::Keyring> keyring() = 0;
   virtual std::shared_ptr<const access::Protocol> protocol() = 0;
-  virtual void SetProtocol(std::shared_ptr<const access::Protocol> p) = 0;
+  // Puts `version` (its id in the store) in force unless a newer one already is.
+  virtual void SetProtocol(std::shared_ptr<const access::Protocol> p, int64_t version) = 0;
   virtual const taxonomy::Taxonomy& taxonomy() const = 0;
   // Appends an audit row (ids and actions only, never personal data).
   virtual void Audit(store::Store& s, const Caller* c, const std::string& action,
                      const std::string& type, const std::string& id, const std::string& detail) = 0;
   // Level of a known P-code, or -1.
   virtual int AreaLevel(const std::string& pcode) const = 0;
-  // A break-the-glass grant of `user_id` was opened or ended: re-read it for later requests.
-  virtual void BreakGlassChanged(int64_t user_id) = 0;
-  // Records were added or changed through this server: listeners (caches) are told.
+  // Records were added or changed through this server process: listeners (caches) are told.
+  // Other processes are not: their caches must bound their own staleness.
   virtual void DataChanged() = 0;
   virtual void OnDataChanged(std::function<void()> fn) = 0;
   // Runs `fn` when the server stops (before it is destroyed): join background work.
   virtual void AtStop(std::function<void()> fn) = 0;
-  // A user's account changed (disabled, role): drop what is cached about them.
-  virtual void UserChanged(int64_t user_id) = 0;
 };
 
 // True when the caller's role manages `what` in the protocol (users, organisations, isp, audit,

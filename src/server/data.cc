@@ -2,7 +2,8 @@
 // exports, and imports (upload, progress, quarantined rows).
 #include <sys/stat.h>
 
-#include <atomic>
+#include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "analysis/analysis.h"
 #include "analysis/severity.h"
 #include "ingest/importer.h"
+#include "ingest/profile.h"
 #include "security/tokens.h"
 #include "server/api.h"
 #include "util/date.h"
@@ -36,12 +38,16 @@ uint32_t AggregateClasses(const store::AccessScope& s) {
   return m;
 }
 
-// Facts per set of visible record classes, and cubes per month range over them; dropped when
-// the data change through this server (an import, an entry).
+// Facts per set of visible record classes, and cubes per month range over them, kept while the
+// store's data version (Store::DataVersion: one primary-key read) is the one they were read at.
+// The version changes after every change the analysis reads, made through any server process
+// or the command line, so every process answers with the data as it is. Also dropped when the
+// data change through this process (an import, an entry, a duplicate decision).
 class AnalysisCache {
  public:
   struct Entry {
     analysis::Facts facts;
+    int64_t version = -1;
     std::mutex mu;
     std::map<std::pair<int, int>, std::shared_ptr<const analysis::Cube>> cubes;
   };
@@ -50,10 +56,12 @@ class AnalysisCache {
     entries_.clear();
   }
   Result<std::shared_ptr<Entry>> Facts(Api& api, store::Store& s, uint32_t classes) {
+    AEGIS_ASSIGN_OR_RETURN(int64_t version, s.DataVersion());
     std::lock_guard<std::mutex> l(mu_);
     auto it = entries_.find(classes);
-    if (it != entries_.end()) return it->second;
+    if (it != entries_.end() && it->second->version == version) return it->second;
     auto e = std::make_shared<Entry>();
+    e->version = version;
     AEGIS_ASSIGN_OR_RETURN(e->facts, analysis::LoadFacts(s, api.taxonomy(), classes));
     entries_[classes] = e;
     return e;
@@ -75,6 +83,9 @@ struct DataState {
   // The severity rules, read once at start (data/analysis/severity.toml).
   std::optional<analysis::SeverityRules> rules;
   Status rules_error;
+  // Imports run by this process, by id (= their import run's id): the live detail the store does
+  // not hold (bytes read, phase, the error message, the full summary). Any process answers
+  // from the store (see FindJob); this only enriches the answer of the process that ran it.
   std::mutex jobs_mu;
   struct Job {
     int64_t id = 0;
@@ -83,12 +94,12 @@ struct DataState {
     std::string state = "queued";  // queued, running, completed, failed
     int64_t rows = 0, bytes = 0, total = 0;
     std::string phase, error, summary_json;
-    int64_t run_id = 0, data_source_id = 0;
-    std::string file_sha256;
+    int64_t run_id = 0;
   };
+  static constexpr size_t kKeptJobs =
+      1000;  // finished jobs beyond these are answered from the store
   std::map<int64_t, Job> jobs;
-  int64_t next_job = 1;
-  std::mutex import_mu;              // one import at a time (SQLite has one writer)
+  std::mutex import_mu;              // one import at a time in this process (one SQLite writer)
   std::vector<std::thread> threads;  // joined when the server stops
 };
 
@@ -141,6 +152,77 @@ void Analysis(Api& api, DataState& st, const httplib::Request& req, httplib::Res
 }
 
 // --- imports ---------------------------------------------------------------------------------
+//
+// An import is its import run in the store: POST /imports begins the run before it answers and
+// the id it answers is the run's id, so that whichever server process a later request reaches
+// answers from the store (GetImportRun: state, rows, counts; ListQuarantine). The upload is kept
+// as "<store>.uploads/u<user id>-<16 random>-<file name, %-encoded>", and the run keeps that
+// path as its file name: so every process knows who uploaded it (only they, and roles that
+// manage the audit, may follow it) and under which name. The process running an import adds
+// what only it knows (bytes read, phase, the error message, the whole summary).
+
+std::string EncodeName(const std::string& name) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : name) {
+    if (std::isalnum(ch) != 0 || ch == '.' || ch == '_' || ch == '-') {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += kHex[ch >> 4];
+      out += kHex[ch & 15];
+    }
+  }
+  return out;
+}
+
+std::string DecodeName(const std::string& enc) {
+  std::string out;
+  for (size_t i = 0; i < enc.size(); ++i) {
+    if (enc[i] == '%' && i + 2 < enc.size() &&
+        std::isxdigit(static_cast<unsigned char>(enc[i + 1])) != 0 &&
+        std::isxdigit(static_cast<unsigned char>(enc[i + 2])) != 0) {
+      out += static_cast<char>(std::stoi(enc.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += enc[i];
+    }
+  }
+  return out;
+}
+
+constexpr size_t kRandomChars = 16;
+
+// The upload's path for `user_id` and the client's file name (kept short enough for a file name).
+std::string UploadPath(const std::string& dir, int64_t user_id, const std::string& file_name) {
+  std::string name = EncodeName(file_name);
+  if (name.size() > 180) {
+    std::string ext = EncodeName(std::filesystem::path(file_name).extension().string());
+    name = "upload" + (ext.size() <= 20 ? ext : "");
+  }
+  return dir + "/u" + std::to_string(user_id) + "-" +
+         security::RandomToken().substr(0, kRandomChars) + "-" + name;
+}
+
+// Who uploaded the run's file and its name, from the path UploadPath made; nullopt for runs of
+// other imports (the command line).
+struct Upload {
+  int64_t user_id = 0;
+  std::string file_name;
+};
+std::optional<Upload> UploadOf(const std::string& dir, const std::string& path) {
+  if (path.size() <= dir.size() + 1 || path.compare(0, dir.size(), dir) != 0 ||
+      path[dir.size()] != '/')
+    return std::nullopt;
+  std::string base = path.substr(dir.size() + 1);
+  size_t dash = base.find('-');
+  if (base.size() < 2 || base[0] != 'u' || dash == std::string::npos || dash < 2)
+    return std::nullopt;
+  auto user = Int(std::string_view(base).substr(1, dash - 1));
+  size_t name_at = dash + 1 + kRandomChars;
+  if (!user || base.size() <= name_at || base[name_at] != '-') return std::nullopt;
+  return Upload{*user, DecodeName(base.substr(name_at + 1))};
+}
 
 json JobJson(const DataState::Job& j) {
   json out = {
@@ -149,6 +231,31 @@ json JobJson(const DataState::Job& j) {
       {"run_id", j.run_id}};
   if (!j.error.empty()) out["error"] = j.error;
   if (!j.summary_json.empty()) out["summary"] = json::parse(j.summary_json, nullptr, false);
+  return out;
+}
+
+// The same shape from the store alone (another process runs or ran the import). The store has
+// no byte counts (0: the client shows no percentage while it runs) nor the error's text.
+json RunJson(const store::ImportRun& r, const std::string& file_name) {
+  std::string state = r.status == "completed" || r.status == "failed" ? r.status : "running";
+  json out = {{"id", r.id},           {"state", state},      {"file_name", file_name},
+              {"profile", r.profile}, {"rows", r.rows_done}, {"bytes", 0},
+              {"total_bytes", 0},     {"phase", ""},         {"run_id", r.id}};
+  if (state == "failed")
+    out["error"] =
+        "the import stopped with an error; the rows committed before it are kept. The reason is "
+        "in the log of the server process that ran it (import run " +
+        std::to_string(r.id) + ")";
+  if (state == "completed")
+    out["summary"] = {{"profile", r.profile},
+                      {"file_sha256", r.file_sha256},
+                      {"run_id", r.id},
+                      {"resumed", false},
+                      {"read", r.read},
+                      {"imported", r.imported},
+                      {"updated", r.updated},
+                      {"unchanged", r.unchanged},
+                      {"quarantined", r.quarantined}};
   return out;
 }
 
@@ -170,11 +277,18 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
                      {400, "invalid", "file_name: a plain file name without folders", "file_name"});
   if (req.body.empty())
     return SendError(res, {400, "invalid", "the body is the file to import; it is empty", ""});
+  auto prof = ingest::FindProfile(profile, api.options().data_dir + "/profiles");
+  if (!prof.ok())
+    return SendError(res, {400, "invalid",
+                           "profile: no built-in mapping profile '" + profile +
+                               "' (GET /api/v1/import-profiles lists them)",
+                           "profile"});
+  auto lease = api.pool().Acquire();
+  if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   // The upload holds personal data in clear: a private folder, removed after the import.
   std::string dir = PrivateDir(api.options());
   std::error_code ec;
-  std::string ext = std::filesystem::path(file_name).extension().string();
-  std::string path = dir + "/" + security::RandomToken().substr(0, 16) + ext;
+  std::string path = UploadPath(dir, c.user.id, file_name);
   {
     std::ofstream f(path, std::ios::binary);
     f.write(req.body.data(), static_cast<std::streamsize>(req.body.size()));
@@ -183,12 +297,47 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
       return SendError(res, {500, "internal", "the server could not keep the upload", ""});
     }
   }
-  int64_t id = 0;
+  // The run, begun as the importer begins it (its data source, profile name, file and digest),
+  // so that the importer takes it up; its id is the job's.
+  auto begin = [&]() -> Result<store::ImportRun> {
+    store::DataSource src{0,
+                          prof->source_code,
+                          prof->source_name,
+                          prof->source_kind,
+                          prof->organisation,
+                          prof->source_type};
+    AEGIS_ASSIGN_OR_RETURN(int64_t source_id, (*lease)->EnsureDataSource(src));
+    AEGIS_ASSIGN_OR_RETURN(std::string sha, ingest::FileSha256(path));
+    return (*lease)->BeginImportRun(source_id, prof->name, path, sha);
+  };
+  auto run = begin();
+  if (!run.ok()) {
+    std::filesystem::remove(path, ec);
+    return SendError(res, FromStatus(run.status()));
+  }
+  const int64_t id = run->id;
+  const bool resumed = run->resumed;
   {
     std::lock_guard<std::mutex> l(st->jobs_mu);
-    id = st->next_job++;
+    if (auto it = st->jobs.find(id);
+        it != st->jobs.end() && (it->second.state == "queued" || it->second.state == "running")) {
+      std::filesystem::remove(path, ec);
+      return SendError(res,
+                       {409, "conflict",
+                        "this file is being imported already with this profile: import " +
+                            std::to_string(id) + " (/api/v1/imports/" + std::to_string(id) + ")",
+                        ""});
+    }
+    if (st->jobs.size() >= DataState::kKeptJobs)
+      for (auto it = st->jobs.begin(); it != st->jobs.end(); ++it)
+        if (it->second.state == "completed" || it->second.state == "failed") {
+          st->jobs.erase(it);  // the oldest finished one; the store still answers for it
+          break;
+        }
     DataState::Job& j = st->jobs[id];
+    j = DataState::Job{};
     j.id = id;
+    j.run_id = id;
     j.user_id = c.user.id;
     j.organisation = c.user.organisation_code;
     j.file_name = file_name;
@@ -196,10 +345,11 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
     j.total = static_cast<int64_t>(req.body.size());
   }
   Api* a = &api;
-  std::thread worker([a, st, id, path, profile, caller = c] {
+  std::thread worker([a, st, id, resumed, path, profile, file_name, caller = c] {
     auto update = [&](const std::function<void(DataState::Job&)>& fn) {
       std::lock_guard<std::mutex> l(st->jobs_mu);
-      fn(st->jobs[id]);
+      auto it = st->jobs.find(id);
+      if (it != st->jobs.end()) fn(it->second);
     };
     std::lock_guard<std::mutex> one_at_a_time(st->import_mu);
     update([](DataState::Job& j) { j.state = "running"; });
@@ -225,13 +375,15 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
         };
         auto summary = ingest::RunImport(**lease, *catalog, o);
         if (summary.ok()) {
-          auto run = (*lease)->GetImportRun(summary->run_id);
+          // The importer took up the run begun for it: not an interrupted one unless it was.
+          summary->resumed = resumed;
+          if (!resumed)
+            std::erase(summary->warnings, "resumed an interrupted import of this file after row 0");
+          summary->file = file_name;  // not the server's path
           update([&](DataState::Job& j) {
             j.state = "completed";
             j.summary_json = summary->ToJson();
             j.run_id = summary->run_id;
-            j.file_sha256 = summary->file_sha256;
-            if (run.ok()) j.data_source_id = run->data_source_id;
           });
           a->Audit(**lease, &caller, "import.complete", "import_run",
                    std::to_string(summary->run_id),
@@ -249,6 +401,12 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
       std::string msg = result.message();
       size_t at = msg.find(path);
       if (at != std::string::npos) msg.replace(at, path.size(), "the upload");
+      // Failed, in the store too, so that every process answers so. (The upload is gone, so the
+      // run could not be resumed anyway; the same file uploaded again starts a new run, and the
+      // rows committed before the error count as unchanged in it.)
+      if (lease.ok()) (void)(*lease)->FinishImportRun(id, "failed");
+      std::fprintf(stderr, "aegis serve: import run %lld failed: %s\n", static_cast<long long>(id),
+                   msg.c_str());
       update([&](DataState::Job& j) {
         j.state = "failed";
         j.error = msg;
@@ -262,40 +420,70 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
     st->threads.push_back(std::move(worker));
     out = JobJson(st->jobs[id]);
   }
-  if (auto lease = api.pool().Acquire(); lease.ok())
-    api.Audit(**lease, &c, "import.start", "import", std::to_string(id), profile);
+  api.Audit(**lease, &c, "import.start", "import_run", std::to_string(id), profile);
   out["status_url"] = "/api/v1/imports/" + std::to_string(id);
   SendJson(res, out, 202);
 }
 
-// The job, if the caller may see it: its own, or any for coordinators and IMOs.
-std::optional<DataState::Job> FindJob(Api& api, DataState& st, int64_t id, const Caller& c) {
-  std::lock_guard<std::mutex> l(st.jobs_mu);
-  auto it = st.jobs.find(id);
-  if (it == st.jobs.end()) return std::nullopt;
-  if (it->second.user_id != c.user.id && !api.protocol()->CanManage(c.user.role, "audit"))
+// The import `id` as the caller may see it (their own, or any for roles that manage the audit),
+// with its run: from this process's job if it runs it, else from the store.
+struct JobView {
+  json job;
+  store::ImportRun run;
+};
+std::optional<JobView> FindJob(Api& api, DataState& st, store::Store& s, int64_t id,
+                               const Caller& c, ApiError* e) {
+  const bool reviewer = api.protocol()->CanManage(c.user.role, "audit");
+  const ApiError not_found{404, "not_found", "no such import of yours", ""};
+  auto run = s.GetImportRun(id);
+  if (!run.ok()) {
+    *e = run.status().code() == Status::Code::kNotFound ? not_found : FromStatus(run.status());
     return std::nullopt;
-  return it->second;
+  }
+  std::optional<Upload> up = UploadOf(PrivateDir(api.options()), run->file_name);
+  {
+    std::lock_guard<std::mutex> l(st.jobs_mu);
+    auto it = st.jobs.find(id);
+    if (it != st.jobs.end()) {
+      if (it->second.user_id != c.user.id && !reviewer) {
+        *e = not_found;
+        return std::nullopt;
+      }
+      return JobView{JobJson(it->second), *run};
+    }
+  }
+  if (!reviewer && (!up || up->user_id != c.user.id)) {
+    *e = not_found;
+    return std::nullopt;
+  }
+  std::string name = up ? up->file_name : std::filesystem::path(run->file_name).filename().string();
+  return JobView{RunJson(*run, name), *run};
 }
 
 void ImportStatus(Api& api, DataState& st, const httplib::Request& req, httplib::Response& res,
                   const Caller& c) {
   auto id = Int(req.matches[1].str());
-  auto job = id ? FindJob(api, st, *id, c) : std::nullopt;
-  if (!job) return SendError(res, {404, "not_found", "no such import of yours", ""});
-  SendJson(res, JobJson(*job));
+  if (!id) return SendError(res, {404, "not_found", "no such import of yours", ""});
+  auto lease = api.pool().Acquire();
+  if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
+  ApiError e;
+  auto job = FindJob(api, st, **lease, *id, c, &e);
+  if (!job) return SendError(res, e);
+  SendJson(res, job->job);
 }
 
 void ImportQuarantine(Api& api, DataState& st, const httplib::Request& req, httplib::Response& res,
                       const Caller& c) {
   auto id = Int(req.matches[1].str());
-  auto job = id ? FindJob(api, st, *id, c) : std::nullopt;
-  if (!job) return SendError(res, {404, "not_found", "no such import of yours", ""});
-  if (job->state != "completed")
-    return SendError(res, {409, "conflict", "the import has not finished; see its status", ""});
+  if (!id) return SendError(res, {404, "not_found", "no such import of yours", ""});
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
-  auto rows = (*lease)->ListQuarantine(job->data_source_id, job->file_sha256);
+  ApiError e;
+  auto job = FindJob(api, st, **lease, *id, c, &e);
+  if (!job) return SendError(res, e);
+  if (job->job["state"] != "completed")
+    return SendError(res, {409, "conflict", "the import has not finished; see its status", ""});
+  auto rows = (*lease)->ListQuarantine(job->run.data_source_id, job->run.file_sha256);
   if (!rows.ok()) return SendError(res, FromStatus(rows.status()));
   json items = json::array();
   for (const auto& q : *rows)
@@ -306,7 +494,7 @@ void ImportQuarantine(Api& api, DataState& st, const httplib::Request& req, http
                      {"raw", json::parse(q.raw_json, nullptr, false).is_discarded()
                                  ? json(q.raw_json)
                                  : json::parse(q.raw_json)}});
-  api.Audit(**lease, &c, "import.quarantine_read", "import_run", std::to_string(job->run_id),
+  api.Audit(**lease, &c, "import.quarantine_read", "import_run", std::to_string(job->run.id),
             std::to_string(items.size()) + " rows");
   SendJson(res, {{"items", items}, {"count", items.size()}});
 }

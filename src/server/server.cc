@@ -2,11 +2,18 @@
 // connection per request from a pool, authentication (session cookie or API token), CSRF,
 // rate limiting of sign-in by address, security headers, one error shape. The routes themselves
 // are in records.cc, admin.cc and data.cc.
+//
+// Several `aegis serve` processes may serve one store behind a proxy that spreads requests
+// round-robin. What decides access is therefore read from the store on every request (the
+// session, the user, an open break-the-glass grant: each a primary-key or indexed read), never
+// from this process's memory; see Authenticate. What is still kept per process is listed at the
+// members of ServerImpl, each with why its staleness is harmless or bounded.
 #include "server/server.h"
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <semaphore>
@@ -26,6 +33,11 @@ namespace aegis::server {
 namespace {
 
 // Token buckets per client address: `burst` attempts at once, then one per `every_s` seconds.
+// Per process: with N server processes behind a proxy an address gets up to N times the budget.
+// That is accepted: it only slows down guessing, and what stops it is the account lock-out,
+// which is kept in the store (SignIn) and so holds across processes. Behind a proxy every
+// connection comes from the proxy: with ServerOptions::behind_proxy the key is the client
+// address the proxy passes (ClientAddress).
 class RateLimit {
  public:
   RateLimit(double burst, double every_s) : burst_(burst), every_s_(every_s) {}
@@ -84,8 +96,6 @@ class ServerImpl final : public Server, public Api {
     AEGIS_RETURN_IF_ERROR(LoadProtocol(*lease));
     AEGIS_ASSIGN_OR_RETURN(auto areas, lease->LoadAreas());
     for (const auto& a : areas) areas_[a.pcode] = a.level;
-    AEGIS_ASSIGN_OR_RETURN(auto users, lease->ListUsers());
-    for (const auto& u : users) BreakGlassChanged(u.id);
     Routes();
     return Status::Ok();
   }
@@ -171,9 +181,11 @@ class ServerImpl final : public Server, public Api {
     std::lock_guard<std::mutex> l(protocol_mu_);
     return protocol_;
   }
-  void SetProtocol(std::shared_ptr<const access::Protocol> p) override {
+  void SetProtocol(std::shared_ptr<const access::Protocol> p, int64_t version) override {
     std::lock_guard<std::mutex> l(protocol_mu_);
+    if (version < protocol_version_) return;  // a newer one is already in force
     protocol_ = std::move(p);
+    protocol_version_ = version;
   }
   const taxonomy::Taxonomy& taxonomy() const override { return *taxonomy_; }
   void Audit(store::Store& s, const Caller* c, const std::string& action, const std::string& type,
@@ -192,20 +204,6 @@ class ServerImpl final : public Server, public Api {
     auto it = areas_.find(pcode);
     return it == areas_.end() ? -1 : it->second;
   }
-  void BreakGlassChanged(int64_t user_id) override {
-    auto lease = pool_.Acquire();
-    if (!lease.ok()) return;
-    auto g = (*lease)->ActiveBreakGlass(user_id, NowUtc());
-    std::lock_guard<std::mutex> l(grants_mu_);
-    if (g.ok() && g->has_value())
-      grants_[user_id] = **g;
-    else
-      grants_.erase(user_id);
-  }
-  void UserChanged(int64_t user_id) override {
-    Forget(user_id, "");
-    BreakGlassChanged(user_id);
-  }
 
  private:
   // The protocol in force: the newest version in the store; on first start the file, recorded
@@ -218,16 +216,55 @@ class ServerImpl final : public Server, public Api {
           access::Protocol p,
           access::Protocol::Parse(versions.front().text,
                                   "protocol version " + std::to_string(versions.front().id)));
-      SetProtocol(std::make_shared<const access::Protocol>(std::move(p)));
+      SetProtocol(std::make_shared<const access::Protocol>(std::move(p)), versions.front().id);
       return Status::Ok();
     }
     AEGIS_ASSIGN_OR_RETURN(access::Protocol p, access::Protocol::Load(path));
-    if (versions.empty() || versions.front().text != p.text())
-      AEGIS_RETURN_IF_ERROR(s.AddProtocolVersion({0, NowUtc(), "file:" + path, p.text()}).status());
-    SetProtocol(std::make_shared<const access::Protocol>(std::move(p)));
+    int64_t version = versions.empty() ? 0 : versions.front().id;
+    if (versions.empty() || versions.front().text != p.text()) {
+      AEGIS_ASSIGN_OR_RETURN(version,
+                             s.AddProtocolVersion({0, NowUtc(), "file:" + path, p.text()}));
+    }
+    SetProtocol(std::make_shared<const access::Protocol>(std::move(p)), version);
+    protocol_checked_ = Clock::now();
     return Status::Ok();
   }
 
+  // The protocol in force is the newest version in the store, whichever process added it
+  // (PUT /protocol). The store cannot tell the newest version's id without reading every
+  // version's text, so the list is read at most every `protocol_check_ms` by one request while
+  // the others go on under the version in force: a change made through another process is in
+  // force here within that bound (1 s as shipped); through this process, at once.
+  void RefreshProtocol(store::Store& s) {
+    {
+      std::lock_guard<std::mutex> l(protocol_mu_);
+      auto now = Clock::now();
+      if (now - protocol_checked_ < std::chrono::milliseconds(o_.protocol_check_ms)) return;
+      protocol_checked_ = now;
+    }
+    auto versions = s.ListProtocolVersions();
+    if (!versions.ok() || versions->empty()) return;  // keep the one in force; retried later
+    const store::ProtocolVersion& newest = versions->front();
+    {
+      std::lock_guard<std::mutex> l(protocol_mu_);
+      if (newest.id <= protocol_version_) return;
+    }
+    auto p = access::Protocol::Parse(newest.text, "protocol version " + std::to_string(newest.id));
+    if (!p.ok()) {
+      // PUT /protocol validates before storing, so this is a hand-edited store.
+      std::fprintf(stderr, "aegis serve: keeping the protocol in force: %s\n",
+                   p.status().message().c_str());
+      return;
+    }
+    SetProtocol(std::make_shared<const access::Protocol>(std::move(*p)), newest.id);
+  }
+
+  // Every request reads its session (or API token), its user and, for roles that may break the
+  // glass, the user's open grant from the store: a sign-out, a disabled account, a changed role
+  // or organisation, a grant opened or ended through any server process (or `aegis user`) is in
+  // force for the very next request on every process. Each is one primary-key or indexed read;
+  // an earlier cache of sessions and users for 2 s bought no measurable throughput (doc/server.md)
+  // and cannot be kept correct across processes.
   bool Authenticate(const httplib::Request& req, Caller* c, ApiError* e) {
     std::string bearer = req.get_header_value("Authorization");
     std::string cookie = CookieValue(req, "aegis_session");
@@ -250,7 +287,11 @@ class ServerImpl final : public Server, public Api {
       }
       std::string digest = security::TokenDigest(bearer.substr(7));
       auto t = (*lease)->FindApiToken(digest);
-      if (!t.ok() || !t->has_value() || !(*t)->revoked_at.empty() || (*t)->expires_at < now) {
+      if (!t.ok()) {
+        *e = FromStatus(t.status());  // the store failed: not a reason to drop the client
+        return false;
+      }
+      if (!t->has_value() || !(*t)->revoked_at.empty() || (*t)->expires_at < now) {
         *e = {401, "token_invalid", "the API token is unknown, revoked or expired; make a new one",
               ""};
         return false;
@@ -260,99 +301,67 @@ class ServerImpl final : public Server, public Api {
       c->scopes = text::Split((*t)->scopes, ' ');
     } else {
       std::string digest = security::TokenDigest(cookie);
-      std::optional<store::Session> s = CachedSession(digest);
-      if (!s) {
-        auto found = (*lease)->GetSession(digest);
-        if (found.ok() && found->has_value()) {
-          s = **found;
-          RememberSession(*s);
-        }
+      auto s = (*lease)->GetSession(digest);
+      if (!s.ok()) {
+        *e = FromStatus(s.status());
+        return false;
       }
-      if (!s || s->expires_at < now) {
+      if (!s->has_value() || (*s)->expires_at < now) {
         *e = {401, "session_expired", "the session is unknown or expired; sign in again", ""};
         return false;
       }
-      user_id = s->user_id;
+      user_id = (*s)->user_id;
       c->session_digest = digest;
     }
-    std::optional<store::User> u = CachedUser(user_id);
-    if (!u) {
-      auto found = (*lease)->GetUser(user_id);
-      if (found.ok() && found->has_value()) {
-        u = **found;
-        RememberUser(*u);
-      }
+    auto u = (*lease)->GetUser(user_id);
+    if (!u.ok()) {
+      *e = FromStatus(u.status());
+      return false;
     }
-    if (!u || u->disabled) {
+    if (!u->has_value() || (*u)->disabled) {
       *e = {401, "unauthenticated", "the account is disabled; ask a coordinator", ""};
       return false;
     }
-    c->user = *u;
-    c->organisation_id = OrgId(**lease, c->user.organisation_code);
+    c->user = **u;
+    auto org = OrgId(**lease, c->user.organisation_code);
+    if (!org.ok()) {
+      *e = FromStatus(org.status());
+      return false;
+    }
+    c->organisation_id = *org;
+    RefreshProtocol(**lease);
     auto p = protocol();
     c->scope = p->ScopeFor(c->user.role, c->organisation_id);
-    {
-      std::lock_guard<std::mutex> l(grants_mu_);
-      auto g = grants_.find(c->user.id);
-      if (g != grants_.end() && g->second.expires_at > now && c->token_id == 0) {
-        c->scope = access::Protocol::WithBreakGlass(c->scope, g->second.max_rank);
-        c->break_glass_until = g->second.expires_at;
+    // Break the glass: cookie sessions only, and only roles the protocol in force lets break it
+    // (so most requests need no query for it).
+    if (c->token_id == 0 && p->CanBreakGlass(c->user.role)) {
+      auto g = (*lease)->ActiveBreakGlass(c->user.id, now);
+      if (!g.ok()) {
+        *e = FromStatus(g.status());
+        return false;
+      }
+      if (g->has_value() && (*g)->expires_at > now) {
+        c->scope = access::Protocol::WithBreakGlass(c->scope, (*g)->max_rank);
+        c->break_glass_until = (*g)->expires_at;
       }
     }
     c->scope.who = std::to_string(c->user.id);
     return true;
   }
 
-  // Sessions and users read in the last `auth_cache_ms`: most requests then need no query to
-  // authenticate. Sign-out, user changes and password resets through this server drop the
-  // entries at once; a change made by another process (aegis user disable) is seen within
-  // auth_cache_ms.
-  using Clock = std::chrono::steady_clock;
-  bool Fresh(Clock::time_point at) const {
-    return Clock::now() - at < std::chrono::milliseconds(o_.auth_cache_ms);
-  }
-  std::optional<store::Session> CachedSession(const std::string& digest) {
-    std::lock_guard<std::mutex> l(auth_mu_);
-    auto it = sessions_.find(digest);
-    if (it == sessions_.end() || !Fresh(it->second.second)) return std::nullopt;
-    return it->second.first;
-  }
-  void RememberSession(const store::Session& s) {
-    if (o_.auth_cache_ms <= 0) return;
-    std::lock_guard<std::mutex> l(auth_mu_);
-    if (sessions_.size() > 100000) sessions_.clear();
-    sessions_[s.token_digest] = {s, Clock::now()};
-  }
-  std::optional<store::User> CachedUser(int64_t id) {
-    std::lock_guard<std::mutex> l(auth_mu_);
-    auto it = users_.find(id);
-    if (it == users_.end() || !Fresh(it->second.second)) return std::nullopt;
-    return it->second.first;
-  }
-  void RememberUser(const store::User& u) {
-    if (o_.auth_cache_ms <= 0) return;
-    std::lock_guard<std::mutex> l(auth_mu_);
-    if (users_.size() > 100000) users_.clear();
-    users_[u.id] = {u, Clock::now()};
-  }
-  void Forget(int64_t user_id, const std::string& digest) {
-    std::lock_guard<std::mutex> l(auth_mu_);
-    users_.erase(user_id);
-    if (!digest.empty()) sessions_.erase(digest);
-    if (user_id != 0)
-      for (auto it = sessions_.begin(); it != sessions_.end();)
-        it = it->second.first.user_id == user_id ? sessions_.erase(it) : std::next(it);
-  }
-
-  int64_t OrgId(store::Store& s, const std::string& code) {
-    if (code.empty()) return 0;
+  // Organisation ids by code. Kept per process: an organisation's id never changes once made and
+  // organisations are never deleted, so an entry cannot go stale. A failed lookup is not kept.
+  Result<int64_t> OrgId(store::Store& s, const std::string& code) {
+    if (code.empty()) return int64_t{0};
+    {
+      std::lock_guard<std::mutex> l(org_mu_);
+      auto it = org_ids_.find(code);
+      if (it != org_ids_.end()) return it->second;
+    }
+    AEGIS_ASSIGN_OR_RETURN(int64_t id, s.EnsureOrganisation({0, code, code, "other"}));
     std::lock_guard<std::mutex> l(org_mu_);
-    auto it = org_ids_.find(code);
-    if (it != org_ids_.end()) return it->second;
-    auto id = s.EnsureOrganisation({0, code, code, "other"});
-    int64_t v = id.ok() ? *id : 0;
-    org_ids_[code] = v;
-    return v;
+    org_ids_[code] = id;
+    return id;
   }
 
   void Routes() {
@@ -400,8 +409,9 @@ class ServerImpl final : public Server, public Api {
         [this](const httplib::Request&, httplib::Response& res, Caller* c) {
           auto lease = pool_.Acquire();
           if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
-          (void)(*lease)->DeleteSession(c->session_digest);
-          Forget(0, c->session_digest);
+          // Every process reads the session per request: deleted here, refused everywhere.
+          if (Status st = (*lease)->DeleteSession(c->session_digest); !st.ok())
+            return SendError(res, FromStatus(st));
           Audit(**lease, c, "session.sign_out", "user", std::to_string(c->user.id), "");
           res.set_header("Set-Cookie",
                          "aegis_session=; Path=/; Max-Age=0; HttpOnly; "
@@ -433,8 +443,17 @@ class ServerImpl final : public Server, public Api {
     openapi_ = OpenApiDocument();
   }
 
+  // The client's address: the connection's, or behind a trusted proxy on this host the one it
+  // passes (only from loopback connections, so that a client cannot choose its own key).
+  std::string ClientAddress(const httplib::Request& req) const {
+    if (o_.behind_proxy && (req.remote_addr == "127.0.0.1" || req.remote_addr == "::1") &&
+        req.has_header("X-Real-IP"))
+      return req.get_header_value("X-Real-IP");
+    return req.remote_addr;
+  }
+
   void SignIn(const httplib::Request& req, httplib::Response& res) {
-    if (int wait = sign_in_limit_.Take(req.remote_addr); wait > 0) {
+    if (int wait = sign_in_limit_.Take(ClientAddress(req)); wait > 0) {
       res.set_header("Retry-After", std::to_string(wait));
       return SendError(res, {429, "rate_limited",
                              "too many sign-in attempts from this address; wait " +
@@ -474,16 +493,36 @@ class ServerImpl final : public Server, public Api {
                                  " or ask a coordinator",
                              ""});
     }
-    if (user.disabled || !security::VerifyPassword(user.password_hash, password)) {
+    const bool right = !user.disabled && security::VerifyPassword(user.password_hash, password);
+    // The failure count and the lock are in the store, shared by every server process. Read them
+    // again after the slow password check: attempts through other processes (and threads) may
+    // have counted failures or locked the account meanwhile. RecordLogin writes absolute values,
+    // so the re-read and the write are kept together (one at a time in this process; across
+    // processes the window left is the few microseconds between them, not the 0.1 s check).
+    std::unique_lock<std::mutex> counting(login_mu_);
+    if (auto again = (*lease)->GetUser(user.id); again.ok() && again->has_value()) user = **again;
+    now = NowUtc();
+    if (!user.locked_until.empty() && user.locked_until > now) {
+      counting.unlock();
+      Audit(**lease, nullptr, "session.sign_in_locked", "user", std::to_string(user.id), "");
+      return SendError(res, {429, "locked",
+                             "too many failed sign-ins; try again after " + user.locked_until +
+                                 " or ask a coordinator",
+                             ""});
+    }
+    if (!right || user.disabled) {
       int failed = user.failed_logins + 1;
       std::string until =
           failed >= o_.max_failed_logins ? UtcIn(int64_t{o_.lockout_minutes} * 60) : "";
       (void)(*lease)->RecordLogin(user.id, until.empty() ? failed : 0, until);
+      counting.unlock();
       Audit(**lease, nullptr, "session.sign_in_failed", "user", std::to_string(user.id),
             until.empty() ? "" : "locked");
       return SendError(res, wrong);
     }
-    (void)(*lease)->RecordLogin(user.id, 0, "");
+    if (user.failed_logins != 0 || !user.locked_until.empty())
+      (void)(*lease)->RecordLogin(user.id, 0, "");
+    counting.unlock();
     std::string token = security::RandomToken();
     store::Session s{security::TokenDigest(token), user.id, now,
                      UtcIn(int64_t{o_.session_hours} * 3600)};
@@ -503,29 +542,33 @@ class ServerImpl final : public Server, public Api {
                    {"csrf_token", security::CsrfToken(*keys_->current(), s.token_digest)}});
   }
 
+  using Clock = std::chrono::steady_clock;
+
   ServerOptions o_;
   std::shared_ptr<access::KeySource> keys_;
   std::shared_ptr<const security::Keyring> audit_keys_;  // the audit chain's keys, from start
   StorePool pool_;
-  RateLimit sign_in_limit_;
+  RateLimit sign_in_limit_;  // per process; see RateLimit
   std::mutex protocol_mu_;
-  std::shared_ptr<const access::Protocol> protocol_;
+  std::shared_ptr<const access::Protocol> protocol_;  // the newest version; see RefreshProtocol
+  int64_t protocol_version_ = -1;
+  Clock::time_point protocol_checked_{};
   std::unique_ptr<taxonomy::Taxonomy> taxonomy_;
-  std::unique_ptr<access::AuditLog> audit_;
+  std::unique_ptr<access::AuditLog> audit_;  // the chain is extended in one store transaction
+                                             // per batch and the anchor file is locked and only
+                                             // moves forward, so processes share both
   httplib::Server http_;
   std::vector<RouteInfo> routes_;
   std::string openapi_;
-  std::map<std::string, int> areas_;  // P-code -> level
-  std::counting_semaphore<4> password_checks_{4};
+  // P-code -> level, read at start. Areas change only through `aegis areas import`, which no
+  // server process runs, so every process is equally (un)aware of them: a restart picks them up.
+  std::map<std::string, int> areas_;
+  std::counting_semaphore<4> password_checks_{4};  // memory of this process's Argon2 checks
+  std::mutex login_mu_;  // one failed-login count update at a time in this process (SignIn)
   std::mutex org_mu_;
-  std::map<std::string, int64_t> org_ids_;
+  std::map<std::string, int64_t> org_ids_;  // see OrgId
   std::mutex stop_mu_;
   std::vector<std::function<void()>> at_stop_, on_change_;
-  std::mutex auth_mu_;
-  std::map<std::string, std::pair<store::Session, Clock::time_point>> sessions_;
-  std::map<int64_t, std::pair<store::User, Clock::time_point>> users_;
-  std::mutex grants_mu_;
-  std::map<int64_t, store::BreakGlassGrant> grants_;  // open break-the-glass grants by user
 };
 
 }  // namespace

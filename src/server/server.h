@@ -19,12 +19,16 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 = any free port (see Server::port)
   int threads = 64;
-  std::string db;                   // store URL
-  std::string data_dir;             // taxonomy, profiles, the sharing protocol
-  std::string key_file;             // the keyring, outside the database
-  std::string protocol;             // sharing protocol file; default data_dir/isp/protocol.toml
-  bool secure_cookies = false;      // behind TLS
-  size_t max_body_bytes = 1 << 20;  // JSON bodies
+  std::string db;               // store URL
+  std::string data_dir;         // taxonomy, profiles, the sharing protocol
+  std::string key_file;         // the keyring, outside the database
+  std::string protocol;         // sharing protocol file; default data_dir/isp/protocol.toml
+  bool secure_cookies = false;  // behind TLS
+  // Behind a reverse proxy on this host: sign-in limits key on the client address the proxy
+  // passes in X-Real-IP (nginx: proxy_set_header X-Real-IP $remote_addr), for requests that
+  // come from a loopback address. Off: the connection's address (the proxy's, for everyone).
+  bool behind_proxy = false;
+  size_t max_body_bytes = 1 << 20;              // JSON bodies
   size_t max_upload_bytes = size_t{256} << 20;  // file uploads (POST /api/v1/imports)
   double sign_in_burst = 10;                    // sign-in attempts per client address at once,
   double sign_in_every_s = 6;                   // then one per this many seconds
@@ -33,8 +37,10 @@ struct ServerOptions {
   int lockout_minutes = 15;
   // The audit anchor is rewritten at most this often (0 = after every row); see access/audit.h.
   int audit_anchor_ms = 1000;
-  // Sessions and users are cached this long (0 = read them on every request); see server.cc.
-  int auth_cache_ms = 2000;
+  // A protocol version added through another server process is in force here within this many
+  // milliseconds (through this process: at once); see RefreshProtocol in server.cc. Sessions,
+  // users and break-the-glass grants are read from the store on every request.
+  int protocol_check_ms = 1000;
   // The built web application; "" = $AEGIS_WEB_DIR, else data_dir/../web/dist (the source
   // tree's web/dist when data_dir is the source tree's data/).
   std::string web_dir;

@@ -364,6 +364,24 @@ CREATE INDEX alert_delivery_alert ON alert_delivery(alert_id);
 CREATE INDEX alert_delivery_recipient ON alert_delivery(recipient, alert_id)
 )SQL";
 
+// Version 7: several server processes on one store. Leases on background work that must run
+// once across them (the scheduled analysis alerts): who holds each, until when (epoch ms). And
+// the data version, bumped after every change the analysis reads, so that each process's cached
+// analysis knows when another process (or the command line) changed the data.
+constexpr const char* kV7 = R"SQL(
+CREATE TABLE job_lease (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  runs BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE data_version (
+  id INTEGER PRIMARY KEY,
+  version BIGINT NOT NULL
+);
+INSERT INTO data_version(id, version) VALUES (1, 0)
+)SQL";
+
 }  // namespace
 
 const std::vector<IndexDef>& DeferrableIndexes() {
@@ -383,6 +401,7 @@ const std::vector<Migration>& Migrations() {
       {5, "family tracing records, decisions on proposed pairs (tracing, duplicate incidents)",
        kV5},
       {6, "early warning: flash alerts, their triage history, the delivery outbox", kV6},
+      {7, "leases on background work run once across server processes, the data version", kV7},
   };
   return kAll;
 }

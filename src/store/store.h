@@ -1,11 +1,13 @@
 // Store: the one interface through which Aegis reads and writes its records.
 //
-// Backends: SQLite (embedded default; a file path or "sqlite:PATH") and, later, PostgreSQL
-// ("postgresql://..."). Callers never see SQL or a backend type. All SQL in the backends is
-// kept portable (ISO types, ON CONFLICT, row values) so that the PostgreSQL backend can share it.
+// Backends: SQLite (embedded default; a file path or "sqlite:PATH") and PostgreSQL 15
+// ("postgresql://user@host:port/database"). Callers never see SQL or a backend type. One
+// implementation (sql_store.h) runs the same portable SQL on both engines (sql_conn.h).
 //
-// Thread-safety: a Store object is used by one thread at a time. Open one Store per thread;
-// the SQLite backend uses WAL so several connections (and processes) can read while one writes.
+// Thread-safety: a Store object is one connection, used by one thread at a time. Open one Store
+// per thread (the server keeps a pool of them); several connections and processes may share a
+// store. Writes are serialised on both engines (SQLite's write lock; on PostgreSQL a
+// transaction-scoped advisory lock), reads run alongside them.
 //
 // Durability: every mutating call is one transaction. ApplyImportBatch writes a batch of records
 // and the import's resume checkpoint together, so a crash leaves either all of a batch or none.
@@ -94,7 +96,12 @@ class FieldCipher {
 class Store {
  public:
   // Opens (and creates) the store at `url`: a file path, "sqlite:PATH" or "postgresql://...".
+  // A PostgreSQL database that does not exist is created (when create_if_missing) with byte-order
+  // collation, so that text sorts as on SQLite.
   static Result<std::unique_ptr<Store>> Open(const std::string& url, const StoreOptions& opts = {});
+  // Deletes the store at `url`: a SQLite file with its WAL, or a PostgreSQL database (closing
+  // other connections to it). Ok when there is none.
+  static Status Destroy(const std::string& url);
   virtual ~Store() = default;
 
   // Personal fields are sealed with `cipher` on write and opened on read. Without a cipher they
@@ -235,6 +242,17 @@ class Store {
   // Stores a decision (replacing the pair's earlier one); see MatchDecision.
   virtual Status PutMatchDecision(const MatchDecision& d) = 0;
   virtual Result<std::vector<MatchDecision>> ListMatchDecisions(const std::string& kind) = 0;
+
+  // --- background work across processes ------------------------------------------------------
+  // Takes (or renews) the lease `name` for `holder` until now_ms + ttl_ms when it is free,
+  // expired, or already `holder`'s; false while another holder has it. Work that must run once
+  // across all server processes (the scheduled analysis) runs only under its lease.
+  virtual Result<bool> AcquireLease(const std::string& name, const std::string& holder,
+                                    int64_t now_ms, int64_t ttl_ms) = 0;
+  // A number that changes after every change of what the analysis reads (incidents, reports,
+  // duplicates, overrides, areas, population), whichever process made it: one primary-key read,
+  // for caches of the analysis to know they are stale.
+  virtual Result<int64_t> DataVersion() = 0;
 
   // A digest of every record in canonical order (ids and timestamps excluded), to compare stores.
   virtual Result<std::string> ContentDigest() = 0;

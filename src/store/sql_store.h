@@ -1,8 +1,9 @@
-// The SQLite backend's class, shared by its source files (sqlite_store.cc: schema, imports,
-// analysis scans; sqlite_access.cc: accounts, tokens, audit, the sharing protocol, scoped reads).
-// Internal to the store module: callers use store.h.
+// The store's one implementation of the Store interface, over either engine of the SQL seam
+// (sql_conn.h: SQLite or PostgreSQL). Its source files: sql_store.cc (schema, imports, analysis
+// scans, checks), sql_access.cc (accounts, tokens, audit, the sharing protocol, scoped reads),
+// sql_match.cc (tracing, decisions), sql_alerts.cc (early warning). The SQL is written once;
+// where the engines differ the code asks db_->dialect(). Internal to the store module.
 #pragma once
-#include <sqlite3.h>
 
 #include <memory>
 #include <optional>
@@ -12,28 +13,39 @@
 #include <vector>
 
 #include "store/migrations.h"
-#include "store/sqlite_internal.h"
+#include "store/sql_conn.h"
 #include "store/store.h"
 #include "util/date.h"
 
 namespace aegis::store {
 
-using sqlite::Exec;
-using sqlite::Stmt;
+using sql::Exec;
+using sql::Stmt;
 
-class SqliteStore final : public Store {
+inline Status CheckStmt(const Stmt& s) {
+  return s.valid() ? Status::Ok() : Status::Internal("SQL prepare: " + s.error());
+}
+
+class SqlStore final : public Store {
  public:
-  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  ~SqliteStore() override {
+  explicit SqlStore(std::unique_ptr<sql::Conn> conn)
+      : conn_(std::move(conn)), db_(conn_.get()), path_(conn_->where()) {}
+  ~SqlStore() override {
+    // Statements first: they belong to the connection.
     stmts_.clear();
     find_incident_ = Stmt();
     insert_incident_ = Stmt();
     update_incident_ = Stmt();
-    sqlite3_close_v2(db_);
   }
+  SqlStore(const SqlStore&) = delete;
+  SqlStore& operator=(const SqlStore&) = delete;
 
-  Status Configure(const StoreOptions& o) {
-    sqlite3_busy_timeout(db_, o.busy_timeout_ms);
+  bool sqlite() const { return db_->dialect() == sql::Dialect::kSqlite; }
+  const std::string& Where() const { return path_; }
+  sql::Conn* conn() { return db_; }  // for store/copy.cc
+
+  Status Configure() {
+    if (!sqlite()) return Status::Ok();
     return Exec(
         db_,
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
@@ -41,47 +53,29 @@ class SqliteStore final : public Store {
   }
 
   Result<int> SchemaVersion() override {
-    Stmt s(db_, "SELECT count(*) FROM sqlite_master WHERE name='schema_migration'");
-    Status st;
-    if (!s.Step(&st) || s.Int(0) == 0) return 0;
+    if (!db_->TableExists("schema_migration")) return 0;
     Stmt v(db_, "SELECT coalesce(max(version),0) FROM schema_migration");
+    AEGIS_RETURN_IF_ERROR(CheckStmt(v));
+    Status st;
     if (!v.Step(&st)) return st.ok() ? Status::Internal("no schema version row") : st;
     return static_cast<int>(v.Int(0));
   }
 
   int LatestSchemaVersion() const override { return Migrations().back().version; }
 
+  // Each migration in its own write transaction, which re-reads the version first: several
+  // processes opening the same store at once apply each migration exactly once.
   Result<int> Migrate() override {
-    AEGIS_RETURN_IF_ERROR(
-        Exec(db_,
-             "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER "
-             "PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"));
-    AEGIS_ASSIGN_OR_RETURN(int current, SchemaVersion());
-    if (current > LatestSchemaVersion()) {
-      return Status::Unsupported(path_ + ": schema version " + std::to_string(current) +
-                                 " is newer than this aegis (" +
-                                 std::to_string(LatestSchemaVersion()) + "); upgrade aegis");
-    }
     int applied = 0;
-    for (const Migration& m : Migrations()) {
-      if (m.version <= current) continue;
-      AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
-      Status st = Exec(db_, ForDialect(m.sql, "INTEGER PRIMARY KEY", "REAL"));
-      if (st.ok()) {
-        Stmt ins(db_,
-                 "INSERT INTO schema_migration(version, description, applied_at) "
-                 "VALUES (?,?,?)");
-        st = ins.Bind(1, static_cast<int64_t>(m.version))
-                 .Bind(2, m.description)
-                 .Bind(3, NowUtc())
-                 .Run();
-      }
-      if (!st.ok()) {
+    for (;;) {
+      AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
+      Result<int> r = MigrateOne();
+      if (!r.ok()) {
         (void)Exec(db_, "ROLLBACK");
-        return Status::Internal("migration " + std::to_string(m.version) +
-                                " failed: " + st.message());
+        return r.status();
       }
       AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+      if (*r == 0) break;
       ++applied;
     }
     AEGIS_RETURN_IF_ERROR(RestoreIndexes());
@@ -98,10 +92,10 @@ class SqliteStore final : public Store {
   Status RestoreIndexes() override {
     // Building an index sorts every row: with temp_store=MEMORY a 10M-incident store would sort
     // in about 700 MB of RAM, so the sort spills to a temporary file instead.
-    std::string sql = "PRAGMA temp_store=FILE;";
+    std::string sql = sqlite() ? "PRAGMA temp_store=FILE;" : "";
     for (const IndexDef& ix : DeferrableIndexes()) sql += std::string(ix.create_sql) + ";";
     Status st = Exec(db_, sql);
-    (void)Exec(db_, "PRAGMA temp_store=MEMORY");
+    if (sqlite()) (void)Exec(db_, "PRAGMA temp_store=MEMORY");
     return st;
   }
 
@@ -231,6 +225,9 @@ class SqliteStore final : public Store {
                                                         bool consent_only) override;
   Result<std::optional<TracingRecord>> GetTracingRecord(int64_t id) override;
   Status PutMatchDecision(const MatchDecision& d) override;
+  Result<bool> AcquireLease(const std::string& name, const std::string& holder, int64_t now_ms,
+                            int64_t ttl_ms) override;
+  Result<int64_t> DataVersion() override;
   Result<std::vector<MatchDecision>> ListMatchDecisions(const std::string& kind) override;
 
   void SetCipher(std::shared_ptr<const FieldCipher> cipher) override {
@@ -238,7 +235,7 @@ class SqliteStore final : public Store {
   }
   Result<int64_t> ResealFields(int batch, const std::function<void(int64_t)>& progress) override;
 
-  // --- Early warning (issue 6; sqlite_alerts.cc) ----------------------------------------------
+  // --- Early warning (issue 6; sql_alerts.cc) -------------------------------------------------
   Result<int64_t> CreateAlert(const AlertRecord& a, const AlertEvent& received,
                               const std::vector<AlertDelivery>& deliveries) override;
   Result<std::optional<AlertRecord>> GetAlert(int64_t id) override;
@@ -258,6 +255,14 @@ class SqliteStore final : public Store {
                        const std::vector<AlertDelivery>& deliveries) override;
 
  private:
+  Result<int> MigrateOne();  // applies the next pending migration (1) or none (0)
+  // After a change the analysis reads has committed (never before: a reader could then cache the
+  // old data under the new version).
+  Status BumpDataVersion() {
+    return Exec(db_, "UPDATE data_version SET version=version+1 WHERE id=1");
+  }
+  // `st`, after bumping the data version when it is ok.
+  Status Changed(const Status& st) { return st.ok() ? BumpDataVersion() : st; }
   Result<AlertRecord> AlertFrom(const Stmt& s);
   Status InsertAlertEvent(const AlertEvent& e);
   Status InsertAlertDeliveries(int64_t alert_id, const std::vector<AlertDelivery>& deliveries);
@@ -312,7 +317,8 @@ class SqliteStore final : public Store {
   Result<BatchOutcome> ApplyBatchInTx(const ImportBatch& batch);
   Status AddAncestors(const std::vector<AreaRow>& areas);
 
-  sqlite3* db_;
+  std::unique_ptr<sql::Conn> conn_;
+  sql::Conn* db_;
   std::string path_;
   std::shared_ptr<const FieldCipher> cipher_;
   std::unordered_map<std::string, Stmt> stmts_;
@@ -331,10 +337,6 @@ inline RecordClass ClassOf(const Incident& inc) {
     child = child || r == "REC";
   }
   return gbv ? RecordClass::kGbv : child ? RecordClass::kChild : RecordClass::kIncident;
-}
-
-inline Status CheckStmt(const Stmt& s) {
-  return s.valid() ? Status::Ok() : Status::Internal("SQLite prepare: " + s.error());
 }
 
 }  // namespace aegis::store

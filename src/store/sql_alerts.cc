@@ -3,7 +3,7 @@
 // free text, reasons) are sealed with the store's cipher.
 #include <algorithm>
 
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 #include "util/text.h"
 
 namespace aegis::store {
@@ -43,8 +43,8 @@ std::string DeliveryKey(int64_t alert_id, const AlertDelivery& d) {
 }
 
 // Runs `fn` in a write transaction: committed when it returns OK, rolled back otherwise.
-Status InTransaction(sqlite3* db, const std::function<Status()>& fn) {
-  AEGIS_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE"));
+Status InTransaction(sql::Conn* db, const std::function<Status()>& fn) {
+  AEGIS_RETURN_IF_ERROR(db->BeginWrite());
   Status st = fn();
   if (!st.ok()) {
     (void)Exec(db, "ROLLBACK");
@@ -55,7 +55,7 @@ Status InTransaction(sqlite3* db, const std::function<Status()>& fn) {
 
 }  // namespace
 
-Result<AlertRecord> SqliteStore::AlertFrom(const Stmt& s) {
+Result<AlertRecord> SqlStore::AlertFrom(const Stmt& s) {
   AlertRecord a;
   a.id = s.Int(0);
   a.source_key = s.Text(1);
@@ -82,8 +82,8 @@ Result<AlertRecord> SqliteStore::AlertFrom(const Stmt& s) {
   return a;
 }
 
-Result<std::vector<AlertRecord>> SqliteStore::AlertRows(const std::string& sql,
-                                                        const std::function<void(Stmt&)>& bind) {
+Result<std::vector<AlertRecord>> SqlStore::AlertRows(const std::string& sql,
+                                                     const std::function<void(Stmt&)>& bind) {
   Stmt s(db_, sql);
   AEGIS_RETURN_IF_ERROR(CheckStmt(s));
   bind(s);
@@ -97,7 +97,7 @@ Result<std::vector<AlertRecord>> SqliteStore::AlertRows(const std::string& sql,
   return out;
 }
 
-Status SqliteStore::InsertAlertEvent(const AlertEvent& e) {
+Status SqlStore::InsertAlertEvent(const AlertEvent& e) {
   AEGIS_ASSIGN_OR_RETURN(std::string reason, Seal(e.reason, "alert_event.reason"));
   Stmt& s = Cached(
       "INSERT INTO alert_event(alert_id, at_ms, actor, action, from_status, to_status, reason) "
@@ -112,8 +112,8 @@ Status SqliteStore::InsertAlertEvent(const AlertEvent& e) {
       .Run();
 }
 
-Status SqliteStore::InsertAlertDeliveries(int64_t alert_id,
-                                          const std::vector<AlertDelivery>& deliveries) {
+Status SqlStore::InsertAlertDeliveries(int64_t alert_id,
+                                       const std::vector<AlertDelivery>& deliveries) {
   for (const AlertDelivery& d : deliveries) {
     Stmt& s = Cached(
         "INSERT INTO alert_delivery(alert_id, recipient, channel, level, idempotency_key, "
@@ -132,8 +132,8 @@ Status SqliteStore::InsertAlertDeliveries(int64_t alert_id,
   return Status::Ok();
 }
 
-Result<int64_t> SqliteStore::CreateAlert(const AlertRecord& a, const AlertEvent& received,
-                                         const std::vector<AlertDelivery>& deliveries) {
+Result<int64_t> SqlStore::CreateAlert(const AlertRecord& a, const AlertEvent& received,
+                                      const std::vector<AlertDelivery>& deliveries) {
   AEGIS_ASSIGN_OR_RETURN(std::string reporter, Seal(a.reporter, "alert.reporter"));
   AEGIS_ASSIGN_OR_RETURN(std::string raw, Seal(a.raw_text, "alert.raw_text"));
   AEGIS_ASSIGN_OR_RETURN(std::string free_text, Seal(a.free_text, "alert.free_text"));
@@ -186,14 +186,14 @@ Result<int64_t> SqliteStore::CreateAlert(const AlertRecord& a, const AlertEvent&
   return id;
 }
 
-Result<std::optional<AlertRecord>> SqliteStore::GetAlert(int64_t id) {
+Result<std::optional<AlertRecord>> SqlStore::GetAlert(int64_t id) {
   AEGIS_ASSIGN_OR_RETURN(auto rows, AlertRows(std::string(kAlertCols) + "WHERE id=?",
                                               [&](Stmt& s) { s.Bind(1, id); }));
   if (rows.empty()) return std::optional<AlertRecord>();
   return std::optional<AlertRecord>(std::move(rows.front()));
 }
 
-Result<std::vector<AlertRecord>> SqliteStore::ListAlerts(const AlertQuery& q) {
+Result<std::vector<AlertRecord>> SqlStore::ListAlerts(const AlertQuery& q) {
   std::string sql = std::string(kAlertCols) + "WHERE (?='' OR status=?) AND id<?";
   if (q.open_only) sql += " AND status<>'closed' AND merged_into=0";
   if (q.review_only) sql += " AND needs_review=1";
@@ -204,7 +204,7 @@ Result<std::vector<AlertRecord>> SqliteStore::ListAlerts(const AlertQuery& q) {
   });
 }
 
-Result<std::vector<AlertEvent>> SqliteStore::ListAlertEvents(int64_t alert_id) {
+Result<std::vector<AlertEvent>> SqlStore::ListAlertEvents(int64_t alert_id) {
   Stmt s(db_,
          "SELECT id, alert_id, at_ms, actor, action, from_status, to_status, reason FROM "
          "alert_event WHERE alert_id=? ORDER BY id");
@@ -220,7 +220,7 @@ Result<std::vector<AlertEvent>> SqliteStore::ListAlertEvents(int64_t alert_id) {
   return out;
 }
 
-Result<std::vector<AlertDelivery>> SqliteStore::ListAlertDeliveries(int64_t alert_id) {
+Result<std::vector<AlertDelivery>> SqlStore::ListAlertDeliveries(int64_t alert_id) {
   Stmt s(db_, std::string(kDeliveryCols) + "WHERE alert_id=? ORDER BY id");
   s.Bind(1, alert_id);
   std::vector<AlertDelivery> out;
@@ -230,7 +230,7 @@ Result<std::vector<AlertDelivery>> SqliteStore::ListAlertDeliveries(int64_t aler
   return out;
 }
 
-Result<std::vector<AlertRecord>> SqliteStore::ListAlertInbox(
+Result<std::vector<AlertRecord>> SqlStore::ListAlertInbox(
     const std::vector<std::string>& recipients, int limit) {
   if (recipients.empty()) return std::vector<AlertRecord>();
   std::string marks;
@@ -246,27 +246,27 @@ Result<std::vector<AlertRecord>> SqliteStore::ListAlertInbox(
   });
 }
 
-Status SqliteStore::SetAlertStatus(int64_t id, const std::string& status, int64_t into,
-                                   const AlertEvent& e) {
+Status SqlStore::SetAlertStatus(int64_t id, const std::string& status, int64_t into,
+                                const AlertEvent& e) {
   return InTransaction(db_, [&]() -> Status {
     Stmt s(db_,
            "UPDATE alert SET status=?, merged_into=CASE WHEN ?>0 THEN ? ELSE merged_into END, "
            "updated_ms=? WHERE id=?");
     AEGIS_RETURN_IF_ERROR(
         s.Bind(1, status).Bind(2, into).Bind(3, into).Bind(4, e.at_ms).Bind(5, id).Run());
-    if (sqlite3_changes(db_) == 0) return Status::NotFound("alert " + std::to_string(id));
+    if (db_->Changes() == 0) return Status::NotFound("alert " + std::to_string(id));
     return InsertAlertEvent(e);
   });
 }
 
-Result<bool> SqliteStore::AcknowledgeAlert(int64_t id, const std::string& by, int64_t at_ms) {
+Result<bool> SqlStore::AcknowledgeAlert(int64_t id, const std::string& by, int64_t at_ms) {
   bool first = false;
   Status st = InTransaction(db_, [&]() -> Status {
     Stmt s(db_,
            "UPDATE alert SET acknowledged_ms=?, acknowledged_by=?, updated_ms=? WHERE id=? AND "
            "acknowledged_ms=0");
     AEGIS_RETURN_IF_ERROR(s.Bind(1, at_ms).Bind(2, by).Bind(3, at_ms).Bind(4, id).Run());
-    first = sqlite3_changes(db_) > 0;
+    first = db_->Changes() > 0;
     if (!first) return Status::Ok();
     return InsertAlertEvent({0, id, at_ms, by, "acknowledged", "", "", ""});
   });
@@ -274,8 +274,8 @@ Result<bool> SqliteStore::AcknowledgeAlert(int64_t id, const std::string& by, in
   return first;
 }
 
-Result<std::vector<AlertDelivery>> SqliteStore::ClaimAlertDeliveries(int64_t now_ms,
-                                                                     int64_t lease_ms, int limit) {
+Result<std::vector<AlertDelivery>> SqlStore::ClaimAlertDeliveries(int64_t now_ms, int64_t lease_ms,
+                                                                  int limit) {
   std::vector<AlertDelivery> out;
   {
     // Most passes find nothing due: a read (no write lock, which imports hold for seconds).
@@ -311,7 +311,7 @@ Result<std::vector<AlertDelivery>> SqliteStore::ClaimAlertDeliveries(int64_t now
   return out;
 }
 
-Status SqliteStore::FinishAlertDeliveries(const std::vector<DeliveryOutcome>& outcomes) {
+Status SqlStore::FinishAlertDeliveries(const std::vector<DeliveryOutcome>& outcomes) {
   return InTransaction(db_, [&]() -> Status {
     Stmt& done = Cached(
         "UPDATE alert_delivery SET delivered_ms=?, claimed_until_ms=0, last_error='' WHERE id=?");
@@ -330,7 +330,7 @@ Status SqliteStore::FinishAlertDeliveries(const std::vector<DeliveryOutcome>& ou
   });
 }
 
-Result<std::vector<AlertRecord>> SqliteStore::DueAlertEscalations(int64_t now_ms, int limit) {
+Result<std::vector<AlertRecord>> SqlStore::DueAlertEscalations(int64_t now_ms, int limit) {
   return AlertRows(std::string(kAlertCols) +
                        "WHERE acknowledged_ms=0 AND ack_due_ms>0 AND ack_due_ms<=? AND "
                        "merged_into=0 AND status NOT IN ('closed','responded') "
@@ -338,23 +338,50 @@ Result<std::vector<AlertRecord>> SqliteStore::DueAlertEscalations(int64_t now_ms
                    [&](Stmt& s) { s.Bind(1, now_ms).Bind(2, static_cast<int64_t>(limit)); });
 }
 
-Status SqliteStore::EscalateAlert(int64_t id, int level, int64_t ack_due_ms, const AlertEvent& e,
-                                  const std::vector<AlertDelivery>& deliveries) {
+Status SqlStore::EscalateAlert(int64_t id, int level, int64_t ack_due_ms, const AlertEvent& e,
+                               const std::vector<AlertDelivery>& deliveries) {
   return InTransaction(db_, [&]() -> Status {
-    Stmt s(db_,
-           "UPDATE alert SET escalation_level=?, ack_due_ms=?, status=CASE WHEN ?<>'' THEN ? "
-           "ELSE status END, updated_ms=? WHERE id=? AND acknowledged_ms=0");
+    // Only from the state it was read in, so that two server processes never escalate it twice:
+    // from the level below, or (no further level: ack_due_ms 0) once at its last level.
+    const bool exhausted = ack_due_ms == 0;
+    Stmt s(db_, std::string("UPDATE alert SET escalation_level=?, ack_due_ms=?, status=CASE WHEN "
+                            "?<>'' THEN ? ELSE status END, updated_ms=? WHERE id=? AND "
+                            "acknowledged_ms=0 AND escalation_level=?") +
+                    (exhausted ? " AND ack_due_ms<>0" : ""));
     AEGIS_RETURN_IF_ERROR(s.Bind(1, static_cast<int64_t>(level))
                               .Bind(2, ack_due_ms)
                               .Bind(3, e.to_status)
                               .Bind(4, e.to_status)
                               .Bind(5, e.at_ms)
                               .Bind(6, id)
+                              .Bind(7, static_cast<int64_t>(exhausted ? level : level - 1))
                               .Run());
-    if (sqlite3_changes(db_) == 0) return Status::Ok();  // acknowledged meanwhile
+    // Acknowledged meanwhile, or escalated to this level by another server process.
+    if (db_->Changes() == 0) return Status::Ok();
     AEGIS_RETURN_IF_ERROR(InsertAlertEvent(e));
     return InsertAlertDeliveries(id, deliveries);
   });
+}
+
+Result<int64_t> SqlStore::DataVersion() {
+  Stmt s(db_, "SELECT version FROM data_version WHERE id=1");
+  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  Status st;
+  if (!s.Step(&st)) return st.ok() ? Status::Internal("no data_version row") : st;
+  return s.Int(0);
+}
+
+Result<bool> SqlStore::AcquireLease(const std::string& name, const std::string& holder,
+                                    int64_t now_ms, int64_t ttl_ms) {
+  Stmt s(db_,
+         "INSERT INTO job_lease(name, holder, expires_ms, runs) VALUES (?,?,?,1) "
+         "ON CONFLICT(name) DO UPDATE SET holder=excluded.holder, "
+         "expires_ms=excluded.expires_ms, runs=job_lease.runs+1 "
+         "WHERE job_lease.holder=excluded.holder OR job_lease.expires_ms<=?");
+  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_RETURN_IF_ERROR(
+      s.Bind(1, name).Bind(2, holder).Bind(3, now_ms + ttl_ms).Bind(4, now_ms).Run());
+  return db_->Changes() > 0;
 }
 
 }  // namespace aegis::store

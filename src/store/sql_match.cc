@@ -1,6 +1,6 @@
 // SQLite backend: family tracing records (personal fields sealed) and analysts' decisions on
 // proposed pairs (tracing matches and duplicate incidents).
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 
 namespace aegis::store {
 
@@ -25,7 +25,7 @@ Status CheckTracing(const TracingRecord& r) {
 
 }  // namespace
 
-Result<TracingRecord> SqliteStore::TracingFrom(const Stmt& s) {
+Result<TracingRecord> SqlStore::TracingFrom(const Stmt& s) {
   TracingRecord r;
   r.id = s.Int(0);
   r.kind = s.Text(1);
@@ -45,12 +45,11 @@ Result<TracingRecord> SqliteStore::TracingFrom(const Stmt& s) {
   return r;
 }
 
-Result<std::vector<int64_t>> SqliteStore::PutTracingRecords(
-    const std::vector<TracingRecord>& rows) {
+Result<std::vector<int64_t>> SqlStore::PutTracingRecords(const std::vector<TracingRecord>& rows) {
   for (const TracingRecord& r : rows) AEGIS_RETURN_IF_ERROR(CheckTracing(r));
   const std::string now = NowUtc();
   std::vector<int64_t> ids;
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
   Status st = [&]() -> Status {
     Stmt up(db_,
             "INSERT INTO tracing_record(kind, organisation_id, external_id, name, relative_names, "
@@ -106,8 +105,8 @@ Result<std::vector<int64_t>> SqliteStore::PutTracingRecords(
   return ids;
 }
 
-Result<std::vector<TracingRecord>> SqliteStore::LoadTracingRecords(const std::string& kind,
-                                                                   bool consent_only) {
+Result<std::vector<TracingRecord>> SqlStore::LoadTracingRecords(const std::string& kind,
+                                                                bool consent_only) {
   std::string sql = std::string("SELECT ") + kTracingCols + " WHERE (?='' OR t.kind=?)";
   if (consent_only) sql += " AND (t.kind='request' OR t.consent_for_tracing=1)";
   sql += " ORDER BY t.id";
@@ -124,7 +123,7 @@ Result<std::vector<TracingRecord>> SqliteStore::LoadTracingRecords(const std::st
   return out;
 }
 
-Result<std::optional<TracingRecord>> SqliteStore::GetTracingRecord(int64_t id) {
+Result<std::optional<TracingRecord>> SqlStore::GetTracingRecord(int64_t id) {
   Stmt s(db_, std::string("SELECT ") + kTracingCols + " WHERE t.id=?");
   AEGIS_RETURN_IF_ERROR(CheckStmt(s));
   s.Bind(1, id);
@@ -141,7 +140,7 @@ namespace {
 
 // Incident decisions: both incidents exist, the kept one is not itself a duplicate; a
 // confirmation re-points the duplicate's own duplicates to the kept incident.
-Status ApplyIncidentDecision(sqlite3* db, const MatchDecision& d) {
+Status ApplyIncidentDecision(sql::Conn* db, const MatchDecision& d) {
   Stmt get(db, "SELECT id, coalesce(duplicate_of, 0) FROM incident WHERE id=?");
   int64_t kept_of = 0;
   for (int64_t id : {d.left_id, d.right_id}) {
@@ -168,14 +167,14 @@ Status ApplyIncidentDecision(sqlite3* db, const MatchDecision& d) {
 
 }  // namespace
 
-Status SqliteStore::PutMatchDecision(const MatchDecision& d) {
+Status SqlStore::PutMatchDecision(const MatchDecision& d) {
   if (d.kind != "tracing" && d.kind != "incident")
     return Status::InvalidArgument("decision kind '" + d.kind + "': use tracing or incident");
   if (d.decision != "confirmed" && d.decision != "rejected")
     return Status::InvalidArgument("decision '" + d.decision + "': use confirmed or rejected");
   if (d.left_id == d.right_id)
     return Status::InvalidArgument("a record cannot be paired with itself");
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
   Status st = d.kind == "incident" ? ApplyIncidentDecision(db_, d) : Status::Ok();
   if (st.ok() && d.kind == "incident") {
     // One decision per unordered pair of incidents: drop the pair's decision in the other order.
@@ -200,10 +199,11 @@ Status SqliteStore::PutMatchDecision(const MatchDecision& d) {
     (void)Exec(db_, "ROLLBACK");
     return st;
   }
-  return Exec(db_, "COMMIT");
+  AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+  return d.kind == "incident" ? BumpDataVersion() : Status::Ok();
 }
 
-Result<std::vector<MatchDecision>> SqliteStore::ListMatchDecisions(const std::string& kind) {
+Result<std::vector<MatchDecision>> SqlStore::ListMatchDecisions(const std::string& kind) {
   Stmt s(db_,
          "SELECT id, kind, left_id, right_id, decision, decided_by, decided_at FROM "
          "match_decision WHERE (?='' OR kind=?) ORDER BY id");

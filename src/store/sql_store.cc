@@ -1,7 +1,5 @@
 // SQLite backend of the Store interface.
-#include "store/sqlite_store.h"
-
-#include <sqlite3.h>
+#include "store/sql_store.h"
 
 #include <algorithm>
 #include <chrono>
@@ -27,8 +25,8 @@ std::string JoinAlt(const std::vector<std::string>& v) { return text::Join(v, "|
 // ---------------------------------------------------------------------------------------------
 // Areas
 
-Status SqliteStore::UpsertAreas(const std::vector<AreaRow>& areas) {
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+Status SqlStore::UpsertAreas(const std::vector<AreaRow>& areas) {
+  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
   Stmt s(db_,
          "INSERT INTO area(pcode, level, name, parent_pcode, country, alt_names, lat, lon) "
          "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(pcode) DO UPDATE SET level=excluded.level, "
@@ -56,10 +54,10 @@ Status SqliteStore::UpsertAreas(const std::vector<AreaRow>& areas) {
   }
   if (st.ok()) st = AddAncestors(areas);
   AEGIS_RETURN_IF_ERROR(Exec(db_, st.ok() ? "COMMIT" : "ROLLBACK"));
-  return st;
+  return Changed(st);
 }
 
-Status SqliteStore::AddAncestors(const std::vector<AreaRow>& areas) {
+Status SqlStore::AddAncestors(const std::vector<AreaRow>& areas) {
   // The closure table lets every query roll a record up to any level with one join.
   Stmt up(db_, "SELECT parent_pcode, level FROM area WHERE pcode=?");
   Stmt ins(db_,
@@ -87,7 +85,7 @@ Status SqliteStore::AddAncestors(const std::vector<AreaRow>& areas) {
   return st;
 }
 
-Result<std::vector<AreaRow>> SqliteStore::LoadAreas() {
+Result<std::vector<AreaRow>> SqlStore::LoadAreas() {
   Stmt s(db_,
          "SELECT pcode, level, name, coalesce(parent_pcode,''), country, alt_names, lat, lon "
          "FROM area ORDER BY level, pcode");
@@ -111,8 +109,8 @@ Result<std::vector<AreaRow>> SqliteStore::LoadAreas() {
   return out;
 }
 
-Status SqliteStore::UpsertPopulation(const std::vector<Population>& rows) {
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+Status SqlStore::UpsertPopulation(const std::vector<Population>& rows) {
+  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
   Stmt s(db_,
          "INSERT INTO population(pcode, year, source, total, female, male) VALUES "
          "(?,?,?,?,?,?) ON CONFLICT(pcode, year, source) DO UPDATE SET total=excluded.total,"
@@ -132,15 +130,14 @@ Status SqliteStore::UpsertPopulation(const std::vector<Population>& rows) {
                                    "; load the admin areas first (aegis areas import)");
   }
   AEGIS_RETURN_IF_ERROR(Exec(db_, st.ok() ? "COMMIT" : "ROLLBACK"));
-  return st;
+  return Changed(st);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Imports
 
-Result<ImportRun> SqliteStore::BeginImportRun(int64_t source_id, const std::string& profile,
-                                              const std::string& file_name,
-                                              const std::string& sha) {
+Result<ImportRun> SqlStore::BeginImportRun(int64_t source_id, const std::string& profile,
+                                           const std::string& file_name, const std::string& sha) {
   Stmt find(db_,
             "SELECT id FROM import_run WHERE data_source_id=? AND file_sha256=? AND "
             "profile=? AND status='running' ORDER BY id DESC LIMIT 1");
@@ -161,10 +158,10 @@ Result<ImportRun> SqliteStore::BeginImportRun(int64_t source_id, const std::stri
                             .Bind(4, sha)
                             .Bind(5, NowUtc())
                             .Run());
-  return GetImportRun(sqlite3_last_insert_rowid(db_));
+  return GetImportRun(db_->LastInsertId());
 }
 
-Result<ImportRun> SqliteStore::GetImportRun(int64_t run_id) {
+Result<ImportRun> SqlStore::GetImportRun(int64_t run_id) {
   Stmt s(db_,
          "SELECT id, data_source_id, profile, file_name, file_sha256, status, rows_done, "
          "n_read, n_imported, n_updated, n_unchanged, n_quarantined FROM import_run WHERE id=?");
@@ -187,7 +184,7 @@ Result<ImportRun> SqliteStore::GetImportRun(int64_t run_id) {
   return r;
 }
 
-Result<std::optional<int64_t>> SqliteStore::OrgId(const std::string& code) {
+Result<std::optional<int64_t>> SqlStore::OrgId(const std::string& code) {
   if (code.empty()) return std::optional<int64_t>();
   auto it = org_ids_.find(code);
   if (it != org_ids_.end()) return it->second;
@@ -200,8 +197,8 @@ Result<std::optional<int64_t>> SqliteStore::OrgId(const std::string& code) {
 // statements, prepared once. (A single INSERT ... ON CONFLICT DO UPDATE ...
 // RETURNING was measured at about twice the instructions per row in SQLite 3.40: RETURNING
 // materialises an ephemeral table per execution.)
-Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, const ImportBatch& b,
-                                                         const std::string& now, bool try_insert) {
+Result<SqlStore::Written> SqlStore::UpsertIncident(const Incident& inc, const ImportBatch& b,
+                                                   const std::string& now, bool try_insert) {
   static const char* kCols =
       "content_hash, date_start, date_end, country, area_pcode, area_level, placement_id, "
       "lat, lon, risk_mask, event_type, act_type, "
@@ -300,16 +297,16 @@ Result<SqliteStore::Written> SqliteStore::UpsertIncident(const Incident& inc, co
   s.Step(&st);
   s.Reset();
   AEGIS_RETURN_IF_ERROR(st);
-  if (!w.id && sqlite3_changes(db_) == 0) {
+  if (!w.id && db_->Changes() == 0) {
     // The key exists (INSERT ... ON CONFLICT DO NOTHING did nothing): compare and update.
     return UpsertIncident(inc, b, now, /*try_insert=*/false);
   }
   w.outcome = w.id ? Written::kUpdated : Written::kImported;
-  if (!w.id) w.id = sqlite3_last_insert_rowid(db_);
+  if (!w.id) w.id = db_->LastInsertId();
   return w;
 }
 
-Status SqliteStore::WriteVictims(const Incident& inc, int64_t id, bool replace) {
+Status SqlStore::WriteVictims(const Incident& inc, int64_t id, bool replace) {
   if (replace) {
     AEGIS_RETURN_IF_ERROR(
         Cached("DELETE FROM incident_victim WHERE incident_id=?").Bind(1, id).Run());
@@ -333,7 +330,7 @@ Status SqliteStore::WriteVictims(const Incident& inc, int64_t id, bool replace) 
 }
 
 // Reads the risk table into the caches (by code, and in bit order).
-Status SqliteStore::LoadRiskBits() {
+Status SqlStore::LoadRiskBits() {
   risk_bits_.clear();
   risk_order_.clear();
   Stmt all(db_, "SELECT code, bit FROM risk ORDER BY bit");
@@ -345,7 +342,7 @@ Status SqliteStore::LoadRiskBits() {
   return st;
 }
 
-Result<int64_t> SqliteStore::RiskMask(const std::vector<std::string>& codes) {
+Result<int64_t> SqlStore::RiskMask(const std::vector<std::string>& codes) {
   // A connection that did not sync the risks (a server's) reads them once.
   if (risk_bits_.empty() && !codes.empty()) AEGIS_RETURN_IF_ERROR(LoadRiskBits());
   int64_t mask = 0;
@@ -363,7 +360,7 @@ Result<int64_t> SqliteStore::RiskMask(const std::vector<std::string>& codes) {
 
 // Placements repeat: one row per distinct resolution (place as written, method, area, note),
 // shared by every record placed the same way. Cached by a 64-bit hash of those fields.
-Result<int64_t> SqliteStore::PlacementId(const Placement& p) {
+Result<int64_t> SqlStore::PlacementId(const Placement& p) {
   uint64_t key =
       text::Hash64(p.text, text::Hash64(p.note, text::Hash64(p.method, text::Hash64(p.pcode))));
   auto it = placement_ids_.find(key);
@@ -392,8 +389,8 @@ Result<int64_t> SqliteStore::PlacementId(const Placement& p) {
   return id;
 }
 
-Status SqliteStore::SyncRisks(const std::vector<std::pair<std::string, int>>& risks) {
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+Status SqlStore::SyncRisks(const std::vector<std::pair<std::string, int>>& risks) {
+  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
   Stmt s(db_,
          "INSERT INTO risk(code, id, bit, label) VALUES (?,?,?,?) ON CONFLICT(code) DO "
          "NOTHING");
@@ -414,8 +411,8 @@ Status SqliteStore::SyncRisks(const std::vector<std::pair<std::string, int>>& ri
   return LoadRiskBits();
 }
 
-Status SqliteStore::WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
-                                int64_t existing_id) {
+Status SqlStore::WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
+                             int64_t existing_id) {
   AEGIS_ASSIGN_OR_RETURN(std::optional<int64_t> org, OrgId(r.organisation_code));
   AEGIS_ASSIGN_OR_RETURN(int64_t placement, PlacementId(r.place));
   Stmt& s = existing_id
@@ -447,7 +444,7 @@ Status SqliteStore::WriteReport(const MonitoringReport& r, int64_t source_id, in
   else
     s.Bind(12, source_id).Bind(13, r.source_key);
   AEGIS_RETURN_IF_ERROR(s.Run());
-  int64_t id = existing_id ? existing_id : sqlite3_last_insert_rowid(db_);
+  int64_t id = existing_id ? existing_id : db_->LastInsertId();
   if (existing_id) {
     AEGIS_RETURN_IF_ERROR(
         Cached("DELETE FROM monitoring_answer WHERE report_id=?").Bind(1, id).Run());
@@ -464,7 +461,7 @@ Status SqliteStore::WriteReport(const MonitoringReport& r, int64_t source_id, in
   return Status::Ok();
 }
 
-Status SqliteStore::WriteQuarantine(const QuarantinedRow& q, const ImportBatch& b) {
+Status SqlStore::WriteQuarantine(const QuarantinedRow& q, const ImportBatch& b) {
   AEGIS_ASSIGN_OR_RETURN(std::string raw, Seal(q.raw_json, "quarantine.raw"));
   Stmt& s = Cached(
       "INSERT INTO quarantine(data_source_id, file_sha256, row_no, import_run_id, "
@@ -484,7 +481,7 @@ Status SqliteStore::WriteQuarantine(const QuarantinedRow& q, const ImportBatch& 
       .Run();
 }
 
-Result<BatchOutcome> SqliteStore::ApplyBatchInTx(const ImportBatch& b) {
+Result<BatchOutcome> SqlStore::ApplyBatchInTx(const ImportBatch& b) {
   BatchOutcome out;
   const std::string now = NowUtc();
   for (const Incident& inc : b.incidents) {
@@ -537,23 +534,25 @@ Result<BatchOutcome> SqliteStore::ApplyBatchInTx(const ImportBatch& b) {
 // per row: five parent lookups). Every reference a batch writes comes from this store itself:
 // the data source, run and organisation ids were created by it, and area P-codes were resolved
 // against the areas it holds, which no command deletes. `db check` verifies all foreign keys.
-Result<BatchOutcome> SqliteStore::ApplyImportBatch(const ImportBatch& batch) {
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE"));
-  Result<BatchOutcome> r = ApplyBatchInTx(batch);
-  if (!r.ok()) {
-    (void)Exec(db_, "ROLLBACK; PRAGMA foreign_keys=ON");
+// (PostgreSQL keeps checking them: it has no such switch for one session's writes.)
+Result<BatchOutcome> SqlStore::ApplyImportBatch(const ImportBatch& batch) {
+  if (sqlite()) AEGIS_RETURN_IF_ERROR(Exec(db_, "PRAGMA foreign_keys=OFF"));
+  Status begun = db_->BeginWrite();
+  Result<BatchOutcome> r = begun.ok() ? ApplyBatchInTx(batch) : Result<BatchOutcome>(begun);
+  Status st = r.ok() ? Exec(db_, "COMMIT") : r.status();
+  if (!r.ok() && begun.ok()) (void)Exec(db_, "ROLLBACK");
+  if (sqlite()) (void)Exec(db_, "PRAGMA foreign_keys=ON");
+  if (!st.ok()) {
     org_ids_.clear();  // ids created in the rolled-back transaction are gone
     placement_ids_.clear();
-    return r.status();
+    return st;
   }
-  Status st = Exec(db_, "COMMIT");
-  (void)Exec(db_, "PRAGMA foreign_keys=ON");
-  AEGIS_RETURN_IF_ERROR(st);
+  AEGIS_RETURN_IF_ERROR(BumpDataVersion());
   return r;
 }
 
-Result<std::vector<QuarantinedRow>> SqliteStore::ListQuarantine(int64_t source_id,
-                                                                const std::string& sha) {
+Result<std::vector<QuarantinedRow>> SqlStore::ListQuarantine(int64_t source_id,
+                                                             const std::string& sha) {
   Stmt s(db_,
          "SELECT row_no, column_name, reason, hint, raw FROM quarantine WHERE "
          "data_source_id=? AND file_sha256=? ORDER BY row_no");
@@ -571,7 +570,7 @@ Result<std::vector<QuarantinedRow>> SqliteStore::ListQuarantine(int64_t source_i
 // ---------------------------------------------------------------------------------------------
 // Reading, checking, backup
 
-Result<RecordCounts> SqliteStore::Counts() {
+Result<RecordCounts> SqlStore::Counts() {
   RecordCounts c;
   struct Q {
     const char* table;
@@ -595,8 +594,8 @@ Result<RecordCounts> SqliteStore::Counts() {
   return c;
 }
 
-Result<std::vector<SummaryRow>> SqliteStore::MonthlySummary(int level, const std::string& from,
-                                                            const std::string& to) {
+Result<std::vector<SummaryRow>> SqlStore::MonthlySummary(int level, const std::string& from,
+                                                         const std::string& to) {
   Stmt s(db_,
          "SELECT aa.ancestor_pcode, a.name, substr(i.date_start,1,7) AS month, "
          "coalesce(r.code,'') AS risk, count(*), coalesce(sum(i.killed),0), "
@@ -632,7 +631,7 @@ Result<std::vector<SummaryRow>> SqliteStore::MonthlySummary(int level, const std
 // ---------------------------------------------------------------------------------------------
 // Analysis reads
 
-Status SqliteStore::ScanIncidentFacts(const std::function<void(const IncidentFact&)>& fn) {
+Status SqlStore::ScanIncidentFacts(const std::function<void(const IncidentFact&)>& fn) {
   Stmt s(db_,
          "SELECT id, area_pcode, date_start, source_type, sensitivity, act_type, risk_mask, "
          "coalesce(killed,0), coalesce(injured,0), coalesce(organisation_id,0), "
@@ -659,7 +658,7 @@ Status SqliteStore::ScanIncidentFacts(const std::function<void(const IncidentFac
   return st;
 }
 
-Status SqliteStore::ScanVictimFacts(const std::function<void(const VictimFact&)>& fn) {
+Status SqlStore::ScanVictimFacts(const std::function<void(const VictimFact&)>& fn) {
   Stmt s(db_,
          "SELECT incident_id, sex, age_band, disability, displacement, count FROM incident_victim "
          "ORDER BY incident_id");
@@ -678,7 +677,7 @@ Status SqliteStore::ScanVictimFacts(const std::function<void(const VictimFact&)>
   return st;
 }
 
-Status SqliteStore::ScanAnswerFacts(const std::function<void(const AnswerFact&)>& fn) {
+Status SqlStore::ScanAnswerFacts(const std::function<void(const AnswerFact&)>& fn) {
   Stmt s(db_,
          "SELECT r.area_pcode, r.period_start, a.risk, coalesce(a.present,-1), "
          "coalesce(a.severity,0), coalesce(r.organisation_id,0) FROM monitoring_answer a JOIN "
@@ -698,7 +697,7 @@ Status SqliteStore::ScanAnswerFacts(const std::function<void(const AnswerFact&)>
   return st;
 }
 
-Result<std::vector<std::pair<std::string, int64_t>>> SqliteStore::RiskBits() {
+Result<std::vector<std::pair<std::string, int64_t>>> SqlStore::RiskBits() {
   Stmt s(db_, "SELECT code, bit FROM risk ORDER BY id");
   std::vector<std::pair<std::string, int64_t>> out;
   Status st;
@@ -707,7 +706,7 @@ Result<std::vector<std::pair<std::string, int64_t>>> SqliteStore::RiskBits() {
   return out;
 }
 
-Result<std::vector<Population>> SqliteStore::LoadPopulation() {
+Result<std::vector<Population>> SqlStore::LoadPopulation() {
   Stmt s(db_,
          "SELECT pcode, year, total, female, male, source FROM population ORDER BY pcode, year");
   std::vector<Population> out;
@@ -726,7 +725,7 @@ Result<std::vector<Population>> SqliteStore::LoadPopulation() {
   return out;
 }
 
-Status SqliteStore::SetDuplicateOf(int64_t id, int64_t of) {
+Status SqlStore::SetDuplicateOf(int64_t id, int64_t of) {
   if (id == of) return Status::InvalidArgument("an incident cannot duplicate itself");
   Stmt s(db_, "UPDATE incident SET duplicate_of=? WHERE id=?");
   if (of == 0)
@@ -735,11 +734,11 @@ Status SqliteStore::SetDuplicateOf(int64_t id, int64_t of) {
     s.Bind(1, of);
   s.Bind(2, id);
   AEGIS_RETURN_IF_ERROR(s.Run());
-  if (sqlite3_changes(db_) == 0) return Status::NotFound("incident " + std::to_string(id));
-  return Status::Ok();
+  if (db_->Changes() == 0) return Status::NotFound("incident " + std::to_string(id));
+  return BumpDataVersion();
 }
 
-Result<int64_t> SqliteStore::AddSeverityOverride(const SeverityOverride& o) {
+Result<int64_t> SqlStore::AddSeverityOverride(const SeverityOverride& o) {
   if (o.phase < 1 || o.phase > 5)
     return Status::InvalidArgument("phase " + std::to_string(o.phase) + ": give 1 to 5");
   if (text::Trim(o.rationale).empty())
@@ -757,10 +756,12 @@ Result<int64_t> SqliteStore::AddSeverityOverride(const SeverityOverride& o) {
                             .Bind(6, o.author)
                             .Bind(7, o.created_at.empty() ? NowUtc() : o.created_at)
                             .Run());
-  return sqlite3_last_insert_rowid(db_);
+  int64_t id = db_->LastInsertId();
+  AEGIS_RETURN_IF_ERROR(BumpDataVersion());
+  return id;
 }
 
-Result<std::vector<SeverityOverride>> SqliteStore::LoadSeverityOverrides() {
+Result<std::vector<SeverityOverride>> SqlStore::LoadSeverityOverrides() {
   Stmt s(db_,
          "SELECT id, area_pcode, risk, period, phase, rationale, author, created_at FROM "
          "severity_override ORDER BY id");
@@ -785,7 +786,7 @@ Result<std::vector<SeverityOverride>> SqliteStore::LoadSeverityOverrides() {
 // Key rotation and first encryption: each personal column is walked in id order, in short
 // transactions, so that the server keeps serving. A value changed by someone else meanwhile is
 // left alone (compare-and-set on the old value) and picked up by the next pass.
-Result<int64_t> SqliteStore::ResealFields(int batch, const std::function<void(int64_t)>& progress) {
+Result<int64_t> SqlStore::ResealFields(int batch, const std::function<void(int64_t)>& progress) {
   if (!cipher_) return Status::InvalidArgument("no key file: the store has no cipher to seal with");
   struct Column {
     const char* table;
@@ -828,7 +829,7 @@ Result<int64_t> SqliteStore::ResealFields(int batch, const std::function<void(in
       }
       if (rows.empty()) break;
       after = rows.back().first;
-      AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+      AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
       Stmt u(db_, update);  // prepared once per batch
       Status st = CheckStmt(u);
       for (const auto& [id, old] : rows) {
@@ -843,7 +844,7 @@ Result<int64_t> SqliteStore::ResealFields(int batch, const std::function<void(in
         u.Reset();
         st = u.Bind(1, *sealed).Bind(2, id).Bind(3, old).Run();
         if (!st.ok()) break;
-        changed += sqlite3_changes(db_);
+        changed += db_->Changes();
       }
       if (!st.ok()) {
         (void)Exec(db_, "ROLLBACK");
@@ -856,7 +857,7 @@ Result<int64_t> SqliteStore::ResealFields(int batch, const std::function<void(in
   return changed;
 }
 
-Result<std::string> SqliteStore::ContentDigest() {
+Result<std::string> SqlStore::ContentDigest() {
   // Canonical order by natural keys; surrogate ids, run ids and timestamps are left out.
   const char* queries[] = {
       "SELECT code, name, kind FROM organisation ORDER BY code",
@@ -864,9 +865,9 @@ Result<std::string> SqliteStore::ContentDigest() {
       "SELECT pcode, level, name, coalesce(parent_pcode,''), country, alt_names FROM area "
       "ORDER BY pcode",
       "SELECT d.code, i.source_key, i.content_hash, coalesce(i.area_pcode,''), i.source_row, "
-      "i.risk_mask, (SELECT group_concat(sex||age_band||disability||"
+      "i.risk_mask, (SELECT {{GROUP_CONCAT}}(sex||age_band||disability||"
       "displacement||count, ' ') FROM (SELECT * FROM incident_victim v WHERE v.incident_id=i.id "
-      "ORDER BY sex, age_band, disability, displacement)) FROM incident i JOIN data_source d ON "
+      "ORDER BY sex, age_band, disability, displacement) vv) FROM incident i JOIN data_source d ON "
       "d.id=i.data_source_id ORDER BY d.code, i.source_key",
       "SELECT d.code, m.source_key, m.content_hash, coalesce(m.area_pcode,'') FROM "
       "monitoring_report m JOIN data_source d ON d.id=m.data_source_id ORDER BY d.code, "
@@ -886,7 +887,10 @@ Result<std::string> SqliteStore::ContentDigest() {
   uint64_t h = 0;
   int64_t rows = 0;
   for (const char* q : queries) {
-    Stmt s(db_, q);
+    std::string sql = q;
+    if (size_t p = sql.find("{{GROUP_CONCAT}}"); p != std::string::npos)
+      sql.replace(p, 16, sqlite() ? "group_concat" : "string_agg");
+    Stmt s(db_, sql);
     AEGIS_RETURN_IF_ERROR(CheckStmt(s));
     Status st;
     while (s.Step(&st)) {
@@ -906,14 +910,14 @@ Result<std::string> SqliteStore::ContentDigest() {
   return std::string(buf);
 }
 
-Result<CheckReport> SqliteStore::Check() {
+Result<CheckReport> SqlStore::Check() {
   CheckReport rep;
   auto problem = [&](std::string p) {
     rep.ok = false;
     rep.problems.push_back(std::move(p));
   };
   Status st;
-  {
+  if (sqlite()) {
     Stmt s(db_, "PRAGMA integrity_check");
     while (s.Step(&st)) {
       std::string r = s.Text(0);
@@ -921,7 +925,7 @@ Result<CheckReport> SqliteStore::Check() {
     }
     AEGIS_RETURN_IF_ERROR(st);
   }
-  {
+  if (sqlite()) {  // PostgreSQL enforces every foreign key on every write
     Stmt s(db_, "PRAGMA foreign_key_check");
     int n = 0;
     while (s.Step(&st)) ++n;
@@ -962,36 +966,61 @@ Result<CheckReport> SqliteStore::Check() {
   return rep;
 }
 
-Status SqliteStore::Backup(const std::string& path) {
+Status SqlStore::Backup(const std::string& path) {
   if (std::filesystem::exists(path))
     return Status::AlreadyExists(path + ": exists; choose a new file name for the backup");
+  if (!sqlite())
+    return Status::Unsupported(
+        path_ +
+        ": back up a PostgreSQL store with pg_dump, or copy it to a SQLite file with "
+        "`aegis db copy " +
+        path_ + " " + path + "`");
   Stmt s(db_, "VACUUM INTO ?");
   AEGIS_RETURN_IF_ERROR(CheckStmt(s));
   return s.Bind(1, path).Run();
 }
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const StoreOptions& opts) {
-  if (!opts.create_if_missing && !std::filesystem::exists(path))
-    return Status::NotFound(path + ": no such store; create it with `aegis db migrate --db " +
-                            path + "`");
-  // Memory statistics take a global mutex on every allocation (about 5% of an import's time);
-  // Aegis does not read them. Only possible before SQLite initialises; harmless if too late.
-  static std::once_flag config_once;
-  std::call_once(config_once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
-  sqlite3* db = nullptr;
-  // One connection per thread (see store.h), so SQLite's own per-call mutexes are not needed.
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-              (opts.create_if_missing ? SQLITE_OPEN_CREATE : 0);
-  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close_v2(db);
-    return Status::IOError(path + ": cannot open the store (" + msg +
-                           "); check the path and that its folder exists and is writable");
+Result<int> SqlStore::MigrateOne() {
+  const bool lite = sqlite();
+  AEGIS_RETURN_IF_ERROR(Exec(db_,
+                             "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER "
+                             "PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"));
+  AEGIS_ASSIGN_OR_RETURN(int current, SchemaVersion());
+  if (current > LatestSchemaVersion()) {
+    return Status::Unsupported(path_ + ": schema version " + std::to_string(current) +
+                               " is newer than this aegis (" +
+                               std::to_string(LatestSchemaVersion()) + "); upgrade aegis");
   }
-  auto store = std::make_unique<SqliteStore>(db, path);
-  Status st = store->Configure(opts);
+  for (const Migration& m : Migrations()) {
+    if (m.version <= current) continue;
+    Status st = lite ? Exec(db_, ForDialect(m.sql, "INTEGER PRIMARY KEY", "REAL"))
+                     : Exec(db_, ForDialect(m.sql,
+                                            "BIGINT GENERATED BY DEFAULT AS IDENTITY "
+                                            "PRIMARY KEY",
+                                            "DOUBLE PRECISION"));
+    if (st.ok()) {
+      Stmt ins(db_,
+               "INSERT INTO schema_migration(version, description, applied_at) VALUES (?,?,?)");
+      st = ins.Bind(1, static_cast<int64_t>(m.version))
+               .Bind(2, m.description)
+               .Bind(3, NowUtc())
+               .Run();
+    }
+    if (!st.ok())
+      return Status::Internal("migration " + std::to_string(m.version) +
+                              " failed: " + st.message());
+    return 1;
+  }
+  return 0;
+}
+
+Result<std::unique_ptr<Store>> OpenSqlStore(std::unique_ptr<sql::Conn> conn,
+                                            const StoreOptions& opts) {
+  auto store = std::make_unique<SqlStore>(std::move(conn));
+  Status st = store->Configure();
   if (!st.ok()) {
-    return Status::Corruption(path + ": not an Aegis store or damaged (" + st.message() + ")");
+    return Status::Corruption(store->Where() + ": not an Aegis store or damaged (" + st.message() +
+                              ")");
   }
   if (opts.migrate) {
     Result<int> m = store->Migrate();
@@ -1004,11 +1033,26 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const St
 }
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const StoreOptions& opts) {
-  if (text::StartsWith(url, "postgresql://") || text::StartsWith(url, "postgres://"))
-    return Status::Unsupported(url.substr(0, url.find(':')) +
-                               ": the PostgreSQL backend is not built yet; use a SQLite file");
+  if (sql::IsPostgresUrl(url)) {
+    AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<sql::Conn> conn,
+                           sql::OpenPostgres(url, opts.create_if_missing));
+    return OpenSqlStore(std::move(conn), opts);
+  }
   std::string path = text::StartsWith(url, "sqlite:") ? url.substr(7) : url;
-  return OpenSqliteStore(path, opts);
+  if (!opts.create_if_missing && !std::filesystem::exists(path))
+    return Status::NotFound(path + ": no such store; create it with `aegis db migrate --db " +
+                            path + "`");
+  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<sql::Conn> conn,
+                         sql::OpenSqlite(path, opts.create_if_missing, opts.busy_timeout_ms));
+  return OpenSqlStore(std::move(conn), opts);
+}
+
+Status Store::Destroy(const std::string& url) {
+  if (sql::IsPostgresUrl(url)) return sql::DropPostgres(url);
+  std::string path = text::StartsWith(url, "sqlite:") ? url.substr(7) : url;
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
+  return Status::Ok();
 }
 
 }  // namespace aegis::store

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "store/sqlite_store.h"
+#include "store/sql_store.h"
 #include "util/text.h"
 
 namespace aegis::store {
@@ -35,7 +35,7 @@ User UserFrom(const Stmt& s) {
 
 }  // namespace
 
-Result<int64_t> SqliteStore::AddUser(const User& u) {
+Result<int64_t> SqlStore::AddUser(const User& u) {
   std::optional<int64_t> org;
   if (!u.organisation_code.empty()) {
     Result<int64_t> id = IdByCode("organisation", u.organisation_code);
@@ -56,12 +56,12 @@ Result<int64_t> SqliteStore::AddUser(const User& u) {
                             .Bind(6, now)
                             .Bind(7, now)
                             .Run());
-  if (sqlite3_changes(db_) == 0)
+  if (db_->Changes() == 0)
     return Status::AlreadyExists("user '" + u.username + "' exists; choose another name");
-  return sqlite3_last_insert_rowid(db_);
+  return db_->LastInsertId();
 }
 
-Result<std::optional<User>> SqliteStore::FindUser(const std::string& username) {
+Result<std::optional<User>> SqlStore::FindUser(const std::string& username) {
   Stmt s(db_, std::string("SELECT ") + kUserCols + " WHERE u.username=?");
   s.Bind(1, username);
   Status st;
@@ -70,7 +70,7 @@ Result<std::optional<User>> SqliteStore::FindUser(const std::string& username) {
   return std::optional<User>();
 }
 
-Result<std::optional<User>> SqliteStore::GetUser(int64_t id) {
+Result<std::optional<User>> SqlStore::GetUser(int64_t id) {
   Stmt s(db_, std::string("SELECT ") + kUserCols + " WHERE u.id=?");
   s.Bind(1, id);
   Status st;
@@ -79,7 +79,7 @@ Result<std::optional<User>> SqliteStore::GetUser(int64_t id) {
   return std::optional<User>();
 }
 
-Result<std::vector<User>> SqliteStore::ListUsers() {
+Result<std::vector<User>> SqlStore::ListUsers() {
   Stmt s(db_, std::string("SELECT ") + kUserCols + " ORDER BY u.username");
   std::vector<User> out;
   Status st;
@@ -88,8 +88,7 @@ Result<std::vector<User>> SqliteStore::ListUsers() {
   return out;
 }
 
-Status SqliteStore::RecordLogin(int64_t user_id, int failed_logins,
-                                const std::string& locked_until) {
+Status SqlStore::RecordLogin(int64_t user_id, int failed_logins, const std::string& locked_until) {
   return Stmt(db_, "UPDATE app_user SET failed_logins=?, locked_until=? WHERE id=?")
       .Bind(1, static_cast<int64_t>(failed_logins))
       .Bind(2, locked_until)
@@ -97,17 +96,17 @@ Status SqliteStore::RecordLogin(int64_t user_id, int failed_logins,
       .Run();
 }
 
-Status SqliteStore::SetUserDisabled(int64_t user_id, bool disabled) {
+Status SqlStore::SetUserDisabled(int64_t user_id, bool disabled) {
   AEGIS_RETURN_IF_ERROR(Stmt(db_, "UPDATE app_user SET disabled=?, updated_at=? WHERE id=?")
                             .Bind(1, static_cast<int64_t>(disabled ? 1 : 0))
                             .Bind(2, NowUtc())
                             .Bind(3, user_id)
                             .Run());
-  if (sqlite3_changes(db_) == 0) return Status::NotFound("user " + std::to_string(user_id));
+  if (db_->Changes() == 0) return Status::NotFound("user " + std::to_string(user_id));
   return disabled ? DeleteUserSessions(user_id) : Status::Ok();
 }
 
-Status SqliteStore::SetUserPassword(int64_t user_id, const std::string& password_hash) {
+Status SqlStore::SetUserPassword(int64_t user_id, const std::string& password_hash) {
   AEGIS_RETURN_IF_ERROR(
       Stmt(db_,
            "UPDATE app_user SET password_hash=?, failed_logins=0, locked_until='', updated_at=? "
@@ -116,11 +115,11 @@ Status SqliteStore::SetUserPassword(int64_t user_id, const std::string& password
           .Bind(2, NowUtc())
           .Bind(3, user_id)
           .Run());
-  if (sqlite3_changes(db_) == 0) return Status::NotFound("user " + std::to_string(user_id));
+  if (db_->Changes() == 0) return Status::NotFound("user " + std::to_string(user_id));
   return DeleteUserSessions(user_id);
 }
 
-Status SqliteStore::PutSession(const Session& x) {
+Status SqlStore::PutSession(const Session& x) {
   return Stmt(db_,
               "INSERT INTO app_session(token_digest, user_id, created_at, expires_at) VALUES "
               "(?,?,?,?)")
@@ -131,7 +130,7 @@ Status SqliteStore::PutSession(const Session& x) {
       .Run();
 }
 
-Result<std::optional<Session>> SqliteStore::GetSession(const std::string& token_digest) {
+Result<std::optional<Session>> SqlStore::GetSession(const std::string& token_digest) {
   Stmt s(db_,
          "SELECT token_digest, user_id, created_at, expires_at FROM app_session WHERE "
          "token_digest=?");
@@ -143,21 +142,21 @@ Result<std::optional<Session>> SqliteStore::GetSession(const std::string& token_
   return std::optional<Session>();
 }
 
-Status SqliteStore::DeleteSession(const std::string& token_digest) {
+Status SqlStore::DeleteSession(const std::string& token_digest) {
   return Stmt(db_, "DELETE FROM app_session WHERE token_digest=?").Bind(1, token_digest).Run();
 }
 
-Status SqliteStore::DeleteUserSessions(int64_t user_id) {
+Status SqlStore::DeleteUserSessions(int64_t user_id) {
   return Stmt(db_, "DELETE FROM app_session WHERE user_id=?").Bind(1, user_id).Run();
 }
 
 // ---------------------------------------------------------------------------------------------
 // Audit
 
-Result<std::vector<AuditRow>> SqliteStore::AppendAudit(
+Result<std::vector<AuditRow>> SqlStore::AppendAudit(
     std::vector<AuditRow> rows,
     const std::function<std::string(const std::string&, const AuditRow&)>& chain) {
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
   auto fail = [&](Status st) {
     (void)Exec(db_, "ROLLBACK");
     return st;
@@ -197,7 +196,7 @@ Result<std::vector<AuditRow>> SqliteStore::AppendAudit(
   return rows;
 }
 
-Status SqliteStore::ScanAudit(const std::function<void(const AuditRow&)>& fn) {
+Status SqlStore::ScanAudit(const std::function<void(const AuditRow&)>& fn) {
   Stmt s(db_,
          "SELECT seq, at, actor, action, object_type, object_id, organisation, detail, hash FROM "
          "audit_log ORDER BY seq");
@@ -244,7 +243,7 @@ constexpr const char* kIncidentCols =
 }  // namespace
 
 // One row of kIncidentCols, personal fields opened.
-Result<IncidentRecord> SqliteStore::IncidentFrom(const Stmt& s, bool personal) {
+Result<IncidentRecord> SqlStore::IncidentFrom(const Stmt& s, bool personal) {
   IncidentRecord r;
   r.id = s.Int(0);
   r.source = s.Text(1);
@@ -285,8 +284,8 @@ Result<IncidentRecord> SqliteStore::IncidentFrom(const Stmt& s, bool personal) {
   return r;
 }
 
-Result<std::vector<IncidentRecord>> SqliteStore::ListIncidents(const AccessScope& scope,
-                                                               const IncidentQuery& q) {
+Result<std::vector<IncidentRecord>> SqlStore::ListIncidents(const AccessScope& scope,
+                                                            const IncidentQuery& q) {
   std::string sql = std::string(kIncidentCols) + "WHERE " + ScopeClause(scope) + " AND i.id>?1";
   if (!q.area.empty())
     sql += " AND i.area_pcode IN (SELECT pcode FROM area_ancestor WHERE ancestor_pcode=?2)";
@@ -311,8 +310,7 @@ Result<std::vector<IncidentRecord>> SqliteStore::ListIncidents(const AccessScope
   return out;
 }
 
-Result<std::optional<IncidentRecord>> SqliteStore::GetIncident(const AccessScope& scope,
-                                                               int64_t id) {
+Result<std::optional<IncidentRecord>> SqlStore::GetIncident(const AccessScope& scope, int64_t id) {
   IncidentQuery q;
   q.after_id = id - 1;
   q.limit = 1;
@@ -322,8 +320,8 @@ Result<std::optional<IncidentRecord>> SqliteStore::GetIncident(const AccessScope
   return std::optional<IncidentRecord>(std::move(v[0]));
 }
 
-Result<int64_t> SqliteStore::CreateIncident(const Incident& inc, int64_t data_source_id) {
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+Result<int64_t> SqlStore::CreateIncident(const Incident& inc, int64_t data_source_id) {
+  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
   ImportBatch b;
   b.data_source_id = data_source_id;
   Result<Written> w = UpsertIncident(inc, b, NowUtc());
@@ -338,6 +336,7 @@ Result<int64_t> SqliteStore::CreateIncident(const Incident& inc, int64_t data_so
     return st;
   }
   AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+  AEGIS_RETURN_IF_ERROR(BumpDataVersion());
   return w->id;
 }
 
@@ -356,8 +355,8 @@ std::string ReportScopeClause(const AccessScope& sc) {
 
 }  // namespace
 
-Result<std::vector<ReportRecord>> SqliteStore::ListReports(const AccessScope& scope,
-                                                           const ReportQuery& q) {
+Result<std::vector<ReportRecord>> SqlStore::ListReports(const AccessScope& scope,
+                                                        const ReportQuery& q) {
   std::string sql =
       "SELECT m.id, d.code, m.source_key, m.period_start, m.period_end, "
       "coalesce(m.area_pcode,''), m.respondent_type, coalesce(o.code,'') FROM monitoring_report m "
@@ -407,7 +406,7 @@ Result<std::vector<ReportRecord>> SqliteStore::ListReports(const AccessScope& sc
   return out;
 }
 
-Result<std::optional<ReportRecord>> SqliteStore::GetReport(const AccessScope& scope, int64_t id) {
+Result<std::optional<ReportRecord>> SqlStore::GetReport(const AccessScope& scope, int64_t id) {
   ReportQuery q;
   q.after_id = id - 1;
   q.limit = 1;
@@ -416,8 +415,8 @@ Result<std::optional<ReportRecord>> SqliteStore::GetReport(const AccessScope& sc
   return std::optional<ReportRecord>(std::move(v[0]));
 }
 
-Result<int64_t> SqliteStore::CreateReport(const MonitoringReport& r, int64_t data_source_id) {
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+Result<int64_t> SqlStore::CreateReport(const MonitoringReport& r, int64_t data_source_id) {
+  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
   Stmt f(db_, "SELECT id FROM monitoring_report WHERE data_source_id=? AND source_key=?");
   f.Bind(1, data_source_id).Bind(2, r.source_key);
   Status st;
@@ -432,15 +431,16 @@ Result<int64_t> SqliteStore::CreateReport(const MonitoringReport& r, int64_t dat
     placement_ids_.clear();
     return st;
   }
-  int64_t id = sqlite3_last_insert_rowid(db_);
+  int64_t id = db_->LastInsertId();
   AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+  AEGIS_RETURN_IF_ERROR(BumpDataVersion());
   return id;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Organisations, users, API tokens
 
-Result<std::vector<Organisation>> SqliteStore::ListOrganisations() {
+Result<std::vector<Organisation>> SqlStore::ListOrganisations() {
   Stmt s(db_, "SELECT id, code, name, kind FROM organisation ORDER BY code");
   std::vector<Organisation> out;
   Status st;
@@ -449,7 +449,7 @@ Result<std::vector<Organisation>> SqliteStore::ListOrganisations() {
   return out;
 }
 
-Status SqliteStore::UpdateUser(const User& u) {
+Status SqlStore::UpdateUser(const User& u) {
   std::optional<int64_t> org;
   if (!u.organisation_code.empty()) {
     Result<int64_t> id = IdByCode("organisation", u.organisation_code);
@@ -466,7 +466,7 @@ Status SqliteStore::UpdateUser(const User& u) {
                             .Bind(5, NowUtc())
                             .Bind(6, u.id)
                             .Run());
-  if (sqlite3_changes(db_) == 0) return Status::NotFound("user " + std::to_string(u.id));
+  if (db_->Changes() == 0) return Status::NotFound("user " + std::to_string(u.id));
   return u.disabled ? DeleteUserSessions(u.id) : Status::Ok();
 }
 
@@ -482,7 +482,7 @@ ApiToken TokenFrom(const Stmt& s) {
 
 }  // namespace
 
-Result<int64_t> SqliteStore::AddApiToken(const ApiToken& t) {
+Result<int64_t> SqlStore::AddApiToken(const ApiToken& t) {
   Stmt s(db_,
          "INSERT INTO api_token(token_digest, user_id, name, scopes, created_at, expires_at) "
          "VALUES (?,?,?,?,?,?)");
@@ -493,10 +493,10 @@ Result<int64_t> SqliteStore::AddApiToken(const ApiToken& t) {
                             .Bind(5, t.created_at)
                             .Bind(6, t.expires_at)
                             .Run());
-  return sqlite3_last_insert_rowid(db_);
+  return db_->LastInsertId();
 }
 
-Result<std::optional<ApiToken>> SqliteStore::FindApiToken(const std::string& token_digest) {
+Result<std::optional<ApiToken>> SqlStore::FindApiToken(const std::string& token_digest) {
   Stmt s(db_, std::string(kTokenCols) + "WHERE token_digest=?");
   s.Bind(1, token_digest);
   Status st;
@@ -505,7 +505,7 @@ Result<std::optional<ApiToken>> SqliteStore::FindApiToken(const std::string& tok
   return std::optional<ApiToken>();
 }
 
-Result<std::vector<ApiToken>> SqliteStore::ListApiTokens(int64_t user_id) {
+Result<std::vector<ApiToken>> SqlStore::ListApiTokens(int64_t user_id) {
   Stmt s(db_, std::string(kTokenCols) + "WHERE ?1=0 OR user_id=?1 ORDER BY id");
   s.Bind(1, user_id);
   std::vector<ApiToken> out;
@@ -515,12 +515,12 @@ Result<std::vector<ApiToken>> SqliteStore::ListApiTokens(int64_t user_id) {
   return out;
 }
 
-Result<bool> SqliteStore::RevokeApiToken(int64_t id, int64_t user_id, const std::string& at) {
+Result<bool> SqlStore::RevokeApiToken(int64_t id, int64_t user_id, const std::string& at) {
   Stmt s(db_,
          "UPDATE api_token SET revoked_at=?1 WHERE id=?2 AND (?3=0 OR user_id=?3) AND "
          "revoked_at=''");
   AEGIS_RETURN_IF_ERROR(s.Bind(1, at).Bind(2, id).Bind(3, user_id).Run());
-  return sqlite3_changes(db_) > 0;
+  return db_->Changes() > 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -538,7 +538,7 @@ BreakGlassGrant GrantFrom(const Stmt& s) {
 
 }  // namespace
 
-Result<int64_t> SqliteStore::AddBreakGlass(const BreakGlassGrant& g) {
+Result<int64_t> SqlStore::AddBreakGlass(const BreakGlassGrant& g) {
   Stmt s(db_,
          "INSERT INTO break_glass(user_id, reason, max_rank, granted_at, expires_at) VALUES "
          "(?,?,?,?,?)");
@@ -548,11 +548,11 @@ Result<int64_t> SqliteStore::AddBreakGlass(const BreakGlassGrant& g) {
                             .Bind(4, g.granted_at)
                             .Bind(5, g.expires_at)
                             .Run());
-  return sqlite3_last_insert_rowid(db_);
+  return db_->LastInsertId();
 }
 
-Result<std::optional<BreakGlassGrant>> SqliteStore::ActiveBreakGlass(int64_t user_id,
-                                                                     const std::string& now) {
+Result<std::optional<BreakGlassGrant>> SqlStore::ActiveBreakGlass(int64_t user_id,
+                                                                  const std::string& now) {
   Stmt s(db_, std::string(kGrantCols) +
                   "WHERE user_id=? AND expires_at>? AND ended_at='' ORDER BY expires_at DESC "
                   "LIMIT 1");
@@ -563,7 +563,7 @@ Result<std::optional<BreakGlassGrant>> SqliteStore::ActiveBreakGlass(int64_t use
   return std::optional<BreakGlassGrant>();
 }
 
-Result<std::vector<BreakGlassGrant>> SqliteStore::ListBreakGlass() {
+Result<std::vector<BreakGlassGrant>> SqlStore::ListBreakGlass() {
   Stmt s(db_, std::string(kGrantCols) + "ORDER BY id DESC");
   std::vector<BreakGlassGrant> out;
   Status st;
@@ -572,21 +572,21 @@ Result<std::vector<BreakGlassGrant>> SqliteStore::ListBreakGlass() {
   return out;
 }
 
-Result<bool> SqliteStore::EndBreakGlass(int64_t id, int64_t user_id, const std::string& at) {
+Result<bool> SqlStore::EndBreakGlass(int64_t id, int64_t user_id, const std::string& at) {
   Stmt s(db_,
          "UPDATE break_glass SET ended_at=?1 WHERE id=?2 AND (?3=0 OR user_id=?3) AND "
          "ended_at=''");
   AEGIS_RETURN_IF_ERROR(s.Bind(1, at).Bind(2, id).Bind(3, user_id).Run());
-  return sqlite3_changes(db_) > 0;
+  return db_->Changes() > 0;
 }
 
-Result<int64_t> SqliteStore::AddProtocolVersion(const ProtocolVersion& v) {
+Result<int64_t> SqlStore::AddProtocolVersion(const ProtocolVersion& v) {
   Stmt s(db_, "INSERT INTO isp_version(loaded_at, loaded_by, protocol) VALUES (?,?,?)");
   AEGIS_RETURN_IF_ERROR(s.Bind(1, v.loaded_at).Bind(2, v.loaded_by).Bind(3, v.text).Run());
-  return sqlite3_last_insert_rowid(db_);
+  return db_->LastInsertId();
 }
 
-Result<std::vector<ProtocolVersion>> SqliteStore::ListProtocolVersions() {
+Result<std::vector<ProtocolVersion>> SqlStore::ListProtocolVersions() {
   Stmt s(db_, "SELECT id, loaded_at, loaded_by, protocol FROM isp_version ORDER BY id DESC");
   std::vector<ProtocolVersion> out;
   Status st;
