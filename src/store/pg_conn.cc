@@ -244,15 +244,21 @@ class PgConn final : public Conn {
     return Status::Ok();
   }
 
+  // BEGIN and the lock in one round trip.
   Status BeginWrite() override {
-    AEGIS_RETURN_IF_ERROR(Exec("BEGIN"));
+    if (in_txn_) return Status::Internal("PostgreSQL (" + where_ + "): a transaction is open");
     try {
       pqxx::nontransaction tx(*c_);
-      tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLock) + ")");
+      tx.exec("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLock) + ")");
     } catch (const std::exception& e) {
-      txn_failed_ = true;
+      try {
+        pqxx::nontransaction tx(*c_);
+        tx.exec("ROLLBACK");
+      } catch (const std::exception&) {
+      }
       return FromPq(e, where_);
     }
+    in_txn_ = true;
     return Status::Ok();
   }
 
