@@ -166,6 +166,11 @@ log_min_messages = warning
 CONF
 
 if ! pg "$pgbin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 start >/dev/null 2>&1; then
+  # The port may be held by a connection, not a listener (a client's ephemeral port in TIME-WAIT
+  # after a load test): the same as taken, so that callers move to the next port.
+  if grep -q "Address already in use" "$dir/server.log" 2>/dev/null; then
+    die 4 "port $port on 127.0.0.1 is in use (a connection holds it); choose another PORT"
+  fi
   tail -20 "$dir/server.log" >&2 2>/dev/null || true
   die 1 "the server did not start in $dir (log: $dir/server.log)"
 fi

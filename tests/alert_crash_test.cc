@@ -1,49 +1,27 @@
 // At least once, through kill -9: `aegis serve` is killed while its worker posts webhooks and
 // started again; every alert reaches the receiver, and the only repeats are of the same
 // idempotency key (which the receiver drops). Prints the counts.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <vector>
 
 #include "access/cipher.h"
 #include "alert_test_util.h"
+#include "process_util.h"
 #include "security/keyring.h"
 
 namespace aegis::testing {
 namespace {
 
-// Starts `aegis serve` on the store with the test's routing rules; returns the child's pid. The
-// argument and environment vectors are built before fork: the child only calls async-signal-safe
-// functions before exec.
+// Starts `aegis serve` on the store with the test's routing rules; returns the child's pid.
 pid_t StartServer(const std::string& db, const std::string& routing, const std::string& log) {
-  std::vector<std::string> env = {"AEGIS_ALERT_ROUTING=" + routing,
-                                  "AEGIS_ALERT_LEASE_MS=2000"};  // a dead worker's claims expire
-  for (char** e = environ; *e != nullptr; ++e)
-    if (std::string(*e).rfind("AEGIS_ALERT_", 0) != 0) env.emplace_back(*e);
-  std::vector<std::string> args = {AEGIS_BINARY, "--data-dir", kData, "--db",      db,
-                                   "serve",      "--port",     "0",   "--threads", "4"};
-  std::vector<char*> argv, envp;
-  argv.reserve(args.size() + 1);
-  envp.reserve(env.size() + 1);
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fd, 1);
-    dup2(fd, 2);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  close(fd);
-  return pid;
+  return Spawn(
+      {AEGIS_BINARY, "--data-dir", kData, "--db", db, "serve", "--port", "0", "--threads", "4"},
+      ChildEnv({"AEGIS_ALERT_ROUTING=" + routing,
+                "AEGIS_ALERT_LEASE_MS=2000"},  // a dead worker's claims expire
+               {"AEGIS_ALERT_"}),
+      log);
 }
 
 TEST(AlertCrashTest, EveryAlertIsDeliveredAtLeastOnceThroughKill9) {

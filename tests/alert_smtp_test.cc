@@ -1,14 +1,7 @@
 // E-mail of alerts against a real SMTP server on loopback: aiosmtpd (Debian python3-aiosmtpd),
 // started by the test. The message must arrive with the right content and, for an outside
 // recipient, without the names of victims or the source.
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <thread>
@@ -16,60 +9,22 @@
 #include "alert/smtp.h"
 #include "alert/worker.h"
 #include "alert_test_util.h"
+#include "process_util.h"
 
 namespace aegis::testing {
 namespace {
-
-int FreePort() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  const bool ok = bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-  close(s);
-  return ok ? ntohs(a.sin_port) : 0;
-}
-
-bool Accepts(int port) {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(s);
-  return ok;
-}
 
 // `python3 -m aiosmtpd -n` (Debugging handler: every message printed to stdout, here a file).
 class SmtpServer {
  public:
   explicit SmtpServer(const std::string& out) : port_(FreePort()), out_(out) {
-    std::string listen = "127.0.0.1:" + std::to_string(port_);
-    std::vector<std::string> args = {
-        "/usr/bin/python3", "-u", "-m", "aiosmtpd", "-n", "-l", listen};
-    std::vector<char*> argv;
-    argv.reserve(args.size() + 1);
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(fd);
+    pid_ = Spawn({"/usr/bin/python3", "-u", "-m", "aiosmtpd", "-n", "-l",
+                  "127.0.0.1:" + std::to_string(port_)},
+                 {}, out);
     for (int i = 0; i < 200 && !Accepts(port_); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
-  ~SmtpServer() {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
+  ~SmtpServer() { StopProcess(pid_); }
   SmtpServer(const SmtpServer&) = delete;
   SmtpServer& operator=(const SmtpServer&) = delete;
   std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }

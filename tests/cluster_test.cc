@@ -8,13 +8,8 @@
 //
 // As pg.ClusterTest.* (AEGIS_TEST_BACKEND=postgresql) they run on PostgreSQL and skip without
 // $AEGIS_TEST_PG; as ClusterTest.* the same checks run on one SQLite file shared by the three.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,13 +23,13 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "alert_test_util.h"
+#include "process_util.h"
 
 namespace aegis::testing {
 namespace {
@@ -48,27 +43,6 @@ const std::string kPassword = "cluster test password 2026!";
 const std::string kNginx = "/usr/sbin/nginx";
 const std::string kIncident =
     R"({"date_start":"2026-10-03","area_pcode":"SS010101","risks":["MOV"],"narrative":"cluster"})";
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : "";
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// `base` (postgresql://user@host:port/db?options) with a new database name.
-std::string WithDatabase(const std::string& base, const std::string& name) {
-  size_t scheme = base.find("://");
-  size_t slash = base.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  if (slash == std::string::npos) return base + "/" + name;
-  size_t query = base.find('?', slash);
-  return base.substr(0, slash + 1) + name +
-         (query == std::string::npos ? std::string() : base.substr(query));
-}
 
 std::string Quote(const std::string& s) {  // for sh -c
   std::string out = "'";
@@ -86,72 +60,6 @@ CommandResult RunShell(const std::string& cmd) {
   int st = pclose(p);
   r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
-}
-
-// A free TCP port on 127.0.0.1 (bound, read, closed: another program could take it before us,
-// so callers retry).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  close(fd);
-  return port;
-}
-
-// Starts `args` with `env`, output to `log`. The child dies with the test (PR_SET_PDEATHSIG),
-// so a test killed by a timeout leaves no server behind. Vectors are built before fork: the
-// child only calls async-signal-safe functions before exec.
-pid_t Spawn(std::vector<std::string> args, std::vector<std::string> env, const std::string& log) {
-  std::vector<char*> argv, envp;
-  argv.reserve(args.size() + 1);
-  envp.reserve(env.size() + 1);
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  const pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  close(fd);
-  return pid;
-}
-
-// SIGTERM, then SIGKILL after `grace_ms`; reaps the child.
-void Stop(pid_t pid, int grace_ms = 10000) {
-  if (pid <= 0) return;
-  kill(pid, SIGTERM);
-  auto end = Clock::now() + std::chrono::milliseconds(grace_ms);
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (Clock::now() > end) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
-// Whether the child exited; if so it is reaped and `*pid` becomes 0 (nothing left to stop).
-bool Exited(pid_t* pid) {
-  int status = 0;
-  if (*pid <= 0 || waitpid(*pid, &status, WNOHANG) != *pid) return false;
-  *pid = 0;
-  return true;
 }
 
 std::unique_ptr<httplib::Client> Client(int port) {
@@ -175,10 +83,8 @@ httplib::Headers Auth(const Session& s) { return {{"Cookie", s.cookie}, {"X-CSRF
 class Cluster {
  public:
   // "" when the cluster is up, else what went wrong.
-  std::string Start(const std::string& url, const std::string& pg_base, const std::string& db) {
-    url_ = url;
-    pg_base_ = pg_base;
-    db_name_ = db;
+  std::string Start() {
+    url_ = StoreUrl(dir_, "cluster.sqlite");
     if (access(kNginx.c_str(), X_OK) != 0)
       return "no " + kNginx + ": scripts/install-deps.sh installs it (nginx-light)";
     receiver_ = std::make_unique<WebhookReceiver>("test-secret");
@@ -190,14 +96,9 @@ class Cluster {
     r = Cli("user add " + kUser + " --role coordinator", "AEGIS_PASSWORD=" + Quote(kPassword));
     if (r.exit_code != 0) return "aegis user add failed:\n" + r.output;
 
-    std::vector<std::string> env = {"AEGIS_ALERT_ROUTING=" + routing_,
-                                    "AEGIS_KEY_FILE=" + key_file_};
-    for (char** e = environ; *e != nullptr; ++e) {
-      std::string v(*e);
-      if (v.rfind("AEGIS_ALERT_", 0) != 0 && v.rfind("AEGIS_KEY_FILE=", 0) != 0 &&
-          v.rfind("AEGIS_DB=", 0) != 0)
-        env.push_back(v);
-    }
+    std::vector<std::string> env =
+        ChildEnv({"AEGIS_ALERT_ROUTING=" + routing_, "AEGIS_KEY_FILE=" + key_file_},
+                 {"AEGIS_ALERT_", "AEGIS_KEY_FILE=", "AEGIS_DB="});
     for (int i = 0; i < kServers; ++i) {
       std::string log = dir_ / ("serve" + std::to_string(i) + ".log");
       logs_.push_back(log);
@@ -206,7 +107,7 @@ class Cluster {
                                env, log));
     }
     for (int i = 0; i < kServers; ++i) {
-      int port = WaitListening(&servers_[i], logs_[i]);
+      int port = ServePort(&servers_[i], logs_[i]);
       if (port <= 0) return "aegis serve " + std::to_string(i) + " did not start:\n" + Logs();
       ports_.push_back(port);
     }
@@ -220,7 +121,7 @@ class Cluster {
         nginx_ = pid;
         nginx_port_ = port;
       } else {
-        Stop(pid, 1000);
+        StopProcess(pid, 1000);
       }
     }
     if (nginx_port_ == 0)
@@ -230,13 +131,10 @@ class Cluster {
   }
 
   ~Cluster() {
-    Stop(nginx_, 5000);
-    for (pid_t p : servers_) Stop(p);
+    StopProcess(nginx_, 5000);
+    for (pid_t p : servers_) StopProcess(p);
     receiver_.reset();
-    // The database goes with the test (the throwaway server goes with scripts/test.sh anyway).
-    if (!db_name_.empty())
-      (void)RunShell("psql " + Quote(pg_base_) + " -q -c " +
-                     Quote("DROP DATABASE IF EXISTS \"" + db_name_ + "\" WITH (FORCE)"));
+    // The store goes with dir_ (a PostgreSQL database too: TempDir drops it).
   }
 
   // `aegis --db URL ARGS` with the cluster's key file; `env` is prepended (VAR=value ...).
@@ -245,16 +143,8 @@ class Cluster {
                     " --data-dir " + Quote(kData) + " --db " + Quote(url_) + " " + args);
   }
 
-  // The incidents in the store, read by the CLI (not through the servers).
-  int64_t CountIncidents() const {
-    CommandResult r = Cli("db check");
-    std::smatch m;
-    if (!std::regex_search(r.output, m, std::regex(R"(areas, (\d+) incidents,)"))) {
-      ADD_FAILURE() << "aegis db check: " << r.output;
-      return -1;
-    }
-    return std::stoll(m[1]);
-  }
+  // The incidents in the store, read directly (not through the servers).
+  int64_t CountIncidents() const { return QueryInt(url_, "SELECT count(*) FROM incident"); }
 
   std::optional<Session> SignIn(int port) const {
     auto c = Client(port);
@@ -278,23 +168,10 @@ class Cluster {
 
   const std::vector<int>& ports() const { return ports_; }
   int nginx_port() const { return nginx_port_; }
+  const std::string& url() const { return url_; }
   WebhookReceiver& receiver() { return *receiver_; }
 
  private:
-  // The port `aegis serve` printed, or 0 if it exited or took over 60 s.
-  static int WaitListening(pid_t* pid, const std::string& log) {
-    static const std::regex kListening(R"(listening on http://127\.0\.0\.1:(\d+)/)");
-    auto end = Clock::now() + std::chrono::seconds(60);
-    while (Clock::now() < end) {
-      std::smatch m;
-      std::string text = ReadFile(log);
-      if (std::regex_search(text, m, kListening)) return std::stoi(m[1]);
-      if (Exited(pid)) return 0;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return 0;
-  }
-
   // nginx answers (a route of the servers behind it) within 20 s, and has not exited.
   static bool WaitHttp(pid_t* pid, int port) {
     auto end = Clock::now() + std::chrono::seconds(20);
@@ -352,7 +229,7 @@ class Cluster {
   }
 
   TempDir dir_;
-  std::string url_, pg_base_, db_name_, key_file_, routing_;
+  std::string url_, key_file_, routing_;
   std::unique_ptr<WebhookReceiver> receiver_;
   std::vector<pid_t> servers_;
   std::vector<std::string> logs_;
@@ -363,27 +240,16 @@ class Cluster {
 
 class ClusterTest : public ::testing::Test {
  protected:
+  // pg.ClusterTest.*: one PostgreSQL database; ClusterTest.*: one SQLite file (StoreUrl).
   static void SetUpTestSuite() {
-    const std::string pg = Env("AEGIS_TEST_PG");
-    std::string url, db;
-    // pg.ClusterTest.*: one PostgreSQL database; ClusterTest.*: one SQLite file.
-    if (OnPostgres()) {
-      if (pg.empty()) return;
-      db = "aegis_cluster_" + std::to_string(getpid()) + "_" + std::to_string(NowMs());
-      url = WithDatabase(pg, db);
-    } else {
-      sqlite_dir_ = new TempDir();
-      url = *sqlite_dir_ / "cluster.sqlite";
-    }
+    if (OnPostgres() && std::getenv("AEGIS_TEST_PG") == nullptr) return;
     cluster_ = new Cluster();
-    error_ = cluster_->Start(url, pg, db);
-    store_ = OnPostgres() ? "PostgreSQL (" + url + ")" : "one SQLite file";
+    error_ = cluster_->Start();
+    store_ = OnPostgres() ? "PostgreSQL (" + cluster_->url() + ")" : "one SQLite file";
   }
   static void TearDownTestSuite() {
     delete cluster_;
     cluster_ = nullptr;
-    delete sqlite_dir_;
-    sqlite_dir_ = nullptr;
   }
   void SetUp() override {
     if (cluster_ == nullptr)
@@ -397,12 +263,10 @@ class ClusterTest : public ::testing::Test {
   static const std::vector<int>& ports() { return cluster_->ports(); }
 
   static Cluster* cluster_;
-  static TempDir* sqlite_dir_;
   static std::string error_, store_;
 };
 
 Cluster* ClusterTest::cluster_ = nullptr;
-TempDir* ClusterTest::sqlite_dir_ = nullptr;
 std::string ClusterTest::error_;
 std::string ClusterTest::store_;
 

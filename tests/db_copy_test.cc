@@ -4,12 +4,10 @@
 #include <httplib.h>
 
 #include <filesystem>
-#include <future>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <thread>
 
-#include "server/server.h"
+#include "running_server.h"
 #include "test_util.h"
 
 namespace aegis::testing {
@@ -23,20 +21,15 @@ constexpr const char* kPassword = "copy test password 2026!";
 // the analysis at county level (the time each was generated left out).
 std::map<std::string, std::string> ReadThroughApi(const std::string& db, const std::string& keys) {
   server::ServerOptions o;
-  o.port = 0;
   o.threads = 4;
   o.db = db;
   o.data_dir = kData;
   o.key_file = keys;
   o.audit_anchor_ms = 0;
-  auto s = server::Server::Create(o);
-  EXPECT_TRUE(s.ok()) << s.status().ToString();
-  if (!s.ok()) return {};
-  std::promise<int> port;
-  auto fut = port.get_future();
-  std::thread t([&] { (void)(*s)->Run([&](int p) { port.set_value(p); }); });
-  httplib::Client c("127.0.0.1", fut.get());
-  c.set_read_timeout(60, 0);
+  RunningServer server(o);
+  if (!server.ok()) return {};
+  auto client = server.Client();
+  httplib::Client& c = *client;
   std::map<std::string, std::string> out;
   auto r = c.Post("/api/v1/session", json{{"username", "copier"}, {"password", kPassword}}.dump(),
                   "application/json");
@@ -53,8 +46,6 @@ std::map<std::string, std::string> ReadThroughApi(const std::string& db, const s
       out[path] = g ? std::regex_replace(g->body, generated, "") : "";
     }
   }
-  (*s)->Stop();
-  t.join();
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 
+#include "running_server.h"
 #include "security/keyring.h"
 #include "server_fixture.h"
 
@@ -380,33 +381,32 @@ TEST_F(ApiTest, KeyRotationReSealsStoredFieldsWhileTheServerKeepsReading) {
   EXPECT_NE(bytes.find("enc:v1:k2:"), std::string::npos);
 }
 
-TEST_F(ApiTest, SignInIsRateLimitedPerAddress) {
-  // A second server with the shipped limits (the fixture's server allows many sign-ins).
+// A second server on the fixture's store with the shipped sign-in limits (the fixture's server
+// allows many sign-ins).
+server::ServerOptions ShippedLimits(const std::string& db, const std::string& keys) {
   server::ServerOptions o;
-  o.port = 0;
   o.threads = 4;
-  o.db = db_;
+  o.db = db;
   o.data_dir = kData;
-  o.key_file = dir_ / "t.keys";
-  auto s = server::Server::Create(o);
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
-  std::promise<int> port;
-  auto fut = port.get_future();
-  std::thread t([&] { (void)(*s)->Run([&](int p) { port.set_value(p); }); });
-  httplib::Client c("127.0.0.1", fut.get());
+  o.key_file = keys;
+  return o;
+}
+
+TEST_F(ApiTest, SignInIsRateLimitedPerAddress) {
+  RunningServer s(ShippedLimits(db_, dir_ / "t.keys"));
+  ASSERT_TRUE(s.ok());
+  auto c = s.Client();
   int limited = 0;
   for (int i = 0; i < 14; ++i) {
-    auto r = c.Post("/api/v1/session",
-                    json{{"username", "nobody" + std::to_string(i)}, {"password", "x"}}.dump(),
-                    "application/json");
+    auto r = c->Post("/api/v1/session",
+                     json{{"username", "nobody" + std::to_string(i)}, {"password", "x"}}.dump(),
+                     "application/json");
     ASSERT_TRUE(r);
     if (r->status == 429) {
       ++limited;
       EXPECT_FALSE(r->get_header_value("Retry-After").empty());
     }
   }
-  (*s)->Stop();
-  t.join();
   EXPECT_GE(limited, 3);  // 10 at once, then one per 6 seconds
 }
 
@@ -414,28 +414,18 @@ TEST_F(ApiTest, SignInIsRateLimitedPerAddress) {
 // client address the proxy passes (X-Real-IP), and without it all clients share one budget.
 TEST_F(ApiTest, BehindAProxySignInLimitsArePerClientAddress) {
   auto limited = [&](bool behind_proxy) {
-    server::ServerOptions o;
-    o.port = 0;
-    o.threads = 4;
-    o.db = db_;
-    o.data_dir = kData;
-    o.key_file = dir_ / "t.keys";
+    server::ServerOptions o = ShippedLimits(db_, dir_ / "t.keys");
     o.behind_proxy = behind_proxy;
-    auto s = server::Server::Create(o);
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
-    std::promise<int> port;
-    auto fut = port.get_future();
-    std::thread t([&] { (void)(*s)->Run([&](int p) { port.set_value(p); }); });
-    httplib::Client c("127.0.0.1", fut.get());
+    RunningServer s(o);
+    EXPECT_TRUE(s.ok());
+    auto c = s.Client();
     int refused = 0;
     for (int i = 0; i < 24; ++i) {  // 8 clients x 3 attempts: within each client's burst of 10
       httplib::Headers h{{"X-Real-IP", "10.0.0." + std::to_string(i % 8)}};
-      auto r = c.Post("/api/v1/session", h, json{{"username", "nobody"}, {"password", "x"}}.dump(),
-                      "application/json");
+      auto r = c->Post("/api/v1/session", h, json{{"username", "nobody"}, {"password", "x"}}.dump(),
+                       "application/json");
       if (r && r->status == 429) ++refused;
     }
-    (*s)->Stop();
-    t.join();
     return refused;
   };
   EXPECT_EQ(limited(true), 0);

@@ -5,23 +5,19 @@
 //
 // $AEGIS_SERVE_BINARY runs another build's binary as the two servers (e.g. to see these tests
 // fail on a build without the fix); by default the binary of this build.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "access/cipher.h"
+#include "process_util.h"
 #include "security/keyring.h"
 #include "security/password.h"
 #include "test_util.h"
@@ -39,37 +35,12 @@ class ServeProcess {
   ServeProcess(const std::string& db, const std::string& log) : log_(log) {
     const char* other = std::getenv("AEGIS_SERVE_BINARY");
     std::string binary = other != nullptr && *other != '\0' ? other : AEGIS_BINARY;
-    std::vector<std::string> args = {binary,  "--data-dir", kData, "--db",      db,
-                                     "serve", "--port",     "0",   "--threads", "8"};
-    std::vector<char*> argv;
-    argv.reserve(args.size() + 1);
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(fd);
-    // "Aegis API listening on http://127.0.0.1:PORT/api/v1 ..."
-    const std::regex listening(R"(listening on http://[^:]+:(\d+)/)");
-    for (int i = 0; i < 600 && port_ == 0; ++i) {
-      std::smatch m;
-      std::string out = ReadFile(log_);
-      if (std::regex_search(out, m, listening)) port_ = std::stoi(m[1].str());
-      if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    pid_ =
+        Spawn({binary, "--data-dir", kData, "--db", db, "serve", "--port", "0", "--threads", "8"},
+              {}, log);
+    port_ = ServePort(&pid_, log, 30);
   }
-  ~ServeProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-    }
-  }
+  ~ServeProcess() { StopProcess(pid_); }
   ServeProcess(const ServeProcess&) = delete;
   ServeProcess& operator=(const ServeProcess&) = delete;
   int port() const { return port_; }

@@ -9,6 +9,20 @@
 namespace aegis::testing {
 namespace {
 
+// An incident entered by hand in payam SS010101, risk MOV.
+store::Incident TestIncident(const std::string& key) {
+  store::Incident inc;
+  inc.source_key = key;
+  inc.date_start = inc.date_end = "2026-10-01";
+  inc.place.pcode = "SS010101";
+  inc.place.level = 3;
+  inc.risks = {"MOV"};
+  inc.source_type = "direct_monitoring";
+  inc.verification = "reported";
+  inc.sensitivity = "internal";
+  return inc;
+}
+
 TEST(StoreTest, ALeaseIsHeldByOneHolderUntilItExpires) {
   TempDir dir;
   auto a = NewStore(dir);
@@ -35,21 +49,11 @@ TEST(StoreTest, TheDataVersionMovesAfterEveryChangeTheAnalysisReads) {
   ASSERT_TRUE(src.ok());
   int64_t v = reader->DataVersion().value();
   EXPECT_EQ(reader->DataVersion().value(), v) << "reading does not move it";
-  store::Incident inc;
-  inc.source_key = "k1";
-  inc.date_start = inc.date_end = "2026-10-01";
-  inc.place.pcode = "SS010101";
-  inc.place.level = 3;
-  inc.risks = {"MOV"};
-  inc.source_type = "direct_monitoring";
-  inc.verification = "reported";
-  inc.sensitivity = "internal";
-  auto a = (*writer)->CreateIncident(inc, *src);
+  auto a = (*writer)->CreateIncident(TestIncident("k1"), *src);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   EXPECT_GT(reader->DataVersion().value(), v) << "a new incident";
   v = reader->DataVersion().value();
-  inc.source_key = "k2";
-  auto b = (*writer)->CreateIncident(inc, *src);
+  auto b = (*writer)->CreateIncident(TestIncident("k2"), *src);
   ASSERT_TRUE(b.ok());
   v = reader->DataVersion().value();
   ASSERT_TRUE((*writer)->SetDuplicateOf(*b, *a).ok());
@@ -104,15 +108,7 @@ TEST(StoreTest, ConcurrentWritersLoseNothingAndKeepTheAuditChain) {
         return;
       }
       for (int i = 0; i < kEach; ++i) {
-        store::Incident inc;
-        inc.source_key = "w" + std::to_string(t) + "-" + std::to_string(i);
-        inc.date_start = inc.date_end = "2026-10-01";
-        inc.place.pcode = "SS010101";
-        inc.place.level = 3;
-        inc.risks = {"MOV"};
-        inc.source_type = "direct_monitoring";
-        inc.verification = "reported";
-        inc.sensitivity = "internal";
+        store::Incident inc = TestIncident("w" + std::to_string(t) + "-" + std::to_string(i));
         if (auto id = (*s)->CreateIncident(inc, *src); !id.ok()) {
           ADD_FAILURE() << id.status().ToString();
           ++errors;

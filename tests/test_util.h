@@ -120,8 +120,7 @@ inline std::vector<store::AreaRow> ToRows(const std::vector<geo::Area>& areas) {
 // A test oracle: one integer from a read-only SQL query on a store (a SQLite file or a
 // PostgreSQL URL), bypassing the Store interface; -1 when the query fails.
 inline int64_t QueryInt(const std::string& db, const std::string& sql) {
-  auto conn = store::sql::IsPostgresUrl(db) ? store::sql::OpenPostgres(db, false)
-                                            : store::sql::OpenSqlite(db, false, 5000);
+  auto conn = store::sql::Open(db, false);
   if (!conn.ok()) return -1;
   store::sql::Stmt s(conn->get(), sql);
   Status st;
@@ -131,15 +130,13 @@ inline int64_t QueryInt(const std::string& db, const std::string& sql) {
 
 // Runs statements on a store behind its back (tamper tests); false when they fail.
 inline bool ExecRaw(const std::string& db, const std::string& sql) {
-  auto conn = store::sql::IsPostgresUrl(db) ? store::sql::OpenPostgres(db, false)
-                                            : store::sql::OpenSqlite(db, false, 5000);
+  auto conn = store::sql::Open(db, false);
   return conn.ok() && (*conn)->Exec(sql).ok();
 }
 
 // Every row's first column of a query on a store, concatenated: what the engine holds, as stored.
 inline std::string QueryText(const std::string& db, const std::string& sql) {
-  auto conn = store::sql::IsPostgresUrl(db) ? store::sql::OpenPostgres(db, false)
-                                            : store::sql::OpenSqlite(db, false, 5000);
+  auto conn = store::sql::Open(db, false);
   std::string all;
   if (!conn.ok()) return all;
   store::sql::Stmt s(conn->get(), sql);
@@ -151,7 +148,7 @@ inline std::string QueryText(const std::string& db, const std::string& sql) {
 // Everything a store holds as the engine stores it: a SQLite file with its WAL, or every row of
 // every table of a PostgreSQL database as text. For "this secret is never stored in clear".
 inline std::string StoredBytes(const std::string& db) {
-  if (!store::sql::IsPostgresUrl(db)) return ReadFile(db) + ReadFile(db + "-wal");
+  if (!store::IsPostgresUrl(db)) return ReadFile(db) + ReadFile(db + "-wal");
   std::string all;
   auto conn = store::sql::OpenPostgres(db, false);
   if (!conn.ok()) return all;

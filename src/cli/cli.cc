@@ -10,7 +10,6 @@
 #include "access/cipher.h"
 #include "cli/cli_internal.h"
 #include "ingest/importer.h"
-#include "util/text.h"
 
 namespace aegis::cli {
 
@@ -21,16 +20,18 @@ int Fail(const Status& st) {
 
 bool StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }
 
+std::string StoreName(const std::string& db) {
+  if (!store::IsPostgresUrl(db)) return db;
+  std::string name = db.substr(db.rfind('/') + 1);
+  name = name.substr(0, name.find('?'));
+  return name.empty() ? std::string("aegis") : name;
+}
+
 std::string KeyFile(const GlobalOptions& g, const std::string& keys) {
   if (!keys.empty()) return keys;
   if (const char* e = std::getenv("AEGIS_KEY_FILE"); e && *e) return e;
-  if (text::StartsWith(g.db, "postgresql://") || text::StartsWith(g.db, "postgres://")) {
-    // "<database>.keys" in the working folder: every server process of the store needs a copy.
-    std::string name = g.db.substr(g.db.rfind('/') + 1);
-    name = name.substr(0, name.find('?'));
-    return (name.empty() ? std::string("aegis") : name) + ".keys";
-  }
-  return g.db + ".keys";
+  // For PostgreSQL "<database>.keys" in the working folder: every server process needs a copy.
+  return StoreName(g.db) + ".keys";
 }
 
 Result<security::Keyring> LoadOrCreateKeys(const std::string& path) {

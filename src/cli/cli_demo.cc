@@ -21,10 +21,9 @@ int RunDemo(GlobalOptions& g, const std::string& dir, unsigned seed, int months)
   if (Status st = store::Store::Destroy(g.db); !st.ok()) return Fail(st);
   const std::string keys = KeyFile(g);
   for (const char* ext : {"", ".audit-anchor", ".lock"}) std::filesystem::remove(keys + ext, ec);
-  const bool pg = g.db.find("://") != std::string::npos;
+  const bool pg = store::IsPostgresUrl(g.db);
   std::printf("Aegis demo: a synthetic South Sudan protection-monitoring picture\n");
-  std::printf("store: %s (%s)\n\n", pg ? g.db.substr(g.db.rfind('/') + 1).c_str() : g.db.c_str(),
-              pg ? "PostgreSQL database" : "SQLite");
+  std::printf("store: %s (%s)\n\n", StoreName(g.db).c_str(), pg ? "PostgreSQL database" : "SQLite");
   auto store = OpenStore(g);
   if (!store.ok()) return Fail(store.status());
   std::string areas_file = g.data_dir + "/geo/ssd/ssd_adm3_payams_pcodes.csv";

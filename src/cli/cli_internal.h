@@ -30,6 +30,8 @@ Result<std::unique_ptr<store::Store>> OpenStore(const GlobalOptions& g, bool mig
 // The key file: `keys` (a --keys option), else $AEGIS_KEY_FILE, else "<store>.keys" beside the
 // store (move it to another disk in production: whoever holds both files holds the data).
 std::string KeyFile(const GlobalOptions& g, const std::string& keys = "");
+// A store as messages name it: a SQLite file's path, a PostgreSQL URL's database name.
+std::string StoreName(const std::string& db);
 Result<security::Keyring> LoadOrCreateKeys(const std::string& path);
 bool StderrIsTerminal();
 // Appends a row to the audit log as "system" (commands run by whoever holds the store and its

@@ -460,27 +460,30 @@ std::optional<JobView> FindJob(Api& api, DataState& st, store::Store& s, int64_t
   return JobView{RunJson(*run, name), *run};
 }
 
+// The import named by the request's path (FindJob), or nothing after answering the error.
+std::optional<JobView> RequestedJob(Api& api, DataState& st, store::Store& s,
+                                    const httplib::Request& req, httplib::Response& res,
+                                    const Caller& c) {
+  ApiError e{404, "not_found", "no such import of yours", ""};
+  std::optional<JobView> job;
+  if (auto id = Int(req.matches[1].str()); id) job = FindJob(api, st, s, *id, c, &e);
+  if (!job) SendError(res, e);
+  return job;
+}
+
 void ImportStatus(Api& api, DataState& st, const httplib::Request& req, httplib::Response& res,
                   const Caller& c) {
-  auto id = Int(req.matches[1].str());
-  if (!id) return SendError(res, {404, "not_found", "no such import of yours", ""});
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
-  ApiError e;
-  auto job = FindJob(api, st, **lease, *id, c, &e);
-  if (!job) return SendError(res, e);
-  SendJson(res, job->job);
+  if (auto job = RequestedJob(api, st, **lease, req, res, c)) SendJson(res, job->job);
 }
 
 void ImportQuarantine(Api& api, DataState& st, const httplib::Request& req, httplib::Response& res,
                       const Caller& c) {
-  auto id = Int(req.matches[1].str());
-  if (!id) return SendError(res, {404, "not_found", "no such import of yours", ""});
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
-  ApiError e;
-  auto job = FindJob(api, st, **lease, *id, c, &e);
-  if (!job) return SendError(res, e);
+  auto job = RequestedJob(api, st, **lease, req, res, c);
+  if (!job) return;
   if (job->job["state"] != "completed")
     return SendError(res, {409, "conflict", "the import has not finished; see its status", ""});
   auto rows = (*lease)->ListQuarantine(job->run.data_source_id, job->run.file_sha256);

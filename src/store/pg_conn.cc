@@ -216,7 +216,6 @@ class PgConn final : public Conn {
 
   Status Exec(const std::string& sql) override {
     std::string head = text::ToLowerAscii(text::Trim(sql).substr(0, 16));
-    if (text::StartsWith(head, "begin immediate")) return BeginWrite();
     bool commit = text::StartsWith(head, "commit") || text::StartsWith(head, "end");
     bool rollback = text::StartsWith(head, "rollback");
     if ((commit || rollback) && txn_failed_) {
@@ -384,10 +383,6 @@ Status CreateDatabase(const UrlParts& u, const std::string& where) {
 
 }  // namespace
 
-bool IsPostgresUrl(const std::string& url) {
-  return text::StartsWith(url, "postgresql://") || text::StartsWith(url, "postgres://");
-}
-
 std::string RedactUrl(const std::string& url) {
   size_t scheme = url.find("://");
   if (scheme == std::string::npos) return url;
@@ -440,3 +435,11 @@ Result<std::unique_ptr<Conn>> OpenPostgres(const std::string& url, bool create_i
 }
 
 }  // namespace aegis::store::sql
+
+namespace aegis::store {
+
+bool IsPostgresUrl(const std::string& url) {
+  return text::StartsWith(url, "postgresql://") || text::StartsWith(url, "postgres://");
+}
+
+}  // namespace aegis::store

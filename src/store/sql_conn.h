@@ -140,7 +140,11 @@ Result<std::unique_ptr<Conn>> OpenSqlite(const std::string& path, bool create_if
 // Creates the database when it does not exist and `create_if_missing` (connecting to the
 // server's "postgres" database to do so).
 Result<std::unique_ptr<Conn>> OpenPostgres(const std::string& url, bool create_if_missing);
-bool IsPostgresUrl(const std::string& url);
+// Either engine, by URL (see Store::Open): what Store::Open and the tests' oracles connect with.
+Result<std::unique_ptr<Conn>> Open(const std::string& url, bool create_if_missing,
+                                   int busy_timeout_ms = 5000);
+// The file of a SQLite URL ("sqlite:PATH" or PATH).
+std::string SqlitePath(const std::string& url);
 // Drops the database named by `url` (WITH (FORCE): other sessions are closed); Ok if absent.
 Status DropPostgres(const std::string& url);
 // The URL with any password replaced by "***", for messages and logs.

@@ -971,10 +971,10 @@ Status SqlStore::Backup(const std::string& path) {
     return Status::AlreadyExists(path + ": exists; choose a new file name for the backup");
   if (!sqlite())
     return Status::Unsupported(
-        path_ +
+        Where() +
         ": back up a PostgreSQL store with pg_dump, or copy it to a SQLite file with "
         "`aegis db copy " +
-        path_ + " " + path + "`");
+        Where() + " " + path + "`");
   Stmt s(db_, "VACUUM INTO ?");
   AEGIS_RETURN_IF_ERROR(CheckStmt(s));
   return s.Bind(1, path).Run();
@@ -987,7 +987,7 @@ Result<int> SqlStore::MigrateOne() {
                              "PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"));
   AEGIS_ASSIGN_OR_RETURN(int current, SchemaVersion());
   if (current > LatestSchemaVersion()) {
-    return Status::Unsupported(path_ + ": schema version " + std::to_string(current) +
+    return Status::Unsupported(Where() + ": schema version " + std::to_string(current) +
                                " is newer than this aegis (" +
                                std::to_string(LatestSchemaVersion()) + "); upgrade aegis");
   }
@@ -1032,24 +1032,31 @@ Result<std::unique_ptr<Store>> OpenSqlStore(std::unique_ptr<sql::Conn> conn,
   return std::unique_ptr<Store>(std::move(store));
 }
 
+std::string sql::SqlitePath(const std::string& url) {
+  return text::StartsWith(url, "sqlite:") ? url.substr(7) : url;
+}
+
+Result<std::unique_ptr<sql::Conn>> sql::Open(const std::string& url, bool create_if_missing,
+                                             int busy_timeout_ms) {
+  if (IsPostgresUrl(url)) return OpenPostgres(url, create_if_missing);
+  return OpenSqlite(SqlitePath(url), create_if_missing, busy_timeout_ms);
+}
+
 Result<std::unique_ptr<Store>> Store::Open(const std::string& url, const StoreOptions& opts) {
-  if (sql::IsPostgresUrl(url)) {
-    AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<sql::Conn> conn,
-                           sql::OpenPostgres(url, opts.create_if_missing));
-    return OpenSqlStore(std::move(conn), opts);
-  }
-  std::string path = text::StartsWith(url, "sqlite:") ? url.substr(7) : url;
-  if (!opts.create_if_missing && !std::filesystem::exists(path))
+  if (!IsPostgresUrl(url) && !opts.create_if_missing &&
+      !std::filesystem::exists(sql::SqlitePath(url))) {
+    const std::string path = sql::SqlitePath(url);
     return Status::NotFound(path + ": no such store; create it with `aegis db migrate --db " +
                             path + "`");
+  }
   AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<sql::Conn> conn,
-                         sql::OpenSqlite(path, opts.create_if_missing, opts.busy_timeout_ms));
+                         sql::Open(url, opts.create_if_missing, opts.busy_timeout_ms));
   return OpenSqlStore(std::move(conn), opts);
 }
 
 Status Store::Destroy(const std::string& url) {
-  if (sql::IsPostgresUrl(url)) return sql::DropPostgres(url);
-  std::string path = text::StartsWith(url, "sqlite:") ? url.substr(7) : url;
+  if (IsPostgresUrl(url)) return sql::DropPostgres(url);
+  const std::string path = sql::SqlitePath(url);
   std::error_code ec;
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
   return Status::Ok();

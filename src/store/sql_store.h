@@ -28,8 +28,7 @@ inline Status CheckStmt(const Stmt& s) {
 
 class SqlStore final : public Store {
  public:
-  explicit SqlStore(std::unique_ptr<sql::Conn> conn)
-      : conn_(std::move(conn)), db_(conn_.get()), path_(conn_->where()) {}
+  explicit SqlStore(std::unique_ptr<sql::Conn> conn) : conn_(std::move(conn)), db_(conn_.get()) {}
   ~SqlStore() override {
     // Statements first: they belong to the connection.
     stmts_.clear();
@@ -41,8 +40,8 @@ class SqlStore final : public Store {
   SqlStore& operator=(const SqlStore&) = delete;
 
   bool sqlite() const { return db_->dialect() == sql::Dialect::kSqlite; }
-  const std::string& Where() const { return path_; }
-  sql::Conn* conn() { return db_; }  // for store/copy.cc
+  const std::string& Where() const { return db_->where(); }  // for messages
+  sql::Conn* conn() { return db_; }                          // for store/copy.cc
 
   Status Configure() {
     if (!sqlite()) return Status::Ok();
@@ -67,6 +66,11 @@ class SqlStore final : public Store {
   // processes opening the same store at once apply each migration exactly once.
   Result<int> Migrate() override {
     int applied = 0;
+    // Up to date (every open after the first): no write lock to wait for.
+    if (Result<int> v = SchemaVersion(); v.ok() && *v == LatestSchemaVersion()) {
+      AEGIS_RETURN_IF_ERROR(RestoreIndexes());
+      return applied;
+    }
     for (;;) {
       AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
       Result<int> r = MigrateOne();
@@ -319,7 +323,6 @@ class SqlStore final : public Store {
 
   std::unique_ptr<sql::Conn> conn_;
   sql::Conn* db_;
-  std::string path_;
   std::shared_ptr<const FieldCipher> cipher_;
   std::unordered_map<std::string, Stmt> stmts_;
   std::unordered_map<std::string, std::optional<int64_t>> org_ids_;

@@ -93,6 +93,10 @@ class FieldCipher {
   virtual std::string ActivePrefix() const = 0;
 };
 
+// Whether `url` names a PostgreSQL store ("postgresql://..." or "postgres://..."); anything else
+// is a SQLite file ("sqlite:PATH" or a path).
+bool IsPostgresUrl(const std::string& url);
+
 class Store {
  public:
   // Opens (and creates) the store at `url`: a file path, "sqlite:PATH" or "postgresql://...".
