@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -34,14 +36,19 @@ class TempDir {
     std::filesystem::remove_all(path_, ec);
     for (const auto& url : databases_) (void)store::Store::Destroy(url);
   }
-  // A PostgreSQL database named for a store in this folder (dropped with the folder).
-  void AddDatabase(const std::string& url) const { databases_.push_back(url); }
+  // A PostgreSQL database named for a store in this folder (dropped with the folder). Threads
+  // of one test may name the same store at once.
+  void AddDatabase(const std::string& url) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    databases_.insert(url);
+  }
   std::string operator/(const std::string& name) const { return path_ + "/" + name; }
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
-  mutable std::vector<std::string> databases_;
+  mutable std::mutex mu_;
+  mutable std::set<std::string> databases_;
 };
 
 // The backend the store-backed tests run on: SQLite files by default; PostgreSQL when
