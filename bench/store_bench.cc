@@ -1,19 +1,52 @@
-// Writer-side micro-benchmark: ApplyImportBatch of synthetic incidents into a fresh SQLite store.
-// Run: build/aegis_bench   (prints rows/s of the store alone, without parsing or mapping)
+// Store micro-benchmark on either engine: ApplyImportBatch of synthetic incidents into a fresh
+// store (the writer alone, without parsing or mapping), then one ScanIncidentFacts over them (the
+// analysis's read) with the memory it takes.
+// Run: build/aegis_store_bench [ROWS] [STORE_URL]
+//   ROWS       incidents to write (200000)
+//   STORE_URL  a SQLite file (/tmp/aegis_store_bench.sqlite) or postgresql://user@host:port/db;
+//              the store there is destroyed first and left behind for inspection.
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
+#include <cstdlib>
+#include <fstream>
+#include <string>
 
 #include "store/store.h"
 
 using namespace aegis;
 
+namespace {
+
+// kB of resident memory now (VmRSS) or at its peak (VmHWM).
+long StatusKb(const char* key) {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind(key, 0) == 0) return std::atol(line.c_str() + std::string(key).size() + 1);
+  return -1;
+}
+
+// Resets VmHWM to the current RSS (Linux >= 4.0), so the next peak is the scan's.
+void ResetPeak() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+double Since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   int64_t rows = argc > 1 ? std::atoll(argv[1]) : 200000;
-  std::string db = "/tmp/aegis_store_bench.sqlite";
-  for (const char* e : {"", "-wal", "-shm"}) std::filesystem::remove(db + e);
+  std::string db = argc > 2 ? argv[2] : "/tmp/aegis_store_bench.sqlite";
+  if (Status d = store::Store::Destroy(db); !d.ok()) {
+    std::fprintf(stderr, "%s\n", d.ToString().c_str());
+    return 1;
+  }
   auto s = store::Store::Open(db);
-  if (!s.ok()) return 1;
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s\n", s.status().ToString().c_str());
+    return 1;
+  }
   auto& st = **s;
   (void)st.UpsertAreas({{"SS01", 1, "State", "", "SSD", {}, {}, {}},
                         {"SS0101", 2, "County", "SS01", "SSD", {}, {}, {}}});
@@ -58,8 +91,25 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("store only: %lld incidents in %.2f s = %.0f rows/s (%.2f us/row)\n", (long long)rows,
-              sec, rows / sec, sec * 1e6 / rows);
-  return 0;
+  double sec = Since(t0);
+  std::printf("%s\nwrite: %lld incidents in %.2f s = %.0f rows/s (%.2f us/row)\n",
+              store::IsPostgresUrl(db) ? "PostgreSQL" : "SQLite", (long long)rows, sec, rows / sec,
+              sec * 1e6 / rows);
+  ResetPeak();
+  long before = StatusKb("VmRSS:");
+  int64_t seen = 0, killed = 0;
+  t0 = std::chrono::steady_clock::now();
+  Status scan = st.ScanIncidentFacts([&](const store::IncidentFact& f) {
+    ++seen;
+    killed += f.killed;
+  });
+  sec = Since(t0);
+  if (!scan.ok()) {
+    std::fprintf(stderr, "%s\n", scan.ToString().c_str());
+    return 1;
+  }
+  std::printf(
+      "scan: %lld facts in %.2f s = %.0f rows/s; memory +%ld kB at peak (RSS %ld kB before)\n",
+      (long long)seen, sec, seen / sec, StatusKb("VmHWM:") - before, before);
+  return seen == rows && killed == rows ? 0 : 1;
 }

@@ -192,8 +192,9 @@ TEST_F(ApiTest, AnalysisIsSafeForAggregateOnlyRolesAndExportsNeutraliseFormulas)
     // 12 incidents of one class in one area: small cells show as "<5", never as 1..4.
     for (const auto& area : j["areas"])
       for (const auto& risk : area["risks"])
-        if (risk["incidents"].is_number())
+        if (risk["incidents"].is_number()) {
           EXPECT_TRUE(risk["incidents"] == 0 || risk["incidents"] >= 5) << role;
+        }
   }
   // The viewer's protocol has no GBV or child class even in aggregates: their rows are withheld
   // and the all-risks total leaves them out (8 of the area's 24 incidents are ATK).
@@ -210,8 +211,9 @@ TEST_F(ApiTest, AnalysisIsSafeForAggregateOnlyRolesAndExportsNeutraliseFormulas)
   EXPECT_EQ(total(json::parse(coord->body)), 24);
   for (const auto& area : v["areas"])
     for (const auto& risk : area["risks"])
-      if (risk["risk"] == "GBV" || risk["risk"] == "REC")
+      if (risk["risk"] == "GBV" || risk["risk"] == "REC") {
         EXPECT_FALSE(risk["incidents"].is_number()) << risk.dump();
+      }
   // Formula injection: a perpetrator written as a formula comes out inert.
   Session monitor = Login("field_monitor");
   auto made = c->Post("/api/v1/incidents", monitor.Unsafe(),

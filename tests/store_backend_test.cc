@@ -86,6 +86,53 @@ TEST(StoreTest, ConnectionsOpeningANewStoreAtOnceMigrateItOnce) {
   EXPECT_EQ(QueryInt(url, "SELECT count(*) FROM schema_migration"), (*s)->LatestSchemaVersion());
 }
 
+// The analysis's scans read large tables a chunk at a time on PostgreSQL (a cursor; see
+// Stmt::Stream). A scan longer than a chunk gives every row once, in order; the connection
+// answers other reads during it and takes writes after it.
+TEST(StoreTest, AScanLongerThanOneChunkGivesEveryRowOnceAndLeavesTheConnectionUsable) {
+  TempDir dir;
+  auto s = NewStore(dir);
+  ASSERT_TRUE(ingest::LoadCatalog(*s, kData).ok());
+  auto src = s->EnsureDataSource({0, "MANUAL", "manual", "manual", "", "direct_monitoring"});
+  ASSERT_TRUE(src.ok());
+  auto run = s->BeginImportRun(*src, "manual", "scan.csv", "sha");
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  constexpr int kRows = 4500;  // two full chunks of 2,000 and a part
+  store::ImportBatch b;
+  b.run_id = run->id;
+  b.data_source_id = *src;
+  b.file_sha256 = "sha";
+  int64_t killed = 0;
+  for (int i = 0; i < kRows; ++i) {
+    b.incidents.push_back(TestIncident("scan-" + std::to_string(i)));
+    b.incidents.back().killed = i % 7;
+    killed += i % 7;
+  }
+  b.rows_read = b.rows_done = kRows;
+  ASSERT_TRUE(s->ApplyImportBatch(b).ok());
+
+  for (int pass = 0; pass < 2; ++pass) {
+    int64_t rows = 0, sum = 0, last_id = 0, reads_during = 0;
+    bool ordered = true;
+    Status scan = s->ScanIncidentFacts([&](const store::IncidentFact& f) {
+      ordered = ordered && f.id > last_id;
+      last_id = f.id;
+      sum += f.killed;
+      if (++rows % 1000 == 0 && s->DataVersion().ok()) ++reads_during;
+    });
+    ASSERT_TRUE(scan.ok()) << scan.ToString();
+    EXPECT_EQ(rows, kRows + pass) << "pass " << pass;
+    EXPECT_EQ(sum, killed);
+    EXPECT_TRUE(ordered) << "in id order, each once";
+    EXPECT_EQ(reads_during, (kRows + pass) / 1000) << "reads answered during the scan";
+    // A write after the scan: its cursor and transaction are gone.
+    if (pass == 0) {
+      auto id = s->CreateIncident(TestIncident("after-scan"), *src);
+      ASSERT_TRUE(id.ok()) << id.status().ToString();
+    }
+  }
+}
+
 // Four connections write incidents and audit rows at once: every write lands once, and the audit
 // chain stays one unbroken chain (each row's hash continues the previous one's).
 TEST(StoreTest, ConcurrentWritersLoseNothingAndKeepTheAuditChain) {

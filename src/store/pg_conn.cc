@@ -2,7 +2,8 @@
 //
 // Statements: '?' placeholders become $1..$n; each distinct statement is prepared once per
 // connection (up to kMaxPrepared, then sent unprepared). A query's rows are read into memory on
-// its first Step.
+// its first Step, except a streamed one (Stmt::Stream): it is read through a cursor,
+// kStreamChunk rows at a time, in a read-only transaction of its own when none is open.
 //
 // Writes: every write holds the store's advisory lock, as every SQLite write holds its file's
 // write lock: BeginWrite() takes it for a transaction; a write statement outside a transaction
@@ -27,6 +28,7 @@ namespace {
 // "AEGI": the advisory lock every write holds (per database).
 constexpr int64_t kWriteLock = 0x41454749;
 constexpr size_t kMaxPrepared = 512;
+constexpr size_t kStreamChunk = 2000;
 
 Status FromPq(const std::exception& e, const std::string& where) {
   std::string msg = "PostgreSQL (" + where + "): " + e.what();
@@ -124,8 +126,11 @@ class PgStmt final : public StmtImpl {
   void BindNull(int i) override {
     if (int p = Slot(i); p > 0) params_[p - 1].reset();
   }
+  ~PgStmt() override { CloseCursor(); }
   bool Step(Status* st) override;
+  void Stream() override { stream_ = !write_; }
   void Reset() override {
+    CloseCursor();
     executed_ = false;
     res_ = pqxx::result();
     row_ = -1;
@@ -162,6 +167,10 @@ class PgStmt final : public StmtImpl {
   std::string ColumnName(int col) const override { return res_.column_name(col); }
 
  private:
+  Status OpenCursor();
+  Status Fetch();
+  void CloseCursor();
+
   int Slot(int i) const { return i >= 1 && static_cast<size_t>(i) < slots_.size() ? slots_[i] : 0; }
   void Set(int i, std::string v) {
     if (int p = Slot(i); p > 0) params_[p - 1] = std::move(v);
@@ -182,6 +191,9 @@ class PgStmt final : public StmtImpl {
   pqxx::result res_;
   bool executed_ = false;
   int row_ = -1;
+  bool stream_ = false;
+  std::string cursor_;    // the open cursor's name; empty when none
+  bool own_txn_ = false;  // the cursor's transaction was opened for it
 };
 
 class PgConn final : public Conn {
@@ -288,6 +300,8 @@ class PgConn final : public Conn {
   }
 
   const std::string& where() const override { return where_; }
+  bool in_txn() const { return in_txn_; }
+  std::string NextCursorName() { return "aegis_c" + std::to_string(++cursors_); }
 
   // Runs one statement (see the file comment for the write lock).
   Status Run(const std::string& name, const std::string& sql, bool write,
@@ -320,12 +334,44 @@ class PgConn final : public Conn {
   std::unordered_map<std::string, std::string> prepared_;  // SQL -> statement name
   bool in_txn_ = false, txn_failed_ = false;
   int64_t changes_ = 0;
+  int64_t cursors_ = 0;
 };
+
+// A streamed query: DECLARE a cursor (inside a transaction: BEGIN READ ONLY when none is open),
+// then FETCH it a chunk at a time.
+Status PgStmt::OpenCursor() {
+  own_txn_ = !c_->in_txn();
+  if (own_txn_) AEGIS_RETURN_IF_ERROR(c_->Exec("BEGIN READ ONLY"));
+  std::string name = c_->NextCursorName();
+  Status s =
+      c_->Run("", "DECLARE " + name + " NO SCROLL CURSOR FOR " + sql_, false, params_, &res_);
+  if (!s.ok()) {
+    if (own_txn_) (void)c_->Exec("ROLLBACK");
+    own_txn_ = false;
+    return s;
+  }
+  cursor_ = name;
+  return Fetch();
+}
+
+Status PgStmt::Fetch() {
+  return c_->Run("", "FETCH FORWARD " + std::to_string(kStreamChunk) + " FROM " + cursor_, false,
+                 {}, &res_);
+}
+
+void PgStmt::CloseCursor() {
+  if (cursor_.empty()) return;
+  // Ending the cursor's own transaction closes it; errors here leave nothing to undo.
+  (void)c_->Exec(own_txn_ ? "COMMIT" : "CLOSE " + cursor_);
+  cursor_.clear();
+  own_txn_ = false;
+}
 
 bool PgStmt::Step(Status* st) {
   if (!executed_) {
-    Status s = c_->Run(name_, sql_, write_, params_, &res_);
+    Status s = stream_ ? OpenCursor() : c_->Run(name_, sql_, write_, params_, &res_);
     if (!s.ok()) {
+      CloseCursor();
       *st = s;
       return false;
     }
@@ -335,6 +381,13 @@ bool PgStmt::Step(Status* st) {
     ++row_;
   }
   if (row_ < static_cast<int>(res_.size())) return true;
+  if (!cursor_.empty() && res_.size() == kStreamChunk) {
+    Status s = Fetch();
+    if (!s.ok()) *st = s;
+    row_ = 0;
+    if (s.ok() && !res_.empty()) return true;
+  }
+  CloseCursor();
   executed_ = false;  // as SQLite: a finished statement starts again at the next Step
   return false;
 }

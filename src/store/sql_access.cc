@@ -200,6 +200,8 @@ Status SqlStore::ScanAudit(const std::function<void(const AuditRow&)>& fn) {
   Stmt s(db_,
          "SELECT seq, at, actor, action, object_type, object_id, organisation, detail, hash FROM "
          "audit_log ORDER BY seq");
+  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  s.Stream();
   Status st;
   while (s.Step(&st)) {
     fn(AuditRow{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6),

@@ -33,6 +33,8 @@ class StmtImpl {
   virtual void BindNull(int i) = 0;
   virtual bool Step(Status* st) = 0;
   virtual void Reset() = 0;
+  // A query that may return more rows than should be held in memory at once (see Stmt::Stream).
+  virtual void Stream() {}
   virtual int64_t Int(int col) const = 0;
   virtual double Real(int col) const = 0;
   virtual ColType Type(int col) const = 0;
@@ -94,6 +96,13 @@ class Stmt {
   Stmt& Bind(int i, const std::optional<double>& v) { return v ? Bind(i, *v) : BindNull(i); }
   Stmt& Bind(int i, const std::optional<bool>& v) {
     return v ? Bind(i, static_cast<int64_t>(*v ? 1 : 0)) : BindNull(i);
+  }
+  // Marks a large scan: its rows are read in bounded chunks rather than all at once. SQLite
+  // always steps row by row; PostgreSQL reads through a cursor, in a read-only transaction of its
+  // own when none is open, so statements run during the scan must be reads. For a SELECT only.
+  Stmt& Stream() {
+    impl_->Stream();
+    return *this;
   }
   // Steps once: true if a row is available, false when done. Errors go to *st.
   bool Step(Status* st) { return impl_->Step(st); }

@@ -216,7 +216,9 @@ Result<SqlStore::Written> SqlStore::UpsertIncident(const Incident& inc, const Im
             ", data_source_id, source_key, created_run_id, created_at) VALUES (?1,?2,?3,?4,"
             "?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"
             "?26,?27,?28,?29,?30,?31,?32,?33,?25,?27) ON CONFLICT(data_source_id, source_key) DO "
-            "NOTHING");
+            "NOTHING" +
+            // On PostgreSQL the id comes back with the insert: no lastval() round trip.
+            (sqlite() ? "" : " RETURNING id"));
     update_incident_ = Stmt(db_, std::string("UPDATE incident SET (") + kCols +
                                      ") = (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
                                      "?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,"
@@ -294,7 +296,7 @@ Result<SqlStore::Written> SqlStore::UpsertIncident(const Incident& inc, const Im
   } else {
     s.Bind(32, b.data_source_id).BindStatic(33, inc.source_key);
   }
-  s.Step(&st);
+  int64_t returned = s.Step(&st) ? s.Int(0) : 0;  // the new id, on PostgreSQL
   s.Reset();
   AEGIS_RETURN_IF_ERROR(st);
   if (!w.id && db_->Changes() == 0) {
@@ -302,7 +304,7 @@ Result<SqlStore::Written> SqlStore::UpsertIncident(const Incident& inc, const Im
     return UpsertIncident(inc, b, now, /*try_insert=*/false);
   }
   w.outcome = w.id ? Written::kUpdated : Written::kImported;
-  if (!w.id) w.id = db_->LastInsertId();
+  if (!w.id) w.id = sqlite() ? db_->LastInsertId() : returned;
   return w;
 }
 
@@ -638,6 +640,7 @@ Status SqlStore::ScanIncidentFacts(const std::function<void(const IncidentFact&)
          "coalesce(duplicate_of,0), record_class FROM incident WHERE area_pcode IS NOT NULL "
          "ORDER BY id");
   AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  s.Stream();
   IncidentFact f;
   Status st;
   while (s.Step(&st)) {
@@ -663,6 +666,7 @@ Status SqlStore::ScanVictimFacts(const std::function<void(const VictimFact&)>& f
          "SELECT incident_id, sex, age_band, disability, displacement, count FROM incident_victim "
          "ORDER BY incident_id");
   AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  s.Stream();
   VictimFact f;
   Status st;
   while (s.Step(&st)) {
@@ -683,6 +687,7 @@ Status SqlStore::ScanAnswerFacts(const std::function<void(const AnswerFact&)>& f
          "coalesce(a.severity,0), coalesce(r.organisation_id,0) FROM monitoring_answer a JOIN "
          "monitoring_report r ON r.id=a.report_id WHERE r.area_pcode IS NOT NULL");
   AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  s.Stream();
   AnswerFact f;
   Status st;
   while (s.Step(&st)) {
