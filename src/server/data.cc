@@ -235,17 +235,20 @@ json JobJson(const DataState::Job& j) {
 }
 
 // The same shape from the store alone (another process runs or ran the import). The store has
-// no byte counts (0: the client shows no percentage while it runs) nor the error's text.
+// no byte counts (0: the client shows no percentage while it runs) nor the phase; it has the
+// reason a failed import stopped.
 json RunJson(const store::ImportRun& r, const std::string& file_name) {
   std::string state = r.status == "completed" || r.status == "failed" ? r.status : "running";
   json out = {{"id", r.id},           {"state", state},      {"file_name", file_name},
               {"profile", r.profile}, {"rows", r.rows_done}, {"bytes", 0},
               {"total_bytes", 0},     {"phase", ""},         {"run_id", r.id}};
   if (state == "failed")
-    out["error"] =
-        "the import stopped with an error; the rows committed before it are kept. The reason is "
-        "in the log of the server process that ran it (import run " +
-        std::to_string(r.id) + ")";
+    out["error"] = !r.error.empty()
+                       ? r.error
+                       : "the import stopped with an error; the rows committed before it are "
+                         "kept. The reason is in the log of the server process that ran it "
+                         "(import run " +
+                             std::to_string(r.id) + ")";
   if (state == "completed")
     out["summary"] = {{"profile", r.profile},
                       {"file_sha256", r.file_sha256},
@@ -404,7 +407,7 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
       // Failed, in the store too, so that every process answers so. (The upload is gone, so the
       // run could not be resumed anyway; the same file uploaded again starts a new run, and the
       // rows committed before the error count as unchanged in it.)
-      if (lease.ok()) (void)(*lease)->FinishImportRun(id, "failed");
+      if (lease.ok()) (void)(*lease)->FailImportRun(id, msg);
       std::fprintf(stderr, "aegis serve: import run %lld failed: %s\n", static_cast<long long>(id),
                    msg.c_str());
       update([&](DataState::Job& j) {

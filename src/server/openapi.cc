@@ -257,7 +257,7 @@ std::string OpenApiDocument() {
         "responses": {"202": {"description": "Accepted; poll status_url (the id is the import run's, answered by every server process)"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}}}
     },
     "/api/v1/imports/{id}": {
-      "get": {"summary": "Progress and result of an import (rows, bytes, summary); bytes, phase, the error's text and the summary's detail only from the server process that runs it", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+      "get": {"summary": "Progress and result of an import (rows, bytes, summary); bytes, phase and the summary's detail only from the server process that runs it; the reason a failed import stopped from any", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
         "responses": {"200": {"description": "The import"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
     },
     "/api/v1/imports/{id}/quarantine": {

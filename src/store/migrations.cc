@@ -382,6 +382,12 @@ CREATE TABLE data_version (
 INSERT INTO data_version(id, version) VALUES (1, 0)
 )SQL";
 
+// Version 8: the reason an import stopped, so that every server process answers with it (not
+// only the one that ran it). Messages name files, rows and columns, never values.
+constexpr const char* kV8 = R"SQL(
+ALTER TABLE import_run ADD COLUMN error TEXT
+)SQL";
+
 }  // namespace
 
 const std::vector<IndexDef>& DeferrableIndexes() {
@@ -402,6 +408,7 @@ const std::vector<Migration>& Migrations() {
        kV5},
       {6, "early warning: flash alerts, their triage history, the delivery outbox", kV6},
       {7, "leases on background work run once across server processes, the data version", kV7},
+      {8, "the reason a failed import stopped", kV8},
   };
   return kAll;
 }

@@ -164,7 +164,8 @@ Result<ImportRun> SqlStore::BeginImportRun(int64_t source_id, const std::string&
 Result<ImportRun> SqlStore::GetImportRun(int64_t run_id) {
   Stmt s(db_,
          "SELECT id, data_source_id, profile, file_name, file_sha256, status, rows_done, "
-         "n_read, n_imported, n_updated, n_unchanged, n_quarantined FROM import_run WHERE id=?");
+         "n_read, n_imported, n_updated, n_unchanged, n_quarantined, coalesce(error,'') FROM "
+         "import_run WHERE id=?");
   s.Bind(1, run_id);
   Status st;
   if (!s.Step(&st)) return st.ok() ? Status::NotFound("import run " + std::to_string(run_id)) : st;
@@ -181,6 +182,7 @@ Result<ImportRun> SqlStore::GetImportRun(int64_t run_id) {
   r.updated = s.Int(9);
   r.unchanged = s.Int(10);
   r.quarantined = s.Int(11);
+  r.error = s.Text(12);
   return r;
 }
 

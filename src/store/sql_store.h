@@ -169,6 +169,10 @@ class SqlStore final : public Store {
     Stmt s(db_, "UPDATE import_run SET status=?, finished_at=? WHERE id=?");
     return s.Bind(1, status).Bind(2, NowUtc()).Bind(3, run_id).Run();
   }
+  Status FailImportRun(int64_t run_id, const std::string& reason) override {
+    Stmt s(db_, "UPDATE import_run SET status='failed', finished_at=?, error=? WHERE id=?");
+    return s.Bind(1, NowUtc()).Bind(2, reason).Bind(3, run_id).Run();
+  }
   Result<ImportRun> GetImportRun(int64_t run_id) override;
   Result<std::vector<QuarantinedRow>> ListQuarantine(int64_t source_id,
                                                      const std::string& sha) override;

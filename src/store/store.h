@@ -45,6 +45,7 @@ struct ImportRun {
   int64_t data_source_id = 0;
   std::string profile, file_name, file_sha256;
   std::string status;     // running, completed, failed
+  std::string error;      // why it failed (files, rows and columns named, never values)
   int64_t rows_done = 0;  // resume checkpoint: records of the file fully processed
   int64_t read = 0, imported = 0, updated = 0, unchanged = 0, quarantined = 0;
   bool resumed = false;
@@ -158,6 +159,8 @@ class Store {
   virtual Status DeferIndexes() = 0;
   virtual Status RestoreIndexes() = 0;
   virtual Status FinishImportRun(int64_t run_id, const std::string& status) = 0;
+  // Marks the run failed with its reason, which every process then answers with.
+  virtual Status FailImportRun(int64_t run_id, const std::string& reason) = 0;
   virtual Result<ImportRun> GetImportRun(int64_t run_id) = 0;
   virtual Result<std::vector<QuarantinedRow>> ListQuarantine(int64_t data_source_id,
                                                              const std::string& file_sha256) = 0;
