@@ -342,6 +342,46 @@ TEST_F(MultiProcessTest, AFailedImportIsReportedAsFailedByBothProcesses) {
   EXPECT_EQ(HttpStatus(b_->Client()->Get((url + "/quarantine").c_str(), imo.Get())), 409);
 }
 
+// A child registered through one process is a candidate for a tracing request searched through
+// the other at once, although that process had built its tracing index before.
+TEST_F(MultiProcessTest, ACaseRegisteredOnOneProcessIsMatchedOnTheOtherAtOnce) {
+  Session on_a = Login(*a_, "coordinator"), on_b = Login(*b_, "coordinator");
+  ASSERT_FALSE(on_a.cookie.empty() || on_b.cookie.empty());
+  auto put = [&](const json& body) {
+    auto r = a_->Client()->Post("/api/v1/tracing/records", on_a.Unsafe(), body.dump(),
+                                "application/json");
+    EXPECT_EQ(HttpStatus(r), 201) << (r ? r->body : "");
+    return r && r->status == 201 ? json::parse(r->body)["id"].get<int64_t>() : 0;
+  };
+  int64_t request = put({{"kind", "request"},
+                         {"organisation", "ORG-B"},
+                         {"external_id", "TR-1"},
+                         {"name", "Nyakwoth Gatweach Ruot"},
+                         {"sex", "f"},
+                         {"age_min", 9},
+                         {"area_pcode", "SS0101"}});
+  ASSERT_GT(request, 0);
+  const std::string path = "/api/v1/tracing/records/" + std::to_string(request) + "/candidates";
+  auto candidates = [&] {
+    auto r = b_->Client()->Get(path.c_str(), on_b.Get());
+    EXPECT_EQ(HttpStatus(r), 200) << (r ? r->body : "");
+    return r && r->status == 200 ? json::parse(r->body)["items"] : json::array();
+  };
+  EXPECT_TRUE(candidates().empty()) << "nobody registered yet (B builds its index now)";
+  int64_t child = put({{"kind", "registered"},
+                       {"organisation", "ORG-A"},
+                       {"external_id", "UASC-1"},
+                       {"name", "Nyakuoth Gatwech Ruot"},
+                       {"sex", "f"},
+                       {"age_min", 8},
+                       {"age_max", 9},
+                       {"area_pcode", "SS010101"},
+                       {"consent_for_tracing", true}});
+  json items = candidates();
+  ASSERT_EQ(items.size(), 1U) << items.dump();
+  EXPECT_EQ(items[0]["registered"]["id"], child);
+}
+
 TEST_F(MultiProcessTest, AProtocolVersionPutOnOneProcessIsInForceOnTheOtherWithinASecond) {
   Session boss = Login(*a_, "coordinator");
   ASSERT_FALSE(boss.cookie.empty());

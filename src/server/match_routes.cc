@@ -34,17 +34,17 @@ json TracingJson(const store::TracingRecord& r) {
           {"updated_at", r.updated_at}};
 }
 
-// The index of registered cases, rebuilt when this server changed tracing records or after
-// `kMaxAgeS` (records written by another process). Consent and status are checked again against
-// the store for every candidate returned, so a withdrawn consent takes effect at once.
+// The index of registered cases, rebuilt when the store's tracing version moved: a case changed
+// through any process is in the next match. Consent and status are checked again against the
+// store for every candidate returned, so a withdrawn consent takes effect at once.
 class TracingCache {
  public:
-  static constexpr int kMaxAgeS = 30;
   explicit TracingCache(std::string data_dir) : data_dir_(std::move(data_dir)) {}
   Result<std::shared_ptr<const linkage::TracingSet>> Get(store::Store& s) {
+    // Read before the records: a change made during the build moves it again.
+    AEGIS_ASSIGN_OR_RETURN(int64_t version, s.TracingVersion());
     std::lock_guard<std::mutex> l(mu_);
-    auto now = std::chrono::steady_clock::now();
-    if (set_ && !stale_ && now - built_ < std::chrono::seconds(kMaxAgeS)) return set_;
+    if (set_ && version == version_) return set_;
     if (!model_) {
       // Learned once; without the shipped pairs, tracing falls back to the rules (and says so).
       auto m = linkage::LoadTranslitModel(data_dir_);
@@ -56,13 +56,8 @@ class TracingCache {
     AEGIS_ASSIGN_OR_RETURN(linkage::TracingSet fresh,
                            linkage::BuildTracingSet(s, match::TracingOptions{}, model_));
     set_ = std::make_shared<const linkage::TracingSet>(std::move(fresh));
-    built_ = now;
-    stale_ = false;
+    version_ = version;
     return set_;
-  }
-  void Invalidate() {
-    std::lock_guard<std::mutex> l(mu_);
-    stale_ = true;
   }
 
  private:
@@ -70,8 +65,7 @@ class TracingCache {
   std::mutex mu_;
   std::shared_ptr<const match::TranslitModel> model_;
   std::shared_ptr<const linkage::TracingSet> set_;
-  std::chrono::steady_clock::time_point built_;
-  bool stale_ = true;
+  int64_t version_ = -1;
 };
 
 void ListTracing(Api& api, Req req, Res res, const Caller& c) {
@@ -133,7 +127,7 @@ bool ParseTracing(const json& body, const Caller& c, store::TracingRecord* r, Ap
   return true;
 }
 
-void PutTracing(Api& api, TracingCache& cache, Req req, Res res, const Caller& c) {
+void PutTracing(Api& api, Req req, Res res, const Caller& c) {
   if (!RequireManage(api, c, "tracing", res)) return;
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
@@ -143,7 +137,6 @@ void PutTracing(Api& api, TracingCache& cache, Req req, Res res, const Caller& c
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto ids = (*lease)->PutTracingRecords({r});
   if (!ids.ok()) return SendError(res, FromStatus(ids.status()));
-  cache.Invalidate();
   api.Audit(**lease, &c, "tracing.put", "tracing_record", std::to_string(ids->front()), r.kind);
   SendJson(res, {{"id", ids->front()}}, 201);
 }
@@ -212,7 +205,7 @@ bool CanReadBoth(store::Store& s, const Caller& c, int64_t a, int64_t b, ApiErro
   return true;
 }
 
-void Decide(Api& api, TracingCache& cache, Req req, Res res, const Caller& c) {
+void Decide(Api& api, Req req, Res res, const Caller& c) {
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   store::MatchDecision d;
@@ -246,7 +239,6 @@ void Decide(Api& api, TracingCache& cache, Req req, Res res, const Caller& c) {
   api.Audit(**lease, &c, "match." + d.decision, d.kind,
             std::to_string(d.left_id) + "," + std::to_string(d.right_id), "");
   if (d.kind == "incident") api.DataChanged();
-  if (d.kind == "tracing") cache.Invalidate();
   SendJson(res,
            {{"kind", d.kind},
             {"left_id", d.left_id},
@@ -321,11 +313,11 @@ void AddMatchRoutes(Api& api) {
   api.Add("GET", "/api/v1/tracing/records", true,
           [a](Req q, Res r, Caller* c) { ListTracing(*a, q, r, *c); });
   api.Add("POST", "/api/v1/tracing/records", true,
-          [a, cache](Req q, Res r, Caller* c) { PutTracing(*a, *cache, q, r, *c); });
+          [a](Req q, Res r, Caller* c) { PutTracing(*a, q, r, *c); });
   api.Add("GET", "/api/v1/tracing/records/{id}/candidates", true,
           [a, cache](Req q, Res r, Caller* c) { Candidates(*a, *cache, q, r, *c); });
   api.Add("POST", "/api/v1/match-decisions", true,
-          [a, cache](Req q, Res r, Caller* c) { Decide(*a, *cache, q, r, *c); });
+          [a](Req q, Res r, Caller* c) { Decide(*a, q, r, *c); });
   api.Add("GET", "/api/v1/match-decisions", true,
           [a](Req q, Res r, Caller* c) { Decisions(*a, q, r, *c); });
   api.Add("GET", "/api/v1/duplicates/incidents", true,

@@ -383,9 +383,12 @@ INSERT INTO data_version(id, version) VALUES (1, 0)
 )SQL";
 
 // Version 8: the reason an import stopped, so that every server process answers with it (not
-// only the one that ran it). Messages name files, rows and columns, never values.
+// only the one that ran it; messages name files, rows and columns, never values). And the
+// version of the tracing records (data_version row 2), so that each process's tracing index
+// knows when another process changed a case.
 constexpr const char* kV8 = R"SQL(
-ALTER TABLE import_run ADD COLUMN error TEXT
+ALTER TABLE import_run ADD COLUMN error TEXT;
+INSERT INTO data_version(id, version) VALUES (2, 0)
 )SQL";
 
 }  // namespace
@@ -408,7 +411,7 @@ const std::vector<Migration>& Migrations() {
        kV5},
       {6, "early warning: flash alerts, their triage history, the delivery outbox", kV6},
       {7, "leases on background work run once across server processes, the data version", kV7},
-      {8, "the reason a failed import stopped", kV8},
+      {8, "the reason a failed import stopped, the version of the tracing records", kV8},
   };
   return kAll;
 }

@@ -371,6 +371,16 @@ Result<int64_t> SqlStore::DataVersion() {
   return s.Int(0);
 }
 
+Result<int64_t> SqlStore::TracingVersion() {
+  Stmt s(db_, "SELECT coalesce(max(version),0) FROM data_version WHERE id=2");
+  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  Status st;
+  int64_t v = s.Step(&st) ? s.Int(0) : 0;
+  s.Reset();
+  AEGIS_RETURN_IF_ERROR(st);
+  return v;
+}
+
 Result<bool> SqlStore::AcquireLease(const std::string& name, const std::string& holder,
                                     int64_t now_ms, int64_t ttl_ms) {
   Stmt s(db_,

@@ -236,6 +236,7 @@ class SqlStore final : public Store {
   Result<bool> AcquireLease(const std::string& name, const std::string& holder, int64_t now_ms,
                             int64_t ttl_ms) override;
   Result<int64_t> DataVersion() override;
+  Result<int64_t> TracingVersion() override;
   Result<std::vector<MatchDecision>> ListMatchDecisions(const std::string& kind) override;
 
   void SetCipher(std::shared_ptr<const FieldCipher> cipher) override {

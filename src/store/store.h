@@ -260,6 +260,9 @@ class Store {
   // duplicates, overrides, areas, population), whichever process made it: one primary-key read,
   // for caches of the analysis to know they are stale.
   virtual Result<int64_t> DataVersion() = 0;
+  // The same for the family tracing records (changed in the transaction that changes them), for
+  // the server's tracing index.
+  virtual Result<int64_t> TracingVersion() = 0;
 
   // A digest of every record in canonical order (ids and timestamps excluded), to compare stores.
   virtual Result<std::string> ContentDigest() = 0;
