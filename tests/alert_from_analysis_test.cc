@@ -12,12 +12,7 @@ namespace {
 void SeedEscalation(store::Store& s) {
   auto src = s.EnsureDataSource({0, "TEST", "test", "manual", "", "direct_monitoring"});
   ASSERT_TRUE(src.ok());
-  auto run = s.BeginImportRun(*src, "test", "memory", "sha");
-  ASSERT_TRUE(run.ok());
-  store::ImportBatch b;
-  b.run_id = run->id;
-  b.data_source_id = *src;
-  b.file_sha256 = "sha";
+  std::vector<store::Incident> incidents;
   auto add = [&](const std::string& date, int n) {
     for (int i = 0; i < n; ++i) {
       store::Incident inc;
@@ -30,15 +25,14 @@ void SeedEscalation(store::Store& s) {
       inc.organisation_code = "ORG-A";
       inc.source_type = "direct_monitoring";
       inc.sensitivity = "internal";
-      b.incidents.push_back(inc);
+      incidents.push_back(inc);
     }
   };
   for (const char* m :
        {"2023-09-10", "2023-10-10", "2023-11-10", "2023-12-10", "2024-01-10", "2024-02-10"})
     add(m, 1);
   add("2024-03-10", 12);
-  b.rows_read = b.rows_done = static_cast<int64_t>(b.incidents.size());
-  ASSERT_TRUE(s.ApplyImportBatch(b).ok());
+  ASSERT_TRUE(ImportIncidents(s, *src, std::move(incidents)).ok());
 }
 
 TEST(AlertFromAnalysisTest, AnEscalatingRiskRaisesOneAlertOnce) {

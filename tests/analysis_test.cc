@@ -49,17 +49,8 @@ class AnalysisTest : public ::testing::Test {
   void Write(std::vector<store::Incident> incidents) {
     auto src = store_->EnsureDataSource({0, "TEST", "test", "manual", "", "direct_monitoring"});
     ASSERT_TRUE(src.ok()) << src.status().ToString();
-    auto run = store_->BeginImportRun(*src, "test", "memory", "sha" + std::to_string(++runs_));
-    ASSERT_TRUE(run.ok()) << run.status().ToString();
-    store::ImportBatch b;
-    b.run_id = run->id;
-    b.data_source_id = *src;
-    b.file_sha256 = run->file_sha256;
-    b.rows_read = b.rows_done = static_cast<int64_t>(incidents.size());
-    b.incidents = std::move(incidents);
-    auto out = store_->ApplyImportBatch(b);
-    ASSERT_TRUE(out.ok()) << out.status().ToString();
-    ASSERT_TRUE(store_->FinishImportRun(run->id, "completed").ok());
+    Status imported = ImportIncidents(*store_, *src, std::move(incidents));
+    ASSERT_TRUE(imported.ok()) << imported.ToString();
   }
 
   analysis::AnalysisResult Run(int level, const std::string& period, bool safe = false,
@@ -101,7 +92,6 @@ class AnalysisTest : public ::testing::Test {
   analysis::AnalysisConfig cfg_;
   analysis::Facts facts_;
   analysis::Cube cube_;
-  int runs_ = 0;
 };
 
 TEST_F(AnalysisTest, FiguresRollUpThePcodeHierarchyAndRatesUsePopulation) {

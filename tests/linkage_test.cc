@@ -148,12 +148,7 @@ void SeedDuplicates(store::Store& s) {
   for (const char* src : {"PARTNER-A", "PARTNER-B"}) {
     auto id = s.EnsureDataSource({0, src, src, "manual", src, "direct_monitoring"});
     ASSERT_TRUE(id.ok());
-    auto run = s.BeginImportRun(*id, "test", "memory", src);
-    ASSERT_TRUE(run.ok());
-    store::ImportBatch b;
-    b.run_id = run->id;
-    b.data_source_id = *id;
-    b.file_sha256 = src;
+    std::vector<store::Incident> incidents;
     store::Incident i;
     i.source_key = std::string(src) + "-1";
     i.content_hash = text::Hash64(i.source_key);
@@ -166,7 +161,7 @@ void SeedDuplicates(store::Store& s) {
     i.source_type = "direct_monitoring";
     i.sensitivity = "internal";
     i.narrative = "Armed men attacked Bungu market at dawn, four civilians killed, shops burned";
-    b.incidents.push_back(i);
+    incidents.push_back(i);
     if (std::string(src) == "PARTNER-B") {
       store::Incident other = i;
       other.source_key = "PARTNER-B-2";
@@ -175,11 +170,9 @@ void SeedDuplicates(store::Store& s) {
       other.risks = {"ABD"};
       other.killed.reset();
       other.narrative = "Two boys abducted on the road to Juba";
-      b.incidents.push_back(other);
+      incidents.push_back(other);
     }
-    b.rows_read = b.rows_done = static_cast<int64_t>(b.incidents.size());
-    ASSERT_TRUE(s.ApplyImportBatch(b).ok());
-    ASSERT_TRUE(s.FinishImportRun(run->id, "completed").ok());
+    ASSERT_TRUE(ImportIncidents(s, *id, std::move(incidents)).ok());
   }
 }
 

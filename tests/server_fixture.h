@@ -98,12 +98,7 @@ class ServerTest : public ::testing::Test {
   void SeedIncidents() {
     auto src = store_->EnsureDataSource({0, "TEST", "test", "manual", "", "direct_monitoring"});
     ASSERT_TRUE(src.ok());
-    auto run = store_->BeginImportRun(*src, "test", "memory", "sha");
-    ASSERT_TRUE(run.ok());
-    store::ImportBatch b;
-    b.run_id = run->id;
-    b.data_source_id = *src;
-    b.file_sha256 = "sha";
+    std::vector<store::Incident> incidents;
     for (const char* org : {"ORG-A", "ORG-B"}) {
       for (size_t c = 0; c < kClasses.size(); ++c) {
         for (const auto& sens : kSensitivity) {
@@ -118,13 +113,11 @@ class ServerTest : public ::testing::Test {
           i.source_type = "direct_monitoring";
           i.sensitivity = sens;
           i.narrative = "SECRET-NARRATIVE-" + i.source_key;
-          b.incidents.push_back(i);
+          incidents.push_back(i);
         }
       }
     }
-    b.rows_read = b.rows_done = static_cast<int64_t>(b.incidents.size());
-    ASSERT_TRUE(store_->ApplyImportBatch(b).ok());
-    ASSERT_TRUE(store_->FinishImportRun(run->id, "completed").ok());
+    ASSERT_TRUE(ImportIncidents(*store_, *src, std::move(incidents)).ok());
   }
 
   std::unique_ptr<httplib::Client> Client() {

@@ -138,12 +138,6 @@ TEST_F(ServerMatchTest, ConfirmedDuplicateIncidentsCountOnce) {
   auto src =
       store_->EnsureDataSource({0, "OTHER", "other", "manual", "ORG-B", "direct_monitoring"});
   ASSERT_TRUE(src.ok());
-  auto run = store_->BeginImportRun(*src, "test", "memory", "sha2");
-  ASSERT_TRUE(run.ok());
-  store::ImportBatch b;
-  b.run_id = run->id;
-  b.data_source_id = *src;
-  b.file_sha256 = "sha2";
   store::Incident i;
   i.source_key = "again";
   i.content_hash = 1;
@@ -155,9 +149,7 @@ TEST_F(ServerMatchTest, ConfirmedDuplicateIncidentsCountOnce) {
   i.source_type = "direct_monitoring";
   i.sensitivity = "public";
   i.narrative = "SECRET-NARRATIVE-ORG-A|incident|public";
-  b.incidents.push_back(i);
-  b.rows_read = b.rows_done = 1;
-  ASSERT_TRUE(store_->ApplyImportBatch(b).ok());
+  ASSERT_TRUE(ImportIncidents(*store_, *src, {i}).ok());
 
   Session coord = Login("coordinator");
   int status = 0;

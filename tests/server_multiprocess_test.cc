@@ -86,12 +86,6 @@ class MultiProcessTest : public ::testing::Test {
     // break the glass.
     auto src = store->EnsureDataSource({0, "TEST", "test", "manual", "", "direct_monitoring"});
     ASSERT_TRUE(src.ok());
-    auto run = store->BeginImportRun(*src, "test", "memory", "sha");
-    ASSERT_TRUE(run.ok());
-    store::ImportBatch b;
-    b.run_id = run->id;
-    b.data_source_id = *src;
-    b.file_sha256 = "sha";
     store::Incident i;
     i.source_key = "ORG-B|gbv|confidential";
     i.content_hash = text::Hash64(i.source_key);
@@ -103,11 +97,8 @@ class MultiProcessTest : public ::testing::Test {
     i.source_type = "direct_monitoring";
     i.sensitivity = "confidential";
     i.narrative = "SECRET-NARRATIVE";
-    b.incidents.push_back(i);
-    b.rows_read = b.rows_done = 1;
-    auto applied = store->ApplyImportBatch(b);
-    ASSERT_TRUE(applied.ok()) << applied.status().ToString();
-    ASSERT_TRUE(store->FinishImportRun(run->id, "completed").ok());
+    Status imported = ImportIncidents(*store, *src, {i});
+    ASSERT_TRUE(imported.ok()) << imported.ToString();
     auto all = store->ListIncidents(store::AccessScope{{3, 3, 3, 3}, {}, 0, ""}, {});
     ASSERT_TRUE(all.ok() && all->size() == 1);
     gbv_b_ = all->front().id;

@@ -95,21 +95,16 @@ TEST(StoreTest, AScanLongerThanOneChunkGivesEveryRowOnceAndLeavesTheConnectionUs
   ASSERT_TRUE(ingest::LoadCatalog(*s, kData).ok());
   auto src = s->EnsureDataSource({0, "MANUAL", "manual", "manual", "", "direct_monitoring"});
   ASSERT_TRUE(src.ok());
-  auto run = s->BeginImportRun(*src, "manual", "scan.csv", "sha");
-  ASSERT_TRUE(run.ok()) << run.status().ToString();
   constexpr int kRows = 4500;  // two full chunks of 2,000 and a part
-  store::ImportBatch b;
-  b.run_id = run->id;
-  b.data_source_id = *src;
-  b.file_sha256 = "sha";
+  std::vector<store::Incident> incidents;
   int64_t killed = 0;
   for (int i = 0; i < kRows; ++i) {
-    b.incidents.push_back(TestIncident("scan-" + std::to_string(i)));
-    b.incidents.back().killed = i % 7;
+    incidents.push_back(TestIncident("scan-" + std::to_string(i)));
+    incidents.back().killed = i % 7;
     killed += i % 7;
   }
-  b.rows_read = b.rows_done = kRows;
-  ASSERT_TRUE(s->ApplyImportBatch(b).ok());
+  Status imported = ImportIncidents(*s, *src, std::move(incidents));
+  ASSERT_TRUE(imported.ok()) << imported.ToString();
 
   for (int pass = 0; pass < 2; ++pass) {
     int64_t rows = 0, sum = 0, last_id = 0, reads_during = 0;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -172,6 +173,25 @@ inline std::string StoredBytes(const std::string& db) {
   for (const auto& table : tables)
     all += QueryText(db, "SELECT CAST(x AS TEXT) FROM " + table + " x") + "\n";
   return all;
+}
+
+// Writes `incidents` into `s` as an importer would: one completed import run of the data source
+// `source_id` (its own file digest each call, so runs never resume one another). How tests seed
+// a store with records.
+inline Status ImportIncidents(store::Store& s, int64_t source_id,
+                              std::vector<store::Incident> incidents) {
+  static std::atomic<int> runs{0};
+  const std::string sha = "seed-" + std::to_string(++runs);
+  auto run = s.BeginImportRun(source_id, "test", "memory", sha);
+  if (!run.ok()) return run.status();
+  store::ImportBatch b;
+  b.run_id = run->id;
+  b.data_source_id = source_id;
+  b.file_sha256 = sha;
+  b.rows_read = b.rows_done = static_cast<int64_t>(incidents.size());
+  b.incidents = std::move(incidents);
+  if (auto out = s.ApplyImportBatch(b); !out.ok()) return out.status();
+  return s.FinishImportRun(run->id, "completed");
 }
 
 // A fresh store (StoreUrl(dir, name)) with the South Sudan payam list loaded; `global_countries`

@@ -363,22 +363,23 @@ Status SqlStore::EscalateAlert(int64_t id, int level, int64_t ack_due_ms, const 
   });
 }
 
-Result<int64_t> SqlStore::DataVersion() {
-  Stmt s(db_, "SELECT version FROM data_version WHERE id=1");
+Result<int64_t> SqlStore::ReadVersion(VersionRow row) {
+  Stmt& s = Cached("SELECT coalesce(max(version),0) FROM data_version WHERE id=?");
   AEGIS_RETURN_IF_ERROR(CheckStmt(s));
-  Status st;
-  if (!s.Step(&st)) return st.ok() ? Status::Internal("no data_version row") : st;
-  return s.Int(0);
-}
-
-Result<int64_t> SqlStore::TracingVersion() {
-  Stmt s(db_, "SELECT coalesce(max(version),0) FROM data_version WHERE id=2");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  s.Bind(1, static_cast<int64_t>(row));
   Status st;
   int64_t v = s.Step(&st) ? s.Int(0) : 0;
   s.Reset();
   AEGIS_RETURN_IF_ERROR(st);
   return v;
+}
+
+Status SqlStore::BumpVersion(VersionRow row) {
+  Stmt& s = Cached(
+      "INSERT INTO data_version(id, version) VALUES (?,1) ON CONFLICT(id) DO UPDATE SET "
+      "version=data_version.version+1");
+  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  return s.Bind(1, static_cast<int64_t>(row)).Run();
 }
 
 Result<bool> SqlStore::AcquireLease(const std::string& name, const std::string& holder,

@@ -95,11 +95,8 @@ Result<std::vector<int64_t>> SqlStore::PutTracingRecords(const std::vector<Traci
       if (!id.Step(&step)) return step.ok() ? Status::Internal("tracing record not written") : step;
       ids.push_back(id.Int(0));
     }
-    // In the same transaction: a reader sees the records and their version together. (An upsert:
-    // the row is made by migration 8, but a store must never keep a stale index for want of it.)
-    return Exec(db_,
-                "INSERT INTO data_version(id, version) VALUES (2, 1) ON CONFLICT(id) DO UPDATE "
-                "SET version=data_version.version+1");
+    // In the same transaction: a reader sees the records and their version together.
+    return BumpVersion(kTracingRecords);
   }();
   if (!st.ok()) {
     (void)Exec(db_, "ROLLBACK");

@@ -235,8 +235,8 @@ class SqlStore final : public Store {
   Status PutMatchDecision(const MatchDecision& d) override;
   Result<bool> AcquireLease(const std::string& name, const std::string& holder, int64_t now_ms,
                             int64_t ttl_ms) override;
-  Result<int64_t> DataVersion() override;
-  Result<int64_t> TracingVersion() override;
+  Result<int64_t> DataVersion() override { return ReadVersion(kAnalysisData); }
+  Result<int64_t> TracingVersion() override { return ReadVersion(kTracingRecords); }
   Result<std::vector<MatchDecision>> ListMatchDecisions(const std::string& kind) override;
 
   void SetCipher(std::shared_ptr<const FieldCipher> cipher) override {
@@ -265,11 +265,14 @@ class SqlStore final : public Store {
 
  private:
   Result<int> MigrateOne();  // applies the next pending migration (1) or none (0)
+  // The rows of data_version (migrations 7 and 8): each moves after every change of its data.
+  enum VersionRow : int { kAnalysisData = 1, kTracingRecords = 2 };
+  Result<int64_t> ReadVersion(VersionRow row);
+  // An upsert: a store never keeps a stale cache for want of the row.
+  Status BumpVersion(VersionRow row);
   // After a change the analysis reads has committed (never before: a reader could then cache the
   // old data under the new version).
-  Status BumpDataVersion() {
-    return Exec(db_, "UPDATE data_version SET version=version+1 WHERE id=1");
-  }
+  Status BumpDataVersion() { return BumpVersion(kAnalysisData); }
   // `st`, after bumping the data version when it is ok.
   Status Changed(const Status& st) { return st.ok() ? BumpDataVersion() : st; }
   Result<AlertRecord> AlertFrom(const Stmt& s);
