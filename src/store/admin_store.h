@@ -75,6 +75,10 @@ class AdminStore {
 
   // A digest of every record in canonical order (ids and timestamps excluded), to compare stores.
   virtual Result<std::string> ContentDigest() = 0;
+
+  // False once the connection to the database is lost for good (a PostgreSQL server that went
+  // away or restarted): open a new Store. Every call on an unusable store fails Unavailable.
+  virtual bool Usable() const = 0;
 };
 
 }  // namespace aegis::store
