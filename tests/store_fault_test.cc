@@ -140,7 +140,9 @@ TEST_F(ServerFaultTest, WritesThatFailOnDiskAnswer503AndTheServerRecovers) {
   for (int i = 0; i < 8; ++i) {  // more than the pool's connections in use so far
     auto w = c->Post("/api/v1/incidents", Auth(s), kIncident, "application/json");
     statuses.push_back(w ? w->status : -1);
-    if (w && w->status == 503) EXPECT_FALSE(w->get_header_value("Retry-After").empty());
+    if (w && w->status == 503) {
+      EXPECT_FALSE(w->get_header_value("Retry-After").empty());
+    }
   }
   auto out = c->Delete("/api/v1/session", Auth(s));  // one autocommit DELETE
   ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &before), 0);

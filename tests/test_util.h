@@ -191,7 +191,7 @@ inline Status ImportIncidents(store::Store& s, int64_t source_id,
   b.rows_read = b.rows_done = static_cast<int64_t>(incidents.size());
   b.incidents = std::move(incidents);
   if (auto out = s.ApplyImportBatch(b); !out.ok()) return out.status();
-  return s.FinishImportRun(run->id, "completed");
+  return s.FinishImportRun(run->id, store::ImportRunStatus::kCompleted);
 }
 
 // A fresh store (StoreUrl(dir, name)) with the South Sudan payam list loaded; `global_countries`

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/records.h"
@@ -15,11 +16,36 @@
 
 namespace aegis::store {
 
+// The state of an import run. Stored as its text (import_run.status); ToString and
+// ParseImportRunStatus are the one mapping between the two.
+enum class ImportRunStatus { kRunning, kCompleted, kFailed };
+
+inline std::string_view ToString(ImportRunStatus s) {
+  switch (s) {
+    case ImportRunStatus::kRunning:
+      return "running";
+    case ImportRunStatus::kCompleted:
+      return "completed";
+    case ImportRunStatus::kFailed:
+      return "failed";
+  }
+  return "running";
+}
+
+// The status stored as `text`; Corruption for any other text.
+inline Result<ImportRunStatus> ParseImportRunStatus(std::string_view text) {
+  for (ImportRunStatus s :
+       {ImportRunStatus::kRunning, ImportRunStatus::kCompleted, ImportRunStatus::kFailed})
+    if (ToString(s) == text) return s;
+  return Status::Corruption("import_run.status '" + std::string(text) +
+                            "' is not running, completed or failed; run aegis db check");
+}
+
 struct ImportRun {
   int64_t id = 0;
   int64_t data_source_id = 0;
   std::string profile, file_name, file_sha256;
-  std::string status;     // running, completed, failed
+  ImportRunStatus status = ImportRunStatus::kRunning;
   std::string error;      // why it failed (files, rows and columns named, never values)
   int64_t rows_done = 0;  // resume checkpoint: records of the file fully processed
   int64_t read = 0, imported = 0, updated = 0, unchanged = 0, quarantined = 0;
@@ -63,7 +89,7 @@ class ImportStore {
   // killed in between leaves a store that heals itself at the next open.
   virtual Status DeferIndexes() = 0;
   virtual Status RestoreIndexes() = 0;
-  virtual Status FinishImportRun(int64_t run_id, const std::string& status) = 0;
+  virtual Status FinishImportRun(int64_t run_id, ImportRunStatus status) = 0;
   // Marks the run failed with its reason, which every process then answers with.
   virtual Status FailImportRun(int64_t run_id, const std::string& reason) = 0;
   virtual Result<ImportRun> GetImportRun(int64_t run_id) = 0;

@@ -151,8 +151,11 @@ Result<ImportRun> SqlStore::BeginImportRun(int64_t source_id, const std::string&
   AEGIS_ASSIGN_OR_RETURN(
       Stmt find, Prepare(db_,
                          "SELECT id FROM import_run WHERE data_source_id=? AND file_sha256=? AND "
-                         "profile=? AND status='running' ORDER BY id DESC LIMIT 1"));
-  find.Bind(1, source_id).Bind(2, sha).Bind(3, profile);
+                         "profile=? AND status=? ORDER BY id DESC LIMIT 1"));
+  find.Bind(1, source_id)
+      .Bind(2, sha)
+      .Bind(3, profile)
+      .Bind(4, ToString(ImportRunStatus::kRunning));
   Status st;
   if (find.Step(&st)) {
     AEGIS_ASSIGN_OR_RETURN(ImportRun run, GetImportRun(find.Int(0)));
@@ -164,12 +167,13 @@ Result<ImportRun> SqlStore::BeginImportRun(int64_t source_id, const std::string&
       Stmt ins,
       Prepare(db_,
               "INSERT INTO import_run(data_source_id, profile, file_name, file_sha256, status, "
-              "started_at) VALUES (?,?,?,?,'running',?)"));
+              "started_at) VALUES (?,?,?,?,?,?)"));
   AEGIS_RETURN_IF_ERROR(ins.Bind(1, source_id)
                             .Bind(2, profile)
                             .Bind(3, file_name)
                             .Bind(4, sha)
-                            .Bind(5, NowUtc())
+                            .Bind(5, ToString(ImportRunStatus::kRunning))
+                            .Bind(6, NowUtc())
                             .Run());
   return GetImportRun(db_->LastInsertId());
 }
@@ -190,7 +194,7 @@ Result<ImportRun> SqlStore::GetImportRun(int64_t run_id) {
   r.profile = s.Text(2);
   r.file_name = s.Text(3);
   r.file_sha256 = s.Text(4);
-  r.status = s.Text(5);
+  AEGIS_ASSIGN_OR_RETURN(r.status, ParseImportRunStatus(s.View(5)));
   r.rows_done = s.Int(6);
   r.read = s.Int(7);
   r.imported = s.Int(8);
@@ -998,7 +1002,7 @@ Result<CheckReport> SqlStore::Check() {
       if (s.Int(2) != s.Int(3))
         problem("import run " + id + " (" + s.Text(1) + "): " + std::to_string(s.Int(2)) +
                 " rows read but " + std::to_string(s.Int(3)) + " accounted for");
-      if (s.Text(4) == "running")
+      if (s.View(4) == ToString(ImportRunStatus::kRunning))
         rep.notes.push_back("import run " + id + " of " + s.Text(1) + " stopped after " +
                             std::to_string(s.Int(5)) +
                             " rows (interrupted or still running); run the same import again to "

@@ -169,16 +169,19 @@ class SqlStore final : public Store {
   Result<ImportRun> BeginImportRun(int64_t source_id, const std::string& profile,
                                    const std::string& file_name, const std::string& sha) override;
   Result<BatchOutcome> ApplyImportBatch(const ImportBatch& batch) override;
-  Status FinishImportRun(int64_t run_id, const std::string& status) override {
+  Status FinishImportRun(int64_t run_id, ImportRunStatus status) override {
     AEGIS_ASSIGN_OR_RETURN(
         Stmt s, Prepare(db_, "UPDATE import_run SET status=?, finished_at=? WHERE id=?"));
-    return s.Bind(1, status).Bind(2, NowUtc()).Bind(3, run_id).Run();
+    return s.Bind(1, ToString(status)).Bind(2, NowUtc()).Bind(3, run_id).Run();
   }
   Status FailImportRun(int64_t run_id, const std::string& reason) override {
     AEGIS_ASSIGN_OR_RETURN(
-        Stmt s,
-        Prepare(db_, "UPDATE import_run SET status='failed', finished_at=?, error=? WHERE id=?"));
-    return s.Bind(1, NowUtc()).Bind(2, reason).Bind(3, run_id).Run();
+        Stmt s, Prepare(db_, "UPDATE import_run SET status=?, finished_at=?, error=? WHERE id=?"));
+    return s.Bind(1, ToString(ImportRunStatus::kFailed))
+        .Bind(2, NowUtc())
+        .Bind(3, reason)
+        .Bind(4, run_id)
+        .Run();
   }
   Result<ImportRun> GetImportRun(int64_t run_id) override;
   Result<std::vector<QuarantinedRow>> ListQuarantine(int64_t source_id,
