@@ -8,6 +8,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "server_fixture.h"
@@ -29,11 +31,25 @@ class StderrCapture {
     reader_ = std::thread([this, fd = fds[0]] {
       char buf[4096];
       ssize_t n;
-      while ((n = read(fd, buf, sizeof buf)) > 0) text_.append(buf, static_cast<size_t>(n));
+      while ((n = read(fd, buf, sizeof buf)) > 0) {
+        std::lock_guard<std::mutex> l(mu_);
+        text_.append(buf, static_cast<size_t>(n));
+      }
       close(fd);
     });
   }
   ~StderrCapture() { Stop(); }
+  // Waits (up to 10 s) until `what` has been written `n` times: the server writes its line after
+  // the response has gone out.
+  void WaitFor(const std::string& what, size_t n) {
+    for (int i = 0; i < 1000; ++i) {
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        if (Count(text_, what) >= n) return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
   // Restores stderr and returns everything written since the capture began.
   const std::string& Stop() {
     if (saved_ >= 0) {
@@ -47,7 +63,14 @@ class StderrCapture {
   }
 
  private:
+  static size_t Count(const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  }
+
   int saved_ = -1;
+  std::mutex mu_;
   std::thread reader_;
   std::string text_;
 };
@@ -61,8 +84,14 @@ size_t Count(const std::string& text, const std::string& what) {
 const std::string kIncident =
     R"({"date_start":"2026-10-03","area_pcode":"SS010101","risks":["MOV"],"narrative":"fault"})";
 
+// The faults are SQLite's (the PostgreSQL variant, a server stopped under `aegis serve`, is not
+// written yet): on PostgreSQL the suite is skipped.
 class ServerFaultTest : public ServerTest {
  protected:
+  void SetUp() override {
+    if (OnPostgres()) GTEST_SKIP() << "SQLite faults";
+    ServerTest::SetUp();
+  }
   httplib::Headers Auth(const Session& s) const {
     return {{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}};
   }
@@ -85,8 +114,9 @@ TEST_F(ServerFaultTest, AStatementThatCannotBePreparedIsA500WithItsStatusLogged)
     EXPECT_NE(r->body.find("\"internal\""), std::string::npos) << r->body;
     EXPECT_EQ(r->body.find("app_session"), std::string::npos) << "SQL sent to the client";
   }
+  log.WaitFor("aegis: GET /api/v1/me -> 500", 24);
   const std::string text = log.Stop();
-  EXPECT_EQ(Count(text, "aegis: GET /api/v1/me -> 500: internal error: "), 24u) << text;
+  EXPECT_EQ(Count(text, "aegis: GET /api/v1/me -> 500: internal error: SQLite: "), 24u) << text;
   EXPECT_GE(Count(text, "SQL prepare"), 1u) << text;  // the failure this test is about
   EXPECT_EQ(text.find(s.cookie.substr(s.cookie.find('=') + 1)), std::string::npos);
   ASSERT_TRUE(ExecRaw(db_, "ALTER TABLE app_session_away RENAME TO app_session"));
@@ -109,6 +139,7 @@ TEST_F(ServerFaultTest, AStoreBusyBeyondItsTimeoutAnswers503WithRetryAfter) {
   EXPECT_EQ(w->status, 503) << w->body;
   EXPECT_FALSE(w->get_header_value("Retry-After").empty());
   EXPECT_EQ(c->Get("/api/v1/me", s.Get())->status, 200);  // readers are not blocked
+  log.WaitFor("-> 503", 1);
   const std::string text = log.Stop();
   EXPECT_NE(text.find("aegis: POST /api/v1/incidents -> 503: unavailable: SQLite"),
             std::string::npos)
@@ -147,6 +178,7 @@ TEST_F(ServerFaultTest, WritesThatFailOnDiskAnswer503AndTheServerRecovers) {
   auto out = c->Delete("/api/v1/session", Auth(s));  // one autocommit DELETE
   ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &before), 0);
   signal(SIGXFSZ, old_handler);
+  log.WaitFor("-> 503", 9);
   const std::string text = log.Stop();
   for (int st : statuses) EXPECT_EQ(st, 503) << text;
   ASSERT_TRUE(out);

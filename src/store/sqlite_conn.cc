@@ -31,6 +31,8 @@ Status SqliteError(sqlite3* db, const std::string& what) {
       return Status::Corruption(msg + "; restore the latest backup (aegis db backup makes one)");
     case SQLITE_CONSTRAINT:
       return Status::InvalidArgument(msg);
+    case SQLITE_ERROR:  // SQL that does not fit the store's schema
+      return Status::Internal(msg);
     default:
       return Status::IOError(msg);
   }
