@@ -132,10 +132,10 @@ inline std::vector<store::AreaRow> ToRows(const std::vector<geo::Area>& areas) {
 inline int64_t QueryInt(const std::string& db, const std::string& sql) {
   auto conn = store::sql::Open(db, false);
   if (!conn.ok()) return -1;
-  store::sql::Stmt s(conn->get(), sql);
+  auto s = store::sql::Prepare(conn->get(), sql);
   Status st;
-  if (!s.valid() || !s.Step(&st)) return -1;
-  return s.Int(0);
+  if (!s.ok() || !s->Step(&st)) return -1;
+  return s->Int(0);
 }
 
 // Runs statements on a store behind its back (tamper tests); false when they fail.
@@ -149,9 +149,9 @@ inline std::string QueryText(const std::string& db, const std::string& sql) {
   auto conn = store::sql::Open(db, false);
   std::string all;
   if (!conn.ok()) return all;
-  store::sql::Stmt s(conn->get(), sql);
+  auto s = store::sql::Prepare(conn->get(), sql);
   Status st;
-  while (s.valid() && s.Step(&st)) all += s.Text(0);
+  while (s.ok() && s->Step(&st)) all += s->Text(0);
   return all;
 }
 
@@ -164,11 +164,11 @@ inline std::string StoredBytes(const std::string& db) {
   if (!conn.ok()) return all;
   std::vector<std::string> tables;
   {
-    store::sql::Stmt t(conn->get(),
-                       "SELECT table_name FROM information_schema.tables WHERE "
-                       "table_schema=current_schema()");
+    auto t = store::sql::Prepare(conn->get(),
+                                 "SELECT table_name FROM information_schema.tables WHERE "
+                                 "table_schema=current_schema()");
     Status st;
-    while (t.valid() && t.Step(&st)) tables.push_back(t.Text(0));
+    while (t.ok() && t->Step(&st)) tables.push_back(t->Text(0));
   }
   for (const auto& table : tables)
     all += QueryText(db, "SELECT CAST(x AS TEXT) FROM " + table + " x") + "\n";
@@ -191,7 +191,7 @@ inline Status ImportIncidents(store::Store& s, int64_t source_id,
   b.rows_read = b.rows_done = static_cast<int64_t>(incidents.size());
   b.incidents = std::move(incidents);
   if (auto out = s.ApplyImportBatch(b); !out.ok()) return out.status();
-  return s.FinishImportRun(run->id, "completed");
+  return s.FinishImportRun(run->id, store::ImportRunStatus::kCompleted);
 }
 
 // A fresh store (StoreUrl(dir, name)) with the South Sudan payam list loaded; `global_countries`

@@ -16,7 +16,7 @@ security::AuditEntry ToEntry(const store::AuditRow& r) {
   return e;
 }
 
-Status AuditLog::Append(store::Store& store, store::AuditRow row) {
+Status AuditLog::Append(store::AuditStore& store, store::AuditRow row) {
   std::unique_lock<std::mutex> l(mu_);
   queue_.push_back(std::move(row));
   uint64_t mine = ++enqueued_;
@@ -74,7 +74,7 @@ Status AuditLog::Flush() {
 
 AuditLog::~AuditLog() { (void)Flush(); }
 
-Result<security::ChainReport> AuditLog::Verify(store::Store& store) const {
+Result<security::ChainReport> AuditLog::Verify(store::AuditStore& store) const {
   std::vector<security::AuditEntry> entries;
   AEGIS_RETURN_IF_ERROR(
       store.ScanAudit([&](const store::AuditRow& r) { entries.push_back(ToEntry(r)); }));

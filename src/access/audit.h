@@ -23,12 +23,12 @@ class AuditLog {
   // fsync'd file replace: once per request would cap the server near 700 requests/s). Rows
   // appended since the last anchor could be cut off unseen; Flush() (and the destructor) closes
   // that window. Thread-safe (one store per thread).
-  Status Append(store::Store& store, store::AuditRow row);
+  Status Append(store::AuditStore& store, store::AuditRow row);
   Status Flush();
   ~AuditLog();
   int anchor_interval_ms = 1000;
   // Checks the whole chain against the anchor.
-  Result<security::ChainReport> Verify(store::Store& store) const;
+  Result<security::ChainReport> Verify(store::AuditStore& store) const;
 
  private:
   const security::Keyring* keyring_;

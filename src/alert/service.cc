@@ -87,7 +87,7 @@ Result<IntakeResult> AlertService::Prepare(const Submission& s) const {
   return out;
 }
 
-Result<IntakeResult> AlertService::Submit(store::Store& store, const Submission& s) const {
+Result<IntakeResult> AlertService::Submit(store::AlertStore& store, const Submission& s) const {
   AEGIS_ASSIGN_OR_RETURN(IntakeResult r, Prepare(s));
   store::AlertEvent e;
   e.at_ms = r.alert.received_ms;

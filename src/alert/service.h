@@ -51,7 +51,7 @@ class AlertService {
                Keywords keywords, RoutingConfig routing);
 
   // Validates, parses, routes and stores. InvalidArgument names the field at fault.
-  Result<IntakeResult> Submit(store::Store& store, const Submission& s) const;
+  Result<IntakeResult> Submit(store::AlertStore& store, const Submission& s) const;
   // Builds the alert and its level-0 deliveries without storing them (also for the benchmark).
   Result<IntakeResult> Prepare(const Submission& s) const;
   // Deliveries of `level` for an alert (none when no rule has that level).

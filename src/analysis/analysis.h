@@ -93,8 +93,13 @@ struct Facts {
 
 // `classes`: which record classes (store::RecordClass bits, 1 << class) to count; a reader's
 // protocol may exclude some even from aggregates. Monitoring answers count when bit 3 is set.
-Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& taxonomy,
-                        uint32_t classes = 0xF);
+Result<Facts> LoadFacts(store::IncidentStore& incidents, store::AreaStore& areas,
+                        const taxonomy::Taxonomy& taxonomy, uint32_t classes = 0xF);
+// The same, from one store's incidents and areas.
+inline Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& taxonomy,
+                               uint32_t classes = 0xF) {
+  return LoadFacts(store, store, taxonomy, classes);
+}
 
 // Measures of one cell (area, month, risk slot). Layout: see Cube::Measure.
 class Cube {

@@ -167,9 +167,10 @@ size_t Facts::MemoryBytes() const {
          b(answers);
 }
 
-Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& tax, uint32_t classes) {
+Result<Facts> LoadFacts(store::IncidentStore& incidents, store::AreaStore& areas,
+                        const taxonomy::Taxonomy& tax, uint32_t classes) {
   Facts f;
-  AEGIS_ASSIGN_OR_RETURN(std::vector<store::AreaRow> rows, store.LoadAreas());
+  AEGIS_ASSIGN_OR_RETURN(std::vector<store::AreaRow> rows, areas.LoadAreas());
   for (const auto& r : rows) {
     f.area_index[r.pcode] = static_cast<int>(f.areas.size());
     f.areas.push_back({r.pcode, r.name, r.level, -1, 0, 0});
@@ -178,7 +179,7 @@ Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& tax, uint
     auto it = f.area_index.find(rows[i].parent_pcode);
     if (it != f.area_index.end()) f.areas[i].parent = it->second;
   }
-  AEGIS_ASSIGN_OR_RETURN(std::vector<store::Population> pop, store.LoadPopulation());
+  AEGIS_ASSIGN_OR_RETURN(std::vector<store::Population> pop, areas.LoadPopulation());
   for (const auto& p : pop) {  // the latest year of each area
     auto it = f.area_index.find(p.pcode);
     if (it == f.area_index.end()) continue;
@@ -195,7 +196,7 @@ Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& tax, uint
     f.risk_labels.push_back(r.label);
     slot_of[r.code] = static_cast<int>(f.risk_codes.size());
   }
-  AEGIS_ASSIGN_OR_RETURN(auto bits, store.RiskBits());
+  AEGIS_ASSIGN_OR_RETURN(auto bits, areas.RiskBits());
   std::vector<std::pair<int64_t, uint32_t>> bit_map;  // store bit -> slot bit
   for (const auto& [code, bit] : bits) {
     auto it = slot_of.find(code);
@@ -220,7 +221,7 @@ Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& tax, uint
   };
   std::vector<int64_t> ids;                       // store id of each entry, ascending
   std::vector<std::pair<int64_t, int32_t>> dups;  // (duplicated incident id, organisation slot)
-  AEGIS_RETURN_IF_ERROR(store.ScanIncidentFacts([&](const store::IncidentFact& x) {
+  AEGIS_RETURN_IF_ERROR(incidents.ScanIncidentFacts([&](const store::IncidentFact& x) {
     auto a = f.area_index.find(std::string(x.area_pcode));
     int m = MonthIndex(x.date_start);
     if (a == f.area_index.end()) {
@@ -256,7 +257,7 @@ Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& tax, uint
   };
   f.victim_begin.assign(n + 1, 0);
   std::vector<std::pair<uint32_t, std::pair<uint32_t, int32_t>>> vic;
-  AEGIS_RETURN_IF_ERROR(store.ScanVictimFacts([&](const store::VictimFact& v) {
+  AEGIS_RETURN_IF_ERROR(incidents.ScanVictimFacts([&](const store::VictimFact& v) {
     int64_t i = find(v.incident_id);
     if (i < 0) return;  // a duplicate's or an unplaced incident's victims
     uint32_t g = static_cast<uint32_t>(sex(v.sex)) | static_cast<uint32_t>(age(v.age_band)) << 8 |
@@ -288,7 +289,7 @@ Result<Facts> LoadFacts(store::Store& store, const taxonomy::Taxonomy& tax, uint
   std::partial_sum(f.extra_org_begin.begin(), f.extra_org_begin.end(), f.extra_org_begin.begin());
   for (const auto& e : extra) f.extra_org.push_back(e.second);
 
-  AEGIS_RETURN_IF_ERROR(store.ScanAnswerFacts([&](const store::AnswerFact& x) {
+  AEGIS_RETURN_IF_ERROR(incidents.ScanAnswerFacts([&](const store::AnswerFact& x) {
     if ((classes & (1U << static_cast<int>(store::RecordClass::kMonitoring))) == 0) return;
     auto a = f.area_index.find(std::string(x.area_pcode));
     auto s = slot_of.find(std::string(x.risk));

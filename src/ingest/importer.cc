@@ -552,7 +552,7 @@ Result<ImportSummary> Importer::Run() {
     // Committed batches stay; the run stays 'running' so that a re-run resumes after them.
     return Status(st);
   }
-  AEGIS_RETURN_IF_ERROR(store_.FinishImportRun(run_.id, "completed"));
+  AEGIS_RETURN_IF_ERROR(store_.FinishImportRun(run_.id, store::ImportRunStatus::kCompleted));
   AEGIS_ASSIGN_OR_RETURN(store::ImportRun done, store_.GetImportRun(run_.id));
   sum_.read = done.read;
   sum_.imported = done.imported;

@@ -30,7 +30,7 @@ match::Person ToPerson(const store::TracingRecord& r) {
   return p;
 }
 
-Result<StoredDecisions> StoredDecisions::Load(store::Store& s, const std::string& kind) {
+Result<StoredDecisions> StoredDecisions::Load(store::TracingStore& s, const std::string& kind) {
   AEGIS_ASSIGN_OR_RETURN(std::vector<store::MatchDecision> all, s.ListMatchDecisions(kind));
   StoredDecisions d;
   for (const store::MatchDecision& m : all) {
@@ -60,7 +60,7 @@ Result<std::shared_ptr<const match::TranslitModel>> LoadTranslitModel(const std:
       std::make_shared<match::TranslitModel>(std::move(model)));
 }
 
-Result<TracingSet> BuildTracingSet(store::Store& s, match::TracingOptions o,
+Result<TracingSet> BuildTracingSet(store::TracingStore& s, match::TracingOptions o,
                                    std::shared_ptr<const match::TranslitModel> model) {
   AEGIS_ASSIGN_OR_RETURN(std::vector<store::TracingRecord> with_consent,
                          s.LoadTracingRecords("registered", /*consent_only=*/true));
@@ -76,7 +76,8 @@ Result<TracingSet> BuildTracingSet(store::Store& s, match::TracingOptions o,
 }
 
 Result<std::vector<std::vector<match::Candidate>>> MatchRequests(
-    store::Store& s, const TracingSet& set, const std::vector<store::TracingRecord>& requests) {
+    store::TracingStore& s, const TracingSet& set,
+    const std::vector<store::TracingRecord>& requests) {
   AEGIS_ASSIGN_OR_RETURN(StoredDecisions decisions, StoredDecisions::Load(s, "tracing"));
   std::vector<match::Person> people;
   people.reserve(requests.size());
@@ -87,7 +88,7 @@ Result<std::vector<std::vector<match::Candidate>>> MatchRequests(
 namespace {
 
 // Incidents of the query within the scope, in pages, with narratives (kept in memory only).
-Result<std::vector<store::IncidentRecord>> ReadIncidents(store::Store& s,
+Result<std::vector<store::IncidentRecord>> ReadIncidents(store::IncidentStore& s,
                                                          const store::AccessScope& scope,
                                                          store::IncidentQuery q, size_t max) {
   std::vector<store::IncidentRecord> out;

@@ -23,7 +23,7 @@ match::Person ToPerson(const store::TracingRecord& r);
 // The store's decisions of one kind ("tracing" or "incident"), as the matcher asks for them.
 class StoredDecisions : public match::DecisionSource {
  public:
-  static Result<StoredDecisions> Load(store::Store& s, const std::string& kind);
+  static Result<StoredDecisions> Load(store::TracingStore& s, const std::string& kind);
   bool IsRejected(const std::string& left, const std::string& right) const override;
   // Either decision, in either order (incident pairs are unordered).
   bool IsDecided(int64_t a, int64_t b) const;
@@ -44,12 +44,13 @@ struct TracingSet {
   match::TracingIndex index;
   size_t with_consent = 0;  // registered records with consent, open or not
 };
-Result<TracingSet> BuildTracingSet(store::Store& s, match::TracingOptions o,
+Result<TracingSet> BuildTracingSet(store::TracingStore& s, match::TracingOptions o,
                                    std::shared_ptr<const match::TranslitModel> model);
 
 // Ranked candidates for each request, rejected pairs left out.
 Result<std::vector<std::vector<match::Candidate>>> MatchRequests(
-    store::Store& s, const TracingSet& set, const std::vector<store::TracingRecord>& requests);
+    store::TracingStore& s, const TracingSet& set,
+    const std::vector<store::TracingRecord>& requests);
 
 // A proposed duplicate: `kept` is the earlier-entered incident, `duplicate` the other.
 struct DuplicateCandidate {

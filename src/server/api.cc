@@ -28,6 +28,7 @@ Result<StorePool::Lease> StorePool::Acquire() {
 }
 
 void StorePool::Release(std::unique_ptr<store::Store> s) {
+  if (!s->Usable()) return;  // a lost connection is closed; the next Acquire opens a new one
   std::lock_guard<std::mutex> l(mu_);
   free_.push_back(std::move(s));
 }
@@ -48,11 +49,28 @@ bool RequireManage(Api& api, const Caller& c, const char* what, httplib::Respons
   return false;
 }
 
+namespace {
+// The cause of the 5xx answer being sent on this thread (httplib serves a request on one thread,
+// from its handler to its logger), until LogServerError writes it.
+thread_local std::string t_server_error;
+}  // namespace
+
 void SendError(httplib::Response& res, const ApiError& e) {
   json j;
   j["error"] = {{"code", e.code}, {"message", e.message}, {"field", e.field}};
   res.status = e.status;
+  if (e.code == "store_unavailable") res.set_header("Retry-After", "5");
   res.set_content(j.dump(), "application/json");
+  if (e.status >= 500 && t_server_error.empty()) t_server_error = e.message;
+}
+
+void LogServerError(const httplib::Request& req, int status) {
+  std::string cause = std::move(t_server_error);
+  t_server_error.clear();
+  if (status < 500) return;
+  if (cause.empty()) cause = "no Status recorded";
+  std::fprintf(stderr, "aegis: %s %s -> %d: %s\n", req.method.c_str(), req.path.c_str(), status,
+               cause.c_str());
 }
 
 void SendJson(httplib::Response& res, const json& j, int status) {
@@ -68,8 +86,15 @@ ApiError FromStatus(const Status& st) {
       return {404, "not_found", st.message(), ""};
     case Status::Code::kAlreadyExists:
       return {409, "conflict", st.message(), ""};
-    default:
+    case Status::Code::kPermissionDenied:
+      return {403, "forbidden", st.message(), ""};
+    case Status::Code::kUnavailable:
       // Internal details (paths, SQL) are not sent to the client.
+      t_server_error = st.ToString();
+      return {503, "store_unavailable", "the database cannot be reached for now; retry shortly",
+              ""};
+    default:
+      t_server_error = st.ToString();
       return {500, "internal", "the server could not complete the request; it has been logged", ""};
   }
 }

@@ -81,9 +81,16 @@ std::string PrivateDir(const ServerOptions& o);
 bool ReadIncidentQuery(const taxonomy::Taxonomy& tax, const httplib::Request& req,
                        store::IncidentQuery* q, ApiError* e);
 
+// Sends `e` as the JSON error body; "store_unavailable" (503) with a Retry-After header.
 void SendError(httplib::Response& res, const ApiError& e);
 void SendJson(httplib::Response& res, const json& j, int status = 200);
+// The answer to a failed Status: 400 invalid, 403 permission denied, 404, 409, 503
+// "store_unavailable" when the store cannot be reached, else 500. A 5xx body says nothing of the
+// cause; the Status is kept for the line LogServerError writes once the response is sent.
 ApiError FromStatus(const Status& st);
+// Writes one line to stderr for a 5xx answer: the method and path (no query, never the body),
+// the HTTP status and the Status that caused it (Status messages hold no personal values).
+void LogServerError(const httplib::Request& req, int status);
 // A YYYY-MM-DD date that exists; else false with the reason in `why`.
 bool IsIsoDate(const std::string& d, std::string* why);
 std::optional<int64_t> Int(std::string_view v);

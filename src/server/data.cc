@@ -238,7 +238,7 @@ json JobJson(const DataState::Job& j) {
 // no byte counts (0: the client shows no percentage while it runs) nor the phase; it has the
 // reason a failed import stopped.
 json RunJson(const store::ImportRun& r, const std::string& file_name) {
-  std::string state = r.status == "completed" || r.status == "failed" ? r.status : "running";
+  std::string state(store::ToString(r.status));
   json out = {{"id", r.id},           {"state", state},      {"file_name", file_name},
               {"profile", r.profile}, {"rows", r.rows_done}, {"bytes", 0},
               {"total_bytes", 0},     {"phase", ""},         {"run_id", r.id}};

@@ -396,8 +396,15 @@ class ServerImpl final : public Server, public Api {
     });
     http_.set_exception_handler(
         [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
-          SendError(res, {500, "internal", "the server could not complete the request", ""});
+          // The exception's text is not logged: it can quote the request (a JSON parser's).
+          SendError(res, {500, "internal",
+                          "the server could not complete the request (an exception escaped the "
+                          "route's handler)",
+                          ""});
         });
+    http_.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      LogServerError(req, res.status);
+    });
 
     Add("GET", "/api/v1/openapi.json", false,
         [this](const httplib::Request&, httplib::Response& res, Caller*) {

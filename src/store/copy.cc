@@ -85,8 +85,7 @@ const SelfRef* SelfRefOf(const std::string& table) {
 
 // Rows of `table` as (count, checksum): the checksum adds each row's hash, so order is free.
 Result<std::pair<int64_t, uint64_t>> TableSum(sql::Conn* c, const std::string& table) {
-  Stmt s(c, "SELECT * FROM " + table);
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(c, "SELECT * FROM " + table));
   Status st;
   int64_t n = 0;
   uint64_t sum = 0;
@@ -104,8 +103,7 @@ Result<std::pair<int64_t, uint64_t>> TableSum(sql::Conn* c, const std::string& t
 }
 
 Result<int64_t> CountRows(sql::Conn* c, const std::string& table) {
-  Stmt s(c, "SELECT count(*) FROM " + table);
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(c, "SELECT count(*) FROM " + table));
   Status st;
   if (!s.Step(&st)) return st.ok() ? Status::Internal("no count") : st;
   return s.Int(0);
@@ -115,13 +113,12 @@ Result<int64_t> CountRows(sql::Conn* c, const std::string& table) {
 Result<int64_t> CopyTable(sql::Conn* from, sql::Conn* to, const std::string& table,
                           const std::function<void(const std::string&, int64_t)>& progress) {
   const SelfRef* self = SelfRefOf(table);
-  Stmt rows(from, "SELECT * FROM " + table);
-  AEGIS_RETURN_IF_ERROR(CheckStmt(rows));
+  AEGIS_ASSIGN_OR_RETURN(Stmt rows, Prepare(from, "SELECT * FROM " + table));
   Status st;
   Stmt ins, fix;
   int self_col = -1, key_col = -1;
   int64_t n = 0;
-  bool open = false;
+  sql::WriteTx tx(to);
   std::vector<std::pair<std::string, std::string>> links;  // (key, parent) of self references
   while (rows.Step(&st)) {
     if (!ins.valid()) {
@@ -133,13 +130,10 @@ Result<int64_t> CopyTable(sql::Conn* from, sql::Conn* to, const std::string& tab
         cols += (i ? "," : "") + name;
         marks += i ? ",?" : "?";
       }
-      ins = Stmt(to, "INSERT INTO " + table + "(" + cols + ") VALUES (" + marks + ")");
-      AEGIS_RETURN_IF_ERROR(CheckStmt(ins));
+      AEGIS_ASSIGN_OR_RETURN(
+          ins, Prepare(to, "INSERT INTO " + table + "(" + cols + ") VALUES (" + marks + ")"));
     }
-    if (!open) {
-      AEGIS_RETURN_IF_ERROR(to->BeginWrite());
-      open = true;
-    }
+    if (!tx.open()) AEGIS_RETURN_IF_ERROR(tx.Begin());
     for (int i = 0; i < rows.ColumnCount(); ++i) {
       if (i == self_col && !rows.IsNull(i)) {
         links.emplace_back(rows.Text(key_col), rows.Text(i));
@@ -150,35 +144,33 @@ Result<int64_t> CopyTable(sql::Conn* from, sql::Conn* to, const std::string& tab
     }
     Status w = ins.Run();
     if (!w.ok()) {
-      (void)Exec(to, "ROLLBACK");
+      tx.Rollback();
       return Status::InvalidArgument(table + " row " + std::to_string(n + 1) + ": " + w.message());
     }
     if (++n % kBatch == 0) {
-      AEGIS_RETURN_IF_ERROR(Exec(to, "COMMIT"));
-      open = false;
+      AEGIS_RETURN_IF_ERROR(tx.Commit());
       if (progress) progress(table, n);
     }
   }
   if (!st.ok()) {
-    if (open) (void)Exec(to, "ROLLBACK");
+    tx.Rollback();
     return st;
   }
   if (!links.empty()) {
-    if (!open) AEGIS_RETURN_IF_ERROR(to->BeginWrite());
-    open = true;
-    fix = Stmt(to, std::string("UPDATE ") + table + " SET " + self->column + "=? WHERE " +
-                       self->key + "=?");
-    Status f = CheckStmt(fix);
+    if (!tx.open()) AEGIS_RETURN_IF_ERROR(tx.Begin());
+    AEGIS_ASSIGN_OR_RETURN(fix, Prepare(to, std::string("UPDATE ") + table + " SET " +
+                                                self->column + "=? WHERE " + self->key + "=?"));
+    Status f;
     for (const auto& [key, parent] : links) {
       if (!f.ok()) break;
       f = fix.Bind(1, parent).Bind(2, key).Run();
     }
     if (!f.ok()) {
-      (void)Exec(to, "ROLLBACK");
+      tx.Rollback();
       return f;
     }
   }
-  if (open) AEGIS_RETURN_IF_ERROR(Exec(to, "COMMIT"));
+  if (tx.open()) AEGIS_RETURN_IF_ERROR(tx.Commit());
   if (progress) progress(table, n);
   return n;
 }
@@ -187,10 +179,11 @@ Result<int64_t> CopyTable(sql::Conn* from, sql::Conn* to, const std::string& tab
 Status ResetIdentities(sql::Conn* to, const std::vector<std::string>& tables) {
   if (to->dialect() != sql::Dialect::kPostgres) return Status::Ok();
   for (const std::string& t : tables) {
-    Stmt has(to,
-             "SELECT 1 FROM information_schema.columns WHERE table_schema=current_schema() AND "
-             "table_name=? AND column_name='id' AND is_identity='YES'");
-    AEGIS_RETURN_IF_ERROR(CheckStmt(has));
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt has,
+        Prepare(to,
+                "SELECT 1 FROM information_schema.columns WHERE table_schema=current_schema() AND "
+                "table_name=? AND column_name='id' AND is_identity='YES'"));
     Status st;
     bool identity = has.Bind(1, t).Step(&st);
     has.Reset();

@@ -30,19 +30,26 @@ constexpr int64_t kWriteLock = 0x41454749;
 constexpr size_t kMaxPrepared = 512;
 constexpr size_t kStreamChunk = 2000;
 
+// The Status of a libpqxx error. A server that is down or unreachable, a lost connection, a
+// server shutting down or out of resources, and lock conflicts are Unavailable (retry later).
+// The server's DETAIL lines are dropped: they can quote a row's values.
 Status FromPq(const std::exception& e, const std::string& where) {
   std::string msg = "PostgreSQL (" + where + "): " + e.what();
+  if (size_t detail = msg.find("\nDETAIL:"); detail != std::string::npos) msg.resize(detail);
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   if (const auto* se = dynamic_cast<const pqxx::sql_error*>(&e)) {
     const std::string& state = se->sqlstate();
     if (text::StartsWith(state, "23")) return Status::InvalidArgument(msg);
     if (state == "40001" || state == "40P01" || state == "55P03")
-      return Status::IOError(msg + "; another writer held the rows: retry");
+      return Status::Unavailable(msg + "; another writer held the rows: retry");
+    if (text::StartsWith(state, "08") || text::StartsWith(state, "53") ||
+        text::StartsWith(state, "57P"))
+      return Status::Unavailable(msg + "; is the PostgreSQL server running and reachable?");
     if (text::StartsWith(state, "42") || text::StartsWith(state, "22"))
       return Status::Internal(msg);
   }
   if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr)
-    return Status::IOError(msg + "; is the PostgreSQL server running and reachable?");
+    return Status::Unavailable(msg + "; is the PostgreSQL server running and reachable?");
   return Status::IOError(msg);
 }
 
@@ -203,7 +210,7 @@ class PgConn final : public Conn {
 
   Dialect dialect() const override { return Dialect::kPostgres; }
 
-  std::unique_ptr<StmtImpl> Prepare(const std::string& sql, std::string* err) override {
+  Result<std::unique_ptr<StmtImpl>> Prepare(const std::string& sql) override {
     std::vector<int> slots;
     std::string pg = Numbered(sql, &slots);
     auto it = prepared_.find(pg);
@@ -216,14 +223,19 @@ class PgConn final : public Conn {
         c_->prepare(name, pg);
         c_->prepare_now(name);
       } catch (const std::exception& e) {
-        c_->unprepare(name);
-        *err = FromPq(e, where_).message() + " in: " + sql.substr(0, 160);
+        Status why = FromPq(e, where_);
+        try {
+          c_->unprepare(name);
+        } catch (const std::exception&) {
+        }
         if (in_txn_) txn_failed_ = true;
-        return nullptr;
+        if (why.code() == Status::Code::kUnavailable) return why;
+        return Status::Internal(why.message() + " in: " + sql.substr(0, 160));
       }
       prepared_.emplace(pg, name);
     }
-    return std::make_unique<PgStmt>(this, name, pg, std::move(slots), IsWrite(sql));
+    return std::unique_ptr<StmtImpl>(
+        std::make_unique<PgStmt>(this, name, pg, std::move(slots), IsWrite(sql)));
   }
 
   Status Exec(const std::string& sql) override {
@@ -300,6 +312,7 @@ class PgConn final : public Conn {
   }
 
   const std::string& where() const override { return where_; }
+  bool Usable() const override { return c_->is_open(); }
   bool in_txn() const { return in_txn_; }
   std::string NextCursorName() { return "aegis_c" + std::to_string(++cursors_); }
 

@@ -45,9 +45,11 @@ Result<int64_t> SqlStore::AddUser(const User& u) {
     org = *id;
   }
   std::string now = NowUtc();
-  Stmt s(db_,
-         "INSERT INTO app_user(username, display_name, organisation_id, role, password_hash, "
-         "created_at, updated_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(username) DO NOTHING");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_,
+              "INSERT INTO app_user(username, display_name, organisation_id, role, password_hash, "
+              "created_at, updated_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(username) DO NOTHING"));
   AEGIS_RETURN_IF_ERROR(s.Bind(1, u.username)
                             .Bind(2, u.display_name)
                             .Bind(3, org)
@@ -62,7 +64,8 @@ Result<int64_t> SqlStore::AddUser(const User& u) {
 }
 
 Result<std::optional<User>> SqlStore::FindUser(const std::string& username) {
-  Stmt s(db_, std::string("SELECT ") + kUserCols + " WHERE u.username=?");
+  AEGIS_ASSIGN_OR_RETURN(Stmt s,
+                         Prepare(db_, std::string("SELECT ") + kUserCols + " WHERE u.username=?"));
   s.Bind(1, username);
   Status st;
   if (s.Step(&st)) return std::optional<User>(UserFrom(s));
@@ -71,7 +74,8 @@ Result<std::optional<User>> SqlStore::FindUser(const std::string& username) {
 }
 
 Result<std::optional<User>> SqlStore::GetUser(int64_t id) {
-  Stmt s(db_, std::string("SELECT ") + kUserCols + " WHERE u.id=?");
+  AEGIS_ASSIGN_OR_RETURN(Stmt s,
+                         Prepare(db_, std::string("SELECT ") + kUserCols + " WHERE u.id=?"));
   s.Bind(1, id);
   Status st;
   if (s.Step(&st)) return std::optional<User>(UserFrom(s));
@@ -80,7 +84,8 @@ Result<std::optional<User>> SqlStore::GetUser(int64_t id) {
 }
 
 Result<std::vector<User>> SqlStore::ListUsers() {
-  Stmt s(db_, std::string("SELECT ") + kUserCols + " ORDER BY u.username");
+  AEGIS_ASSIGN_OR_RETURN(Stmt s,
+                         Prepare(db_, std::string("SELECT ") + kUserCols + " ORDER BY u.username"));
   std::vector<User> out;
   Status st;
   while (s.Step(&st)) out.push_back(UserFrom(s));
@@ -89,41 +94,39 @@ Result<std::vector<User>> SqlStore::ListUsers() {
 }
 
 Status SqlStore::RecordLogin(int64_t user_id, int failed_logins, const std::string& locked_until) {
-  return Stmt(db_, "UPDATE app_user SET failed_logins=?, locked_until=? WHERE id=?")
-      .Bind(1, static_cast<int64_t>(failed_logins))
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s, Prepare(db_, "UPDATE app_user SET failed_logins=?, locked_until=? WHERE id=?"));
+  return s.Bind(1, static_cast<int64_t>(failed_logins))
       .Bind(2, locked_until)
       .Bind(3, user_id)
       .Run();
 }
 
 Status SqlStore::SetUserDisabled(int64_t user_id, bool disabled) {
-  AEGIS_RETURN_IF_ERROR(Stmt(db_, "UPDATE app_user SET disabled=?, updated_at=? WHERE id=?")
-                            .Bind(1, static_cast<int64_t>(disabled ? 1 : 0))
-                            .Bind(2, NowUtc())
-                            .Bind(3, user_id)
-                            .Run());
+  AEGIS_ASSIGN_OR_RETURN(Stmt s,
+                         Prepare(db_, "UPDATE app_user SET disabled=?, updated_at=? WHERE id=?"));
+  AEGIS_RETURN_IF_ERROR(
+      s.Bind(1, static_cast<int64_t>(disabled ? 1 : 0)).Bind(2, NowUtc()).Bind(3, user_id).Run());
   if (db_->Changes() == 0) return Status::NotFound("user " + std::to_string(user_id));
   return disabled ? DeleteUserSessions(user_id) : Status::Ok();
 }
 
 Status SqlStore::SetUserPassword(int64_t user_id, const std::string& password_hash) {
-  AEGIS_RETURN_IF_ERROR(
-      Stmt(db_,
-           "UPDATE app_user SET password_hash=?, failed_logins=0, locked_until='', updated_at=? "
-           "WHERE id=?")
-          .Bind(1, password_hash)
-          .Bind(2, NowUtc())
-          .Bind(3, user_id)
-          .Run());
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s, Prepare(db_,
+                      "UPDATE app_user SET password_hash=?, failed_logins=0, locked_until='', "
+                      "updated_at=? WHERE id=?"));
+  AEGIS_RETURN_IF_ERROR(s.Bind(1, password_hash).Bind(2, NowUtc()).Bind(3, user_id).Run());
   if (db_->Changes() == 0) return Status::NotFound("user " + std::to_string(user_id));
   return DeleteUserSessions(user_id);
 }
 
 Status SqlStore::PutSession(const Session& x) {
-  return Stmt(db_,
-              "INSERT INTO app_session(token_digest, user_id, created_at, expires_at) VALUES "
-              "(?,?,?,?)")
-      .Bind(1, x.token_digest)
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s, Prepare(db_,
+                      "INSERT INTO app_session(token_digest, user_id, created_at, expires_at) "
+                      "VALUES (?,?,?,?)"));
+  return s.Bind(1, x.token_digest)
       .Bind(2, x.user_id)
       .Bind(3, x.created_at)
       .Bind(4, x.expires_at)
@@ -131,9 +134,10 @@ Status SqlStore::PutSession(const Session& x) {
 }
 
 Result<std::optional<Session>> SqlStore::GetSession(const std::string& token_digest) {
-  Stmt s(db_,
-         "SELECT token_digest, user_id, created_at, expires_at FROM app_session WHERE "
-         "token_digest=?");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s, Prepare(db_,
+                      "SELECT token_digest, user_id, created_at, expires_at FROM app_session WHERE "
+                      "token_digest=?"));
   s.Bind(1, token_digest);
   Status st;
   if (s.Step(&st))
@@ -143,11 +147,13 @@ Result<std::optional<Session>> SqlStore::GetSession(const std::string& token_dig
 }
 
 Status SqlStore::DeleteSession(const std::string& token_digest) {
-  return Stmt(db_, "DELETE FROM app_session WHERE token_digest=?").Bind(1, token_digest).Run();
+  AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, "DELETE FROM app_session WHERE token_digest=?"));
+  return s.Bind(1, token_digest).Run();
 }
 
 Status SqlStore::DeleteUserSessions(int64_t user_id) {
-  return Stmt(db_, "DELETE FROM app_session WHERE user_id=?").Bind(1, user_id).Run();
+  AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, "DELETE FROM app_session WHERE user_id=?"));
+  return s.Bind(1, user_id).Run();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -156,12 +162,14 @@ Status SqlStore::DeleteUserSessions(int64_t user_id) {
 Result<std::vector<AuditRow>> SqlStore::AppendAudit(
     std::vector<AuditRow> rows,
     const std::function<std::string(const std::string&, const AuditRow&)>& chain) {
-  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
+  sql::WriteTx tx(db_);
+  AEGIS_RETURN_IF_ERROR(tx.Begin());
   auto fail = [&](Status st) {
-    (void)Exec(db_, "ROLLBACK");
+    tx.Rollback();
     return st;
   };
-  Stmt last(db_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  AEGIS_ASSIGN_OR_RETURN(Stmt last,
+                         Prepare(db_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
   Status st;
   std::string prev;
   int64_t seq = 0;
@@ -171,9 +179,10 @@ Result<std::vector<AuditRow>> SqlStore::AppendAudit(
   }
   if (!st.ok()) return fail(st);
   last.Reset();
-  Stmt& ins = Cached(
-      "INSERT INTO audit_log(seq, at, actor, action, object_type, object_id, organisation, "
-      "detail, hash) VALUES (?,?,?,?,?,?,?,?,?)");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt & ins,
+      Cached("INSERT INTO audit_log(seq, at, actor, action, object_type, object_id, organisation, "
+             "detail, hash) VALUES (?,?,?,?,?,?,?,?,?)"));
   for (AuditRow& row : rows) {
     row.seq = ++seq;
     if (row.at.empty()) row.at = NowUtc();
@@ -192,15 +201,17 @@ Result<std::vector<AuditRow>> SqlStore::AppendAudit(
     ins.Reset();
     if (!st.ok()) return fail(st);
   }
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+  AEGIS_RETURN_IF_ERROR(tx.Commit());
   return rows;
 }
 
 Status SqlStore::ScanAudit(const std::function<void(const AuditRow&)>& fn) {
-  Stmt s(db_,
-         "SELECT seq, at, actor, action, object_type, object_id, organisation, detail, hash FROM "
-         "audit_log ORDER BY seq");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(
+          db_,
+          "SELECT seq, at, actor, action, object_type, object_id, organisation, detail, hash FROM "
+          "audit_log ORDER BY seq"));
   s.Stream();
   Status st;
   while (s.Step(&st)) {
@@ -297,8 +308,7 @@ Result<std::vector<IncidentRecord>> SqlStore::ListIncidents(const AccessScope& s
     sql += " AND (i.risk_mask & coalesce((SELECT bit FROM risk WHERE code=?5),0))<>0";
   if (!q.organisation.empty()) sql += " AND o.code=?6";
   sql += " ORDER BY i.id LIMIT ?7";
-  Stmt s(db_, sql);
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, sql));
   s.Bind(1, q.after_id).Bind(2, q.area).Bind(3, q.from).Bind(4, q.to).Bind(5, q.risk);
   s.Bind(6, q.organisation).Bind(7, static_cast<int64_t>(std::clamp(q.limit, 1, 1000)));
   if (risk_order_.empty()) AEGIS_RETURN_IF_ERROR(LoadRiskBits());
@@ -323,7 +333,8 @@ Result<std::optional<IncidentRecord>> SqlStore::GetIncident(const AccessScope& s
 }
 
 Result<int64_t> SqlStore::CreateIncident(const Incident& inc, int64_t data_source_id) {
-  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
+  sql::WriteTx tx(db_);
+  AEGIS_RETURN_IF_ERROR(tx.Begin());
   ImportBatch b;
   b.data_source_id = data_source_id;
   Result<Written> w = UpsertIncident(inc, b, NowUtc());
@@ -332,12 +343,12 @@ Result<int64_t> SqlStore::CreateIncident(const Incident& inc, int64_t data_sourc
     st = Status::AlreadyExists("an incident with source key '" + inc.source_key +
                                "' exists in this source; use another key");
   if (!st.ok()) {
-    (void)Exec(db_, "ROLLBACK");
+    tx.Rollback();
     org_ids_.clear();
     placement_ids_.clear();
     return st;
   }
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+  AEGIS_RETURN_IF_ERROR(tx.Commit());
   AEGIS_RETURN_IF_ERROR(BumpDataVersion());
   return w->id;
 }
@@ -371,8 +382,7 @@ Result<std::vector<ReportRecord>> SqlStore::ListReports(const AccessScope& scope
   if (!q.to.empty()) sql += " AND m.period_start<=?4";
   if (!q.organisation.empty()) sql += " AND o.code=?5";
   sql += " ORDER BY m.id LIMIT ?6";
-  Stmt s(db_, sql);
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, sql));
   s.Bind(1, q.after_id).Bind(2, q.area).Bind(3, q.from).Bind(4, q.to).Bind(5, q.organisation);
   s.Bind(6, static_cast<int64_t>(std::clamp(q.limit, 1, 1000)));
   std::vector<ReportRecord> out;
@@ -390,9 +400,11 @@ Result<std::vector<ReportRecord>> SqlStore::ListReports(const AccessScope& scope
     out.push_back(std::move(r));
   }
   AEGIS_RETURN_IF_ERROR(st);
-  Stmt a(db_,
-         "SELECT risk, present, severity FROM monitoring_answer WHERE report_id=? ORDER BY risk");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(a));
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt a,
+      Prepare(
+          db_,
+          "SELECT risk, present, severity FROM monitoring_answer WHERE report_id=? ORDER BY risk"));
   for (ReportRecord& r : out) {
     a.Reset();
     a.Bind(1, r.id);
@@ -418,8 +430,11 @@ Result<std::optional<ReportRecord>> SqlStore::GetReport(const AccessScope& scope
 }
 
 Result<int64_t> SqlStore::CreateReport(const MonitoringReport& r, int64_t data_source_id) {
-  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
-  Stmt f(db_, "SELECT id FROM monitoring_report WHERE data_source_id=? AND source_key=?");
+  sql::WriteTx tx(db_);
+  AEGIS_RETURN_IF_ERROR(tx.Begin());
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt f,
+      Prepare(db_, "SELECT id FROM monitoring_report WHERE data_source_id=? AND source_key=?"));
   f.Bind(1, data_source_id).Bind(2, r.source_key);
   Status st;
   bool exists = f.Step(&st);
@@ -428,13 +443,13 @@ Result<int64_t> SqlStore::CreateReport(const MonitoringReport& r, int64_t data_s
                                "' exists in this source; use another key");
   if (st.ok()) st = WriteReport(r, data_source_id, 0, 0);
   if (!st.ok()) {
-    (void)Exec(db_, "ROLLBACK");
+    tx.Rollback();
     org_ids_.clear();
     placement_ids_.clear();
     return st;
   }
   int64_t id = db_->LastInsertId();
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+  AEGIS_RETURN_IF_ERROR(tx.Commit());
   AEGIS_RETURN_IF_ERROR(BumpDataVersion());
   return id;
 }
@@ -443,7 +458,8 @@ Result<int64_t> SqlStore::CreateReport(const MonitoringReport& r, int64_t data_s
 // Organisations, users, API tokens
 
 Result<std::vector<Organisation>> SqlStore::ListOrganisations() {
-  Stmt s(db_, "SELECT id, code, name, kind FROM organisation ORDER BY code");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s, Prepare(db_, "SELECT id, code, name, kind FROM organisation ORDER BY code"));
   std::vector<Organisation> out;
   Status st;
   while (s.Step(&st)) out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3)});
@@ -458,9 +474,10 @@ Status SqlStore::UpdateUser(const User& u) {
     if (!id.ok()) return Status::NotFound("organisation '" + u.organisation_code + "'");
     org = *id;
   }
-  Stmt s(db_,
-         "UPDATE app_user SET display_name=?, organisation_id=?, role=?, disabled=?, "
-         "updated_at=? WHERE id=?");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s, Prepare(db_,
+                      "UPDATE app_user SET display_name=?, organisation_id=?, role=?, disabled=?, "
+                      "updated_at=? WHERE id=?"));
   AEGIS_RETURN_IF_ERROR(s.Bind(1, u.display_name)
                             .Bind(2, org)
                             .Bind(3, u.role)
@@ -485,9 +502,11 @@ ApiToken TokenFrom(const Stmt& s) {
 }  // namespace
 
 Result<int64_t> SqlStore::AddApiToken(const ApiToken& t) {
-  Stmt s(db_,
-         "INSERT INTO api_token(token_digest, user_id, name, scopes, created_at, expires_at) "
-         "VALUES (?,?,?,?,?,?)");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_,
+              "INSERT INTO api_token(token_digest, user_id, name, scopes, created_at, expires_at) "
+              "VALUES (?,?,?,?,?,?)"));
   AEGIS_RETURN_IF_ERROR(s.Bind(1, t.token_digest)
                             .Bind(2, t.user_id)
                             .Bind(3, t.name)
@@ -499,7 +518,7 @@ Result<int64_t> SqlStore::AddApiToken(const ApiToken& t) {
 }
 
 Result<std::optional<ApiToken>> SqlStore::FindApiToken(const std::string& token_digest) {
-  Stmt s(db_, std::string(kTokenCols) + "WHERE token_digest=?");
+  AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, std::string(kTokenCols) + "WHERE token_digest=?"));
   s.Bind(1, token_digest);
   Status st;
   if (s.Step(&st)) return std::optional<ApiToken>(TokenFrom(s));
@@ -508,7 +527,8 @@ Result<std::optional<ApiToken>> SqlStore::FindApiToken(const std::string& token_
 }
 
 Result<std::vector<ApiToken>> SqlStore::ListApiTokens(int64_t user_id) {
-  Stmt s(db_, std::string(kTokenCols) + "WHERE ?1=0 OR user_id=?1 ORDER BY id");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s, Prepare(db_, std::string(kTokenCols) + "WHERE ?1=0 OR user_id=?1 ORDER BY id"));
   s.Bind(1, user_id);
   std::vector<ApiToken> out;
   Status st;
@@ -518,9 +538,10 @@ Result<std::vector<ApiToken>> SqlStore::ListApiTokens(int64_t user_id) {
 }
 
 Result<bool> SqlStore::RevokeApiToken(int64_t id, int64_t user_id, const std::string& at) {
-  Stmt s(db_,
-         "UPDATE api_token SET revoked_at=?1 WHERE id=?2 AND (?3=0 OR user_id=?3) AND "
-         "revoked_at=''");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s, Prepare(db_,
+                      "UPDATE api_token SET revoked_at=?1 WHERE id=?2 AND (?3=0 OR user_id=?3) AND "
+                      "revoked_at=''"));
   AEGIS_RETURN_IF_ERROR(s.Bind(1, at).Bind(2, id).Bind(3, user_id).Run());
   return db_->Changes() > 0;
 }
@@ -541,9 +562,11 @@ BreakGlassGrant GrantFrom(const Stmt& s) {
 }  // namespace
 
 Result<int64_t> SqlStore::AddBreakGlass(const BreakGlassGrant& g) {
-  Stmt s(db_,
-         "INSERT INTO break_glass(user_id, reason, max_rank, granted_at, expires_at) VALUES "
-         "(?,?,?,?,?)");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_,
+              "INSERT INTO break_glass(user_id, reason, max_rank, granted_at, expires_at) VALUES "
+              "(?,?,?,?,?)"));
   AEGIS_RETURN_IF_ERROR(s.Bind(1, g.user_id)
                             .Bind(2, g.reason)
                             .Bind(3, static_cast<int64_t>(g.max_rank))
@@ -555,9 +578,11 @@ Result<int64_t> SqlStore::AddBreakGlass(const BreakGlassGrant& g) {
 
 Result<std::optional<BreakGlassGrant>> SqlStore::ActiveBreakGlass(int64_t user_id,
                                                                   const std::string& now) {
-  Stmt s(db_, std::string(kGrantCols) +
-                  "WHERE user_id=? AND expires_at>? AND ended_at='' ORDER BY expires_at DESC "
-                  "LIMIT 1");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_, std::string(kGrantCols) +
+                       "WHERE user_id=? AND expires_at>? AND ended_at='' ORDER BY expires_at DESC "
+                       "LIMIT 1"));
   s.Bind(1, user_id).Bind(2, now);
   Status st;
   if (s.Step(&st)) return std::optional<BreakGlassGrant>(GrantFrom(s));
@@ -566,7 +591,7 @@ Result<std::optional<BreakGlassGrant>> SqlStore::ActiveBreakGlass(int64_t user_i
 }
 
 Result<std::vector<BreakGlassGrant>> SqlStore::ListBreakGlass() {
-  Stmt s(db_, std::string(kGrantCols) + "ORDER BY id DESC");
+  AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, std::string(kGrantCols) + "ORDER BY id DESC"));
   std::vector<BreakGlassGrant> out;
   Status st;
   while (s.Step(&st)) out.push_back(GrantFrom(s));
@@ -575,21 +600,26 @@ Result<std::vector<BreakGlassGrant>> SqlStore::ListBreakGlass() {
 }
 
 Result<bool> SqlStore::EndBreakGlass(int64_t id, int64_t user_id, const std::string& at) {
-  Stmt s(db_,
-         "UPDATE break_glass SET ended_at=?1 WHERE id=?2 AND (?3=0 OR user_id=?3) AND "
-         "ended_at=''");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s, Prepare(db_,
+                      "UPDATE break_glass SET ended_at=?1 WHERE id=?2 AND (?3=0 OR user_id=?3) AND "
+                      "ended_at=''"));
   AEGIS_RETURN_IF_ERROR(s.Bind(1, at).Bind(2, id).Bind(3, user_id).Run());
   return db_->Changes() > 0;
 }
 
 Result<int64_t> SqlStore::AddProtocolVersion(const ProtocolVersion& v) {
-  Stmt s(db_, "INSERT INTO isp_version(loaded_at, loaded_by, protocol) VALUES (?,?,?)");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_, "INSERT INTO isp_version(loaded_at, loaded_by, protocol) VALUES (?,?,?)"));
   AEGIS_RETURN_IF_ERROR(s.Bind(1, v.loaded_at).Bind(2, v.loaded_by).Bind(3, v.text).Run());
   return db_->LastInsertId();
 }
 
 Result<std::vector<ProtocolVersion>> SqlStore::ListProtocolVersions() {
-  Stmt s(db_, "SELECT id, loaded_at, loaded_by, protocol FROM isp_version ORDER BY id DESC");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_, "SELECT id, loaded_at, loaded_by, protocol FROM isp_version ORDER BY id DESC"));
   std::vector<ProtocolVersion> out;
   Status st;
   while (s.Step(&st)) out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3)});

@@ -44,13 +44,14 @@ std::string DeliveryKey(int64_t alert_id, const AlertDelivery& d) {
 
 // Runs `fn` in a write transaction: committed when it returns OK, rolled back otherwise.
 Status InTransaction(sql::Conn* db, const std::function<Status()>& fn) {
-  AEGIS_RETURN_IF_ERROR(db->BeginWrite());
+  sql::WriteTx tx(db);
+  AEGIS_RETURN_IF_ERROR(tx.Begin());
   Status st = fn();
   if (!st.ok()) {
-    (void)Exec(db, "ROLLBACK");
+    tx.Rollback();
     return st;
   }
-  return Exec(db, "COMMIT");
+  return tx.Commit();
 }
 
 }  // namespace
@@ -84,8 +85,7 @@ Result<AlertRecord> SqlStore::AlertFrom(const Stmt& s) {
 
 Result<std::vector<AlertRecord>> SqlStore::AlertRows(const std::string& sql,
                                                      const std::function<void(Stmt&)>& bind) {
-  Stmt s(db_, sql);
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, sql));
   bind(s);
   std::vector<AlertRecord> out;
   Status st;
@@ -99,9 +99,11 @@ Result<std::vector<AlertRecord>> SqlStore::AlertRows(const std::string& sql,
 
 Status SqlStore::InsertAlertEvent(const AlertEvent& e) {
   AEGIS_ASSIGN_OR_RETURN(std::string reason, Seal(e.reason, "alert_event.reason"));
-  Stmt& s = Cached(
-      "INSERT INTO alert_event(alert_id, at_ms, actor, action, from_status, to_status, reason) "
-      "VALUES (?,?,?,?,?,?,?)");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt & s,
+      Cached(
+          "INSERT INTO alert_event(alert_id, at_ms, actor, action, from_status, to_status, reason) "
+          "VALUES (?,?,?,?,?,?,?)"));
   return s.Bind(1, e.alert_id)
       .Bind(2, e.at_ms)
       .Bind(3, e.actor)
@@ -115,9 +117,10 @@ Status SqlStore::InsertAlertEvent(const AlertEvent& e) {
 Status SqlStore::InsertAlertDeliveries(int64_t alert_id,
                                        const std::vector<AlertDelivery>& deliveries) {
   for (const AlertDelivery& d : deliveries) {
-    Stmt& s = Cached(
-        "INSERT INTO alert_delivery(alert_id, recipient, channel, level, idempotency_key, "
-        "created_ms, next_attempt_ms, delivered_ms) VALUES (?,?,?,?,?,?,?,?)");
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt & s,
+        Cached("INSERT INTO alert_delivery(alert_id, recipient, channel, level, idempotency_key, "
+               "created_ms, next_attempt_ms, delivered_ms) VALUES (?,?,?,?,?,?,?,?)"));
     AEGIS_RETURN_IF_ERROR(
         s.Bind(1, alert_id)
             .Bind(2, d.recipient)
@@ -140,7 +143,7 @@ Result<int64_t> SqlStore::CreateAlert(const AlertRecord& a, const AlertEvent& re
   int64_t id = 0;
   Status st = InTransaction(db_, [&]() -> Status {
     if (!a.source_key.empty()) {
-      Stmt dup(db_, "SELECT id FROM alert WHERE source_key=?");
+      AEGIS_ASSIGN_OR_RETURN(Stmt dup, Prepare(db_, "SELECT id FROM alert WHERE source_key=?"));
       dup.Bind(1, a.source_key);
       Status q;
       if (dup.Step(&q))
@@ -148,11 +151,13 @@ Result<int64_t> SqlStore::CreateAlert(const AlertRecord& a, const AlertEvent& re
                                      std::to_string(dup.Int(0)));
       AEGIS_RETURN_IF_ERROR(q);
     }
-    Stmt& s = Cached(
-        "INSERT INTO alert(source_key, channel, reporter, raw_text, free_text, place_text, "
-        "area_pcode, area_level, risks, urgency, confidence, parse_note, status, needs_review, "
-        "received_ms, ack_due_ms, updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-        "RETURNING id");
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt & s,
+        Cached(
+            "INSERT INTO alert(source_key, channel, reporter, raw_text, free_text, place_text, "
+            "area_pcode, area_level, risks, urgency, confidence, parse_note, status, needs_review, "
+            "received_ms, ack_due_ms, updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "RETURNING id"));
     if (a.source_key.empty())
       s.BindNull(1);
     else
@@ -205,9 +210,11 @@ Result<std::vector<AlertRecord>> SqlStore::ListAlerts(const AlertQuery& q) {
 }
 
 Result<std::vector<AlertEvent>> SqlStore::ListAlertEvents(int64_t alert_id) {
-  Stmt s(db_,
-         "SELECT id, alert_id, at_ms, actor, action, from_status, to_status, reason FROM "
-         "alert_event WHERE alert_id=? ORDER BY id");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_,
+              "SELECT id, alert_id, at_ms, actor, action, from_status, to_status, reason FROM "
+              "alert_event WHERE alert_id=? ORDER BY id"));
   s.Bind(1, alert_id);
   std::vector<AlertEvent> out;
   Status st;
@@ -221,7 +228,8 @@ Result<std::vector<AlertEvent>> SqlStore::ListAlertEvents(int64_t alert_id) {
 }
 
 Result<std::vector<AlertDelivery>> SqlStore::ListAlertDeliveries(int64_t alert_id) {
-  Stmt s(db_, std::string(kDeliveryCols) + "WHERE alert_id=? ORDER BY id");
+  AEGIS_ASSIGN_OR_RETURN(Stmt s,
+                         Prepare(db_, std::string(kDeliveryCols) + "WHERE alert_id=? ORDER BY id"));
   s.Bind(1, alert_id);
   std::vector<AlertDelivery> out;
   Status st;
@@ -249,9 +257,11 @@ Result<std::vector<AlertRecord>> SqlStore::ListAlertInbox(
 Status SqlStore::SetAlertStatus(int64_t id, const std::string& status, int64_t into,
                                 const AlertEvent& e) {
   return InTransaction(db_, [&]() -> Status {
-    Stmt s(db_,
-           "UPDATE alert SET status=?, merged_into=CASE WHEN ?>0 THEN ? ELSE merged_into END, "
-           "updated_ms=? WHERE id=?");
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt s,
+        Prepare(db_,
+                "UPDATE alert SET status=?, merged_into=CASE WHEN ?>0 THEN ? ELSE merged_into END, "
+                "updated_ms=? WHERE id=?"));
     AEGIS_RETURN_IF_ERROR(
         s.Bind(1, status).Bind(2, into).Bind(3, into).Bind(4, e.at_ms).Bind(5, id).Run());
     if (db_->Changes() == 0) return Status::NotFound("alert " + std::to_string(id));
@@ -262,9 +272,12 @@ Status SqlStore::SetAlertStatus(int64_t id, const std::string& status, int64_t i
 Result<bool> SqlStore::AcknowledgeAlert(int64_t id, const std::string& by, int64_t at_ms) {
   bool first = false;
   Status st = InTransaction(db_, [&]() -> Status {
-    Stmt s(db_,
-           "UPDATE alert SET acknowledged_ms=?, acknowledged_by=?, updated_ms=? WHERE id=? AND "
-           "acknowledged_ms=0");
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt s,
+        Prepare(
+            db_,
+            "UPDATE alert SET acknowledged_ms=?, acknowledged_by=?, updated_ms=? WHERE id=? AND "
+            "acknowledged_ms=0"));
     AEGIS_RETURN_IF_ERROR(s.Bind(1, at_ms).Bind(2, by).Bind(3, at_ms).Bind(4, id).Run());
     first = db_->Changes() > 0;
     if (!first) return Status::Ok();
@@ -279,9 +292,10 @@ Result<std::vector<AlertDelivery>> SqlStore::ClaimAlertDeliveries(int64_t now_ms
   std::vector<AlertDelivery> out;
   {
     // Most passes find nothing due: a read (no write lock, which imports hold for seconds).
-    Stmt& due = Cached(
-        "SELECT 1 FROM alert_delivery WHERE delivered_ms=0 AND next_attempt_ms<=? AND "
-        "claimed_until_ms<=? LIMIT 1");
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt & due,
+        Cached("SELECT 1 FROM alert_delivery WHERE delivered_ms=0 AND next_attempt_ms<=? AND "
+               "claimed_until_ms<=? LIMIT 1"));
     due.Bind(1, now_ms).Bind(2, now_ms);
     Status q;
     const bool any = due.Step(&q);
@@ -290,16 +304,18 @@ Result<std::vector<AlertDelivery>> SqlStore::ClaimAlertDeliveries(int64_t now_ms
     if (!any) return out;
   }
   Status st = InTransaction(db_, [&]() -> Status {
-    Stmt& s = Cached(std::string(kDeliveryCols) +
-                     "WHERE delivered_ms=0 AND next_attempt_ms<=? AND claimed_until_ms<=? "
-                     "ORDER BY next_attempt_ms, id LIMIT ?");
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt & s, Cached(std::string(kDeliveryCols) +
+                         "WHERE delivered_ms=0 AND next_attempt_ms<=? AND claimed_until_ms<=? "
+                         "ORDER BY next_attempt_ms, id LIMIT ?"));
     s.Bind(1, now_ms).Bind(2, now_ms).Bind(3, static_cast<int64_t>(limit));
     Status q;
     while (s.Step(&q)) out.push_back(DeliveryFrom(s));
     s.Reset();
     AEGIS_RETURN_IF_ERROR(q);
-    Stmt& claim =
-        Cached("UPDATE alert_delivery SET claimed_until_ms=?, attempts=attempts+1 WHERE id=?");
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt & claim,
+        Cached("UPDATE alert_delivery SET claimed_until_ms=?, attempts=attempts+1 WHERE id=?"));
     for (AlertDelivery& d : out) {
       d.attempts += 1;
       d.claimed_until_ms = now_ms + lease_ms;
@@ -313,11 +329,13 @@ Result<std::vector<AlertDelivery>> SqlStore::ClaimAlertDeliveries(int64_t now_ms
 
 Status SqlStore::FinishAlertDeliveries(const std::vector<DeliveryOutcome>& outcomes) {
   return InTransaction(db_, [&]() -> Status {
-    Stmt& done = Cached(
-        "UPDATE alert_delivery SET delivered_ms=?, claimed_until_ms=0, last_error='' WHERE id=?");
-    Stmt& retry = Cached(
-        "UPDATE alert_delivery SET next_attempt_ms=?, claimed_until_ms=0, last_error=? WHERE "
-        "id=?");
+    AEGIS_ASSIGN_OR_RETURN(Stmt & done, Cached("UPDATE alert_delivery SET delivered_ms=?, "
+                                               "claimed_until_ms=0, last_error='' WHERE id=?"));
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt & retry,
+        Cached(
+            "UPDATE alert_delivery SET next_attempt_ms=?, claimed_until_ms=0, last_error=? WHERE "
+            "id=?"));
     for (const DeliveryOutcome& o : outcomes) {
       if (o.delivered) {
         AEGIS_RETURN_IF_ERROR(done.Bind(1, o.at_ms).Bind(2, o.id).Run());
@@ -344,10 +362,13 @@ Status SqlStore::EscalateAlert(int64_t id, int level, int64_t ack_due_ms, const 
     // Only from the state it was read in, so that two server processes never escalate it twice:
     // from the level below, or (no further level: ack_due_ms 0) once at its last level.
     const bool exhausted = ack_due_ms == 0;
-    Stmt s(db_, std::string("UPDATE alert SET escalation_level=?, ack_due_ms=?, status=CASE WHEN "
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt s,
+        Prepare(db_,
+                std::string("UPDATE alert SET escalation_level=?, ack_due_ms=?, status=CASE WHEN "
                             "?<>'' THEN ? ELSE status END, updated_ms=? WHERE id=? AND "
                             "acknowledged_ms=0 AND escalation_level=?") +
-                    (exhausted ? " AND ack_due_ms<>0" : ""));
+                    (exhausted ? " AND ack_due_ms<>0" : "")));
     AEGIS_RETURN_IF_ERROR(s.Bind(1, static_cast<int64_t>(level))
                               .Bind(2, ack_due_ms)
                               .Bind(3, e.to_status)
@@ -364,8 +385,8 @@ Status SqlStore::EscalateAlert(int64_t id, int level, int64_t ack_due_ms, const 
 }
 
 Result<int64_t> SqlStore::ReadVersion(VersionRow row) {
-  Stmt& s = Cached("SELECT coalesce(max(version),0) FROM data_version WHERE id=?");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(Stmt & s,
+                         Cached("SELECT coalesce(max(version),0) FROM data_version WHERE id=?"));
   s.Bind(1, static_cast<int64_t>(row));
   Status st;
   int64_t v = s.Step(&st) ? s.Int(0) : 0;
@@ -375,21 +396,21 @@ Result<int64_t> SqlStore::ReadVersion(VersionRow row) {
 }
 
 Status SqlStore::BumpVersion(VersionRow row) {
-  Stmt& s = Cached(
-      "INSERT INTO data_version(id, version) VALUES (?,1) ON CONFLICT(id) DO UPDATE SET "
-      "version=data_version.version+1");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt & s,
+      Cached("INSERT INTO data_version(id, version) VALUES (?,1) ON CONFLICT(id) DO UPDATE SET "
+             "version=data_version.version+1"));
   return s.Bind(1, static_cast<int64_t>(row)).Run();
 }
 
 Result<bool> SqlStore::AcquireLease(const std::string& name, const std::string& holder,
                                     int64_t now_ms, int64_t ttl_ms) {
-  Stmt s(db_,
-         "INSERT INTO job_lease(name, holder, expires_ms, runs) VALUES (?,?,?,1) "
-         "ON CONFLICT(name) DO UPDATE SET holder=excluded.holder, "
-         "expires_ms=excluded.expires_ms, runs=job_lease.runs+1 "
-         "WHERE job_lease.holder=excluded.holder OR job_lease.expires_ms<=?");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s, Prepare(db_,
+                      "INSERT INTO job_lease(name, holder, expires_ms, runs) VALUES (?,?,?,1) "
+                      "ON CONFLICT(name) DO UPDATE SET holder=excluded.holder, "
+                      "expires_ms=excluded.expires_ms, runs=job_lease.runs+1 "
+                      "WHERE job_lease.holder=excluded.holder OR job_lease.expires_ms<=?"));
   AEGIS_RETURN_IF_ERROR(
       s.Bind(1, name).Bind(2, holder).Bind(3, now_ms + ttl_ms).Bind(4, now_ms).Run());
   return db_->Changes() > 0;

@@ -4,6 +4,15 @@
 // once, in the SQL both engines accept ('?' placeholders, ON CONFLICT, RETURNING, ISO types);
 // where the engines differ, SqlStore asks dialect(). Private to the store module.
 //
+// Ownership and threads: a Conn owns its engine connection and is used by one thread at a time
+// (the Store that owns it, see store.h); nothing here locks. A statement (StmtImpl, Stmt) belongs
+// to the Conn that prepared it, is used on the same thread, and must be destroyed before it.
+//
+// Errors: every failure is a Status. A statement that cannot be prepared is never handed out
+// (Prepare returns the Status); a store that cannot be reached — the PostgreSQL server down or
+// the connection lost, SQLite busy beyond its timeout, a disk or I/O error — is Unavailable, so
+// that callers can tell "retry later" from a fault in the request or the code.
+//
 // Transactions: BeginWrite() opens a transaction that holds the store's single write lock
 // (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock), so a read-then-write
 // inside it sees no other writer on either engine. On PostgreSQL a write statement run outside a
@@ -30,6 +39,8 @@ class StmtImpl {
   virtual void BindInt(int i, int64_t v) = 0;
   virtual void BindReal(int i, double v) = 0;
   virtual void BindText(int i, std::string_view v) = 0;
+  // As BindText, but the engine may keep a pointer to `v` instead of a copy (see Stmt::BindStatic).
+  virtual void BindTextStatic(int i, std::string_view v) { BindText(i, v); }
   virtual void BindNull(int i) = 0;
   virtual bool Step(Status* st) = 0;
   virtual void Reset() = 0;
@@ -47,8 +58,9 @@ class Conn {
  public:
   virtual ~Conn() = default;
   virtual Dialect dialect() const = 0;
-  // nullptr and *err set when the statement does not compile.
-  virtual std::unique_ptr<StmtImpl> Prepare(const std::string& sql, std::string* err) = 0;
+  // A statement ready to bind and step; Internal when it does not compile, Unavailable when the
+  // database cannot be reached.
+  virtual Result<std::unique_ptr<StmtImpl>> Prepare(const std::string& sql) = 0;
   // One or more statements without parameters.
   virtual Status Exec(const std::string& sql) = 0;
   // A transaction holding the store's write lock (see above). COMMIT/ROLLBACK through Exec.
@@ -60,17 +72,23 @@ class Conn {
   virtual bool TableExists(const std::string& table) = 0;
   // Where the store is, for messages (a file path, or a URL without its password).
   virtual const std::string& where() const = 0;
+  // False once the engine connection is lost for good (a PostgreSQL server that went away): the
+  // owner then opens a new one. A SQLite connection is never lost.
+  virtual bool Usable() const { return true; }
 };
 
 // A statement handle over a Conn: the store's code binds by 1-based index and reads by 0-based
-// column, on either engine.
+// column, on either engine. Made only by Prepare, so a handle always holds a statement (a
+// default-constructed one holds none and must be assigned before use).
 class Stmt {
  public:
   Stmt() = default;
-  Stmt(Conn* c, const std::string& sql) : impl_(c->Prepare(sql, &err_)) {}
+  static Result<Stmt> Prepare(Conn* c, const std::string& sql) {
+    AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<StmtImpl> impl, c->Prepare(sql));
+    return Stmt(std::move(impl));
+  }
 
   bool valid() const { return impl_ != nullptr; }
-  const std::string& error() const { return err_; }
 
   Stmt& Bind(int i, int64_t v) {
     impl_->BindInt(i, v);
@@ -91,7 +109,10 @@ class Stmt {
     return *this;
   }
   // `v` must stay alive and unchanged until the statement is reset (SQLite binds it in place).
-  Stmt& BindStatic(int i, std::string_view v) { return Bind(i, v); }
+  Stmt& BindStatic(int i, std::string_view v) {
+    impl_->BindTextStatic(i, v);
+    return *this;
+  }
   Stmt& Bind(int i, const std::optional<int64_t>& v) { return v ? Bind(i, *v) : BindNull(i); }
   Stmt& Bind(int i, const std::optional<double>& v) { return v ? Bind(i, *v) : BindNull(i); }
   Stmt& Bind(int i, const std::optional<bool>& v) {
@@ -137,10 +158,51 @@ class Stmt {
   std::string ColumnName(int col) const { return impl_->ColumnName(col); }
 
  private:
+  explicit Stmt(std::unique_ptr<StmtImpl> impl) : impl_(std::move(impl)) {}
   std::unique_ptr<StmtImpl> impl_;
-  std::string err_;
 };
 
+// A write transaction (Conn::BeginWrite) that ends with Commit, or is rolled back when it goes
+// out of scope without one (an early error return). A COMMIT that fails is rolled back too, so
+// the connection is ready for its next transaction whatever happened.
+class WriteTx {
+ public:
+  explicit WriteTx(Conn* c) : c_(c) {}
+  ~WriteTx() { Rollback(); }
+  WriteTx(const WriteTx&) = delete;
+  WriteTx& operator=(const WriteTx&) = delete;
+
+  Status Begin() {
+    Status st = c_->BeginWrite();
+    open_ = st.ok();
+    return st;
+  }
+  Status Commit() {
+    if (!open_) return Status::Internal("SQL: COMMIT without a transaction");
+    open_ = false;
+    Status st = c_->Exec("COMMIT");
+    if (!st.ok()) (void)c_->Exec("ROLLBACK");
+    return st;
+  }
+  // Commits when `st` is ok and returns the outcome; otherwise rolls back and returns `st`.
+  Status Finish(const Status& st) {
+    if (st.ok()) return Commit();
+    Rollback();
+    return st;
+  }
+  bool open() const { return open_; }
+  void Rollback() {
+    if (!open_) return;
+    open_ = false;
+    (void)c_->Exec("ROLLBACK");
+  }
+
+ private:
+  Conn* c_;
+  bool open_ = false;
+};
+
+inline Result<Stmt> Prepare(Conn* c, const std::string& sql) { return Stmt::Prepare(c, sql); }
 inline Status Exec(Conn* c, const std::string& sql) { return c->Exec(sql); }
 
 // Opens an engine's connection. `url`: a SQLite file path; or postgresql://user@host:port/db.

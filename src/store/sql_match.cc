@@ -49,9 +49,13 @@ Result<std::vector<int64_t>> SqlStore::PutTracingRecords(const std::vector<Traci
   for (const TracingRecord& r : rows) AEGIS_RETURN_IF_ERROR(CheckTracing(r));
   const std::string now = NowUtc();
   std::vector<int64_t> ids;
-  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
+  sql::WriteTx tx(db_);
+  AEGIS_RETURN_IF_ERROR(tx.Begin());
   Status st = [&]() -> Status {
-    Stmt up(db_,
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt up,
+        Prepare(
+            db_,
             "INSERT INTO tracing_record(kind, organisation_id, external_id, name, relative_names, "
             "date_of_birth, sex, age_min, age_max, area_pcode, consent_for_tracing, status, "
             "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
@@ -59,10 +63,12 @@ Result<std::vector<int64_t>> SqlStore::PutTracingRecords(const std::vector<Traci
             "relative_names=excluded.relative_names, date_of_birth=excluded.date_of_birth, "
             "sex=excluded.sex, age_min=excluded.age_min, age_max=excluded.age_max, "
             "area_pcode=excluded.area_pcode, consent_for_tracing=excluded.consent_for_tracing, "
-            "status=excluded.status, updated_at=excluded.updated_at");
-    Stmt id(db_,
-            "SELECT id FROM tracing_record WHERE organisation_id=? AND kind=? AND external_id=?");
-    AEGIS_RETURN_IF_ERROR(CheckStmt(up));
+            "status=excluded.status, updated_at=excluded.updated_at"));
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt id,
+        Prepare(
+            db_,
+            "SELECT id FROM tracing_record WHERE organisation_id=? AND kind=? AND external_id=?"));
     for (const TracingRecord& r : rows) {
       Result<int64_t> org = IdByCode("organisation", r.organisation);
       if (!org.ok())
@@ -99,10 +105,10 @@ Result<std::vector<int64_t>> SqlStore::PutTracingRecords(const std::vector<Traci
     return BumpVersion(kTracingRecords);
   }();
   if (!st.ok()) {
-    (void)Exec(db_, "ROLLBACK");
+    tx.Rollback();
     return st;
   }
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+  AEGIS_RETURN_IF_ERROR(tx.Commit());
   return ids;
 }
 
@@ -111,8 +117,7 @@ Result<std::vector<TracingRecord>> SqlStore::LoadTracingRecords(const std::strin
   std::string sql = std::string("SELECT ") + kTracingCols + " WHERE (?='' OR t.kind=?)";
   if (consent_only) sql += " AND (t.kind='request' OR t.consent_for_tracing=1)";
   sql += " ORDER BY t.id";
-  Stmt s(db_, sql);
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, sql));
   s.Bind(1, kind).Bind(2, kind);
   std::vector<TracingRecord> out;
   Status st;
@@ -125,8 +130,8 @@ Result<std::vector<TracingRecord>> SqlStore::LoadTracingRecords(const std::strin
 }
 
 Result<std::optional<TracingRecord>> SqlStore::GetTracingRecord(int64_t id) {
-  Stmt s(db_, std::string("SELECT ") + kTracingCols + " WHERE t.id=?");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(Stmt s,
+                         Prepare(db_, std::string("SELECT ") + kTracingCols + " WHERE t.id=?"));
   s.Bind(1, id);
   Status st;
   if (!s.Step(&st)) {
@@ -142,7 +147,8 @@ namespace {
 // Incident decisions: both incidents exist, the kept one is not itself a duplicate; a
 // confirmation re-points the duplicate's own duplicates to the kept incident.
 Status ApplyIncidentDecision(sql::Conn* db, const MatchDecision& d) {
-  Stmt get(db, "SELECT id, coalesce(duplicate_of, 0) FROM incident WHERE id=?");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt get, Prepare(db, "SELECT id, coalesce(duplicate_of, 0) FROM incident WHERE id=?"));
   int64_t kept_of = 0;
   for (int64_t id : {d.left_id, d.right_id}) {
     get.Reset();
@@ -153,16 +159,19 @@ Status ApplyIncidentDecision(sql::Conn* db, const MatchDecision& d) {
     if (id == d.left_id) kept_of = get.Int(1);
   }
   if (d.decision == "rejected") {
-    Stmt clear(db, "UPDATE incident SET duplicate_of=NULL WHERE id=? AND duplicate_of=?");
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt clear,
+        Prepare(db, "UPDATE incident SET duplicate_of=NULL WHERE id=? AND duplicate_of=?"));
     return clear.Bind(1, d.right_id).Bind(2, d.left_id).Run();
   }
   if (kept_of != 0)
     return Status::InvalidArgument(
         "incident " + std::to_string(d.left_id) + " is itself a duplicate of incident " +
         std::to_string(kept_of) + ": confirm the pair against incident " + std::to_string(kept_of));
-  Stmt repoint(db, "UPDATE incident SET duplicate_of=? WHERE duplicate_of=?");
+  AEGIS_ASSIGN_OR_RETURN(Stmt repoint,
+                         Prepare(db, "UPDATE incident SET duplicate_of=? WHERE duplicate_of=?"));
   AEGIS_RETURN_IF_ERROR(repoint.Bind(1, d.left_id).Bind(2, d.right_id).Run());
-  Stmt set(db, "UPDATE incident SET duplicate_of=? WHERE id=?");
+  AEGIS_ASSIGN_OR_RETURN(Stmt set, Prepare(db, "UPDATE incident SET duplicate_of=? WHERE id=?"));
   return set.Bind(1, d.left_id).Bind(2, d.right_id).Run();
 }
 
@@ -175,19 +184,25 @@ Status SqlStore::PutMatchDecision(const MatchDecision& d) {
     return Status::InvalidArgument("decision '" + d.decision + "': use confirmed or rejected");
   if (d.left_id == d.right_id)
     return Status::InvalidArgument("a record cannot be paired with itself");
-  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
+  sql::WriteTx tx(db_);
+  AEGIS_RETURN_IF_ERROR(tx.Begin());
   Status st = d.kind == "incident" ? ApplyIncidentDecision(db_, d) : Status::Ok();
   if (st.ok() && d.kind == "incident") {
     // One decision per unordered pair of incidents: drop the pair's decision in the other order.
-    Stmt del(db_, "DELETE FROM match_decision WHERE kind='incident' AND left_id=? AND right_id=?");
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt del,
+        Prepare(db_,
+                "DELETE FROM match_decision WHERE kind='incident' AND left_id=? AND right_id=?"));
     st = del.Bind(1, d.right_id).Bind(2, d.left_id).Run();
   }
   if (st.ok()) {
-    Stmt put(db_,
-             "INSERT INTO match_decision(kind, left_id, right_id, decision, decided_by, "
-             "decided_at) VALUES (?,?,?,?,?,?) ON CONFLICT(kind, left_id, right_id) DO UPDATE "
-             "SET decision=excluded.decision, decided_by=excluded.decided_by, "
-             "decided_at=excluded.decided_at");
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt put,
+        Prepare(db_,
+                "INSERT INTO match_decision(kind, left_id, right_id, decision, decided_by, "
+                "decided_at) VALUES (?,?,?,?,?,?) ON CONFLICT(kind, left_id, right_id) DO UPDATE "
+                "SET decision=excluded.decision, decided_by=excluded.decided_by, "
+                "decided_at=excluded.decided_at"));
     st = put.Bind(1, d.kind)
              .Bind(2, d.left_id)
              .Bind(3, d.right_id)
@@ -197,18 +212,18 @@ Status SqlStore::PutMatchDecision(const MatchDecision& d) {
              .Run();
   }
   if (!st.ok()) {
-    (void)Exec(db_, "ROLLBACK");
+    tx.Rollback();
     return st;
   }
-  AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+  AEGIS_RETURN_IF_ERROR(tx.Commit());
   return d.kind == "incident" ? BumpDataVersion() : Status::Ok();
 }
 
 Result<std::vector<MatchDecision>> SqlStore::ListMatchDecisions(const std::string& kind) {
-  Stmt s(db_,
-         "SELECT id, kind, left_id, right_id, decision, decided_by, decided_at FROM "
-         "match_decision WHERE (?='' OR kind=?) ORDER BY id");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s, Prepare(db_,
+                      "SELECT id, kind, left_id, right_id, decision, decided_by, decided_at FROM "
+                      "match_decision WHERE (?='' OR kind=?) ORDER BY id"));
   s.Bind(1, kind).Bind(2, kind);
   std::vector<MatchDecision> out;
   Status st;

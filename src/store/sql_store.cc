@@ -26,13 +26,16 @@ std::string JoinAlt(const std::vector<std::string>& v) { return text::Join(v, "|
 // Areas
 
 Status SqlStore::UpsertAreas(const std::vector<AreaRow>& areas) {
-  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
-  Stmt s(db_,
-         "INSERT INTO area(pcode, level, name, parent_pcode, country, alt_names, lat, lon) "
-         "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(pcode) DO UPDATE SET level=excluded.level, "
-         "name=excluded.name, parent_pcode=excluded.parent_pcode, country=excluded.country, "
-         "alt_names=excluded.alt_names, lat=excluded.lat, lon=excluded.lon");
-  Status st = CheckStmt(s);
+  sql::WriteTx tx(db_);
+  AEGIS_RETURN_IF_ERROR(tx.Begin());
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_,
+              "INSERT INTO area(pcode, level, name, parent_pcode, country, alt_names, lat, lon) "
+              "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(pcode) DO UPDATE SET level=excluded.level, "
+              "name=excluded.name, parent_pcode=excluded.parent_pcode, country=excluded.country, "
+              "alt_names=excluded.alt_names, lat=excluded.lat, lon=excluded.lon"));
+  Status st;
   // Parents first, so that the foreign key holds whatever order the file had.
   std::vector<const AreaRow*> sorted;
   sorted.reserve(areas.size());
@@ -53,18 +56,21 @@ Status SqlStore::UpsertAreas(const std::vector<AreaRow>& areas) {
                                    a->parent_pcode + " loaded?");
   }
   if (st.ok()) st = AddAncestors(areas);
-  AEGIS_RETURN_IF_ERROR(Exec(db_, st.ok() ? "COMMIT" : "ROLLBACK"));
+  st = tx.Finish(st);
   return Changed(st);
 }
 
 Status SqlStore::AddAncestors(const std::vector<AreaRow>& areas) {
   // The closure table lets every query roll a record up to any level with one join.
-  Stmt up(db_, "SELECT parent_pcode, level FROM area WHERE pcode=?");
-  Stmt ins(db_,
-           "INSERT INTO area_ancestor(pcode, ancestor_pcode, ancestor_level) VALUES (?,?,?) "
-           "ON CONFLICT(pcode, ancestor_level) DO UPDATE SET "
-           "ancestor_pcode=excluded.ancestor_pcode");
-  Stmt del(db_, "DELETE FROM area_ancestor WHERE pcode=?");
+  AEGIS_ASSIGN_OR_RETURN(Stmt up,
+                         Prepare(db_, "SELECT parent_pcode, level FROM area WHERE pcode=?"));
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt ins,
+      Prepare(db_,
+              "INSERT INTO area_ancestor(pcode, ancestor_pcode, ancestor_level) VALUES (?,?,?) "
+              "ON CONFLICT(pcode, ancestor_level) DO UPDATE SET "
+              "ancestor_pcode=excluded.ancestor_pcode"));
+  AEGIS_ASSIGN_OR_RETURN(Stmt del, Prepare(db_, "DELETE FROM area_ancestor WHERE pcode=?"));
   Status st;
   for (const AreaRow& a : areas) {
     AEGIS_RETURN_IF_ERROR(del.Bind(1, a.pcode).Run());
@@ -86,10 +92,11 @@ Status SqlStore::AddAncestors(const std::vector<AreaRow>& areas) {
 }
 
 Result<std::vector<AreaRow>> SqlStore::LoadAreas() {
-  Stmt s(db_,
-         "SELECT pcode, level, name, coalesce(parent_pcode,''), country, alt_names, lat, lon "
-         "FROM area ORDER BY level, pcode");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_,
+              "SELECT pcode, level, name, coalesce(parent_pcode,''), country, alt_names, lat, lon "
+              "FROM area ORDER BY level, pcode"));
   std::vector<AreaRow> out;
   Status st;
   while (s.Step(&st)) {
@@ -110,12 +117,15 @@ Result<std::vector<AreaRow>> SqlStore::LoadAreas() {
 }
 
 Status SqlStore::UpsertPopulation(const std::vector<Population>& rows) {
-  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
-  Stmt s(db_,
-         "INSERT INTO population(pcode, year, source, total, female, male) VALUES "
-         "(?,?,?,?,?,?) ON CONFLICT(pcode, year, source) DO UPDATE SET total=excluded.total,"
-         " female=excluded.female, male=excluded.male");
-  Status st = CheckStmt(s);
+  sql::WriteTx tx(db_);
+  AEGIS_RETURN_IF_ERROR(tx.Begin());
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_,
+              "INSERT INTO population(pcode, year, source, total, female, male) VALUES "
+              "(?,?,?,?,?,?) ON CONFLICT(pcode, year, source) DO UPDATE SET total=excluded.total,"
+              " female=excluded.female, male=excluded.male"));
+  Status st;
   for (const auto& p : rows) {
     if (!st.ok()) break;
     st = s.Bind(1, p.pcode)
@@ -129,7 +139,7 @@ Status SqlStore::UpsertPopulation(const std::vector<Population>& rows) {
       st = Status::InvalidArgument("population for " + p.pcode + ": " + st.message() +
                                    "; load the admin areas first (aegis areas import)");
   }
-  AEGIS_RETURN_IF_ERROR(Exec(db_, st.ok() ? "COMMIT" : "ROLLBACK"));
+  st = tx.Finish(st);
   return Changed(st);
 }
 
@@ -138,10 +148,14 @@ Status SqlStore::UpsertPopulation(const std::vector<Population>& rows) {
 
 Result<ImportRun> SqlStore::BeginImportRun(int64_t source_id, const std::string& profile,
                                            const std::string& file_name, const std::string& sha) {
-  Stmt find(db_,
-            "SELECT id FROM import_run WHERE data_source_id=? AND file_sha256=? AND "
-            "profile=? AND status='running' ORDER BY id DESC LIMIT 1");
-  find.Bind(1, source_id).Bind(2, sha).Bind(3, profile);
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt find, Prepare(db_,
+                         "SELECT id FROM import_run WHERE data_source_id=? AND file_sha256=? AND "
+                         "profile=? AND status=? ORDER BY id DESC LIMIT 1"));
+  find.Bind(1, source_id)
+      .Bind(2, sha)
+      .Bind(3, profile)
+      .Bind(4, ToString(ImportRunStatus::kRunning));
   Status st;
   if (find.Step(&st)) {
     AEGIS_ASSIGN_OR_RETURN(ImportRun run, GetImportRun(find.Int(0)));
@@ -149,23 +163,28 @@ Result<ImportRun> SqlStore::BeginImportRun(int64_t source_id, const std::string&
     return run;
   }
   AEGIS_RETURN_IF_ERROR(st);
-  Stmt ins(db_,
-           "INSERT INTO import_run(data_source_id, profile, file_name, file_sha256, status, "
-           "started_at) VALUES (?,?,?,?,'running',?)");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt ins,
+      Prepare(db_,
+              "INSERT INTO import_run(data_source_id, profile, file_name, file_sha256, status, "
+              "started_at) VALUES (?,?,?,?,?,?)"));
   AEGIS_RETURN_IF_ERROR(ins.Bind(1, source_id)
                             .Bind(2, profile)
                             .Bind(3, file_name)
                             .Bind(4, sha)
-                            .Bind(5, NowUtc())
+                            .Bind(5, ToString(ImportRunStatus::kRunning))
+                            .Bind(6, NowUtc())
                             .Run());
   return GetImportRun(db_->LastInsertId());
 }
 
 Result<ImportRun> SqlStore::GetImportRun(int64_t run_id) {
-  Stmt s(db_,
-         "SELECT id, data_source_id, profile, file_name, file_sha256, status, rows_done, "
-         "n_read, n_imported, n_updated, n_unchanged, n_quarantined, coalesce(error,'') FROM "
-         "import_run WHERE id=?");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_,
+              "SELECT id, data_source_id, profile, file_name, file_sha256, status, rows_done, "
+              "n_read, n_imported, n_updated, n_unchanged, n_quarantined, coalesce(error,'') FROM "
+              "import_run WHERE id=?"));
   s.Bind(1, run_id);
   Status st;
   if (!s.Step(&st)) return st.ok() ? Status::NotFound("import run " + std::to_string(run_id)) : st;
@@ -175,7 +194,7 @@ Result<ImportRun> SqlStore::GetImportRun(int64_t run_id) {
   r.profile = s.Text(2);
   r.file_name = s.Text(3);
   r.file_sha256 = s.Text(4);
-  r.status = s.Text(5);
+  AEGIS_ASSIGN_OR_RETURN(r.status, ParseImportRunStatus(s.View(5)));
   r.rows_done = s.Int(6);
   r.read = s.Int(7);
   r.imported = s.Int(8);
@@ -209,24 +228,28 @@ Result<SqlStore::Written> SqlStore::UpsertIncident(const Incident& inc, const Im
       "import_run_id, source_row, updated_at, record_class, sensitivity_rank, contact, "
       "exact_location";
   if (!insert_incident_.valid()) {
-    find_incident_ = Stmt(db_,
-                          "SELECT id, content_hash FROM incident WHERE data_source_id=? AND "
-                          "source_key=?");
-    insert_incident_ = Stmt(
-        db_,
-        std::string("INSERT INTO incident(") + kCols +
-            ", data_source_id, source_key, created_run_id, created_at) VALUES (?1,?2,?3,?4,"
-            "?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"
-            "?26,?27,?28,?29,?30,?31,?32,?33,?25,?27) ON CONFLICT(data_source_id, source_key) DO "
-            "NOTHING" +
-            // On PostgreSQL the id comes back with the insert: no lastval() round trip.
-            (sqlite() ? "" : " RETURNING id"));
-    update_incident_ = Stmt(db_, std::string("UPDATE incident SET (") + kCols +
-                                     ") = (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-                                     "?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,"
-                                     "?30,?31) WHERE id=?32");
-    for (const Stmt* st : {&find_incident_, &insert_incident_, &update_incident_})
-      AEGIS_RETURN_IF_ERROR(CheckStmt(*st));
+    // All three or none, so that a failed prepare is tried again at the next call.
+    AEGIS_ASSIGN_OR_RETURN(Stmt find, Prepare(db_,
+                                              "SELECT id, content_hash FROM incident WHERE "
+                                              "data_source_id=? AND source_key=?"));
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt update, Prepare(db_, std::string("UPDATE incident SET (") + kCols +
+                                      ") = (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
+                                      "?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,"
+                                      "?30,?31) WHERE id=?32"));
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt insert,
+        Prepare(db_,
+                std::string("INSERT INTO incident(") + kCols +
+                    ", data_source_id, source_key, created_run_id, created_at) VALUES (?1,?2,?3,"
+                    "?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,"
+                    "?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?25,?27) ON CONFLICT(data_source_id, "
+                    "source_key) DO NOTHING" +
+                    // On PostgreSQL the id comes back with the insert: no lastval() round trip.
+                    (sqlite() ? "" : " RETURNING id")));
+    find_incident_ = std::move(find);
+    update_incident_ = std::move(update);
+    insert_incident_ = std::move(insert);
   }
   Written w;
   Status st;
@@ -312,15 +335,16 @@ Result<SqlStore::Written> SqlStore::UpsertIncident(const Incident& inc, const Im
 
 Status SqlStore::WriteVictims(const Incident& inc, int64_t id, bool replace) {
   if (replace) {
-    AEGIS_RETURN_IF_ERROR(
-        Cached("DELETE FROM incident_victim WHERE incident_id=?").Bind(1, id).Run());
+    AEGIS_ASSIGN_OR_RETURN(Stmt & del, Cached("DELETE FROM incident_victim WHERE incident_id=?"));
+    AEGIS_RETURN_IF_ERROR(del.Bind(1, id).Run());
   }
   if (inc.victims.empty()) return Status::Ok();
-  Stmt& v = Cached(
-      "INSERT INTO incident_victim(incident_id, sex, age_band, disability, "
-      "displacement, count) VALUES (?,?,?,?,?,?) ON CONFLICT(incident_id, sex, "
-      "age_band, disability, displacement) DO UPDATE SET count=incident_victim.count"
-      "+excluded.count");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt & v,
+      Cached("INSERT INTO incident_victim(incident_id, sex, age_band, disability, "
+             "displacement, count) VALUES (?,?,?,?,?,?) ON CONFLICT(incident_id, sex, "
+             "age_band, disability, displacement) DO UPDATE SET count=incident_victim.count"
+             "+excluded.count"));
   for (const auto& g : inc.victims) {
     AEGIS_RETURN_IF_ERROR(v.Bind(1, id)
                               .Bind(2, g.sex)
@@ -337,7 +361,7 @@ Status SqlStore::WriteVictims(const Incident& inc, int64_t id, bool replace) {
 Status SqlStore::LoadRiskBits() {
   risk_bits_.clear();
   risk_order_.clear();
-  Stmt all(db_, "SELECT code, bit FROM risk ORDER BY bit");
+  AEGIS_ASSIGN_OR_RETURN(Stmt all, Prepare(db_, "SELECT code, bit FROM risk ORDER BY bit"));
   Status st;
   while (all.Step(&st)) {
     risk_bits_[all.Text(0)] = all.Int(1);
@@ -369,10 +393,11 @@ Result<int64_t> SqlStore::PlacementId(const Placement& p) {
       text::Hash64(p.text, text::Hash64(p.note, text::Hash64(p.method, text::Hash64(p.pcode))));
   auto it = placement_ids_.find(key);
   if (it != placement_ids_.end()) return it->second;
-  Stmt& ins = Cached(
-      "INSERT INTO placement(pcode, level, method, confidence, place_text, note) "
-      "VALUES (?,?,?,?,?,?) ON CONFLICT(place_text, method, pcode, note) DO "
-      "NOTHING");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt & ins,
+      Cached("INSERT INTO placement(pcode, level, method, confidence, place_text, note) "
+             "VALUES (?,?,?,?,?,?) ON CONFLICT(place_text, method, pcode, note) DO "
+             "NOTHING"));
   AEGIS_RETURN_IF_ERROR(ins.Bind(1, p.pcode)
                             .Bind(2, static_cast<int64_t>(p.level))
                             .Bind(3, p.method)
@@ -380,9 +405,10 @@ Result<int64_t> SqlStore::PlacementId(const Placement& p) {
                             .Bind(5, p.text)
                             .Bind(6, p.note)
                             .Run());
-  Stmt& find = Cached(
-      "SELECT id FROM placement WHERE place_text=? AND method=? AND pcode=? AND "
-      "note=?");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt & find,
+      Cached("SELECT id FROM placement WHERE place_text=? AND method=? AND pcode=? AND "
+             "note=?"));
   find.Bind(1, p.text).Bind(2, p.method).Bind(3, p.pcode).Bind(4, p.note);
   Status st;
   int64_t id = find.Step(&st) ? find.Int(0) : 0;
@@ -394,11 +420,14 @@ Result<int64_t> SqlStore::PlacementId(const Placement& p) {
 }
 
 Status SqlStore::SyncRisks(const std::vector<std::pair<std::string, int>>& risks) {
-  AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
-  Stmt s(db_,
-         "INSERT INTO risk(code, id, bit, label) VALUES (?,?,?,?) ON CONFLICT(code) DO "
-         "NOTHING");
-  Status st = CheckStmt(s);
+  sql::WriteTx tx(db_);
+  AEGIS_RETURN_IF_ERROR(tx.Begin());
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_,
+              "INSERT INTO risk(code, id, bit, label) VALUES (?,?,?,?) ON CONFLICT(code) DO "
+              "NOTHING"));
+  Status st;
   for (const auto& [code, id] : risks) {
     if (!st.ok()) break;
     if (id < 1 || id > 62)
@@ -410,7 +439,7 @@ Status SqlStore::SyncRisks(const std::vector<std::pair<std::string, int>>& risks
                .Bind(4, code)
                .Run();
   }
-  AEGIS_RETURN_IF_ERROR(Exec(db_, st.ok() ? "COMMIT" : "ROLLBACK"));
+  st = tx.Finish(st);
   AEGIS_RETURN_IF_ERROR(st);
   return LoadRiskBits();
 }
@@ -419,18 +448,17 @@ Status SqlStore::WriteReport(const MonitoringReport& r, int64_t source_id, int64
                              int64_t existing_id) {
   AEGIS_ASSIGN_OR_RETURN(std::optional<int64_t> org, OrgId(r.organisation_code));
   AEGIS_ASSIGN_OR_RETURN(int64_t placement, PlacementId(r.place));
-  Stmt& s = existing_id
-                ? Cached(
-                      "UPDATE monitoring_report SET (content_hash, period_start, period_end, "
-                      "area_pcode, area_level, placement_id, respondent_type, organisation_id, "
-                      "import_run_id, source_row, updated_at) = (?,?,?,?,?,?,?,?,?,?,?) WHERE "
-                      "id=?12")
-                : Cached(
-                      "INSERT INTO monitoring_report(content_hash, period_start, period_end, "
-                      "area_pcode, area_level, placement_id, respondent_type, organisation_id, "
-                      "import_run_id, source_row, updated_at, data_source_id, source_key, "
-                      "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?11)");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt & s,
+      existing_id
+          ? Cached("UPDATE monitoring_report SET (content_hash, period_start, period_end, "
+                   "area_pcode, area_level, placement_id, respondent_type, organisation_id, "
+                   "import_run_id, source_row, updated_at) = (?,?,?,?,?,?,?,?,?,?,?) WHERE "
+                   "id=?12")
+          : Cached("INSERT INTO monitoring_report(content_hash, period_start, period_end, "
+                   "area_pcode, area_level, placement_id, respondent_type, organisation_id, "
+                   "import_run_id, source_row, updated_at, data_source_id, source_key, "
+                   "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?11)"));
   s.Bind(1, AsSigned(r.content_hash)).Bind(2, r.period_start).Bind(3, r.period_end);
   if (r.place.pcode.empty())
     s.BindNull(4);
@@ -450,13 +478,14 @@ Status SqlStore::WriteReport(const MonitoringReport& r, int64_t source_id, int64
   AEGIS_RETURN_IF_ERROR(s.Run());
   int64_t id = existing_id ? existing_id : db_->LastInsertId();
   if (existing_id) {
-    AEGIS_RETURN_IF_ERROR(
-        Cached("DELETE FROM monitoring_answer WHERE report_id=?").Bind(1, id).Run());
+    AEGIS_ASSIGN_OR_RETURN(Stmt & del, Cached("DELETE FROM monitoring_answer WHERE report_id=?"));
+    AEGIS_RETURN_IF_ERROR(del.Bind(1, id).Run());
   }
-  Stmt& a = Cached(
-      "INSERT INTO monitoring_answer(report_id, risk, present, severity) VALUES "
-      "(?,?,?,?) ON CONFLICT(report_id, risk) DO UPDATE SET present=excluded.present,"
-      " severity=excluded.severity");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt & a,
+      Cached("INSERT INTO monitoring_answer(report_id, risk, present, severity) VALUES "
+             "(?,?,?,?) ON CONFLICT(report_id, risk) DO UPDATE SET present=excluded.present,"
+             " severity=excluded.severity"));
   for (const RiskAnswer& ans : r.answers) {
     std::optional<int64_t> sev;
     if (ans.severity) sev = *ans.severity;
@@ -467,12 +496,12 @@ Status SqlStore::WriteReport(const MonitoringReport& r, int64_t source_id, int64
 
 Status SqlStore::WriteQuarantine(const QuarantinedRow& q, const ImportBatch& b) {
   AEGIS_ASSIGN_OR_RETURN(std::string raw, Seal(q.raw_json, "quarantine.raw"));
-  Stmt& s = Cached(
-      "INSERT INTO quarantine(data_source_id, file_sha256, row_no, import_run_id, "
-      "column_name, reason, hint, raw, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
-      "ON CONFLICT(data_source_id, file_sha256, row_no) DO UPDATE SET "
-      "import_run_id=excluded.import_run_id, column_name=excluded.column_name, "
-      "reason=excluded.reason, hint=excluded.hint, raw=excluded.raw");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt & s, Cached("INSERT INTO quarantine(data_source_id, file_sha256, row_no, import_run_id, "
+                       "column_name, reason, hint, raw, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
+                       "ON CONFLICT(data_source_id, file_sha256, row_no) DO UPDATE SET "
+                       "import_run_id=excluded.import_run_id, column_name=excluded.column_name, "
+                       "reason=excluded.reason, hint=excluded.hint, raw=excluded.raw"));
   return s.Bind(1, b.data_source_id)
       .Bind(2, b.file_sha256)
       .Bind(3, q.row)
@@ -497,9 +526,9 @@ Result<BatchOutcome> SqlStore::ApplyBatchInTx(const ImportBatch& b) {
     ++(w.outcome == Written::kImported ? out.imported : out.updated);
     AEGIS_RETURN_IF_ERROR(WriteVictims(inc, w.id, w.outcome == Written::kUpdated));
   }
-  Stmt& find_r = Cached(
-      "SELECT id, content_hash FROM monitoring_report WHERE data_source_id=? "
-      "AND source_key=?");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt & find_r, Cached("SELECT id, content_hash FROM monitoring_report WHERE data_source_id=? "
+                            "AND source_key=?"));
   for (const MonitoringReport& r : b.reports) {
     find_r.Bind(1, b.data_source_id).Bind(2, r.source_key);
     Status st;
@@ -519,10 +548,11 @@ Result<BatchOutcome> SqlStore::ApplyBatchInTx(const ImportBatch& b) {
   }
   out.unchanged += b.also_unchanged;
   for (const QuarantinedRow& q : b.quarantined) AEGIS_RETURN_IF_ERROR(WriteQuarantine(q, b));
-  Stmt& run = Cached(
-      "UPDATE import_run SET rows_done=?, n_read=n_read+?, "
-      "n_imported=n_imported+?, n_updated=n_updated+?, n_unchanged=n_unchanged+?, "
-      "n_quarantined=n_quarantined+? WHERE id=?");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt & run,
+      Cached("UPDATE import_run SET rows_done=?, n_read=n_read+?, "
+             "n_imported=n_imported+?, n_updated=n_updated+?, n_unchanged=n_unchanged+?, "
+             "n_quarantined=n_quarantined+? WHERE id=?"));
   AEGIS_RETURN_IF_ERROR(run.Bind(1, b.rows_done)
                             .Bind(2, b.rows_read)
                             .Bind(3, out.imported)
@@ -541,10 +571,14 @@ Result<BatchOutcome> SqlStore::ApplyBatchInTx(const ImportBatch& b) {
 // (PostgreSQL keeps checking them: it has no such switch for one session's writes.)
 Result<BatchOutcome> SqlStore::ApplyImportBatch(const ImportBatch& batch) {
   if (sqlite()) AEGIS_RETURN_IF_ERROR(Exec(db_, "PRAGMA foreign_keys=OFF"));
-  Status begun = db_->BeginWrite();
-  Result<BatchOutcome> r = begun.ok() ? ApplyBatchInTx(batch) : Result<BatchOutcome>(begun);
-  Status st = r.ok() ? Exec(db_, "COMMIT") : r.status();
-  if (!r.ok() && begun.ok()) (void)Exec(db_, "ROLLBACK");
+  Status st;
+  Result<BatchOutcome> r = BatchOutcome{};
+  {
+    sql::WriteTx tx(db_);
+    Status begun = tx.Begin();
+    r = begun.ok() ? ApplyBatchInTx(batch) : Result<BatchOutcome>(begun);
+    st = tx.Finish(r.status());
+  }
   if (sqlite()) (void)Exec(db_, "PRAGMA foreign_keys=ON");
   if (!st.ok()) {
     org_ids_.clear();  // ids created in the rolled-back transaction are gone
@@ -557,9 +591,10 @@ Result<BatchOutcome> SqlStore::ApplyImportBatch(const ImportBatch& batch) {
 
 Result<std::vector<QuarantinedRow>> SqlStore::ListQuarantine(int64_t source_id,
                                                              const std::string& sha) {
-  Stmt s(db_,
-         "SELECT row_no, column_name, reason, hint, raw FROM quarantine WHERE "
-         "data_source_id=? AND file_sha256=? ORDER BY row_no");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s, Prepare(db_,
+                      "SELECT row_no, column_name, reason, hint, raw FROM quarantine WHERE "
+                      "data_source_id=? AND file_sha256=? ORDER BY row_no"));
   s.Bind(1, source_id).Bind(2, sha);
   std::vector<QuarantinedRow> out;
   Status st;
@@ -589,8 +624,7 @@ Result<RecordCounts> SqlStore::Counts() {
             {"quarantine", &c.quarantined},
             {"import_run", &c.import_runs}};
   for (auto& q : qs) {
-    Stmt s(db_, std::string("SELECT count(*) FROM ") + q.table);
-    AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+    AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, std::string("SELECT count(*) FROM ") + q.table));
     Status st;
     if (s.Step(&st)) *q.out = s.Int(0);
     AEGIS_RETURN_IF_ERROR(st);
@@ -600,27 +634,29 @@ Result<RecordCounts> SqlStore::Counts() {
 
 Result<std::vector<SummaryRow>> SqlStore::MonthlySummary(int level, const std::string& from,
                                                          const std::string& to) {
-  Stmt s(db_,
-         "SELECT aa.ancestor_pcode, a.name, substr(i.date_start,1,7) AS month, "
-         "coalesce(r.code,'') AS risk, count(*), coalesce(sum(i.killed),0), "
-         "coalesce(sum((SELECT sum(count) FROM incident_victim v WHERE v.incident_id=i.id)),0), "
-         "count(DISTINCT i.data_source_id) "
-         "FROM incident i JOIN area_ancestor aa ON aa.pcode=i.area_pcode AND aa.ancestor_level=?1 "
-         "JOIN area a ON a.pcode=aa.ancestor_pcode "
-         "LEFT JOIN risk r ON (i.risk_mask & r.bit) <> 0 "
-         "WHERE i.date_start>=?2 AND i.date_start<=?3 "
-         "GROUP BY aa.ancestor_pcode, a.name, month, risk "
-         "UNION ALL "
-         "SELECT aa.ancestor_pcode, a.name, substr(i.date_start,1,7) AS month, '*', count(*), "
-         "coalesce(sum(i.killed),0), "
-         "coalesce(sum((SELECT sum(count) FROM incident_victim v WHERE v.incident_id=i.id)),0), "
-         "count(DISTINCT i.data_source_id) "
-         "FROM incident i JOIN area_ancestor aa ON aa.pcode=i.area_pcode AND aa.ancestor_level=?1 "
-         "JOIN area a ON a.pcode=aa.ancestor_pcode "
-         "WHERE i.date_start>=?2 AND i.date_start<=?3 "
-         "GROUP BY aa.ancestor_pcode, a.name, month "
-         "ORDER BY 3, 1, 4");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(
+          db_,
+          "SELECT aa.ancestor_pcode, a.name, substr(i.date_start,1,7) AS month, "
+          "coalesce(r.code,'') AS risk, count(*), coalesce(sum(i.killed),0), "
+          "coalesce(sum((SELECT sum(count) FROM incident_victim v WHERE v.incident_id=i.id)),0), "
+          "count(DISTINCT i.data_source_id) "
+          "FROM incident i JOIN area_ancestor aa ON aa.pcode=i.area_pcode AND aa.ancestor_level=?1 "
+          "JOIN area a ON a.pcode=aa.ancestor_pcode "
+          "LEFT JOIN risk r ON (i.risk_mask & r.bit) <> 0 "
+          "WHERE i.date_start>=?2 AND i.date_start<=?3 "
+          "GROUP BY aa.ancestor_pcode, a.name, month, risk "
+          "UNION ALL "
+          "SELECT aa.ancestor_pcode, a.name, substr(i.date_start,1,7) AS month, '*', count(*), "
+          "coalesce(sum(i.killed),0), "
+          "coalesce(sum((SELECT sum(count) FROM incident_victim v WHERE v.incident_id=i.id)),0), "
+          "count(DISTINCT i.data_source_id) "
+          "FROM incident i JOIN area_ancestor aa ON aa.pcode=i.area_pcode AND aa.ancestor_level=?1 "
+          "JOIN area a ON a.pcode=aa.ancestor_pcode "
+          "WHERE i.date_start>=?2 AND i.date_start<=?3 "
+          "GROUP BY aa.ancestor_pcode, a.name, month "
+          "ORDER BY 3, 1, 4"));
   s.Bind(1, static_cast<int64_t>(level)).Bind(2, from).Bind(3, to);
   std::vector<SummaryRow> out;
   Status st;
@@ -636,12 +672,13 @@ Result<std::vector<SummaryRow>> SqlStore::MonthlySummary(int level, const std::s
 // Analysis reads
 
 Status SqlStore::ScanIncidentFacts(const std::function<void(const IncidentFact&)>& fn) {
-  Stmt s(db_,
-         "SELECT id, area_pcode, date_start, source_type, sensitivity, act_type, risk_mask, "
-         "coalesce(killed,0), coalesce(injured,0), coalesce(organisation_id,0), "
-         "coalesce(duplicate_of,0), record_class FROM incident WHERE area_pcode IS NOT NULL "
-         "ORDER BY id");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_,
+              "SELECT id, area_pcode, date_start, source_type, sensitivity, act_type, risk_mask, "
+              "coalesce(killed,0), coalesce(injured,0), coalesce(organisation_id,0), "
+              "coalesce(duplicate_of,0), record_class FROM incident WHERE area_pcode IS NOT NULL "
+              "ORDER BY id"));
   s.Stream();
   IncidentFact f;
   Status st;
@@ -664,10 +701,12 @@ Status SqlStore::ScanIncidentFacts(const std::function<void(const IncidentFact&)
 }
 
 Status SqlStore::ScanVictimFacts(const std::function<void(const VictimFact&)>& fn) {
-  Stmt s(db_,
-         "SELECT incident_id, sex, age_band, disability, displacement, count FROM incident_victim "
-         "ORDER BY incident_id");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(
+          db_,
+          "SELECT incident_id, sex, age_band, disability, displacement, count FROM incident_victim "
+          "ORDER BY incident_id"));
   s.Stream();
   VictimFact f;
   Status st;
@@ -684,11 +723,12 @@ Status SqlStore::ScanVictimFacts(const std::function<void(const VictimFact&)>& f
 }
 
 Status SqlStore::ScanAnswerFacts(const std::function<void(const AnswerFact&)>& fn) {
-  Stmt s(db_,
-         "SELECT r.area_pcode, r.period_start, a.risk, coalesce(a.present,-1), "
-         "coalesce(a.severity,0), coalesce(r.organisation_id,0) FROM monitoring_answer a JOIN "
-         "monitoring_report r ON r.id=a.report_id WHERE r.area_pcode IS NOT NULL");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_,
+              "SELECT r.area_pcode, r.period_start, a.risk, coalesce(a.present,-1), "
+              "coalesce(a.severity,0), coalesce(r.organisation_id,0) FROM monitoring_answer a JOIN "
+              "monitoring_report r ON r.id=a.report_id WHERE r.area_pcode IS NOT NULL"));
   s.Stream();
   AnswerFact f;
   Status st;
@@ -705,7 +745,7 @@ Status SqlStore::ScanAnswerFacts(const std::function<void(const AnswerFact&)>& f
 }
 
 Result<std::vector<std::pair<std::string, int64_t>>> SqlStore::RiskBits() {
-  Stmt s(db_, "SELECT code, bit FROM risk ORDER BY id");
+  AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, "SELECT code, bit FROM risk ORDER BY id"));
   std::vector<std::pair<std::string, int64_t>> out;
   Status st;
   while (s.Step(&st)) out.emplace_back(s.Text(0), s.Int(1));
@@ -714,8 +754,11 @@ Result<std::vector<std::pair<std::string, int64_t>>> SqlStore::RiskBits() {
 }
 
 Result<std::vector<Population>> SqlStore::LoadPopulation() {
-  Stmt s(db_,
-         "SELECT pcode, year, total, female, male, source FROM population ORDER BY pcode, year");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(
+          db_,
+          "SELECT pcode, year, total, female, male, source FROM population ORDER BY pcode, year"));
   std::vector<Population> out;
   Status st;
   while (s.Step(&st)) {
@@ -734,7 +777,7 @@ Result<std::vector<Population>> SqlStore::LoadPopulation() {
 
 Status SqlStore::SetDuplicateOf(int64_t id, int64_t of) {
   if (id == of) return Status::InvalidArgument("an incident cannot duplicate itself");
-  Stmt s(db_, "UPDATE incident SET duplicate_of=? WHERE id=?");
+  AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, "UPDATE incident SET duplicate_of=? WHERE id=?"));
   if (of == 0)
     s.BindNull(1);
   else
@@ -752,9 +795,11 @@ Result<int64_t> SqlStore::AddSeverityOverride(const SeverityOverride& o) {
     return Status::InvalidArgument("an override needs a written rationale (--rationale)");
   if (text::Trim(o.author).empty())
     return Status::InvalidArgument("an override needs its author (--by)");
-  Stmt s(db_,
-         "INSERT INTO severity_override(area_pcode, risk, period, phase, rationale, author, "
-         "created_at) VALUES (?,?,?,?,?,?,?)");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_,
+              "INSERT INTO severity_override(area_pcode, risk, period, phase, rationale, author, "
+              "created_at) VALUES (?,?,?,?,?,?,?)"));
   AEGIS_RETURN_IF_ERROR(s.Bind(1, o.area_pcode)
                             .Bind(2, o.risk)
                             .Bind(3, o.period)
@@ -769,9 +814,11 @@ Result<int64_t> SqlStore::AddSeverityOverride(const SeverityOverride& o) {
 }
 
 Result<std::vector<SeverityOverride>> SqlStore::LoadSeverityOverrides() {
-  Stmt s(db_,
-         "SELECT id, area_pcode, risk, period, phase, rationale, author, created_at FROM "
-         "severity_override ORDER BY id");
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_,
+              "SELECT id, area_pcode, risk, period, phase, rationale, author, created_at FROM "
+              "severity_override ORDER BY id"));
   std::vector<SeverityOverride> out;
   Status st;
   while (s.Step(&st)) {
@@ -827,8 +874,7 @@ Result<int64_t> SqlStore::ResealFields(int batch, const std::function<void(int64
     for (;;) {
       std::vector<std::pair<int64_t, std::string>> rows;
       {
-        Stmt s(db_, select);
-        AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+        AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, select));
         s.Bind(1, after).Bind(2, prefix).Bind(3, static_cast<int64_t>(batch));
         Status st;
         while (s.Step(&st)) rows.emplace_back(s.Int(0), s.Text(1));
@@ -836,9 +882,10 @@ Result<int64_t> SqlStore::ResealFields(int batch, const std::function<void(int64
       }
       if (rows.empty()) break;
       after = rows.back().first;
-      AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
-      Stmt u(db_, update);  // prepared once per batch
-      Status st = CheckStmt(u);
+      sql::WriteTx tx(db_);
+      AEGIS_RETURN_IF_ERROR(tx.Begin());
+      AEGIS_ASSIGN_OR_RETURN(Stmt u, Prepare(db_, update));  // prepared once per batch
+      Status st;
       for (const auto& [id, old] : rows) {
         if (!st.ok()) break;
         Result<std::string> plain = cipher_->Open(old, c.context);
@@ -854,10 +901,10 @@ Result<int64_t> SqlStore::ResealFields(int batch, const std::function<void(int64
         changed += db_->Changes();
       }
       if (!st.ok()) {
-        (void)Exec(db_, "ROLLBACK");
+        tx.Rollback();
         return st;
       }
-      AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+      AEGIS_RETURN_IF_ERROR(tx.Commit());
       if (progress) progress(changed);
     }
   }
@@ -897,8 +944,7 @@ Result<std::string> SqlStore::ContentDigest() {
     std::string sql = q;
     if (size_t p = sql.find("{{GROUP_CONCAT}}"); p != std::string::npos)
       sql.replace(p, 16, sqlite() ? "group_concat" : "string_agg");
-    Stmt s(db_, sql);
-    AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+    AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, sql));
     Status st;
     while (s.Step(&st)) {
       std::string line;
@@ -925,7 +971,7 @@ Result<CheckReport> SqlStore::Check() {
   };
   Status st;
   if (sqlite()) {
-    Stmt s(db_, "PRAGMA integrity_check");
+    AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, "PRAGMA integrity_check"));
     while (s.Step(&st)) {
       std::string r = s.Text(0);
       if (r != "ok") problem("integrity: " + r + "; restore from a backup (aegis db backup)");
@@ -933,7 +979,7 @@ Result<CheckReport> SqlStore::Check() {
     AEGIS_RETURN_IF_ERROR(st);
   }
   if (sqlite()) {  // PostgreSQL enforces every foreign key on every write
-    Stmt s(db_, "PRAGMA foreign_key_check");
+    AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, "PRAGMA foreign_key_check"));
     int n = 0;
     while (s.Step(&st)) ++n;
     AEGIS_RETURN_IF_ERROR(st);
@@ -946,15 +992,17 @@ Result<CheckReport> SqlStore::Check() {
     return rep;
   }
   {
-    Stmt s(db_,
-           "SELECT id, file_name, n_read, n_imported+n_updated+n_unchanged+n_quarantined, "
-           "status, rows_done FROM import_run ORDER BY id");
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt s,
+        Prepare(db_,
+                "SELECT id, file_name, n_read, n_imported+n_updated+n_unchanged+n_quarantined, "
+                "status, rows_done FROM import_run ORDER BY id"));
     while (s.Step(&st)) {
       std::string id = std::to_string(s.Int(0));
       if (s.Int(2) != s.Int(3))
         problem("import run " + id + " (" + s.Text(1) + "): " + std::to_string(s.Int(2)) +
                 " rows read but " + std::to_string(s.Int(3)) + " accounted for");
-      if (s.Text(4) == "running")
+      if (s.View(4) == ToString(ImportRunStatus::kRunning))
         rep.notes.push_back("import run " + id + " of " + s.Text(1) + " stopped after " +
                             std::to_string(s.Int(5)) +
                             " rows (interrupted or still running); run the same import again to "
@@ -963,9 +1011,11 @@ Result<CheckReport> SqlStore::Check() {
     AEGIS_RETURN_IF_ERROR(st);
   }
   {
-    Stmt s(db_,
-           "SELECT count(*) FROM incident i WHERE NOT EXISTS (SELECT 1 FROM import_run r "
-           "WHERE r.id=i.import_run_id) AND i.import_run_id IS NOT NULL");
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt s,
+        Prepare(db_,
+                "SELECT count(*) FROM incident i WHERE NOT EXISTS (SELECT 1 FROM import_run r "
+                "WHERE r.id=i.import_run_id) AND i.import_run_id IS NOT NULL"));
     if (s.Step(&st) && s.Int(0) > 0)
       problem(std::to_string(s.Int(0)) + " incidents point to a missing import run");
     AEGIS_RETURN_IF_ERROR(st);
@@ -982,8 +1032,7 @@ Status SqlStore::Backup(const std::string& path) {
         ": back up a PostgreSQL store with pg_dump, or copy it to a SQLite file with "
         "`aegis db copy " +
         Where() + " " + path + "`");
-  Stmt s(db_, "VACUUM INTO ?");
-  AEGIS_RETURN_IF_ERROR(CheckStmt(s));
+  AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, "VACUUM INTO ?"));
   return s.Bind(1, path).Run();
 }
 
@@ -1006,8 +1055,10 @@ Result<int> SqlStore::MigrateOne() {
                                             "PRIMARY KEY",
                                             "DOUBLE PRECISION"));
     if (st.ok()) {
-      Stmt ins(db_,
-               "INSERT INTO schema_migration(version, description, applied_at) VALUES (?,?,?)");
+      AEGIS_ASSIGN_OR_RETURN(
+          Stmt ins,
+          Prepare(db_,
+                  "INSERT INTO schema_migration(version, description, applied_at) VALUES (?,?,?)"));
       st = ins.Bind(1, static_cast<int64_t>(m.version))
                .Bind(2, m.description)
                .Bind(3, NowUtc())

@@ -5,6 +5,7 @@
 // where the engines differ the code asks db_->dialect(). Internal to the store module.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,11 +21,8 @@
 namespace aegis::store {
 
 using sql::Exec;
+using sql::Prepare;
 using sql::Stmt;
-
-inline Status CheckStmt(const Stmt& s) {
-  return s.valid() ? Status::Ok() : Status::Internal("SQL prepare: " + s.error());
-}
 
 class SqlStore final : public Store {
  public:
@@ -41,7 +39,8 @@ class SqlStore final : public Store {
 
   bool sqlite() const { return db_->dialect() == sql::Dialect::kSqlite; }
   const std::string& Where() const { return db_->where(); }  // for messages
-  sql::Conn* conn() { return db_; }                          // for store/copy.cc
+  bool Usable() const override { return db_->Usable(); }
+  sql::Conn* conn() { return db_; }  // for store/copy.cc
 
   Status Configure() {
     if (!sqlite()) return Status::Ok();
@@ -53,8 +52,8 @@ class SqlStore final : public Store {
 
   Result<int> SchemaVersion() override {
     if (!db_->TableExists("schema_migration")) return 0;
-    Stmt v(db_, "SELECT coalesce(max(version),0) FROM schema_migration");
-    AEGIS_RETURN_IF_ERROR(CheckStmt(v));
+    AEGIS_ASSIGN_OR_RETURN(Stmt v,
+                           Prepare(db_, "SELECT coalesce(max(version),0) FROM schema_migration"));
     Status st;
     if (!v.Step(&st)) return st.ok() ? Status::Internal("no schema version row") : st;
     return static_cast<int>(v.Int(0));
@@ -72,13 +71,14 @@ class SqlStore final : public Store {
       return applied;
     }
     for (;;) {
-      AEGIS_RETURN_IF_ERROR(db_->BeginWrite());
+      sql::WriteTx tx(db_);
+      AEGIS_RETURN_IF_ERROR(tx.Begin());
       Result<int> r = MigrateOne();
       if (!r.ok()) {
-        (void)Exec(db_, "ROLLBACK");
+        tx.Rollback();
         return r.status();
       }
-      AEGIS_RETURN_IF_ERROR(Exec(db_, "COMMIT"));
+      AEGIS_RETURN_IF_ERROR(tx.Commit());
       if (*r == 0) break;
       ++applied;
     }
@@ -107,9 +107,10 @@ class SqlStore final : public Store {
   Status Backup(const std::string& path) override;
 
   Result<int64_t> EnsureOrganisation(const Organisation& org) override {
-    Stmt ins(db_,
-             "INSERT INTO organisation(code, name, kind, created_at) VALUES (?,?,?,?) "
-             "ON CONFLICT(code) DO NOTHING");
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt ins, Prepare(db_,
+                          "INSERT INTO organisation(code, name, kind, created_at) VALUES (?,?,?,?) "
+                          "ON CONFLICT(code) DO NOTHING"));
     AEGIS_RETURN_IF_ERROR(ins.Bind(1, org.code)
                               .Bind(2, org.name.empty() ? org.code : org.name)
                               .Bind(3, org.kind)
@@ -125,9 +126,10 @@ class SqlStore final : public Store {
                              EnsureOrganisation({0, src.organisation_code, "", "other"}));
       org_id = id;
     }
-    Stmt ins(db_,
-             "INSERT INTO data_source(code, name, kind, organisation_id, source_type, "
-             "created_at) VALUES (?,?,?,?,?,?) ON CONFLICT(code) DO NOTHING");
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt ins, Prepare(db_,
+                          "INSERT INTO data_source(code, name, kind, organisation_id, source_type, "
+                          "created_at) VALUES (?,?,?,?,?,?) ON CONFLICT(code) DO NOTHING"));
     AEGIS_RETURN_IF_ERROR(ins.Bind(1, src.code)
                               .Bind(2, src.name.empty() ? src.code : src.name)
                               .Bind(3, src.kind)
@@ -143,10 +145,11 @@ class SqlStore final : public Store {
   Status UpsertPopulation(const std::vector<Population>& rows) override;
   Status PutBoundaries(int level, const std::string& geojson,
                        const std::string& source_file) override {
-    Stmt s(db_,
-           "INSERT INTO area_boundary(level, geojson, source_file, loaded_at) VALUES "
-           "(?,?,?,?) ON CONFLICT(level) DO UPDATE SET geojson=excluded.geojson, "
-           "source_file=excluded.source_file, loaded_at=excluded.loaded_at");
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt s, Prepare(db_,
+                        "INSERT INTO area_boundary(level, geojson, source_file, loaded_at) VALUES "
+                        "(?,?,?,?) ON CONFLICT(level) DO UPDATE SET geojson=excluded.geojson, "
+                        "source_file=excluded.source_file, loaded_at=excluded.loaded_at"));
     return s.Bind(1, static_cast<int64_t>(level))
         .Bind(2, geojson)
         .Bind(3, source_file)
@@ -154,7 +157,8 @@ class SqlStore final : public Store {
         .Run();
   }
   Result<std::vector<std::pair<int, std::string>>> GetBoundaries() override {
-    Stmt s(db_, "SELECT level, geojson FROM area_boundary ORDER BY level");
+    AEGIS_ASSIGN_OR_RETURN(Stmt s,
+                           Prepare(db_, "SELECT level, geojson FROM area_boundary ORDER BY level"));
     std::vector<std::pair<int, std::string>> out;
     Status st;
     while (s.Step(&st)) out.emplace_back(static_cast<int>(s.Int(0)), s.Text(1));
@@ -165,13 +169,19 @@ class SqlStore final : public Store {
   Result<ImportRun> BeginImportRun(int64_t source_id, const std::string& profile,
                                    const std::string& file_name, const std::string& sha) override;
   Result<BatchOutcome> ApplyImportBatch(const ImportBatch& batch) override;
-  Status FinishImportRun(int64_t run_id, const std::string& status) override {
-    Stmt s(db_, "UPDATE import_run SET status=?, finished_at=? WHERE id=?");
-    return s.Bind(1, status).Bind(2, NowUtc()).Bind(3, run_id).Run();
+  Status FinishImportRun(int64_t run_id, ImportRunStatus status) override {
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt s, Prepare(db_, "UPDATE import_run SET status=?, finished_at=? WHERE id=?"));
+    return s.Bind(1, ToString(status)).Bind(2, NowUtc()).Bind(3, run_id).Run();
   }
   Status FailImportRun(int64_t run_id, const std::string& reason) override {
-    Stmt s(db_, "UPDATE import_run SET status='failed', finished_at=?, error=? WHERE id=?");
-    return s.Bind(1, NowUtc()).Bind(2, reason).Bind(3, run_id).Run();
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt s, Prepare(db_, "UPDATE import_run SET status=?, finished_at=?, error=? WHERE id=?"));
+    return s.Bind(1, ToString(ImportRunStatus::kFailed))
+        .Bind(2, NowUtc())
+        .Bind(3, reason)
+        .Bind(4, run_id)
+        .Run();
   }
   Result<ImportRun> GetImportRun(int64_t run_id) override;
   Result<std::vector<QuarantinedRow>> ListQuarantine(int64_t source_id,
@@ -294,7 +304,8 @@ class SqlStore final : public Store {
   Result<TracingRecord> TracingFrom(const Stmt& s);
 
   Result<int64_t> IdByCode(const char* table, const std::string& code) {
-    Stmt s(db_, std::string("SELECT id FROM ") + table + " WHERE code=?");
+    AEGIS_ASSIGN_OR_RETURN(Stmt s,
+                           Prepare(db_, std::string("SELECT id FROM ") + table + " WHERE code=?"));
     s.Bind(1, code);
     Status st;
     if (s.Step(&st)) return s.Int(0);
@@ -302,11 +313,14 @@ class SqlStore final : public Store {
   }
 
   // Prepared statements reused across batches (prepared once per store).
-  Stmt& Cached(const std::string& sql) {
+  Result<std::reference_wrapper<Stmt>> Cached(const std::string& sql) {
     auto it = stmts_.find(sql);
-    if (it == stmts_.end()) it = stmts_.emplace(sql, Stmt(db_, sql)).first;
+    if (it == stmts_.end()) {
+      AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, sql));
+      it = stmts_.emplace(sql, std::move(s)).first;
+    }
     it->second.Reset();
-    return it->second;
+    return std::ref(it->second);
   }
 
   struct Written {

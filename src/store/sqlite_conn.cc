@@ -9,15 +9,33 @@ namespace aegis::store::sql {
 
 namespace {
 
+// The Status of SQLite's last error on `db`. A store that cannot be used for now (busy beyond
+// the timeout, a disk or I/O error, a full disk, a file it may not write) is Unavailable.
 Status SqliteError(sqlite3* db, const std::string& what) {
   int code = sqlite3_errcode(db);
   std::string msg = "SQLite: " + what + ": " + sqlite3_errmsg(db);
-  if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-    return Status::IOError(msg + "; another process holds the store: retry when it has finished");
-  if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
-    return Status::Corruption(msg + "; restore the latest backup (aegis db backup makes one)");
-  if (code == SQLITE_CONSTRAINT) return Status::InvalidArgument(msg);
-  return Status::IOError(msg);
+  switch (code) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Status::Unavailable(msg +
+                                 "; another process holds the store: retry when it has finished");
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      return Status::Unavailable(
+          msg + "; check the store's disk (free space, permissions, errors in the system log)");
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Status::Corruption(msg + "; restore the latest backup (aegis db backup makes one)");
+    case SQLITE_CONSTRAINT:
+      return Status::InvalidArgument(msg);
+    case SQLITE_ERROR:  // SQL that does not fit the store's schema
+      return Status::Internal(msg);
+    default:
+      return Status::IOError(msg);
+  }
 }
 
 class SqliteStmt final : public StmtImpl {
@@ -31,6 +49,9 @@ class SqliteStmt final : public StmtImpl {
   void BindReal(int i, double v) override { sqlite3_bind_double(st_, i, v); }
   void BindText(int i, std::string_view v) override {
     sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  void BindTextStatic(int i, std::string_view v) override {
+    sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
   }
   void BindNull(int i) override { sqlite3_bind_null(st_, i); }
   bool Step(Status* st) override {
@@ -81,22 +102,24 @@ class SqliteConn final : public Conn {
   SqliteConn& operator=(const SqliteConn&) = delete;
 
   Dialect dialect() const override { return Dialect::kSqlite; }
-  std::unique_ptr<StmtImpl> Prepare(const std::string& sql, std::string* err) override {
+  Result<std::unique_ptr<StmtImpl>> Prepare(const std::string& sql) override {
     sqlite3_stmt* st = nullptr;
     if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &st, nullptr) !=
         SQLITE_OK) {
-      *err = std::string(sqlite3_errmsg(db_)) + " in: " + sql.substr(0, 120);
       sqlite3_finalize(st);
-      return nullptr;
+      Status why = SqliteError(db_, "SQL prepare");
+      if (why.code() == Status::Code::kUnavailable) return why;
+      // The SQL does not compile against this store's schema: a fault of the program or of the
+      // store's schema, not of the request.
+      return Status::Internal(why.message() + " in: " + sql.substr(0, 120));
     }
-    return std::make_unique<SqliteStmt>(db_, st);
+    return std::unique_ptr<StmtImpl>(std::make_unique<SqliteStmt>(db_, st));
   }
   Status Exec(const std::string& sql) override {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : "unknown error";
       sqlite3_free(err);
-      return Status::IOError("SQLite: " + msg);
+      return SqliteError(db_, "statement failed");
     }
     return Status::Ok();
   }

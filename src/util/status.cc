@@ -28,6 +28,12 @@ std::string Status::ToString() const {
     case Code::kInternal:
       name = "internal error";
       break;
+    case Code::kPermissionDenied:
+      name = "permission denied";
+      break;
+    case Code::kUnavailable:
+      name = "unavailable";
+      break;
   }
   return std::string(name) + ": " + message_;
 }
@@ -44,6 +50,10 @@ int Status::ExitCode() const {
       return 4;
     case Code::kIOError:
       return 5;
+    case Code::kPermissionDenied:
+      return 6;
+    case Code::kUnavailable:
+      return 7;
     default:
       return 1;
   }

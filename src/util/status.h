@@ -24,6 +24,8 @@ class [[nodiscard]] Status {
     kIOError,
     kUnsupported,
     kInternal,
+    kPermissionDenied,  // the caller may not do this
+    kUnavailable,       // a service it needs (the store) cannot be reached now: retry later
   };
 
   Status() = default;
@@ -37,12 +39,17 @@ class [[nodiscard]] Status {
   static Status IOError(std::string msg) { return {Code::kIOError, std::move(msg)}; }
   static Status Unsupported(std::string msg) { return {Code::kUnsupported, std::move(msg)}; }
   static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
+  static Status PermissionDenied(std::string msg) {
+    return {Code::kPermissionDenied, std::move(msg)};
+  }
+  static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   std::string ToString() const;
-  // Exit code for the CLI: 0 ok, 2 bad input, 3 not found, 4 corruption, 5 I/O, 1 other.
+  // Exit code for the CLI: 0 ok, 2 bad input, 3 not found, 4 corruption, 5 I/O, 6 permission
+  // denied, 7 unavailable (retry later), 1 other.
   int ExitCode() const;
 
  private:
