@@ -28,46 +28,49 @@ class ServerMatchTest : public ServerTest {
 
 TEST_F(ServerMatchTest, TracingFollowsTheProtocolConsentAndDecisions) {
   Session coord = Login("coordinator");
+  // Cases are registered by their own organisation's tracing staff (the kernel's write rule).
+  AddUser("service_provider_b", "service_provider", "ORG-B");
+  Session sp_a = Login("service_provider"), sp_b = Login("service_provider_b");
   // Roles without "tracing" in the protocol are refused, aggregate-only roles included.
   for (const char* role : {"viewer", "outside_recipient", "partner_focal_point", "imo"}) {
     int status = 0;
     GetJson(Login(role), "/api/v1/tracing/records", &status);
     EXPECT_EQ(status, 403) << role;
   }
-  int64_t child = Case(coord, {{"kind", "registered"},
-                               {"organisation", "ORG-A"},
-                               {"external_id", "UASC-001"},
-                               {"name", "Nyakuoth Gatwech Ruot"},
-                               {"sex", "f"},
-                               {"age_min", 8},
-                               {"age_max", 9},
-                               {"area_pcode", "SS010101"},
-                               {"consent_for_tracing", true}});
-  int64_t no_consent = Case(coord, {{"kind", "registered"},
-                                    {"organisation", "ORG-A"},
-                                    {"external_id", "UASC-002"},
-                                    {"name", "Nyakuoth Gatwech"},
-                                    {"sex", "f"},
-                                    {"age_min", 9},
-                                    {"area_pcode", "SS010101"},
-                                    {"consent_for_tracing", false}});
-  int64_t request = Case(coord, {{"kind", "request"},
-                                 {"organisation", "ORG-B"},
-                                 {"external_id", "TR-77"},
-                                 {"name", "Nyakwoth Gatweach Ruot"},
-                                 {"sex", "f"},
-                                 {"age_min", 9},
-                                 {"area_pcode", "SS0101"}});
+  int64_t child = Case(sp_a, {{"kind", "registered"},
+                              {"organisation", "ORG-A"},
+                              {"external_id", "UASC-001"},
+                              {"name", "Nyakuoth Gatwech Ruot"},
+                              {"sex", "f"},
+                              {"age_min", 8},
+                              {"age_max", 9},
+                              {"area_pcode", "SS010101"},
+                              {"consent_for_tracing", true}});
+  int64_t no_consent = Case(sp_a, {{"kind", "registered"},
+                                   {"organisation", "ORG-A"},
+                                   {"external_id", "UASC-002"},
+                                   {"name", "Nyakuoth Gatwech"},
+                                   {"sex", "f"},
+                                   {"age_min", 9},
+                                   {"area_pcode", "SS010101"},
+                                   {"consent_for_tracing", false}});
+  int64_t request = Case(sp_b, {{"kind", "request"},
+                                {"organisation", "ORG-B"},
+                                {"external_id", "TR-77"},
+                                {"name", "Nyakwoth Gatweach Ruot"},
+                                {"sex", "f"},
+                                {"age_min", 9},
+                                {"area_pcode", "SS0101"}});
   ASSERT_GT(child * no_consent * request, 0);
   // A registered person without a consent answer is refused with the reason.
   int status = 0;
-  json bad = PostJson(coord, "/api/v1/tracing/records",
+  json bad = PostJson(sp_a, "/api/v1/tracing/records",
                       {{"kind", "registered"}, {"external_id", "X"}, {"name", "Someone"}}, &status);
   EXPECT_EQ(status, 400);
   EXPECT_EQ(bad["error"]["field"], "consent_for_tracing");
 
   // A service provider (a child protection agency) traces across organisations.
-  Session sp = Login("service_provider");
+  Session& sp = sp_a;
   std::string path = "/api/v1/tracing/records/" + std::to_string(request) + "/candidates";
   json cands = GetJson(sp, path, &status);
   ASSERT_EQ(status, 200) << cands.dump();
@@ -78,21 +81,21 @@ TEST_F(ServerMatchTest, TracingFollowsTheProtocolConsentAndDecisions) {
   for (const auto& c : cands["items"]) EXPECT_NE(c["registered"]["id"], no_consent);
   EXPECT_EQ(cands["transliteration_model"], true);  // learned from data/match at first use
   // A request written in Arabic finds the child registered in Latin script.
-  int64_t boy = Case(coord, {{"kind", "registered"},
-                             {"organisation", "ORG-A"},
-                             {"external_id", "UASC-003"},
-                             {"name", "Mohammed Al-Rashid"},
-                             {"sex", "m"},
-                             {"age_min", 11},
-                             {"area_pcode", "SS010101"},
-                             {"consent_for_tracing", true}});
-  int64_t arabic = Case(coord, {{"kind", "request"},
-                                {"organisation", "ORG-B"},
-                                {"external_id", "TR-78"},
-                                {"name", "محمد الرشيد"},
-                                {"sex", "m"},
-                                {"age_min", 10},
-                                {"area_pcode", "SS0101"}});
+  int64_t boy = Case(sp_a, {{"kind", "registered"},
+                            {"organisation", "ORG-A"},
+                            {"external_id", "UASC-003"},
+                            {"name", "Mohammed Al-Rashid"},
+                            {"sex", "m"},
+                            {"age_min", 11},
+                            {"area_pcode", "SS010101"},
+                            {"consent_for_tracing", true}});
+  int64_t arabic = Case(sp_b, {{"kind", "request"},
+                               {"organisation", "ORG-B"},
+                               {"external_id", "TR-78"},
+                               {"name", "محمد الرشيد"},
+                               {"sex", "m"},
+                               {"age_min", 10},
+                               {"area_pcode", "SS0101"}});
   json found =
       GetJson(sp, "/api/v1/tracing/records/" + std::to_string(arabic) + "/candidates", &status);
   ASSERT_EQ(status, 200);

@@ -82,6 +82,9 @@ class MultiProcessTest : public ::testing::Test {
     AddUser(*store, "imo", "imo", "");
     AddUser(*store, "partner", "partner_focal_point", "ORG-A");
     AddUser(*store, "monitor", "field_monitor", "ORG-A");
+    // Family tracing staff: a case is registered by its own organisation.
+    AddUser(*store, "tracer_a", "service_provider", "ORG-A");
+    AddUser(*store, "tracer_b", "service_provider", "ORG-B");
     // An incident of ORG-B, GBV, confidential: closed to ORG-A's partner focal point unless they
     // break the glass.
     auto src = store->EnsureDataSource({0, "TEST", "test", "manual", "", "direct_monitoring"});
@@ -336,11 +339,13 @@ TEST_F(MultiProcessTest, AFailedImportIsReportedAsFailedByBothProcesses) {
 // A child registered through one process is a candidate for a tracing request searched through
 // the other at once, although that process had built its tracing index before.
 TEST_F(MultiProcessTest, ACaseRegisteredOnOneProcessIsMatchedOnTheOtherAtOnce) {
-  Session on_a = Login(*a_, "coordinator"), on_b = Login(*b_, "coordinator");
-  ASSERT_FALSE(on_a.cookie.empty() || on_b.cookie.empty());
+  Session a_of_a = Login(*a_, "tracer_a"), a_of_b = Login(*a_, "tracer_b");
+  Session on_b = Login(*b_, "coordinator");
+  ASSERT_FALSE(a_of_a.cookie.empty() || a_of_b.cookie.empty() || on_b.cookie.empty());
   auto put = [&](const json& body) {
-    auto r = a_->Client()->Post("/api/v1/tracing/records", on_a.Unsafe(), body.dump(),
-                                "application/json");
+    const Session& as = body["organisation"] == "ORG-A" ? a_of_a : a_of_b;
+    auto r =
+        a_->Client()->Post("/api/v1/tracing/records", as.Unsafe(), body.dump(), "application/json");
     EXPECT_EQ(HttpStatus(r), 201) << (r ? r->body : "");
     return r && r->status == 201 ? json::parse(r->body)["id"].get<int64_t>() : 0;
   };

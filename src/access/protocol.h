@@ -13,13 +13,22 @@
 
 namespace aegis::access {
 
+// One role of the protocol. Every action of the authorization kernel (access/decision.h) reads
+// its rule from here; the file's keys are documented in data/isp/protocol.toml.
 struct RoleRule {
   std::string role, label;
   int max_rank[store::kRecordClasses] = {-1, -1, -1, -1};  // individual records, per class
   bool aggregate[store::kRecordClasses] = {false, false, false, false};
-  bool write[store::kRecordClasses] = {false, false, false, false};
+  // Per class: the highest sensitivity it may create or change (its own organisation's
+  // records only); -1 = none.
+  int write_rank[store::kRecordClasses] = {-1, -1, -1, -1};
   bool own_org_only = false;
-  std::vector<std::string> manage;  // "users", "organisations", "isp", "audit"
+  bool import_files = false;    // upload files whose rows become its organisation's records
+  bool export_records = false;  // individual records (those it may read) in files
+  bool alert_submit = false, alert_triage = false, alert_acknowledge = false;
+  std::vector<std::string> manage;       // users, organisations, isp, audit, tracing, duplicates
+  std::vector<std::string> grant_roles;  // roles it may give, change or take (manage users)
+  bool users_all_organisations = false;  // manages users of every organisation, not only its own
 };
 
 class Protocol {
@@ -29,19 +38,19 @@ class Protocol {
   static Result<Protocol> Load(const std::string& path);
 
   bool HasRole(const std::string& role) const { return roles_.count(role) > 0; }
+  // The file format: 1 (before the authorization kernel: write as a list of classes, no import,
+  // export, alert or grant keys) or 2. A version-1 text is read with the defaults that version
+  // had; UpgradedText() gives the same protocol as version-2 text.
+  int version() const { return version_; }
+  std::string UpgradedText() const;
   const RoleRule* Role(const std::string& role) const;
   std::vector<std::string> RoleNames() const;
-  // The scope of a user of `role` in organisation `organisation_id` (0 = none).
-  store::AccessScope ScopeFor(const std::string& role, int64_t organisation_id) const;
-  bool CanManage(const std::string& role, const std::string& what) const;
-  bool CanWrite(const std::string& role, store::RecordClass c) const;
+  // Whether the role's `manage` list holds `what` (the kernel's input; callers ask Decide).
+  bool Manages(const std::string& role, const std::string& what) const;
   // Break the glass: who may ask, for at most how long, up to which sensitivity rank.
-  bool CanBreakGlass(const std::string& role) const;
+  bool BreakGlassRole(const std::string& role) const;
   int break_glass_minutes() const { return break_glass_minutes_; }
   int break_glass_rank() const { return break_glass_rank_; }
-  // A scope widened by an emergency grant: individual records of every class up to `max_rank`,
-  // of every organisation.
-  static store::AccessScope WithBreakGlass(store::AccessScope s, int max_rank);
   const std::string& text() const { return text_; }
 
  private:
@@ -50,9 +59,12 @@ class Protocol {
   int break_glass_minutes_ = 60;
   int break_glass_rank_ = 2;
   std::string text_;
+  int version_ = 1;
 };
 
 // Record class names as in the protocol file: incident, gbv, child, monitoring.
 const char* ClassName(store::RecordClass c);
+// Sensitivity names by rank: public, internal, confidential, strictly_confidential.
+const char* SensitivityName(int rank);
 
 }  // namespace aegis::access

@@ -4,6 +4,7 @@
 // in every aggregate while both reports stay as evidence.
 #include <cstdio>
 
+#include "access/decision.h"
 #include "access/protocol.h"
 #include "cli/cli_internal.h"
 #include "linkage/linkage.h"
@@ -184,8 +185,8 @@ Status ListDuplicates(const GlobalOptions& g, const DuplicateArgs& a) {
   q.to = a.to;
   match::IncidentDedupOptions o;
   o.date_window_days = a.window;
-  AEGIS_ASSIGN_OR_RETURN(
-      auto pairs, linkage::DuplicateCandidates(*st, access::Protocol::WithBreakGlass({}, 3), q, o));
+  AEGIS_ASSIGN_OR_RETURN(auto pairs,
+                         linkage::DuplicateCandidates(*st, access::OperatorScope(), q, o));
   std::printf("%zu candidate pairs (undecided, across sources)\n", pairs.size());
   int shown = 0;
   for (const auto& p : pairs) {

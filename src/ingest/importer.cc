@@ -245,6 +245,11 @@ Result<Catalog> LoadCatalog(store::Store& store, const std::string& data_dir) {
   return c;
 }
 
+std::string OrganisationSourceCode(const std::string& source_code,
+                                   const std::string& organisation) {
+  return organisation.empty() ? source_code : source_code + "@" + organisation;
+}
+
 Result<std::string> FileSha256(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Status::NotFound(path + ": cannot open; check the path");
@@ -346,11 +351,12 @@ Status Importer::Prepare() {
     }
   }
   std::string code = opts_.source_code.empty() ? profile_.source_code : opts_.source_code;
+  if (opts_.organisation) code = OrganisationSourceCode(code, *opts_.organisation);
   store::DataSource src{0,
                         code,
                         profile_.source_name,
                         profile_.source_kind,
-                        profile_.organisation,
+                        opts_.organisation.value_or(profile_.organisation),
                         profile_.source_type};
   AEGIS_ASSIGN_OR_RETURN(int64_t source_id, store_.EnsureDataSource(src));
   AEGIS_ASSIGN_OR_RETURN(sum_.file_sha256, FileSha256(opts_.file));
@@ -370,6 +376,24 @@ void Importer::Handle(const Row& row, int64_t record_no, RowMapper& mapper) {
   store::QuarantinedRow q;
   uint64_t core = 0;
   MapOutcome out = mapper.Map(row, record_no, &inc, &rep, &q, &core);
+  if (out != MapOutcome::kQuarantined && opts_.organisation) {
+    const bool incident = out == MapOutcome::kIncident;
+    (incident ? inc.organisation_code : rep.organisation_code) = *opts_.organisation;
+    std::string refused = !opts_.admit ? std::string()
+                          : incident   ? opts_.admit(store::ClassOf(inc), inc.sensitivity)
+                                       : opts_.admit(store::RecordClass::kMonitoring, "internal");
+    if (!refused.empty()) {
+      q.row = record_no;
+      q.column = "";
+      q.reason = "not admitted: " + refused;
+      q.hint =
+          "the sharing protocol does not let your account create this record; send the row to "
+          "an organisation whose role may (for GBV and child records: the specialised service), "
+          "or ask a coordinator";
+      q.raw_json = mapper.RawJson(row);
+      out = MapOutcome::kQuarantined;
+    }
+  }
   if (out != MapOutcome::kQuarantined) {
     bool incident = out == MapOutcome::kIncident;
     std::string& key = incident ? inc.source_key : rep.source_key;

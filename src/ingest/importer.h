@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,15 @@ struct ImportOptions {
   char delimiter = 0;                               // overrides the profile; 0 = profile or detect
   std::string sheet;                                // XLSX sheet; overrides the profile
   std::string source_code;                          // overrides the profile's data source code
+  // Set for imports on behalf of a user (the server): every record belongs to this
+  // organisation ("" = cluster-wide), whatever the file or profile says, and the data source is
+  // the organisation's own (OrganisationSourceCode), so that a source key reaches only that
+  // organisation's records and no organisation is ever created by an import.
+  std::optional<std::string> organisation;
+  // Set with `organisation`: whether the user may create a record of this class and
+  // sensitivity ("" = yes, else the reason, from the authorization kernel). A row refused is
+  // quarantined with the reason, never dropped.
+  std::function<std::string(store::RecordClass, const std::string& sensitivity)> admit;
   int64_t batch_rows = 20000;
   // Bulk loads drop the incident-by-area index and build it once at the end (sorted, several
   // times faster than keeping it through random-order inserts). kAuto does so when the file is
@@ -75,6 +85,10 @@ struct ImportSummary {
 
 Result<ImportSummary> RunImport(store::Store& store, const Catalog& catalog,
                                 const ImportOptions& opts);
+
+// The data source code of `source_code` for an organisation's own imports ("kobo:pm@ORG-A");
+// `source_code` itself for cluster-wide accounts ("").
+std::string OrganisationSourceCode(const std::string& source_code, const std::string& organisation);
 
 // SHA-256 of a file, hex.
 Result<std::string> FileSha256(const std::string& path);

@@ -33,6 +33,17 @@ void Organisations(Api& api, httplib::Response& res) {
   SendJson(res, {{"items", items}, {"count", items.size()}});
 }
 
+// An organisation's id by code: 0 for "" (a cluster-wide account), NotFound when unknown (users
+// join existing organisations; they are made only through POST /organisations).
+Result<int64_t> OrganisationId(store::Store& s, const std::string& code) {
+  if (code.empty()) return int64_t{0};
+  AEGIS_ASSIGN_OR_RETURN(auto orgs, s.ListOrganisations());
+  for (const auto& o : orgs)
+    if (o.code == code) return o.id;
+  return Status::NotFound("organisation: no organisation '" + code +
+                          "'; add it first (POST /api/v1/organisations)");
+}
+
 bool IsCode(const std::string& s) {
   if (s.empty() || s.size() > 40) return false;
   return std::all_of(s.begin(), s.end(), [](char ch) {
@@ -43,7 +54,7 @@ bool IsCode(const std::string& s) {
 
 void AddOrganisation(Api& api, const httplib::Request& req, httplib::Response& res,
                      const Caller& c) {
-  if (!RequireManage(api, c, "organisations", res)) return;
+  if (!Allowed(api, c, access::Action::kManageOrganisations, {}, res)) return;
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   store::Organisation o;
@@ -67,19 +78,37 @@ void AddOrganisation(Api& api, const httplib::Request& req, httplib::Response& r
   SendJson(res, {{"id", *id}, {"code", o.code}}, 201);
 }
 
+// The kernel's resource for changing user `u` (now holding `current`, "" for a new user).
+Result<access::Resource> UserResource(store::Store& s, const store::User& u,
+                                      const store::User* current) {
+  access::Resource r;
+  r.target_role = u.role;
+  AEGIS_ASSIGN_OR_RETURN(r.target_organisation_id, OrganisationId(s, u.organisation_code));
+  r.current_organisation_id = r.target_organisation_id;
+  if (current != nullptr) {
+    r.current_role = current->role;
+    auto org = OrganisationId(s, current->organisation_code);
+    r.current_organisation_id = org.ok() ? *org : -1;
+  }
+  return r;
+}
+
 void Users(Api& api, httplib::Response& res, const Caller& c) {
-  if (!RequireManage(api, c, "users", res)) return;
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto users = (*lease)->ListUsers();
   if (!users.ok()) return SendError(res, FromStatus(users.status()));
   json items = json::array();
-  for (const auto& u : *users) items.push_back(UserJson(u));
+  // The users the caller may manage (those whose role it may give, in its organisations).
+  for (const auto& u : *users) {
+    auto r = UserResource(**lease, u, &u);
+    if (r.ok() && Decide(api, c, access::Action::kManageUsers, *r).allowed())
+      items.push_back(UserJson(u));
+  }
   SendJson(res, {{"items", items}, {"count", items.size()}});
 }
 
 void AddUser(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c) {
-  if (!RequireManage(api, c, "users", res)) return;
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   store::User u;
@@ -96,13 +125,17 @@ void AddUser(Api& api, const httplib::Request& req, httplib::Response& res, cons
     return SendError(
         res,
         {400, "invalid", "role: one of " + text::Join(api.protocol()->RoleNames(), ", "), "role"});
+  auto lease = api.pool().Acquire();
+  if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
+  auto resource = UserResource(**lease, u, nullptr);
+  if (!resource.ok())
+    return SendError(res, {400, "invalid", resource.status().message(), "organisation"});
+  if (!Allowed(api, c, access::Action::kManageUsers, *resource, res)) return;
   if (Status st = security::CheckPasswordPolicy(password); !st.ok())
     return SendError(res, {400, "invalid", st.message(), "password"});
   auto hash = security::HashPassword(password);
   if (!hash.ok()) return SendError(res, FromStatus(hash.status()));
   u.password_hash = *hash;
-  auto lease = api.pool().Acquire();
-  if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto id = (*lease)->AddUser(u);
   if (!id.ok()) return SendError(res, FromStatus(id.status()));
   api.Audit(**lease, &c, "user.add", "user", std::to_string(*id), "role " + u.role);
@@ -111,7 +144,6 @@ void AddUser(Api& api, const httplib::Request& req, httplib::Response& res, cons
 }
 
 void UpdateUser(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c) {
-  if (!RequireManage(api, c, "users", res)) return;
   auto id = Int(req.matches[1].str());
   if (!id) return SendError(res, {400, "invalid", "the id must be a number", "id"});
   json body;
@@ -140,12 +172,14 @@ void UpdateUser(Api& api, const httplib::Request& req, httplib::Response& res, c
                            "you cannot disable yourself or change your own role; ask another "
                            "coordinator",
                            ""});
-  const bool disabling = u.disabled && !(*found)->disabled;
+  auto resource = UserResource(**lease, u, &**found);
+  if (!resource.ok())
+    return SendError(res, {400, "invalid", resource.status().message(), "organisation"});
+  if (!Allowed(api, c, access::Action::kManageUsers, *resource, res)) return;
   if (Status st = (*lease)->UpdateUser(u); !st.ok()) return SendError(res, FromStatus(st));
   // Every server process reads the user per request, so the change is in force at once
-  // everywhere; a disabled account's sessions are also closed (as `aegis user disable` does),
-  // so that enabling it again does not bring them back.
-  if (disabling) (void)(*lease)->DeleteUserSessions(u.id);
+  // everywhere; a disabled account's sessions and API tokens are ended by the store, so that
+  // enabling it again brings none of them back.
   std::string detail = "role " + u.role + (u.disabled ? ", disabled" : "");
   api.Audit(**lease, &c, "user.change", "user", std::to_string(u.id), detail);
   SendJson(res, UserJson(u));
@@ -166,7 +200,8 @@ json TokenJson(const store::ApiToken& t) {
 void Tokens(Api& api, httplib::Response& res, const Caller& c) {
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
-  bool all = api.protocol()->CanManage(c.user.role, "users");
+  // Everyone lists their own tokens; those who manage users see every token.
+  bool all = api.protocol()->Manages(c.user.role, "users");
   auto tokens = (*lease)->ListApiTokens(all ? 0 : c.user.id);
   if (!tokens.ok()) return SendError(res, FromStatus(tokens.status()));
   json items = json::array();
@@ -175,8 +210,6 @@ void Tokens(Api& api, httplib::Response& res, const Caller& c) {
 }
 
 void AddToken(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c) {
-  if (c.token_id > 0)
-    return SendError(res, {403, "forbidden", "a token cannot create tokens; sign in", ""});
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   store::ApiToken t;
@@ -219,7 +252,7 @@ void RevokeToken(Api& api, const httplib::Request& req, httplib::Response& res, 
   if (!id) return SendError(res, {400, "invalid", "the id must be a number", "id"});
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
-  bool any = api.protocol()->CanManage(c.user.role, "users");
+  bool any = api.protocol()->Manages(c.user.role, "users");
   auto done = (*lease)->RevokeApiToken(*id, any ? 0 : c.user.id, NowUtc());
   if (!done.ok()) return SendError(res, FromStatus(done.status()));
   if (!*done) return SendError(res, {404, "not_found", "no such live token of yours", ""});
@@ -231,31 +264,46 @@ void RevokeToken(Api& api, const httplib::Request& req, httplib::Response& res, 
 
 void GetProtocol(Api& api, httplib::Response& res) {
   auto p = api.protocol();
+  json actions = json::array();
+  for (int a = 0; a < access::kActions; ++a)
+    actions.push_back(access::ActionName(static_cast<access::Action>(a)));
   json roles = json::array();
   for (const std::string& name : p->RoleNames()) {
     const access::RoleRule* r = p->Role(name);
-    json individual = json::object(), aggregate = json::array(), write = json::array();
+    json individual = json::object(), aggregate = json::array(), write = json::object();
+    json alerts = json::array();
     for (int k = 0; k < store::kRecordClasses; ++k) {
       auto cls = access::ClassName(static_cast<store::RecordClass>(k));
       if (r->max_rank[k] >= 0) individual[cls] = r->max_rank[k];
       if (r->aggregate[k]) aggregate.push_back(cls);
-      if (r->write[k]) write.push_back(cls);
+      if (r->write_rank[k] >= 0) write[cls] = r->write_rank[k];
     }
-    roles.push_back({{"role", name},
-                     {"label", r->label},
-                     {"individual_max_rank", individual},
-                     {"aggregate", aggregate},
-                     {"write", write},
-                     {"own_org_only", r->own_org_only},
-                     {"manage", r->manage}});
+    if (r->alert_submit) alerts.push_back("submit");
+    if (r->alert_triage) alerts.push_back("triage");
+    if (r->alert_acknowledge) alerts.push_back("acknowledge");
+    roles.push_back(
+        {{"role", name},
+         {"label", r->label},
+         {"individual_max_rank", individual},
+         {"aggregate", aggregate},
+         {"write_max_rank", write},
+         {"own_org_only", r->own_org_only},
+         {"import", r->import_files},
+         {"export", r->export_records},
+         {"alerts", alerts},
+         {"manage", r->manage},
+         {"grant_roles", r->grant_roles},
+         {"users_of", r->users_all_organisations ? "all_organisations" : "own_organisation"}});
   }
-  SendJson(
-      res,
-      {{"roles", roles}, {"break_glass_minutes", p->break_glass_minutes()}, {"text", p->text()}});
+  SendJson(res, {{"version", p->version()},
+                 {"roles", roles},
+                 {"break_glass_minutes", p->break_glass_minutes()},
+                 {"break_glass_max_rank", p->break_glass_rank()},
+                 {"actions", actions},
+                 {"text", p->text()}});
 }
 
 void PutProtocol(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c) {
-  if (!RequireManage(api, c, "isp", res)) return;
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   std::string text_toml;
@@ -272,7 +320,7 @@ void PutProtocol(Api& api, const httplib::Request& req, httplib::Response& res, 
                              "the new protocol has no role '" + u.role +
                                  "', which active users hold; keep it or change their roles first",
                              "text"});
-  if (!parsed->CanManage(c.user.role, "isp"))
+  if (!access::Decide(*parsed, c.subject, access::Action::kManageProtocol, {}).allowed())
     return SendError(res, {400, "invalid",
                            "the new protocol would take away your own right to manage it", "text"});
   store::ProtocolVersion v{0, NowUtc(), std::to_string(c.user.id), text_toml};
@@ -283,8 +331,7 @@ void PutProtocol(Api& api, const httplib::Request& req, httplib::Response& res, 
   SendJson(res, {{"version", *id}, {"loaded_at", v.loaded_at}});
 }
 
-void ProtocolVersions(Api& api, httplib::Response& res, const Caller& c) {
-  if (!RequireManage(api, c, "isp", res)) return;
+void ProtocolVersions(Api& api, httplib::Response& res) {
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto versions = (*lease)->ListProtocolVersions();
@@ -314,9 +361,6 @@ json GrantJson(const store::BreakGlassGrant& g, bool with_reason) {
 void OpenBreakGlass(Api& api, const httplib::Request& req, httplib::Response& res,
                     const Caller& c) {
   auto p = api.protocol();
-  if (!p->CanBreakGlass(c.user.role) || c.token_id > 0)
-    return SendError(res,
-                     {403, "forbidden", "your role cannot break the glass; ask a coordinator", ""});
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   std::string reason;
@@ -350,7 +394,7 @@ void ListBreakGlass(Api& api, httplib::Response& res, const Caller& c) {
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto grants = (*lease)->ListBreakGlass();
   if (!grants.ok()) return SendError(res, FromStatus(grants.status()));
-  bool reviewer = api.protocol()->CanManage(c.user.role, "audit");
+  bool reviewer = Decide(api, c, access::Action::kReadAudit).allowed();
   json items = json::array();
   for (const auto& g : *grants)
     if (reviewer || g.user_id == c.user.id) items.push_back(GrantJson(g, true));
@@ -362,7 +406,7 @@ void EndBreakGlass(Api& api, const httplib::Request& req, httplib::Response& res
   if (!id) return SendError(res, {400, "invalid", "the id must be a number", "id"});
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
-  bool reviewer = api.protocol()->CanManage(c.user.role, "audit");
+  bool reviewer = Decide(api, c, access::Action::kReadAudit).allowed();
   // Every server process reads the owner's open grant per request: ended here, ended everywhere.
   auto done = (*lease)->EndBreakGlass(*id, reviewer ? 0 : c.user.id, NowUtc());
   if (!done.ok()) return SendError(res, FromStatus(done.status()));
@@ -371,8 +415,7 @@ void EndBreakGlass(Api& api, const httplib::Request& req, httplib::Response& res
   SendJson(res, {{"id", *id}, {"ended", true}});
 }
 
-void AuditList(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c) {
-  if (!RequireManage(api, c, "audit", res)) return;
+void AuditList(Api& api, const httplib::Request& req, httplib::Response& res) {
   int64_t after = 0, limit = 500;
   if (req.has_param("after")) {
     auto v = Int(req.get_param_value("after"));
@@ -412,29 +455,37 @@ void AddAdminRoutes(Api& api) {
   Api* a = &api;
   using Req = const httplib::Request&;
   using Res = httplib::Response&;
-  api.Add("GET", "/api/v1/organisations", true, [a](Req, Res r, Caller*) { Organisations(*a, r); });
-  api.Add("POST", "/api/v1/organisations", true,
+  using A = access::Action;
+  api.Add("GET", "/api/v1/organisations", A::kSignedIn,
+          [a](Req, Res r, Caller*) { Organisations(*a, r); });
+  api.Add("POST", "/api/v1/organisations", A::kManageOrganisations,
           [a](Req q, Res r, Caller* c) { AddOrganisation(*a, q, r, *c); });
-  api.Add("GET", "/api/v1/users", true, [a](Req, Res r, Caller* c) { Users(*a, r, *c); });
-  api.Add("POST", "/api/v1/users", true, [a](Req q, Res r, Caller* c) { AddUser(*a, q, r, *c); });
-  api.Add("PUT", "/api/v1/users/{id}", true,
+  api.Add("GET", "/api/v1/users", A::kManageUsers,
+          [a](Req, Res r, Caller* c) { Users(*a, r, *c); });
+  api.Add("POST", "/api/v1/users", A::kManageUsers,
+          [a](Req q, Res r, Caller* c) { AddUser(*a, q, r, *c); });
+  api.Add("PUT", "/api/v1/users/{id}", A::kManageUsers,
           [a](Req q, Res r, Caller* c) { UpdateUser(*a, q, r, *c); });
-  api.Add("GET", "/api/v1/tokens", true, [a](Req, Res r, Caller* c) { Tokens(*a, r, *c); });
-  api.Add("POST", "/api/v1/tokens", true, [a](Req q, Res r, Caller* c) { AddToken(*a, q, r, *c); });
-  api.Add("DELETE", "/api/v1/tokens/{id}", true,
+  api.Add("GET", "/api/v1/tokens", A::kManageTokens,
+          [a](Req, Res r, Caller* c) { Tokens(*a, r, *c); });
+  api.Add("POST", "/api/v1/tokens", A::kManageTokens,
+          [a](Req q, Res r, Caller* c) { AddToken(*a, q, r, *c); });
+  api.Add("DELETE", "/api/v1/tokens/{id}", A::kManageTokens,
           [a](Req q, Res r, Caller* c) { RevokeToken(*a, q, r, *c); });
-  api.Add("GET", "/api/v1/protocol", true, [a](Req, Res r, Caller*) { GetProtocol(*a, r); });
-  api.Add("PUT", "/api/v1/protocol", true,
+  api.Add("GET", "/api/v1/protocol", A::kSignedIn,
+          [a](Req, Res r, Caller*) { GetProtocol(*a, r); });
+  api.Add("PUT", "/api/v1/protocol", A::kManageProtocol,
           [a](Req q, Res r, Caller* c) { PutProtocol(*a, q, r, *c); });
-  api.Add("GET", "/api/v1/protocol/versions", true,
-          [a](Req, Res r, Caller* c) { ProtocolVersions(*a, r, *c); });
-  api.Add("POST", "/api/v1/break-glass", true,
+  api.Add("GET", "/api/v1/protocol/versions", A::kManageProtocol,
+          [a](Req, Res r, Caller*) { ProtocolVersions(*a, r); });
+  api.Add("POST", "/api/v1/break-glass", A::kBreakGlass,
           [a](Req q, Res r, Caller* c) { OpenBreakGlass(*a, q, r, *c); });
-  api.Add("GET", "/api/v1/break-glass", true,
+  api.Add("GET", "/api/v1/break-glass", A::kSignedIn,
           [a](Req, Res r, Caller* c) { ListBreakGlass(*a, r, *c); });
-  api.Add("DELETE", "/api/v1/break-glass/{id}", true,
+  api.Add("DELETE", "/api/v1/break-glass/{id}", A::kSignedIn,
           [a](Req q, Res r, Caller* c) { EndBreakGlass(*a, q, r, *c); });
-  api.Add("GET", "/api/v1/audit", true, [a](Req q, Res r, Caller* c) { AuditList(*a, q, r, *c); });
+  api.Add("GET", "/api/v1/audit", A::kReadAudit,
+          [a](Req q, Res r, Caller*) { AuditList(*a, q, r); });
 }
 
 }  // namespace aegis::server

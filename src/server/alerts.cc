@@ -3,10 +3,13 @@
 // acknowledgement, the in-app inbox and the alerts board. Starts the delivery worker (durable
 // outbox: signed webhooks, e-mail; escalation of unacknowledged alerts) with the server.
 //
-// What a caller sees of an alert follows the sharing protocol: roles that read confidential
-// incidents (coordinator, IMO) see everything including the reporter and the raw message; roles
-// that read individual incidents see the free text; others (outside recipients, viewers) see
-// place, threat and time only. Audit rows hold ids, never text.
+// What a caller sees of an alert is the authorization kernel's decision (access/decision.h) for
+// the alert as a record: its class comes from its risks (GBV: gbv, recruitment of children:
+// child, else incident), its sensitivity is internal, its organisation the submitter's (none
+// for SMS relays and the analysis). Where the kernel allows reading it as an individual record,
+// the caller sees the free text and the place as written, and a triager (kTriageAlert) also the
+// reporter and the raw message; otherwise place, threat and time only. Triagers see every
+// alert; others the alerts routed to their inbox. Audit rows hold ids, never text.
 #include <memory>
 
 #include "alert/duplicates.h"
@@ -29,9 +32,39 @@ using Ctx = std::shared_ptr<AlertContext>;
 
 enum class View { kOutside, kMember, kFull };
 
-View ViewOf(const Caller& c) {
-  int rank = c.scope.max_rank[static_cast<int>(store::RecordClass::kIncident)];
-  return rank >= 2 ? View::kFull : rank >= 0 ? View::kMember : View::kOutside;
+// The alert as a record of the protocol.
+access::Resource AlertResource(store::Store& s, const store::AlertRecord& a) {
+  access::Resource r;
+  bool gbv = false, child = false;
+  for (const auto& risk : a.risks) {
+    gbv = gbv || risk == "GBV";
+    child = child || risk == "REC";
+  }
+  r.record_class = gbv     ? store::RecordClass::kGbv
+                   : child ? store::RecordClass::kChild
+                           : store::RecordClass::kIncident;
+  r.sensitivity = 1;
+  if (a.reporter.rfind("user:", 0) == 0) {
+    auto id = Int(a.reporter.substr(5));
+    auto u = id ? s.GetUser(*id) : Result<std::optional<store::User>>(std::nullopt);
+    if (u.ok() && u->has_value() && !(*u)->organisation_code.empty()) {
+      auto orgs = s.ListOrganisations();
+      if (orgs.ok())
+        for (const auto& o : *orgs)
+          if (o.code == (*u)->organisation_code) r.organisation_id = o.id;
+    }
+  }
+  return r;
+}
+
+View ViewOf(Api& api, store::Store& s, const Caller& c, const store::AlertRecord& a) {
+  if (!Decide(api, c, access::Action::kReadIndividual, AlertResource(s, a)).allowed())
+    return View::kOutside;
+  return Decide(api, c, access::Action::kTriageAlert).allowed() ? View::kFull : View::kMember;
+}
+
+bool Triager(Api& api, const Caller& c) {
+  return Decide(api, c, access::Action::kTriageAlert).allowed();
 }
 
 std::vector<std::string> InboxOf(const Caller& c) {
@@ -114,8 +147,6 @@ bool ReadSubmission(const json& body, const Caller& c, alert::Submission* s, Api
 
 void Create(Api& api, const AlertContext& ctx, const httplib::Request& req, httplib::Response& res,
             const Caller& c) {
-  if (!api.protocol()->CanWrite(c.user.role, store::RecordClass::kIncident))
-    return SendError(res, {403, "forbidden", "your role cannot send alerts", ""});
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   alert::Submission s;
@@ -129,16 +160,18 @@ void Create(Api& api, const AlertContext& ctx, const httplib::Request& req, http
   json routed = json::array();
   for (const auto& d : r->deliveries)
     routed.push_back(json{{"recipient", d.recipient}, {"channel", d.channel}});
-  json out = AlertJson(r->alert, ViewOf(c), ctx);
+  // The sender sees what they sent (their own words), whatever the alert's class.
+  json out = AlertJson(r->alert, std::max(View::kMember, ViewOf(api, **lease, c, r->alert)), ctx);
   out["routed_to"] = routed;
   SendJson(res, out, 201);
 }
 
-// The alert if the caller may see it: every alert for the full view, else alerts in the
-// caller's inbox.
-Result<std::optional<store::AlertRecord>> Visible(store::Store& s, const Caller& c, int64_t id) {
+// The alert if the caller may see it: every alert for triagers, else alerts in the caller's
+// inbox.
+Result<std::optional<store::AlertRecord>> Visible(Api& api, store::Store& s, const Caller& c,
+                                                  int64_t id) {
   AEGIS_ASSIGN_OR_RETURN(auto a, s.GetAlert(id));
-  if (!a || ViewOf(c) == View::kFull) return a;
+  if (!a || Triager(api, c)) return a;
   AEGIS_ASSIGN_OR_RETURN(auto deliveries, s.ListAlertDeliveries(id));
   std::vector<std::string> inbox = InboxOf(c);
   for (const auto& d : deliveries)
@@ -160,11 +193,11 @@ void List(Api& api, const AlertContext& ctx, const httplib::Request& req, httpli
   }
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
-  const bool all = !inbox_only && ViewOf(c) == View::kFull;
+  const bool all = !inbox_only && Triager(api, c);
   auto rows = all ? (*lease)->ListAlerts(q) : (*lease)->ListAlertInbox(InboxOf(c), q.limit);
   if (!rows.ok()) return SendError(res, FromStatus(rows.status()));
   json items = json::array();
-  for (const auto& a : *rows) items.push_back(AlertJson(a, ViewOf(c), ctx));
+  for (const auto& a : *rows) items.push_back(AlertJson(a, ViewOf(api, **lease, c, a), ctx));
   api.Audit(**lease, &c, inbox_only ? "alert.inbox" : "alert.list", "alert", "",
             std::to_string(rows->size()) + " alerts");
   SendJson(res, {{"items", items}, {"count", rows->size()}});
@@ -186,12 +219,13 @@ void Detail(Api& api, const AlertContext& ctx, const httplib::Request& req, http
   const int64_t id = Int(req.matches[1].str()).value_or(0);
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
-  auto a = Visible(**lease, c, id);
+  auto a = Visible(api, **lease, c, id);
   if (!a.ok()) return SendError(res, FromStatus(a.status()));
   if (!a->has_value())
     return SendError(res, {404, "not_found", "no such alert, or not sent to you", ""});
-  json out = AlertJson(**a, ViewOf(c), ctx);
-  if (ViewOf(c) == View::kFull) {
+  const View view = ViewOf(api, **lease, c, **a);
+  json out = AlertJson(**a, view, ctx);
+  if (view == View::kFull) {
     auto events = (*lease)->ListAlertEvents(id);
     auto deliveries = (*lease)->ListAlertDeliveries(id);
     if (!events.ok() || !deliveries.ok())
@@ -218,15 +252,8 @@ void Detail(Api& api, const AlertContext& ctx, const httplib::Request& req, http
   SendJson(res, out);
 }
 
-bool Triager(const Caller& c, httplib::Response& res) {
-  if (ViewOf(c) == View::kFull) return true;
-  SendError(res, {403, "forbidden", "only cluster coordination (coordinator, IMO) triages", ""});
-  return false;
-}
-
 void SetStatus(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c,
                bool merge) {
-  if (!Triager(c, res)) return;
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   std::string status = "closed", reason;
@@ -277,7 +304,7 @@ void Acknowledge(Api& api, const httplib::Request& req, httplib::Response& res, 
   const int64_t id = Int(req.matches[1].str()).value_or(0);
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
-  auto a = Visible(**lease, c, id);
+  auto a = Visible(api, **lease, c, id);
   if (!a.ok()) return SendError(res, FromStatus(a.status()));
   if (!a->has_value())
     return SendError(res, {404, "not_found", "no such alert, or not sent to you", ""});
@@ -290,7 +317,6 @@ void Acknowledge(Api& api, const httplib::Request& req, httplib::Response& res, 
 // What waits on whom: open alerts, the recipients of their current level, overdue ones, and
 // deliveries that keep failing.
 void Board(Api& api, const AlertContext& ctx, httplib::Response& res, const Caller& c) {
-  if (!Triager(c, res)) return;
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   store::AlertQuery q;
@@ -314,7 +340,7 @@ void Board(Api& api, const AlertContext& ctx, httplib::Response& res, const Call
     overdue += late ? 1 : 0;
     review += a.needs_review ? 1 : 0;
     failing += undelivered.empty() ? 0 : 1;
-    json j = AlertJson(a, View::kMember, ctx);
+    json j = AlertJson(a, std::min(View::kMember, ViewOf(api, **lease, c, a)), ctx);
     j["waiting_on"] = waiting;
     j["overdue"] = late;
     j["undelivered"] = undelivered;
@@ -361,35 +387,36 @@ Ctx Start(Api& api) {
 void AddAlertRoutes(Api& api) {
   Ctx ctx = Start(api);
   Api* a = &api;
-  api.Add("POST", "/api/v1/alerts", true,
+  using A = access::Action;
+  api.Add("POST", "/api/v1/alerts", A::kSubmitAlert,
           [a, ctx](const httplib::Request& req, httplib::Response& res, Caller* c) {
             if (Ready(*ctx, res)) Create(*a, *ctx, req, res, *c);
           });
-  api.Add("GET", "/api/v1/alerts", true,
+  api.Add("GET", "/api/v1/alerts", A::kReadIndividual,
           [a, ctx](const httplib::Request& req, httplib::Response& res, Caller* c) {
             if (Ready(*ctx, res)) List(*a, *ctx, req, res, *c, false);
           });
-  api.Add("GET", "/api/v1/alerts/inbox", true,
+  api.Add("GET", "/api/v1/alerts/inbox", A::kSignedIn,
           [a, ctx](const httplib::Request& req, httplib::Response& res, Caller* c) {
             if (Ready(*ctx, res)) List(*a, *ctx, req, res, *c, true);
           });
-  api.Add("GET", "/api/v1/alerts/board", true,
+  api.Add("GET", "/api/v1/alerts/board", A::kTriageAlert,
           [a, ctx](const httplib::Request&, httplib::Response& res, Caller* c) {
             if (Ready(*ctx, res)) Board(*a, *ctx, res, *c);
           });
-  api.Add("GET", "/api/v1/alerts/{id}", true,
+  api.Add("GET", "/api/v1/alerts/{id}", A::kSignedIn,
           [a, ctx](const httplib::Request& req, httplib::Response& res, Caller* c) {
             if (Ready(*ctx, res)) Detail(*a, *ctx, req, res, *c);
           });
-  api.Add("POST", "/api/v1/alerts/{id}/status", true,
+  api.Add("POST", "/api/v1/alerts/{id}/status", A::kTriageAlert,
           [a, ctx](const httplib::Request& req, httplib::Response& res, Caller* c) {
             if (Ready(*ctx, res)) SetStatus(*a, req, res, *c, false);
           });
-  api.Add("POST", "/api/v1/alerts/{id}/merge", true,
+  api.Add("POST", "/api/v1/alerts/{id}/merge", A::kTriageAlert,
           [a, ctx](const httplib::Request& req, httplib::Response& res, Caller* c) {
             if (Ready(*ctx, res)) SetStatus(*a, req, res, *c, true);
           });
-  api.Add("POST", "/api/v1/alerts/{id}/ack", true,
+  api.Add("POST", "/api/v1/alerts/{id}/ack", A::kAcknowledgeAlert,
           [a, ctx](const httplib::Request& req, httplib::Response& res, Caller* c) {
             if (Ready(*ctx, res)) Acknowledge(*a, req, res, *c);
           });

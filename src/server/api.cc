@@ -41,11 +41,15 @@ std::string PrivateDir(const ServerOptions& o) {
   return dir;
 }
 
-bool RequireManage(Api& api, const Caller& c, const char* what, httplib::Response& res) {
-  if (api.protocol()->CanManage(c.user.role, what)) return true;
-  SendError(res,
-            {403, "forbidden",
-             std::string("managing ") + what + " is not part of your role in the protocol", ""});
+access::Decision Decide(Api& api, const Caller& c, access::Action a, const access::Resource& r) {
+  return access::Decide(*api.protocol(), c.subject, a, r);
+}
+
+bool Allowed(Api& api, const Caller& c, access::Action a, const access::Resource& r,
+             httplib::Response& res) {
+  access::Decision d = Decide(api, c, a, r);
+  if (d.allowed()) return true;
+  SendError(res, {403, "forbidden", d.reason + " under the sharing protocol in force", ""});
   return false;
 }
 

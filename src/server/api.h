@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "access/decision.h"
 #include "access/protocol.h"
 #include "security/keyring.h"
 #include "server/server.h"
@@ -72,6 +73,7 @@ struct Caller {
   int64_t token_id = 0;             // > 0 for token callers
   std::vector<std::string> scopes;  // a token's scopes (read, write, export)
   std::string break_glass_until;    // "" unless an emergency grant widens the scope
+  access::Subject subject;          // what the authorization kernel decides on
 };
 
 // The private folder (mode 0700) beside the store for uploads and spreadsheet temporaries.
@@ -80,6 +82,17 @@ std::string PrivateDir(const ServerOptions& o);
 // false with a 400 on a bad value.
 bool ReadIncidentQuery(const taxonomy::Taxonomy& tax, const httplib::Request& req,
                        store::IncidentQuery* q, ApiError* e);
+
+// The ids of `rows` (records with an `id`), comma-separated: reads are audited by record.
+template <typename Rows>
+std::string IdList(const Rows& rows) {
+  std::string ids;
+  for (const auto& r : rows) {
+    if (!ids.empty()) ids.push_back(',');
+    ids += std::to_string(r.id);
+  }
+  return ids;
+}
 
 // Sends `e` as the JSON error body; "store_unavailable" (503) with a Retry-After header.
 void SendError(httplib::Response& res, const ApiError& e);
@@ -113,10 +126,15 @@ using Handler = std::function<void(const httplib::Request&, httplib::Response&, 
 class Api {
  public:
   virtual ~Api() = default;
-  // `path` in OpenAPI form ({id} = digits). `auth`: a caller is needed (CSRF is then checked on
-  // unsafe methods of cookie sessions; a token needs the "write" scope for them).
-  virtual void Add(const std::string& method, const std::string& path, bool auth,
+  // A route for signed-in callers. `path` in OpenAPI form ({id} = digits). `action` is what the
+  // route does (the authorization kernel's action, published as x-aegis-action in the OpenAPI
+  // document): the caller is authenticated, CSRF is checked on unsafe methods of cookie
+  // sessions, and the route answers 403 unless access::MayEver allows the action to the caller.
+  // The handler then asks Decide (see Allowed) for the record it holds.
+  virtual void Add(const std::string& method, const std::string& path, access::Action action,
                    const Handler& h) = 0;
+  // A route without a caller (sign-in, the OpenAPI document); the handler gets nullptr.
+  virtual void AddPublic(const std::string& method, const std::string& path, const Handler& h) = 0;
   virtual StorePool& pool() = 0;
   virtual const ServerOptions& options() const = 0;
   // The keyring and the protocol can be replaced while the server runs (key rotation, a new
@@ -139,9 +157,12 @@ class Api {
   virtual void AtStop(std::function<void()> fn) = 0;
 };
 
-// True when the caller's role manages `what` in the protocol (users, organisations, isp, audit,
-// tracing, duplicates); otherwise sends 403 and returns false.
-bool RequireManage(Api& api, const Caller& c, const char* what, httplib::Response& res);
+// The kernel's decision for the caller (access/decision.h) under the protocol in force.
+access::Decision Decide(Api& api, const Caller& c, access::Action a,
+                        const access::Resource& r = {});
+// True when Decide allows; otherwise sends 403 with the decision's reason and returns false.
+bool Allowed(Api& api, const Caller& c, access::Action a, const access::Resource& r,
+             httplib::Response& res);
 
 void AddRecordRoutes(Api& api);
 void AddAdminRoutes(Api& api);

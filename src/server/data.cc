@@ -24,17 +24,27 @@ namespace aegis::server {
 
 namespace {
 
-// Readers get exact aggregates only if they may read individual incidents of every
-// organisation; everyone else gets safe aggregates (small numbers suppressed).
-bool NeedsSafe(const store::AccessScope& s) {
-  return s.max_rank[static_cast<int>(store::RecordClass::kIncident)] < 1 ||
-         s.only_organisation_id != 0;
+// Exact aggregates only where the kernel allows them for every class the reader sees in
+// aggregates; safe aggregates (small numbers suppressed) where any class is aggregate-only.
+bool NeedsSafe(Api& api, const Caller& c) {
+  for (int k = 0; k < store::kRecordClasses; ++k) {
+    access::Resource r;
+    r.record_class = static_cast<store::RecordClass>(k);
+    if (Decide(api, c, access::Action::kReadAggregate, r).effect == access::Effect::kAggregateOnly)
+      return true;
+  }
+  return false;
 }
 
-uint32_t AggregateClasses(const store::AccessScope& s) {
+// The classes the kernel lets the reader see in aggregates (exact or safe).
+uint32_t AggregateClasses(Api& api, const Caller& c) {
   uint32_t m = 0;
-  for (int c = 0; c < store::kRecordClasses; ++c)
-    if (s.aggregate[c]) m |= 1U << c;
+  for (int k = 0; k < store::kRecordClasses; ++k) {
+    access::Resource r;
+    r.record_class = static_cast<store::RecordClass>(k);
+    if (Decide(api, c, access::Action::kReadAggregate, r).effect != access::Effect::kDeny)
+      m |= 1U << k;
+  }
   return m;
 }
 
@@ -116,13 +126,13 @@ void Analysis(Api& api, DataState& st, const httplib::Request& req, httplib::Res
   ar.within = req.get_param_value("within");
   if (!ar.within.empty() && api.AreaLevel(ar.within) < 0)
     return SendError(res, {400, "invalid", "within: unknown P-code; see /api/v1/areas", "within"});
-  ar.safe = NeedsSafe(c.scope) || req.get_param_value("safe") == "true";
+  ar.safe = NeedsSafe(api, c) || req.get_param_value("safe") == "true";
   analysis::AnalysisConfig cfg;
   if (!st.rules) return SendError(res, FromStatus(st.rules_error));
   cfg.rules = *st.rules;
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
-  uint32_t classes = AggregateClasses(c.scope);
+  uint32_t classes = AggregateClasses(api, c);
   // The period: ?period=2024-03 | 2024-Q1 | 2024; default the latest month with data.
   auto entry = st.cache.Facts(api, **lease, classes);
   if (!entry.ok()) return SendError(res, FromStatus(entry.status()));
@@ -264,8 +274,11 @@ json RunJson(const store::ImportRun& r, const std::string& file_name) {
 
 void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::Request& req,
                  httplib::Response& res, const Caller& c) {
-  if (!api.protocol()->CanWrite(c.user.role, store::RecordClass::kIncident))
-    return SendError(res, {403, "forbidden", "your role cannot import records", ""});
+  // Imports write records of the caller's own organisation only (each row is then admitted by the
+  // kernel as a record of its class and sensitivity, or quarantined with the reason).
+  access::Resource own;
+  own.organisation_id = c.organisation_id;
+  if (!Allowed(api, c, access::Action::kImport, own, res)) return;
   std::string profile = req.get_param_value("profile");
   std::string file_name = req.get_param_value("file_name");
   if (profile.empty() || profile.find('/') != std::string::npos ||
@@ -303,12 +316,13 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
   // The run, begun as the importer begins it (its data source, profile name, file and digest),
   // so that the importer takes it up; its id is the job's.
   auto begin = [&]() -> Result<store::ImportRun> {
-    store::DataSource src{0,
-                          prof->source_code,
-                          prof->source_name,
-                          prof->source_kind,
-                          prof->organisation,
-                          prof->source_type};
+    store::DataSource src{
+        0,
+        ingest::OrganisationSourceCode(prof->source_code, c.user.organisation_code),
+        prof->source_name,
+        prof->source_kind,
+        c.user.organisation_code,
+        prof->source_type};
     AEGIS_ASSIGN_OR_RETURN(int64_t source_id, (*lease)->EnsureDataSource(src));
     AEGIS_ASSIGN_OR_RETURN(std::string sha, ingest::FileSha256(path));
     return (*lease)->BeginImportRun(source_id, prof->name, path, sha);
@@ -368,6 +382,17 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
         ingest::ImportOptions o;
         o.file = path;
         o.profile = profile;
+        o.organisation = caller.user.organisation_code;
+        auto protocol = a->protocol();
+        o.admit = [protocol, caller](store::RecordClass k, const std::string& sensitivity) {
+          access::Resource r;
+          r.record_class = k;
+          r.sensitivity = store::SensitivityRank(sensitivity).value_or(access::kStrictestRank);
+          r.organisation_id = caller.organisation_id;
+          access::Decision d =
+              access::Decide(*protocol, caller.subject, access::Action::kCreate, r);
+          return d.allowed() ? std::string() : d.reason;
+        };
         o.phase = [&](const std::string& p) { update([&](DataState::Job& j) { j.phase = p; }); };
         o.progress = [&](int64_t rows, int64_t bytes, int64_t total) {
           update([&](DataState::Job& j) {
@@ -436,7 +461,7 @@ struct JobView {
 };
 std::optional<JobView> FindJob(Api& api, DataState& st, store::Store& s, int64_t id,
                                const Caller& c, ApiError* e) {
-  const bool reviewer = api.protocol()->CanManage(c.user.role, "audit");
+  const bool reviewer = Decide(api, c, access::Action::kReadAudit).allowed();
   const ApiError not_found{404, "not_found", "no such import of yours", ""};
   auto run = s.GetImportRun(id);
   if (!run.ok()) {
@@ -489,6 +514,23 @@ void ImportQuarantine(Api& api, DataState& st, const httplib::Request& req, http
   if (!job) return;
   if (job->job["state"] != "completed")
     return SendError(res, {409, "conflict", "the import has not finished; see its status", ""});
+  // A quarantined row could not be read, so it may be of any class and sensitivity: its
+  // uploader sees it (the file is theirs); anyone else only if the kernel lets them read the
+  // strictest class at the strictest level of the uploader's organisation.
+  std::optional<Upload> up = UploadOf(PrivateDir(api.options()), job->run.file_name);
+  if (!up || up->user_id != c.user.id) {
+    access::Resource strictest;
+    strictest.record_class = access::kStrictestClass;
+    strictest.sensitivity = access::kStrictestRank;
+    strictest.organisation_id = -1;  // unknown uploader: nobody's organisation
+    auto uploader =
+        up ? (*lease)->GetUser(up->user_id) : Result<std::optional<store::User>>(std::nullopt);
+    auto orgs = (*lease)->ListOrganisations();
+    if (uploader.ok() && uploader->has_value() && orgs.ok())
+      for (const auto& o : *orgs)
+        if (o.code == (*uploader)->organisation_code) strictest.organisation_id = o.id;
+    if (!Allowed(api, c, access::Action::kReadIndividual, strictest, res)) return;
+  }
   auto rows = (*lease)->ListQuarantine(job->run.data_source_id, job->run.file_sha256);
   if (!rows.ok()) return SendError(res, FromStatus(rows.status()));
   json items = json::array();
@@ -526,15 +568,16 @@ void AddDataRoutes(Api& api) {
   });
   using Req = const httplib::Request&;
   using Res = httplib::Response&;
-  api.Add("GET", "/api/v1/analysis", true,
+  using A = access::Action;
+  api.Add("GET", "/api/v1/analysis", A::kReadAggregate,
           [a, st](Req q, Res r, Caller* c) { Analysis(*a, *st, q, r, *c, false); });
-  api.Add("GET", "/api/v1/exports/analysis", true,
+  api.Add("GET", "/api/v1/exports/analysis", A::kReadAggregate,
           [a, st](Req q, Res r, Caller* c) { Analysis(*a, *st, q, r, *c, true); });
-  api.Add("POST", "/api/v1/imports", true,
+  api.Add("POST", "/api/v1/imports", A::kImport,
           [a, st](Req q, Res r, Caller* c) { StartImport(*a, st, q, r, *c); });
-  api.Add("GET", "/api/v1/imports/{id}", true,
+  api.Add("GET", "/api/v1/imports/{id}", A::kImport,
           [a, st](Req q, Res r, Caller* c) { ImportStatus(*a, *st, q, r, *c); });
-  api.Add("GET", "/api/v1/imports/{id}/quarantine", true,
+  api.Add("GET", "/api/v1/imports/{id}/quarantine", A::kImport,
           [a, st](Req q, Res r, Caller* c) { ImportQuarantine(*a, *st, q, r, *c); });
 }
 

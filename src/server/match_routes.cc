@@ -69,7 +69,6 @@ class TracingCache {
 };
 
 void ListTracing(Api& api, Req req, Res res, const Caller& c) {
-  if (!RequireManage(api, c, "tracing", res)) return;
   std::string kind = req.get_param_value("kind");
   if (!kind.empty() && kind != "registered" && kind != "request")
     return SendError(res, {400, "invalid", "kind: registered or request", "kind"});
@@ -128,13 +127,23 @@ bool ParseTracing(const json& body, const Caller& c, store::TracingRecord* r, Ap
 }
 
 void PutTracing(Api& api, Req req, Res res, const Caller& c) {
-  if (!RequireManage(api, c, "tracing", res)) return;
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   store::TracingRecord r;
   if (ApiError e; !ParseTracing(body, c, &r, &e)) return SendError(res, e);
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
+  // A case is registered and changed by its own organisation only (the kernel's rule): the
+  // upsert is keyed by organisation, so it never reaches another organisation's case.
+  access::Resource owner;
+  owner.organisation_id = -1;
+  auto orgs = (*lease)->ListOrganisations();
+  if (!orgs.ok()) return SendError(res, FromStatus(orgs.status()));
+  for (const auto& o : *orgs)
+    if (o.code == r.organisation) owner.organisation_id = o.id;
+  if (owner.organisation_id < 0)
+    return SendError(res, {400, "invalid", "organisation: no such organisation", "organisation"});
+  if (!Allowed(api, c, access::Action::kManageTracing, owner, res)) return;
   auto ids = (*lease)->PutTracingRecords({r});
   if (!ids.ok()) return SendError(res, FromStatus(ids.status()));
   api.Audit(**lease, &c, "tracing.put", "tracing_record", std::to_string(ids->front()), r.kind);
@@ -157,7 +166,6 @@ json CandidateJson(const match::Candidate& cand, const store::TracingRecord& per
 }
 
 void Candidates(Api& api, TracingCache& cache, Req req, Res res, const Caller& c) {
-  if (!RequireManage(api, c, "tracing", res)) return;
   auto id = Int(req.matches[1].str());
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
@@ -205,7 +213,7 @@ bool CanReadBoth(store::Store& s, const Caller& c, int64_t a, int64_t b, ApiErro
   return true;
 }
 
-void Decide(Api& api, Req req, Res res, const Caller& c) {
+void PutDecision(Api& api, Req req, Res res, const Caller& c) {
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   store::MatchDecision d;
@@ -221,7 +229,11 @@ void Decide(Api& api, Req req, Res res, const Caller& c) {
   d.right_id = *right;
   if (d.kind != "tracing" && d.kind != "incident")
     return SendError(res, {400, "invalid", "kind: tracing or incident", "kind"});
-  if (!RequireManage(api, c, d.kind == "tracing" ? "tracing" : "duplicates", res)) return;
+  if (!Allowed(
+          api, c,
+          d.kind == "tracing" ? access::Action::kManageTracing : access::Action::kManageDuplicates,
+          {}, res))
+    return;
   d.decided_by = std::to_string(c.user.id);
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
@@ -251,7 +263,11 @@ void Decisions(Api& api, Req req, Res res, const Caller& c) {
   std::string kind = req.get_param_value("kind");
   if (kind != "tracing" && kind != "incident")
     return SendError(res, {400, "invalid", "kind: tracing or incident", "kind"});
-  if (!RequireManage(api, c, kind == "tracing" ? "tracing" : "duplicates", res)) return;
+  if (!Allowed(
+          api, c,
+          kind == "tracing" ? access::Action::kManageTracing : access::Action::kManageDuplicates,
+          {}, res))
+    return;
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto rows = (*lease)->ListMatchDecisions(kind);
@@ -278,7 +294,6 @@ json IncidentBrief(const store::IncidentRecord& r) {
 }
 
 void Duplicates(Api& api, Req req, Res res, const Caller& c) {
-  if (!RequireManage(api, c, "duplicates", res)) return;
   store::IncidentQuery q;
   if (ApiError e; !ReadIncidentQuery(api.taxonomy(), req, &q, &e)) return SendError(res, e);
   match::IncidentDedupOptions o;
@@ -309,18 +324,20 @@ void Duplicates(Api& api, Req req, Res res, const Caller& c) {
 
 void AddMatchRoutes(Api& api) {
   Api* a = &api;
+  using A = access::Action;
   auto cache = std::make_shared<TracingCache>(api.options().data_dir);
-  api.Add("GET", "/api/v1/tracing/records", true,
+  api.Add("GET", "/api/v1/tracing/records", A::kManageTracing,
           [a](Req q, Res r, Caller* c) { ListTracing(*a, q, r, *c); });
-  api.Add("POST", "/api/v1/tracing/records", true,
+  api.Add("POST", "/api/v1/tracing/records", A::kManageTracing,
           [a](Req q, Res r, Caller* c) { PutTracing(*a, q, r, *c); });
-  api.Add("GET", "/api/v1/tracing/records/{id}/candidates", true,
+  api.Add("GET", "/api/v1/tracing/records/{id}/candidates", A::kManageTracing,
           [a, cache](Req q, Res r, Caller* c) { Candidates(*a, *cache, q, r, *c); });
-  api.Add("POST", "/api/v1/match-decisions", true,
-          [a](Req q, Res r, Caller* c) { Decide(*a, q, r, *c); });
-  api.Add("GET", "/api/v1/match-decisions", true,
+  // Tracing or duplicate decisions by the body's kind: the handler asks for that kind's action.
+  api.Add("POST", "/api/v1/match-decisions", A::kSignedIn,
+          [a](Req q, Res r, Caller* c) { PutDecision(*a, q, r, *c); });
+  api.Add("GET", "/api/v1/match-decisions", A::kSignedIn,
           [a](Req q, Res r, Caller* c) { Decisions(*a, q, r, *c); });
-  api.Add("GET", "/api/v1/duplicates/incidents", true,
+  api.Add("GET", "/api/v1/duplicates/incidents", A::kManageDuplicates,
           [a](Req q, Res r, Caller* c) { Duplicates(*a, q, r, *c); });
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "ingest/importer.h"
 #include "security/tokens.h"
 #include "server/api.h"
 #include "util/text.h"
@@ -119,9 +120,8 @@ void ListIncidents(Api& api, const httplib::Request& req, httplib::Response& res
   if (static_cast<int>(rows->size()) == q.limit && !rows->empty())
     body += ",\"next\":\"/api/v1/incidents?after=" + std::to_string(rows->back().id) + "\"";
   body += "}";
-  std::string ids;
-  if (!rows->empty())
-    ids = std::to_string(rows->front().id) + "-" + std::to_string(rows->back().id);
+  // Audited by record: every id read, not a range (a range names records that were not read).
+  std::string ids = IdList(*rows);
   api.Audit(**lease, &c, "incident.list", "incident", ids,
             std::to_string(rows->size()) + " records" +
                 (c.break_glass_until.empty() ? "" : ", break-glass"));
@@ -226,8 +226,7 @@ bool ParseIncident(Api& api, const json& body, const Caller& c, store::Incident*
 
 // The data source of records entered through the API by the caller's organisation.
 Result<int64_t> ApiSource(store::Store& s, const Caller& c) {
-  std::string code = "api:" + (c.user.organisation_code.empty() ? std::string("cluster")
-                                                                : c.user.organisation_code);
+  std::string code = ingest::OrganisationSourceCode("api", c.user.organisation_code);
   return s.EnsureDataSource(
       {0, code, "entered in Aegis", "manual", c.user.organisation_code, "direct_monitoring"});
 }
@@ -238,8 +237,18 @@ void CreateIncident(Api& api, const httplib::Request& req, httplib::Response& re
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   store::Incident inc;
   if (ApiError e; !ParseIncident(api, body, c, &inc, &e)) return SendError(res, e);
-  if (!api.protocol()->CanWrite(c.user.role, store::RecordClass::kIncident))
-    return SendError(res, {403, "forbidden", "your role cannot enter incidents", ""});
+  // The record's class comes from its content (a GBV risk or act: gbv; recruitment: child).
+  access::Resource r;
+  r.record_class = store::ClassOf(inc);
+  r.sensitivity = store::SensitivityRank(inc.sensitivity).value_or(access::kStrictestRank);
+  r.organisation_id = c.organisation_id;
+  if (r.sensitivity < access::MinimumRank(r.record_class))
+    return SendError(res, {400, "invalid",
+                           std::string("sensitivity: ") + access::ClassName(r.record_class) +
+                               " records are at least " +
+                               access::SensitivityName(access::MinimumRank(r.record_class)),
+                           "sensitivity"});
+  if (!Allowed(api, c, access::Action::kCreate, r, res)) return;
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto src = ApiSource(**lease, c);
@@ -299,7 +308,8 @@ void ListReports(Api& api, const httplib::Request& req, httplib::Response& res, 
   json out = {{"items", items}, {"count", rows->size()}};
   if (static_cast<int>(rows->size()) == q.limit && !rows->empty())
     out["next"] = "/api/v1/monitoring-reports?after=" + std::to_string(rows->back().id);
-  api.Audit(**lease, &c, "report.list", "monitoring_report", "",
+  std::string ids = IdList(*rows);
+  api.Audit(**lease, &c, "report.list", "monitoring_report", ids,
             std::to_string(rows->size()) + " records");
   SendJson(res, out);
 }
@@ -396,8 +406,10 @@ void CreateReport(Api& api, const httplib::Request& req, httplib::Response& res,
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   store::MonitoringReport r;
   if (ApiError e; !ParseReport(api, body, c, &r, &e)) return SendError(res, e);
-  if (!api.protocol()->CanWrite(c.user.role, store::RecordClass::kMonitoring))
-    return SendError(res, {403, "forbidden", "your role cannot enter monitoring reports", ""});
+  access::Resource what;
+  what.record_class = store::RecordClass::kMonitoring;
+  what.organisation_id = c.organisation_id;
+  if (!Allowed(api, c, access::Action::kCreate, what, res)) return;
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto src = ApiSource(**lease, c);
@@ -429,28 +441,29 @@ bool ReadIncidentQuery(const taxonomy::Taxonomy& tax, const httplib::Request& re
 
 void AddRecordRoutes(Api& api) {
   Api* a = &api;
-  api.Add("GET", "/api/v1/incidents", true,
+  using A = access::Action;
+  api.Add("GET", "/api/v1/incidents", A::kReadIndividual,
           [a](const httplib::Request& q, httplib::Response& r, Caller* c) {
             ListIncidents(*a, q, r, *c);
           });
-  api.Add("POST", "/api/v1/incidents", true,
+  api.Add("POST", "/api/v1/incidents", A::kCreate,
           [a](const httplib::Request& q, httplib::Response& r, Caller* c) {
             CreateIncident(*a, q, r, *c);
           });
-  api.Add("GET", "/api/v1/incidents/{id}", true,
+  api.Add("GET", "/api/v1/incidents/{id}", A::kReadIndividual,
           [a](const httplib::Request& q, httplib::Response& r, Caller* c) {
             GetIncident(*a, q, r, *c);
           });
-  api.Add("GET", "/api/v1/monitoring-reports", true,
+  api.Add("GET", "/api/v1/monitoring-reports", A::kReadIndividual,
           [a](const httplib::Request& q, httplib::Response& r, Caller* c) {
             ListReports(*a, q, r, *c);
           });
-  api.Add("POST", "/api/v1/monitoring-reports", true,
+  api.Add("POST", "/api/v1/monitoring-reports", A::kCreate,
           [a](const httplib::Request& q, httplib::Response& r, Caller* c) {
             CreateReport(*a, q, r, *c);
           });
   api.Add(
-      "GET", "/api/v1/monitoring-reports/{id}", true,
+      "GET", "/api/v1/monitoring-reports/{id}", A::kReadIndividual,
       [a](const httplib::Request& q, httplib::Response& r, Caller* c) { GetReport(*a, q, r, *c); });
 }
 

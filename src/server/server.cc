@@ -68,10 +68,6 @@ class RateLimit {
   std::map<std::string, Bucket> buckets_;
 };
 
-bool HasScope(const Caller& c, const std::string& s) {
-  return std::find(c.scopes.begin(), c.scopes.end(), s) != c.scopes.end();
-}
-
 class ServerImpl final : public Server, public Api {
  public:
   explicit ServerImpl(ServerOptions o)
@@ -145,30 +141,57 @@ class ServerImpl final : public Server, public Api {
 
   // --- Api -----------------------------------------------------------------------------------
 
-  void Add(const std::string& method, const std::string& path, bool auth,
+  void Add(const std::string& method, const std::string& path, access::Action action,
            const Handler& h) override {
-    routes_.push_back({method, path});
+    Route(
+        method, path, access::ActionName(action),
+        [this, method, action, h](const httplib::Request& req, httplib::Response& res) {
+          Caller c;
+          if (ApiError e; !Authenticate(req, &c, &e)) return SendError(res, e);
+          if (method != "GET" && !c.session_digest.empty()) {
+            std::string token = req.get_header_value("X-CSRF-Token");
+            if (!security::VerifyCsrfToken(*keys_->current(), c.session_digest, token))
+              return SendError(res, {403, "csrf",
+                                     "missing or wrong X-CSRF-Token header; use the "
+                                     "csrf_token returned at sign-in",
+                                     ""});
+          }
+          // A token changes nothing without its write scope, and reads nothing without a
+          // read or export scope, whatever the route (the kernel then decides per action).
+          if (c.token_id > 0 && method != "GET" && !c.subject.scope_write)
+            return SendError(res, {403, "scope", "this API token is read-only (scope: read)", ""});
+          if (c.token_id > 0 && method == "GET" && !c.subject.scope_read && !c.subject.scope_export)
+            return SendError(res, {403, "scope", "this API token cannot read", ""});
+          // What a GET of any other action answers is records (tracing cases, duplicate
+          // pairs, imports, alerts): the read scope, not export or write.
+          if (c.token_id > 0 && method == "GET" && !c.subject.scope_read &&
+              action != access::Action::kExport && action != access::Action::kReadAggregate &&
+              action != access::Action::kSignedIn)
+            return SendError(res, {403, "scope", "this API token has no read scope", ""});
+          // The route's gate: the kernel must allow its action on at least one resource.
+          // The handler asks again for the record it holds.
+          if (!access::MayEver(*protocol(), c.subject, action)) {
+            access::Decision d = access::Decide(*protocol(), c.subject, action, {});
+            return SendError(res, {403,
+                                   c.token_id > 0 && !d.reason.empty() &&
+                                           d.reason.find("token") != std::string::npos
+                                       ? "scope"
+                                       : "forbidden",
+                                   d.reason + " under the sharing protocol in force", ""});
+          }
+          h(req, res, &c);
+        });
+  }
+  void AddPublic(const std::string& method, const std::string& path, const Handler& h) override {
+    Route(method, path, "",
+          [h](const httplib::Request& req, httplib::Response& res) { h(req, res, nullptr); });
+  }
+  void Route(const std::string& method, const std::string& path, const std::string& action,
+             const httplib::Server::Handler& wrapped) {
+    routes_.push_back({method, path, action});
     std::string pattern = path;
     for (size_t p; (p = pattern.find("{id}")) != std::string::npos;)
       pattern.replace(p, 4, R"((\d+))");
-    auto wrapped = [this, method, auth, h](const httplib::Request& req, httplib::Response& res) {
-      if (!auth) return h(req, res, nullptr);
-      Caller c;
-      if (ApiError e; !Authenticate(req, &c, &e)) return SendError(res, e);
-      if (method != "GET" && !c.session_digest.empty()) {
-        std::string token = req.get_header_value("X-CSRF-Token");
-        if (!security::VerifyCsrfToken(*keys_->current(), c.session_digest, token))
-          return SendError(res, {403, "csrf",
-                                 "missing or wrong X-CSRF-Token header; use the "
-                                 "csrf_token returned at sign-in",
-                                 ""});
-      }
-      if (c.token_id > 0 && method != "GET" && !HasScope(c, "write"))
-        return SendError(res, {403, "scope", "this API token is read-only (scope: read)", ""});
-      if (c.token_id > 0 && method == "GET" && !HasScope(c, "read") && !HasScope(c, "export"))
-        return SendError(res, {403, "scope", "this API token cannot read", ""});
-      h(req, res, &c);
-    };
     if (method == "GET") http_.Get(pattern, wrapped);
     if (method == "POST") http_.Post(pattern, wrapped);
     if (method == "DELETE") http_.Delete(pattern, wrapped);
@@ -216,7 +239,17 @@ class ServerImpl final : public Server, public Api {
           access::Protocol p,
           access::Protocol::Parse(versions.front().text,
                                   "protocol version " + std::to_string(versions.front().id)));
-      SetProtocol(std::make_shared<const access::Protocol>(std::move(p)), versions.front().id);
+      int64_t version = versions.front().id;
+      if (p.version() == 1) {
+        // A store from before the authorization kernel: the same rules written as version 2
+        // (every action explicit), kept as a new version of the protocol.
+        std::string upgraded = p.UpgradedText();
+        AEGIS_ASSIGN_OR_RETURN(p, access::Protocol::Parse(upgraded, "upgraded protocol"));
+        AEGIS_ASSIGN_OR_RETURN(
+            version, s.AddProtocolVersion(
+                         {0, NowUtc(), "upgrade of version " + std::to_string(version), upgraded}));
+      }
+      SetProtocol(std::make_shared<const access::Protocol>(std::move(p)), version);
       return Status::Ok();
     }
     AEGIS_ASSIGN_OR_RETURN(access::Protocol p, access::Protocol::Load(path));
@@ -331,20 +364,33 @@ class ServerImpl final : public Server, public Api {
     c->organisation_id = *org;
     RefreshProtocol(**lease);
     auto p = protocol();
-    c->scope = p->ScopeFor(c->user.role, c->organisation_id);
+    access::Subject& sub = c->subject;
+    sub.user_id = c->user.id;
+    sub.role = c->user.role;
+    sub.organisation_id = c->organisation_id;
+    if (c->token_id > 0) {
+      auto has = [&](const char* scope) {
+        return std::find(c->scopes.begin(), c->scopes.end(), scope) != c->scopes.end();
+      };
+      sub.token = true;
+      sub.scope_read = has("read");
+      sub.scope_write = has("write");
+      sub.scope_export = has("export");
+    }
     // Break the glass: cookie sessions only, and only roles the protocol in force lets break it
     // (so most requests need no query for it).
-    if (c->token_id == 0 && p->CanBreakGlass(c->user.role)) {
+    if (c->token_id == 0 && p->BreakGlassRole(c->user.role)) {
       auto g = (*lease)->ActiveBreakGlass(c->user.id, now);
       if (!g.ok()) {
         *e = FromStatus(g.status());
         return false;
       }
       if (g->has_value() && (*g)->expires_at > now) {
-        c->scope = access::Protocol::WithBreakGlass(c->scope, (*g)->max_rank);
+        sub.break_glass_rank = std::min((*g)->max_rank, p->break_glass_rank());
         c->break_glass_until = (*g)->expires_at;
       }
     }
+    c->scope = access::ReadScope(*p, sub);
     c->scope.who = std::to_string(c->user.id);
     return true;
   }
@@ -406,13 +452,14 @@ class ServerImpl final : public Server, public Api {
       LogServerError(req, res.status);
     });
 
-    Add("GET", "/api/v1/openapi.json", false,
-        [this](const httplib::Request&, httplib::Response& res, Caller*) {
-          res.set_content(openapi_, "application/json");
-        });
-    Add("POST", "/api/v1/session", false,
+    AddPublic("GET", "/api/v1/openapi.json",
+              [this](const httplib::Request&, httplib::Response& res, Caller*) {
+                res.set_content(openapi_, "application/json");
+              });
+    AddPublic(
+        "POST", "/api/v1/session",
         [this](const httplib::Request& req, httplib::Response& res, Caller*) { SignIn(req, res); });
-    Add("DELETE", "/api/v1/session", true,
+    Add("DELETE", "/api/v1/session", access::Action::kSignedIn,
         [this](const httplib::Request&, httplib::Response& res, Caller* c) {
           auto lease = pool_.Acquire();
           if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
@@ -425,7 +472,7 @@ class ServerImpl final : public Server, public Api {
                          "SameSite=Strict");
           SendJson(res, {{"signed_out", true}});
         });
-    Add("GET", "/api/v1/me", true,
+    Add("GET", "/api/v1/me", access::Action::kSignedIn,
         [this](const httplib::Request&, httplib::Response& res, Caller* c) {
           json me = {{"id", c->user.id},
                      {"username", c->user.username},
@@ -436,7 +483,7 @@ class ServerImpl final : public Server, public Api {
           me["break_glass_until"] = c->break_glass_until;
           SendJson(res, me);
         });
-    Add("GET", "/api/v1/areas", true,
+    Add("GET", "/api/v1/areas", access::Action::kSignedIn,
         [this](const httplib::Request& req, httplib::Response& res, Caller*) {
           ListAreas(*this, req, res, false);
         });
@@ -447,7 +494,7 @@ class ServerImpl final : public Server, public Api {
     AddMatchRoutes(*this);
     AddAlertRoutes(*this);
     AddWebRoutes(*this, http_);  // last: it serves every path outside /api/
-    openapi_ = OpenApiDocument();
+    openapi_ = OpenApiDocument(routes_);
   }
 
   // The client's address: the connection's, or behind a trusted proxy on this host the one it

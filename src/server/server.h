@@ -50,6 +50,7 @@ struct ServerOptions {
 struct RouteInfo {
   std::string method;  // GET, POST, ...
   std::string path;    // OpenAPI form: /api/v1/incidents/{id}
+  std::string action;  // the authorization kernel's action (access::ActionName); "" = public
 };
 
 class Server {

@@ -175,9 +175,9 @@ void Profiles(Api& api, httplib::Response& res) {
 void AddWebRoutes(Api& api, httplib::Server& http) {
   Api* a = &api;
   api.Add(
-      "GET", "/api/v1/map/areas", true,
+      "GET", "/api/v1/map/areas", access::Action::kSignedIn,
       [a](const httplib::Request& q, httplib::Response& r, Caller*) { ListAreas(*a, q, r, true); });
-  api.Add("GET", "/api/v1/import-profiles", true,
+  api.Add("GET", "/api/v1/import-profiles", access::Action::kSignedIn,
           [a](const httplib::Request&, httplib::Response& r, Caller*) { Profiles(*a, r); });
   std::string dir = WebDir(api.options());
   // Everything outside /api/ is the front end.

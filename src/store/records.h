@@ -187,6 +187,17 @@ struct ApiToken {
 enum class RecordClass : int { kIncident = 0, kGbv = 1, kChild = 2, kMonitoring = 3 };
 constexpr int kRecordClasses = 4;
 
+// The protocol's record class of an incident (migration 3 has the same rule in SQL): from its
+// content, never from where it came from.
+inline RecordClass ClassOf(const Incident& inc) {
+  bool gbv = inc.act_type == "sexual_violence", child = false;
+  for (const auto& r : inc.risks) {
+    gbv = gbv || r == "GBV";
+    child = child || r == "REC";
+  }
+  return gbv ? RecordClass::kGbv : child ? RecordClass::kChild : RecordClass::kIncident;
+}
+
 // Rank of a sensitivity level (data/taxonomy/vocabularies.json "sensitivity", with its synonym
 // "restricted"): public 0 < internal 1 < confidential 2 < strictly_confidential 3; nullopt for
 // anything else (the store ranks such a record as the most restricted).

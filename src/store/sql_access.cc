@@ -108,7 +108,17 @@ Status SqlStore::SetUserDisabled(int64_t user_id, bool disabled) {
   AEGIS_RETURN_IF_ERROR(
       s.Bind(1, static_cast<int64_t>(disabled ? 1 : 0)).Bind(2, NowUtc()).Bind(3, user_id).Run());
   if (db_->Changes() == 0) return Status::NotFound("user " + std::to_string(user_id));
-  return disabled ? DeleteUserSessions(user_id) : Status::Ok();
+  return disabled ? EndUserCredentials(user_id) : Status::Ok();
+}
+
+// A disabled account or a new password ends every session and API token of the user, so that
+// neither an enable nor the old password's holder brings them back.
+Status SqlStore::EndUserCredentials(int64_t user_id) {
+  AEGIS_RETURN_IF_ERROR(DeleteUserSessions(user_id));
+  return Stmt(db_, "UPDATE api_token SET revoked_at=? WHERE user_id=? AND revoked_at=''")
+      .Bind(1, NowUtc())
+      .Bind(2, user_id)
+      .Run();
 }
 
 Status SqlStore::SetUserPassword(int64_t user_id, const std::string& password_hash) {
@@ -118,7 +128,7 @@ Status SqlStore::SetUserPassword(int64_t user_id, const std::string& password_ha
                       "updated_at=? WHERE id=?"));
   AEGIS_RETURN_IF_ERROR(s.Bind(1, password_hash).Bind(2, NowUtc()).Bind(3, user_id).Run());
   if (db_->Changes() == 0) return Status::NotFound("user " + std::to_string(user_id));
-  return DeleteUserSessions(user_id);
+  return EndUserCredentials(user_id);
 }
 
 Status SqlStore::PutSession(const Session& x) {
@@ -486,7 +496,7 @@ Status SqlStore::UpdateUser(const User& u) {
                             .Bind(6, u.id)
                             .Run());
   if (db_->Changes() == 0) return Status::NotFound("user " + std::to_string(u.id));
-  return u.disabled ? DeleteUserSessions(u.id) : Status::Ok();
+  return u.disabled ? EndUserCredentials(u.id) : Status::Ok();
 }
 
 namespace {

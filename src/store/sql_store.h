@@ -341,6 +341,7 @@ class SqlStore final : public Store {
                      int64_t existing_id);
   Status WriteQuarantine(const QuarantinedRow& q, const ImportBatch& b);
   Result<BatchOutcome> ApplyBatchInTx(const ImportBatch& batch);
+  Status EndUserCredentials(int64_t user_id);
   Status AddAncestors(const std::vector<AreaRow>& areas);
 
   std::unique_ptr<sql::Conn> conn_;
@@ -353,15 +354,5 @@ class SqlStore final : public Store {
   std::unordered_map<uint64_t, int64_t> placement_ids_;
   Stmt find_incident_, insert_incident_, update_incident_;  // prepared on first use
 };
-
-// The protocol's record class of an incident (see migration 3 for the same rule in SQL).
-inline RecordClass ClassOf(const Incident& inc) {
-  bool gbv = inc.act_type == "sexual_violence", child = false;
-  for (const auto& r : inc.risks) {
-    gbv = gbv || r == "GBV";
-    child = child || r == "REC";
-  }
-  return gbv ? RecordClass::kGbv : child ? RecordClass::kChild : RecordClass::kIncident;
-}
 
 }  // namespace aegis::store

@@ -1,0 +1,118 @@
+// The authorization kernel: the one place that decides who may do what with which record.
+//
+// Every read, write, export, import, alert, aggregate and administrative action of Aegis asks
+// Decide(): the HTTP routes (each route declares its action when it is registered, and the
+// server asks before the handler runs), the handlers for the record they hold (its class,
+// sensitivity and owning organisation come from the record's content, never from the route),
+// and the store's scoped reads, whose WHERE clause is ReadScope(), itself computed by asking
+// Decide() for every class, sensitivity and organisation. No route or module has a rule of its
+// own: a new route, record class or action is added here and in the protocol file
+// (data/isp/protocol.toml), and the authorization matrix test (tests/authz_matrix_test.cc),
+// generated from the OpenAPI document, covers it.
+//
+// Decide() is a pure function of the protocol in force, the subject and the resource: no store
+// access, no clock, so it is cheap (called per record of a list) and testable exhaustively.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "access/protocol.h"
+#include "store/records.h"
+
+namespace aegis::access {
+
+// What the subject wants to do. Names (ActionName) are those of the protocol file and of the
+// OpenAPI document's x-aegis-action.
+enum class Action : int {
+  kReadIndividual,  // a record as an individual record (list, detail, search, inbox)
+  kReadAggregate,   // counts, phases, trends over records of a class
+  kCreate,          // a new record (entry form, API, field app)
+  kUpdate,          // change a record
+  kDelete,          // remove a record
+  kExport,          // individual records in a file (CSV, XLSX, JSON, HXL)
+  kImport,          // upload a file whose rows become records of the caller's organisation
+  kManageUsers,     // create, change, disable users; the resource names the role given
+  kManageOrganisations,
+  kManageProtocol,     // read the protocol's history, load a new version
+  kReadAudit,          // the whole audit log (everyone reads their own actions)
+  kManageTracing,      // family tracing cases: register, search, match, decide
+  kManageDuplicates,   // confirm or reject duplicate incidents
+  kBreakGlass,         // open an emergency grant
+  kApproveBreakGlass,  // be the second person of a grant above the immediate limit
+  kSubmitAlert,        // a flash alert
+  kTriageAlert,        // verify, dismiss, merge, escalate an alert
+  kAcknowledgeAlert,   // acknowledge an alert delivered to one's inbox
+  kManageTokens,       // one's own API tokens
+  kSignedIn,           // anything any signed-in subject may do (me, areas, sign out)
+};
+inline constexpr int kActions = static_cast<int>(Action::kSignedIn) + 1;
+const char* ActionName(Action a);
+bool ParseAction(std::string_view name, Action* out);
+
+// Who asks: a signed-in user (cookie session) or a machine client (API token of a user).
+struct Subject {
+  int64_t user_id = 0;
+  std::string role;
+  int64_t organisation_id = 0;  // 0: a cluster-wide account (no organisation)
+  bool token = false;           // an API token: its scopes bound what it may do
+  bool scope_read = true, scope_write = true, scope_export = true;  // a token's scopes
+  // An open break-the-glass grant: individual records of every class and organisation up to
+  // this sensitivity rank; -1 = none.
+  int break_glass_rank = -1;
+};
+
+// What it is done to. Fields a given action does not use are ignored.
+struct Resource {
+  store::RecordClass record_class = store::RecordClass::kIncident;
+  int sensitivity = 1;          // rank: public 0, internal 1, confidential 2, strictly 3
+  int64_t organisation_id = 0;  // the owning organisation; 0 = none (cluster-wide)
+  // Administration of users: the role the user will hold, the one held now ("" for a new
+  // user), and the organisations (target and current).
+  std::string target_role, current_role;
+  int64_t target_organisation_id = 0, current_organisation_id = 0;
+};
+
+enum class Effect : int { kDeny = 0, kAggregateOnly = 1, kAllow = 2 };
+
+struct Decision {
+  Effect effect = Effect::kDeny;
+  // Personal fields (narrative, contact, exact location, names) may be shown.
+  bool personal_fields = false;
+  // Allowed only through the subject's open emergency grant: audit it as such.
+  bool via_break_glass = false;
+  // Why not (for the 403's message): names the role, action and class, never a value.
+  std::string reason;
+
+  bool allowed() const { return effect == Effect::kAllow; }
+};
+
+// The decision for `s` doing `a` to `r` under protocol `p`.
+Decision Decide(const Protocol& p, const Subject& s, Action a, const Resource& r);
+
+// Whether `s` may do `a` to at least one resource (a route's gate, before the handler knows the
+// record): Decide over every class, sensitivity and organisation.
+bool MayEver(const Protocol& p, const Subject& s, Action a);
+
+// The store's read filter for `s`: for each class the highest sensitivity Decide allows as an
+// individual record, whether other organisations' records are allowed, and the classes visible in
+// aggregates. Derived from Decide, so the SQL filter and the per-record decision cannot differ.
+// With `a` = kExport: the records it may export.
+store::AccessScope ReadScope(const Protocol& p, const Subject& s,
+                             Action a = Action::kReadIndividual);
+
+// The scope of the operator of the machine (the command line, which holds the key file and the
+// store's files, so no protocol can bound it): every record of every class and organisation.
+store::AccessScope OperatorScope();
+
+// The record class of a quarantined row that could not be read: the strictest (GBV).
+inline constexpr store::RecordClass kStrictestClass = store::RecordClass::kGbv;
+inline constexpr int kStrictestRank = 3;
+
+// The lowest sensitivity a record of class `c` may carry: GBV and child records are never
+// public (and are raised to confidential when entered lower).
+int MinimumRank(store::RecordClass c);
+
+}  // namespace aegis::access

@@ -1,0 +1,357 @@
+// The authorization matrix, generated from the OpenAPI document the server publishes: every
+// route (so a new route is in it as soon as it is registered) x 7 roles x 8 credentials (a
+// session, and API tokens of the scopes read, write, export and all three), and for the routes
+// that read, export or create records also x own/other organisation x 3 record classes x 4
+// sensitivity levels, over real HTTP on loopback. The expected outcome of every cell comes from
+// the shipped protocol written out by hand below (kRoles), not from the kernel, so removing a
+// check from src/access/decision.cc makes cells unexpected (see doc/access.md for that run).
+#include <httplib.h>
+
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "security/pseudonym.h"
+#include "server_fixture.h"
+
+namespace aegis::testing {
+namespace {
+
+// The shipped protocol (data/isp/protocol.toml, version 2), by hand.
+struct RoleSpec {
+  int read[3];  // incident, gbv, child: highest sensitivity rank readable; -1 none
+  bool own_only;
+  int write[3];
+  bool import, export_records, submit, triage, acknowledge;
+  std::set<std::string> manage;
+  std::set<std::string> grants;
+};
+const std::map<std::string, RoleSpec> kRoles = {
+    {"coordinator",
+     {{2, 1, 1},
+      false,
+      {2, 1, 1},
+      true,
+      true,
+      true,
+      true,
+      true,
+      {"users", "organisations", "isp", "audit", "tracing", "duplicates"},
+      {"coordinator", "imo", "partner_focal_point", "field_monitor", "service_provider",
+       "outside_recipient", "viewer"}}},
+    {"imo",
+     {{2, 1, 1},
+      false,
+      {2, 1, 1},
+      true,
+      true,
+      true,
+      true,
+      true,
+      {"users", "audit", "duplicates"},
+      {"partner_focal_point", "field_monitor", "outside_recipient", "viewer"}}},
+    {"partner_focal_point",
+     {{1, -1, -1}, true, {1, -1, -1}, true, true, true, false, true, {}, {}}},
+    {"field_monitor", {{1, -1, -1}, true, {1, -1, -1}, true, true, true, false, true, {}, {}}},
+    {"service_provider",
+     {{1, -1, -1}, true, {-1, -1, -1}, false, true, false, false, true, {"tracing"}, {}}},
+    {"outside_recipient",
+     {{-1, -1, -1}, false, {-1, -1, -1}, false, false, false, false, false, {}, {}}},
+    {"viewer", {{-1, -1, -1}, false, {-1, -1, -1}, false, false, false, false, false, {}, {}}},
+};
+
+struct Credential {
+  std::string name;  // session, read, write, export, all
+  bool token = false, read = true, write = true, export_ = true;
+};
+const std::vector<Credential> kCredentials = {{"session", false, true, true, true},
+                                              {"token:read", true, true, false, false},
+                                              {"token:write", true, false, true, false},
+                                              {"token:export", true, false, false, true},
+                                              {"token:read+write", true, true, true, false},
+                                              {"token:read+export", true, true, false, true},
+                                              {"token:write+export", true, false, true, true},
+                                              {"token:all", true, true, true, true}};
+
+// May `cred` of `role` pass the gate of a route whose action is `action` (method `method`)?
+// The protocol's rules at the level of a route, before any record is known.
+bool GateOpen(const std::string& action, const std::string& method, const std::string& role,
+              const Credential& cred) {
+  const RoleSpec& r = kRoles.at(role);
+  if (action == "public") return true;
+  if (cred.token) {
+    if (method != "GET" && !cred.write) return false;
+    if (method == "GET" && !cred.read && !cred.export_) return false;
+    static const std::set<std::string> kPersonOnly = {"manage_users",        "manage_organisations",
+                                                      "manage_protocol",     "break_glass",
+                                                      "approve_break_glass", "manage_tokens"};
+    if (kPersonOnly.count(action)) return false;
+    // Every action that is not a read changes something: a token needs the write scope.
+    static const std::set<std::string> kReads = {"read_individual", "read_aggregate", "export",
+                                                 "read_audit", "signed_in"};
+    if (!kReads.count(action) && !cred.write) return false;
+    if (action != "export" && action != "signed_in" && action != "read_aggregate" &&
+        method == "GET" && !cred.read)
+      return false;
+    if (action == "read_aggregate" && !cred.read && !cred.export_) return false;
+  }
+  bool reads_any = r.read[0] >= 0 || r.read[1] >= 0 || r.read[2] >= 0;
+  bool writes_any = r.write[0] >= 0 || r.write[1] >= 0 || r.write[2] >= 0;
+  if (action == "signed_in" || action == "manage_tokens") return true;
+  // Every role sees some class in aggregates (or reads monitoring reports): the list routes
+  // open, and filter.
+  if (action == "read_individual" || action == "read_aggregate") return true;
+  if (action == "export") return r.export_records && reads_any && cred.export_;
+  if (action == "create") return writes_any;
+  if (action == "import") return r.import;
+  if (action == "manage_users") return r.manage.count("users") && !r.grants.empty();
+  if (action == "manage_organisations") return r.manage.count("organisations") > 0;
+  if (action == "manage_protocol") return r.manage.count("isp") > 0;
+  if (action == "read_audit") return r.manage.count("audit") > 0;
+  if (action == "manage_tracing") return r.manage.count("tracing") > 0;
+  if (action == "manage_duplicates") return r.manage.count("duplicates") > 0;
+  if (action == "break_glass")
+    return role == "coordinator" || role == "imo" || role == "partner_focal_point";
+  if (action == "submit_alert") return r.submit;
+  if (action == "triage_alert") return r.triage;
+  if (action == "acknowledge_alert") return r.acknowledge;
+  ADD_FAILURE() << "the matrix has no rule for the action " << action
+                << ": add the action to kRoles and GateOpen";
+  return false;
+}
+
+class AuthzMatrixTest : public ServerTest {
+ protected:
+  // The credential's headers for `role` (tokens made once per role and scope set).
+  httplib::Headers Headers(const std::string& role, const Credential& cred, bool unsafe) {
+    auto& sess = sessions_[role];
+    if (sess.cookie.empty()) sess = Login(role);
+    if (!cred.token) return unsafe ? sess.Unsafe() : sess.Get();
+    std::string key = role + "|" + cred.name;
+    if (!tokens_.count(key)) {
+      json scopes = json::array();
+      if (cred.read) scopes.push_back("read");
+      if (cred.write) scopes.push_back("write");
+      if (cred.export_) scopes.push_back("export");
+      auto r = Client()->Post("/api/v1/tokens", sess.Unsafe(),
+                              json{{"name", key}, {"scopes", scopes}}.dump(), "application/json");
+      EXPECT_TRUE(r && r->status == 201) << key << " " << (r ? r->body : "");
+      tokens_[key] = r && r->status == 201 ? json::parse(r->body)["token"].get<std::string>() : "";
+    }
+    return {{"Authorization", "Bearer " + tokens_[key]}};
+  }
+
+  httplib::Result Send(const std::string& method, const std::string& path,
+                       const httplib::Headers& h, const std::string& body = "{}") {
+    auto c = Client();
+    if (method == "GET") return c->Get(path.c_str(), h);
+    if (method == "DELETE") return c->Delete(path.c_str(), h);
+    if (method == "PUT") return c->Put(path.c_str(), h, body, "application/json");
+    return c->Post(path.c_str(), h, body, "application/json");
+  }
+
+  std::map<std::string, Session> sessions_;
+  std::map<std::string, std::string> tokens_;
+};
+
+// An answer that shows the gate let the request through: anything but 401 and 403 (a 400 for
+// the probe's empty body, a 404 for a made-up id, a 409 or 503 are the handler's).
+bool PassedGate(const httplib::Result& r) { return r && r->status != 401 && r->status != 403; }
+
+TEST_F(AuthzMatrixTest,
+       EveryRouteRoleCredentialOrganisationClassAndSensitivityIsAsTheProtocolSays) {
+  auto doc_res = Client()->Get("/api/v1/openapi.json");
+  ASSERT_TRUE(doc_res && doc_res->status == 200);
+  json doc = json::parse(doc_res->body);
+  std::map<std::string, int64_t> ids;
+  auto all = store_->ListIncidents(store::AccessScope{{3, 3, 3, 3}, {}, 0, ""}, {});
+  ASSERT_TRUE(all.ok());
+  for (const auto& r : *all) ids[r.source_key] = r.id;
+  int64_t cells = 0, unexpected = 0;
+  auto check = [&](bool expected, bool actual, const std::string& what) {
+    ++cells;
+    if (expected != actual) {
+      ++unexpected;
+      ADD_FAILURE() << what << ": expected " << (expected ? "allowed" : "denied");
+    }
+  };
+  // 1. Every route's gate, for every role and credential. Routes that change state are probed
+  // with an empty body (refused by validation when the gate is open) or an id that does not
+  // exist, so that the probes change nothing.
+  int routes = 0;
+  for (const auto& [path, ops] : doc["paths"].items()) {
+    for (const auto& [method_lc, op] : ops.items()) {
+      ASSERT_TRUE(op.contains("x-aegis-action")) << method_lc << " " << path;
+      std::string action = op["x-aegis-action"];
+      std::string method = method_lc;
+      for (char& ch : method) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (action == "public") continue;
+      if (path == "/api/v1/session" && method == "DELETE") continue;  // would sign out
+      ++routes;
+      std::string url = path;
+      if (auto at = url.find("{id}"); at != std::string::npos) url.replace(at, 4, "999999");
+      for (const auto& [role, spec] : kRoles)
+        for (const Credential& cred : kCredentials) {
+          auto r = Send(method, url, Headers(role, cred, method != "GET"));
+          check(GateOpen(action, method, role, cred), PassedGate(r),
+                method + " " + path + " as " + role + " with " + cred.name + " -> " +
+                    (r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : "no answer"));
+        }
+    }
+  }
+  // 2. Records: list, detail, search by area and by risk, and the export, for every record of
+  // own/other organisation x class x sensitivity.
+  for (const auto& [role, spec] : kRoles) {
+    for (const Credential& cred : kCredentials) {
+      httplib::Headers h = Headers(role, cred, false);
+      auto keys_of = [&](const std::string& path, bool pseudonyms) {
+        std::set<std::string> out;
+        auto r = Send("GET", path, h);
+        if (!r || r->status != 200) {
+          if (r && r->status != 403) ADD_FAILURE() << path << " " << r->status << " " << r->body;
+          return out;
+        }
+        if (pseudonyms) {
+          for (const std::string& line : text::Split(r->body, '\n'))
+            out.insert(line.substr(0, line.find(',')));
+          return out;
+        }
+        json body = json::parse(r->body);  // kept: a range over a temporary's member dangles
+        for (const auto& it : body["items"]) out.insert(it["source_key"]);
+        return out;
+      };
+      std::set<std::string> listed = keys_of("/api/v1/incidents?limit=1000", false);
+      std::set<std::string> by_area = keys_of("/api/v1/incidents?limit=1000&area=SS01", false);
+      std::map<std::string, std::set<std::string>> by_risk;
+      for (const char* risk : {"ATK", "GBV", "REC"})
+        by_risk[risk] = keys_of(std::string("/api/v1/incidents?limit=1000&risk=") + risk, false);
+      std::set<std::string> exported = keys_of("/api/v1/exports/incidents?format=csv", true);
+      for (const char* org : {"ORG-A", "ORG-B"}) {
+        const bool own = std::string(org) == "ORG-A";
+        for (size_t cl = 0; cl < 3; ++cl) {
+          for (size_t s = 0; s < kSensitivity.size(); ++s) {
+            std::string key = std::string(org) + "|" + kClasses[cl] + "|" + kSensitivity[s];
+            const bool may_read =
+                cred.read && spec.read[cl] >= static_cast<int>(s) && (!spec.own_only || own);
+            const bool may_export = cred.export_ && spec.export_records &&
+                                    spec.read[cl] >= static_cast<int>(s) && (!spec.own_only || own);
+            const char* risk = cl == 0 ? "ATK" : cl == 1 ? "GBV" : "REC";
+            std::string where = role + " " + cred.name + " " + key;
+            auto detail = Send("GET", "/api/v1/incidents/" + std::to_string(ids[key]), h);
+            check(may_read, listed.count(key) == 1, "list " + where);
+            check(may_read, by_area.count(key) == 1, "area search " + where);
+            check(may_read, by_risk[risk].count(key) == 1, "risk search " + where);
+            check(may_read, detail && detail->status == 200, "detail " + where);
+            std::string pseudonym =
+                security::Pseudonym(*keys_->current(), "incident", std::to_string(ids[key]));
+            check(may_export, exported.count(pseudonym) == 1, "export " + where);
+            if (detail)
+              EXPECT_EQ(detail->body.find("SECRET-NARRATIVE") != std::string::npos, may_read)
+                  << where;
+          }
+        }
+      }
+    }
+  }
+  // 3. Writes: an incident of each class and sensitivity entered by each role and credential,
+  // in its own organisation, and with the source key of another organisation's record (which
+  // must stay as it was: keys are per organisation).
+  for (const auto& [role, spec] : kRoles) {
+    for (const Credential& cred : kCredentials) {
+      httplib::Headers h = Headers(role, cred, true);
+      for (const char* org : {"own", "other"}) {
+        const bool own = std::string(org) == "own";
+        for (size_t cl = 0; cl < 3; ++cl) {
+          for (size_t s = 0; s < kSensitivity.size(); ++s) {
+            std::string victim = std::string("ORG-B|") + kClasses[cl] + "|" + kSensitivity[s];
+            json body = {{"date_start", "2024-03-05"},
+                         {"area_pcode", "SS010101"},
+                         {"risks",
+                          {cl == 0   ? "ATK"
+                           : cl == 1 ? "GBV"
+                                     : "REC"}},
+                         {"sensitivity", kSensitivity[s]},
+                         {"narrative", "matrix entry"}};
+            if (!own) body["source_key"] = victim;
+            const bool min_ok = cl == 0 || s >= 1;  // GBV and child records are never public
+            const bool may = cred.write && spec.write[cl] >= static_cast<int>(s) && min_ok;
+            auto r = Send("POST", "/api/v1/incidents", h, body.dump());
+            std::string where = role + " " + cred.name + " creates " + org + " " + kClasses[cl] +
+                                "/" + kSensitivity[s];
+            // With another organisation's key: a new record of one's own (201), or 409 when one's
+            // own organisation already holds that key; never the other organisation's record.
+            check(may, r && (r->status == 201 || (!own && r->status == 409)),
+                  where + " -> " + (r ? std::to_string(r->status) + " " + r->body : "none"));
+            if (!own) {
+              auto kept =
+                  store_->GetIncident(store::AccessScope{{3, 3, 3, 3}, {}, 0, ""}, ids[victim]);
+              ASSERT_TRUE(kept.ok() && kept->has_value());
+              check(true,
+                    (*kept)->narrative == "SECRET-NARRATIVE-" + victim &&
+                        (*kept)->organisation == "ORG-B",
+                    "another organisation's record left as it was after " + where);
+            }
+          }
+        }
+      }
+    }
+  }
+  // 4. Users: each role gives each role, to a user of its own and of another organisation.
+  for (const auto& [role, spec] : kRoles) {
+    for (const auto& [target, tspec] : kRoles) {
+      for (const char* org : {"ORG-A", "ORG-B"}) {
+        const bool own_org = kRoles.at(role).own_only ? std::string(org) == "ORG-A" : true;
+        json body = {{"username", "u" + std::to_string(cells)},
+                     {"role", target},
+                     {"organisation", org},
+                     {"password", "a long enough password 123"}};
+        for (const Credential& cred : kCredentials) {
+          auto r = Send("POST", "/api/v1/users", Headers(role, cred, true), body.dump());
+          const bool may =
+              !cred.token && spec.manage.count("users") && spec.grants.count(target) && own_org;
+          check(may, r && r->status == 201,
+                role + " " + cred.name + " gives " + target + " in " + org + " -> " +
+                    (r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : "none"));
+          body["username"] = "u" + std::to_string(cells);
+        }
+      }
+    }
+  }
+  // 5. Users: each role changes the role of each user of the fixture (one per role) to each
+  // role; a change that went through is put back by the coordinator.
+  auto users = store_->ListUsers();
+  ASSERT_TRUE(users.ok());
+  Session coordinator = sessions_["coordinator"];
+  for (const auto& [role, spec] : kRoles) {
+    for (const auto& u : *users) {
+      if (!kRoles.count(u.username) || u.username == role) continue;  // not oneself (409)
+      const std::string path = "/api/v1/users/" + std::to_string(u.id);
+      for (const auto& [target, tspec] : kRoles) {
+        for (const Credential& cred : kCredentials) {
+          auto r = Send("PUT", path, Headers(role, cred, true), json{{"role", target}}.dump());
+          const bool may = !cred.token && spec.manage.count("users") && spec.grants.count(target) &&
+                           spec.grants.count(u.role);
+          check(may, r && r->status == 200,
+                role + " " + cred.name + " makes " + u.username + " a " + target + " -> " +
+                    (r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : "none"));
+          if (r && r->status == 200 && u.username != "coordinator") {
+            auto back = Send("PUT", path, coordinator.Unsafe(), json{{"role", u.role}}.dump());
+            ASSERT_TRUE(back && back->status == 200) << (back ? back->body : "");
+          }
+        }
+      }
+    }
+  }
+  std::printf(
+      "[figure] authorization matrix: %lld cells (%d routes from the OpenAPI document x 7 roles x "
+      "8 credentials; records: list, detail, area and risk search, export and entry x own/other "
+      "organisation x 3 classes x 4 sensitivity levels; user administration: 7 roles giving 7 "
+      "roles in 2 organisations, and changing each other's roles), %lld unexpected\n",
+      static_cast<long long>(cells), routes, static_cast<long long>(unexpected));
+  EXPECT_EQ(unexpected, 0);
+  EXPECT_GT(cells, 10000);
+}
+
+}  // namespace
+}  // namespace aegis::testing
