@@ -71,6 +71,10 @@ put("json", "array.json", '[{"a": 1, "b": {"c": [1, 2.5, "x"]}}, {"b": {"d": nul
 put("json", "records.ndjson.json",
     '{"id": 1, "date": "2024-01-01"}\n\n{"id": 2, "date": "2024-01-02", "extra": [{"k": 1}]}\n')
 put("json", "not_records.json", '{"results": {"a": 1}}')
+# 10,000 nested arrays: reading them overflowed the stack under ASan (a hostile upload nested
+# 100,000 deep did in any build); now refused with a clear error.
+put("json", "crash-deep-nesting.json",
+    '[{"id": 1, "deep": ' + '[' * 10000 + '1' + ']' * 10000 + '}]')
 put("json", "truncated.json", '[{"a": 1}, {"b": ')
 
 # --- XLSX ------------------------------------------------------------------------------------
