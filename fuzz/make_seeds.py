@@ -75,6 +75,8 @@ put("json", "not_records.json", '{"results": {"a": 1}}')
 # 100,000 deep did in any build); now refused with a clear error.
 put("json", "crash-deep-nesting.json",
     '[{"id": 1, "deep": ' + '[' * 10000 + '1' + ']' * 10000 + '}]')
+# A number no double holds: nlohmann threw out_of_range past the reader (std::terminate).
+put("json", "crash-number-overflow.json", '{"results": [{"_id": 1, "e": 1e327}]}')
 put("json", "truncated.json", '[{"a": 1}, {"b": ')
 
 # --- XLSX ------------------------------------------------------------------------------------

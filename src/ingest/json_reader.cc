@@ -113,7 +113,7 @@ Result<json> ParseAll(const std::string& path, const std::string& textv) {
   }
   try {
     return json::parse(textv);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number no double holds (1e400)
     // Perhaps NDJSON: one object per line.
     json arr = json::array();
     std::istringstream in(textv);
@@ -124,7 +124,7 @@ Result<json> ParseAll(const std::string& path, const std::string& textv) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       try {
         arr.push_back(json::parse(line));
-      } catch (const json::parse_error&) {
+      } catch (const json::exception&) {
         return Status::InvalidArgument(path + ": not valid JSON (" + std::string(e.what()) +
                                        "); near line " + std::to_string(n) +
                                        ": the file may be truncated; export it again");
