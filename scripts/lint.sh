@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-files=$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.cc' 2>/dev/null ||
-        find src tests bench -name '*.cc' -o -name '*.h')
+files=$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.cc' 'fuzz/*.cc' 'fuzz/*.h' 2>/dev/null ||
+        find src tests bench fuzz -name '*.cc' -o -name '*.h')
 echo "== clang-format"
 clang-format --dry-run -Werror $files
 echo "== clang-tidy"

@@ -4,6 +4,8 @@
 // objects (repeat groups) are kept as JSON text in their column. The first row returned is the
 // header: the union of keys in order of first appearance. Record numbers count the records from
 // 1 (the header is record 0).
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -23,8 +25,9 @@ std::string Scalar(const json& v) {
   if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
   if (v.is_number_float()) {
     double d = v.get<double>();
-    if (d == static_cast<double>(static_cast<int64_t>(d)) && std::abs(d) < 1e15)
-      return std::to_string(static_cast<int64_t>(d));
+    // Whole numbers without ".0"; the range is checked before the conversion, which is
+    // undefined for values an int64_t cannot hold (1e300).
+    if (std::abs(d) < 1e15 && d == std::trunc(d)) return std::to_string(static_cast<int64_t>(d));
     return v.dump();
   }
   return v.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -76,10 +79,41 @@ class JsonTable final : public TableReader {
   Status status_;
 };
 
+// Exports nest a few levels (groups in groups, repeat groups); reading and flattening a value
+// recurses once per level, so a hostile file nested 100,000 deep would overflow the stack.
+constexpr int kMaxDepth = 64;
+
+// The deepest nesting of arrays and objects in `text` (outside strings), stopping past kMaxDepth.
+int NestingDepth(std::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size() && deepest <= kMaxDepth; ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 Result<json> ParseAll(const std::string& path, const std::string& textv) {
+  if (NestingDepth(textv) > kMaxDepth) {
+    return Status::InvalidArgument(path + ": values nested deeper than " +
+                                   std::to_string(kMaxDepth) +
+                                   " levels; this is not a form export: export the data again");
+  }
   try {
     return json::parse(textv);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number no double holds (1e400)
     // Perhaps NDJSON: one object per line.
     json arr = json::array();
     std::istringstream in(textv);
@@ -90,7 +124,7 @@ Result<json> ParseAll(const std::string& path, const std::string& textv) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       try {
         arr.push_back(json::parse(line));
-      } catch (const json::parse_error&) {
+      } catch (const json::exception&) {
         return Status::InvalidArgument(path + ": not valid JSON (" + std::string(e.what()) +
                                        "); near line " + std::to_string(n) +
                                        ": the file may be truncated; export it again");

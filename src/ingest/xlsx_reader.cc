@@ -23,6 +23,7 @@ namespace {
 
 constexpr int kChunk = 64 << 10;                    // bytes of XML handed to expat at a time
 constexpr int kMaxColumns = 16384;                  // Excel's last column, XFD
+constexpr int64_t kMaxRows = 1048576;               // Excel's last row
 constexpr size_t kMaxRowBytes = 64u << 20;          // text in one row
 constexpr size_t kMaxSharedStringBytes = 1u << 30;  // text in the shared-string table
 
@@ -578,7 +579,12 @@ class XlsxReader final : public TableReader, public XmlHandler {
   void StartRow(const char** a) {
     const char* r = Attr(a, "r");
     int64_t n = 0;
-    row_number_ = r && ParseWhole(r, &n) && n > 0 ? n : row_number_ + 1;
+    bool numbered = r && ParseWhole(r, &n) && n > 0;
+    // Rows without a number follow the previous one; a number beyond Excel's last row cannot
+    // come from a spreadsheet program (and would make the next row's number overflow).
+    if (numbered && n > kMaxRows)
+      return parser_->Fail("a row lies beyond row 1048576, Excel's last");
+    row_number_ = numbered ? n : row_number_ + 1;
     row_.clear();
     row_bytes_ = 0;
     next_col_ = 0;

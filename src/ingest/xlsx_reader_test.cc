@@ -424,6 +424,24 @@ TEST(XlsxReader, SyntheticMissingSharedStringStopsWithRowNumber) {
   std::remove(path.c_str());
 }
 
+// A row number beyond Excel's last row is damage, not a row (before: the next row without a
+// number overflowed the row counter, undefined behaviour found with fuzz/xlsx_fuzz.cc).
+TEST(XlsxReader, SyntheticRowBeyondExcelsLastRowStopsWithAClearError) {
+  std::string path = WriteZip(
+      "bigrow.xlsx",
+      SyntheticWorkbook(false,
+                        "<row r=\"1048576\"><c t=\"inlineStr\"><is><t>last</t></is></c></row>"
+                        "<row r=\"9223372036854775807\"><c t=\"inlineStr\"><is><t>x</t></is>"
+                        "</c></row><row><c t=\"inlineStr\"><is><t>y</t></is></c></row>"));
+  Sheet s = ReadAll(path);
+  ASSERT_EQ(s.rows.size(), 1u);  // Excel's last row itself is fine
+  EXPECT_EQ(s.numbers[0], 1048576);
+  EXPECT_EQ(s.status.code(), Status::Code::kCorruption);
+  EXPECT_THAT(s.status.message(),
+              HasSubstr("near row 1048576: a row lies beyond row 1048576, Excel's last"));
+  std::remove(path.c_str());
+}
+
 TEST(XlsxReader, SyntheticDtdIsRejected) {
   Parts parts = SyntheticWorkbook(false, "");
   parts.back().second = "<!DOCTYPE x [<!ENTITY a \"aaaa\">]><worksheet/>";
