@@ -34,7 +34,7 @@ class BadInput : public ::testing::Test {
   }
   std::vector<store::QuarantinedRow> Quarantine(const ingest::ImportSummary& s) {
     auto run = store_->GetImportRun(s.run_id);
-    return store_->ListQuarantine(run->data_source_id, s.file_sha256).value();
+    return store_->ListQuarantine(run->data_source_id, run->import_key).value();
   }
   TempDir dir_;
   std::unique_ptr<store::Store> store_;

@@ -37,7 +37,7 @@ Status WriteQuarantine(store::Store& st, const ingest::ImportSummary& sum,
                        const std::string& path) {
   auto run = st.GetImportRun(sum.run_id);
   if (!run.ok()) return run.status();
-  auto rows = st.ListQuarantine(run->data_source_id, sum.file_sha256);
+  auto rows = st.ListQuarantine(run->data_source_id, run->import_key);
   if (!rows.ok()) return rows.status();
   std::ofstream out(path);
   if (!out) return Status::IOError(path + ": cannot write; check the folder");

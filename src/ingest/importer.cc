@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -245,15 +246,9 @@ Result<Catalog> LoadCatalog(store::Store& store, const std::string& data_dir) {
   return c;
 }
 
-Result<std::string> FileSha256(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return Status::NotFound(path + ": cannot open; check the path");
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  std::vector<unsigned char> buf(1 << 20);
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) EVP_DigestUpdate(ctx, buf.data(), n);
-  std::fclose(f);
+namespace {
+
+std::string HexDigest(EVP_MD_CTX* ctx) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx, md, &len);
@@ -265,6 +260,48 @@ Result<std::string> FileSha256(const std::string& path) {
     out.push_back(kHex[md[i] & 15]);
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::string> FileSha256(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return Status::NotFound(path + ": cannot open; check the path");
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  std::vector<unsigned char> buf(1 << 20);
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) EVP_DigestUpdate(ctx, buf.data(), n);
+  std::fclose(f);
+  return HexDigest(ctx);
+}
+
+Result<std::string> ImportKey(const ImportOptions& opts, const Profile& profile,
+                              const std::string& file_sha256) {
+  // Each part as "name=length:value;", so that no two sets of parts give one text.
+  std::string text;
+  auto part = [&](const std::string& name, const std::string& value) {
+    text += name + "=" + std::to_string(value.size()) + ":" + value + ";";
+  };
+  part("file", file_sha256);
+  part("sheet", opts.sheet.empty() ? profile.sheet : opts.sheet);
+  part("profile", profile.name);
+  std::string profile_sha;
+  if (!profile.path.empty()) {
+    AEGIS_ASSIGN_OR_RETURN(profile_sha, FileSha256(profile.path));
+  }
+  part("profile_sha256", profile_sha);
+  char delimiter = opts.delimiter ? opts.delimiter : profile.delimiter;
+  part("delimiter", delimiter ? std::string(1, delimiter) : "");
+  part("source", opts.source_code.empty() ? profile.source_code : opts.source_code);
+  for (const auto& [group, file] : opts.repeat_files) {
+    AEGIS_ASSIGN_OR_RETURN(std::string sha, FileSha256(file));
+    part("repeat:" + group, sha);
+  }
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx, text.data(), text.size());
+  return HexDigest(ctx);
 }
 
 namespace {
@@ -285,6 +322,9 @@ class Importer {
   };
 
   Status Prepare();
+  // Reads the file through the mapper into the store (the reader and mapper are kept for the
+  // summary).
+  Status ReadAndStore(std::unique_ptr<TableReader>* reader, std::unique_ptr<RowMapper>* mapper);
   Status ReadAll(TableReader& reader, HeaderInfo& head, RowMapper& mapper);
   Result<bool> ShouldDeferIndexes();
   void Handle(const Row& row, int64_t record_no, RowMapper& mapper);
@@ -316,6 +356,7 @@ class Importer {
   BatchQueue queue_;
   std::mutex writer_mu_;
   Status writer_status_;
+  std::atomic<int64_t> committed_batches_{0};
 };
 
 Status Importer::Prepare() {
@@ -354,8 +395,9 @@ Status Importer::Prepare() {
                         profile_.source_type};
   AEGIS_ASSIGN_OR_RETURN(int64_t source_id, store_.EnsureDataSource(src));
   AEGIS_ASSIGN_OR_RETURN(sum_.file_sha256, FileSha256(opts_.file));
+  AEGIS_ASSIGN_OR_RETURN(std::string key, ImportKey(opts_, profile_, sum_.file_sha256));
   AEGIS_ASSIGN_OR_RETURN(
-      run_, store_.BeginImportRun(source_id, profile_.name, opts_.file, sum_.file_sha256));
+      run_, store_.BeginImportRun(source_id, profile_.name, opts_.file, sum_.file_sha256, key));
   sum_.data_source = code;
   sum_.run_id = run_.id;
   sum_.resumed = run_.resumed;
@@ -426,7 +468,7 @@ void Importer::Handle(const Row& row, int64_t record_no, RowMapper& mapper) {
 void Importer::Flush(int64_t rows_done) {
   batch_.run_id = run_.id;
   batch_.data_source_id = run_.data_source_id;
-  batch_.file_sha256 = sum_.file_sha256;
+  batch_.import_key = run_.import_key;
   batch_.rows_done = rows_done;
   batch_.rows_read = batch_rows_;
   batch_.incidents.resize(batch_incidents_);
@@ -462,6 +504,7 @@ void Importer::WriterLoop() {
     }
     Result<store::BatchOutcome> r = store_.ApplyImportBatch(b);
     incident_pool_.Put(std::move(b.incidents));
+    if (r.ok()) ++committed_batches_;
     if (!r.ok()) {
       std::lock_guard<std::mutex> l(writer_mu_);
       writer_status_ = r.status();
@@ -510,6 +553,37 @@ Result<bool> Importer::ShouldDeferIndexes() {
   return bytes / kBytesPerRow >= held.incidents / 4;
 }
 
+Status Importer::ReadAndStore(std::unique_ptr<TableReader>* reader_out,
+                              std::unique_ptr<RowMapper>* mapper_out) {
+  TableOptions topts;
+  topts.delimiter = opts_.delimiter ? opts_.delimiter : profile_.delimiter;
+  topts.sheet = opts_.sheet.empty() ? profile_.sheet : opts_.sheet;
+  AEGIS_ASSIGN_OR_RETURN(*reader_out, OpenTable(opts_.file, topts));
+  TableReader& reader = **reader_out;
+  AEGIS_ASSIGN_OR_RETURN(HeaderInfo head, ReadHeader(reader, opts_.file));
+  MapContext ctx;
+  ctx.profile = &profile_;
+  ctx.taxonomy = cat_.taxonomy.get();
+  ctx.event_risks = event_risks_.get();
+  ctx.gazetteer = cat_.gazetteer.get();
+  ctx.victims_by_parent = have_victims_ ? &victims_ : nullptr;
+  ctx.today = TodayUtc();
+  AEGIS_ASSIGN_OR_RETURN(*mapper_out, RowMapper::Create(ctx, head.header, head.tags, opts_.file));
+  AEGIS_ASSIGN_OR_RETURN(bool defer, ShouldDeferIndexes());
+  if (defer) AEGIS_RETURN_IF_ERROR(store_.DeferIndexes());
+  Status st = ReadAll(reader, head, **mapper_out);
+  if (defer) {
+    // Also after a failure: the committed batches stay and should be fast to query.
+    if (opts_.phase) opts_.phase("building the incident indexes");
+    auto ti = std::chrono::steady_clock::now();
+    Status ri = store_.RestoreIndexes();
+    sum_.index_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - ti).count();
+    if (st.ok()) st = ri;
+  }
+  return st;
+}
+
 Result<ImportSummary> Importer::Run() {
   auto t0 = std::chrono::steady_clock::now();
   sum_.file = opts_.file;
@@ -522,35 +596,15 @@ Result<ImportSummary> Importer::Run() {
                                    "export or download finished");
   AEGIS_RETURN_IF_ERROR(Prepare());
   sum_.profile = profile_.name;
-  TableOptions topts;
-  topts.delimiter = opts_.delimiter ? opts_.delimiter : profile_.delimiter;
-  topts.sheet = opts_.sheet.empty() ? profile_.sheet : opts_.sheet;
-  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader, OpenTable(opts_.file, topts));
-  AEGIS_ASSIGN_OR_RETURN(HeaderInfo head, ReadHeader(*reader, opts_.file));
-  MapContext ctx;
-  ctx.profile = &profile_;
-  ctx.taxonomy = cat_.taxonomy.get();
-  ctx.event_risks = event_risks_.get();
-  ctx.gazetteer = cat_.gazetteer.get();
-  ctx.victims_by_parent = have_victims_ ? &victims_ : nullptr;
-  ctx.today = TodayUtc();
-  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<RowMapper> mapper,
-                         RowMapper::Create(ctx, head.header, head.tags, opts_.file));
-  AEGIS_ASSIGN_OR_RETURN(bool defer, ShouldDeferIndexes());
-  if (defer) AEGIS_RETURN_IF_ERROR(store_.DeferIndexes());
-  Status st = ReadAll(*reader, head, *mapper);
-  if (defer) {
-    // Also after a failure: the committed batches stay and should be fast to query.
-    if (opts_.phase) opts_.phase("building the incident indexes");
-    auto ti = std::chrono::steady_clock::now();
-    Status ri = store_.RestoreIndexes();
-    sum_.index_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - ti).count();
-    if (st.ok()) st = ri;
-  }
-  if (!st.ok()) {
-    // Committed batches stay; the run stays 'running' so that a re-run resumes after them.
-    return Status(st);
+  std::unique_ptr<TableReader> reader;
+  std::unique_ptr<RowMapper> mapper;
+  if (Status st = ReadAndStore(&reader, &mapper); !st.ok()) {
+    // Refused before a row was written (e.g. a required column missing): the run can never
+    // complete as it is, so it ends failed with its reason. Otherwise the committed batches stay
+    // and the run stays 'running', so that a re-run resumes after them.
+    if (run_.rows_done == 0 && committed_batches_.load() == 0)
+      (void)store_.FailImportRun(run_.id, st.message());
+    return st;
   }
   AEGIS_RETURN_IF_ERROR(store_.FinishImportRun(run_.id, "completed"));
   AEGIS_ASSIGN_OR_RETURN(store::ImportRun done, store_.GetImportRun(run_.id));

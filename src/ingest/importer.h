@@ -2,8 +2,10 @@
 //
 // Every data row read ends as exactly one of: imported, updated, unchanged, quarantined; the four
 // counts add up to the rows read. Each batch is committed together with the run's checkpoint, so
-// a crash or kill at any moment leaves the store consistent and re-running the same import
-// resumes after the last committed batch. Re-importing a file changes nothing.
+// a crash or kill at any moment leaves the store consistent and re-running the same import (the
+// same file, sheet, profile and options: its import key) resumes after the last committed batch.
+// An import refused before it wrote a row ends failed, with its reason. Re-importing a file
+// changes nothing.
 #pragma once
 
 #include <functional>
@@ -20,6 +22,8 @@
 namespace aegis::ingest {
 
 // What an import needs besides the file: reference data and the places known to the store.
+struct Profile;
+
 struct Catalog {
   std::string data_dir;  // holds taxonomy/, profiles/, mappings/, geo/
   std::unique_ptr<taxonomy::Taxonomy> taxonomy;
@@ -78,5 +82,12 @@ Result<ImportSummary> RunImport(store::Store& store, const Catalog& catalog,
 
 // SHA-256 of a file, hex.
 Result<std::string> FileSha256(const std::string& path);
+
+// The import key of `opts` with `profile` on a file with digest `file_sha256`: a digest over
+// the file, the sheet, the profile (its name and content), the separator, the data source and
+// the repeat-group files. An interrupted import is resumed only by one with the same key; other
+// options (batch size, indexes) do not change what is stored and are not part of it.
+Result<std::string> ImportKey(const ImportOptions& opts, const Profile& profile,
+                              const std::string& file_sha256);
 
 }  // namespace aegis::ingest

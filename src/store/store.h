@@ -44,9 +44,10 @@ struct ImportRun {
   int64_t id = 0;
   int64_t data_source_id = 0;
   std::string profile, file_name, file_sha256;
-  std::string status;     // running, completed, failed
-  std::string error;      // why it failed (files, rows and columns named, never values)
-  int64_t rows_done = 0;  // resume checkpoint: records of the file fully processed
+  std::string import_key;  // the work: file digest, sheet, profile, options (ingest::ImportKey)
+  std::string status;      // running, completed, failed
+  std::string error;       // why it failed (files, rows and columns named, never values)
+  int64_t rows_done = 0;   // resume checkpoint: records of the file fully processed
   int64_t read = 0, imported = 0, updated = 0, unchanged = 0, quarantined = 0;
   bool resumed = false;
 };
@@ -55,7 +56,7 @@ struct ImportRun {
 struct ImportBatch {
   int64_t run_id = 0;
   int64_t data_source_id = 0;
-  std::string file_sha256;
+  std::string import_key;      // the run's; identifies its quarantined rows with their numbers
   int64_t rows_done = 0;       // checkpoint after this batch
   int64_t rows_read = 0;       // data rows read in this batch
   int64_t also_unchanged = 0;  // rows recognised as records already seen in this file
@@ -145,10 +146,12 @@ class Store {
   virtual Status SyncRisks(const std::vector<std::pair<std::string, int>>& risks) = 0;
 
   // --- imports -------------------------------------------------------------------------------
-  // Starts a run, or resumes the interrupted run of the same source, file and profile.
+  // Starts a run, or resumes the interrupted run of the same source and import key (the same
+  // file, sheet, profile and options).
   virtual Result<ImportRun> BeginImportRun(int64_t data_source_id, const std::string& profile,
                                            const std::string& file_name,
-                                           const std::string& file_sha256) = 0;
+                                           const std::string& file_sha256,
+                                           const std::string& import_key) = 0;
   // Writes a batch atomically. Each record is classified against what the store holds under the
   // same (source, key): new -> imported, same content hash -> unchanged, else -> updated.
   virtual Result<BatchOutcome> ApplyImportBatch(const ImportBatch& batch) = 0;
@@ -162,8 +165,9 @@ class Store {
   // Marks the run failed with its reason, which every process then answers with.
   virtual Status FailImportRun(int64_t run_id, const std::string& reason) = 0;
   virtual Result<ImportRun> GetImportRun(int64_t run_id) = 0;
+  // The quarantined rows of the imports of a source with this import key, by row number.
   virtual Result<std::vector<QuarantinedRow>> ListQuarantine(int64_t data_source_id,
-                                                             const std::string& file_sha256) = 0;
+                                                             const std::string& import_key) = 0;
 
   // --- reading -------------------------------------------------------------------------------
   virtual Result<RecordCounts> Counts() = 0;
