@@ -21,6 +21,7 @@
 #include "ingest/mapper.h"
 #include "ingest/profile.h"
 #include "ingest/table.h"
+#include "ingest/xlsx_reader.h"
 #include "util/text.h"
 
 #ifndef AEGIS_SOURCE_DIR
@@ -450,11 +451,19 @@ void Importer::Handle(const Row& row, int64_t record_no, RowMapper& mapper) {
   }
   if (skip) return;
   ++batch_rows_;
-  if (out == MapOutcome::kIncident)
+  // Placement counts of the rows stored (a quarantined row's place counts nowhere).
+  auto count_place = [&](const store::Placement& pl) {
+    if (pl.method.empty()) return;
+    ++sum_.place_methods[pl.method];
+    ++sum_.place_levels[pl.level];
+  };
+  if (out == MapOutcome::kIncident) {
+    count_place(inc.place);
     ++batch_incidents_;  // already in place
-  else if (out == MapOutcome::kReport)
+  } else if (out == MapOutcome::kReport) {
+    count_place(rep.place);
     batch_.reports.push_back(std::move(rep));
-  else {
+  } else {
     std::string group = ReasonGroup(q);
     ReasonCount& rc = reasons_[group];
     rc.reason = std::move(group);
@@ -560,7 +569,23 @@ Status Importer::ReadAndStore(std::unique_ptr<TableReader>* reader_out,
   topts.sheet = opts_.sheet.empty() ? profile_.sheet : opts_.sheet;
   AEGIS_ASSIGN_OR_RETURN(*reader_out, OpenTable(opts_.file, topts));
   TableReader& reader = **reader_out;
-  AEGIS_ASSIGN_OR_RETURN(HeaderInfo head, ReadHeader(reader, opts_.file));
+  // A workbook read from its first sheet whose header does not fit: the data may be on another
+  // sheet; say which sheets there are.
+  auto other_sheets = [&](Status st) {
+    std::string lower = text::ToLowerAscii(opts_.file);
+    if (st.ok() || !topts.sheet.empty() || !lower.ends_with(".xlsx")) return st;
+    auto sheets = ListXlsxSheets(opts_.file);
+    if (!sheets.ok() || sheets->size() < 2) return st;
+    std::vector<std::string> quoted;
+    for (const auto& n : *sheets) quoted.push_back("\"" + n + "\"");
+    return Status::InvalidArgument(st.message() + ". The first sheet, \"" + sheets->front() +
+                                   "\", was read; the workbook has the sheets " +
+                                   text::Join(quoted, ", ") +
+                                   ": if the data is on another one, give it with --sheet NAME");
+  };
+  Result<HeaderInfo> head_or = ReadHeader(reader, opts_.file);
+  if (!head_or.ok()) return other_sheets(head_or.status());
+  HeaderInfo head = std::move(head_or).value();
   MapContext ctx;
   ctx.profile = &profile_;
   ctx.taxonomy = cat_.taxonomy.get();
@@ -568,7 +593,10 @@ Status Importer::ReadAndStore(std::unique_ptr<TableReader>* reader_out,
   ctx.gazetteer = cat_.gazetteer.get();
   ctx.victims_by_parent = have_victims_ ? &victims_ : nullptr;
   ctx.today = TodayUtc();
-  AEGIS_ASSIGN_OR_RETURN(*mapper_out, RowMapper::Create(ctx, head.header, head.tags, opts_.file));
+  Result<std::unique_ptr<RowMapper>> mapper_or =
+      RowMapper::Create(ctx, head.header, head.tags, opts_.file);
+  if (!mapper_or.ok()) return other_sheets(mapper_or.status());
+  *mapper_out = std::move(mapper_or).value();
   AEGIS_ASSIGN_OR_RETURN(bool defer, ShouldDeferIndexes());
   if (defer) AEGIS_RETURN_IF_ERROR(store_.DeferIndexes());
   Status st = ReadAll(reader, head, **mapper_out);
@@ -617,8 +645,6 @@ Result<ImportSummary> Importer::Run() {
   std::sort(sum_.quarantine_reasons.begin(), sum_.quarantine_reasons.end(),
             [](const ReasonCount& a, const ReasonCount& b) { return a.count > b.count; });
   const MapStats& ms = mapper->stats();
-  sum_.place_methods = ms.place_methods;
-  sum_.place_levels = ms.place_levels;
   sum_.no_risk = ms.no_risk;
   if (ms.formula_like_cells > 0) {
     sum_.warnings.push_back(std::to_string(ms.formula_like_cells) +

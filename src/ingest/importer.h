@@ -68,6 +68,7 @@ struct ImportSummary {
   bool resumed = false;
   int64_t read = 0, imported = 0, updated = 0, unchanged = 0, quarantined = 0;
   std::vector<ReasonCount> quarantine_reasons;  // this run's, grouped
+  // How the rows this run stored were placed (quarantined rows are not counted).
   std::map<std::string, int64_t> place_methods;
   std::map<int, int64_t> place_levels;
   int64_t no_risk = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -138,6 +139,32 @@ Result<std::unique_ptr<RowMapper>> RowMapper::Create(const MapContext& ctx, cons
   return m;
 }
 
+// A column name the profile maps that two header cells carry: which of them is meant is not
+// known, so the file is refused (not read from the first one).
+Status RowMapper::CheckRepeatedColumns(const std::string& file_name) const {
+  const Profile& p = *ctx_.profile;
+  std::vector<std::string> names = p.key_columns;
+  for (const auto& [field, spec] : p.fields)
+    names.insert(names.end(), spec.columns.begin(), spec.columns.end());
+  for (const auto& [column, risk] : p.risk_if_positive) names.push_back(column);
+  for (const auto& want : names) {
+    if (want.empty() || want[0] == '#') continue;  // HXL tags may repeat (summed, or any)
+    int first = -1;
+    for (size_t i = 0; i < header_.size(); ++i) {
+      if (!text::IEquals(text::Trim(header_[i]), want)) continue;
+      if (first < 0) {
+        first = static_cast<int>(i);
+        continue;
+      }
+      return Status::InvalidArgument(
+          file_name + ": columns " + std::to_string(first + 1) + " and " + std::to_string(i + 1) +
+          " are both named '" + std::string(text::Trim(header_[i])) +
+          "', which the profile reads; rename or delete one of them, then import again");
+    }
+  }
+  return Status::Ok();
+}
+
 std::vector<int> RowMapper::FindColumns(const std::string& want, const Row& hxl_tags) const {
   std::vector<int> out;
   if (!want.empty() && want[0] == '#') {
@@ -162,6 +189,7 @@ std::vector<int> RowMapper::FindColumns(const std::string& want, const Row& hxl_
 Status RowMapper::Bind(const Row& hxl_tags, const std::string& file_name) {
   AEGIS_RETURN_IF_ERROR(CheckFieldNames());
   const Profile& p = *ctx_.profile;
+  AEGIS_RETURN_IF_ERROR(CheckRepeatedColumns(file_name));
   std::vector<std::string> missing;
   for (const auto& [name, spec] : p.fields) {
     Bound b;
@@ -349,6 +377,38 @@ bool RowMapper::CheckCells(const Row& row, Problem* p) {
   return true;
 }
 
+namespace {
+
+// The date of an Excel serial day number ("44405" = 2021-07-28), as a spreadsheet writes a date
+// cell that has no date format; empty if `raw` is not such a number.
+std::optional<Date> ExcelSerialDate(std::string_view raw) {
+  raw = text::Trim(raw);
+  if (raw.empty() || raw.size() > 12) return std::nullopt;
+  double v = 0;
+  if (!text::ParseDouble(raw, &v) || v < 1 || v > 2958465 || raw.find_first_of("eE-+") != raw.npos)
+    return std::nullopt;
+  return DateFromExcelSerial(std::floor(v));
+}
+
+}  // namespace
+
+// A date cell: a written date, or an Excel serial day number where the profile allows it.
+DateParse RowMapper::ParseDateCell(std::string_view raw, std::string* hint) const {
+  DateParse d = ParseDate(raw, ctx_.profile->date_order);
+  if (d.date) return d;
+  std::optional<Date> serial = ExcelSerialDate(raw);
+  if (!serial) return d;
+  if (ctx_.profile->excel_serial_dates) {
+    d.date = serial;
+    return d;
+  }
+  *hint = "'" + std::string(text::Trim(raw)) + "' looks like an Excel serial date (" +
+          serial->Iso() +
+          "): set excel_serial_dates = true in the profile to read such numbers as dates, or "
+          "format the column as dates in the spreadsheet and export it again";
+  return d;
+}
+
 bool RowMapper::MapDates(const Row& row, std::string* start, std::string* end, Problem* p) {
   int col = -1;
   std::string_view raw = Value(Field::kDate, row, &col);
@@ -358,13 +418,14 @@ bool RowMapper::MapDates(const Row& row, std::string* start, std::string* end, P
     p->hint = "every record needs a date: fill it in the source";
     return false;
   }
-  DateParse d = ParseDate(raw, ctx_.profile->date_order);
+  std::string serial_hint;
+  DateParse d = ParseDateCell(raw, &serial_hint);
   if (!d.date) {
     p->column = ColumnName(col);
     p->reason = "'" + std::string(raw) + "' is not a valid date (" + d.error + ")";
-    p->hint =
-        "correct the date in the source; if day and month are swapped, set date_order in "
-        "the profile";
+    p->hint = !serial_hint.empty() ? serial_hint
+                                   : "correct the date in the source; if day and month are "
+                                     "swapped, set date_order in the profile";
     return false;
   }
   *start = d.date->Iso();
@@ -377,12 +438,15 @@ bool RowMapper::MapDates(const Row& row, std::string* start, std::string* end, P
   *end = *start;
   std::string_view raw_end = Value(Field::kDateEnd, row, &col);
   if (!raw_end.empty()) {
-    DateParse e = ParseDate(raw_end, ctx_.profile->date_order);
+    std::string end_hint;
+    DateParse e = ParseDateCell(raw_end, &end_hint);
     if (!e.date || e.date->Iso() < *start) {
       p->column = ColumnName(col);
       p->reason = "'" + std::string(raw_end) + "' is not a valid end date" +
                   (e.date ? " (before the start date " + *start + ")" : " (" + e.error + ")");
-      p->hint = "correct the end date, or leave it empty for a one-day incident";
+      p->hint = !end_hint.empty() ? end_hint
+                                  : "correct the end date, or leave it empty for a one-day "
+                                    "incident";
       return false;
     }
     *end = e.date->Iso();
@@ -474,8 +538,6 @@ bool RowMapper::MapPlace(const Row& row, store::Placement* place, std::string* c
   place->confidence = r.confidence;
   place->note = r.note;
   if (rp.area) *country = rp.area->country;
-  ++stats_.place_methods[place->method];
-  ++stats_.place_levels[r.level];
   return true;
 }
 
@@ -497,9 +559,11 @@ bool RowMapper::PlaceFallback(const Row& row, const PlaceCells& c, bool has_lat,
     Value(Field::kPcode, row, &col);
     p->column = ColumnName(col);
     p->reason = "P-code '" + std::string(c.pcode) + "' is not a known admin area";
-    p->hint = "correct the P-code (the names given point to " +
-              (r.pcode.empty() ? std::string("no area") : r.pcode) +
-              "), or load the current admin areas with aegis areas import";
+    bool names = !c.admin1.empty() || !c.admin2.empty() || !c.admin3.empty() || !c.location.empty();
+    std::string names_say =
+        !names ? "" : " (the names given point to " + (r.pcode.empty() ? "no area" : r.pcode) + ")";
+    p->hint = "correct the P-code" + names_say +
+              ", or load the current admin areas with aegis areas import";
     return false;
   }
   if (ctx_.profile->allow_country_level) {  // here r.pcode is empty
@@ -510,8 +574,6 @@ bool RowMapper::PlaceFallback(const Row& row, const PlaceCells& c, bool has_lat,
       place->method = "country";
       place->confidence = 0.3;
       place->note = "located at country level only (" + r.note + ")";
-      ++stats_.place_methods[place->method];
-      ++stats_.place_levels[0];
       return true;
     }
   }

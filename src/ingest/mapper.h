@@ -37,10 +37,8 @@ struct MapContext {
 enum class MapOutcome { kIncident, kReport, kQuarantined };
 
 struct MapStats {
-  std::map<std::string, int64_t> place_methods;  // "name" -> rows ...
-  std::map<int, int64_t> place_levels;           // admin level -> rows
-  int64_t formula_like_cells = 0;                // text cells that a spreadsheet would execute
-  int64_t no_risk = 0;                           // context events mapped to no protection risk
+  int64_t formula_like_cells = 0;  // text cells that a spreadsheet would execute
+  int64_t no_risk = 0;             // context events mapped to no protection risk
 };
 
 // The Aegis fields a profile can map, in the order of KnownFields() (ingest/profile.cc), whose
@@ -142,6 +140,9 @@ class RowMapper {
   using TextMap = std::unordered_map<std::string, V, TextHash, std::equal_to<>>;
 
   RowMapper(const MapContext& ctx, Row header) : ctx_(ctx), header_(std::move(header)) {}
+  Status CheckRepeatedColumns(const std::string& file_name) const;
+  // A date cell, with `hint` set when it is an Excel serial number the profile does not allow.
+  DateParse ParseDateCell(std::string_view raw, std::string* hint) const;
   Status Bind(const Row& hxl_tags, const std::string& file_name);
   std::vector<int> FindColumns(const std::string& want, const Row& hxl_tags) const;
 

@@ -137,6 +137,7 @@ Status ParseSettings(const std::string& file, const toml::table& t, Profile* p) 
   p->identical_rows_distinct = dups == "distinct";
   p->same_key_other_actor_is_same_event = t["key"]["merge_actor_rows"].value_or(false);
   p->allow_country_level = t["place"]["allow_country_level"].value_or(false);
+  p->excel_serial_dates = t["excel_serial_dates"].value_or(false);
   p->coordinates_for_placement = t["place"]["use_coordinates"].value_or(true);
   if (t["empty_values"]) p->empty_values = StringList(t["empty_values"].node());
   if (const toml::table* rp = t["risks"]["if_positive"].as_table()) {

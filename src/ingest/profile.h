@@ -33,6 +33,10 @@ struct Profile {
   std::string record = "incident";  // incident | monitoring_report
   char delimiter = 0;               // 0 = detect
   DateOrder date_order = DateOrder::kAuto;
+  // Read a whole number in a date column as an Excel serial day (44405 = 2021-07-28), as a
+  // spreadsheet stores a date cell that has no date format. Off: such a cell is quarantined
+  // with a hint saying how to allow it.
+  bool excel_serial_dates = false;
   std::string sheet;           // XLSX sheet
   char group_separator = '/';  // Kobo "/", ODK Central "-"
 
@@ -51,8 +55,9 @@ struct Profile {
   bool allow_country_level = false;
   // Use coordinates to place a record when names fail (off when coordinates are centroids).
   bool coordinates_for_placement = true;
-  // Cell values that mean "no value" (besides the empty string).
-  std::vector<std::string> empty_values = {"NA", "N/A", "n/a"};
+  // Cell values that mean "no value" besides the empty string, compared without case (a
+  // profile's `empty_values` replaces this list).
+  std::vector<std::string> empty_values = {"None", "N/A", "NA", "-", "null"};
   std::map<std::string, FieldSpec> fields;
 
   // Risks from an event-type table (ACLED); path relative to the data directory.
