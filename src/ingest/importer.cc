@@ -17,6 +17,7 @@
 
 #include "geo/boundary_io.h"
 #include "ingest/area_import.h"
+#include "ingest/header.h"
 #include "ingest/key_table.h"
 #include "ingest/mapper.h"
 #include "ingest/profile.h"
@@ -39,23 +40,6 @@ std::string TodayUtc() {
   char buf[16];
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
   return buf;
-}
-
-bool IsTagRow(const Row& row) {
-  int tags = 0;
-  for (const auto& c : row) {
-    std::string_view v = text::Trim(c);
-    if (v.empty()) continue;
-    if (v[0] != '#') return false;
-    ++tags;
-  }
-  return tags > 0;
-}
-
-bool IsBlank(const Row& row) {
-  for (const auto& c : row)
-    if (!text::Trim(c).empty()) return false;
-  return true;
 }
 
 // Groups reasons that differ only in quoted values: "'x' is not a valid date (...)".
@@ -130,47 +114,6 @@ class IncidentPool {
   std::mutex mu_;
   std::vector<std::vector<store::Incident>> spare_;
 };
-
-struct HeaderInfo {
-  Row header, tags;
-  std::deque<std::pair<int64_t, Row>> pending;  // data rows read while looking for the tag row
-};
-
-Result<HeaderInfo> ReadHeader(TableReader& reader, const std::string& file) {
-  HeaderInfo h;
-  std::vector<std::pair<int64_t, Row>> ahead;
-  Row row;
-  while (ahead.size() < 25 && reader.Next(&row)) ahead.emplace_back(reader.record_number(), row);
-  AEGIS_RETURN_IF_ERROR(reader.status());
-  if (ahead.empty()) {
-    return Status::InvalidArgument(file +
-                                   ": the file is empty (no header row); check that the "
-                                   "export finished and choose the right file");
-  }
-  size_t tag_at = ahead.size();
-  for (size_t i = 0; i < ahead.size(); ++i) {
-    if (IsTagRow(ahead[i].second)) {
-      tag_at = i;
-      break;
-    }
-  }
-  size_t data_from;
-  if (tag_at < ahead.size()) {
-    h.tags = ahead[tag_at].second;
-    if (tag_at > 0)
-      h.header = ahead[tag_at - 1].second;
-    else
-      h.header = h.tags;
-    data_from = tag_at + 1;
-  } else {
-    h.header = ahead[0].second;
-    data_from = 1;
-  }
-  h.header.resize(std::max(h.header.size(), h.tags.size()));
-  h.tags.resize(h.header.size());
-  for (size_t i = data_from; i < ahead.size(); ++i) h.pending.push_back(std::move(ahead[i]));
-  return h;
-}
 
 // Victim groups of a repeat table (Kobo/ODK), keyed by the parent row's index.
 Result<std::unordered_map<std::string, std::vector<store::VictimGroup>>> LoadRepeat(
@@ -656,6 +599,14 @@ Result<ImportSummary> Importer::Run() {
                             " spreadsheet formula cell(s): their last computed values were "
                             "imported");
   }
+  if (!ms.unmapped_options.empty()) {
+    std::vector<std::string> quoted;
+    for (const auto& o : ms.unmapped_options) quoted.push_back("'" + o + "'");
+    sum_.warnings.push_back(
+        std::to_string(ms.unmapped_options.size()) +
+        " option(s) of the form map to no risk and were not read: " + text::Join(quoted, ", ") +
+        "; map each in the profile's [monitoring.options] (doc/profiles.md)");
+  }
   if (other_actor_rows_ > 0) {
     sum_.warnings.push_back(std::to_string(other_actor_rows_) +
                             " row(s) repeat an event already read (an ACLED monadic export lists "
@@ -675,6 +626,62 @@ Result<ImportSummary> RunImport(store::Store& store, const Catalog& catalog,
                                 const ImportOptions& opts) {
   Importer imp(store, catalog, opts);
   return imp.Run();
+}
+
+Result<ProfileCheck> CheckProfile(const std::string& data_dir, const ImportOptions& opts) {
+  AEGIS_ASSIGN_OR_RETURN(Profile profile, FindProfile(opts.profile, data_dir + "/profiles"));
+  AEGIS_ASSIGN_OR_RETURN(taxonomy::Taxonomy tax, taxonomy::Taxonomy::Load(data_dir + "/taxonomy"));
+  TableOptions topts;
+  topts.delimiter = opts.delimiter ? opts.delimiter : profile.delimiter;
+  topts.sheet = opts.sheet.empty() ? profile.sheet : opts.sheet;
+  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader, OpenTable(opts.file, topts));
+  AEGIS_ASSIGN_OR_RETURN(HeaderInfo head, ReadHeader(*reader, opts.file));
+  geo::Gazetteer places;  // no row is placed
+  MapContext ctx;
+  ctx.profile = &profile;
+  ctx.taxonomy = &tax;
+  ctx.gazetteer = &places;
+  ctx.report_only = true;
+  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<RowMapper> mapper,
+                         RowMapper::Create(ctx, head.header, head.tags, opts.file));
+  ProfileCheck out;
+  out.profile = profile.name;
+  out.file = opts.file;
+  HeaderReport rep = mapper->Report();
+  out.found = std::move(rep.found);
+  out.missing = std::move(rep.missing);
+  out.not_found = std::move(rep.not_found);
+  out.unused = std::move(rep.unused);
+  out.unmapped = std::move(rep.unmapped_options);
+  std::vector<std::string> answers;
+  auto row_risks = [&](const Row& row) {
+    if (IsBlank(row)) return;
+    ++out.rows;
+    mapper->UnmappedRisks(row, &answers);
+  };
+  for (auto& [no, row] : head.pending) row_risks(row);
+  Row row;
+  while (reader->Next(&row)) row_risks(row);
+  AEGIS_RETURN_IF_ERROR(reader->status());
+  for (const auto& a : answers)
+    out.unmapped.push_back("'" + a + "' (an answer in the risks column)");
+  return out;
+}
+
+std::string ProfileCheck::ToText() const {
+  std::string t =
+      "profile " + profile + " on " + file + " (" + std::to_string(rows) + " data rows)\n";
+  auto list = [&](const std::string& title, const std::vector<std::string>& items) {
+    t += title + ": " + (items.empty() ? "none" : std::to_string(items.size())) + "\n";
+    for (const auto& i : items) t += "  " + i + "\n";
+  };
+  t += "found: " + std::to_string(found.size()) + " field(s)\n";
+  for (const auto& [field, cols] : found) t += "  " + field + " <- " + cols + "\n";
+  list("missing (required: the import would be refused)", missing);
+  list("not found (optional: left empty)", not_found);
+  list("file columns not read", unused);
+  list("risk options that map to no risk (add them to the profile's values or options)", unmapped);
+  return t;
 }
 
 std::string ImportSummary::ToJson() const {

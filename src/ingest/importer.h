@@ -81,6 +81,28 @@ struct ImportSummary {
 Result<ImportSummary> RunImport(store::Store& store, const Catalog& catalog,
                                 const ImportOptions& opts);
 
+// What `aegis profile check` says of a profile on a file, before anything is imported.
+struct ProfileCheck {
+  std::string profile, file;
+  int64_t rows = 0;                                        // data rows read
+  std::vector<std::pair<std::string, std::string>> found;  // field -> the columns it reads
+  std::vector<std::string> missing;    // required fields and key columns not in the header
+  std::vector<std::string> not_found;  // optional fields none of whose columns is there
+  std::vector<std::string> unused;     // file columns nothing in the profile reads
+  std::vector<std::string> unmapped;   // risk options and answers that map to no risk
+  std::string ToText() const;
+};
+
+// Reads the header (and tag row) of opts.file, and every row's risk answers, through the profile
+// opts.profile; writes nothing. `data_dir` holds the taxonomy and the built-in profiles.
+Result<ProfileCheck> CheckProfile(const std::string& data_dir, const ImportOptions& opts);
+
+// A starting profile (TOML text) for opts.file, from its header: a Kobo or ODK export (groups,
+// select_multiple 0/1 columns, _uuid, dates, P-code and place columns) or an HXL-tagged sheet.
+// Every guess carries a comment saying what it was guessed from; what could not be guessed is
+// left as a commented line to fill in. `data_dir` holds the taxonomy.
+Result<std::string> DraftProfile(const std::string& data_dir, const ImportOptions& opts);
+
 // SHA-256 of a file, hex.
 Result<std::string> FileSha256(const std::string& path);
 

@@ -186,6 +186,73 @@ std::vector<int> RowMapper::FindColumns(const std::string& want, const Row& hxl_
   return out;
 }
 
+// The option a header cell names under a monitoring pattern ("grp/risks_present/{option}"), or
+// nothing: the pattern fits the whole name or its part after a group separator.
+std::optional<std::string> RowMapper::OptionOf(std::string_view header,
+                                               const std::string& pattern) const {
+  size_t at = pattern.find("{option}");
+  size_t len = 8;
+  if (at == std::string::npos) {
+    at = pattern.find("{risk}");
+    len = 6;
+  }
+  if (at == std::string::npos) return std::nullopt;
+  std::string pre = text::ToLowerAscii(pattern.substr(0, at));
+  std::string post = text::ToLowerAscii(pattern.substr(at + len));
+  std::string h = text::ToLowerAscii(text::Trim(header));
+  for (size_t from = 0; from != std::string::npos;) {
+    std::string_view part = std::string_view(h).substr(from);
+    if (part.size() > pre.size() + post.size() && part.starts_with(pre) && part.ends_with(post)) {
+      std::string_view original = text::Trim(header);
+      original = original.substr(from + pre.size());
+      return std::string(original.substr(0, original.size() - post.size()));
+    }
+    size_t sep = h.find(ctx_.profile->group_separator, from);
+    from = sep == std::string::npos ? sep : sep + 1;
+  }
+  return std::nullopt;
+}
+
+// The risk an option of a monitoring form stands for, or nullptr.
+const taxonomy::Risk* RowMapper::OptionRisk(const std::string& option) const {
+  const auto& opts = ctx_.profile->monitoring_options;
+  auto it = opts.find(text::FoldName(option));
+  return ctx_.taxonomy->FindRisk(it != opts.end() ? it->second : option);
+}
+
+// Monitoring reports: each column that fits the present (severity) pattern is an option of the
+// form; options map to risks; those that do not are listed (monitoring_unmapped).
+Status RowMapper::BindMonitoring(const std::string& file_name) {
+  const Profile& p = *ctx_.profile;
+  for (const auto& [option, risk] : p.monitoring_options) {
+    if (!ctx_.taxonomy->FindRisk(risk)) {
+      return Status::InvalidArgument(p.path + ": monitoring.options: '" + risk +
+                                     "' is not a risk code; see data/taxonomy/risks.json");
+    }
+  }
+  for (size_t i = 0; i < header_.size(); ++i) {
+    int col = static_cast<int>(i);
+    if (std::optional<std::string> o = OptionOf(header_[i], p.present_pattern)) {
+      const taxonomy::Risk* r = OptionRisk(*o);
+      if (!r) {
+        stats_.unmapped_options.push_back(*o);
+      } else if (std::none_of(present_cols_.begin(), present_cols_.end(),
+                              [&](const auto& pc) { return pc.first == r->code; })) {
+        present_cols_.emplace_back(r->code, col);
+      } else {
+        return Status::InvalidArgument(
+            file_name + ": two columns answer for risk " + r->code + " (the second is '" +
+            header_[i] + "'); map each option of the form to its own risk in [monitoring.options]");
+      }
+    } else if (!p.severity_pattern.empty()) {
+      if (std::optional<std::string> so = OptionOf(header_[i], p.severity_pattern)) {
+        if (const taxonomy::Risk* r = OptionRisk(*so)) severity_cols_.emplace_back(r->code, col);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Status RowMapper::Bind(const Row& hxl_tags, const std::string& file_name) {
   AEGIS_RETURN_IF_ERROR(CheckFieldNames());
   const Profile& p = *ctx_.profile;
@@ -236,23 +303,14 @@ Status RowMapper::Bind(const Row& hxl_tags, const std::string& file_name) {
     if (!c.empty()) positive_risk_cols_.emplace_back(c[0], ctx_.taxonomy->FindRisk(risk)->code);
   }
   if (!p.present_pattern.empty()) {
-    for (const auto& r : ctx_.taxonomy->risks()) {
-      std::string code = text::ToLowerAscii(r.code);
-      auto sub = [&](std::string pat) {
-        size_t at = pat.find("{risk}");
-        if (at != std::string::npos) pat.replace(at, 6, code);
-        return pat;
-      };
-      std::vector<int> c = FindColumns(sub(p.present_pattern), hxl_tags);
-      if (!c.empty()) present_cols_.emplace_back(r.code, c[0]);
-      if (!p.severity_pattern.empty()) {
-        c = FindColumns(sub(p.severity_pattern), hxl_tags);
-        if (!c.empty()) severity_cols_.emplace_back(r.code, c[0]);
-      }
-    }
+    AEGIS_RETURN_IF_ERROR(BindMonitoring(file_name));
     if (present_cols_.empty()) missing.push_back("monitoring columns like " + p.present_pattern);
   }
   if (missing.empty()) return Status::Ok();
+  if (ctx_.report_only) {
+    missing_ = std::move(missing);
+    return Status::Ok();
+  }
   std::string msg = file_name + ": missing required column(s) for profile '" + p.name +
                     "': " + text::Join(missing, "; ") + ". The header has " +
                     std::to_string(header_.size()) + " column(s)";
@@ -338,6 +396,62 @@ std::string_view RowMapper::MapValue(Field f, std::string_view v) {
              .first;
   }
   return it->second;
+}
+
+HeaderReport RowMapper::Report() {
+  HeaderReport rep;
+  rep.missing = missing_;
+  std::vector<bool> used(header_.size(), false);
+  auto use = [&](int c) {
+    if (c >= 0 && static_cast<size_t>(c) < used.size()) used[c] = true;
+  };
+  for (const auto& [name, spec] : ctx_.profile->fields) {
+    std::optional<Field> f = FieldByName(name);
+    if (!f) continue;
+    const Bound& b = bound(*f);
+    std::vector<std::string> cols;
+    for (int c : b.cols) {
+      use(c);
+      cols.push_back(ColumnName(c));
+    }
+    for (const auto& [c, option] : b.options) {
+      use(c);
+      cols.push_back(ColumnName(c));
+    }
+    if (!cols.empty())
+      rep.found.emplace_back(name, text::Join(cols, ", "));
+    else if (!spec.columns.empty() && !spec.required)
+      rep.not_found.push_back(name + " (" + text::Join(spec.columns, " or ") + ")");
+    if (*f == Field::kRisks) {
+      for (const auto& [c, option] : b.options) {
+        std::string mapped(MapValue(Field::kRisks, option));
+        if (!ctx_.taxonomy->FindRisk(mapped)) rep.unmapped_options.push_back(ColumnName(c));
+      }
+    }
+  }
+  for (int c : key_cols_) use(c);
+  use(repeat_index_col_);
+  use(repeat_json_col_);
+  for (const auto& [c, risk] : positive_risk_cols_) use(c);
+  for (const auto& [risk, c] : present_cols_) use(c);
+  for (const auto& [risk, c] : severity_cols_) use(c);
+  for (const auto& o : stats_.unmapped_options) rep.unmapped_options.push_back(o);
+  for (size_t i = 0; i < header_.size(); ++i)
+    if (!used[i] && !text::Trim(header_[i]).empty()) rep.unused.push_back(header_[i]);
+  return rep;
+}
+
+void RowMapper::UnmappedRisks(const Row& row, std::vector<std::string>* out) {
+  for (const std::string& v : Values(Field::kRisks, row)) {
+    std::string mapped(MapValue(Field::kRisks, v));
+    if (ctx_.taxonomy->FindRisk(mapped)) continue;
+    for (const std::string& token : text::SplitAny(mapped, " ")) {
+      if (!ctx_.taxonomy->FindRisk(token)) {
+        if (std::find(out->begin(), out->end(), v) == out->end()) out->push_back(v);
+        break;
+      }
+    }
+  }
 }
 
 std::string RowMapper::RawJson(const Row& row) const {

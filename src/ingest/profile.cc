@@ -150,6 +150,16 @@ Status ParseSettings(const std::string& file, const toml::table& t, Profile* p) 
   p->repeat_parent_column = t["victims"]["parent_column"].value_or(std::string("_parent_index"));
   p->present_pattern = t["monitoring"]["present"].value_or(std::string());
   p->severity_pattern = t["monitoring"]["severity"].value_or(std::string());
+  if (const toml::table* opts = t["monitoring"]["options"].as_table()) {
+    for (const auto& [k, val] : *opts) {
+      auto s = val.value<std::string>();
+      if (!s) {
+        return Status::InvalidArgument(file + ": monitoring.options." + std::string(k.str()) +
+                                       " must be a risk code in quotes, e.g. \"GBV\"");
+      }
+      p->monitoring_options[text::FoldName(k.str())] = *s;
+    }
+  }
   return Status::Ok();
 }
 

@@ -69,8 +69,12 @@ struct Profile {
   std::string victims_repeat;
   std::string repeat_index_column = "_index", repeat_parent_column = "_parent_index";
 
-  // Monitoring reports: per-risk columns; {risk} is replaced by the risk code in lower case.
+  // Monitoring reports: per-risk columns. {option} (or {risk}) stands for the form's name of an
+  // option: every column that fits the pattern is one option, which maps to a risk through
+  // `monitoring_options` (folded option name -> risk code), else by its own name (a risk code,
+  // label or alias: "gbv", "Gender-based violence").
   std::string present_pattern, severity_pattern;
+  std::map<std::string, std::string> monitoring_options;
 
   std::string path;  // where it was loaded from
 
