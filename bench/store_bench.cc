@@ -52,14 +52,14 @@ int main(int argc, char** argv) {
                         {"SS0101", 2, "County", "SS01", "SSD", {}, {}, {}}});
   (void)st.SyncRisks({{"ATK", 2}, {"GBV", 8}});
   int64_t src = st.EnsureDataSource({0, "bench", "bench", "acled", "ACLED", "secondary"}).value();
-  auto run = st.BeginImportRun(src, "acled", "x", "sha").value();
+  auto run = st.BeginImportRun(src, "acled", "x", "sha", "sha").value();
   auto t0 = std::chrono::steady_clock::now();
   const int64_t batch = 20000;
   for (int64_t done = 0; done < rows; done += batch) {
     store::ImportBatch b;
     b.run_id = run.id;
     b.data_source_id = src;
-    b.file_sha256 = "sha";
+    b.import_key = "sha";
     for (int64_t i = done; i < done + batch; ++i) {
       store::Incident inc;
       inc.source_key = "SYN" + std::to_string(i);

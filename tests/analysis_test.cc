@@ -199,6 +199,7 @@ TEST_F(AnalysisTest, PhasesFollowTheRulesFileWithTheEvidenceCapAndTheOverallRule
   // The overall rule of the shipped file is the 2nd highest phase.
   std::string how;
   EXPECT_EQ(analysis::OverallPhase(r, {5, 3, 2, 0}, &how), 3);
+  EXPECT_NE(how.find("2nd highest risk phase"), std::string::npos) << how;
   analysis::SeverityRules m = r;
   m.overall_rule = "max";
   EXPECT_EQ(analysis::OverallPhase(m, {5, 3, 2, 0}, &how), 5);
@@ -210,6 +211,14 @@ TEST_F(AnalysisTest, PhasesFollowTheRulesFileWithTheEvidenceCapAndTheOverallRule
   auto bad = analysis::SeverityRules::Load(dir_ / "bad.toml");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("4 numbers"), std::string::npos);
+}
+
+TEST(Ordinal, EnglishSuffixes) {
+  std::vector<std::string> got;
+  for (int n : {1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111, 112})
+    got.push_back(analysis::Ordinal(n));
+  EXPECT_EQ(got, (std::vector<std::string>{"1st", "2nd", "3rd", "4th", "11th", "12th", "13th",
+                                           "21st", "22nd", "23rd", "101st", "111th", "112th"}));
 }
 
 TEST_F(AnalysisTest, AnOverrideSetsTheFinalPhaseAndKeepsTheComputedOneAndItsReasons) {

@@ -1,5 +1,9 @@
 // Bad input: each case gives a clear message (file, row, column, what, how to fix) and loses
 // nothing: the file is refused whole, or every row is imported or quarantined with its reason.
+#include <xlsxwriter.h>
+
+#include <algorithm>
+
 #include "test_util.h"
 
 namespace aegis::testing {
@@ -34,7 +38,7 @@ class BadInput : public ::testing::Test {
   }
   std::vector<store::QuarantinedRow> Quarantine(const ingest::ImportSummary& s) {
     auto run = store_->GetImportRun(s.run_id);
-    return store_->ListQuarantine(run->data_source_id, s.file_sha256).value();
+    return store_->ListQuarantine(run->data_source_id, run->import_key).value();
   }
   TempDir dir_;
   std::unique_ptr<store::Store> store_;
@@ -219,6 +223,95 @@ TEST_F(BadInput, CliPrintsTheSummaryAsJsonWithTheFourCounts) {
   auto badprofile = RunAegis("--db " + db + " import " + (dir_ / "cli.csv") + " --profile nosuch");
   EXPECT_NE(badprofile.exit_code, 0);
   EXPECT_NE(badprofile.output.find("built-in profiles: "), std::string::npos);
+}
+
+// The summary's placement counts are those of the rows stored: a quarantined row counts nowhere.
+TEST_F(BadInput, PlacementCountsCountOnlyTheRowsStored) {
+  auto r = Run("placed.csv", kHeader + Row("SSD1", "2024-01-05", "Akobo") +
+                                 Row("SSD1", "2024-01-06", "Akobo") +  // same key, other content
+                                 Row("SSD2", "yesterday", "Akobo"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->imported, 1);
+  EXPECT_EQ(r->quarantined, 2);
+  int64_t by_level = 0, by_method = 0;
+  for (const auto& [level, n] : r->place_levels) by_level += n;
+  for (const auto& [method, n] : r->place_methods) by_method += n;
+  EXPECT_EQ(by_level, 1) << r->ToJson();
+  EXPECT_EQ(by_method, 1) << r->ToJson();
+}
+
+// The fix for an unknown P-code speaks of the names given only when names were given.
+TEST_F(BadInput, UnknownPcodeHintMentionsNamesOnlyWhenGiven) {
+  auto bare = Run("bare.csv",
+                  "_uuid;incident_date;payam_pcode;partner;risks\n"
+                  "u1;2024-02-01;SS999999;DEMO-ALPHA;attack\n",
+                  "kobo-incident");
+  ASSERT_TRUE(bare.ok()) << bare.status().ToString();
+  ASSERT_EQ(bare->quarantined, 1);
+  auto q = Quarantine(*bare);
+  EXPECT_EQ(q[0].hint.find("names given"), std::string::npos) << q[0].hint;
+  EXPECT_NE(q[0].hint.find("correct the P-code"), std::string::npos) << q[0].hint;
+  auto named = Run("named.csv",
+                   "_uuid;incident_date;payam_pcode;county;partner;risks\n"
+                   "u2;2024-02-01;SS999999;Juba;DEMO-ALPHA;attack\n",
+                   "kobo-incident");
+  ASSERT_TRUE(named.ok()) << named.status().ToString();
+  q = Quarantine(*named);
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_NE(q[0].hint.find("the names given point to SS"), std::string::npos) << q[0].hint;
+}
+
+// Two columns with a name the profile reads: the file is refused, naming both columns, rather
+// than read from the first.
+TEST_F(BadInput, ARepeatedColumnNameIsRefusedNamingBothColumns) {
+  std::string h = kHeader;
+  h.replace(h.find("notes"), 5, "event_date");
+  auto r = Run("twice.csv", h + Row("SSD1", "2024-01-05", "Akobo"));
+  ASSERT_FALSE(r.ok()) << r->ToJson();
+  EXPECT_NE(r.status().message().find("columns 2 and 28 are both named 'event_date'"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(store_->Counts()->incidents, 0);
+}
+
+// A workbook whose first sheet is not the data: the error names the sheets and says --sheet.
+TEST_F(BadInput, DataNotOnTheFirstSheetNamesTheSheetsAndSuggestsSheet) {
+  std::string path = dir_ / "two.xlsx", tmp = dir_.path();
+  lxw_workbook_options o{};
+  o.tmpdir = tmp.data();
+  lxw_workbook* wb = workbook_new_opt(path.c_str(), &o);
+  ASSERT_NE(wb, nullptr);
+  worksheet_write_string(workbook_add_worksheet(wb, "Read me"), 0, 0, "About this file", nullptr);
+  lxw_worksheet* data = workbook_add_worksheet(wb, "Events");
+  std::vector<std::string> cells = text::Split(kHeader.substr(0, kHeader.size() - 1), ',');
+  for (size_t c = 0; c < cells.size(); ++c)
+    worksheet_write_string(data, 0, static_cast<lxw_col_t>(c), cells[c].c_str(), nullptr);
+  ASSERT_EQ(workbook_close(wb), LXW_NO_ERROR);
+  auto r = Import(*store_, path, "acled");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("\"Read me\", \"Events\""), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("--sheet"), std::string::npos) << r.status().message();
+}
+
+// Excel serial dates (a date cell without a date format, saved as CSV): read where the profile
+// allows it, else quarantined with a hint that says what the number is and how to allow it.
+TEST_F(BadInput, ExcelSerialDatesAreReadWhereTheProfileAllowsThemAndExplainedOtherwise) {
+  auto r = Run("serial.csv", kHeader + Row("SSD1", "44405", "Akobo"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->quarantined, 1);
+  auto q = Quarantine(*r);
+  EXPECT_NE(q[0].hint.find("Excel serial date (2021-07-28)"), std::string::npos) << q[0].hint;
+  EXPECT_NE(q[0].hint.find("excel_serial_dates = true"), std::string::npos) << q[0].hint;
+  std::string profile = ReadFile(kData + "/profiles/acled.toml");
+  profile.replace(profile.find("name = \"acled\""), 14,
+                  "name = \"acled-serial\"\nexcel_serial_dates = true");
+  WriteFile(dir_ / "serial.toml", profile);
+  auto ok = Import(*store_, dir_ / "serial.csv", dir_ / "serial.toml");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->imported, 1) << ok->ToJson();
+  EXPECT_EQ(QueryInt(StoreUrl(dir_), "SELECT count(*) FROM incident WHERE date_start='2021-07-28'"),
+            1);
 }
 
 }  // namespace

@@ -5,12 +5,15 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <xlsxwriter.h>
 
 #include <chrono>
 #include <random>
+#include <tuple>
 #include <thread>
 
 #include "cli/synthetic_acled.h"
+#include "ingest/table.h"
 #include "test_util.h"
 
 namespace aegis::testing {
@@ -139,6 +142,106 @@ TEST(ImportBulk, DeferredIndexIsBuiltAtTheEndAndHealsAfterAKill) {
                      "SELECT count(*) FROM incident INDEXED BY incident_area_date WHERE "
                      "area_pcode IS NOT NULL"),
             QueryInt(db, "SELECT count(*) FROM incident WHERE area_pcode IS NOT NULL"));
+}
+
+// Writes CSV files as the sheets of one workbook (inline strings); `key_prefix` is put before the
+// first cell of every data row of that sheet, so that the sheets' records have distinct keys.
+void CsvsToWorkbook(const TempDir& dir, const std::string& out,
+                    const std::vector<std::tuple<std::string, std::string, std::string>>& sheets) {
+  lxw_workbook_options o{};
+  o.constant_memory = LXW_TRUE;
+  std::string tmp = dir.path();
+  o.tmpdir = tmp.data();
+  lxw_workbook* wb = workbook_new_opt(out.c_str(), &o);
+  ASSERT_NE(wb, nullptr);
+  for (const auto& [name, csv, key_prefix] : sheets) {
+    lxw_worksheet* ws = workbook_add_worksheet(wb, name.c_str());
+    auto reader = ingest::OpenTable(csv, {});
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    ingest::Row row;
+    lxw_row_t r = 0;
+    while ((*reader)->Next(&row)) {
+      for (size_t c = 0; c < row.size(); ++c) {
+        std::string v = (r > 0 && c == 0 ? key_prefix : "") + row[c];
+        if (!v.empty())
+          worksheet_write_string(ws, r, static_cast<lxw_col_t>(c), v.c_str(), nullptr);
+      }
+      ++r;
+    }
+  }
+  ASSERT_EQ(workbook_close(wb), LXW_NO_ERROR);
+}
+
+// An import killed on one sheet of a workbook, then an import of another sheet of the same
+// workbook: the second is a new import (not a "resume" of the first that skips its rows), every
+// row of it is stored, and re-running the first resumes it to the end.
+TEST(ImportResume, AKilledSheetDoesNotSkipRowsOfAnotherSheetOfTheSameWorkbook) {
+  TempDir dir;
+  std::string db = dir / "s.sqlite";
+  {
+    auto s = NewStore(dir, {}, "s.sqlite");
+    auto areas = s->LoadAreas().value();
+    ASSERT_TRUE(aegis::cli::WriteSyntheticAcled(dir / "a.csv", 30000, areas, 21).ok());
+    ASSERT_TRUE(aegis::cli::WriteSyntheticAcled(dir / "b.csv", 9000, areas, 22).ok());
+  }
+  const std::string book = dir / "events.xlsx";
+  CsvsToWorkbook(dir, book, {{"North", dir / "a.csv", "N"}, {"South", dir / "b.csv", "S"}});
+  auto args = [&](const std::string& sheet) {
+    return std::vector<std::string>{"aegis",  "--data-dir",   kData,       "--db",      db,
+                                    "import", book,           "--profile", "acled",     "--sheet",
+                                    sheet,    "--batch-rows", "500",       "--indexes", "keep"};
+  };
+  // Killed once some batches of the first sheet are committed.
+  pid_t p = Spawn(args("North"));
+  int64_t done = 0;
+  for (int i = 0; i < 20000 && done <= 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    done = QueryInt(db, "SELECT coalesce(max(rows_done),0) FROM import_run");
+  }
+  kill(p, SIGKILL);
+  int st = 0;
+  waitpid(p, &st, 0);
+  ASSERT_TRUE(WIFSIGNALED(st)) << "the import finished before it could be killed";
+  const int64_t stored_north = QueryInt(db, "SELECT count(*) FROM incident");
+  ASSERT_GT(stored_north, 0);
+  ASSERT_LT(stored_north, 30000);
+
+  auto south = RunAegis("--db " + db + " import " + book + " --profile acled --sheet South --json");
+  ASSERT_EQ(south.exit_code, 0) << south.output;
+  EXPECT_NE(south.output.find("\"read\": 9000"), std::string::npos) << south.output;
+  EXPECT_NE(south.output.find("\"imported\": 9000"), std::string::npos) << south.output;
+  EXPECT_NE(south.output.find("\"resumed\": false"), std::string::npos) << south.output;
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM incident WHERE source_key LIKE 'S%'"), 9000);
+
+  auto north = RunAegis("--db " + db + " import " + book + " --profile acled --sheet North --json");
+  ASSERT_EQ(north.exit_code, 0) << north.output;
+  EXPECT_NE(north.output.find("\"resumed\": true"), std::string::npos) << north.output;
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM incident WHERE source_key LIKE 'N%'"), 30000);
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM incident"), 39000);
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM import_run WHERE status<>'completed'"), 0);
+  EXPECT_EQ(QueryInt(db, "SELECT sum(n_read) FROM import_run"), 39000);
+  auto check = RunAegis("--db " + db + " db check");
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_EQ(check.output.find("interrupted"), std::string::npos) << check.output;
+}
+
+// An import refused before any row is written (a required column missing) ends as failed, with
+// its reason, not as an interrupted run that `db check` advises resuming.
+TEST(ImportResume, AnImportRefusedBeforeAnyRowEndsFailed) {
+  TempDir dir;
+  std::string db = dir / "s.sqlite";
+  NewStore(dir, {}, "s.sqlite");
+  WriteFile(dir / "bad.csv", "event_id_cnty,evnt_date,admin2\nSSD1,2024-01-05,Akobo\n");
+  auto r = RunAegis("--db " + db + " import " + (dir / "bad.csv") + " --profile acled");
+  ASSERT_NE(r.exit_code, 0) << r.output;
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM import_run WHERE status='running'"), 0);
+  EXPECT_EQ(QueryInt(db,
+                     "SELECT count(*) FROM import_run WHERE status='failed' AND error LIKE "
+                     "'%missing required column%'"),
+            1);
+  auto check = RunAegis("--db " + db + " db check");
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_EQ(check.output.find("resume"), std::string::npos) << check.output;
 }
 
 }  // namespace

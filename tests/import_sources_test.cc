@@ -254,5 +254,58 @@ victim_sex = { columns = ["#sex"], split = "," }
   EXPECT_GT(QueryInt(db, "SELECT sum(count) FROM incident_victim"), 1000);
 }
 
+// Null tokens: the Afghanistan CRSV extract writes 'None' in numeric columns where there is no
+// figure; the profile reads it as empty (a default null token), not as a bad number.
+TEST(NullTokens, NoneInANumericColumnIsEmptyNotQuarantined) {
+  TempDir dir;
+  auto store = NewStore(dir, {"AFG"});
+  auto sum =
+      Import(*store, kII + "/2021-2025-AFG Conflict Related Sexual Violence Incident Data.xlsx",
+             "insecurity-insight-crsv");
+  ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+  EXPECT_EQ(sum->read, 43) << sum->ToJson();
+  EXPECT_ACCOUNTED(*sum);
+  for (const auto& r : sum->quarantine_reasons)
+    EXPECT_EQ(r.example.find("'None'"), std::string::npos) << sum->ToJson();
+  EXPECT_LE(sum->quarantined, 2) << sum->ToJson();
+}
+
+// Kobo JSON: victims in a repeat inside a group ("grp_people/victims") or inside another repeat
+// ("households/victims") are read, every person of them.
+TEST(KoboJson, VictimsInRepeatsAtAnyDepthAreRead) {
+  TempDir dir;
+  auto store = NewStore(dir);
+  nlohmann::json results = nlohmann::json::parse(R"([
+    {"_uuid": "k1", "incident_date": "2024-02-01", "payam_pcode": "SS010101",
+     "partner": "DEMO-ALPHA", "risks": "attack",
+     "grp_people/victims": [
+       {"grp_people/victims/sex": "female", "grp_people/victims/age": "30"},
+       {"grp_people/victims/sex": "male", "grp_people/victims/age": "8"}]},
+    {"_uuid": "k2", "incident_date": "2024-02-02", "payam_pcode": "SS010101",
+     "partner": "DEMO-ALPHA", "risks": "attack",
+     "households": [
+       {"households/size": "5", "households/victims": [
+         {"households/victims/sex": "female", "households/victims/age": "12"}]},
+       {"households/size": "3", "households/victims": [
+         {"households/victims/sex": "male", "households/victims/age": "40"},
+         {"households/victims/sex": "male", "households/victims/age": "41"}]}]}
+  ])");
+  // Two forms (one file each: a form has one victims repeat).
+  for (int i = 0; i < 2; ++i) {
+    std::string file = dir / ("kobo" + std::to_string(i) + ".json");
+    WriteFile(file, nlohmann::json{{"count", 1}, {"results", {results[i]}}}.dump());
+    auto sum = Import(*store, file, "kobo-incident");
+    ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+    EXPECT_EQ(sum->imported, 1) << sum->ToJson();
+  }
+  std::string db = StoreUrl(dir);
+  EXPECT_EQ(QueryInt(db, "SELECT sum(count) FROM incident_victim"), 5);
+  EXPECT_EQ(QueryInt(db,
+                     "SELECT sum(v.count) FROM incident_victim v JOIN incident i ON "
+                     "i.id=v.incident_id WHERE i.source_key LIKE '%k2%'"),
+            3);
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM incident_victim WHERE sex='unknown'"), 0);
+}
+
 }  // namespace
 }  // namespace aegis::testing

@@ -313,7 +313,7 @@ std::vector<store::SummaryRow> ImportAndSummarise(
   auto run = s.GetImportRun(sum->run_id);
   EXPECT_TRUE(run.ok());
   if (!run.ok()) return out;
-  auto quarantine = s.ListQuarantine(run->data_source_id, sum->file_sha256);
+  auto quarantine = s.ListQuarantine(run->data_source_id, run->import_key);
   EXPECT_TRUE(quarantine.ok());
   if (!quarantine.ok()) return out;
   for (const auto& q : *quarantine) {

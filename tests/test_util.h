@@ -182,12 +182,12 @@ inline Status ImportIncidents(store::Store& s, int64_t source_id,
                               std::vector<store::Incident> incidents) {
   static std::atomic<int> runs{0};
   const std::string sha = "seed-" + std::to_string(++runs);
-  auto run = s.BeginImportRun(source_id, "test", "memory", sha);
+  auto run = s.BeginImportRun(source_id, "test", "memory", sha, sha);
   if (!run.ok()) return run.status();
   store::ImportBatch b;
   b.run_id = run->id;
   b.data_source_id = source_id;
-  b.file_sha256 = sha;
+  b.import_key = sha;
   b.rows_read = b.rows_done = static_cast<int64_t>(incidents.size());
   b.incidents = std::move(incidents);
   if (auto out = s.ApplyImportBatch(b); !out.ok()) return out.status();

@@ -109,6 +109,16 @@ PhaseDecision DecidePhase(const SeverityRules& rules, const std::string& risk,
   return d;
 }
 
+std::string Ordinal(int n) {
+  int last_two = n % 100, last = n % 10;
+  const char* suffix = last_two >= 11 && last_two <= 13 ? "th"
+                       : last == 1                      ? "st"
+                       : last == 2                      ? "nd"
+                       : last == 3                      ? "rd"
+                                                        : "th";
+  return std::to_string(n) + suffix;
+}
+
 int OverallPhase(const SeverityRules& rules, std::vector<int> phases, std::string* how) {
   phases.erase(std::remove(phases.begin(), phases.end(), 0), phases.end());
   std::sort(phases.rbegin(), phases.rend());
@@ -121,7 +131,7 @@ int OverallPhase(const SeverityRules& rules, std::vector<int> phases, std::strin
   std::string text = "highest risk phase";
   if (rules.overall_rule == "nth_highest") {
     out = phases[std::min<size_t>(phases.size(), static_cast<size_t>(n)) - 1];
-    text = std::to_string(n) + "th highest risk phase";
+    text = Ordinal(n) + " highest risk phase";
     if (static_cast<int>(phases.size()) < n) text += " (fewer risks assessed: the lowest)";
   } else if (rules.overall_rule == "mean_top") {
     size_t k = std::min<size_t>(phases.size(), static_cast<size_t>(n));

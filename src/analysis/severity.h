@@ -54,4 +54,7 @@ PhaseDecision DecidePhase(const SeverityRules& rules, const std::string& risk,
 // The area's overall phase from its risks' final phases (0s are ignored); `how` explains it.
 int OverallPhase(const SeverityRules& rules, std::vector<int> phases, std::string* how);
 
+// "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", ...
+std::string Ordinal(int n);
+
 }  // namespace aegis::analysis

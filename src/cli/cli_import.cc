@@ -37,7 +37,7 @@ Status WriteQuarantine(store::Store& st, const ingest::ImportSummary& sum,
                        const std::string& path) {
   auto run = st.GetImportRun(sum.run_id);
   if (!run.ok()) return run.status();
-  auto rows = st.ListQuarantine(run->data_source_id, sum.file_sha256);
+  auto rows = st.ListQuarantine(run->data_source_id, run->import_key);
   if (!rows.ok()) return rows.status();
   std::ofstream out(path);
   if (!out) return Status::IOError(path + ": cannot write; check the folder");
@@ -130,6 +130,57 @@ int RunImportCommand(const GlobalOptions& g, const ImportArgs& a) {
   return 0;
 }
 
+// aegis profile check PROFILE FILE / aegis profile draft FILE (registered with import: they
+// are how a profile for an import is written).
+void AddProfileCommands(CLI::App& app, GlobalOptions& g) {
+  static std::string profile, file, sheet, delimiter;
+  CLI::App* prof = app.add_subcommand(
+      "profile", "Write and check mapping profiles (the format: doc/profiles.md)");
+  prof->require_subcommand(1);
+  auto options = [&](ingest::ImportOptions* o) {
+    o->file = file;
+    o->profile = profile;
+    o->sheet = sheet;
+    if (!delimiter.empty())
+      o->delimiter = delimiter == "tab" || delimiter == "\\t" ? '\t' : delimiter[0];
+  };
+  CLI::App* check = prof->add_subcommand(
+      "check", "What a profile finds in a file's header, before anything is imported");
+  check->add_option("PROFILE", profile, "Built-in profile name or .toml file")->required();
+  check->add_option("FILE", file, "The file to import (CSV, XLSX, JSON)")->required();
+  check->add_option("--sheet", sheet, "XLSX sheet (default: the profile's, else the first)");
+  check->add_option("--delimiter", delimiter, "CSV separator (default: detected)");
+  check->footer(
+      "Lists the profile's fields found in the header (and HXL tag row) with their columns, the\n"
+      "required fields missing (the import would be refused), the optional ones not found, the\n"
+      "file columns nothing reads, and the risk options or answers that map to no risk.\n"
+      "Exit code 2 when a required field is missing or a risk option maps to nothing.");
+  check->callback([&g, options] {
+    ingest::ImportOptions o;
+    options(&o);
+    auto r = ingest::CheckProfile(g.data_dir, o);
+    if (!r.ok()) throw CLI::RuntimeError(Fail(r.status()));
+    std::printf("%s", r->ToText().c_str());
+    if (!r->missing.empty() || !r->unmapped.empty()) throw CLI::RuntimeError(2);
+  });
+  CLI::App* draft = prof->add_subcommand(
+      "draft", "Draft a profile from a Kobo, ODK or HXL file's header (printed; save it)");
+  draft->add_option("FILE", file, "A Kobo / ODK Central export or an HXL-tagged sheet")->required();
+  draft->add_option("--sheet", sheet, "XLSX sheet (default: the first)");
+  draft->add_option("--delimiter", delimiter, "CSV separator (default: detected)");
+  draft->footer(
+      "Example:\n  aegis profile draft pm_incidents.csv > pm.toml\n"
+      "  aegis profile check pm.toml pm_incidents.csv\n"
+      "  aegis import pm_incidents.csv --profile pm.toml");
+  draft->callback([&g, options] {
+    ingest::ImportOptions o;
+    options(&o);
+    auto r = ingest::DraftProfile(g.data_dir, o);
+    if (!r.ok()) throw CLI::RuntimeError(Fail(r.status()));
+    std::printf("%s", r->c_str());
+  });
+}
+
 }  // namespace
 
 void AddImportCommand(CLI::App& app, GlobalOptions& g) {
@@ -172,11 +223,14 @@ void AddImportCommand(CLI::App& app, GlobalOptions& g) {
       "  aegis import sheet.xlsx --profile hxl-incident --json --quarantine-out rejects.csv\n\n"
       "A profile is a TOML file mapping source columns to these Aegis fields:\n" +
       fields +
-      "Copy a built-in profile from data/profiles/ and edit its column names to fit a new form.");
+      "Every key of the profile format, with examples: doc/profiles.md. To write one for a new\n"
+      "form: `aegis profile draft FILE > form.toml` drafts it from the file's header, and\n"
+      "`aegis profile check form.toml FILE` says what it finds before anything is imported.");
   imp->callback([&g] {
     int rc = RunImportCommand(g, a);
     if (rc) throw CLI::RuntimeError(rc);
   });
+  AddProfileCommands(app, g);
 }
 
 }  // namespace aegis::cli

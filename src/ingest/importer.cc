@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -16,10 +17,12 @@
 
 #include "geo/boundary_io.h"
 #include "ingest/area_import.h"
+#include "ingest/header.h"
 #include "ingest/key_table.h"
 #include "ingest/mapper.h"
 #include "ingest/profile.h"
 #include "ingest/table.h"
+#include "ingest/xlsx_reader.h"
 #include "util/text.h"
 
 #ifndef AEGIS_SOURCE_DIR
@@ -37,23 +40,6 @@ std::string TodayUtc() {
   char buf[16];
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
   return buf;
-}
-
-bool IsTagRow(const Row& row) {
-  int tags = 0;
-  for (const auto& c : row) {
-    std::string_view v = text::Trim(c);
-    if (v.empty()) continue;
-    if (v[0] != '#') return false;
-    ++tags;
-  }
-  return tags > 0;
-}
-
-bool IsBlank(const Row& row) {
-  for (const auto& c : row)
-    if (!text::Trim(c).empty()) return false;
-  return true;
 }
 
 // Groups reasons that differ only in quoted values: "'x' is not a valid date (...)".
@@ -128,47 +114,6 @@ class IncidentPool {
   std::mutex mu_;
   std::vector<std::vector<store::Incident>> spare_;
 };
-
-struct HeaderInfo {
-  Row header, tags;
-  std::deque<std::pair<int64_t, Row>> pending;  // data rows read while looking for the tag row
-};
-
-Result<HeaderInfo> ReadHeader(TableReader& reader, const std::string& file) {
-  HeaderInfo h;
-  std::vector<std::pair<int64_t, Row>> ahead;
-  Row row;
-  while (ahead.size() < 25 && reader.Next(&row)) ahead.emplace_back(reader.record_number(), row);
-  AEGIS_RETURN_IF_ERROR(reader.status());
-  if (ahead.empty()) {
-    return Status::InvalidArgument(file +
-                                   ": the file is empty (no header row); check that the "
-                                   "export finished and choose the right file");
-  }
-  size_t tag_at = ahead.size();
-  for (size_t i = 0; i < ahead.size(); ++i) {
-    if (IsTagRow(ahead[i].second)) {
-      tag_at = i;
-      break;
-    }
-  }
-  size_t data_from;
-  if (tag_at < ahead.size()) {
-    h.tags = ahead[tag_at].second;
-    if (tag_at > 0)
-      h.header = ahead[tag_at - 1].second;
-    else
-      h.header = h.tags;
-    data_from = tag_at + 1;
-  } else {
-    h.header = ahead[0].second;
-    data_from = 1;
-  }
-  h.header.resize(std::max(h.header.size(), h.tags.size()));
-  h.tags.resize(h.header.size());
-  for (size_t i = data_from; i < ahead.size(); ++i) h.pending.push_back(std::move(ahead[i]));
-  return h;
-}
 
 // Victim groups of a repeat table (Kobo/ODK), keyed by the parent row's index.
 Result<std::unordered_map<std::string, std::vector<store::VictimGroup>>> LoadRepeat(
@@ -250,15 +195,9 @@ std::string OrganisationSourceCode(const std::string& source_code,
   return organisation.empty() ? source_code : source_code + "@" + organisation;
 }
 
-Result<std::string> FileSha256(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return Status::NotFound(path + ": cannot open; check the path");
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  std::vector<unsigned char> buf(1 << 20);
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) EVP_DigestUpdate(ctx, buf.data(), n);
-  std::fclose(f);
+namespace {
+
+std::string HexDigest(EVP_MD_CTX* ctx) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx, md, &len);
@@ -270,6 +209,48 @@ Result<std::string> FileSha256(const std::string& path) {
     out.push_back(kHex[md[i] & 15]);
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::string> FileSha256(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return Status::NotFound(path + ": cannot open; check the path");
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  std::vector<unsigned char> buf(1 << 20);
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) EVP_DigestUpdate(ctx, buf.data(), n);
+  std::fclose(f);
+  return HexDigest(ctx);
+}
+
+Result<std::string> ImportKey(const ImportOptions& opts, const Profile& profile,
+                              const std::string& file_sha256) {
+  // Each part as "name=length:value;", so that no two sets of parts give one text.
+  std::string text;
+  auto part = [&](const std::string& name, const std::string& value) {
+    text += name + "=" + std::to_string(value.size()) + ":" + value + ";";
+  };
+  part("file", file_sha256);
+  part("sheet", opts.sheet.empty() ? profile.sheet : opts.sheet);
+  part("profile", profile.name);
+  std::string profile_sha;
+  if (!profile.path.empty()) {
+    AEGIS_ASSIGN_OR_RETURN(profile_sha, FileSha256(profile.path));
+  }
+  part("profile_sha256", profile_sha);
+  char delimiter = opts.delimiter ? opts.delimiter : profile.delimiter;
+  part("delimiter", delimiter ? std::string(1, delimiter) : "");
+  part("source", opts.source_code.empty() ? profile.source_code : opts.source_code);
+  for (const auto& [group, file] : opts.repeat_files) {
+    AEGIS_ASSIGN_OR_RETURN(std::string sha, FileSha256(file));
+    part("repeat:" + group, sha);
+  }
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx, text.data(), text.size());
+  return HexDigest(ctx);
 }
 
 namespace {
@@ -290,6 +271,9 @@ class Importer {
   };
 
   Status Prepare();
+  // Reads the file through the mapper into the store (the reader and mapper are kept for the
+  // summary).
+  Status ReadAndStore(std::unique_ptr<TableReader>* reader, std::unique_ptr<RowMapper>* mapper);
   Status ReadAll(TableReader& reader, HeaderInfo& head, RowMapper& mapper);
   Result<bool> ShouldDeferIndexes();
   void Handle(const Row& row, int64_t record_no, RowMapper& mapper);
@@ -321,6 +305,7 @@ class Importer {
   BatchQueue queue_;
   std::mutex writer_mu_;
   Status writer_status_;
+  std::atomic<int64_t> committed_batches_{0};
 };
 
 Status Importer::Prepare() {
@@ -360,8 +345,9 @@ Status Importer::Prepare() {
                         profile_.source_type};
   AEGIS_ASSIGN_OR_RETURN(int64_t source_id, store_.EnsureDataSource(src));
   AEGIS_ASSIGN_OR_RETURN(sum_.file_sha256, FileSha256(opts_.file));
+  AEGIS_ASSIGN_OR_RETURN(std::string key, ImportKey(opts_, profile_, sum_.file_sha256));
   AEGIS_ASSIGN_OR_RETURN(
-      run_, store_.BeginImportRun(source_id, profile_.name, opts_.file, sum_.file_sha256));
+      run_, store_.BeginImportRun(source_id, profile_.name, opts_.file, sum_.file_sha256, key));
   sum_.data_source = code;
   sum_.run_id = run_.id;
   sum_.resumed = run_.resumed;
@@ -432,11 +418,19 @@ void Importer::Handle(const Row& row, int64_t record_no, RowMapper& mapper) {
   }
   if (skip) return;
   ++batch_rows_;
-  if (out == MapOutcome::kIncident)
+  // Placement counts of the rows stored (a quarantined row's place counts nowhere).
+  auto count_place = [&](const store::Placement& pl) {
+    if (pl.method.empty()) return;
+    ++sum_.place_methods[pl.method];
+    ++sum_.place_levels[pl.level];
+  };
+  if (out == MapOutcome::kIncident) {
+    count_place(inc.place);
     ++batch_incidents_;  // already in place
-  else if (out == MapOutcome::kReport)
+  } else if (out == MapOutcome::kReport) {
+    count_place(rep.place);
     batch_.reports.push_back(std::move(rep));
-  else {
+  } else {
     std::string group = ReasonGroup(q);
     ReasonCount& rc = reasons_[group];
     rc.reason = std::move(group);
@@ -450,7 +444,7 @@ void Importer::Handle(const Row& row, int64_t record_no, RowMapper& mapper) {
 void Importer::Flush(int64_t rows_done) {
   batch_.run_id = run_.id;
   batch_.data_source_id = run_.data_source_id;
-  batch_.file_sha256 = sum_.file_sha256;
+  batch_.import_key = run_.import_key;
   batch_.rows_done = rows_done;
   batch_.rows_read = batch_rows_;
   batch_.incidents.resize(batch_incidents_);
@@ -486,6 +480,7 @@ void Importer::WriterLoop() {
     }
     Result<store::BatchOutcome> r = store_.ApplyImportBatch(b);
     incident_pool_.Put(std::move(b.incidents));
+    if (r.ok()) ++committed_batches_;
     if (!r.ok()) {
       std::lock_guard<std::mutex> l(writer_mu_);
       writer_status_ = r.status();
@@ -534,6 +529,56 @@ Result<bool> Importer::ShouldDeferIndexes() {
   return bytes / kBytesPerRow >= held.incidents / 4;
 }
 
+Status Importer::ReadAndStore(std::unique_ptr<TableReader>* reader_out,
+                              std::unique_ptr<RowMapper>* mapper_out) {
+  TableOptions topts;
+  topts.delimiter = opts_.delimiter ? opts_.delimiter : profile_.delimiter;
+  topts.sheet = opts_.sheet.empty() ? profile_.sheet : opts_.sheet;
+  AEGIS_ASSIGN_OR_RETURN(*reader_out, OpenTable(opts_.file, topts));
+  TableReader& reader = **reader_out;
+  // A workbook read from its first sheet whose header does not fit: the data may be on another
+  // sheet; say which sheets there are.
+  auto other_sheets = [&](Status st) {
+    std::string lower = text::ToLowerAscii(opts_.file);
+    if (st.ok() || !topts.sheet.empty() || !lower.ends_with(".xlsx")) return st;
+    auto sheets = ListXlsxSheets(opts_.file);
+    if (!sheets.ok() || sheets->size() < 2) return st;
+    std::vector<std::string> quoted;
+    for (const auto& n : *sheets) quoted.push_back("\"" + n + "\"");
+    return Status::InvalidArgument(st.message() + ". The first sheet, \"" + sheets->front() +
+                                   "\", was read; the workbook has the sheets " +
+                                   text::Join(quoted, ", ") +
+                                   ": if the data is on another one, give it with --sheet NAME");
+  };
+  Result<HeaderInfo> head_or = ReadHeader(reader, opts_.file);
+  if (!head_or.ok()) return other_sheets(head_or.status());
+  HeaderInfo head = std::move(head_or).value();
+  MapContext ctx;
+  ctx.profile = &profile_;
+  ctx.taxonomy = cat_.taxonomy.get();
+  ctx.event_risks = event_risks_.get();
+  ctx.gazetteer = cat_.gazetteer.get();
+  ctx.victims_by_parent = have_victims_ ? &victims_ : nullptr;
+  ctx.today = TodayUtc();
+  Result<std::unique_ptr<RowMapper>> mapper_or =
+      RowMapper::Create(ctx, head.header, head.tags, opts_.file);
+  if (!mapper_or.ok()) return other_sheets(mapper_or.status());
+  *mapper_out = std::move(mapper_or).value();
+  AEGIS_ASSIGN_OR_RETURN(bool defer, ShouldDeferIndexes());
+  if (defer) AEGIS_RETURN_IF_ERROR(store_.DeferIndexes());
+  Status st = ReadAll(reader, head, **mapper_out);
+  if (defer) {
+    // Also after a failure: the committed batches stay and should be fast to query.
+    if (opts_.phase) opts_.phase("building the incident indexes");
+    auto ti = std::chrono::steady_clock::now();
+    Status ri = store_.RestoreIndexes();
+    sum_.index_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - ti).count();
+    if (st.ok()) st = ri;
+  }
+  return st;
+}
+
 Result<ImportSummary> Importer::Run() {
   auto t0 = std::chrono::steady_clock::now();
   sum_.file = opts_.file;
@@ -546,35 +591,15 @@ Result<ImportSummary> Importer::Run() {
                                    "export or download finished");
   AEGIS_RETURN_IF_ERROR(Prepare());
   sum_.profile = profile_.name;
-  TableOptions topts;
-  topts.delimiter = opts_.delimiter ? opts_.delimiter : profile_.delimiter;
-  topts.sheet = opts_.sheet.empty() ? profile_.sheet : opts_.sheet;
-  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader, OpenTable(opts_.file, topts));
-  AEGIS_ASSIGN_OR_RETURN(HeaderInfo head, ReadHeader(*reader, opts_.file));
-  MapContext ctx;
-  ctx.profile = &profile_;
-  ctx.taxonomy = cat_.taxonomy.get();
-  ctx.event_risks = event_risks_.get();
-  ctx.gazetteer = cat_.gazetteer.get();
-  ctx.victims_by_parent = have_victims_ ? &victims_ : nullptr;
-  ctx.today = TodayUtc();
-  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<RowMapper> mapper,
-                         RowMapper::Create(ctx, head.header, head.tags, opts_.file));
-  AEGIS_ASSIGN_OR_RETURN(bool defer, ShouldDeferIndexes());
-  if (defer) AEGIS_RETURN_IF_ERROR(store_.DeferIndexes());
-  Status st = ReadAll(*reader, head, *mapper);
-  if (defer) {
-    // Also after a failure: the committed batches stay and should be fast to query.
-    if (opts_.phase) opts_.phase("building the incident indexes");
-    auto ti = std::chrono::steady_clock::now();
-    Status ri = store_.RestoreIndexes();
-    sum_.index_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - ti).count();
-    if (st.ok()) st = ri;
-  }
-  if (!st.ok()) {
-    // Committed batches stay; the run stays 'running' so that a re-run resumes after them.
-    return Status(st);
+  std::unique_ptr<TableReader> reader;
+  std::unique_ptr<RowMapper> mapper;
+  if (Status st = ReadAndStore(&reader, &mapper); !st.ok()) {
+    // Refused before a row was written (e.g. a required column missing): the run can never
+    // complete as it is, so it ends failed with its reason. Otherwise the committed batches stay
+    // and the run stays 'running', so that a re-run resumes after them.
+    if (run_.rows_done == 0 && committed_batches_.load() == 0)
+      (void)store_.FailImportRun(run_.id, st.message());
+    return st;
   }
   AEGIS_RETURN_IF_ERROR(store_.FinishImportRun(run_.id, store::ImportRunStatus::kCompleted));
   AEGIS_ASSIGN_OR_RETURN(store::ImportRun done, store_.GetImportRun(run_.id));
@@ -587,8 +612,6 @@ Result<ImportSummary> Importer::Run() {
   std::sort(sum_.quarantine_reasons.begin(), sum_.quarantine_reasons.end(),
             [](const ReasonCount& a, const ReasonCount& b) { return a.count > b.count; });
   const MapStats& ms = mapper->stats();
-  sum_.place_methods = ms.place_methods;
-  sum_.place_levels = ms.place_levels;
   sum_.no_risk = ms.no_risk;
   if (ms.formula_like_cells > 0) {
     sum_.warnings.push_back(std::to_string(ms.formula_like_cells) +
@@ -599,6 +622,14 @@ Result<ImportSummary> Importer::Run() {
     sum_.warnings.push_back(std::to_string(reader->formula_cells()) +
                             " spreadsheet formula cell(s): their last computed values were "
                             "imported");
+  }
+  if (!ms.unmapped_options.empty()) {
+    std::vector<std::string> quoted;
+    for (const auto& o : ms.unmapped_options) quoted.push_back("'" + o + "'");
+    sum_.warnings.push_back(
+        std::to_string(ms.unmapped_options.size()) +
+        " option(s) of the form map to no risk and were not read: " + text::Join(quoted, ", ") +
+        "; map each in the profile's [monitoring.options] (doc/profiles.md)");
   }
   if (other_actor_rows_ > 0) {
     sum_.warnings.push_back(std::to_string(other_actor_rows_) +
@@ -619,6 +650,62 @@ Result<ImportSummary> RunImport(store::Store& store, const Catalog& catalog,
                                 const ImportOptions& opts) {
   Importer imp(store, catalog, opts);
   return imp.Run();
+}
+
+Result<ProfileCheck> CheckProfile(const std::string& data_dir, const ImportOptions& opts) {
+  AEGIS_ASSIGN_OR_RETURN(Profile profile, FindProfile(opts.profile, data_dir + "/profiles"));
+  AEGIS_ASSIGN_OR_RETURN(taxonomy::Taxonomy tax, taxonomy::Taxonomy::Load(data_dir + "/taxonomy"));
+  TableOptions topts;
+  topts.delimiter = opts.delimiter ? opts.delimiter : profile.delimiter;
+  topts.sheet = opts.sheet.empty() ? profile.sheet : opts.sheet;
+  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader, OpenTable(opts.file, topts));
+  AEGIS_ASSIGN_OR_RETURN(HeaderInfo head, ReadHeader(*reader, opts.file));
+  geo::Gazetteer places;  // no row is placed
+  MapContext ctx;
+  ctx.profile = &profile;
+  ctx.taxonomy = &tax;
+  ctx.gazetteer = &places;
+  ctx.report_only = true;
+  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<RowMapper> mapper,
+                         RowMapper::Create(ctx, head.header, head.tags, opts.file));
+  ProfileCheck out;
+  out.profile = profile.name;
+  out.file = opts.file;
+  HeaderReport rep = mapper->Report();
+  out.found = std::move(rep.found);
+  out.missing = std::move(rep.missing);
+  out.not_found = std::move(rep.not_found);
+  out.unused = std::move(rep.unused);
+  out.unmapped = std::move(rep.unmapped_options);
+  std::vector<std::string> answers;
+  auto row_risks = [&](const Row& row) {
+    if (IsBlank(row)) return;
+    ++out.rows;
+    mapper->UnmappedRisks(row, &answers);
+  };
+  for (auto& [no, row] : head.pending) row_risks(row);
+  Row row;
+  while (reader->Next(&row)) row_risks(row);
+  AEGIS_RETURN_IF_ERROR(reader->status());
+  for (const auto& a : answers)
+    out.unmapped.push_back("'" + a + "' (an answer in the risks column)");
+  return out;
+}
+
+std::string ProfileCheck::ToText() const {
+  std::string t =
+      "profile " + profile + " on " + file + " (" + std::to_string(rows) + " data rows)\n";
+  auto list = [&](const std::string& title, const std::vector<std::string>& items) {
+    t += title + ": " + (items.empty() ? "none" : std::to_string(items.size())) + "\n";
+    for (const auto& i : items) t += "  " + i + "\n";
+  };
+  t += "found: " + std::to_string(found.size()) + " field(s)\n";
+  for (const auto& [field, cols] : found) t += "  " + field + " <- " + cols + "\n";
+  list("missing (required: the import would be refused)", missing);
+  list("not found (optional: left empty)", not_found);
+  list("file columns not read", unused);
+  list("risk options that map to no risk (add them to the profile's values or options)", unmapped);
+  return t;
 }
 
 std::string ImportSummary::ToJson() const {

@@ -2,8 +2,10 @@
 //
 // Every data row read ends as exactly one of: imported, updated, unchanged, quarantined; the four
 // counts add up to the rows read. Each batch is committed together with the run's checkpoint, so
-// a crash or kill at any moment leaves the store consistent and re-running the same import
-// resumes after the last committed batch. Re-importing a file changes nothing.
+// a crash or kill at any moment leaves the store consistent and re-running the same import (the
+// same file, sheet, profile and options: its import key) resumes after the last committed batch.
+// An import refused before it wrote a row ends failed, with its reason. Re-importing a file
+// changes nothing.
 #pragma once
 
 #include <functional>
@@ -21,6 +23,8 @@
 namespace aegis::ingest {
 
 // What an import needs besides the file: reference data and the places known to the store.
+struct Profile;
+
 struct Catalog {
   std::string data_dir;  // holds taxonomy/, profiles/, mappings/, geo/
   std::unique_ptr<taxonomy::Taxonomy> taxonomy;
@@ -74,6 +78,7 @@ struct ImportSummary {
   bool resumed = false;
   int64_t read = 0, imported = 0, updated = 0, unchanged = 0, quarantined = 0;
   std::vector<ReasonCount> quarantine_reasons;  // this run's, grouped
+  // How the rows this run stored were placed (quarantined rows are not counted).
   std::map<std::string, int64_t> place_methods;
   std::map<int, int64_t> place_levels;
   int64_t no_risk = 0;
@@ -89,8 +94,36 @@ Result<ImportSummary> RunImport(store::Store& store, const Catalog& catalog,
 // The data source code of `source_code` for an organisation's own imports ("kobo:pm@ORG-A");
 // `source_code` itself for cluster-wide accounts ("").
 std::string OrganisationSourceCode(const std::string& source_code, const std::string& organisation);
+// What `aegis profile check` says of a profile on a file, before anything is imported.
+struct ProfileCheck {
+  std::string profile, file;
+  int64_t rows = 0;                                        // data rows read
+  std::vector<std::pair<std::string, std::string>> found;  // field -> the columns it reads
+  std::vector<std::string> missing;    // required fields and key columns not in the header
+  std::vector<std::string> not_found;  // optional fields none of whose columns is there
+  std::vector<std::string> unused;     // file columns nothing in the profile reads
+  std::vector<std::string> unmapped;   // risk options and answers that map to no risk
+  std::string ToText() const;
+};
+
+// Reads the header (and tag row) of opts.file, and every row's risk answers, through the profile
+// opts.profile; writes nothing. `data_dir` holds the taxonomy and the built-in profiles.
+Result<ProfileCheck> CheckProfile(const std::string& data_dir, const ImportOptions& opts);
+
+// A starting profile (TOML text) for opts.file, from its header: a Kobo or ODK export (groups,
+// select_multiple 0/1 columns, _uuid, dates, P-code and place columns) or an HXL-tagged sheet.
+// Every guess carries a comment saying what it was guessed from; what could not be guessed is
+// left as a commented line to fill in. `data_dir` holds the taxonomy.
+Result<std::string> DraftProfile(const std::string& data_dir, const ImportOptions& opts);
 
 // SHA-256 of a file, hex.
 Result<std::string> FileSha256(const std::string& path);
+
+// The import key of `opts` with `profile` on a file with digest `file_sha256`: a digest over
+// the file, the sheet, the profile (its name and content), the separator, the data source and
+// the repeat-group files. An interrupted import is resumed only by one with the same key; other
+// options (batch size, indexes) do not change what is stored and are not part of it.
+Result<std::string> ImportKey(const ImportOptions& opts, const Profile& profile,
+                              const std::string& file_sha256);
 
 }  // namespace aegis::ingest

@@ -1,7 +1,10 @@
 // JSON records as a table: an array of objects, {"results": [...]} (KoboToolbox API),
 // {"value": [...]} (ODK Central OData) or NDJSON (one object per line). Nested objects become
 // "group/question" columns; arrays of values are joined with spaces (select_multiple); arrays of
-// objects (repeat groups) are kept as JSON text in their column. The first row returned is the
+// objects (repeat groups) are kept as JSON text in their column, and a repeat inside a repeat
+// ("households/victims" in each "households" item) gets a column of its own too, holding the
+// items of all its occurrences in the record, so that a profile finds it at any depth. The first
+// row returned is the
 // header: the union of keys in order of first appearance. Record numbers count the records from
 // 1 (the header is record 0).
 #include <algorithm>
@@ -33,6 +36,31 @@ std::string Scalar(const json& v) {
   return v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+bool IsRepeat(const json& v) {
+  if (!v.is_array() || v.empty()) return false;
+  for (const auto& e : v)
+    if (!e.is_object()) return false;
+  return true;
+}
+
+// Repeats found inside the items of a repeat (and inside groups in them), by their key: all
+// their items in order.
+void CollectNestedRepeats(const json& items, json* nested) {
+  for (const auto& item : items) {
+    for (auto it = item.begin(); it != item.end(); ++it) {
+      const json& v = it.value();
+      if (IsRepeat(v)) {
+        json& all = (*nested)[it.key()];
+        if (all.is_null()) all = json::array();
+        for (const auto& e : v) all.push_back(e);
+        CollectNestedRepeats(v, nested);
+      } else if (v.is_object()) {
+        CollectNestedRepeats(json::array({v}), nested);
+      }
+    }
+  }
+}
+
 void Flatten(const json& obj, const std::string& prefix,
              std::vector<std::pair<std::string, std::string>>* out) {
   for (auto it = obj.begin(); it != obj.end(); ++it) {
@@ -49,6 +77,14 @@ void Flatten(const json& obj, const std::string& prefix,
         out->emplace_back(key, joined);
       } else {
         out->emplace_back(key, v.dump(-1, ' ', false, json::error_handler_t::replace));
+        json nested = json::object();
+        CollectNestedRepeats(v, &nested);
+        for (auto n = nested.begin(); n != nested.end(); ++n) {
+          // Kobo names a nested repeat by its full path; a bare name is put under its parent.
+          std::string nkey = n.key().find('/') == std::string::npos ? key + "/" + n.key() : n.key();
+          if (obj.contains(nkey)) continue;
+          out->emplace_back(nkey, n.value().dump(-1, ' ', false, json::error_handler_t::replace));
+        }
       }
     } else {
       out->emplace_back(key, Scalar(v));

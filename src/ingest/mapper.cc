@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -138,6 +139,32 @@ Result<std::unique_ptr<RowMapper>> RowMapper::Create(const MapContext& ctx, cons
   return m;
 }
 
+// A column name the profile maps that two header cells carry: which of them is meant is not
+// known, so the file is refused (not read from the first one).
+Status RowMapper::CheckRepeatedColumns(const std::string& file_name) const {
+  const Profile& p = *ctx_.profile;
+  std::vector<std::string> names = p.key_columns;
+  for (const auto& [field, spec] : p.fields)
+    names.insert(names.end(), spec.columns.begin(), spec.columns.end());
+  for (const auto& [column, risk] : p.risk_if_positive) names.push_back(column);
+  for (const auto& want : names) {
+    if (want.empty() || want[0] == '#') continue;  // HXL tags may repeat (summed, or any)
+    int first = -1;
+    for (size_t i = 0; i < header_.size(); ++i) {
+      if (!text::IEquals(text::Trim(header_[i]), want)) continue;
+      if (first < 0) {
+        first = static_cast<int>(i);
+        continue;
+      }
+      return Status::InvalidArgument(
+          file_name + ": columns " + std::to_string(first + 1) + " and " + std::to_string(i + 1) +
+          " are both named '" + std::string(text::Trim(header_[i])) +
+          "', which the profile reads; rename or delete one of them, then import again");
+    }
+  }
+  return Status::Ok();
+}
+
 std::vector<int> RowMapper::FindColumns(const std::string& want, const Row& hxl_tags) const {
   std::vector<int> out;
   if (!want.empty() && want[0] == '#') {
@@ -159,9 +186,77 @@ std::vector<int> RowMapper::FindColumns(const std::string& want, const Row& hxl_
   return out;
 }
 
+// The option a header cell names under a monitoring pattern ("grp/risks_present/{option}"), or
+// nothing: the pattern fits the whole name or its part after a group separator.
+std::optional<std::string> RowMapper::OptionOf(std::string_view header,
+                                               const std::string& pattern) const {
+  size_t at = pattern.find("{option}");
+  size_t len = 8;
+  if (at == std::string::npos) {
+    at = pattern.find("{risk}");
+    len = 6;
+  }
+  if (at == std::string::npos) return std::nullopt;
+  std::string pre = text::ToLowerAscii(pattern.substr(0, at));
+  std::string post = text::ToLowerAscii(pattern.substr(at + len));
+  std::string h = text::ToLowerAscii(text::Trim(header));
+  for (size_t from = 0; from != std::string::npos;) {
+    std::string_view part = std::string_view(h).substr(from);
+    if (part.size() > pre.size() + post.size() && part.starts_with(pre) && part.ends_with(post)) {
+      std::string_view original = text::Trim(header);
+      original = original.substr(from + pre.size());
+      return std::string(original.substr(0, original.size() - post.size()));
+    }
+    size_t sep = h.find(ctx_.profile->group_separator, from);
+    from = sep == std::string::npos ? sep : sep + 1;
+  }
+  return std::nullopt;
+}
+
+// The risk an option of a monitoring form stands for, or nullptr.
+const taxonomy::Risk* RowMapper::OptionRisk(const std::string& option) const {
+  const auto& opts = ctx_.profile->monitoring_options;
+  auto it = opts.find(text::FoldName(option));
+  return ctx_.taxonomy->FindRisk(it != opts.end() ? it->second : option);
+}
+
+// Monitoring reports: each column that fits the present (severity) pattern is an option of the
+// form; options map to risks; those that do not are listed (monitoring_unmapped).
+Status RowMapper::BindMonitoring(const std::string& file_name) {
+  const Profile& p = *ctx_.profile;
+  for (const auto& [option, risk] : p.monitoring_options) {
+    if (!ctx_.taxonomy->FindRisk(risk)) {
+      return Status::InvalidArgument(p.path + ": monitoring.options: '" + risk +
+                                     "' is not a risk code; see data/taxonomy/risks.json");
+    }
+  }
+  for (size_t i = 0; i < header_.size(); ++i) {
+    int col = static_cast<int>(i);
+    if (std::optional<std::string> o = OptionOf(header_[i], p.present_pattern)) {
+      const taxonomy::Risk* r = OptionRisk(*o);
+      if (!r) {
+        stats_.unmapped_options.push_back(*o);
+      } else if (std::none_of(present_cols_.begin(), present_cols_.end(),
+                              [&](const auto& pc) { return pc.first == r->code; })) {
+        present_cols_.emplace_back(r->code, col);
+      } else {
+        return Status::InvalidArgument(
+            file_name + ": two columns answer for risk " + r->code + " (the second is '" +
+            header_[i] + "'); map each option of the form to its own risk in [monitoring.options]");
+      }
+    } else if (!p.severity_pattern.empty()) {
+      if (std::optional<std::string> so = OptionOf(header_[i], p.severity_pattern)) {
+        if (const taxonomy::Risk* r = OptionRisk(*so)) severity_cols_.emplace_back(r->code, col);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Status RowMapper::Bind(const Row& hxl_tags, const std::string& file_name) {
   AEGIS_RETURN_IF_ERROR(CheckFieldNames());
   const Profile& p = *ctx_.profile;
+  AEGIS_RETURN_IF_ERROR(CheckRepeatedColumns(file_name));
   std::vector<std::string> missing;
   for (const auto& [name, spec] : p.fields) {
     Bound b;
@@ -208,23 +303,14 @@ Status RowMapper::Bind(const Row& hxl_tags, const std::string& file_name) {
     if (!c.empty()) positive_risk_cols_.emplace_back(c[0], ctx_.taxonomy->FindRisk(risk)->code);
   }
   if (!p.present_pattern.empty()) {
-    for (const auto& r : ctx_.taxonomy->risks()) {
-      std::string code = text::ToLowerAscii(r.code);
-      auto sub = [&](std::string pat) {
-        size_t at = pat.find("{risk}");
-        if (at != std::string::npos) pat.replace(at, 6, code);
-        return pat;
-      };
-      std::vector<int> c = FindColumns(sub(p.present_pattern), hxl_tags);
-      if (!c.empty()) present_cols_.emplace_back(r.code, c[0]);
-      if (!p.severity_pattern.empty()) {
-        c = FindColumns(sub(p.severity_pattern), hxl_tags);
-        if (!c.empty()) severity_cols_.emplace_back(r.code, c[0]);
-      }
-    }
+    AEGIS_RETURN_IF_ERROR(BindMonitoring(file_name));
     if (present_cols_.empty()) missing.push_back("monitoring columns like " + p.present_pattern);
   }
   if (missing.empty()) return Status::Ok();
+  if (ctx_.report_only) {
+    missing_ = std::move(missing);
+    return Status::Ok();
+  }
   std::string msg = file_name + ": missing required column(s) for profile '" + p.name +
                     "': " + text::Join(missing, "; ") + ". The header has " +
                     std::to_string(header_.size()) + " column(s)";
@@ -312,6 +398,62 @@ std::string_view RowMapper::MapValue(Field f, std::string_view v) {
   return it->second;
 }
 
+HeaderReport RowMapper::Report() {
+  HeaderReport rep;
+  rep.missing = missing_;
+  std::vector<bool> used(header_.size(), false);
+  auto use = [&](int c) {
+    if (c >= 0 && static_cast<size_t>(c) < used.size()) used[c] = true;
+  };
+  for (const auto& [name, spec] : ctx_.profile->fields) {
+    std::optional<Field> f = FieldByName(name);
+    if (!f) continue;
+    const Bound& b = bound(*f);
+    std::vector<std::string> cols;
+    for (int c : b.cols) {
+      use(c);
+      cols.push_back(ColumnName(c));
+    }
+    for (const auto& [c, option] : b.options) {
+      use(c);
+      cols.push_back(ColumnName(c));
+    }
+    if (!cols.empty())
+      rep.found.emplace_back(name, text::Join(cols, ", "));
+    else if (!spec.columns.empty() && !spec.required)
+      rep.not_found.push_back(name + " (" + text::Join(spec.columns, " or ") + ")");
+    if (*f == Field::kRisks) {
+      for (const auto& [c, option] : b.options) {
+        std::string mapped(MapValue(Field::kRisks, option));
+        if (!ctx_.taxonomy->FindRisk(mapped)) rep.unmapped_options.push_back(ColumnName(c));
+      }
+    }
+  }
+  for (int c : key_cols_) use(c);
+  use(repeat_index_col_);
+  use(repeat_json_col_);
+  for (const auto& [c, risk] : positive_risk_cols_) use(c);
+  for (const auto& [risk, c] : present_cols_) use(c);
+  for (const auto& [risk, c] : severity_cols_) use(c);
+  for (const auto& o : stats_.unmapped_options) rep.unmapped_options.push_back(o);
+  for (size_t i = 0; i < header_.size(); ++i)
+    if (!used[i] && !text::Trim(header_[i]).empty()) rep.unused.push_back(header_[i]);
+  return rep;
+}
+
+void RowMapper::UnmappedRisks(const Row& row, std::vector<std::string>* out) {
+  for (const std::string& v : Values(Field::kRisks, row)) {
+    std::string mapped(MapValue(Field::kRisks, v));
+    if (ctx_.taxonomy->FindRisk(mapped)) continue;
+    for (const std::string& token : text::SplitAny(mapped, " ")) {
+      if (!ctx_.taxonomy->FindRisk(token)) {
+        if (std::find(out->begin(), out->end(), v) == out->end()) out->push_back(v);
+        break;
+      }
+    }
+  }
+}
+
 std::string RowMapper::RawJson(const Row& row) const {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   for (size_t i = 0; i < row.size(); ++i) {
@@ -349,6 +491,38 @@ bool RowMapper::CheckCells(const Row& row, Problem* p) {
   return true;
 }
 
+namespace {
+
+// The date of an Excel serial day number ("44405" = 2021-07-28), as a spreadsheet writes a date
+// cell that has no date format; empty if `raw` is not such a number.
+std::optional<Date> ExcelSerialDate(std::string_view raw) {
+  raw = text::Trim(raw);
+  if (raw.empty() || raw.size() > 12) return std::nullopt;
+  double v = 0;
+  if (!text::ParseDouble(raw, &v) || v < 1 || v > 2958465 || raw.find_first_of("eE-+") != raw.npos)
+    return std::nullopt;
+  return DateFromExcelSerial(std::floor(v));
+}
+
+}  // namespace
+
+// A date cell: a written date, or an Excel serial day number where the profile allows it.
+DateParse RowMapper::ParseDateCell(std::string_view raw, std::string* hint) const {
+  DateParse d = ParseDate(raw, ctx_.profile->date_order);
+  if (d.date) return d;
+  std::optional<Date> serial = ExcelSerialDate(raw);
+  if (!serial) return d;
+  if (ctx_.profile->excel_serial_dates) {
+    d.date = serial;
+    return d;
+  }
+  *hint = "'" + std::string(text::Trim(raw)) + "' looks like an Excel serial date (" +
+          serial->Iso() +
+          "): set excel_serial_dates = true in the profile to read such numbers as dates, or "
+          "format the column as dates in the spreadsheet and export it again";
+  return d;
+}
+
 bool RowMapper::MapDates(const Row& row, std::string* start, std::string* end, Problem* p) {
   int col = -1;
   std::string_view raw = Value(Field::kDate, row, &col);
@@ -358,13 +532,14 @@ bool RowMapper::MapDates(const Row& row, std::string* start, std::string* end, P
     p->hint = "every record needs a date: fill it in the source";
     return false;
   }
-  DateParse d = ParseDate(raw, ctx_.profile->date_order);
+  std::string serial_hint;
+  DateParse d = ParseDateCell(raw, &serial_hint);
   if (!d.date) {
     p->column = ColumnName(col);
     p->reason = "'" + std::string(raw) + "' is not a valid date (" + d.error + ")";
-    p->hint =
-        "correct the date in the source; if day and month are swapped, set date_order in "
-        "the profile";
+    p->hint = !serial_hint.empty() ? serial_hint
+                                   : "correct the date in the source; if day and month are "
+                                     "swapped, set date_order in the profile";
     return false;
   }
   *start = d.date->Iso();
@@ -377,12 +552,15 @@ bool RowMapper::MapDates(const Row& row, std::string* start, std::string* end, P
   *end = *start;
   std::string_view raw_end = Value(Field::kDateEnd, row, &col);
   if (!raw_end.empty()) {
-    DateParse e = ParseDate(raw_end, ctx_.profile->date_order);
+    std::string end_hint;
+    DateParse e = ParseDateCell(raw_end, &end_hint);
     if (!e.date || e.date->Iso() < *start) {
       p->column = ColumnName(col);
       p->reason = "'" + std::string(raw_end) + "' is not a valid end date" +
                   (e.date ? " (before the start date " + *start + ")" : " (" + e.error + ")");
-      p->hint = "correct the end date, or leave it empty for a one-day incident";
+      p->hint = !end_hint.empty() ? end_hint
+                                  : "correct the end date, or leave it empty for a one-day "
+                                    "incident";
       return false;
     }
     *end = e.date->Iso();
@@ -474,8 +652,6 @@ bool RowMapper::MapPlace(const Row& row, store::Placement* place, std::string* c
   place->confidence = r.confidence;
   place->note = r.note;
   if (rp.area) *country = rp.area->country;
-  ++stats_.place_methods[place->method];
-  ++stats_.place_levels[r.level];
   return true;
 }
 
@@ -497,9 +673,11 @@ bool RowMapper::PlaceFallback(const Row& row, const PlaceCells& c, bool has_lat,
     Value(Field::kPcode, row, &col);
     p->column = ColumnName(col);
     p->reason = "P-code '" + std::string(c.pcode) + "' is not a known admin area";
-    p->hint = "correct the P-code (the names given point to " +
-              (r.pcode.empty() ? std::string("no area") : r.pcode) +
-              "), or load the current admin areas with aegis areas import";
+    bool names = !c.admin1.empty() || !c.admin2.empty() || !c.admin3.empty() || !c.location.empty();
+    std::string names_say =
+        !names ? "" : " (the names given point to " + (r.pcode.empty() ? "no area" : r.pcode) + ")";
+    p->hint = "correct the P-code" + names_say +
+              ", or load the current admin areas with aegis areas import";
     return false;
   }
   if (ctx_.profile->allow_country_level) {  // here r.pcode is empty
@@ -510,8 +688,6 @@ bool RowMapper::PlaceFallback(const Row& row, const PlaceCells& c, bool has_lat,
       place->method = "country";
       place->confidence = 0.3;
       place->note = "located at country level only (" + r.note + ")";
-      ++stats_.place_methods[place->method];
-      ++stats_.place_levels[0];
       return true;
     }
   }

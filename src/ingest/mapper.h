@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,16 +32,27 @@ struct MapContext {
   const std::unordered_map<std::string, std::vector<store::VictimGroup>>* victims_by_parent =
       nullptr;
   std::string today;  // ISO date; later dates are rejected
+  // aegis profile check: a missing required column is reported (HeaderReport), not an error.
+  bool report_only = false;
+};
+
+// What a profile finds in a file's header (aegis profile check).
+struct HeaderReport {
+  std::vector<std::pair<std::string, std::string>> found;  // field -> the columns it reads
+  std::vector<std::string> missing;           // required fields and key columns not in the header
+  std::vector<std::string> not_found;         // optional fields none of whose columns is there
+  std::vector<std::string> unused;            // header columns that nothing in the profile reads
+  std::vector<std::string> unmapped_options;  // risk options (0/1 columns, monitoring) -> none
 };
 
 // What a row became.
 enum class MapOutcome { kIncident, kReport, kQuarantined };
 
 struct MapStats {
-  std::map<std::string, int64_t> place_methods;  // "name" -> rows ...
-  std::map<int, int64_t> place_levels;           // admin level -> rows
-  int64_t formula_like_cells = 0;                // text cells that a spreadsheet would execute
-  int64_t no_risk = 0;                           // context events mapped to no protection risk
+  int64_t formula_like_cells = 0;  // text cells that a spreadsheet would execute
+  int64_t no_risk = 0;             // context events mapped to no protection risk
+  // Monitoring forms: options of the present pattern that map to no risk (not read).
+  std::vector<std::string> unmapped_options;
 };
 
 // The Aegis fields a profile can map, in the order of KnownFields() (ingest/profile.cc), whose
@@ -103,6 +115,10 @@ class RowMapper {
                  uint64_t* core_hash = nullptr);
 
   const MapStats& stats() const { return stats_; }
+  // What the profile found in the header (aegis profile check).
+  HeaderReport Report();
+  // Adds the risk answers of a row that map to no risk (select_one / select_multiple values).
+  void UnmappedRisks(const Row& row, std::vector<std::string>* out);
   // JSON object of the row ({"column": "value"}), for quarantine and for people.
   std::string RawJson(const Row& row) const;
 
@@ -142,6 +158,12 @@ class RowMapper {
   using TextMap = std::unordered_map<std::string, V, TextHash, std::equal_to<>>;
 
   RowMapper(const MapContext& ctx, Row header) : ctx_(ctx), header_(std::move(header)) {}
+  Status CheckRepeatedColumns(const std::string& file_name) const;
+  std::optional<std::string> OptionOf(std::string_view header, const std::string& pattern) const;
+  const taxonomy::Risk* OptionRisk(const std::string& option) const;
+  Status BindMonitoring(const std::string& file_name);
+  // A date cell, with `hint` set when it is an Excel serial number the profile does not allow.
+  DateParse ParseDateCell(std::string_view raw, std::string* hint) const;
   Status Bind(const Row& hxl_tags, const std::string& file_name);
   std::vector<int> FindColumns(const std::string& want, const Row& hxl_tags) const;
 
@@ -188,6 +210,7 @@ class RowMapper {
   int repeat_json_col_ = -1;  // Kobo JSON: the repeat group inline as a JSON array
   std::vector<std::pair<std::string, int>> present_cols_, severity_cols_;  // (risk, column)
   std::vector<std::pair<int, std::string>> positive_risk_cols_;            // (column, risk)
+  std::vector<std::string> missing_;  // report_only: what Bind found missing
   // Caches of pure functions of cell texts: the same places, event types and coded values recur
   // throughout a file. Place results are kept for the whole file (as many as distinct places);
   // the others are bounded.

@@ -137,6 +137,7 @@ Status ParseSettings(const std::string& file, const toml::table& t, Profile* p) 
   p->identical_rows_distinct = dups == "distinct";
   p->same_key_other_actor_is_same_event = t["key"]["merge_actor_rows"].value_or(false);
   p->allow_country_level = t["place"]["allow_country_level"].value_or(false);
+  p->excel_serial_dates = t["excel_serial_dates"].value_or(false);
   p->coordinates_for_placement = t["place"]["use_coordinates"].value_or(true);
   if (t["empty_values"]) p->empty_values = StringList(t["empty_values"].node());
   if (const toml::table* rp = t["risks"]["if_positive"].as_table()) {
@@ -149,6 +150,16 @@ Status ParseSettings(const std::string& file, const toml::table& t, Profile* p) 
   p->repeat_parent_column = t["victims"]["parent_column"].value_or(std::string("_parent_index"));
   p->present_pattern = t["monitoring"]["present"].value_or(std::string());
   p->severity_pattern = t["monitoring"]["severity"].value_or(std::string());
+  if (const toml::table* opts = t["monitoring"]["options"].as_table()) {
+    for (const auto& [k, val] : *opts) {
+      auto s = val.value<std::string>();
+      if (!s) {
+        return Status::InvalidArgument(file + ": monitoring.options." + std::string(k.str()) +
+                                       " must be a risk code in quotes, e.g. \"GBV\"");
+      }
+      p->monitoring_options[text::FoldName(k.str())] = *s;
+    }
+  }
   return Status::Ok();
 }
 

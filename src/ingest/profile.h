@@ -33,6 +33,10 @@ struct Profile {
   std::string record = "incident";  // incident | monitoring_report
   char delimiter = 0;               // 0 = detect
   DateOrder date_order = DateOrder::kAuto;
+  // Read a whole number in a date column as an Excel serial day (44405 = 2021-07-28), as a
+  // spreadsheet stores a date cell that has no date format. Off: such a cell is quarantined
+  // with a hint saying how to allow it.
+  bool excel_serial_dates = false;
   std::string sheet;           // XLSX sheet
   char group_separator = '/';  // Kobo "/", ODK Central "-"
 
@@ -51,8 +55,9 @@ struct Profile {
   bool allow_country_level = false;
   // Use coordinates to place a record when names fail (off when coordinates are centroids).
   bool coordinates_for_placement = true;
-  // Cell values that mean "no value" (besides the empty string).
-  std::vector<std::string> empty_values = {"NA", "N/A", "n/a"};
+  // Cell values that mean "no value" besides the empty string, compared without case (a
+  // profile's `empty_values` replaces this list).
+  std::vector<std::string> empty_values = {"None", "N/A", "NA", "-", "null"};
   std::map<std::string, FieldSpec> fields;
 
   // Risks from an event-type table (ACLED); path relative to the data directory.
@@ -64,8 +69,12 @@ struct Profile {
   std::string victims_repeat;
   std::string repeat_index_column = "_index", repeat_parent_column = "_parent_index";
 
-  // Monitoring reports: per-risk columns; {risk} is replaced by the risk code in lower case.
+  // Monitoring reports: per-risk columns. {option} (or {risk}) stands for the form's name of an
+  // option: every column that fits the pattern is one option, which maps to a risk through
+  // `monitoring_options` (folded option name -> risk code), else by its own name (a risk code,
+  // label or alias: "gbv", "Gender-based violence").
   std::string present_pattern, severity_pattern;
+  std::map<std::string, std::string> monitoring_options;
 
   std::string path;  // where it was loaded from
 

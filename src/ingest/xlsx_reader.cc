@@ -21,11 +21,27 @@ namespace aegis::ingest {
 
 namespace {
 
-constexpr int kChunk = 64 << 10;                    // bytes of XML handed to expat at a time
-constexpr int kMaxColumns = 16384;                  // Excel's last column, XFD
-constexpr int64_t kMaxRows = 1048576;               // Excel's last row
-constexpr size_t kMaxRowBytes = 64u << 20;          // text in one row
-constexpr size_t kMaxSharedStringBytes = 1u << 30;  // text in the shared-string table
+// Memory bounds. A workbook is a zip archive: deflate packs repeated bytes about 1000:1, so a
+// 1 MB file can expand to a gigabyte of XML. Whatever a file holds, a reader keeps at most
+// about 200 MB: the shared strings (128 MiB, with a per-string overhead counted), one row
+// (32 MiB), one XML token not yet parsed (4 MiB) and a part other than a sheet or the shared
+// strings (16 MiB of XML). Real workbooks are far below: a cell holds at most 32,767 characters.
+constexpr int kChunk = 64 << 10;                      // bytes of XML handed to expat at a time
+constexpr int kMaxColumns = 16384;                    // Excel's last column, XFD
+constexpr int64_t kMaxRows = 1048576;                 // Excel's last row
+constexpr size_t kMaxRowBytes = 32u << 20;            // text in one row
+constexpr size_t kMaxSharedStringBytes = 128u << 20;  // the shared-string table, in memory
+constexpr size_t kSharedStringOverhead = 48;          // a std::string in a deque, and its block
+constexpr int64_t kMaxTokenBytes = 4 << 20;           // XML read without a complete token
+constexpr int64_t kMaxSmallPartBytes = 16 << 20;      // workbook, relationships, styles
+
+// The reason a reader refuses a file whose content would exceed a memory bound.
+std::string TooLarge(const std::string& path, const std::string& what) {
+  return path + ": " + what +
+         ", more than Aegis reads (it bounds the memory an import uses; a spreadsheet program "
+         "writes at most 32,767 characters in a cell). Check where the file comes from; to "
+         "import it, save its sheet as CSV";
+}
 
 constexpr char kResave[] = "open it in a spreadsheet program and save it again as .xlsx";
 
@@ -180,12 +196,26 @@ class XmlParser {
   // Reads up to kChunk bytes from `zip` straight into expat's buffer and parses them; the last
   // call (zip at its end) finishes the document. Returns the expat status; *n gets the byte count.
   XML_Status ParseFrom(Zip* zip, int* n) {
+    // A token (a tag with its attributes) that is not complete after kMaxTokenBytes: expat
+    // would keep all of it in its buffer (and scan it again with every chunk).
+    if (unparsed_ > kMaxTokenBytes) {
+      FailTooLarge("an XML tag longer than 4 MiB");
+      return XML_STATUS_ERROR;
+    }
+    if (max_bytes_ > 0 && fed_ > max_bytes_) {
+      FailTooLarge("more than " + std::to_string(max_bytes_ >> 20) + " MiB of XML in one part");
+      return XML_STATUS_ERROR;
+    }
     void* buf = XML_GetBuffer(p_, kChunk);
     if (!buf) return Fail("out of memory"), XML_STATUS_ERROR;
     *n = zip->Read(buf, kChunk);
     if (*n < 0) return Fail("compressed data error"), XML_STATUS_ERROR;
+    fed_ += *n;
+    unparsed_ += *n;
     return XML_ParseBuffer(p_, *n, *n == 0);
   }
+  // Bounds the XML bytes of the part (0 = none; a sheet is streamed).
+  void LimitBytes(int64_t max) { max_bytes_ = max; }
   XML_Status Resume() { return XML_ResumeParser(p_); }
   // From a handler: stop with an error / pause after the current event.
   void Fail(std::string why) {
@@ -193,6 +223,12 @@ class XmlParser {
     XML_StopParser(p_, XML_FALSE);
   }
   void Suspend() { XML_StopParser(p_, XML_TRUE); }
+  // Stops because the content would exceed a memory bound: `what` says which.
+  void FailTooLarge(std::string what) {
+    too_large_ = true;
+    Fail(std::move(what));
+  }
+  bool too_large() const { return too_large_; }
   std::string Error() const {
     if (!error_.empty()) return error_;
     return std::string("XML error: ") + XML_ErrorString(XML_GetErrorCode(p_)) + " at line " +
@@ -201,13 +237,17 @@ class XmlParser {
   }
 
  private:
+  // Every event means expat has consumed the input up to it.
   static void OnStart(void* self, const char* name, const char** attrs) {
+    static_cast<XmlParser*>(self)->unparsed_ = 0;
     static_cast<XmlParser*>(self)->handler_->OnStart(LocalName(name), attrs);
   }
   static void OnEnd(void* self, const char* name) {
+    static_cast<XmlParser*>(self)->unparsed_ = 0;
     static_cast<XmlParser*>(self)->handler_->OnEnd(LocalName(name));
   }
   static void OnText(void* self, const char* s, int len) {
+    static_cast<XmlParser*>(self)->unparsed_ = 0;
     static_cast<XmlParser*>(self)->handler_->OnText(std::string_view(s, len));
   }
   static void OnDoctype(void* self, const char*, const char*, const char*, int) {
@@ -217,17 +257,25 @@ class XmlParser {
   XmlHandler* handler_;
   XML_Parser p_;
   std::string error_;
+  bool too_large_ = false;
+  int64_t fed_ = 0, max_bytes_ = 0;
+  int64_t unparsed_ = 0;  // bytes fed since the last event
 };
 
-// Parses a whole part of the archive with `h`.
-Status ParsePart(Zip* zip, const std::string& entry, XmlHandler* h) {
+// Parses a whole part of the archive with `h`, reading at most `max_bytes` of XML (0 = no
+// bound: the handler bounds what it keeps).
+Status ParsePart(Zip* zip, const std::string& entry, XmlHandler* h,
+                 int64_t max_bytes = kMaxSmallPartBytes) {
   int64_t size = 0;
   AEGIS_RETURN_IF_ERROR(zip->OpenEntry(entry, &size));
   XmlParser parser(h);
   if (!parser.ok()) return Status::Internal(zip->path() + ": out of memory");
+  parser.LimitBytes(max_bytes);
   for (int n = 1; n > 0;) {
     if (parser.ParseFrom(zip, &n) != XML_STATUS_OK) {
       static_cast<void>(zip->CloseEntry());  // the parse error is the one to report
+      if (parser.too_large())
+        return Status::InvalidArgument(TooLarge(zip->path(), entry + ": " + parser.Error()));
       return Damaged(zip->path(), entry + ": " + parser.Error());
     }
   }
@@ -318,9 +366,13 @@ class StylesHandler : public XmlHandler {
 // guides (<rPh>) are not part of the value.
 class SharedStringsHandler : public XmlHandler {
  public:
-  explicit SharedStringsHandler(std::vector<std::string>* out) : out_(out) {}
+  explicit SharedStringsHandler(std::deque<std::string>* out) : out_(out) {}
   void OnStart(std::string_view name, const char**) override {
-    if (name == "si") current_.clear();
+    if (name == "si") {
+      current_.clear();
+      total_ += kSharedStringOverhead;
+      Bound();
+    }
     if (name == "t") in_t_ = true;
     if (name == "rPh") ++rph_depth_;
   }
@@ -331,13 +383,19 @@ class SharedStringsHandler : public XmlHandler {
   }
   void OnText(std::string_view s) override {
     if (!in_t_ || rph_depth_ > 0) return;
+    if (current_.size() + s.size() > kMaxRowBytes)
+      return parser_->FailTooLarge("a shared text longer than 32 MiB");
     current_.append(s);
     total_ += s.size();
-    if (total_ > kMaxSharedStringBytes) parser_->Fail("more than 1 GiB of shared text");
+    Bound();
   }
 
  private:
-  std::vector<std::string>* out_;
+  void Bound() {
+    if (total_ > kMaxSharedStringBytes)
+      parser_->FailTooLarge("more than 128 MiB of shared text (with its overhead)");
+  }
+  std::deque<std::string>* out_;
   std::string current_;
   bool in_t_ = false;
   int rph_depth_ = 0;
@@ -485,7 +543,7 @@ class XlsxReader final : public TableReader, public XmlHandler {
     std::string path, sheet;
     std::unique_ptr<Zip> zip;
     int64_t total = 0;
-    std::vector<std::string> strings;
+    std::deque<std::string> strings;  // a deque: growing it never copies what it holds
     std::vector<bool> date_styles;
     bool date1904 = false;
   };
@@ -524,7 +582,10 @@ class XlsxReader final : public TableReader, public XmlHandler {
     if (st == XML_STATUS_SUSPENDED) {
       suspended_ = true;
     } else if (st == XML_STATUS_ERROR) {
-      if (status_.ok()) Fail(Damaged(s_.path, Where() + parser_obj_.Error()));
+      if (status_.ok() && parser_obj_.too_large())
+        Fail(Status::InvalidArgument(TooLarge(s_.path, Where() + parser_obj_.Error())));
+      else if (status_.ok())
+        Fail(Damaged(s_.path, Where() + parser_obj_.Error()));
     } else if (at_end_) {
       done_ = true;
       Status closed = s_.zip->CloseEntry();
@@ -609,7 +670,7 @@ class XlsxReader final : public TableReader, public XmlHandler {
   void EndCell();
   bool CellText(std::string* out);
   bool NumberText(std::string* out);
-  void TooBig() { parser_->Fail("more than 64 MiB of text in one row"); }
+  void TooBig() { parser_->FailTooLarge("more than 32 MiB of text in one row"); }
 
   Setup s_;
   XmlParser parser_obj_;
@@ -693,11 +754,11 @@ Result<std::vector<bool>> LoadDateStyles(Zip* zip, const std::string& part) {
   return h.DateStyles();
 }
 
-Result<std::vector<std::string>> LoadSharedStrings(Zip* zip, const std::string& part) {
-  std::vector<std::string> strings;
+Result<std::deque<std::string>> LoadSharedStrings(Zip* zip, const std::string& part) {
+  std::deque<std::string> strings;
   if (part.empty() || !zip->Has(part)) return strings;
   SharedStringsHandler h(&strings);
-  AEGIS_RETURN_IF_ERROR(ParsePart(zip, part, &h));
+  AEGIS_RETURN_IF_ERROR(ParsePart(zip, part, &h, 0));
   return strings;
 }
 

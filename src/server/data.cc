@@ -325,7 +325,11 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
         prof->source_type};
     AEGIS_ASSIGN_OR_RETURN(int64_t source_id, (*lease)->EnsureDataSource(src));
     AEGIS_ASSIGN_OR_RETURN(std::string sha, ingest::FileSha256(path));
-    return (*lease)->BeginImportRun(source_id, prof->name, path, sha);
+    ingest::ImportOptions o;  // as the worker below imports it
+    o.file = path;
+    o.profile = profile;
+    AEGIS_ASSIGN_OR_RETURN(std::string key, ingest::ImportKey(o, *prof, sha));
+    return (*lease)->BeginImportRun(source_id, prof->name, path, sha, key);
   };
   auto run = begin();
   if (!run.ok()) {
@@ -531,7 +535,7 @@ void ImportQuarantine(Api& api, DataState& st, const httplib::Request& req, http
         if (o.code == (*uploader)->organisation_code) strictest.organisation_id = o.id;
     if (!Allowed(api, c, access::Action::kReadIndividual, strictest, res)) return;
   }
-  auto rows = (*lease)->ListQuarantine(job->run.data_source_id, job->run.file_sha256);
+  auto rows = (*lease)->ListQuarantine(job->run.data_source_id, job->run.import_key);
   if (!rows.ok()) return SendError(res, FromStatus(rows.status()));
   json items = json::array();
   for (const auto& q : *rows)

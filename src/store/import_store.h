@@ -45,6 +45,7 @@ struct ImportRun {
   int64_t id = 0;
   int64_t data_source_id = 0;
   std::string profile, file_name, file_sha256;
+  std::string import_key;  // the work: file digest, sheet, profile, options (ingest::ImportKey)
   ImportRunStatus status = ImportRunStatus::kRunning;
   std::string error;      // why it failed (files, rows and columns named, never values)
   int64_t rows_done = 0;  // resume checkpoint: records of the file fully processed
@@ -56,7 +57,7 @@ struct ImportRun {
 struct ImportBatch {
   int64_t run_id = 0;
   int64_t data_source_id = 0;
-  std::string file_sha256;
+  std::string import_key;      // the run's; identifies its quarantined rows with their numbers
   int64_t rows_done = 0;       // checkpoint after this batch
   int64_t rows_read = 0;       // data rows read in this batch
   int64_t also_unchanged = 0;  // rows recognised as records already seen in this file
@@ -76,10 +77,12 @@ class ImportStore {
   virtual Result<int64_t> EnsureDataSource(const DataSource& src) = 0;  // by code
 
   // --- imports -------------------------------------------------------------------------------
-  // Starts a run, or resumes the interrupted run of the same source, file and profile.
+  // Starts a run, or resumes the interrupted run of the same source and import key (the same
+  // file, sheet, profile and options).
   virtual Result<ImportRun> BeginImportRun(int64_t data_source_id, const std::string& profile,
                                            const std::string& file_name,
-                                           const std::string& file_sha256) = 0;
+                                           const std::string& file_sha256,
+                                           const std::string& import_key) = 0;
   // Writes a batch atomically. Each record is classified against what the store holds under the
   // same (source, key): new -> imported, same content hash -> unchanged, else -> updated.
   virtual Result<BatchOutcome> ApplyImportBatch(const ImportBatch& batch) = 0;
@@ -93,8 +96,9 @@ class ImportStore {
   // Marks the run failed with its reason, which every process then answers with.
   virtual Status FailImportRun(int64_t run_id, const std::string& reason) = 0;
   virtual Result<ImportRun> GetImportRun(int64_t run_id) = 0;
+  // The quarantined rows of the imports of a source with this import key, by row number.
   virtual Result<std::vector<QuarantinedRow>> ListQuarantine(int64_t data_source_id,
-                                                             const std::string& file_sha256) = 0;
+                                                             const std::string& import_key) = 0;
 };
 
 }  // namespace aegis::store

@@ -391,6 +391,23 @@ ALTER TABLE import_run ADD COLUMN error TEXT;
 INSERT INTO data_version(id, version) VALUES (2, 0)
 )SQL";
 
+// Version 9: an import resumes only the same work. The import key is a digest over the file's
+// digest, the sheet, the profile and the options that change what is read (ingest::ImportKey);
+// an interrupted run is taken up only by an import with the same key, and a quarantined row is
+// identified by its import's key (two sheets of one workbook have rows with the same numbers).
+// Runs and quarantined rows of earlier versions keep their file digest as their key; a run left
+// interrupted by an earlier version cannot be resumed under the new keys, so it ends failed with
+// the way forward.
+constexpr const char* kV9 = R"SQL(
+ALTER TABLE import_run ADD COLUMN import_key TEXT;
+UPDATE import_run SET import_key=file_sha256;
+UPDATE import_run SET status='failed', error='interrupted before this version of Aegis; import '
+  || 'the file again: the rows it committed count as unchanged' WHERE status='running';
+DROP INDEX import_run_file;
+CREATE INDEX import_run_key ON import_run(data_source_id, import_key, status);
+ALTER TABLE quarantine RENAME COLUMN file_sha256 TO import_key
+)SQL";
+
 }  // namespace
 
 const std::vector<IndexDef>& DeferrableIndexes() {
@@ -412,6 +429,7 @@ const std::vector<Migration>& Migrations() {
       {6, "early warning: flash alerts, their triage history, the delivery outbox", kV6},
       {7, "leases on background work run once across server processes, the data version", kV7},
       {8, "the reason a failed import stopped, the version of the tracing records", kV8},
+      {9, "imports resume only the same file, sheet, profile and options (the import key)", kV9},
   };
   return kAll;
 }

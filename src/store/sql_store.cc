@@ -147,15 +147,13 @@ Status SqlStore::UpsertPopulation(const std::vector<Population>& rows) {
 // Imports
 
 Result<ImportRun> SqlStore::BeginImportRun(int64_t source_id, const std::string& profile,
-                                           const std::string& file_name, const std::string& sha) {
+                                           const std::string& file_name, const std::string& sha,
+                                           const std::string& key) {
   AEGIS_ASSIGN_OR_RETURN(
       Stmt find, Prepare(db_,
-                         "SELECT id FROM import_run WHERE data_source_id=? AND file_sha256=? AND "
-                         "profile=? AND status=? ORDER BY id DESC LIMIT 1"));
-  find.Bind(1, source_id)
-      .Bind(2, sha)
-      .Bind(3, profile)
-      .Bind(4, ToString(ImportRunStatus::kRunning));
+                         "SELECT id FROM import_run WHERE data_source_id=? AND import_key=? AND "
+                         "status=? ORDER BY id DESC LIMIT 1"));
+  find.Bind(1, source_id).Bind(2, key).Bind(3, ToString(ImportRunStatus::kRunning));
   Status st;
   if (find.Step(&st)) {
     AEGIS_ASSIGN_OR_RETURN(ImportRun run, GetImportRun(find.Int(0)));
@@ -166,14 +164,15 @@ Result<ImportRun> SqlStore::BeginImportRun(int64_t source_id, const std::string&
   AEGIS_ASSIGN_OR_RETURN(
       Stmt ins,
       Prepare(db_,
-              "INSERT INTO import_run(data_source_id, profile, file_name, file_sha256, status, "
-              "started_at) VALUES (?,?,?,?,?,?)"));
+              "INSERT INTO import_run(data_source_id, profile, file_name, file_sha256, import_key, "
+              "status, started_at) VALUES (?,?,?,?,?,?,?)"));
   AEGIS_RETURN_IF_ERROR(ins.Bind(1, source_id)
                             .Bind(2, profile)
                             .Bind(3, file_name)
                             .Bind(4, sha)
-                            .Bind(5, ToString(ImportRunStatus::kRunning))
-                            .Bind(6, NowUtc())
+                            .Bind(5, key)
+                            .Bind(6, ToString(ImportRunStatus::kRunning))
+                            .Bind(7, NowUtc())
                             .Run());
   return GetImportRun(db_->LastInsertId());
 }
@@ -183,8 +182,8 @@ Result<ImportRun> SqlStore::GetImportRun(int64_t run_id) {
       Stmt s,
       Prepare(db_,
               "SELECT id, data_source_id, profile, file_name, file_sha256, status, rows_done, "
-              "n_read, n_imported, n_updated, n_unchanged, n_quarantined, coalesce(error,'') FROM "
-              "import_run WHERE id=?"));
+              "n_read, n_imported, n_updated, n_unchanged, n_quarantined, coalesce(error,''), "
+              "coalesce(import_key,'') FROM import_run WHERE id=?"));
   s.Bind(1, run_id);
   Status st;
   if (!s.Step(&st)) return st.ok() ? Status::NotFound("import run " + std::to_string(run_id)) : st;
@@ -202,6 +201,7 @@ Result<ImportRun> SqlStore::GetImportRun(int64_t run_id) {
   r.unchanged = s.Int(10);
   r.quarantined = s.Int(11);
   r.error = s.Text(12);
+  r.import_key = s.Text(13);
   return r;
 }
 
@@ -497,13 +497,13 @@ Status SqlStore::WriteReport(const MonitoringReport& r, int64_t source_id, int64
 Status SqlStore::WriteQuarantine(const QuarantinedRow& q, const ImportBatch& b) {
   AEGIS_ASSIGN_OR_RETURN(std::string raw, Seal(q.raw_json, "quarantine.raw"));
   AEGIS_ASSIGN_OR_RETURN(
-      Stmt & s, Cached("INSERT INTO quarantine(data_source_id, file_sha256, row_no, import_run_id, "
+      Stmt & s, Cached("INSERT INTO quarantine(data_source_id, import_key, row_no, import_run_id, "
                        "column_name, reason, hint, raw, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
-                       "ON CONFLICT(data_source_id, file_sha256, row_no) DO UPDATE SET "
+                       "ON CONFLICT(data_source_id, import_key, row_no) DO UPDATE SET "
                        "import_run_id=excluded.import_run_id, column_name=excluded.column_name, "
                        "reason=excluded.reason, hint=excluded.hint, raw=excluded.raw"));
   return s.Bind(1, b.data_source_id)
-      .Bind(2, b.file_sha256)
+      .Bind(2, b.import_key)
       .Bind(3, q.row)
       .Bind(4, b.run_id)
       .Bind(5, q.column)
@@ -590,12 +590,12 @@ Result<BatchOutcome> SqlStore::ApplyImportBatch(const ImportBatch& batch) {
 }
 
 Result<std::vector<QuarantinedRow>> SqlStore::ListQuarantine(int64_t source_id,
-                                                             const std::string& sha) {
+                                                             const std::string& key) {
   AEGIS_ASSIGN_OR_RETURN(
       Stmt s, Prepare(db_,
                       "SELECT row_no, column_name, reason, hint, raw FROM quarantine WHERE "
-                      "data_source_id=? AND file_sha256=? ORDER BY row_no"));
-  s.Bind(1, source_id).Bind(2, sha);
+                      "data_source_id=? AND import_key=? ORDER BY row_no"));
+  s.Bind(1, source_id).Bind(2, key);
   std::vector<QuarantinedRow> out;
   Status st;
   while (s.Step(&st)) {
@@ -927,9 +927,9 @@ Result<std::string> SqlStore::ContentDigest() {
       "monitoring_report m JOIN data_source d ON d.id=m.data_source_id ORDER BY d.code, "
       "m.source_key",
       // The raw text of a quarantined row is left out: it is sealed with a random nonce, and the
-      // file's digest and the row number already identify it.
-      "SELECT d.code, q.file_sha256, q.row_no, q.column_name, q.reason FROM quarantine q "
-      "JOIN data_source d ON d.id=q.data_source_id ORDER BY d.code, q.file_sha256, q.row_no",
+      // import's key and the row number already identify it.
+      "SELECT d.code, q.import_key, q.row_no, q.column_name, q.reason FROM quarantine q "
+      "JOIN data_source d ON d.id=q.data_source_id ORDER BY d.code, q.import_key, q.row_no",
       // Tracing records by their natural key (names are sealed with random nonces: left out);
       // decisions counted (their pairs are surrogate ids).
       "SELECT o.code, t.kind, t.external_id, t.sex, t.age_min, t.area_pcode, "
@@ -1005,8 +1005,8 @@ Result<CheckReport> SqlStore::Check() {
       if (s.View(4) == ToString(ImportRunStatus::kRunning))
         rep.notes.push_back("import run " + id + " of " + s.Text(1) + " stopped after " +
                             std::to_string(s.Int(5)) +
-                            " rows (interrupted or still running); run the same import again to "
-                            "resume it");
+                            " rows (interrupted or still running); run the same import again (the "
+                            "same file, sheet, profile and options) to resume it");
     }
     AEGIS_RETURN_IF_ERROR(st);
   }

@@ -167,7 +167,8 @@ class SqlStore final : public Store {
   }
 
   Result<ImportRun> BeginImportRun(int64_t source_id, const std::string& profile,
-                                   const std::string& file_name, const std::string& sha) override;
+                                   const std::string& file_name, const std::string& sha,
+                                   const std::string& key) override;
   Result<BatchOutcome> ApplyImportBatch(const ImportBatch& batch) override;
   Status FinishImportRun(int64_t run_id, ImportRunStatus status) override {
     AEGIS_ASSIGN_OR_RETURN(
@@ -185,7 +186,7 @@ class SqlStore final : public Store {
   }
   Result<ImportRun> GetImportRun(int64_t run_id) override;
   Result<std::vector<QuarantinedRow>> ListQuarantine(int64_t source_id,
-                                                     const std::string& sha) override;
+                                                     const std::string& key) override;
 
   Result<RecordCounts> Counts() override;
   Result<std::vector<SummaryRow>> MonthlySummary(int level, const std::string& from,
