@@ -3,6 +3,7 @@
 #include "analysis/analysis.h"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "cli/demo_data.h"
 #include "test_util.h"
@@ -63,7 +64,8 @@ class AnalysisTest : public ::testing::Test {
     req.period = analysis::ParsePeriod(period).value();
     req.safe = safe;
     req.within = within;
-    cube_ = analysis::Cube::Build(facts_, req.period.first - 24, req.period.last + 12);
+    cube_ = analysis::Cube::Build(facts_, req.period.first - 24, req.period.last + 12,
+                                  safe ? analysis::RiskBits(facts_, cfg_.withheld_risks) : 0);
     auto overrides = store_->LoadSeverityOverrides().value();
     auto r = analysis::Analyze(facts_, cube_, overrides, cfg_, req);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
@@ -275,6 +277,38 @@ TEST_F(AnalysisTest, SafeAggregatesShowSmallCountsAsLessThanFiveAndWithholdGbv) 
   req.period = analysis::ParsePeriod("2024-02..2024-03").value();
   req.safe = true;
   EXPECT_FALSE(analysis::Analyze(facts_, cube_, {}, cfg_, req).ok());
+}
+
+// What else a safe output publishes must not give a small count away: a phase reached through the
+// incidents per 10,000 people (here 1 incident in 40,000 people, a rate that only 1 incident
+// gives) is withheld; a trend flag beside a suppressed count is withheld; and the all-risks total
+// leaves out incidents of withheld risks (GBV), which would otherwise show through it.
+TEST_F(AnalysisTest, SafeOutputsWithholdWhatWouldRevealASmallCountOrAWithheldRisk) {
+  ASSERT_TRUE(store_->UpsertPopulation({{"SS010101", 2024, 40000, {}, {}, "test"}}).ok());
+  std::vector<store::Incident> v = {Inc("a1", "2024-03-02", "SS010101", {"ATK"})};
+  for (int i = 0; i < 6; ++i) {
+    v.push_back(
+        Inc("g" + std::to_string(i), "2024-03-0" + std::to_string(i + 2), "SS010101", {"GBV"}));
+    v.push_back(
+        Inc("m" + std::to_string(i), "2024-03-0" + std::to_string(i + 2), "SS010101", {"MOV"}));
+  }
+  Write(v);
+  auto exact = Run(3, "2024-03");
+  EXPECT_EQ(Risk(Area(exact, "SS010101"), "ATK").phase.final, 2);
+  auto safe = nlohmann::json::parse(Run(3, "2024-03", /*safe=*/true).ToJson());
+  std::map<std::string, nlohmann::json> risk_of;
+  for (const auto& a : safe["areas"])
+    for (const auto& r : a["risks"])
+      risk_of[a["pcode"].get<std::string>() + " " + r["risk"].get<std::string>()] = r;
+  const auto& atk = risk_of["SS010101 ATK"];
+  EXPECT_EQ(atk["incidents"], "<5");
+  EXPECT_EQ(atk["phase"], "withheld") << atk.dump();
+  EXPECT_FALSE(atk.contains("phase_evidence")) << atk.dump();
+  EXPECT_EQ(atk["trend"]["flag"], "withheld") << atk.dump();
+  EXPECT_EQ(atk["organisations"], "withheld") << atk.dump();
+  // Beside it 6 displacement and 6 GBV incidents: all risks = 7, not 13.
+  EXPECT_EQ(risk_of["SS010101 *"]["incidents"], 7) << risk_of["SS010101 *"].dump();
+  EXPECT_EQ(risk_of["SS010101 MOV"]["phase"], 3);
 }
 
 // The shipped case: the demo data set. Every safe table (each risk, each measure, the demo's

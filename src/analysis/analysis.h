@@ -116,7 +116,11 @@ class Cube {
     kFixedMeasures,  // then sex, age band, disability, displacement counts
   };
   // Builds measures for every area (all levels) and every month in [first, last].
-  static Cube Build(const Facts& facts, int first, int last);
+  // `withheld_risks` (risk bits, see RiskBits): risks left out entirely, for safe outputs: their
+  // slots stay 0, and an incident with no other risk counts nowhere, not even in slot 0 (all
+  // risks), so that no total shows a withheld risk through.
+  static Cube Build(const Facts& facts, int first, int last, uint32_t withheld_risks = 0);
+  uint32_t withheld_risks() const { return withheld_; }
 
   int first() const { return first_; }
   int last() const { return last_; }
@@ -143,6 +147,7 @@ class Cube {
            static_cast<size_t>(slot);
   }
   int first_ = 0, last_ = -1, months_ = 0, slots_ = 0, measures_ = 0, org_words_ = 0;
+  uint32_t withheld_ = 0;
   int dim_offset_[4] = {};
   std::vector<int32_t> data_;
   std::vector<uint64_t> orgs_;     // org_words_ per cell
@@ -156,6 +161,9 @@ struct AnalysisConfig {
   // Risks whose figures safe outputs withhold entirely (GBV, CRSV, grave violations).
   std::vector<std::string> withheld_risks = {"GBV", "REC"};
 };
+
+// The risk bits (bit slot - 1) of the given risk codes among the facts' risks.
+uint32_t RiskBits(const Facts& facts, const std::vector<std::string>& codes);
 
 struct AnalysisRequest {
   int level = 2;  // admin level of the rows
@@ -184,6 +192,11 @@ struct RiskFigures {
   std::optional<double> incidents_per_10k;
   Trend trend;
   PhaseDecision phase;
+  // Safe outputs: why a field is not published ("" = published). The phase (with its evidence
+  // and computed value) and the trend flag are withheld where they would reveal a suppressed
+  // count; organisations and source types where the incidents are not published exactly.
+  std::string phase_withheld, trend_withheld;
+  bool sources_withheld = false;
 };
 
 struct AreaResult {
@@ -193,6 +206,7 @@ struct AreaResult {
   std::vector<RiskFigures> risks;  // [0] = all risks, then the 15 risks in taxonomy order
   int overall_phase = 0;           // 0 = not assessed
   std::string overall_rule;
+  std::string overall_withheld;  // safe outputs: why the overall phase is not published
   std::optional<store::SeverityOverride> overall_override;
 };
 

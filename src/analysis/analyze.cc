@@ -2,8 +2,10 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "analysis/analysis.h"
+#include "analysis/inference.h"
 #include "analysis/suppression.h"
 #include "util/text.h"
 
@@ -50,6 +52,8 @@ class SafeGrid {
     return f;
   }
   int root() const { return table_.root; }
+  const SafeTable& table() const { return table_; }
+  const std::vector<CellState>& states() const { return states_; }
 
  private:
   SafeTable table_;
@@ -71,7 +75,251 @@ std::vector<std::string> Names(const std::vector<std::string>& vocab, uint32_t b
 
 Figure Exact(int64_t v) { return Figure{v, Figure::State::kExact}; }
 
+// The measures the phase rules read, for one area, risk slot and months [m0, m1].
+std::map<std::string, double> PhaseMeasures(const Cube& cube, int area, int m0, int m1, int s,
+                                            int64_t population) {
+  const int len = m1 - m0 + 1;
+  std::map<std::string, double> m;
+  const int64_t inc = cube.Sum(area, m0, m1, s, Cube::kIncidents);
+  const int64_t reports = cube.Sum(area, m0, m1, s, Cube::kReports);
+  if (inc > 0 || reports > 0) {
+    m["incidents"] = static_cast<double>(inc) / len;
+    m["killed"] = static_cast<double>(cube.Sum(area, m0, m1, s, Cube::kKilled)) / len;
+    m["victims"] = static_cast<double>(cube.Sum(area, m0, m1, s, Cube::kVictims)) / len;
+    if (population > 0) m["incidents_per_10k"] = inc * 1e4 / population / len;
+  }
+  if (reports > 0) {
+    m["reports_present_share"] =
+        static_cast<double>(cube.Sum(area, m0, m1, s, Cube::kReportsPresent)) / reports;
+    if (int64_t sev_max = cube.Sum(area, m0, m1, s, Cube::kSeverityMax); sev_max > 0) {
+      m["severity_max"] = static_cast<double>(sev_max);
+      m["severity_mean"] =
+          static_cast<double>(cube.Sum(area, m0, m1, s, Cube::kSeveritySum)) / reports;
+    }
+  }
+  return m;
+}
+
+// The months of a safe table's time cell (see SafeTable) in `year`.
+std::pair<int, int> TimeCellMonths(int year, int t) {
+  if (t < 12) return {year * 12 + t, year * 12 + t};
+  if (t < 16) return {year * 12 + (t - 12) * 3, year * 12 + (t - 12) * 3 + 2};
+  return {year * 12, year * 12 + 11};
+}
+
+// Audit of a suppressed table with something known beyond some cells' marks (`pb.known`),
+// restricted to the suppressed cells linked (through constraints with other suppressed cells) to
+// such a cell: the rest is as Suppress left it, safe. Exposed cells are indices of `pb`.
+AuditResult AuditNarrowed(const SuppressionProblem& pb, const std::vector<CellState>& states,
+                          const SuppressionOptions& o) {
+  const size_t n = pb.values.size();
+  std::vector<size_t> parent(n);
+  for (size_t i = 0; i < n; ++i) parent[i] = i;
+  auto find = [&](size_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  auto suppressed = [&](size_t c) { return states[c] != CellState::kShown; };
+  for (const auto& c : pb.constraints) {
+    size_t first = suppressed(c.total) ? c.total : n;
+    for (size_t part : c.parts)
+      if (suppressed(part)) {
+        if (first == n)
+          first = part;
+        else
+          parent[find(part)] = find(first);
+      }
+  }
+  std::vector<char> hot(n, 0);
+  for (size_t c = 0; c < n; ++c)
+    if (suppressed(c) &&
+        (pb.known[c].lo > 0 || pb.known[c].hi != std::numeric_limits<int64_t>::max()))
+      hot[find(c)] = 1;
+  // The sub-problem: every constraint holding a suppressed cell of a hot component.
+  std::vector<size_t> local(n, SIZE_MAX), global;
+  auto map = [&](size_t c) {
+    if (local[c] == SIZE_MAX) {
+      local[c] = global.size();
+      global.push_back(c);
+    }
+    return local[c];
+  };
+  SuppressionProblem sub;
+  for (const auto& c : pb.constraints) {
+    bool touches = suppressed(c.total) && hot[find(c.total)];
+    for (size_t part : c.parts) touches = touches || (suppressed(part) && hot[find(part)]);
+    if (!touches) continue;
+    SuppressionProblem::Constraint k{map(c.total), {}};
+    for (size_t part : c.parts) k.parts.push_back(map(part));
+    sub.constraints.push_back(std::move(k));
+  }
+  for (size_t c = 0; c < n; ++c)
+    if (suppressed(c) && hot[find(c)]) map(c);
+  std::vector<CellState> sub_states;
+  for (size_t c : global) {
+    sub.values.push_back(pb.values[c]);
+    sub.known.push_back(pb.known[c]);
+    sub_states.push_back(states[c]);
+  }
+  AuditResult r = Audit(sub, sub_states, o);
+  for (size_t& c : r.exposed) c = global[c];
+  for (auto& iv : r.intervals) iv.cell = global[iv.cell];
+  return r;
+}
+
+constexpr const char* kRevealsSmallCount = "withheld: would reveal a small count";
+
+// Everything a safe release publishes, decided for whole calendar years so that every release
+// (any level, month, quarter or year) is cut from the same tables: the suppressed counts (one
+// SafeGrid per risk slot, measure and year), which phases may be published (PhaseWithheld) and
+// which trend flags (TrendPublished).
+class SafeRelease {
+ public:
+  SafeRelease(const Facts& f, const Cube& cube, const AnalysisConfig& cfg)
+      : f_(f), cube_(cube), cfg_(cfg) {}
+
+  const SafeGrid& Grid(int slot, int measure, int year) {
+    auto key = std::tuple{slot, measure, year};
+    auto it = grids_.find(key);
+    if (it == grids_.end())
+      it = grids_.emplace(key, SafeGrid(f_, cube_, slot, measure, year, cfg_.suppression_threshold))
+               .first;
+    return it->second;
+  }
+
+  // Whether the phase of (area, time cell of `year`, risk slot) is withheld: published with its
+  // evidence, it would let an attacker recover a suppressed count of that year's tables.
+  bool PhaseWithheld(int slot, int area, int year, int t) {
+    auto key = std::pair{slot, year};
+    if (!audited_.count(key)) AuditPhases(slot, year);
+    return withheld_phases_.count({slot, year, area, t}) > 0;
+  }
+
+  // A trend flag is a function of the period's count and its baseline's: published only where
+  // all of them are published exactly, so that it reveals nothing more.
+  bool TrendPublished(int slot, int area, const Period& p, int baseline_periods) {
+    for (int i = 0; i <= baseline_periods; ++i) {
+      Period q = p.Shifted(-i);
+      if (Grid(slot, Cube::kIncidents, q.first / 12).Get(area, TimeCell(q)).state !=
+          Figure::State::kExact)
+        return false;
+    }
+    return true;
+  }
+
+ private:
+  static int TimeCell(const Period& p) {
+    if (p.kind == Period::Kind::kYear) return 16;
+    if (p.kind == Period::Kind::kQuarter) return 12 + p.first % 12 / 3;
+    return p.first % 12;
+  }
+
+  // One phase that narrows suppressed cells: the cells (measure index, cell) and their bounds.
+  struct Candidate {
+    int area, t;
+    std::vector<std::tuple<int, size_t, SuppressionProblem::Known>> bounds;
+    bool withheld = false;
+  };
+
+  void AuditPhases(int slot, int year) {
+    audited_.insert({slot, year});
+    static constexpr int kMeasures[3] = {Cube::kIncidents, Cube::kKilled, Cube::kVictims};
+    static const char* kNames[3] = {"incidents", "killed", "victims"};
+    const SafeGrid* grids[3];
+    for (int g = 0; g < 3; ++g) grids[g] = &Grid(slot, kMeasures[g], year);
+    const std::string& risk = f_.risk_codes[static_cast<size_t>(slot - 1)];
+    const int64_t threshold = cfg_.suppression_threshold;
+    std::vector<Candidate> cands;
+    for (size_t a = 0; a < f_.areas.size(); ++a) {
+      const int ai = static_cast<int>(a);
+      for (int t = 0; t < SafeTable::kTimeCells; ++t) {
+        bool suppressed = false;
+        for (const SafeGrid* g : grids)
+          suppressed = suppressed || g->Get(ai, t).state != Figure::State::kExact;
+        if (!suppressed) continue;
+        auto [m0, m1] = TimeCellMonths(year, t);
+        const int64_t pop = f_.areas[a].population;
+        PhaseDecision d = DecidePhase(cfg_.rules, risk, PhaseMeasures(cube_, ai, m0, m1, slot, pop),
+                                      cube_.DistinctOrgs(ai, m0, m1, slot));
+        std::vector<std::pair<std::string, int>> ev;
+        for (const auto& e : d.evidence) ev.emplace_back(e.measure, e.phase);
+        Candidate c{ai, t, {}, false};
+        for (const auto& [measure, iv] :
+             CountsBehindPhase(cfg_.rules, risk, ev, m1 - m0 + 1, pop)) {
+          for (int g = 0; g < 3; ++g) {
+            if (measure != kNames[g]) continue;
+            const Figure fig = grids[g]->Get(ai, t);
+            if (fig.state == Figure::State::kExact) continue;
+            const int64_t lo = fig.state == Figure::State::kSmall ? 1 : 0;
+            const int64_t hi = fig.state == Figure::State::kSmall
+                                   ? threshold - 1
+                                   : std::numeric_limits<int64_t>::max();
+            if (iv.first <= lo && iv.second >= hi) continue;  // says nothing new
+            const size_t cell = grids[g]->table().Cell(ai, t);
+            c.bounds.emplace_back(g, cell, SuppressionProblem::Known{iv.first, iv.second});
+            // Alone it pins the cell: withheld without asking the solver.
+            if (std::max(lo, iv.first) >= std::min(hi, iv.second)) c.withheld = true;
+          }
+        }
+        if (!c.bounds.empty()) cands.push_back(std::move(c));
+      }
+    }
+    // Attack each table with every phase still published; withhold the phases that narrow an
+    // exposed cell (else every phase narrowing that table), until nothing is exposed. Withholding
+    // only widens what the attacker may believe, so this ends, at worst with the tables as
+    // Suppress left them (safe).
+    for (bool again = true; again;) {
+      again = false;
+      for (int g = 0; g < 3; ++g) {
+        SuppressionProblem pb = grids[g]->table().problem;
+        pb.known.assign(pb.values.size(), {});
+        bool any = false;
+        for (const Candidate& c : cands) {
+          if (c.withheld) continue;
+          for (const auto& [gi, cell, k] : c.bounds) {
+            if (gi != g) continue;
+            pb.known[cell].lo = std::max(pb.known[cell].lo, k.lo);
+            pb.known[cell].hi = std::min(pb.known[cell].hi, k.hi);
+            any = true;
+          }
+        }
+        if (!any) continue;
+        SuppressionOptions o;
+        o.threshold = threshold;
+        AuditResult audit = AuditNarrowed(pb, grids[g]->states(), o);
+        if (audit.safe()) continue;
+        std::set<size_t> exposed(audit.exposed.begin(), audit.exposed.end());
+        bool hit = false;
+        for (Candidate& c : cands)
+          for (const auto& [gi, cell, k] : c.bounds)
+            if (!c.withheld && gi == g && exposed.count(cell)) c.withheld = hit = true;
+        if (!hit)
+          for (Candidate& c : cands)
+            for (const auto& [gi, cell, k] : c.bounds)
+              if (gi == g) c.withheld = true;
+        again = true;
+      }
+    }
+    for (const Candidate& c : cands)
+      if (c.withheld) withheld_phases_.insert({slot, year, c.area, c.t});
+  }
+
+  const Facts& f_;
+  const Cube& cube_;
+  const AnalysisConfig& cfg_;
+  std::map<std::tuple<int, int, int>, SafeGrid> grids_;
+  std::set<std::pair<int, int>> audited_;
+  std::set<std::tuple<int, int, int, int>> withheld_phases_;
+};
+
 }  // namespace
+
+uint32_t RiskBits(const Facts& facts, const std::vector<std::string>& codes) {
+  uint32_t bits = 0;
+  for (size_t s = 0; s < facts.risk_codes.size() && s < 32; ++s)
+    if (std::find(codes.begin(), codes.end(), facts.risk_codes[s]) != codes.end()) bits |= 1u << s;
+  return bits;
+}
 
 SafeTable BuildSafeTable(const Facts& f, const Cube& cube, int slot, int measure, int year) {
   constexpr int kT = SafeTable::kTimeCells;
@@ -147,6 +395,10 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
       return Status::NotFound("area " + req.within + ": no such P-code in the store");
     within = it->second;
   }
+  if (req.safe && cube.withheld_risks() != RiskBits(f, cfg.withheld_risks))
+    return Status::InvalidArgument(
+        "a safe analysis needs a cube without its withheld risks: build it with "
+        "Cube::Build(facts, first, last, RiskBits(facts, config.withheld_risks))");
   if (req.safe && p.kind == Period::Kind::kRange)
     return Status::InvalidArgument(
         "safe outputs are published by month, quarter or year only (a custom range could be "
@@ -182,16 +434,10 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
   int len = p.months(), k = cfg.trend.baseline_periods;
   int year = p.first / 12;
   const int grid_measures[4] = {Cube::kIncidents, Cube::kKilled, Cube::kInjured, Cube::kVictims};
-  // Safe grids, built lazily per (slot, measure).
-  std::map<std::pair<int, int>, SafeGrid> grids;
+  // Safe tables, built lazily per (slot, measure, year).
+  SafeRelease release(f, cube, cfg);
   auto grid = [&](int slot, int measure) -> const SafeGrid& {
-    auto it = grids.find({slot, measure});
-    if (it == grids.end())
-      it = grids
-               .emplace(std::pair{slot, measure},
-                        SafeGrid(f, cube, slot, measure, year, cfg.suppression_threshold))
-               .first;
-    return it->second;
+    return release.Grid(slot, measure, year);
   };
   for (size_t a = 0; a < f.areas.size(); ++a) {
     const AreaNode& node = f.areas[a];
@@ -203,7 +449,7 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
     ar.level = node.level;
     ar.population = node.population;
     if (node.parent >= 0) ar.parent_pcode = f.areas[node.parent].pcode;
-    std::vector<int> phases;
+    std::vector<int> phases, withheld_phases;
     for (int s = 0; s < cube.slots(); ++s) {
       RiskFigures rf;
       rf.risk = s == 0 ? "*" : f.risk_codes[s - 1];
@@ -234,28 +480,31 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
                            cube.Sum(ai, p.first - k * len, p.first - 1, s, Cube::kIncidents), k,
                            cfg.trend);
       if (s > 0) {
-        std::map<std::string, double> m;
-        if (inc > 0 || rf.reports > 0) {
-          m["incidents"] = static_cast<double>(inc) / len;
-          m["killed"] = static_cast<double>(rf.killed.value) / len;
-          m["victims"] = static_cast<double>(rf.victims.value) / len;
-          if (rf.incidents_per_10k) m["incidents_per_10k"] = *rf.incidents_per_10k / len;
-        }
-        if (rf.reports > 0) {
-          m["reports_present_share"] = static_cast<double>(rf.reports_present) / rf.reports;
-          if (rf.severity_max > 0) {
-            m["severity_max"] = rf.severity_max;
-            m["severity_mean"] = rf.severity_mean;
-          }
-        }
-        rf.phase = DecidePhase(cfg.rules, rf.risk, m, rf.organisations);
+        rf.phase = DecidePhase(cfg.rules, rf.risk,
+                               PhaseMeasures(cube, ai, p.first, p.last, s, node.population),
+                               rf.organisations);
         if (auto o = find_override(node.pcode, rf.risk)) {
           rf.phase.override = o;
           rf.phase.final = o->phase;
         }
+        // A phase that would reveal a suppressed count is withheld (an analyst's override, a
+        // judgement rather than a function of the counts, is still published).
+        if (req.safe && !withheld[s] && release.PhaseWithheld(s, ai, year, TimeCell(p))) {
+          rf.phase_withheld = kRevealsSmallCount;
+          rf.phase.computed = 0;
+          rf.phase.evidence.clear();
+          rf.phase.cap.clear();
+          if (!rf.phase.override) rf.phase.final = 0;
+        }
         // A risk withheld from safe outputs does not show through the area's overall phase.
-        if (!(req.safe && withheld[s])) phases.push_back(rf.phase.final);
+        if (!(req.safe && withheld[s])) {
+          if (!rf.phase_withheld.empty() && !rf.phase.override)
+            withheld_phases.push_back(static_cast<int>(phases.size()));
+          phases.push_back(rf.phase.final);
+        }
       }
+      if (req.safe && !withheld[s] && !release.TrendPublished(s, ai, p, k))
+        rf.trend_withheld = kRevealsSmallCount;
       if (req.safe) {
         rf.trend.current = rf.trend.previous = rf.trend.baseline_total = 0;
         rf.trend.baseline_mean = rf.trend.p_up = rf.trend.p_down = 0;
@@ -273,18 +522,43 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
           rf.severity_mean = 0;
           rf.trend = Trend{};
           rf.phase = PhaseDecision{};
+          rf.phase_withheld = rf.trend_withheld = "withheld: risk not published in safe outputs";
         } else {
           Figure* figs[4] = {&rf.incidents, &rf.killed, &rf.injured, &rf.victims};
           for (int g = 0; g < 4; ++g) *figs[g] = grid(s, grid_measures[g]).Get(ai, TimeCell(p));
-          if (rf.incidents.state != Figure::State::kExact) rf.incidents_per_10k.reset();
+          if (rf.incidents.state != Figure::State::kExact) {
+            // A rate, or as many organisations or source types as incidents, would give the
+            // count away.
+            rf.incidents_per_10k.reset();
+            rf.organisations = 0;
+            rf.source_types.clear();
+            rf.sources_withheld = true;
+          }
         }
+        if (!rf.trend_withheld.empty()) rf.trend = Trend{};
       }
       ar.risks.push_back(std::move(rf));
     }
     ar.overall_phase = OverallPhase(cfg.rules, phases, &ar.overall_rule);
+    if (!withheld_phases.empty()) {
+      // Published only when the published risk phases decide it whatever the withheld ones are.
+      std::vector<int> low = phases, high = phases;
+      for (int i : withheld_phases) {
+        low[static_cast<size_t>(i)] = 0;
+        high[static_cast<size_t>(i)] = 5;
+      }
+      int lo = OverallPhase(cfg.rules, low, nullptr), hi = OverallPhase(cfg.rules, high, nullptr);
+      if (lo != hi) {
+        ar.overall_phase = 0;
+        ar.overall_withheld = kRevealsSmallCount;
+      } else {
+        ar.overall_phase = lo;
+      }
+    }
     if (auto o = find_override(node.pcode, "*")) {
       ar.overall_override = o;
       ar.overall_phase = o->phase;
+      ar.overall_withheld.clear();
     }
     out.areas.push_back(std::move(ar));
   }
@@ -363,8 +637,13 @@ std::string AnalysisResult::ToJson() const {
     ja["name"] = a.name;
     ja["parent_pcode"] = a.parent_pcode;
     ja["population"] = a.population;
-    ja["overall_phase"] = a.overall_phase;
-    ja["overall_rule"] = a.overall_rule;
+    if (a.overall_withheld.empty()) {
+      ja["overall_phase"] = a.overall_phase;
+      ja["overall_rule"] = a.overall_rule;
+    } else {
+      ja["overall_phase"] = "withheld";
+      ja["overall_withheld"] = a.overall_withheld;
+    }
     if (a.overall_override) ja["overall_override"] = OverrideJson(*a.overall_override);
     for (const auto& r : a.risks) {
       nlohmann::ordered_json jr;
@@ -380,13 +659,22 @@ std::string AnalysisResult::ToJson() const {
         jr["victims_by_disability"] = r.by_disability;
         jr["victims_by_displacement"] = r.by_displacement;
       }
-      jr["organisations"] = r.organisations;
-      jr["source_types"] = r.source_types;
+      if (r.sources_withheld) {
+        jr["organisations"] = "withheld";
+      } else {
+        jr["organisations"] = r.organisations;
+        jr["source_types"] = r.source_types;
+      }
       jr["monitoring_answers"] = r.reports;
       jr["monitoring_present"] = r.reports_present;
       jr["monitoring_severity_max"] = r.severity_max;
       if (r.incidents_per_10k) jr["incidents_per_10k"] = *r.incidents_per_10k;
-      jr["trend"]["flag"] = r.trend.Name();
+      if (!r.trend_withheld.empty()) {
+        jr["trend"]["flag"] = "withheld";
+        jr["trend"]["withheld"] = r.trend_withheld;
+      } else {
+        jr["trend"]["flag"] = r.trend.Name();
+      }
       if (!safe) {
         jr["trend"]["current"] = r.trend.current;
         jr["trend"]["previous"] = r.trend.previous;
@@ -395,7 +683,15 @@ std::string AnalysisResult::ToJson() const {
         jr["trend"]["p_decrease"] = r.trend.p_down;
         jr["trend"]["test"] = "exact conditional binomial (Poisson rates)";
       }
-      if (r.risk != "*") {
+      if (r.risk != "*" && !r.phase_withheld.empty()) {
+        if (r.phase.override) {
+          jr["phase"] = r.phase.final;
+          jr["phase_override"] = OverrideJson(*r.phase.override);
+        } else {
+          jr["phase"] = "withheld";
+        }
+        jr["phase_withheld"] = r.phase_withheld;
+      } else if (r.risk != "*") {
         jr["phase"] = r.phase.final;
         jr["phase_computed"] = r.phase.computed;
         nlohmann::ordered_json ev = nlohmann::ordered_json::array();
@@ -441,6 +737,14 @@ std::string Csv(const std::string& v) {
   return o + "\"";
 }
 
+// The published phase of a risk row ("*": the area's overall phase), or "withheld".
+std::string PhaseText(const AreaResult& a, const RiskFigures& r) {
+  if (r.risk == "*")
+    return a.overall_withheld.empty() ? std::to_string(a.overall_phase) : "withheld";
+  if (!r.phase_withheld.empty() && !r.phase.override) return "withheld";
+  return std::to_string(r.phase.final);
+}
+
 }  // namespace
 
 std::string AnalysisResult::ToHxlCsv() const {
@@ -478,9 +782,9 @@ std::string AnalysisResult::ToHxlCsv() const {
              "," + r.killed.Text(threshold) + "," + r.injured.Text(threshold) + "," +
              r.victims.Text(threshold) + "," + cell(r.by_sex, "female") + "," +
              cell(r.by_sex, "male") + "," + (safe ? "" : std::to_string(children)) + "," +
-             std::to_string(r.organisations) + "," +
-             (r.risk == "*" ? std::to_string(a.overall_phase) : std::to_string(r.phase.final)) +
-             "," + r.trend.Name() + "\n";
+             (r.sources_withheld ? std::string() : std::to_string(r.organisations)) + "," +
+             PhaseText(a, r) + "," + (r.trend_withheld.empty() ? r.trend.Name() : "withheld") +
+             "\n";
     }
   }
   return out;

@@ -18,12 +18,14 @@ struct Layout {
 // Adds incidents [begin, end) into the leaf cells. Incidents are ordered by (area, month), so
 // consecutive incidents write to the same or the next cells.
 void AddIncidents(const Facts& f, const Layout& l, int first, int last, size_t begin, size_t end,
-                  int32_t* data, uint64_t* orgs, uint32_t* sources) {
+                  uint32_t withheld, int32_t* data, uint64_t* orgs, uint32_t* sources) {
   for (size_t i = begin; i < end; ++i) {
     int m = f.month[i];
     if (m < first || m > last) continue;
+    const uint32_t risks = f.risks[i] & ~withheld;
+    if (risks == 0 && f.risks[i] != 0) continue;  // only withheld risks: not counted at all
     size_t base = (static_cast<size_t>(f.area[i]) * l.months + (m - first)) * l.slots;
-    uint32_t slots = f.risks[i] << 1 | 1u;  // slot 0 (all risks) and each risk's slot
+    uint32_t slots = risks << 1 | 1u;  // slot 0 (all risks) and each risk's slot
     int32_t victims = 0;
     for (uint32_t v = f.victim_begin[i]; v < f.victim_begin[i + 1]; ++v)
       victims += f.victim_count[v];
@@ -55,8 +57,9 @@ void AddIncidents(const Facts& f, const Layout& l, int first, int last, size_t b
 
 }  // namespace
 
-Cube Cube::Build(const Facts& f, int first, int last) {
+Cube Cube::Build(const Facts& f, int first, int last, uint32_t withheld_risks) {
   Cube c;
+  c.withheld_ = withheld_risks;
   c.first_ = first;
   c.last_ = std::max(last, first - 1);
   c.months_ = c.last_ - first + 1;
@@ -85,15 +88,19 @@ Cube Cube::Build(const Facts& f, int first, int last) {
   while (mid > 0 && mid < n && f.area[mid] == f.area[mid - 1]) ++mid;
   if (n >= 100000) {
     std::thread t([&] {
-      AddIncidents(f, l, first, c.last_, 0, mid, c.data_.data(), c.orgs_.data(), c.sources_.data());
+      AddIncidents(f, l, first, c.last_, 0, mid, withheld_risks, c.data_.data(), c.orgs_.data(),
+                   c.sources_.data());
     });
-    AddIncidents(f, l, first, c.last_, mid, n, c.data_.data(), c.orgs_.data(), c.sources_.data());
+    AddIncidents(f, l, first, c.last_, mid, n, withheld_risks, c.data_.data(), c.orgs_.data(),
+                 c.sources_.data());
     t.join();
   } else {
-    AddIncidents(f, l, first, c.last_, 0, n, c.data_.data(), c.orgs_.data(), c.sources_.data());
+    AddIncidents(f, l, first, c.last_, 0, n, withheld_risks, c.data_.data(), c.orgs_.data(),
+                 c.sources_.data());
   }
   for (const auto& a : f.answers) {
     if (a.month < first || a.month > c.last_) continue;
+    if (a.slot > 0 && (withheld_risks >> (a.slot - 1) & 1u) != 0) continue;
     int32_t* x = &c.data_[c.Index(a.area, a.month, a.slot) * c.measures_];
     x[kReports] += 1;
     x[kReportsPresent] += a.present == 1;

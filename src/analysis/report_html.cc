@@ -963,7 +963,8 @@ void SituationTable(std::string& h, const View& v) {
     h += "<tr><th scope=\"row\">" + AreaLabel(*s.area) + "</th><td>" +
          RiskLabel(rf.risk, rf.label) + "</td>" +
          PhaseTd(rf.phase.final, rf.phase.override.has_value(), extra) + "<td class=\"n\">" +
-         Num(rf.incidents, v.t) + "</td><td>" + (withheld ? "withheld" : Esc(rf.trend.Name())) +
+         Num(rf.incidents, v.t) + "</td><td>" +
+         (withheld || !rf.trend_withheld.empty() ? "withheld" : Esc(rf.trend.Name())) +
          "</td><td><small>";
     if (withheld)
       h += "withheld";
@@ -1018,8 +1019,9 @@ void Charts(std::string& h, const View& v) {
 void HeatTable(std::string& h, const View& v) {
   h += "<h3>Phase by area and risk</h3>\n<p class=\"note\">Each cell gives the risk&#8217;s final "
        "phase (bold) and the incidents in the period; &#8211; = not assessed, &#8224; = phase set "
-       "by an analyst override. The number is printed in every cell, so the table reads without "
-       "colour.</p>\n<table class=\"heat\">\n<thead><tr><th scope=\"col\">Area</th>"
+       "by an analyst override, w = phase withheld (publishing it would reveal a small count). The "
+       "number is printed in every cell, so the table reads without colour.</p>\n"
+       "<table class=\"heat\">\n<thead><tr><th scope=\"col\">Area</th>"
        "<th scope=\"col\">Overall</th><th scope=\"col\">All risks</th>";
   for (const auto& [code, label] : v.risks)
     h += "<th scope=\"col\"><abbr title=\"" + Esc(label) + "\">" + Esc(code) + "</abbr></th>";
@@ -1027,8 +1029,9 @@ void HeatTable(std::string& h, const View& v) {
   for (const AreaResult* a : v.areas) {
     const RiskFigures* all = FindRisk(*a, "*");
     h += "<tr data-pcode=\"" + Esc(a->pcode) + "\"><th scope=\"row\">" + AreaLabel(*a) + "</th>" +
-         PhaseTd(a->overall_phase, a->overall_override.has_value()) + "<td class=\"n\">" +
-         (all ? Num(all->incidents, v.t) : std::string()) + "</td>";
+         (a->overall_withheld.empty() ? PhaseTd(a->overall_phase, a->overall_override.has_value())
+                                      : std::string("<td class=\"ph p0\"><b>w</b></td>")) +
+         "<td class=\"n\">" + (all ? Num(all->incidents, v.t) : std::string()) + "</td>";
     for (const auto& [code, label] : v.risks) {
       const RiskFigures* rf = FindRisk(*a, code);
       if (!rf) {
@@ -1037,7 +1040,11 @@ void HeatTable(std::string& h, const View& v) {
       }
       std::string inc = rf->incidents.state == Figure::State::kWithheld ? "<small>withheld</small>"
                                                                         : Num(rf->incidents, v.t);
-      h += PhaseTd(rf->phase.final, rf->phase.override.has_value(), inc);
+      if (!rf->phase_withheld.empty() && !rf->phase.override &&
+          rf->incidents.state != Figure::State::kWithheld)
+        h += "<td class=\"ph p0\"><b>w</b> " + inc + "</td>";
+      else
+        h += PhaseTd(rf->phase.final, rf->phase.override.has_value(), inc);
     }
     h += "</tr>\n";
   }

@@ -88,6 +88,23 @@ Bounds AttackerBounds(CellState s, int64_t threshold) {
   return {0.0, kInf};
 }
 
+// The attacker's bounds on every suppressed cell before the constraints: its mark, narrowed by
+// what else the release says of it (SuppressionProblem::known, when given).
+struct Marks {
+  int64_t threshold = 5;
+  const std::vector<SuppressionProblem::Known>* known = nullptr;
+  Bounds Of(size_t cell, CellState s) const {
+    Bounds b = AttackerBounds(s, threshold);
+    if (known != nullptr && cell < known->size()) {
+      const auto& k = (*known)[cell];
+      b.lo = std::max(b.lo, static_cast<double>(k.lo));
+      if (k.hi != std::numeric_limits<int64_t>::max())
+        b.hi = std::min(b.hi, static_cast<double>(k.hi));
+    }
+    return b;
+  }
+};
+
 // One term of a normalised constraint: sum(coef * cell) = 0, coef > 0 for a part (k when the
 // cell is listed k times), -1 for the total.
 struct Term {
@@ -211,10 +228,10 @@ Components FindComponents(const Model& m, const std::vector<CellState>& states) 
 class Propagator {
  public:
   Propagator(const Model& m, const std::vector<int64_t>& values,
-             const std::vector<CellState>& states, int64_t threshold, bool integer)
+             const std::vector<CellState>& states, const Marks& marks, bool integer)
       : m_(m), states_(states), integer_(integer), bounds_(states.size()), rhs_(m.rows.size(), 0) {
     for (size_t c = 0; c < states.size(); ++c)
-      if (IsSuppressed(states[c])) bounds_[c] = AttackerBounds(states[c], threshold);
+      if (IsSuppressed(states[c])) bounds_[c] = marks.Of(c, states[c]);
     for (size_t r = 0; r < m.rows.size(); ++r)
       for (const Term& t : m.rows[r])
         if (!IsSuppressed(states[t.cell]))
@@ -334,7 +351,7 @@ struct Reduced {
 };
 
 Reduced Reduce(const Model& m, const std::vector<int64_t>& values,
-               const std::vector<CellState>& states, int64_t threshold,
+               const std::vector<CellState>& states, const Marks& marks,
                const std::vector<size_t>& cells, const std::vector<size_t>& rows,
                std::vector<int>& local) {
   const size_t n = cells.size();
@@ -419,7 +436,7 @@ Reduced Reduce(const Model& m, const std::vector<int64_t>& values,
     out.of[j] = {col_of_root[root], root == j ? 1.0 : sign[j], root == j ? 0.0 : offset[j]};
   }
   for (size_t j = 0; j < n; ++j) {
-    const Bounds b = out.ToCol(j, AttackerBounds(states[cells[j]], threshold));
+    const Bounds b = out.ToCol(j, marks.Of(cells[j], states[cells[j]]));
     Bounds& col = out.bounds[out.of[j].col];
     col.lo = std::max(col.lo, b.lo);
     col.hi = std::min(col.hi, b.hi);
@@ -605,7 +622,8 @@ class Certifier {
 };
 
 AuditResult AuditModel(const Model& m, const std::vector<int64_t>& values,
-                       const std::vector<CellState>& states, const SuppressionOptions& options);
+                       const std::vector<CellState>& states, const SuppressionOptions& options,
+                       const Marks& marks);
 
 class Suppressor {
  public:
@@ -636,7 +654,7 @@ class Suppressor {
     for (size_t round = 0; round <= n; ++round) {
       Greedy(work);
       work.clear();
-      const Propagator prop(m_, values_, states_, threshold_, /*integer=*/true);
+      const Propagator prop(m_, values_, states_, Marks{threshold_}, /*integer=*/true);
       // Cells that propagation alone pins are repaired before any LP is solved.
       std::vector<size_t> exposed;
       for (size_t c = 0; c < n; ++c)
@@ -644,7 +662,7 @@ class Suppressor {
       const Components comps = FindComponents(m_, states_);
       if (exposed.empty()) exposed = Certify(comps, prop);
       if (exposed.empty() && options_.integer_audit)
-        exposed = AuditModel(m_, values_, states_, options_).exposed;
+        exposed = AuditModel(m_, values_, states_, options_, Marks{threshold_}).exposed;
       if (exposed.empty() || !Repair(exposed, prop, comps, work, result)) break;
     }
     result.states = states_;
@@ -734,7 +752,8 @@ class Suppressor {
       const auto& cells = comps.cells[k];
       if (std::all_of(cells.begin(), cells.end(), [&](size_t c) { return certified_[c]; }))
         continue;
-      const Reduced red = Reduce(m_, values_, states_, threshold_, cells, comps.rows[k], local_);
+      const Reduced red =
+          Reduce(m_, values_, states_, Marks{threshold_}, cells, comps.rows[k], local_);
       const size_t ncols = red.col_cell.size();
       std::vector<double> truth(ncols);
       std::vector<Bounds> known(ncols, Bounds{-kInf, kInf});
@@ -838,17 +857,18 @@ SuppressionResult Suppress(const SuppressionProblem& problem, const SuppressionO
 namespace {
 
 AuditResult AuditModel(const Model& m, const std::vector<int64_t>& values,
-                       const std::vector<CellState>& states, const SuppressionOptions& options) {
+                       const std::vector<CellState>& states, const SuppressionOptions& options,
+                       const Marks& marks) {
   const size_t n = values.size();
   const Components comps = FindComponents(m, states);
   // Valid (real) bounds from propagation: an LP point that reaches one proves it exact, so most
   // bounds need no LP of their own.
-  const Propagator prop(m, values, states, options.threshold, /*integer=*/false);
+  const Propagator prop(m, values, states, marks, /*integer=*/false);
   std::vector<int> local(n, -1);
   AuditResult out;
   for (size_t k = 0; k < comps.cells.size(); ++k) {
     const auto& cells = comps.cells[k];
-    const Reduced red = Reduce(m, values, states, options.threshold, cells, comps.rows[k], local);
+    const Reduced red = Reduce(m, values, states, marks, cells, comps.rows[k], local);
     const size_t ncols = red.col_cell.size();
     std::vector<Bounds> found = red.bounds;  // per column: valid bounds, exact once known
     bool failed = red.infeasible;
@@ -948,7 +968,8 @@ AuditResult Audit(const SuppressionProblem& problem, const std::vector<CellState
                   const SuppressionOptions& options) {
   std::vector<CellState> all = states;
   all.resize(problem.values.size(), CellState::kShown);
-  return AuditModel(BuildModel(problem, false), problem.values, all, options);
+  return AuditModel(BuildModel(problem, false), problem.values, all, options,
+                    Marks{options.threshold, &problem.known});
 }
 
 }  // namespace aegis::analysis

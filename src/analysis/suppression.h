@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace aegis::analysis {
@@ -21,6 +22,14 @@ struct SuppressionProblem {
   };
   std::vector<int64_t> values;  // every cell's true count (>= 0)
   std::vector<Constraint> constraints;
+  // What else the release tells an attacker about a cell (the interval a published phase's
+  // thresholds put it in, for example): empty, or one interval per cell. Audit narrows each
+  // suppressed cell's mark with it; Suppress ignores it.
+  struct Known {
+    int64_t lo = 0;
+    int64_t hi = std::numeric_limits<int64_t>::max();
+  };
+  std::vector<Known> known;
 };
 
 struct SuppressionOptions {

@@ -163,7 +163,8 @@ Status RunAnalyze(const GlobalOptions& g, const AnalyzeArgs& a) {
     first = std::min(first, req.period.first / 12 * 12);
     last = std::max(last, req.period.first / 12 * 12 + 11);
   }
-  analysis::Cube cube = analysis::Cube::Build(facts, first, last);
+  analysis::Cube cube = analysis::Cube::Build(
+      facts, first, last, a.safe ? analysis::RiskBits(facts, cfg.withheld_risks) : 0);
   AEGIS_ASSIGN_OR_RETURN(auto overrides, store->LoadSeverityOverrides());
   AEGIS_ASSIGN_OR_RETURN(analysis::AnalysisResult r,
                          analysis::Analyze(facts, cube, overrides, cfg, req));

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <tuple>
 
 #include "analysis/analysis.h"
 #include "analysis/severity.h"
@@ -59,7 +60,8 @@ class AnalysisCache {
     analysis::Facts facts;
     int64_t version = -1;
     std::mutex mu;
-    std::map<std::pair<int, int>, std::shared_ptr<const analysis::Cube>> cubes;
+    // By (first month, last month, withheld risk bits).
+    std::map<std::tuple<int, int, uint32_t>, std::shared_ptr<const analysis::Cube>> cubes;
   };
   void Invalidate() {
     std::lock_guard<std::mutex> l(mu_);
@@ -76,10 +78,13 @@ class AnalysisCache {
     entries_[classes] = e;
     return e;
   }
-  static std::shared_ptr<const analysis::Cube> CubeOf(Entry& e, int first, int last) {
+  static std::shared_ptr<const analysis::Cube> CubeOf(Entry& e, int first, int last,
+                                                      uint32_t withheld) {
     std::lock_guard<std::mutex> l(e.mu);
-    auto& c = e.cubes[{first, last}];
-    if (!c) c = std::make_shared<const analysis::Cube>(analysis::Cube::Build(e.facts, first, last));
+    auto& c = e.cubes[{first, last, withheld}];
+    if (!c)
+      c = std::make_shared<const analysis::Cube>(
+          analysis::Cube::Build(e.facts, first, last, withheld));
     return c;
   }
 
@@ -149,7 +154,8 @@ void Analysis(Api& api, DataState& st, const httplib::Request& req, httplib::Res
     first = std::min(first, ar.period.first / 12 * 12);
     last = std::max(last, ar.period.first / 12 * 12 + 11);
   }
-  auto cube = AnalysisCache::CubeOf(**entry, first, last);
+  auto cube = AnalysisCache::CubeOf(**entry, first, last,
+                                    ar.safe ? analysis::RiskBits(facts, cfg.withheld_risks) : 0);
   auto overrides = (*lease)->LoadSeverityOverrides();
   if (!overrides.ok()) return SendError(res, FromStatus(overrides.status()));
   auto r = analysis::Analyze(facts, *cube, *overrides, cfg, ar);

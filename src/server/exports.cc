@@ -144,7 +144,7 @@ void ExportAnalysisTable(Api& api, const httplib::Request& req, httplib::Respons
       {"incidents", "#indicator+incidents", K::kText},
       {"killed", "#affected+killed", K::kText},
       {"victims", "#affected+victims", K::kText},
-      {"phase", "#severity+phase", K::kInteger},
+      {"phase", "#severity+phase", K::kText},  // a number, or "withheld" in safe tables
   };
   exports::StringSink sink;
   exports::ExportOptions o;
@@ -168,8 +168,7 @@ void ExportAnalysisTable(Api& api, const httplib::Request& req, httplib::Respons
     for (const json& risk : area.value("risks", json::array())) {
       if (!st.ok()) break;
       exports::Cell phase = exports::NullCell();
-      if (risk.contains("phase") && risk["phase"].is_number_integer())
-        phase = risk["phase"].get<int64_t>();
+      if (risk.contains("phase")) phase = figure(risk["phase"]);
       st = (*writer)->Row({area.value("pcode", ""), area.value("name", ""), period,
                            risk.value("risk", ""), figure(risk.value("incidents", json())),
                            figure(risk.value("killed", json())),
