@@ -34,6 +34,7 @@ class RunningServer {
   RunningServer& operator=(const RunningServer&) = delete;
 
   bool ok() const { return port_ > 0; }
+  int port() const { return port_; }
   std::unique_ptr<httplib::Client> Client() const {
     auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
     c->set_read_timeout(60, 0);

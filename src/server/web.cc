@@ -2,9 +2,11 @@
 // served as static files next to the API, and the two read-only routes it needs that the API
 // lacked: areas with centroids for the map, and the mapping profiles for the import page.
 //
-// Static files: hashed assets (/assets/*) are cached for a year (immutable); index.html and
-// everything else must be revalidated. cpp-httplib gzips text answers (HTML, JS, CSS, SVG, JSON)
-// itself when the client accepts it (Debian builds it with zlib), so nothing is pre-compressed.
+// Static files: only the files found under the web folder at start are served (ListWebFiles), so
+// no request path can name a file elsewhere on disk. Hashed assets (/assets/*) are cached for a
+// year (immutable); index.html and everything else must be revalidated. cpp-httplib gzips text
+// answers (HTML, JS, CSS, SVG, JSON) itself when the client accepts it (Debian builds it with
+// zlib), so nothing is pre-compressed.
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include "server/api.h"
@@ -56,29 +59,57 @@ bool ReadFile(const fs::path& p, std::string* out) {
   return static_cast<bool>(f) || f.eof();
 }
 
-// GET / and GET /<file>: the front end. The app routes with the URL fragment (#/dashboard), so
-// only real files are served; a missing one is a 404.
-void Static(const std::string& dir, const httplib::Request& req, httplib::Response& res) {
-  std::string rel = req.path == "/" ? "index.html" : req.path.substr(1);
-  bool safe = rel.find("..") == std::string::npos && rel.find('\\') == std::string::npos &&
-              rel.find('\0') == std::string::npos && rel.find("//") == std::string::npos;
-  const char* type = safe ? ContentType(fs::path(rel).extension().string()) : nullptr;
+// The built web application, read once at start: URL path ("/index.html", "/assets/x.js") ->
+// content type and bytes. Only regular files under `dir` are in it, found without following a
+// symbolic link, and only those of a type in ContentType: a request for any other path (an
+// absolute one, "..", an encoded slash, a link out of the folder) finds nothing and is a 404,
+// whatever its spelling, because nothing is joined to a path at request time. A rebuilt web
+// application is served after a restart.
+struct WebFile {
+  const char* type;
   std::string body;
-  if (type == nullptr || !ReadFile(fs::path(dir) / rel, &body)) {
-    if (rel == "index.html") {
+};
+using WebFiles = std::map<std::string, WebFile>;
+
+WebFiles ListWebFiles(const std::string& dir) {
+  WebFiles files;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return files;  // the folder itself may be a link
+  fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const fs::directory_entry& e = *it;
+    std::error_code st;
+    if (!fs::is_regular_file(e.symlink_status(st))) continue;  // links and folders
+    const char* type = ContentType(e.path().extension().string());
+    if (type == nullptr) continue;
+    std::string rel = fs::relative(e.path(), dir, st).generic_string();
+    if (st || rel.empty() || rel.rfind("..", 0) == 0) continue;
+    WebFile f{type, {}};
+    if (ReadFile(e.path(), &f.body)) files.emplace("/" + rel, std::move(f));
+  }
+  return files;
+}
+
+// GET / and GET /<file>: the front end. The app routes with the URL fragment (#/dashboard), so
+// only the files listed at start are served; any other path is a 404.
+void Static(const WebFiles& files, const httplib::Request& req, httplib::Response& res) {
+  auto it = files.find(req.path == "/" ? "/index.html" : req.path);
+  if (it == files.end()) {
+    if (req.path == "/" || req.path == "/index.html") {
       res.status = 503;
       res.set_content(
           "The web application is not built: run scripts/build-web.sh (npm ci and vite build), "
-          "or point AEGIS_WEB_DIR at a built web/dist. The API is under /api/v1.\n",
+          "or point AEGIS_WEB_DIR at a built web/dist, and restart the server. The API is under "
+          "/api/v1.\n",
           "text/plain; charset=utf-8");
       return;
     }
     return SendError(res, {404, "not_found", "no such file", ""});
   }
-  bool hashed = rel.rfind("assets/", 0) == 0;
+  bool hashed = it->first.rfind("/assets/", 0) == 0;
   res.set_header("Cache-Control",
                  hashed ? "public, max-age=31536000, immutable" : "no-cache, must-revalidate");
-  res.set_content(body, type);
+  res.set_content(it->second.body, it->second.type);
 }
 
 }  // namespace
@@ -179,10 +210,10 @@ void AddWebRoutes(Api& api, httplib::Server& http) {
       [a](const httplib::Request& q, httplib::Response& r, Caller*) { ListAreas(*a, q, r, true); });
   api.Add("GET", "/api/v1/import-profiles", access::Action::kSignedIn,
           [a](const httplib::Request&, httplib::Response& r, Caller*) { Profiles(*a, r); });
-  std::string dir = WebDir(api.options());
+  auto files = std::make_shared<const WebFiles>(ListWebFiles(WebDir(api.options())));
   // Everything outside /api/ is the front end.
   http.Get(R"(/(?!api/)[A-Za-z0-9._/-]*)",
-           [dir](const httplib::Request& q, httplib::Response& r) { Static(dir, q, r); });
+           [files](const httplib::Request& q, httplib::Response& r) { Static(*files, q, r); });
 }
 
 }  // namespace aegis::server

@@ -1,0 +1,195 @@
+// The breaks found when Aegis was attacked (issue 15, point 4), each closed and kept closed here
+// by a test named after what it protects, over real HTTP on loopback, real `aegis serve` and
+// `aegis` processes and real SQLite files where the break was seen there.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "access/audit.h"
+#include "alert/routing.h"
+#include "alert/webhook.h"
+#include "alert_test_util.h"
+#include "process_util.h"
+#include "running_server.h"
+#include "security/audit_chain.h"
+#include "security/keyring.h"
+#include "server_fixture.h"
+#include "store/store.h"
+#include "test_util.h"
+
+namespace aegis::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t MsSince(Clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+}
+
+// A raw TCP connection to 127.0.0.1:`port`, for requests no HTTP client would send.
+class Raw {
+ public:
+  explicit Raw(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~Raw() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Raw(const Raw&) = delete;
+  Raw& operator=(const Raw&) = delete;
+  bool ok() const { return fd_ >= 0; }
+
+  // Sends all of `s`; false when the peer closed or reset the connection.
+  bool Send(std::string_view s) {
+    while (!s.empty()) {
+      ssize_t n = send(fd_, s.data(), s.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      s.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  // What arrives until the peer closes the connection or `ms` pass; `*closed` says which.
+  std::string Read(int ms, bool* closed = nullptr) {
+    std::string out;
+    auto end = Clock::now() + std::chrono::milliseconds(ms);
+    if (closed) *closed = false;
+    while (Clock::now() < end) {
+      pollfd p{fd_, POLLIN, 0};
+      int left = static_cast<int>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count());
+      if (poll(&p, 1, std::max(left, 1)) <= 0) continue;
+      char buf[65536];
+      ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        if (closed) *closed = true;
+        break;
+      }
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
+
+  // Whether the peer closed (or reset) the connection within `ms`; bytes that arrive are dropped.
+  bool ClosedWithin(int ms) {
+    bool closed = false;
+    Read(ms, &closed);
+    return closed;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// This process's peak resident memory (VmHWM), in kB.
+int64_t PeakRssKb() {
+  std::string status = ReadFile("/proc/self/status");
+  size_t at = status.find("VmHWM:");
+  return at == std::string::npos ? -1 : std::stoll(status.substr(at + 6));
+}
+
+int Count(const std::string& hay, const std::string& needle) {
+  int n = 0;
+  for (size_t at = hay.find(needle); at != std::string::npos; at = hay.find(needle, at + 1)) ++n;
+  return n;
+}
+
+class HardeningTest : public ServerTest {
+ protected:
+  server::ServerOptions Options() const {
+    server::ServerOptions o;
+    o.port = 0;
+    o.threads = 8;
+    o.db = db_;
+    o.data_dir = kData;
+    o.key_file = dir_ / "t.keys";
+    o.sign_in_burst = 1000;
+    return o;
+  }
+};
+
+// --- 1. Static files ---------------------------------------------------------------------------
+
+TEST_F(HardeningTest, StaticFilesServeOnlyTheBuiltWebAppNeverAFileElsewhereOnDisk) {
+  const std::string secret = "SECRET-OUTSIDE-THE-WEB-FOLDER";
+  std::filesystem::path web = dir_ / "web", outside = dir_ / "outside";
+  std::filesystem::create_directories(web / "assets");
+  std::filesystem::create_directories(outside);
+  WriteFile(web / "index.html", "<!doctype html><title>app</title>");
+  WriteFile(web / "assets" / "app-1234.js", "console.log('app')");
+  WriteFile(outside / "report.html", secret);
+  WriteFile(outside / "notes.txt", secret);
+  // Links inside the web folder that point out of it: to a file and to a folder.
+  std::filesystem::create_symlink(outside / "report.html", web / "leak.html");
+  std::filesystem::create_symlink(outside, web / "linked");
+  server::ServerOptions o = Options();
+  o.web_dir = web;
+  RunningServer srv(o);
+  ASSERT_TRUE(srv.ok());
+  const int port = srv.port();
+  auto get = [&](const std::string& target) {
+    Raw r(port);
+    EXPECT_TRUE(r.ok());
+    r.Send("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    return r.Read(3000);
+  };
+  // The web application itself is served.
+  EXPECT_NE(get("/").find("<title>app</title>"), std::string::npos);
+  EXPECT_NE(get("/assets/app-1234.js").find("console.log"), std::string::npos);
+  const std::string abs = (outside / "report.html").string();  // starts with '/'
+  std::string enc_abs;  // every '/' of the absolute path as %2F
+  for (char ch : abs) enc_abs += ch == '/' ? std::string("%2F") : std::string(1, ch);
+  const std::vector<std::string> attacks = {
+      "/" + abs,
+      "//" + abs,
+      "/%2F" + abs.substr(1),
+      "/%2f" + abs.substr(1),
+      enc_abs,
+      "/" + enc_abs,
+      "/../outside/report.html",
+      "/assets/../../outside/report.html",
+      "/%2e%2e/outside/report.html",
+      "/%2E%2E%2Foutside%2Freport.html",
+      "/assets/%2e%2e/%2e%2e/outside/report.html",
+      "/..%5Coutside%5Creport.html",
+      "/..\\outside\\report.html",
+      "/index.html%00/../../outside/report.html",
+      "/%00" + abs,
+      "/./../outside/notes.txt",
+      "/leak.html",
+      "/linked/report.html",
+      "/linked/notes.txt",
+      "/linked%2Freport.html",
+      "http://127.0.0.1" + abs,
+      "/.%2e/outside/report.html",
+  };
+  for (const auto& target : attacks) {
+    std::string answer = get(target);
+    EXPECT_EQ(answer.find(secret), std::string::npos) << target << "\n" << answer;
+    EXPECT_EQ(answer.find("HTTP/1.1 200"), std::string::npos) << target << "\n" << answer;
+  }
+}
+
+}  // namespace
+}  // namespace aegis::testing
