@@ -191,5 +191,73 @@ TEST_F(HardeningTest, StaticFilesServeOnlyTheBuiltWebAppNeverAFileElsewhereOnDis
   }
 }
 
+// --- 2. A header-less upload -------------------------------------------------------------------
+
+TEST_F(HardeningTest, AHeaderlessUploadNeverEchoesARowValueIntoTheLogTheAnswerOrTheRun) {
+  // A real `aegis serve` with its stderr in a log, on a store of its own.
+  const std::string db = dir_ / "p.sqlite";
+  {
+    auto s = NewStore(dir_, {}, "p.sqlite");
+    ASSERT_TRUE(security::Keyring::Create(db + ".keys").ok());
+    store::User u;
+    u.username = "imo";
+    u.role = "imo";
+    u.password_hash = security::HashPassword(kPassword).value();
+    ASSERT_TRUE(s->AddUser(u).ok());
+  }
+  const std::string log = dir_ / "serve.log";
+  pid_t pid = Spawn(
+      {AEGIS_BINARY, "--data-dir", kData, "--db", db, "serve", "--port", "0", "--threads", "4"}, {},
+      log);
+  int port = ServePort(&pid, log, 60);
+  ASSERT_GT(port, 0) << ReadFile(log);
+  struct Stop {
+    pid_t* pid;
+    ~Stop() { StopProcess(*pid); }
+  } stop{&pid};
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(30, 0);
+  auto in = c.Post("/api/v1/session", json{{"username", "imo"}, {"password", kPassword}}.dump(),
+                   "application/json");
+  ASSERT_TRUE(in && in->status == 200);
+  std::string cookie = in->get_header_value("Set-Cookie");
+  cookie = cookie.substr(0, cookie.find(';'));
+  std::string csrf = json::parse(in->body)["csrf_token"];
+  // No header row: the first line is a person.
+  const std::vector<std::string> personal = {"Nyakuoth Gatluak Ruot", "+211912345678",
+                                             "Achol Mabior Deng", "0955123456"};
+  std::string body = personal[0] + "," + personal[1] + ",2024-03-02,Bor\n" + personal[2] + "," +
+                     personal[3] + ",2024-03-03,Akobo\n";
+  std::string answers;
+  auto r = c.Post("/api/v1/imports?profile=acled&file_name=people.csv",
+                  {{"Cookie", cookie}, {"X-CSRF-Token", csrf}}, body, "text/csv");
+  ASSERT_TRUE(r);
+  answers += r->body;
+  ASSERT_EQ(r->status, 202) << r->body;
+  std::string url = json::parse(r->body)["status_url"];
+  std::string state;
+  for (int i = 0; i < 300 && state != "failed" && state != "completed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto s = c.Get(url.c_str(), {{"Cookie", cookie}});
+    ASSERT_TRUE(s);
+    answers += s->body;
+    state = json::parse(s->body).value("state", "");
+  }
+  ASSERT_EQ(state, "failed") << answers;
+  // The answer still says what to do: it names the file and the header row.
+  EXPECT_NE(answers.find("people.csv"), std::string::npos) << answers;
+  EXPECT_NE(answers.find("header"), std::string::npos) << answers;
+  std::string run_errors = QueryText(db, "SELECT COALESCE(error, '') FROM import_run");
+  EXPECT_FALSE(run_errors.empty());
+  StopProcess(pid);
+  pid = 0;
+  std::string stderr_text = ReadFile(log);
+  for (const auto& v : personal) {
+    EXPECT_EQ(answers.find(v), std::string::npos) << v << " in an answer: " << answers;
+    EXPECT_EQ(stderr_text.find(v), std::string::npos) << v << " in the log: " << stderr_text;
+    EXPECT_EQ(run_errors.find(v), std::string::npos) << v << " in import_run: " << run_errors;
+  }
+}
+
 }  // namespace
 }  // namespace aegis::testing

@@ -325,11 +325,12 @@ Status RowMapper::Bind(const Row& hxl_tags, const std::string& file_name) {
       }
     }
   }
-  std::vector<std::string> shown(header_.begin(),
-                                 header_.begin() + std::min<size_t>(header_.size(), 12));
-  msg += " (" + text::Join(shown, ", ") + (header_.size() > 12 ? ", ..." : "") +
-         "); choose the profile that fits this file (aegis import --list-profiles) or edit the "
-         "profile's column names";
+  // The header's cells are not shown: in a file without a header row they are the first
+  // record's values (a name, a phone number), and this message reaches logs and the uploader.
+  msg +=
+      ". If the file has no header row (its first row is a record), add one with the "
+      "profile's column names; otherwise choose the profile that fits this file (aegis import "
+      "--list-profiles) or edit the profile's column names";
   return Status::InvalidArgument(msg);
 }
 

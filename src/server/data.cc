@@ -438,7 +438,7 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
       // Messages name rows and columns, never values: safe to show to the uploader.
       std::string msg = result.message();
       size_t at = msg.find(path);
-      if (at != std::string::npos) msg.replace(at, path.size(), "the upload");
+      if (at != std::string::npos) msg.replace(at, path.size(), file_name);
       // Failed, in the store too, so that every process answers so. (The upload is gone, so the
       // run could not be resumed anyway; the same file uploaded again starts a new run, and the
       // rows committed before the error count as unchanged in it.)
