@@ -259,5 +259,31 @@ TEST_F(HardeningTest, AHeaderlessUploadNeverEchoesARowValueIntoTheLogTheAnswerOr
   }
 }
 
+// --- 3. File modes -----------------------------------------------------------------------------
+
+unsigned ModeOf(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  return st.st_mode & 0777;
+}
+
+TEST(FileModes, StoreWalAndKeyFilesAreOwnerOnlyUnderAPermissiveUmask) {
+  TempDir dir;
+  mode_t old = ::umask(022);
+  const std::string db = dir / "m.sqlite";
+  {
+    auto s = store::Store::Open(db);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_TRUE((*s)->EnsureOrganisation({0, "ORG-M", "ORG-M", "ngo"}).ok());
+    ASSERT_TRUE(std::filesystem::exists(db + "-wal"));
+    ASSERT_TRUE(std::filesystem::exists(db + "-shm"));
+    for (const std::string& f : {db, db + "-wal", db + "-shm"}) EXPECT_EQ(ModeOf(f), 0600u) << f;
+  }
+  auto keys = security::Keyring::Create(dir / "m.keys");
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  EXPECT_EQ(ModeOf(dir / "m.keys"), 0600u);
+  ::umask(old);
+}
+
 }  // namespace
 }  // namespace aegis::testing

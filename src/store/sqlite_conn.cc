@@ -1,5 +1,8 @@
 // The SQLite engine of the store's SQL seam (sql_conn.h).
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <mutex>
 
@@ -154,6 +157,15 @@ Result<std::unique_ptr<Conn>> OpenSqlite(const std::string& path, bool create_if
   // One connection per thread (see store.h), so SQLite's own per-call mutexes are not needed.
   int flags =
       SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create_if_missing ? SQLITE_OPEN_CREATE : 0);
+  // The store holds personal data: a new file is made readable by its owner only, whatever the
+  // umask. SQLite gives the -wal and -shm files it makes beside it the database file's mode.
+  if (create_if_missing && !path.empty() && path != ":memory:" && path.rfind("file:", 0) != 0) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      (void)::fchmod(fd, 0600);  // the umask may have taken bits away, never added them
+      ::close(fd);
+    }
+  }
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close_v2(db);
