@@ -115,10 +115,9 @@ Status SqlStore::SetUserDisabled(int64_t user_id, bool disabled) {
 // neither an enable nor the old password's holder brings them back.
 Status SqlStore::EndUserCredentials(int64_t user_id) {
   AEGIS_RETURN_IF_ERROR(DeleteUserSessions(user_id));
-  return Stmt(db_, "UPDATE api_token SET revoked_at=? WHERE user_id=? AND revoked_at=''")
-      .Bind(1, NowUtc())
-      .Bind(2, user_id)
-      .Run();
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s, Prepare(db_, "UPDATE api_token SET revoked_at=? WHERE user_id=? AND revoked_at=''"));
+  return s.Bind(1, NowUtc()).Bind(2, user_id).Run();
 }
 
 Status SqlStore::SetUserPassword(int64_t user_id, const std::string& password_hash) {
