@@ -9,8 +9,8 @@
 
 #include <chrono>
 #include <random>
-#include <tuple>
 #include <thread>
+#include <tuple>
 
 #include "cli/synthetic_acled.h"
 #include "ingest/table.h"
