@@ -25,6 +25,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <tuple>
 
 #include "analysis/analysis.h"
 
@@ -45,7 +46,15 @@ struct Interval {
 struct Key {
   std::string risk, measure, pcode;
   int first = 0, last = 0;
-  auto operator<=>(const Key&) const = default;
+  // Spelled out: clang-tidy's modernize-use-nullptr misreads a defaulted <=>.
+  bool operator<(const Key& o) const {
+    return std::tie(risk, measure, pcode, first, last) <
+           std::tie(o.risk, o.measure, o.pcode, o.first, o.last);
+  }
+  bool operator==(const Key& o) const {
+    return std::tie(risk, measure, pcode, first, last) ==
+           std::tie(o.risk, o.measure, o.pcode, o.first, o.last);
+  }
 };
 
 // The smallest n >= 0 with value(n) >= bound, and the largest with value(n) < bound, for a value
