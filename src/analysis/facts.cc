@@ -42,8 +42,8 @@ Period Period::Shifted(int periods) const {
 Result<Period> ParsePeriod(std::string_view text) {
   std::string t(text::Trim(text));
   auto bad = [&] {
-    return Status::InvalidArgument("period '" + t +
-                                   "': write a month (2024-03), a quarter (2024-Q1), a year "
+    return Status::InvalidArgument("period " + text::QuoteIfCode(t, "given") +
+                                   ": write a month (2024-03), a quarter (2024-Q1), a year "
                                    "(2024) or a range of months (2024-01..2024-06)");
   };
   Period p;

@@ -48,9 +48,9 @@ Result<Format> ParseFormat(std::string_view name) {
   if (n == "xlsx") return Format::kXlsx;
   if (n == "json") return Format::kJson;
   if (n == "hxl") return Format::kHxl;
-  std::string shown(name.substr(0, 40));
-  return Status::InvalidArgument("export format: unknown format \"" + shown +
-                                 "\"; use one of csv, xlsx, json, hxl");
+  return Status::InvalidArgument("export format: unknown format " +
+                                 text::QuoteIfCode(name, "given") +
+                                 "; use one of csv, xlsx, json, hxl");
 }
 
 std::string_view FormatName(Format f) {

@@ -517,7 +517,7 @@ DateParse RowMapper::ParseDateCell(std::string_view raw, std::string* hint) cons
     d.date = serial;
     return d;
   }
-  *hint = "'" + std::string(text::Trim(raw)) + "' looks like an Excel serial date (" +
+  *hint = text::QuoteIfCode(raw, "the number") + " looks like an Excel serial date (" +
           serial->Iso() +
           "): set excel_serial_dates = true in the profile to read such numbers as dates, or "
           "format the column as dates in the spreadsheet and export it again";
@@ -537,7 +537,7 @@ bool RowMapper::MapDates(const Row& row, std::string* start, std::string* end, P
   DateParse d = ParseDateCell(raw, &serial_hint);
   if (!d.date) {
     p->column = ColumnName(col);
-    p->reason = "'" + std::string(raw) + "' is not a valid date (" + d.error + ")";
+    p->reason = text::QuoteIfCode(raw, "the value") + " is not a valid date (" + d.error + ")";
     p->hint = !serial_hint.empty() ? serial_hint
                                    : "correct the date in the source; if day and month are "
                                      "swapped, set date_order in the profile";
@@ -557,7 +557,7 @@ bool RowMapper::MapDates(const Row& row, std::string* start, std::string* end, P
     DateParse e = ParseDateCell(raw_end, &end_hint);
     if (!e.date || e.date->Iso() < *start) {
       p->column = ColumnName(col);
-      p->reason = "'" + std::string(raw_end) + "' is not a valid end date" +
+      p->reason = text::QuoteIfCode(raw_end, "the value") + " is not a valid end date" +
                   (e.date ? " (before the start date " + *start + ")" : " (" + e.error + ")");
       p->hint = !end_hint.empty() ? end_hint
                                   : "correct the end date, or leave it empty for a one-day "
@@ -628,8 +628,8 @@ bool RowMapper::MapPlace(const Row& row, store::Placement* place, std::string* c
     if (!text::ParseDouble(c.lat, &dlat) || !text::ParseDouble(c.lon, &dlon) || dlat < -90 ||
         dlat > 90 || dlon < -180 || dlon > 180) {
       p->column = ColumnName(lat_col);
-      p->reason = "coordinates '" + std::string(c.lat) + "', '" + std::string(c.lon) +
-                  "' are not valid decimal degrees";
+      // Never quoted: even a wrong coordinate can point at a home.
+      p->reason = "the coordinates are not valid decimal degrees";
       p->hint =
           "write latitude and longitude as decimal degrees (e.g. 4.85, 31.58) or leave "
           "them empty";
@@ -673,7 +673,7 @@ bool RowMapper::PlaceFallback(const Row& row, const PlaceCells& c, bool has_lat,
     int col = -1;
     Value(Field::kPcode, row, &col);
     p->column = ColumnName(col);
-    p->reason = "P-code '" + std::string(c.pcode) + "' is not a known admin area";
+    p->reason = "P-code " + text::QuoteIfCode(c.pcode, "given") + " is not a known admin area";
     bool names = !c.admin1.empty() || !c.admin2.empty() || !c.admin3.empty() || !c.location.empty();
     std::string names_say =
         !names ? "" : " (the names given point to " + (r.pcode.empty() ? "no area" : r.pcode) + ")";
@@ -758,7 +758,8 @@ bool RowMapper::MapRisks(const Row& row, std::vector<std::string>* risks, std::s
         int c = -1;
         Value(Field::kRisks, row, &c);
         p->column = ColumnName(c);
-        p->reason = "'" + v + "' is not one of the 15 GPC protection risks";
+        p->reason =
+            text::QuoteIfCode(v, "the value") + " is not one of the 15 GPC protection risks";
         p->hint =
             "use a risk code or label (see data/taxonomy/risks.json), or map this value in "
             "the profile's fields.risks.values";
@@ -778,7 +779,8 @@ bool RowMapper::MapRisks(const Row& row, std::vector<std::string>* risks, std::s
       int c = -1;
       Value(Field::kEventType, row, &c);
       p->column = ColumnName(c);
-      p->reason = "event type '" + *event_type + "' is not in the event-to-risk table";
+      p->reason = "event type " + text::QuoteIfCode(*event_type, "given") +
+                  " is not in the event-to-risk table";
       p->hint = "add a row for it to " + ctx_.profile->event_risk_table;
       return false;
     }
@@ -806,7 +808,7 @@ bool RowMapper::MapCount(Field f, const Row& row, std::optional<int64_t>* out, P
       if (cell.empty()) continue;
       if (!text::ParseInt64(cell, &n) || n < 0) {
         p->column = ColumnName(c);
-        p->reason = "'" + std::string(cell) + "' is not a whole number of people";
+        p->reason = text::QuoteIfCode(cell, "the value") + " is not a whole number of people";
         p->hint = "write a whole number (0 or more), or leave the cell empty if unknown";
         return false;
       }
@@ -819,7 +821,7 @@ bool RowMapper::MapCount(Field f, const Row& row, std::optional<int64_t>* out, P
   int64_t n;
   if (!text::ParseInt64(v, &n) || n < 0) {
     p->column = ColumnName(col);
-    p->reason = "'" + std::string(v) + "' is not a whole number of people";
+    p->reason = text::QuoteIfCode(v, "the value") + " is not a whole number of people";
     p->hint = text::LooksLikeFormula(v)
                   ? "the cell holds a spreadsheet formula: export the sheet with values, not "
                     "formulas"
@@ -845,7 +847,7 @@ bool RowMapper::MapVocab(Field f, const Row& row, const std::string& fallback, s
   if (!norm) {
     std::string name(FieldName(f));
     p->column = ColumnName(col);
-    p->reason = "'" + std::string(v) + "' is not a valid " + name;
+    p->reason = text::QuoteIfCode(v, "the value") + " is not a valid " + name;
     p->hint =
         "use one of the values in data/taxonomy/vocabularies.json, or map it in the "
         "profile's fields." +
@@ -989,7 +991,7 @@ bool RowMapper::MapReport(const Row& row, store::MonitoringReport* rep, Problem*
       if (v.empty()) break;
       if (!text::ParseInt64(v, &s) || s < 1 || s > 5) {
         p->column = ColumnName(scol);
-        p->reason = "severity '" + std::string(v) + "' is not a phase from 1 to 5";
+        p->reason = "severity " + text::QuoteIfCode(v, "given") + " is not a phase from 1 to 5";
         p->hint = "write 1 (minimal) to 5 (catastrophic), or leave it empty";
         return false;
       }

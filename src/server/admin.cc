@@ -40,8 +40,9 @@ Result<int64_t> OrganisationId(store::Store& s, const std::string& code) {
   AEGIS_ASSIGN_OR_RETURN(auto orgs, s.ListOrganisations());
   for (const auto& o : orgs)
     if (o.code == code) return o.id;
-  return Status::NotFound("organisation: no organisation '" + code +
-                          "'; add it first (POST /api/v1/organisations)");
+  return Status::NotFound("organisation: no organisation " +
+                          text::QuoteIfCode(code, "of that code") +
+                          "; add it first (POST /api/v1/organisations)");
 }
 
 bool IsCode(const std::string& s) {

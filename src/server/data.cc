@@ -20,6 +20,7 @@
 #include "security/tokens.h"
 #include "server/api.h"
 #include "util/date.h"
+#include "util/text.h"
 
 namespace aegis::server {
 
@@ -301,10 +302,11 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
     return SendError(res, {400, "invalid", "the body is the file to import; it is empty", ""});
   auto prof = ingest::FindProfile(profile, api.options().data_dir + "/profiles");
   if (!prof.ok())
-    return SendError(res, {400, "invalid",
-                           "profile: no built-in mapping profile '" + profile +
-                               "' (GET /api/v1/import-profiles lists them)",
-                           "profile"});
+    return SendError(
+        res, {400, "invalid",
+              "profile: no built-in mapping profile " + text::QuoteIfCode(profile, "of that name") +
+                  " (GET /api/v1/import-profiles lists them)",
+              "profile"});
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   // The upload holds personal data in clear: a private folder, removed after the import.

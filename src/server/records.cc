@@ -213,6 +213,17 @@ bool ParseIncident(Api& api, const json& body, const Caller& c, store::Incident*
   }
   inc->sensitivity = *sn;
   if (inc->perpetrator.empty()) inc->perpetrator = "unknown";
+  // A category, kept in clear: never a free text (which could name a person).
+  if (auto term = api.taxonomy().NormalizeTerm(taxonomy::kPerpetratorCategory, inc->perpetrator)) {
+    inc->perpetrator = *term;
+  } else {
+    *e = {400, "invalid",
+          "perpetrator: a perpetrator category (state_forces, non_state_armed_group, militia, "
+          "criminal, community_member, family_member, intimate_partner, aid_worker, multiple, "
+          "unknown, other; see aegis taxonomy)",
+          "perpetrator"};
+    return false;
+  }
   if (!inc->act_type.empty() && !api.taxonomy().NormalizeTerm("act_type", inc->act_type)) {
     *e = {400, "invalid", "act_type: not in the act vocabulary (see aegis taxonomy)", "act_type"};
     return false;

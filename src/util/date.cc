@@ -219,7 +219,7 @@ DateParse ParseDate(std::string_view raw, DateOrder order) {
     } else {
       int m = MonthFromName(tok[i].text);
       if (m == 0 || month_name_at >= 0) {
-        r.error = "'" + std::string(tok[i].text) + "' is not a month name";
+        r.error = text::QuoteIfCode(tok[i].text, "a word") + " is not a month name";
         return r;
       }
       month_name_at = i;

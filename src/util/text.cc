@@ -177,6 +177,23 @@ std::mutex& FolderMutex() {
 
 }  // namespace
 
+std::string QuoteIfCode(std::string_view v, std::string_view otherwise) {
+  v = Trim(v);
+  bool marked = false;
+  int digits = 0;
+  for (char ch : v) {
+    const bool digit = ch >= '0' && ch <= '9';
+    const bool ok = digit || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' ||
+                    ch == '.' || ch == '/' || ch == ':' || ch == '-';
+    if (!ok) return std::string(otherwise);
+    digits = digit ? digits + 1 : 0;
+    if (digits >= 8) return std::string(otherwise);
+    marked = marked || digit || ch == '_';
+  }
+  if (v.empty() || v.size() > 24 || !marked) return std::string(otherwise);
+  return "'" + std::string(v) + "'";
+}
+
 std::string FoldName(std::string_view s) {
   if (IsAscii(s)) return FoldAscii(s);
   icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), s.size()));

@@ -40,6 +40,14 @@ size_t FindInvalidUtf8(std::string_view s);
 // "Rumbek Centre" -> "rumbek centre", "Ségou" -> "segou", "Luakpiny/Nasir" -> "luakpiny nasir".
 std::string FoldName(std::string_view s);
 
+// A cell value quoted for an error message ("'2026-02-30'"), or `otherwise` when the value could
+// be personal. Error messages, logs and quarantine reasons are kept in clear, so they quote only
+// what has the shape of a code, date or small number: at most 24 characters of [A-Za-z0-9_./:-]
+// with a digit or an underscore, and no run of 8 or more digits (a phone or an ID number).
+// "SS999999", "2026-02-30", "forced_recruitment" are quoted; "yesterday", "Nyabol Deng",
+// "0955123456" and "+211955771234" are not. The value itself stays in the sealed raw row.
+std::string QuoteIfCode(std::string_view v, std::string_view otherwise);
+
 // Parses a whole string as an integer / a decimal number. Accepts surrounding spaces and
 // thousands separators written as "50,170" or "50 170". Returns false on anything else.
 bool ParseInt64(std::string_view s, int64_t* out);

@@ -7,6 +7,11 @@ import { riskLabel, t } from '../i18n';
 import { areas, RISKS } from './dashboard';
 import type { Ctx } from '../main';
 
+// The perpetrator categories of data/taxonomy/vocabularies.json: a category, never a name.
+const PERPETRATORS = ['unknown', 'state_forces', 'international_forces', 'non_state_armed_group',
+  'militia', 'criminal', 'community_member', 'family_member', 'intimate_partner', 'aid_worker',
+  'multiple', 'other'];
+
 type Errors = Record<string, string>;
 
 function today(): string {
@@ -189,7 +194,9 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
       </fieldset>
       <div class="row">
         <div class="field"><label for="act_type">${t('entry.act_type')}</label><input id="act_type" name="act_type" maxlength="200" /></div>
-        <div class="field"><label for="perpetrator">${t('entry.perpetrator')}</label><input id="perpetrator" name="perpetrator" maxlength="200" /></div>
+        <div class="field"><label for="perpetrator">${t('entry.perpetrator')}</label><select id="perpetrator" name="perpetrator">
+          ${PERPETRATORS.map((p) => html`<option value=${p}>${t('perp.' + p)}</option>`)}
+        </select></div>
       </div>
       <div class="row">
         <div class="field"><label for="killed">${t('inc.killed')}</label>
