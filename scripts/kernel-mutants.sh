@@ -41,6 +41,7 @@ restore() {
   cmake --build build -j "$jobs" >/dev/null && echo "kernel-mutants: build/ has the real kernel again"
 }
 trap restore EXIT
+cp src/access/decision.cc "$mutant"
 cmake -S . -B build -DAEGIS_DECISION_SOURCE="$mutant" >/dev/null 2>&1
 
 pristine=$(cat src/access/decision.cc)
@@ -68,11 +69,11 @@ for m in "${mutants[@]}"; do
   log=$work/mutant-$i.log
   (cd build/test-work && ../aegis_tests --gtest_filter='AuthzMatrixTest.*' >"$log" 2>&1) ||
     true
-  cells=$(grep -o '[0-9]* unexpected' "$log" | tail -1 | cut -d' ' -f1)
+  cells=$(grep '^\[figure\] authorization matrix' "$log" | grep -o '[0-9]\+ unexpected' | cut -d' ' -f1)
   kernel=passed
   (cd build/test-work &&
     ../aegis_tests --gtest_filter='AuthorizationKernel.*' >"$log.kernel" 2>&1) || kernel=failed
-  if [ "${cells:-0}" != 0 ] || [ "$kernel" = failed ]; then verdict=killed; else
+  if [ "${cells:-?}" != 0 ] || [ "$kernel" = failed ]; then verdict=killed; else
     verdict=SURVIVED
     survivors=$((survivors + 1))
   fi

@@ -171,6 +171,48 @@ TEST(AuthorizationKernel, NobodyGivesARoleAboveTheirOwnAndOnlyACoordinatorMakesA
       << parsed.status().message();
 }
 
+// A protocol may let a partner focal point manage the accounts of its own organisation (users_of
+// defaults to own_organisation): never another organisation's, neither by creating a user there
+// nor by changing one from there.
+TEST(AuthorizationKernel, AnOwnOrganisationUserManagerNeverReachesAnotherOrganisation) {
+  std::string text = Shipped().text();
+  const std::string at = "[roles.partner_focal_point]";
+  text.insert(text.find('\n', text.find(at)) + 1,
+              "manage = [\"users\"]\ngrant_roles = [\"field_monitor\"]\n");
+  auto p = Protocol::Parse(text, "own-org-managers.toml");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  Subject s;
+  s.role = "partner_focal_point";
+  s.organisation_id = kOwn;
+  Resource r;
+  r.target_role = "field_monitor";
+  r.target_organisation_id = r.current_organisation_id = kOwn;
+  EXPECT_TRUE(Decide(*p, s, Action::kManageUsers, r).allowed());
+  for (auto [target, current] : {std::pair{kOther, kOther}, std::pair{kOther, kOwn},
+                                 std::pair{kOwn, kOther}, std::pair{int64_t{0}, kOwn}}) {
+    r.target_organisation_id = target;
+    r.current_organisation_id = current;
+    Decision d = Decide(*p, s, Action::kManageUsers, r);
+    EXPECT_FALSE(d.allowed()) << target << " " << current;
+    EXPECT_NE(d.reason.find("its own organisation only"), std::string::npos) << d.reason;
+  }
+}
+
+// Exporting individual records is all or nothing: a role that may not export gets a denial, never
+// "aggregate only" (which a caller could take as leave to export something).
+TEST(AuthorizationKernel, AnExportIsAllowedOrDeniedNeverAggregateOnly) {
+  Protocol p = Shipped();
+  int64_t denied = 0;
+  for (const Subject& s : Subjects(p)) {
+    for (const Resource& r : Resources()) {
+      Decision d = Decide(p, s, Action::kExport, r);
+      EXPECT_NE(d.effect, Effect::kAggregateOnly) << s.role << " " << d.reason;
+      denied += d.effect == Effect::kDeny;
+    }
+  }
+  EXPECT_GT(denied, 0);
+}
+
 TEST(AuthorizationKernel, BreakTheGlassStopsAtConfidential) {
   Protocol p = Shipped();
   EXPECT_EQ(p.break_glass_rank(), 2);
