@@ -223,6 +223,28 @@ Decision Decide(const Protocol& p, const Subject& s, Action a, const Resource& r
   return Deny("unknown action");
 }
 
+Decision RouteGate(const Protocol& p, const Subject& s, Action a, bool changes) {
+  auto scope = [](std::string why) {
+    Decision d = Deny(std::move(why));
+    d.by_token_scope = true;
+    return d;
+  };
+  if (s.token) {
+    if (changes && !s.scope_write) return scope("this API token is read-only (scope: read)");
+    // A GET of any action but these answers records (tracing cases, duplicate pairs, imports,
+    // alerts): the read scope, not export or write.
+    const bool aggregate_or_export =
+        a == Action::kExport || a == Action::kReadAggregate || a == Action::kSignedIn;
+    if (!changes && !s.scope_read && !(aggregate_or_export && s.scope_export))
+      return scope("this API token has no read scope");
+  }
+  if (MayEver(p, s, a)) return Allow();
+  Decision d = Decide(p, s, a, {});
+  d.by_token_scope = s.token && d.reason.find("token") != std::string::npos;
+  if (!d.by_token_scope) d.reason += " under the sharing protocol in force";
+  return d;
+}
+
 bool MayEver(const Protocol& p, const Subject& s, Action a) {
   if (a == Action::kManageUsers) {
     const RoleRule* rule = p.Role(s.role);

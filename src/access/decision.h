@@ -85,6 +85,8 @@ struct Decision {
   bool via_break_glass = false;
   // Why not (for the 403's message): names the role, action and class, never a value.
   std::string reason;
+  // Denied because an API token lacks the scope, not because of the role.
+  bool by_token_scope = false;
 
   bool allowed() const { return effect == Effect::kAllow; }
 };
@@ -95,6 +97,13 @@ Decision Decide(const Protocol& p, const Subject& s, Action a, const Resource& r
 // Whether `s` may do `a` to at least one resource (a route's gate, before the handler knows the
 // record): Decide over every class, sensitivity and organisation.
 bool MayEver(const Protocol& p, const Subject& s, Action a);
+
+// The gate of an API route, before its handler runs: may `s` use a route of action `a` that
+// changes state (`changes`, every method but GET) or reads? A token needs its write scope to
+// change anything and its read scope to read anything but aggregates and exports (which its
+// export scope opens too), whatever the route's action; then the kernel must allow `a` on at
+// least one resource (MayEver). The handler asks Decide again for the record it holds.
+Decision RouteGate(const Protocol& p, const Subject& s, Action a, bool changes);
 
 // The store's read filter for `s`: for each class the highest sensitivity Decide allows as an
 // individual record, whether other organisations' records are allowed, and the classes visible in

@@ -213,6 +213,34 @@ TEST(AuthorizationKernel, AnExportIsAllowedOrDeniedNeverAggregateOnly) {
   EXPECT_GT(denied, 0);
 }
 
+// A route's gate: whatever the route's action, a token without the write scope changes nothing,
+// and one without the read scope reads no records (only aggregates and exports, with the export
+// scope); a session passes exactly where MayEver says.
+TEST(AuthorizationKernel, ARoutesGateHoldsTokensToTheirScopesWhateverTheAction) {
+  Protocol p = Shipped();
+  int64_t cells = 0;
+  for (const Subject& s : Subjects(p)) {
+    for (int i = 0; i < kActions; ++i) {
+      const auto a = static_cast<Action>(i);
+      for (bool changes : {false, true}) {
+        Decision d = RouteGate(p, s, a, changes);
+        ++cells;
+        if (!s.token) {
+          EXPECT_EQ(d.allowed(), MayEver(p, s, a)) << s.role << " " << ActionName(a);
+          continue;
+        }
+        if (changes && !s.scope_write) EXPECT_TRUE(!d.allowed() && d.by_token_scope);
+        const bool opens =
+            a == Action::kExport || a == Action::kReadAggregate || a == Action::kSignedIn;
+        if (!changes && !s.scope_read && !(opens && s.scope_export))
+          EXPECT_TRUE(!d.allowed() && d.by_token_scope) << ActionName(a);
+        if (d.allowed()) EXPECT_TRUE(MayEver(p, s, a)) << s.role << " " << ActionName(a);
+      }
+    }
+  }
+  EXPECT_GT(cells, 1000);
+}
+
 TEST(AuthorizationKernel, BreakTheGlassStopsAtConfidential) {
   Protocol p = Shipped();
   EXPECT_EQ(p.break_glass_rank(), 2);

@@ -143,44 +143,27 @@ class ServerImpl final : public Server, public Api {
 
   void Add(const std::string& method, const std::string& path, access::Action action,
            const Handler& h) override {
-    Route(
-        method, path, access::ActionName(action),
-        [this, method, action, h](const httplib::Request& req, httplib::Response& res) {
-          Caller c;
-          if (ApiError e; !Authenticate(req, &c, &e)) return SendError(res, e);
-          if (method != "GET" && !c.session_digest.empty()) {
-            std::string token = req.get_header_value("X-CSRF-Token");
-            if (!security::VerifyCsrfToken(*keys_->current(), c.session_digest, token))
-              return SendError(res, {403, "csrf",
-                                     "missing or wrong X-CSRF-Token header; use the "
-                                     "csrf_token returned at sign-in",
-                                     ""});
-          }
-          // A token changes nothing without its write scope, and reads nothing without a
-          // read or export scope, whatever the route (the kernel then decides per action).
-          if (c.token_id > 0 && method != "GET" && !c.subject.scope_write)
-            return SendError(res, {403, "scope", "this API token is read-only (scope: read)", ""});
-          if (c.token_id > 0 && method == "GET" && !c.subject.scope_read && !c.subject.scope_export)
-            return SendError(res, {403, "scope", "this API token cannot read", ""});
-          // What a GET of any other action answers is records (tracing cases, duplicate
-          // pairs, imports, alerts): the read scope, not export or write.
-          if (c.token_id > 0 && method == "GET" && !c.subject.scope_read &&
-              action != access::Action::kExport && action != access::Action::kReadAggregate &&
-              action != access::Action::kSignedIn)
-            return SendError(res, {403, "scope", "this API token has no read scope", ""});
-          // The route's gate: the kernel must allow its action on at least one resource.
-          // The handler asks again for the record it holds.
-          if (!access::MayEver(*protocol(), c.subject, action)) {
-            access::Decision d = access::Decide(*protocol(), c.subject, action, {});
-            return SendError(res, {403,
-                                   c.token_id > 0 && !d.reason.empty() &&
-                                           d.reason.find("token") != std::string::npos
-                                       ? "scope"
-                                       : "forbidden",
-                                   d.reason + " under the sharing protocol in force", ""});
-          }
-          h(req, res, &c);
-        });
+    Route(method, path, access::ActionName(action),
+          [this, method, action, h](const httplib::Request& req, httplib::Response& res) {
+            Caller c;
+            if (ApiError e; !Authenticate(req, &c, &e)) return SendError(res, e);
+            if (method != "GET" && !c.session_digest.empty()) {
+              std::string token = req.get_header_value("X-CSRF-Token");
+              if (!security::VerifyCsrfToken(*keys_->current(), c.session_digest, token))
+                return SendError(res, {403, "csrf",
+                                       "missing or wrong X-CSRF-Token header; use the "
+                                       "csrf_token returned at sign-in",
+                                       ""});
+            }
+            // The route's gate, in the kernel: token scopes for what the method does, and the
+            // action allowed on at least one resource. The handler asks again for its record.
+            access::Decision gate =
+                access::RouteGate(*protocol(), c.subject, action, method != "GET");
+            if (!gate.allowed())
+              return SendError(res,
+                               {403, gate.by_token_scope ? "scope" : "forbidden", gate.reason, ""});
+            h(req, res, &c);
+          });
   }
   void AddPublic(const std::string& method, const std::string& path, const Handler& h) override {
     Route(method, path, "",
