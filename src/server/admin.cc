@@ -33,18 +33,6 @@ void Organisations(Api& api, httplib::Response& res) {
   SendJson(res, {{"items", items}, {"count", items.size()}});
 }
 
-// An organisation's id by code: 0 for "" (a cluster-wide account), NotFound when unknown (users
-// join existing organisations; they are made only through POST /organisations).
-Result<int64_t> OrganisationId(store::Store& s, const std::string& code) {
-  if (code.empty()) return int64_t{0};
-  AEGIS_ASSIGN_OR_RETURN(auto orgs, s.ListOrganisations());
-  for (const auto& o : orgs)
-    if (o.code == code) return o.id;
-  return Status::NotFound("organisation: no organisation " +
-                          text::QuoteIfCode(code, "of that code") +
-                          "; add it first (POST /api/v1/organisations)");
-}
-
 bool IsCode(const std::string& s) {
   if (s.empty() || s.size() > 40) return false;
   return std::all_of(s.begin(), s.end(), [](char ch) {
@@ -80,15 +68,15 @@ void AddOrganisation(Api& api, const httplib::Request& req, httplib::Response& r
 }
 
 // The kernel's resource for changing user `u` (now holding `current`, "" for a new user).
-Result<access::Resource> UserResource(store::Store& s, const store::User& u,
+Result<access::Resource> UserResource(Api& api, store::Store& s, const store::User& u,
                                       const store::User* current) {
   access::Resource r;
   r.target_role = u.role;
-  AEGIS_ASSIGN_OR_RETURN(r.target_organisation_id, OrganisationId(s, u.organisation_code));
+  AEGIS_ASSIGN_OR_RETURN(r.target_organisation_id, api.OrganisationId(s, u.organisation_code));
   r.current_organisation_id = r.target_organisation_id;
   if (current != nullptr) {
     r.current_role = current->role;
-    auto org = OrganisationId(s, current->organisation_code);
+    auto org = api.OrganisationId(s, current->organisation_code);
     r.current_organisation_id = org.ok() ? *org : -1;
   }
   return r;
@@ -102,7 +90,7 @@ void Users(Api& api, httplib::Response& res, const Caller& c) {
   json items = json::array();
   // The users the caller may manage (those whose role it may give, in its organisations).
   for (const auto& u : *users) {
-    auto r = UserResource(**lease, u, &u);
+    auto r = UserResource(api, **lease, u, &u);
     if (r.ok() && Decide(api, c, access::Action::kManageUsers, *r).allowed())
       items.push_back(UserJson(u));
   }
@@ -128,7 +116,7 @@ void AddUser(Api& api, const httplib::Request& req, httplib::Response& res, cons
         {400, "invalid", "role: one of " + text::Join(api.protocol()->RoleNames(), ", "), "role"});
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
-  auto resource = UserResource(**lease, u, nullptr);
+  auto resource = UserResource(api, **lease, u, nullptr);
   if (!resource.ok())
     return SendError(res, {400, "invalid", resource.status().message(), "organisation"});
   if (!Allowed(api, c, access::Action::kManageUsers, *resource, res)) return;
@@ -173,7 +161,7 @@ void UpdateUser(Api& api, const httplib::Request& req, httplib::Response& res, c
                            "you cannot disable yourself or change your own role; ask another "
                            "coordinator",
                            ""});
-  auto resource = UserResource(**lease, u, &**found);
+  auto resource = UserResource(api, **lease, u, &**found);
   if (!resource.ok())
     return SendError(res, {400, "invalid", resource.status().message(), "organisation"});
   if (!Allowed(api, c, access::Action::kManageUsers, *resource, res)) return;

@@ -33,7 +33,7 @@ using Ctx = std::shared_ptr<AlertContext>;
 enum class View { kOutside, kMember, kFull };
 
 // The alert as a record of the protocol.
-access::Resource AlertResource(store::Store& s, const store::AlertRecord& a) {
+access::Resource AlertResource(Api& api, store::Store& s, const store::AlertRecord& a) {
   access::Resource r;
   bool gbv = false, child = false;
   for (const auto& risk : a.risks) {
@@ -47,18 +47,16 @@ access::Resource AlertResource(store::Store& s, const store::AlertRecord& a) {
   if (a.reporter.rfind("user:", 0) == 0) {
     auto id = Int(a.reporter.substr(5));
     auto u = id ? s.GetUser(*id) : Result<std::optional<store::User>>(std::nullopt);
-    if (u.ok() && u->has_value() && !(*u)->organisation_code.empty()) {
-      auto orgs = s.ListOrganisations();
-      if (orgs.ok())
-        for (const auto& o : *orgs)
-          if (o.code == (*u)->organisation_code) r.organisation_id = o.id;
+    if (u.ok() && u->has_value()) {
+      auto org = api.OrganisationId(s, (*u)->organisation_code);
+      if (org.ok()) r.organisation_id = *org;
     }
   }
   return r;
 }
 
 View ViewOf(Api& api, store::Store& s, const Caller& c, const store::AlertRecord& a) {
-  if (!Decide(api, c, access::Action::kReadIndividual, AlertResource(s, a)).allowed())
+  if (!Decide(api, c, access::Action::kReadIndividual, AlertResource(api, s, a)).allowed())
     return View::kOutside;
   return Decide(api, c, access::Action::kTriageAlert).allowed() ? View::kFull : View::kMember;
 }

@@ -149,6 +149,10 @@ class Api {
                      const std::string& type, const std::string& id, const std::string& detail) = 0;
   // Level of a known P-code, or -1.
   virtual int AreaLevel(const std::string& pcode) const = 0;
+  // An organisation's id by code: 0 for "" (a cluster-wide account), NotFound when unknown.
+  // Never creates one: organisations are made only through POST /organisations (and the
+  // operator's CLI). Cached per process: ids never change and organisations are never deleted.
+  virtual Result<int64_t> OrganisationId(store::Store& s, const std::string& code) = 0;
   // Records were added or changed through this server process: listeners (caches) are told.
   // Other processes are not: their caches must bound their own staleness.
   virtual void DataChanged() = 0;

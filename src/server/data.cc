@@ -537,10 +537,10 @@ void ImportQuarantine(Api& api, DataState& st, const httplib::Request& req, http
     strictest.organisation_id = -1;  // unknown uploader: nobody's organisation
     auto uploader =
         up ? (*lease)->GetUser(up->user_id) : Result<std::optional<store::User>>(std::nullopt);
-    auto orgs = (*lease)->ListOrganisations();
-    if (uploader.ok() && uploader->has_value() && orgs.ok())
-      for (const auto& o : *orgs)
-        if (o.code == (*uploader)->organisation_code) strictest.organisation_id = o.id;
+    if (uploader.ok() && uploader->has_value()) {
+      auto org = api.OrganisationId(**lease, (*uploader)->organisation_code);
+      if (org.ok()) strictest.organisation_id = *org;
+    }
     if (!Allowed(api, c, access::Action::kReadIndividual, strictest, res)) return;
   }
   auto rows = (*lease)->ListQuarantine(job->run.data_source_id, job->run.import_key);

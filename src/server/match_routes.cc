@@ -136,13 +136,13 @@ void PutTracing(Api& api, Req req, Res res, const Caller& c) {
   // A case is registered and changed by its own organisation only (the kernel's rule): the
   // upsert is keyed by organisation, so it never reaches another organisation's case.
   access::Resource owner;
-  owner.organisation_id = -1;
-  auto orgs = (*lease)->ListOrganisations();
-  if (!orgs.ok()) return SendError(res, FromStatus(orgs.status()));
-  for (const auto& o : *orgs)
-    if (o.code == r.organisation) owner.organisation_id = o.id;
-  if (owner.organisation_id < 0)
+  auto org = api.OrganisationId(**lease, r.organisation);
+  if (!org.ok()) {
+    if (org.status().code() != Status::Code::kNotFound)
+      return SendError(res, FromStatus(org.status()));
     return SendError(res, {400, "invalid", "organisation: no such organisation", "organisation"});
+  }
+  owner.organisation_id = *org;
   if (!Allowed(api, c, access::Action::kManageTracing, owner, res)) return;
   auto ids = (*lease)->PutTracingRecords({r});
   if (!ids.ok()) return SendError(res, FromStatus(ids.status()));

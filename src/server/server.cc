@@ -339,9 +339,14 @@ class ServerImpl final : public Server, public Api {
       return false;
     }
     c->user = **u;
-    auto org = OrgId(**lease, c->user.organisation_code);
+    auto org = OrganisationId(**lease, c->user.organisation_code);
     if (!org.ok()) {
-      *e = FromStatus(org.status());
+      *e = org.status().code() == Status::Code::kNotFound
+               ? ApiError{403, "forbidden",
+                          "the account's organisation is not registered in this store; ask a "
+                          "coordinator",
+                          ""}
+               : FromStatus(org.status());
       return false;
     }
     c->organisation_id = *org;
@@ -378,19 +383,21 @@ class ServerImpl final : public Server, public Api {
     return true;
   }
 
-  // Organisation ids by code. Kept per process: an organisation's id never changes once made and
-  // organisations are never deleted, so an entry cannot go stale. A failed lookup is not kept.
-  Result<int64_t> OrgId(store::Store& s, const std::string& code) {
+  Result<int64_t> OrganisationId(store::Store& s, const std::string& code) override {
     if (code.empty()) return int64_t{0};
     {
       std::lock_guard<std::mutex> l(org_mu_);
       auto it = org_ids_.find(code);
       if (it != org_ids_.end()) return it->second;
     }
-    AEGIS_ASSIGN_OR_RETURN(int64_t id, s.EnsureOrganisation({0, code, code, "other"}));
+    AEGIS_ASSIGN_OR_RETURN(auto orgs, s.ListOrganisations());
     std::lock_guard<std::mutex> l(org_mu_);
-    org_ids_[code] = id;
-    return id;
+    for (const auto& o : orgs) org_ids_[o.code] = o.id;
+    auto it = org_ids_.find(code);
+    if (it != org_ids_.end()) return it->second;
+    return Status::NotFound("organisation: no organisation " +
+                            text::QuoteIfCode(code, "of that code") +
+                            "; add it first (POST /api/v1/organisations)");
   }
 
   void Routes() {
@@ -603,7 +610,7 @@ class ServerImpl final : public Server, public Api {
   std::counting_semaphore<4> password_checks_{4};  // memory of this process's Argon2 checks
   std::mutex login_mu_;  // one failed-login count update at a time in this process (SignIn)
   std::mutex org_mu_;
-  std::map<std::string, int64_t> org_ids_;  // see OrgId
+  std::map<std::string, int64_t> org_ids_;  // see OrganisationId
   std::mutex stop_mu_;
   std::vector<std::function<void()>> at_stop_, on_change_;
 };
