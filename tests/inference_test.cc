@@ -79,7 +79,12 @@ TEST(ReleaseAttacker, RecoversACountFromAPhaseAndThePopulation) {
   r.population = {{"P1", 40000}};
   // Phase 2 from incidents per 10,000 (0.1 to 0.5 a month): 1 incident in 40,000 people.
   r.figures = {{"P1", "2026-03", "ATK", "incidents", "<5"}};
-  PublishedPhase ph{"P1", "2026-03", "ATK", 2, {{"incidents", 2}, {"incidents_per_10k", 2}}};
+  PublishedPhase ph;
+  ph.pcode = "P1";
+  ph.period = "2026-03";
+  ph.risk = "ATK";
+  ph.phase = 2;
+  ph.evidence = {{"incidents", 2}, {"incidents_per_10k", 2}};
   r.phases = {ph};
   auto rep = AttackRelease(r, Options());
   ASSERT_TRUE(rep.ok()) << rep.status().ToString();
@@ -282,7 +287,10 @@ void ReadHtml(const std::string& html, const std::string& period,
       }
       fig = std::regex_replace(fig, std::regex("<[^>]*>"), "");
       r->figures.push_back({pc, period, codes[i], "incidents", Unescape(fig)});
-      PublishedPhase ph{pc, period, codes[i]};
+      PublishedPhase ph;
+      ph.pcode = pc;
+      ph.period = period;
+      ph.risk = codes[i];
       if (phase == "&#8211;") ph.phase = 0;
       if (!phase.empty() && std::isdigit(static_cast<unsigned char>(phase[0])) != 0 &&
           phase.find("&#8224;") == std::string::npos)
