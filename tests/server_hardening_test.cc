@@ -11,9 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +28,8 @@
 #include "running_server.h"
 #include "security/audit_chain.h"
 #include "security/keyring.h"
+#include "security/pseudonym.h"
+#include "security/tokens.h"
 #include "server_fixture.h"
 #include "store/store.h"
 #include "test_util.h"
@@ -86,6 +90,23 @@ class Raw {
         if (closed) *closed = true;
         break;
       }
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
+
+  // What arrives until `needle` has arrived, the peer closes, or `ms` pass.
+  std::string ReadUntil(const std::string& needle, int ms) {
+    std::string out;
+    auto end = Clock::now() + std::chrono::milliseconds(ms);
+    while (Clock::now() < end && out.find(needle) == std::string::npos) {
+      pollfd p{fd_, POLLIN, 0};
+      int left = static_cast<int>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count());
+      if (poll(&p, 1, std::max(left, 1)) <= 0) continue;
+      char buf[65536];
+      ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
       out.append(buf, static_cast<size_t>(n));
     }
     return out;
@@ -259,7 +280,122 @@ TEST_F(HardeningTest, AHeaderlessUploadNeverEchoesARowValueIntoTheLogTheAnswerOr
   }
 }
 
-// --- 3. File modes -----------------------------------------------------------------------------
+// --- 3. Slow headers ----------------------------------------------------------------------------
+
+// Every worker thread held by a client that sends its request one byte every 200 ms, far beyond
+// the header deadline: they are cut at the deadline, and a normal request waiting behind them is
+// answered within the deadline and a small margin.
+TEST_F(HardeningTest, SlowHeaderClientsAreCutAtTheDeadlineAndNeverStarveTheOthers) {
+  server::ServerOptions o = Options();
+  o.threads = 4;
+  o.header_timeout_ms = 1500;
+  RunningServer srv(o);
+  ASSERT_TRUE(srv.ok());
+  const int port = srv.port();
+  const std::string line = "GET /api/v1/openapi.json HTTP/1.1\r\n";
+  const std::string headers = "Host: 127.0.0.1\r\nX-Slow: " + std::string(100, 'a') + "\r\n";
+  std::vector<int64_t> held_ms(o.threads, -1);
+  std::vector<std::string> answers(o.threads);
+  std::vector<std::thread> slow;
+  const auto t0 = Clock::now();
+  for (int i = 0; i < o.threads; ++i)
+    slow.emplace_back([&, i] {
+      Raw r(port);
+      // Half send the request line at once and then trickle the headers; half trickle it all.
+      std::string trickle = i % 2 == 0 ? headers : line + headers;
+      if (i % 2 == 0) r.Send(line);
+      auto start = Clock::now();
+      for (char ch : trickle) {  // never the blank line that ends the headers: ~25 s of bytes
+        if (!r.Send(std::string(1, ch))) break;
+        bool closed = false;
+        answers[i] += r.Read(200, &closed);
+        if (closed) break;
+      }
+      held_ms[i] = MsSince(start);
+    });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // every thread taken
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(30, 0);
+  auto asked = Clock::now();
+  auto r = c.Get("/api/v1/openapi.json");
+  const int64_t waited = MsSince(asked);
+  for (auto& t : slow) t.join();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_LT(waited, o.header_timeout_ms + 1000) << "a normal request waited behind slow clients";
+  for (int i = 0; i < o.threads; ++i) {
+    EXPECT_GE(held_ms[i], o.header_timeout_ms - 300) << i;
+    EXPECT_LT(held_ms[i], o.header_timeout_ms + 1000) << "slow client " << i << " was not cut";
+    // Whose request line had arrived is told why.
+    if (i % 2 == 0) {
+      EXPECT_NE(answers[i].find("HTTP/1.1 408"), std::string::npos) << answers[i];
+    }
+  }
+  EXPECT_LT(MsSince(t0), 3 * o.header_timeout_ms);
+}
+
+// --- 5. No request smuggled in an unread body ---------------------------------------------------
+
+// An answer given before the body was read (413, 401, 411, an unparsable request, a GET with a
+// body httplib does not read) closes the connection: a request written in the body is never
+// answered.
+TEST_F(HardeningTest, AnUnreadBodyIsNeverTakenAsTheNextRequestOnTheConnection) {
+  server::ServerOptions o = Options();
+  o.max_body_bytes = 1024;
+  RunningServer srv(o);
+  ASSERT_TRUE(srv.ok());
+  const int port = srv.port();
+  const std::string smuggled = "GET /api/v1/openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  // Each request's head is sent first and its answer awaited, then its body: a request written
+  // there must never be answered (it was, when the body arrived after the answer).
+  auto head = [&](const std::string& line, const std::string& length) {
+    return line + "Host: 127.0.0.1\r\nContent-Length: " + length + "\r\n\r\n";
+  };
+  struct Case {
+    std::string head, body;
+    const char* status;
+  };
+  const std::string n = std::to_string(smuggled.size());
+  const std::vector<Case> cases = {
+      {head("POST /api/v1/session HTTP/1.1\r\n", "5000"), smuggled, "HTTP/1.1 413"},
+      {head("GET /api/v1/me HTTP/1.1\r\n", n), smuggled, "HTTP/1.1 401"},
+      {"POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+       n + "\r\n" + smuggled + "\r\n0\r\n\r\n" + smuggled, "HTTP/1.1 411"},
+      {"POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\nContent-Length: " +
+           n + "\r\n\r\n",
+       smuggled, "HTTP/1.1 400"},
+      {head("BROKEN REQUEST LINE\r\n", n), smuggled, "HTTP/1.1 400"},
+  };
+  for (const Case& k : cases) {
+    Raw r(port);
+    ASSERT_TRUE(r.ok());
+    r.Send(k.head);
+    std::string answer = r.ReadUntil("}}", 3000);
+    r.Send(k.body);
+    bool closed = false;
+    answer += r.Read(2000, &closed);
+    const std::string said = k.head + "\n---\n" + answer;
+    EXPECT_EQ(answer.rfind(k.status, 0), 0u) << said;
+    EXPECT_EQ(Count(answer, "HTTP/1.1 "), 1) << said;
+    EXPECT_EQ(answer.find("\"openapi\""), std::string::npos) << said;
+    EXPECT_NE(answer.find("Connection: close"), std::string::npos) << said;
+    EXPECT_TRUE(closed) << k.head;
+  }
+  // Requests framed right still share a connection, even written in one go; and a request
+  // without Content-Length has no body (it is answered at once, not after the client leaves).
+  Raw r(port);
+  ASSERT_TRUE(r.ok());
+  r.Send(smuggled + smuggled);
+  std::string two = r.Read(1500);
+  EXPECT_EQ(Count(two, "HTTP/1.1 200"), 2) << two;
+  auto t0 = Clock::now();
+  r.Send("POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  std::string no_length = r.ReadUntil("\r\n\r\n", 3000);
+  EXPECT_EQ(no_length.rfind("HTTP/1.1 400", 0), 0u) << no_length;
+  EXPECT_LT(MsSince(t0), 1000);
+}
+
+// --- 11. File modes -----------------------------------------------------------------------------
 
 unsigned ModeOf(const std::string& path) {
   struct stat st {};

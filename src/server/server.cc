@@ -16,7 +16,9 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <semaphore>
+#include <string_view>
 
 #include "access/audit.h"
 #include "access/cipher.h"
@@ -24,6 +26,7 @@
 #include "security/password.h"
 #include "security/tokens.h"
 #include "server/api.h"
+#include "server/http.h"
 #include "server/openapi.h"
 #include "util/date.h"
 #include "util/text.h"
@@ -98,6 +101,7 @@ class ServerImpl final : public Server, public Api {
 
   Status Run(const std::function<void(int)>& on_listening) override {
     http_.set_tcp_nodelay(true);
+    http_.set_header_timeout_ms(o_.header_timeout_ms);
     int threads = o_.threads;
     http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     http_.set_keep_alive_max_count(1000000);  // a reconnect waits for a free thread
@@ -143,52 +147,20 @@ class ServerImpl final : public Server, public Api {
 
   void Add(const std::string& method, const std::string& path, access::Action action,
            const Handler& h) override {
-    Route(
-        method, path, access::ActionName(action),
-        [this, method, action, h](const httplib::Request& req, httplib::Response& res) {
-          Caller c;
-          if (ApiError e; !Authenticate(req, &c, &e)) return SendError(res, e);
-          if (method != "GET" && !c.session_digest.empty()) {
-            std::string token = req.get_header_value("X-CSRF-Token");
-            if (!security::VerifyCsrfToken(*keys_->current(), c.session_digest, token))
-              return SendError(res, {403, "csrf",
-                                     "missing or wrong X-CSRF-Token header; use the "
-                                     "csrf_token returned at sign-in",
-                                     ""});
-          }
-          // A token changes nothing without its write scope, and reads nothing without a
-          // read or export scope, whatever the route (the kernel then decides per action).
-          if (c.token_id > 0 && method != "GET" && !c.subject.scope_write)
-            return SendError(res, {403, "scope", "this API token is read-only (scope: read)", ""});
-          if (c.token_id > 0 && method == "GET" && !c.subject.scope_read && !c.subject.scope_export)
-            return SendError(res, {403, "scope", "this API token cannot read", ""});
-          // What a GET of any other action answers is records (tracing cases, duplicate
-          // pairs, imports, alerts): the read scope, not export or write.
-          if (c.token_id > 0 && method == "GET" && !c.subject.scope_read &&
-              action != access::Action::kExport && action != access::Action::kReadAggregate &&
-              action != access::Action::kSignedIn)
-            return SendError(res, {403, "scope", "this API token has no read scope", ""});
-          // The route's gate: the kernel must allow its action on at least one resource.
-          // The handler asks again for the record it holds.
-          if (!access::MayEver(*protocol(), c.subject, action)) {
-            access::Decision d = access::Decide(*protocol(), c.subject, action, {});
-            return SendError(res, {403,
-                                   c.token_id > 0 && !d.reason.empty() &&
-                                           d.reason.find("token") != std::string::npos
-                                       ? "scope"
-                                       : "forbidden",
-                                   d.reason + " under the sharing protocol in force", ""});
-          }
-          h(req, res, &c);
-        });
+    Route(method, path, action,
+          [this, method, action, h](const httplib::Request& req, httplib::Response& res) {
+            Caller c;
+            if (ApiError e; !Gate(req, method, action, &c, &e)) return SendError(res, e);
+            h(req, res, &c);
+          });
   }
   void AddPublic(const std::string& method, const std::string& path, const Handler& h) override {
-    Route(method, path, "",
+    Route(method, path, std::nullopt,
           [h](const httplib::Request& req, httplib::Response& res) { h(req, res, nullptr); });
   }
-  void Route(const std::string& method, const std::string& path, const std::string& action,
-             const httplib::Server::Handler& wrapped) {
-    routes_.push_back({method, path, action});
+  void Route(const std::string& method, const std::string& path,
+             std::optional<access::Action> action, const httplib::Server::Handler& wrapped) {
+    routes_.push_back({method, path, action ? access::ActionName(*action) : ""});
     std::string pattern = path;
     for (size_t p; (p = pattern.find("{id}")) != std::string::npos;)
       pattern.replace(p, 4, R"((\d+))");
@@ -197,6 +169,84 @@ class ServerImpl final : public Server, public Api {
     if (method == "DELETE") http_.Delete(pattern, wrapped);
     if (method == "PUT") http_.Put(pattern, wrapped);
   }
+
+  // What a route checks before its handler runs: the caller (session cookie or API token), the
+  // CSRF token on unsafe methods of a session, a token's scopes, and the kernel's gate for the
+  // route's action. It reads no body: for a request that carries one it runs before the body is
+  // read (CheckBeforeBody).
+  bool Gate(const httplib::Request& req, const std::string& method, access::Action action,
+            Caller* c, ApiError* e) {
+    if (!Authenticate(req, c, e)) return false;
+    if (method != "GET" && !c->session_digest.empty()) {
+      std::string token = req.get_header_value("X-CSRF-Token");
+      if (!security::VerifyCsrfToken(*keys_->current(), c->session_digest, token)) {
+        *e = {403, "csrf",
+              "missing or wrong X-CSRF-Token header; use the csrf_token returned at sign-in", ""};
+        return false;
+      }
+    }
+    // A token changes nothing without its write scope, and reads nothing without a read or
+    // export scope, whatever the route (the kernel then decides per action).
+    if (c->token_id > 0 && method != "GET" && !c->subject.scope_write) {
+      *e = {403, "scope", "this API token is read-only (scope: read)", ""};
+      return false;
+    }
+    if (c->token_id > 0 && method == "GET" && !c->subject.scope_read && !c->subject.scope_export) {
+      *e = {403, "scope", "this API token cannot read", ""};
+      return false;
+    }
+    // What a GET of any other action answers is records (tracing cases, duplicate pairs,
+    // imports, alerts): the read scope, not export or write.
+    if (c->token_id > 0 && method == "GET" && !c->subject.scope_read &&
+        action != access::Action::kExport && action != access::Action::kReadAggregate &&
+        action != access::Action::kSignedIn) {
+      *e = {403, "scope", "this API token has no read scope", ""};
+      return false;
+    }
+    // The route's gate: the kernel must allow its action on at least one resource. The handler
+    // asks again for the record it holds.
+    if (!access::MayEver(*protocol(), c->subject, action)) {
+      access::Decision d = access::Decide(*protocol(), c->subject, action, {});
+      *e = {403,
+            c->token_id > 0 && !d.reason.empty() && d.reason.find("token") != std::string::npos
+                ? "scope"
+                : "forbidden",
+            d.reason + " under the sharing protocol in force", ""};
+      return false;
+    }
+    return true;
+  }
+
+  // Before httplib reads a request's body (the pre-routing handler): its framing and its size.
+  // An answer given here leaves the body unread, so the connection is closed after it
+  // (HttpServer). False after answering.
+  bool CheckBeforeBody(const httplib::Request& req, httplib::Response& res) {
+    // httplib 0.11 reads a chunked body without any size limit: only Content-Length is taken.
+    if (req.has_header("Transfer-Encoding")) {
+      SendError(res, {411, "length_required",
+                      "send the body with a Content-Length header (Transfer-Encoding is not "
+                      "accepted)",
+                      ""});
+      return false;
+    }
+    std::optional<int64_t> length = Int(req.get_header_value("Content-Length"));
+    if (req.get_header_value_count("Content-Length") > 1 || !length || *length < 0) {
+      SendError(res, {400, "bad_request", "one Content-Length header with a number of bytes", ""});
+      return false;
+    }
+    // Only uploads may be large; every other body is refused before it is read.
+    const bool upload = req.path.rfind("/api/v1/imports", 0) == 0;
+    const size_t limit = upload ? o_.max_upload_bytes : o_.max_body_bytes;
+    if (static_cast<uint64_t>(*length) > limit) {
+      SendError(
+          res,
+          {413, "too_large",
+           "the request body is too large (at most " + std::to_string(limit) + " bytes here)", ""});
+      return false;
+    }
+    return true;
+  }
+
   StorePool& pool() override { return pool_; }
   const ServerOptions& options() const override { return o_; }
   std::shared_ptr<const security::Keyring> keyring() override { return keys_->current(); }
@@ -411,29 +461,31 @@ class ServerImpl final : public Server, public Api {
   }
 
   void Routes() {
-    const size_t max_body = o_.max_body_bytes;
-    http_.set_pre_routing_handler([max_body](const httplib::Request& req, httplib::Response& res) {
-      // Only uploads may be large; every other body is refused before it is read.
-      if (req.path.rfind("/api/v1/imports", 0) == 0)
-        return httplib::Server::HandlerResponse::Unhandled;
-      std::optional<int64_t> length = Int(req.get_header_value("Content-Length"));
-      if (length && static_cast<uint64_t>(*length) > max_body) {
-        SendError(res, {413, "too_large", "the request body is too large", ""});
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      return httplib::Server::HandlerResponse::Unhandled;
+    http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      return CheckBeforeBody(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                                       : httplib::Server::HandlerResponse::Handled;
     });
-    http_.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    http_.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
       res.set_header("X-Content-Type-Options", "nosniff");
       res.set_header("X-Frame-Options", "DENY");
       res.set_header("Referrer-Policy", "no-referrer");
       res.set_header("Content-Security-Policy",
                      "default-src 'self'; frame-ancestors 'none'; base-uri 'none'");
       if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
+      HttpServer::CloseIfBodyUnread(req, res);
     });
-    http_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    const int header_s = (o_.header_timeout_ms + 999) / 1000;
+    http_.set_error_handler([header_s](const httplib::Request&, httplib::Response& res) {
       if (!res.body.empty()) return;
-      if (res.status == 404)
+      if (std::string_view(HttpServer::ReadFailure()) == "timeout")
+        SendError(res, {408, "request_timeout",
+                        "the request line and headers did not arrive within " +
+                            std::to_string(header_s) + " s",
+                        ""});
+      else if (std::string_view(HttpServer::ReadFailure()) == "too_large")
+        SendError(res, {431, "headers_too_large",
+                        "the request line and headers are over 64 KB together", ""});
+      else if (res.status == 404)
         SendError(res, {404, "not_found", "no such route; see /api/v1/openapi.json", ""});
       else if (res.status == 413)
         SendError(res, {413, "too_large", "the request body is too large", ""});
@@ -611,7 +663,7 @@ class ServerImpl final : public Server, public Api {
   std::unique_ptr<access::AuditLog> audit_;  // the chain is extended in one store transaction
                                              // per batch and the anchor file is locked and only
                                              // moves forward, so processes share both
-  httplib::Server http_;
+  HttpServer http_;
   std::vector<RouteInfo> routes_;
   std::string openapi_;
   // P-code -> level, read at start. Areas change only through `aegis areas import`, which no
