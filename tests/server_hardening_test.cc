@@ -123,6 +123,14 @@ class Raw {
   int fd_ = -1;
 };
 
+// Starts measuring this process's peak resident memory afresh (see PeakRssKb).
+void ResetPeakRss() {
+  int fd = open("/proc/self/clear_refs", O_WRONLY);
+  if (fd < 0) return;
+  (void)!write(fd, "5", 1);
+  close(fd);
+}
+
 // This process's peak resident memory (VmHWM), in kB.
 int64_t PeakRssKb() {
   std::string status = ReadFile("/proc/self/status");
@@ -332,6 +340,80 @@ TEST_F(HardeningTest, SlowHeaderClientsAreCutAtTheDeadlineAndNeverStarveTheOther
     }
   }
   EXPECT_LT(MsSince(t0), 3 * o.header_timeout_ms);
+}
+
+// --- 4. Bodies are read only for callers allowed to send them ----------------------------------
+
+// A body of 100 MB announced to an upload (and a body to a JSON route) without a valid session,
+// or without the CSRF token: refused at once, before the body is read, and the server's memory
+// does not grow by the body.
+TEST_F(HardeningTest, ABodyIsNeverReadBeforeItsSenderIsAuthenticated) {
+  RunningServer srv(Options());
+  ASSERT_TRUE(srv.ok());
+  const int port = srv.port();
+  auto in = srv.Client()->Post("/api/v1/session",
+                               json{{"username", "imo"}, {"password", kPassword}}.dump(),
+                               "application/json");
+  ASSERT_TRUE(in && in->status == 200);
+  std::string cookie = in->get_header_value("Set-Cookie");
+  cookie = cookie.substr(0, cookie.find(';'));
+  const int64_t body_bytes = int64_t{100} << 20;
+  struct Case {
+    std::string target, headers;
+    int64_t length;
+    const char* status;
+  };
+  const std::vector<Case> cases = {
+      {"/api/v1/imports?profile=acled&file_name=x.csv", "", body_bytes, "HTTP/1.1 401"},
+      {"/api/v1/imports?profile=acled&file_name=x.csv", "Cookie: aegis_session=forged\r\n",
+       body_bytes, "HTTP/1.1 401"},
+      {"/api/v1/imports?profile=acled&file_name=x.csv", "Cookie: " + cookie + "\r\n", body_bytes,
+       "HTTP/1.1 403"},  // no CSRF token
+      {"/api/v1/imports?profile=acled&file_name=x.csv", "Authorization: Bearer aegis_forged\r\n",
+       body_bytes, "HTTP/1.1 401"},
+      {"/api/v1/incidents", "", 1000 * 1000, "HTTP/1.1 401"},
+  };
+  const std::string chunk(1 << 20, 'x');
+  for (const Case& k : cases) {
+    ResetPeakRss();
+    const int64_t before_kb = PeakRssKb();
+    Raw r(port);
+    ASSERT_TRUE(r.ok());
+    r.Send("POST " + k.target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n" +
+           k.headers + "Content-Length: " + std::to_string(k.length) + "\r\n\r\n");
+    r.Send(chunk.substr(0, 64 * 1024));
+    auto t0 = Clock::now();
+    std::string answer = r.ReadUntil("\r\n\r\n", 3000);
+    const int64_t answer_ms = MsSince(t0);
+    EXPECT_EQ(answer.rfind(k.status, 0), 0u) << k.target << " " << k.headers << "\n" << answer;
+    EXPECT_LT(answer_ms, 1000) << k.target << " " << k.headers;
+    // The rest of the body: the server has stopped reading.
+    int64_t sent = 64 * 1024;
+    while (sent < k.length &&
+           r.Send(std::string_view(chunk).substr(
+               0, static_cast<size_t>(std::min<int64_t>(chunk.size(), k.length - sent)))))
+      sent += static_cast<int64_t>(chunk.size());
+    if (answer.empty()) answer = r.Read(5000);
+    // (A body smaller than the socket buffers and the server's 1 MB drain may all be sent.)
+    if (k.length > (16 << 20)) {
+      EXPECT_LT(sent, k.length) << k.target << ": the server read the whole body";
+    }
+    EXPECT_LT(PeakRssKb() - before_kb, 30 * 1024) << k.target << " " << k.headers;
+  }
+  // Refused before its body was read, the connection closes: a request written in the body is
+  // never answered.
+  const std::string smuggled = "GET /api/v1/openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  for (const std::string target : {"/api/v1/incidents", "/api/v1/imports?profile=acled"}) {
+    Raw r(port);
+    r.Send("POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+           std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled);
+    bool closed = false;
+    std::string answer = r.Read(3000, &closed);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 401", 0), 0u) << answer;
+    EXPECT_EQ(Count(answer, "HTTP/1.1 "), 1) << answer;
+    EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+    EXPECT_TRUE(closed) << target;
+  }
 }
 
 // --- 5. No request smuggled in an unread body ---------------------------------------------------

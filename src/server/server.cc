@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <regex>
 #include <semaphore>
 #include <string_view>
 
@@ -70,6 +71,16 @@ class RateLimit {
   std::mutex mu_;
   std::map<std::string, Bucket> buckets_;
 };
+
+// The caller a request with a body was authenticated as before its body was read
+// (ServerImpl::CheckBeforeBody), for the route's handler on the same thread.
+struct Gated {
+  const void* server = nullptr;
+  const httplib::Request* req = nullptr;
+  size_t route = 0;
+  Caller caller;
+};
+thread_local Gated t_gated;
 
 class ServerImpl final : public Server, public Api {
  public:
@@ -147,10 +158,12 @@ class ServerImpl final : public Server, public Api {
 
   void Add(const std::string& method, const std::string& path, access::Action action,
            const Handler& h) override {
+    const size_t index = table_.size();
     Route(method, path, action,
-          [this, method, action, h](const httplib::Request& req, httplib::Response& res) {
+          [this, method, action, h, index](const httplib::Request& req, httplib::Response& res) {
             Caller c;
-            if (ApiError e; !Gate(req, method, action, &c, &e)) return SendError(res, e);
+            if (!TakeGated(req, index, &c))
+              if (ApiError e; !Gate(req, method, action, &c, &e)) return SendError(res, e);
             h(req, res, &c);
           });
   }
@@ -164,6 +177,7 @@ class ServerImpl final : public Server, public Api {
     std::string pattern = path;
     for (size_t p; (p = pattern.find("{id}")) != std::string::npos;)
       pattern.replace(p, 4, R"((\d+))");
+    table_.push_back({method, std::regex(pattern), action});
     if (method == "GET") http_.Get(pattern, wrapped);
     if (method == "POST") http_.Post(pattern, wrapped);
     if (method == "DELETE") http_.Delete(pattern, wrapped);
@@ -217,9 +231,10 @@ class ServerImpl final : public Server, public Api {
     return true;
   }
 
-  // Before httplib reads a request's body (the pre-routing handler): its framing and its size.
-  // An answer given here leaves the body unread, so the connection is closed after it
-  // (HttpServer). False after answering.
+  // Before httplib reads a request's body (the pre-routing handler): its framing, its size, and
+  // for a body sent to a route that is not public, the caller (Gate). An answer given here
+  // leaves the body unread, so the connection is closed after it (HttpServer). False after
+  // answering.
   bool CheckBeforeBody(const httplib::Request& req, httplib::Response& res) {
     // httplib 0.11 reads a chunked body without any size limit: only Content-Length is taken.
     if (req.has_header("Transfer-Encoding")) {
@@ -244,6 +259,29 @@ class ServerImpl final : public Server, public Api {
            "the request body is too large (at most " + std::to_string(limit) + " bytes here)", ""});
       return false;
     }
+    if (*length == 0) return true;
+    // httplib runs the first route of the method whose pattern matches, as here.
+    for (size_t i = 0; i < table_.size(); ++i) {
+      const RouteEntry& r = table_[i];
+      if (r.method != req.method || !std::regex_match(req.path, r.pattern)) continue;
+      if (!r.action) return true;  // public
+      t_gated.caller = Caller{};
+      if (ApiError e; !Gate(req, r.method, *r.action, &t_gated.caller, &e)) {
+        SendError(res, e);
+        return false;
+      }
+      t_gated.server = this;
+      t_gated.req = &req;
+      t_gated.route = i;
+      return true;
+    }
+    return true;
+  }
+  // The caller CheckBeforeBody found for this request and route, if it did.
+  bool TakeGated(const httplib::Request& req, size_t route, Caller* c) {
+    if (t_gated.server != this || t_gated.req != &req || t_gated.route != route) return false;
+    *c = std::move(t_gated.caller);
+    t_gated = {};
     return true;
   }
 
@@ -462,6 +500,7 @@ class ServerImpl final : public Server, public Api {
 
   void Routes() {
     http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      t_gated = {};
       return CheckBeforeBody(req, res) ? httplib::Server::HandlerResponse::Unhandled
                                        : httplib::Server::HandlerResponse::Handled;
     });
@@ -665,6 +704,13 @@ class ServerImpl final : public Server, public Api {
                                              // moves forward, so processes share both
   HttpServer http_;
   std::vector<RouteInfo> routes_;
+  // Every route in registration order, as httplib matches them (CheckBeforeBody).
+  struct RouteEntry {
+    std::string method;
+    std::regex pattern;
+    std::optional<access::Action> action;  // none: public
+  };
+  std::vector<RouteEntry> table_;
   std::string openapi_;
   // P-code -> level, read at start. Areas change only through `aegis areas import`, which no
   // server process runs, so every process is equally (un)aware of them: a restart picks them up.
