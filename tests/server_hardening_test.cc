@@ -477,6 +477,63 @@ TEST_F(HardeningTest, AnUnreadBodyIsNeverTakenAsTheNextRequestOnTheConnection) {
   EXPECT_LT(MsSince(t0), 1000);
 }
 
+// --- 6. Sign-in answers -------------------------------------------------------------------------
+
+// After the same number of failures, a locked account and a name that is no account get the same
+// status, body and headers (even with the account's right password), in about the same time:
+// each pays a password hash.
+TEST_F(HardeningTest, ALockedAccountAndAnUnknownUserGetTheSameAnswer) {
+  auto c = Client();
+  struct Answer {
+    int status = 0;
+    std::string body, headers;
+    int64_t ms = 0;
+  };
+  auto attempt = [&](const std::string& user, const std::string& password) {
+    Answer a;
+    auto t0 = Clock::now();
+    auto r = c->Post("/api/v1/session", json{{"username", user}, {"password", password}}.dump(),
+                     "application/json");
+    a.ms = MsSince(t0);
+    if (!r) return a;
+    a.status = r->status;
+    a.body = r->body;
+    for (const auto& [k, v] : r->headers) a.headers += k + ": " + v + "\n";
+    return a;
+  };
+  for (int i = 0; i < 5; ++i) {
+    Answer wrong = attempt("viewer", "not the password");
+    Answer unknown = attempt("nobody-of-that-name", "not the password");
+    EXPECT_EQ(wrong.status, 401);
+    EXPECT_EQ(wrong.body, unknown.body);
+    EXPECT_EQ(wrong.headers, unknown.headers);
+  }
+  auto user = store_->FindUser("viewer");
+  ASSERT_TRUE(user.ok() && user->has_value());
+  EXPECT_FALSE((*user)->locked_until.empty()) << "five failures lock the account";
+  for (const std::string& password : {std::string(kPassword), std::string("another guess")}) {
+    Answer locked = attempt("viewer", password);
+    Answer unknown = attempt("nobody-of-that-name", password);
+    EXPECT_NE(locked.status, 200);
+    EXPECT_EQ(locked.status, unknown.status);
+    EXPECT_EQ(locked.body, unknown.body);
+    EXPECT_EQ(locked.headers, unknown.headers);
+  }
+  std::vector<int64_t> locked_ms, unknown_ms;
+  for (int i = 0; i < 7; ++i) {
+    locked_ms.push_back(attempt("viewer", "guess " + std::to_string(i)).ms);
+    unknown_ms.push_back(attempt("nobody-of-that-name", "guess " + std::to_string(i)).ms);
+  }
+  std::sort(locked_ms.begin(), locked_ms.end());
+  std::sort(unknown_ms.begin(), unknown_ms.end());
+  const int64_t locked = locked_ms[3], unknown = unknown_ms[3];
+  std::printf(
+      "[figure] failed sign-in, median of 7: locked account %lld ms, unknown name %lld ms\n",
+      static_cast<long long>(locked), static_cast<long long>(unknown));
+  EXPECT_GT(locked * 3, unknown) << locked << " ms locked, " << unknown << " ms unknown";
+  EXPECT_GT(unknown * 3, locked) << locked << " ms locked, " << unknown << " ms unknown";
+}
+
 // --- 11. File modes -----------------------------------------------------------------------------
 
 unsigned ModeOf(const std::string& path) {

@@ -104,6 +104,9 @@ class ServerImpl final : public Server, public Api {
       return Status::InvalidArgument(o_.db + ": schema version " + std::to_string(v) +
                                      "; run `aegis db migrate` first");
     AEGIS_RETURN_IF_ERROR(LoadProtocol(*lease));
+    // What a sign-in with an unknown name is checked against, so that it costs what a real
+    // account's check costs (SignIn).
+    AEGIS_ASSIGN_OR_RETURN(unknown_user_hash_, security::HashPassword(security::RandomToken()));
     AEGIS_ASSIGN_OR_RETURN(auto areas, lease->LoadAreas());
     for (const auto& a : areas) areas_[a.pcode] = a.level;
     Routes();
@@ -623,22 +626,29 @@ class ServerImpl final : public Server, public Api {
       std::counting_semaphore<4>& s;
       ~Release() { s.release(); }
     } release{password_checks_};
-    const ApiError wrong{401, "wrong_credentials", "wrong user name or password", ""};
+    // One answer for every failed sign-in, whether the name is unknown, the password wrong or
+    // the account locked (even against its right password), and each pays one password check:
+    // neither the answer nor its time tells an existing or locked account from an unknown name.
+    // The lock is in the audit log (session.sign_in_locked) and in `aegis user list`.
+    const ApiError wrong{
+        401, "wrong_credentials",
+        "wrong user name or password; after " + std::to_string(o_.max_failed_logins) +
+            " failed sign-ins an account is locked for " + std::to_string(o_.lockout_minutes) +
+            " minutes (a coordinator can reset the password)",
+        ""};
     if (!u->has_value()) {
-      (void)security::HashPassword(password);  // the same time as a wrong password
+      (void)security::VerifyPassword(unknown_user_hash_, password);
       Audit(**lease, nullptr, "session.sign_in_failed", "user", "", "unknown user");
       return SendError(res, wrong);
     }
     store::User user = **u;
     std::string now = NowUtc();
-    if (!user.locked_until.empty() && user.locked_until > now) {
+    const bool was_locked = !user.locked_until.empty() && user.locked_until > now;
+    const bool right = security::VerifyPassword(user.password_hash, password) && !user.disabled;
+    if (was_locked) {
       Audit(**lease, nullptr, "session.sign_in_locked", "user", std::to_string(user.id), "");
-      return SendError(res, {429, "locked",
-                             "too many failed sign-ins; try again after " + user.locked_until +
-                                 " or ask a coordinator",
-                             ""});
+      return SendError(res, wrong);
     }
-    const bool right = !user.disabled && security::VerifyPassword(user.password_hash, password);
     // The failure count and the lock are in the store, shared by every server process. Read them
     // again after the slow password check: attempts through other processes (and threads) may
     // have counted failures or locked the account meanwhile. RecordLogin writes absolute values,
@@ -650,10 +660,7 @@ class ServerImpl final : public Server, public Api {
     if (!user.locked_until.empty() && user.locked_until > now) {
       counting.unlock();
       Audit(**lease, nullptr, "session.sign_in_locked", "user", std::to_string(user.id), "");
-      return SendError(res, {429, "locked",
-                             "too many failed sign-ins; try again after " + user.locked_until +
-                                 " or ask a coordinator",
-                             ""});
+      return SendError(res, wrong);
     }
     if (!right || user.disabled) {
       int failed = user.failed_logins + 1;
@@ -715,6 +722,7 @@ class ServerImpl final : public Server, public Api {
   // P-code -> level, read at start. Areas change only through `aegis areas import`, which no
   // server process runs, so every process is equally (un)aware of them: a restart picks them up.
   std::map<std::string, int> areas_;
+  std::string unknown_user_hash_;                  // see SignIn
   std::counting_semaphore<4> password_checks_{4};  // memory of this process's Argon2 checks
   std::mutex login_mu_;  // one failed-login count update at a time in this process (SignIn)
   std::mutex org_mu_;
