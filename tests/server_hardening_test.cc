@@ -534,6 +534,56 @@ TEST_F(HardeningTest, ALockedAccountAndAnUnknownUserGetTheSameAnswer) {
   EXPECT_GT(unknown * 3, locked) << locked << " ms locked, " << unknown << " ms unknown";
 }
 
+// --- 7. Periods and dates ---------------------------------------------------------------------
+
+// Every route that takes a period or a from/to date refuses one outside 1900-01..2100-12 with a
+// 400 that says the accepted form and range (period=0000-01 answered 500).
+TEST_F(HardeningTest, PeriodsAndDatesOutside1900To2100AreRefusedWithTheAcceptedForm) {
+  Session s = Login("coordinator");
+  auto c = Client();
+  for (const std::string route : {"/api/v1/analysis?period=", "/api/v1/analysis?format=hxl&period=",
+                                  "/api/v1/exports/analysis?format=csv&period="}) {
+    for (const std::string p : {"0000-01", "1899-12", "2101-01", "9999-12", "0000-Q1", "0000",
+                                "2101", "2024-01..9999-12", "0000-01..2024-01", "-001-01"}) {
+      auto r = c->Get((route + p).c_str(), s.Get());
+      ASSERT_TRUE(r) << route << p;
+      const std::string said = route + p + " " + r->body.substr(0, 300);
+      EXPECT_EQ(r->status, 400) << said;
+      EXPECT_NE(r->body.find("1900-01"), std::string::npos) << said;
+      EXPECT_NE(r->body.find("2100-12"), std::string::npos) << said;
+      EXPECT_NE(r->body.find("2024-Q1"), std::string::npos) << said;
+    }
+    // In range, however far from the data: answered at once, and without memory for months
+    // that hold nothing (1900-01..2100-12 took 30 s and 21 GB on the demo store).
+    ResetPeakRss();
+    const int64_t before_kb = PeakRssKb();
+    const auto t0 = Clock::now();
+    for (const std::string p : {"1900-01", "2100-12", "2024-03", "1900", "1900-01..2100-12"}) {
+      auto r = c->Get((route + p).c_str(), s.Get());
+      ASSERT_TRUE(r) << route << p;
+      EXPECT_EQ(r->status, 200) << route << p << " " << r->body.substr(0, 300);
+    }
+    EXPECT_LT(MsSince(t0), 5000) << route;
+    EXPECT_LT(PeakRssKb() - before_kb, 200 * 1024) << route;
+  }
+  for (const std::string route : {"/api/v1/incidents?", "/api/v1/exports/incidents?format=csv&",
+                                  "/api/v1/monitoring-reports?", "/api/v1/duplicates/incidents?"}) {
+    for (const std::string param : {"from", "to"}) {
+      for (const std::string d : {"0000-01-01", "1899-12-31", "2101-01-01", "9999-12-31"}) {
+        auto r = c->Get((route + param + "=" + d).c_str(), s.Get());
+        ASSERT_TRUE(r) << route << param << d;
+        EXPECT_EQ(r->status, 400) << route << param << "=" << d << " " << r->body;
+        EXPECT_NE(r->body.find("YYYY-MM-DD"), std::string::npos) << r->body;
+        EXPECT_NE(r->body.find("1900"), std::string::npos) << r->body;
+        EXPECT_NE(r->body.find("2100"), std::string::npos) << r->body;
+      }
+    }
+    auto r = c->Get((route + "from=1900-01-01&to=2100-12-31").c_str(), s.Get());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << route << " " << r->body;
+  }
+}
+
 // --- 11. File modes -----------------------------------------------------------------------------
 
 unsigned ModeOf(const std::string& path) {
