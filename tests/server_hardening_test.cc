@@ -584,6 +584,55 @@ TEST_F(HardeningTest, PeriodsAndDatesOutside1900To2100AreRefusedWithTheAcceptedF
   }
 }
 
+// --- 8. Alert webhooks --------------------------------------------------------------------------
+
+// No secret is shipped, and a routing file with a webhook but no secret of its own (or the old
+// shipped one) is refused at start, saying which file, which recipient and rule, and what to set.
+TEST(AlertWebhookSecret, AWebhookIsNeverSignedWithAShippedSecret) {
+  for (const std::string& line : text::Split(ReadFile(kData + "/alerts/routing.toml"), '\n')) {
+    std::string t(text::Trim(line));
+    EXPECT_FALSE(t.rfind("secret", 0) == 0 && t.rfind("secret_env", 0) != 0)
+        << "a secret is shipped in data/alerts/routing.toml: " << line;
+  }
+  TempDir dir;
+  const std::string db = dir / "r.sqlite";
+  { auto s = NewStore(dir, {}, "r.sqlite"); }
+  ASSERT_TRUE(security::Keyring::Create(db + ".keys").ok());
+  const std::string recipient =
+      "[recipients.joc]\nlabel = \"Operations centre\"\nwebhook = \"https://joc.example/hook\"\n"
+      "secret_env = \"AEGIS_TEST_SECRET_JOC\"\n";
+  const std::string rule =
+      "[[rule]]\nname = \"attacks to the operations centre\"\nrisks = [\"ATK\"]\n"
+      "levels = [[\"recipient:joc\"]]\n";
+  auto serve = [&](const std::string& routing, const std::vector<std::string>& env,
+                   std::string* log_text) {
+    const std::string file = dir / "routing.toml", log = dir / "serve.log";
+    WriteFile(file, routing);
+    std::filesystem::remove(log);
+    std::vector<std::string> add = env;
+    add.push_back("AEGIS_ALERT_ROUTING=" + file);
+    pid_t pid = Spawn({AEGIS_BINARY, "--data-dir", kData, "--db", db, "serve", "--port", "0"},
+                      ChildEnv(add, {"AEGIS_ALERT_ROUTING=", "AEGIS_TEST_SECRET_JOC="}), log);
+    int port = ServePort(&pid, log, 60);
+    StopProcess(pid);
+    *log_text = ReadFile(log);
+    return port;
+  };
+  std::string log;
+  EXPECT_EQ(serve(recipient + rule, {}, &log), 0) << "started with an unsigned webhook:\n" << log;
+  for (const std::string& said :
+       {dir / "routing.toml", std::string("joc"), std::string("attacks to the operations centre"),
+        std::string("AEGIS_TEST_SECRET_JOC")})
+    EXPECT_NE(log.find(said), std::string::npos) << said << " not in:\n" << log;
+  // The secret the routing file used to ship is refused wherever it is written.
+  EXPECT_EQ(serve(recipient + "secret = \"demo-only-change-me\"\n" + rule, {}, &log), 0) << log;
+  EXPECT_NE(log.find("demo-only-change-me"), std::string::npos) << log;
+  EXPECT_EQ(serve(recipient + rule, {"AEGIS_TEST_SECRET_JOC=demo-only-change-me"}, &log), 0) << log;
+  // With a secret of its own, it starts.
+  EXPECT_GT(serve(recipient + rule, {"AEGIS_TEST_SECRET_JOC=" + security::RandomToken()}, &log), 0)
+      << log;
+}
+
 // --- 11. File modes -----------------------------------------------------------------------------
 
 unsigned ModeOf(const std::string& path) {

@@ -354,7 +354,10 @@ void Board(Api& api, const AlertContext& ctx, httplib::Response& res, const Call
                  {"items", items}});
 }
 
-Ctx Start(Api& api) {
+// Early warning's context. Without a store or areas to place alerts, early warning is off and
+// its routes say why; a routing file (or keyword file) that cannot be used is an error: the
+// server does not start (a webhook without a secret of its own, among others).
+Result<Ctx> Start(Api& api) {
   auto ctx = std::make_shared<AlertContext>();
   auto fail = [&](const Status& st) {
     ctx->unavailable = st.message();
@@ -368,7 +371,7 @@ Ctx Start(Api& api) {
   ctx->catalog = std::move(*catalog);
   auto service = alert::AlertService::Load(api.options().data_dir, "", *ctx->catalog.gazetteer,
                                            *ctx->catalog.taxonomy);
-  if (!service.ok()) return fail(service.status());
+  if (!service.ok()) return service.status();
   ctx->service = std::move(*service);
   // The scheduled analysis alerts run hourly, in one server process at a time (its lease);
   // $AEGIS_ANALYSIS_EVERY_S changes the interval (0 = off).
@@ -384,8 +387,8 @@ Ctx Start(Api& api) {
 
 }  // namespace
 
-void AddAlertRoutes(Api& api) {
-  Ctx ctx = Start(api);
+Status AddAlertRoutes(Api& api) {
+  AEGIS_ASSIGN_OR_RETURN(Ctx ctx, Start(api));
   Api* a = &api;
   using A = access::Action;
   api.Add("POST", "/api/v1/alerts", A::kSubmitAlert,
@@ -420,6 +423,7 @@ void AddAlertRoutes(Api& api) {
           [a, ctx](const httplib::Request& req, httplib::Response& res, Caller* c) {
             if (Ready(*ctx, res)) Acknowledge(*a, req, res, *c);
           });
+  return Status::Ok();
 }
 
 }  // namespace aegis::server

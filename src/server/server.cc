@@ -109,8 +109,7 @@ class ServerImpl final : public Server, public Api {
     AEGIS_ASSIGN_OR_RETURN(unknown_user_hash_, security::HashPassword(security::RandomToken()));
     AEGIS_ASSIGN_OR_RETURN(auto areas, lease->LoadAreas());
     for (const auto& a : areas) areas_[a.pcode] = a.level;
-    Routes();
-    return Status::Ok();
+    return Routes();
   }
 
   Status Run(const std::function<void(int)>& on_listening) override {
@@ -501,7 +500,7 @@ class ServerImpl final : public Server, public Api {
     return id;
   }
 
-  void Routes() {
+  Status Routes() {
     http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       t_gated = {};
       return CheckBeforeBody(req, res) ? httplib::Server::HandlerResponse::Unhandled
@@ -586,9 +585,10 @@ class ServerImpl final : public Server, public Api {
     AddDataRoutes(*this);
     AddExportRoutes(*this);
     AddMatchRoutes(*this);
-    AddAlertRoutes(*this);
+    AEGIS_RETURN_IF_ERROR(AddAlertRoutes(*this));
     AddWebRoutes(*this, http_);  // last: it serves every path outside /api/
     openapi_ = OpenApiDocument(routes_);
+    return Status::Ok();
   }
 
   // The client's address: the connection's, or behind a trusted proxy on this host the one it
