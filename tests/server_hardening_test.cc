@@ -633,6 +633,86 @@ TEST(AlertWebhookSecret, AWebhookIsNeverSignedWithAShippedSecret) {
       << log;
 }
 
+// --- 9. The audit anchor ----------------------------------------------------------------------
+
+// The anchor follows every committed batch of audit rows: the last rows of a running server's
+// log, deleted behind its back, are missed by `aegis audit verify` no more.
+TEST_F(HardeningTest, DeletingTheLastAuditRowsIsSeenEvenWhileTheServerRuns) {
+  RunningServer srv(Options());
+  ASSERT_TRUE(srv.ok());
+  auto c = srv.Client();
+  auto in = c->Post("/api/v1/session", json{{"username", "imo"}, {"password", kPassword}}.dump(),
+                    "application/json");
+  ASSERT_TRUE(in && in->status == 200);
+  std::string cookie = in->get_header_value("Set-Cookie");
+  httplib::Headers h{{"Cookie", cookie.substr(0, cookie.find(';'))}};
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(c->Get("/api/v1/incidents?limit=1", h)->status, 200);
+  // The anchor catches up with the last row while the server stays idle, within a second.
+  auto keys = security::Keyring::Load(dir_ / "t.keys");
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  const int64_t last = QueryInt(db_, "SELECT max(seq) FROM audit_log");
+  int64_t anchored = 0;
+  for (int i = 0; i < 100 && anchored < last; ++i) {
+    auto a = security::LoadAuditAnchor(*keys, security::DefaultAnchorPath(keys->path()));
+    anchored = a.ok() ? a->last_seq : 0;
+    if (anchored < last) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(anchored, last);
+  const std::string verify = "--db " + db_ + " audit --keys " + (dir_ / "t.keys");
+  auto intact = RunAegis(verify + " verify");
+  EXPECT_EQ(intact.exit_code, 0) << intact.output;
+  ASSERT_TRUE(ExecRaw(db_, "DELETE FROM audit_log WHERE seq >= " + std::to_string(last - 1)));
+  auto cut = RunAegis(verify + " verify");
+  EXPECT_NE(cut.exit_code, 0) << cut.output;
+  EXPECT_NE(cut.output.find("truncated"), std::string::npos) << cut.output;
+}
+
+// A missing anchor fails verification and says how to re-anchor; `aegis audit reanchor` does,
+// audited; and verify on a store without the audit table is a clear error, not a crash.
+TEST_F(HardeningTest, AMissingAuditAnchorFailsVerificationUntilAnOperatorReanchors) {
+  (void)Login("coordinator");  // audited
+  server_->Stop();
+  if (thread_.joinable()) thread_.join();
+  server_.reset();
+  const std::string keys = dir_ / "t.keys", anchor = keys + ".audit-anchor";
+  const std::string audit = "--db " + db_ + " audit --keys " + keys;
+  ASSERT_TRUE(std::filesystem::exists(anchor));
+  std::filesystem::remove(anchor);
+  auto v = RunAegis(audit + " verify");
+  EXPECT_NE(v.exit_code, 0) << v.output;
+  EXPECT_NE(v.output.find(anchor), std::string::npos) << v.output;
+  EXPECT_NE(v.output.find("aegis audit reanchor"), std::string::npos) << v.output;
+  auto help = RunAegis("audit reanchor --help");
+  EXPECT_EQ(help.exit_code, 0) << help.output;
+  EXPECT_NE(help.output.find("restor"), std::string::npos) << help.output;
+  auto re = RunAegis(audit + " reanchor");
+  EXPECT_EQ(re.exit_code, 0) << re.output;
+  auto again = RunAegis(audit + " verify");
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(QueryText(db_, "SELECT action FROM audit_log ORDER BY seq DESC LIMIT 1"),
+            "audit.reanchor");
+  // A restored older copy of the store: the anchor is ahead of it until re-anchored.
+  const int64_t last = QueryInt(db_, "SELECT max(seq) FROM audit_log");
+  ASSERT_TRUE(ExecRaw(db_, "DELETE FROM audit_log WHERE seq = " + std::to_string(last)));
+  EXPECT_NE(RunAegis(audit + " verify").exit_code, 0);
+  EXPECT_EQ(RunAegis(audit + " reanchor").exit_code, 0);
+  EXPECT_EQ(RunAegis(audit + " verify").exit_code, 0);
+  // An edited log is not re-anchored over.
+  ASSERT_TRUE(ExecRaw(db_, "UPDATE audit_log SET detail = 'edited' WHERE seq = 1"));
+  EXPECT_NE(RunAegis(audit + " reanchor").exit_code, 0);
+  // No audit table: a clear error (exit 1), not a crash; no store is made where there was none.
+  ASSERT_TRUE(ExecRaw(db_, "DROP TABLE audit_log"));
+  auto none = RunAegis(audit + " verify");
+  EXPECT_GT(none.exit_code, 0) << none.output;  // -1: killed by a signal
+  EXPECT_NE(none.output.find("audit_log"), std::string::npos) << none.output;
+  EXPECT_EQ(none.output.find("internal error"), std::string::npos) << none.output;
+  const std::string missing = dir_ / "missing.sqlite";
+  auto nowhere = RunAegis("--db " + missing + " audit verify");
+  EXPECT_NE(nowhere.exit_code, 0) << nowhere.output;
+  EXPECT_FALSE(std::filesystem::exists(missing));
+  EXPECT_FALSE(std::filesystem::exists(missing + ".keys"));
+}
+
 // --- 11. File modes -----------------------------------------------------------------------------
 
 unsigned ModeOf(const std::string& path) {

@@ -97,7 +97,6 @@ class ServerImpl final : public Server, public Api {
     taxonomy_ = std::make_unique<taxonomy::Taxonomy>(std::move(t));
     audit_ = std::make_unique<access::AuditLog>(audit_keys_.get(),
                                                 security::DefaultAnchorPath(o_.key_file));
-    audit_->anchor_interval_ms = o_.audit_anchor_ms;
     AEGIS_ASSIGN_OR_RETURN(auto lease, pool_.Acquire());
     AEGIS_ASSIGN_OR_RETURN(int v, lease->SchemaVersion());
     if (v != lease->LatestSchemaVersion())

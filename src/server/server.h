@@ -39,8 +39,6 @@ struct ServerOptions {
   int session_hours = 12;
   int max_failed_logins = 5;
   int lockout_minutes = 15;
-  // The audit anchor is rewritten at most this often (0 = after every row); see access/audit.h.
-  int audit_anchor_ms = 1000;
   // A protocol version added through another server process is in force here within this many
   // milliseconds (through this process: at once); see RefreshProtocol in server.cc. Sessions,
   // users and break-the-glass grants are read from the store on every request.

@@ -217,6 +217,7 @@ class SqlStore final : public Store {
       std::vector<AuditRow> rows,
       const std::function<std::string(const std::string&, const AuditRow&)>& chain) override;
   Status ScanAudit(const std::function<void(const AuditRow&)>& fn) override;
+  bool HasAuditTable() override { return db_->TableExists("audit_log"); }
   Result<std::vector<IncidentRecord>> ListIncidents(const AccessScope& scope,
                                                     const IncidentQuery& q) override;
   Result<std::optional<IncidentRecord>> GetIncident(const AccessScope& scope, int64_t id) override;
