@@ -304,6 +304,7 @@ class SqlStore final : public Store {
   }
   Result<IncidentRecord> IncidentFrom(const Stmt& s, bool personal);
   Result<TracingRecord> TracingFrom(const Stmt& s);
+  Result<BreakGlassGrant> GrantFrom(const Stmt& s);
 
   Result<int64_t> IdByCode(const char* table, const std::string& code) {
     AEGIS_ASSIGN_OR_RETURN(Stmt s,
