@@ -713,6 +713,132 @@ TEST_F(HardeningTest, AMissingAuditAnchorFailsVerificationUntilAnOperatorReancho
   EXPECT_FALSE(std::filesystem::exists(missing + ".keys"));
 }
 
+// --- 10. Reads audited by record -----------------------------------------------------------------
+
+// The ids of `object_id` of every audit row of `action`.
+std::set<std::string> AuditedIds(const std::string& db, const std::string& action) {
+  std::set<std::string> ids;
+  for (const std::string& list : text::Split(
+           QueryText(db, "SELECT object_id || ';' FROM audit_log WHERE action = '" + action + "'"),
+           ';'))
+    for (const std::string& id : text::Split(list, ','))
+      if (!id.empty()) ids.insert(id);
+  return ids;
+}
+
+// An export's audit names every record exported (over several pages), and every list route's
+// names every record it answered: tracing cases, alerts (list, inbox, board), duplicate pairs.
+TEST_F(HardeningTest, ListAndExportReadsAreAuditedNamingEveryRecordRead) {
+  {
+    auto src = store_->EnsureDataSource({0, "MANY", "many", "manual", "", "direct_monitoring"});
+    ASSERT_TRUE(src.ok());
+    std::vector<store::Incident> many;
+    for (int i = 0; i < 2100; ++i) {
+      store::Incident x;
+      x.source_key = "many-" + std::to_string(i);
+      x.content_hash = text::Hash64(x.source_key);
+      x.date_start = x.date_end = "2024-02-0" + std::to_string(1 + i % 9);
+      x.country = "SSD";
+      x.place = {"SS010101", 3, "pcode", 1, "", ""};
+      x.risks = {"ATK"};
+      x.organisation_code = "ORG-A";
+      x.source_type = "direct_monitoring";
+      x.sensitivity = "public";
+      many.push_back(x);
+    }
+    ASSERT_TRUE(ImportIncidents(*store_, *src, std::move(many)).ok());
+    // The same attack reported by two partners: a duplicate pair.
+    for (const char* org : {"ORG-A", "ORG-B"}) {
+      auto from = store_->EnsureDataSource(
+          {0, std::string("DUP-") + org, "dup", "manual", org, "direct_monitoring"});
+      ASSERT_TRUE(from.ok());
+      store::Incident x;
+      x.source_key = std::string("dup-") + org;
+      x.content_hash = text::Hash64(x.source_key);
+      x.date_start = x.date_end = std::string(org) == "ORG-A" ? "2024-04-02" : "2024-04-03";
+      x.country = "SSD";
+      x.place = {"SS010101", 3, "pcode", 1, "", ""};
+      x.risks = {"ATK"};
+      x.killed = 4;
+      x.organisation_code = org;
+      x.source_type = "direct_monitoring";
+      x.sensitivity = "internal";
+      x.narrative = "Armed men attacked Bungu market at dawn, four civilians killed";
+      ASSERT_TRUE(ImportIncidents(*store_, *from, {x}).ok());
+    }
+  }
+  Session coord = Login("coordinator");
+  auto c = Client();
+  auto exported = c->Get("/api/v1/exports/incidents?format=csv", coord.Get());
+  ASSERT_TRUE(exported);
+  ASSERT_EQ(exported->status, 200);
+  std::set<std::string> in_file;
+  for (const std::string& line : text::Split(exported->body, '\n')) {
+    std::string id = line.substr(0, line.find(','));
+    if (id.rfind("P-", 0) == 0) in_file.insert(id);  // not the header (after a BOM), nor HXL tags
+  }
+  ASSERT_GT(in_file.size(), 2000u);
+  std::set<std::string> audited;
+  auto keys = keys_->current();
+  for (const std::string& id : AuditedIds(db_, "export.records"))
+    audited.insert(security::Pseudonym(*keys, "incident", id));
+  std::string missing;
+  for (const auto& id : in_file)
+    if (!audited.count(id)) missing += id + " ";
+  EXPECT_EQ(audited, in_file) << audited.size() << " audited, " << in_file.size()
+                              << " exported; not audited: " << missing;
+  // Lists.
+  auto ids_of = [](const std::string& body, const char* member) {
+    std::set<std::string> ids;
+    json j = json::parse(body);
+    for (const auto& item : j["items"]) {
+      const json& x = member[0] ? item[member] : item;
+      ids.insert(std::to_string(x["id"].get<int64_t>()));
+    }
+    return ids;
+  };
+  Session sp = Login("service_provider");
+  auto added = c->Post("/api/v1/tracing/records", sp.Unsafe(),
+                       json{{"kind", "registered"},
+                            {"organisation", "ORG-A"},
+                            {"external_id", "UASC-9"},
+                            {"name", "Achan Deng Malual"},
+                            {"sex", "f"},
+                            {"age_min", 8},
+                            {"area_pcode", "SS010101"},
+                            {"consent_for_tracing", true}}
+                           .dump(),
+                       "application/json");
+  ASSERT_TRUE(added && added->status == 201) << (added ? added->body : "");
+  auto tracing = c->Get("/api/v1/tracing/records", sp.Get());
+  ASSERT_EQ(tracing->status, 200);
+  EXPECT_FALSE(ids_of(tracing->body, "").empty());
+  EXPECT_EQ(ids_of(tracing->body, ""), AuditedIds(db_, "tracing.list"));
+  auto alert =
+      c->Post("/api/v1/alerts", coord.Unsafe(),
+              json{{"area_pcode", "SS0301"}, {"risks", {"ATK"}}, {"urgency", "high"}}.dump(),
+              "application/json");
+  ASSERT_TRUE(alert && alert->status == 201) << (alert ? alert->body : "");
+  for (const auto& [path, action] : std::vector<std::pair<std::string, std::string>>{
+           {"/api/v1/alerts", "alert.list"}, {"/api/v1/alerts/inbox", "alert.inbox"}}) {
+    auto r = c->Get(path.c_str(), coord.Get());
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_FALSE(ids_of(r->body, "").empty()) << path;
+    EXPECT_EQ(ids_of(r->body, ""), AuditedIds(db_, action)) << path;
+  }
+  auto board = c->Get("/api/v1/alerts/board", coord.Get());
+  ASSERT_EQ(board->status, 200) << board->body;
+  std::set<std::string> on_board = ids_of(board->body, "");
+  EXPECT_FALSE(on_board.empty()) << board->body;
+  EXPECT_EQ(on_board, AuditedIds(db_, "alert.board")) << board->body;
+  auto pairs = c->Get("/api/v1/duplicates/incidents?from=2024-04-01&to=2024-04-05", coord.Get());
+  ASSERT_EQ(pairs->status, 200) << pairs->body;
+  std::set<std::string> paired = ids_of(pairs->body, "kept");
+  for (const auto& id : ids_of(pairs->body, "duplicate")) paired.insert(id);
+  EXPECT_FALSE(paired.empty()) << pairs->body;
+  EXPECT_EQ(paired, AuditedIds(db_, "incident.duplicates"));
+}
+
 // --- 11. File modes -----------------------------------------------------------------------------
 
 unsigned ModeOf(const std::string& path) {

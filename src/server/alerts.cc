@@ -198,7 +198,7 @@ void List(Api& api, const AlertContext& ctx, const httplib::Request& req, httpli
   if (!rows.ok()) return SendError(res, FromStatus(rows.status()));
   json items = json::array();
   for (const auto& a : *rows) items.push_back(AlertJson(a, ViewOf(api, **lease, c, a), ctx));
-  api.Audit(**lease, &c, inbox_only ? "alert.inbox" : "alert.list", "alert", "",
+  api.Audit(**lease, &c, inbox_only ? "alert.inbox" : "alert.list", "alert", IdList(*rows),
             std::to_string(rows->size()) + " alerts");
   SendJson(res, {{"items", items}, {"count", rows->size()}});
 }
@@ -346,7 +346,8 @@ void Board(Api& api, const AlertContext& ctx, httplib::Response& res, const Call
     j["undelivered"] = undelivered;
     items.push_back(std::move(j));
   }
-  api.Audit(**lease, &c, "alert.board", "alert", "", std::to_string(rows->size()) + " alerts");
+  api.Audit(**lease, &c, "alert.board", "alert", IdList(*rows),
+            std::to_string(rows->size()) + " alerts");
   SendJson(res, {{"open", rows->size()},
                  {"overdue", overdue},
                  {"needs_review", review},
