@@ -246,9 +246,10 @@ TEST_F(AuthzMatrixTest,
             std::string pseudonym =
                 security::Pseudonym(*keys_->current(), "incident", std::to_string(ids[key]));
             check(may_export, exported.count(pseudonym) == 1, "export " + where);
-            if (detail)
+            if (detail) {
               EXPECT_EQ(detail->body.find("SECRET-NARRATIVE") != std::string::npos, may_read)
                   << where;
+            }
           }
         }
       }

@@ -86,32 +86,48 @@ TEST(AuthorizationKernel, TheShippedProtocolKeepsTheClusterRulesInEveryCell) {
         const bool individual = a == Action::kReadIndividual || a == Action::kExport ||
                                 a == Action::kCreate || a == Action::kUpdate ||
                                 a == Action::kDelete;
-        if (AggregateOnlyRole(s.role) && individual) EXPECT_FALSE(d.allowed()) << where;
+        if (AggregateOnlyRole(s.role) && individual) {
+          EXPECT_FALSE(d.allowed()) << where;
+        }
         // GBV and child records as individual records: coordination only (or an emergency
         // grant, which partners may open up to confidential).
         const bool sensitive_class = r.record_class == store::RecordClass::kGbv ||
                                      r.record_class == store::RecordClass::kChild;
-        if (sensitive_class && individual && s.role != "coordinator" && s.role != "imo")
+        if (sensitive_class && individual && s.role != "coordinator" && s.role != "imo") {
           EXPECT_TRUE(!d.allowed() || (d.via_break_glass && a != Action::kCreate &&
                                        a != Action::kUpdate && a != Action::kDelete))
               << where;
+        }
         if ((a == Action::kCreate || a == Action::kUpdate || a == Action::kDelete ||
              a == Action::kImport) &&
-            r.organisation_id != s.organisation_id)
+            r.organisation_id != s.organisation_id) {
           EXPECT_FALSE(d.allowed()) << where;
-        if (a == Action::kCreate && sensitive_class && r.sensitivity == 0)
+        }
+        if (a == Action::kCreate && sensitive_class && r.sensitivity == 0) {
           EXPECT_FALSE(d.allowed()) << where;
-        if (individual && r.sensitivity == 3 && s.role != "coordinator" && s.role != "imo")
+        }
+        if (individual && r.sensitivity == 3 && s.role != "coordinator" && s.role != "imo") {
           EXPECT_FALSE(d.allowed()) << where;
-        if (d.via_break_glass) EXPECT_LE(r.sensitivity, 2) << where;
-        if (s.token && !s.scope_write && a == Action::kCreate) EXPECT_FALSE(d.allowed()) << where;
-        if (s.token && !s.scope_read && a == Action::kReadIndividual)
+        }
+        if (d.via_break_glass) {
+          EXPECT_LE(r.sensitivity, 2) << where;
+        }
+        if (s.token && !s.scope_write && a == Action::kCreate) {
           EXPECT_FALSE(d.allowed()) << where;
+        }
+        if (s.token && !s.scope_read && a == Action::kReadIndividual) {
+          EXPECT_FALSE(d.allowed()) << where;
+        }
         if (s.token && (a == Action::kManageUsers || a == Action::kManageProtocol ||
-                        a == Action::kBreakGlass || a == Action::kManageTokens))
+                        a == Action::kBreakGlass || a == Action::kManageTokens)) {
           EXPECT_FALSE(d.allowed()) << where;
-        if (a == Action::kExport) EXPECT_FALSE(d.personal_fields) << where;
-        if (!d.allowed()) EXPECT_FALSE(d.reason.empty()) << where;
+        }
+        if (a == Action::kExport) {
+          EXPECT_FALSE(d.personal_fields) << where;
+        }
+        if (!d.allowed()) {
+          EXPECT_FALSE(d.reason.empty()) << where;
+        }
       }
     }
   }
@@ -150,14 +166,19 @@ TEST(AuthorizationKernel, NobodyGivesARoleAboveTheirOwnAndOnlyACoordinatorMakesA
       r.target_role = target;
       r.target_organisation_id = r.current_organisation_id = kOwn;
       bool allowed = Decide(p, s, Action::kManageUsers, r).allowed();
-      if (target == "coordinator") EXPECT_EQ(allowed, role == "coordinator") << role;
-      if (role == "imo")
+      if (target == "coordinator") {
+        EXPECT_EQ(allowed, role == "coordinator") << role;
+      }
+      if (role == "imo") {
         EXPECT_EQ(allowed,
                   target != "coordinator" && target != "imo" && target != "service_provider")
             << target;
+      }
       // Demoting a coordinator is changing a coordinator.
       r.current_role = "coordinator";
-      if (role != "coordinator") EXPECT_FALSE(Decide(p, s, Action::kManageUsers, r).allowed());
+      if (role != "coordinator") {
+        EXPECT_FALSE(Decide(p, s, Action::kManageUsers, r).allowed());
+      }
     }
   }
   // A protocol that lets a role give a role with more rights is refused when loaded.

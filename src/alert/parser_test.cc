@@ -116,7 +116,9 @@ TEST_F(ParserTest, RealisticMessagesAreReadWithPlaceRiskAndUrgency) {
       std::printf("[miss] %s -> %s %s (%s)\n", c.message, p.pcode.c_str(),
                   p.risks.empty() ? "-" : p.risks.front().c_str(), p.note.c_str());
     // A message without place or risk is never trusted silently.
-    if (p.pcode.empty() || p.risks.empty()) EXPECT_TRUE(p.needs_review) << c.message;
+    if (p.pcode.empty() || p.risks.empty()) {
+      EXPECT_TRUE(p.needs_review) << c.message;
+    }
   }
   std::printf(
       "[figure] alert parser: %d messages; place %d/%d, risk %d/%d, both %d/%d (%.0f%%), "
