@@ -25,7 +25,6 @@ std::map<std::string, std::string> ReadThroughApi(const std::string& db, const s
   o.db = db;
   o.data_dir = kData;
   o.key_file = keys;
-  o.audit_anchor_ms = 0;
   RunningServer server(o);
   if (!server.ok()) return {};
   auto client = server.Client();

@@ -284,6 +284,12 @@ TEST_F(LinkageTest, TheCliImportsMatchesAndRecordsDecisions) {
                              "SELECT count(*) FROM audit_log WHERE action IN ('tracing.import', "
                              "'tracing.match', 'match.rejected')");
   EXPECT_EQ(audited, 5);
+  // By record: the first match names the request and the candidate it showed; the second, after
+  // the rejection, the request alone.
+  EXPECT_EQ(QueryText(StoreUrl(dir_),
+                      "SELECT object_id || ';' FROM audit_log WHERE action = 'tracing.match' "
+                      "ORDER BY seq"),
+            "4,1;4;");
   EXPECT_EQ(QueryInt(StoreUrl(dir_),
                      "SELECT count(*) FROM audit_log WHERE detail LIKE '%Deng%' OR object_id "
                      "LIKE '%Deng%'"),

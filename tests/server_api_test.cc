@@ -8,6 +8,7 @@
 
 #include "running_server.h"
 #include "security/keyring.h"
+#include "security/tokens.h"
 #include "server_fixture.h"
 
 namespace aegis::testing {
@@ -113,6 +114,38 @@ TEST_F(ApiTest, BreakTheGlassNeedsAReasonIsTimeLimitedAndAudited) {
   auto review = c->Get("/api/v1/break-glass", Login("coordinator").Get());
   ASSERT_TRUE(review);
   EXPECT_NE(review->body.find("imminent risk"), std::string::npos);
+}
+
+// A break-the-glass reason may name the person at risk: it is sealed in the store like the other
+// personal fields (no byte of it in the SQLite file or its WAL, nor in any PostgreSQL table),
+// and reviewers and the grantee still read it through the API.
+TEST_F(ApiTest, BreakTheGlassReasonsAreSealedAtRestAndShownToThoseAllowed) {
+  const std::string unique = "GLASSREASON" + security::RandomToken().substr(0, 16);
+  Session s = Login("partner_focal_point");
+  auto c = Client();
+  auto grant = c->Post(
+      "/api/v1/break-glass", s.Unsafe(),
+      json{{"reason", "referral of a survivor at imminent risk, " + unique}, {"minutes", 10}}
+          .dump(),
+      "application/json");
+  ASSERT_TRUE(grant && grant->status == 201) << (grant ? grant->body : "");
+  std::string bytes = StoredBytes(db_);
+  ASSERT_NE(bytes.find("enc:v1:"), std::string::npos) << "the store's contents were read";
+  EXPECT_EQ(bytes.find(unique), std::string::npos) << "the reason is stored in clear";
+  EXPECT_EQ(QueryText(db_, "SELECT reason FROM break_glass").rfind("enc:v1:", 0), 0u);
+  // Reviewers and the grantee read it; another user does not.
+  auto review = c->Get("/api/v1/break-glass", Login("coordinator").Get());
+  ASSERT_TRUE(review && review->status == 200);
+  EXPECT_NE(review->body.find(unique), std::string::npos) << review->body;
+  auto own = c->Get("/api/v1/break-glass", s.Get());
+  ASSERT_TRUE(own && own->status == 200);
+  EXPECT_NE(own->body.find(unique), std::string::npos) << own->body;
+  auto other = c->Get("/api/v1/break-glass", Login("field_monitor").Get());
+  ASSERT_TRUE(other && other->status == 200);
+  EXPECT_EQ(other->body.find(unique), std::string::npos) << other->body;
+  // The grant works while sealed (its reason is not needed to widen the scope).
+  auto me = json::parse(c->Get("/api/v1/me", s.Get())->body);
+  EXPECT_FALSE(me["break_glass_until"].get<std::string>().empty());
 }
 
 TEST_F(ApiTest, TheProtocolCanBeChangedThroughTheApiWithHistoryAndValidation) {

@@ -55,14 +55,15 @@ TEST_F(ServerTest, SignInSessionsLockOutAndCsrf) {
   EXPECT_EQ(c->Get("/api/v1/me", httplib::Headers{{"Cookie", "aegis_session=forged"}})->status,
             401);
   EXPECT_EQ(c->Get("/api/v1/incidents")->status, 401);
-  // Five wrong passwords lock the account, even against the right one.
+  // Five wrong passwords lock the account, even against the right one (answered like a wrong
+  // password: HardeningTest.ALockedAccountAndAnUnknownUserGetTheSameAnswer).
   for (int i = 0; i < 5; ++i)
     c->Post("/api/v1/session", json{{"username", "viewer"}, {"password", "nope"}}.dump(),
             "application/json");
   auto locked =
       c->Post("/api/v1/session", json{{"username", "viewer"}, {"password", kPassword}}.dump(),
               "application/json");
-  EXPECT_EQ(locked->status, 429);
+  EXPECT_EQ(locked->status, 401);
   // A disabled account's session stops working.
   auto [cookie2, csrf2] = SignIn("imo");
   ASSERT_FALSE(cookie2.empty());

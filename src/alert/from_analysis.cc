@@ -19,10 +19,8 @@ Result<analysis::AnalysisResult> RunAnalysis(store::Store& store,
   analysis::AnalysisRequest req;
   req.level = o.level;
   AEGIS_ASSIGN_OR_RETURN(req.period, analysis::PeriodOrLatest(o.period, facts));
-  int first = std::min(facts.min_month,
-                       req.period.first - cfg.trend.baseline_periods * req.period.months());
-  int last = std::max(facts.max_month, req.period.last);
-  analysis::Cube cube = analysis::Cube::Build(facts, first, last);
+  // The months that hold data: outside them every sum is 0 (Cube::Sum clamps).
+  analysis::Cube cube = analysis::Cube::Build(facts, facts.min_month, facts.max_month);
   AEGIS_ASSIGN_OR_RETURN(auto overrides, store.LoadSeverityOverrides());
   return analysis::Analyze(facts, cube, overrides, cfg, req);
 }

@@ -56,7 +56,7 @@ std::vector<std::string> PcodeCandidates(const std::string& token) {
 bool LooksLikePcode(const std::string& token, std::string* normalised) {
   std::vector<std::string> c = PcodeCandidates(token);
   if (c.empty()) return false;
-  *normalised = c.front();
+  normalised->swap(c.front());
   return true;
 }
 

@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -88,15 +89,58 @@ Result<Recipient> ParseRecipient(const std::string& id, const toml::table& t,
   r.webhook = t["webhook"].value_or(std::string());
   r.email = t["email"].value_or(std::string());
   r.secret = t["secret"].value_or(std::string());
-  std::string env = t["secret_env"].value_or(std::string());
-  if (!env.empty()) {
-    const char* v = std::getenv(env.c_str());
+  r.secret_env = t["secret_env"].value_or(std::string());
+  if (!r.secret_env.empty()) {
+    const char* v = std::getenv(r.secret_env.c_str());
     if (v != nullptr && *v != '\0') r.secret = v;
   }
-  if (!r.webhook.empty() && r.secret.empty())
-    return Status::InvalidArgument(where +
-                                   ": a webhook needs a secret (set secret_env's variable)");
   return r;
+}
+
+// The example secret Aegis's routing file once shipped with: known to anyone who read it.
+constexpr const char* kShippedSecret = "demo-only-change-me";
+
+// A webhook is signed with a secret of the operation's own (secret_env's variable, or `secret`
+// in a file it wrote); none is shipped, and the one that was is refused.
+Status CheckWebhookSecret(const Recipient& r, const std::vector<Rule>& rules,
+                          const std::string& origin) {
+  if (r.webhook.empty()) return Status::Ok();
+  std::string used_by;
+  int using_rules = 0;
+  for (const Rule& rule : rules)
+    for (const auto& level : rule.levels)
+      if (std::find(level.begin(), level.end(), "recipient:" + r.id) != level.end() &&
+          used_by.find("'" + rule.name + "'") == std::string::npos) {
+        used_by += std::string(used_by.empty() ? "" : ", ") + "'" + rule.name + "'";
+        ++using_rules;
+      }
+  std::string what =
+      origin + ": recipient '" + r.id + "' (" +
+      (used_by.empty()
+           ? std::string("in no rule")
+           : (using_rules > 1 ? "routed to by rules " : "routed to by rule ") + used_by) +
+      ") has a webhook";
+  std::string variable = r.secret_env;
+  if (variable.empty()) {
+    variable = "AEGIS_SECRET_";
+    for (char ch : r.id)
+      variable += std::isalnum(static_cast<unsigned char>(ch))
+                      ? static_cast<char>(std::toupper(static_cast<unsigned char>(ch)))
+                      : '_';
+  }
+  std::string set = r.secret_env.empty()
+                        ? "add secret_env = \"" + variable + "\" to [recipients." + r.id +
+                              "] and set the environment variable " + variable
+                        : "set the environment variable " + variable + " (its secret_env)";
+  set += " to a long random secret shared with the receiver only (e.g. `openssl rand -hex 32`)";
+  if (r.secret.empty())
+    return Status::InvalidArgument(what + " but no secret to sign it with: " + set +
+                                   ". No secret is shipped with Aegis.");
+  if (r.secret == kShippedSecret)
+    return Status::InvalidArgument(
+        what + " signed with '" + kShippedSecret +
+        "', the example once shipped with Aegis and known to anyone: " + set + ".");
+  return Status::Ok();
 }
 
 }  // namespace
@@ -141,6 +185,8 @@ Result<RoutingConfig> RoutingConfig::Parse(const std::string& toml_text,
       c.rules_.push_back(std::move(r));
     }
   }
+  for (const auto& [id, r] : c.recipients_)
+    AEGIS_RETURN_IF_ERROR(CheckWebhookSecret(r, c.rules_, origin));
   return c;
 }
 

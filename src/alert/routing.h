@@ -19,8 +19,11 @@ struct Recipient {
   // "member": a partner's own system, which also gets the free text.
   std::string audience = "outside";
   std::string webhook;  // URL
-  std::string secret;   // HMAC key of the webhook (secret_env names the variable that holds it)
+  // HMAC key of the webhook: the value of the environment variable `secret_env` names, else
+  // `secret` in the file. Required for a webhook; none is shipped (RoutingConfig::Parse).
+  std::string secret;
   std::string email;
+  std::string secret_env;
 };
 
 struct Rule {
@@ -42,6 +45,8 @@ struct RouteInput {
 
 class RoutingConfig {
  public:
+  // A webhook without a secret, or with the example secret once shipped, is refused: the error
+  // names the file, the recipient, the rules that route to it and the variable to set.
   static Result<RoutingConfig> Load(const std::string& path);
   static Result<RoutingConfig> Parse(const std::string& toml_text, const std::string& origin);
 

@@ -8,8 +8,22 @@
 
 namespace aegis::analysis {
 
+namespace {
+constexpr int kFirstMonth = 1900 * 12, kLastMonth = 2100 * 12 + 11;  // 1900-01 .. 2100-12
+const std::string kPeriodForms =
+    "write a month (2024-03), a quarter (2024-Q1), a year (2024) or a range of months "
+    "(2024-01..2024-06), from 1900-01 to 2100-12";
+// ParsePeriod without the range check.
+Result<Period> ParsePeriodForm(std::string_view text);
+}  // namespace
+
 int MonthIndex(std::string_view d) {
-  if (d.size() < 7 || d[4] != '-') return -1;
+  auto digits = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i)
+      if (d[i] < '0' || d[i] > '9') return false;
+    return true;
+  };
+  if (d.size() < 7 || d[4] != '-' || !digits(0, 4) || !digits(5, 7)) return -1;
   int y = 0, m = 0;
   if (std::from_chars(d.data(), d.data() + 4, y).ec != std::errc() ||
       std::from_chars(d.data() + 5, d.data() + 7, m).ec != std::errc() || m < 1 || m > 12)
@@ -40,11 +54,20 @@ Period Period::Shifted(int periods) const {
 }
 
 Result<Period> ParsePeriod(std::string_view text) {
+  Result<Period> p = ParsePeriodForm(text);
+  // Analyses step back from a period to compare it (trends, baselines): month indices must stay
+  // well above 0, and dates in the store are within the same years (util/date.h).
+  if (p.ok() && (p->first < kFirstMonth || p->last > kLastMonth))
+    return Status::InvalidArgument("period " + text::QuoteIfCode(text, "given") + ": " +
+                                   kPeriodForms);
+  return p;
+}
+
+namespace {
+Result<Period> ParsePeriodForm(std::string_view text) {
   std::string t(text::Trim(text));
   auto bad = [&] {
-    return Status::InvalidArgument("period " + text::QuoteIfCode(t, "given") +
-                                   ": write a month (2024-03), a quarter (2024-Q1), a year "
-                                   "(2024) or a range of months (2024-01..2024-06)");
+    return Status::InvalidArgument("period " + text::QuoteIfCode(t, "given") + ": " + kPeriodForms);
   };
   Period p;
   p.label = t;
@@ -59,7 +82,10 @@ Result<Period> ParsePeriod(std::string_view text) {
     return p;
   }
   int year = 0;
-  if (t.size() < 4 || std::from_chars(t.data(), t.data() + 4, year).ec != std::errc()) return bad();
+  if (t.size() < 4 ||
+      !std::all_of(t.begin(), t.begin() + 4, [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::from_chars(t.data(), t.data() + 4, year).ec != std::errc())
+    return bad();
   if (t.size() == 4) {
     p.first = year * 12;
     p.last = p.first + 11;
@@ -79,6 +105,7 @@ Result<Period> ParsePeriod(std::string_view text) {
   }
   return bad();
 }
+}  // namespace
 
 Result<Period> PeriodOrLatest(std::string_view text, const Facts& facts) {
   if (!text.empty()) return ParsePeriod(text);

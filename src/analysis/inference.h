@@ -36,12 +36,12 @@ struct PublishedFigure {
 // A published phase of one area, period and risk ("*" = the area's overall phase).
 struct PublishedPhase {
   std::string pcode, period, risk;
-  std::optional<int> phase;  // nullopt when withheld or not published; 0 = not assessed
+  std::optional<int> phase{};  // nullopt when withheld or not published; 0 = not assessed
   // Per indicator (measure -> phase it reaches), where the output lists the evidence.
-  std::vector<std::pair<std::string, int>> evidence;
-  std::optional<int> uncapped;        // the phase before the convergence cap, where stated
-  std::optional<int> organisations;   // reporting organisations, where published
-  std::optional<int64_t> monitoring;  // monitoring answers, where published (0: none)
+  std::vector<std::pair<std::string, int>> evidence{};
+  std::optional<int> uncapped{};        // the phase before the convergence cap, where stated
+  std::optional<int> organisations{};   // reporting organisations, where published
+  std::optional<int64_t> monitoring{};  // monitoring answers, where published (0: none)
 };
 
 struct PublishedRate {

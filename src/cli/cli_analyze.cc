@@ -157,14 +157,10 @@ Status RunAnalyze(const GlobalOptions& g, const AnalyzeArgs& a) {
   req.within = a.within;
   req.safe = a.safe;
   AEGIS_ASSIGN_OR_RETURN(req.period, analysis::PeriodOrLatest(a.period, facts));
-  int first = std::min(facts.min_month, req.period.first - a.baseline * req.period.months());
-  int last = std::max(facts.max_month, req.period.last);
-  if (a.safe) {
-    first = std::min(first, req.period.first / 12 * 12);
-    last = std::max(last, req.period.first / 12 * 12 + 11);
-  }
-  analysis::Cube cube = analysis::Cube::Build(
-      facts, first, last, a.safe ? analysis::RiskBits(facts, cfg.withheld_risks) : 0);
+  // The months that hold data: outside them every sum is 0 (Cube::Sum clamps).
+  analysis::Cube cube =
+      analysis::Cube::Build(facts, facts.min_month, facts.max_month,
+                            a.safe ? analysis::RiskBits(facts, cfg.withheld_risks) : 0);
   AEGIS_ASSIGN_OR_RETURN(auto overrides, store->LoadSeverityOverrides());
   AEGIS_ASSIGN_OR_RETURN(analysis::AnalysisResult r,
                          analysis::Analyze(facts, cube, overrides, cfg, req));

@@ -88,7 +88,7 @@ alert::RoutingConfig BenchRules(const geo::Gazetteer& g, int n, int port,
                                 const std::string& secret) {
   alert::RoutingConfig c;
   c.SetRecipient({"hook", "bench receiver", "outside",
-                  "http://127.0.0.1:" + std::to_string(port) + "/hook", secret, ""});
+                  "http://127.0.0.1:" + std::to_string(port) + "/hook", secret, "", ""});
   std::vector<std::string> areas;
   for (int level : {1, 2})
     for (const geo::Area* a : g.AreasAtLevel(level)) areas.push_back(a->pcode);

@@ -1,4 +1,4 @@
-// aegis serve | user add|disable|enable|reset|list | keys init|rotate | audit verify
+// aegis serve | user add|disable|enable|reset|list | keys init|rotate | audit verify|reanchor
 #include <httplib.h>
 #include <unistd.h>
 
@@ -124,23 +124,38 @@ Status UserList(const GlobalOptions& g) {
   return Status::Ok();
 }
 
+// The store as it is, for the audit commands: never created, migrated or given a key file.
+Result<std::unique_ptr<store::Store>> OpenExistingStore(const GlobalOptions& g) {
+  store::StoreOptions o;
+  o.create_if_missing = false;
+  o.migrate = false;
+  return store::Store::Open(g.db, o);
+}
+
 Status AuditVerify(const GlobalOptions& g, const std::string& keys) {
-  AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
+  AEGIS_ASSIGN_OR_RETURN(auto st, OpenExistingStore(g));
   AEGIS_ASSIGN_OR_RETURN(security::Keyring k, security::Keyring::Load(KeyFile(g, keys)));
   access::AuditLog log(&k, security::DefaultAnchorPath(k.path()));
   AEGIS_ASSIGN_OR_RETURN(security::ChainReport r, log.Verify(*st));
   if (!r.ok)
     return Status::Corruption("audit log: " + r.what + " at seq " +
                               std::to_string(r.first_bad_seq) + ": " + r.detail);
-  std::printf("audit log: %lld entries verified, chain intact up to seq %lld\n",
-              static_cast<long long>(r.entries_verified), static_cast<long long>(r.last_seq));
-  std::string anchor = security::DefaultAnchorPath(k.path());
-  if (r.entries_verified > 0 && !std::filesystem::exists(anchor))
-    std::fprintf(stderr,
-                 "warning: no anchor file (%s): entries deleted at the end of the log cannot be "
-                 "detected. It is written by every command that audits; restore it from backup "
-                 "if it was lost.\n",
-                 anchor.c_str());
+  std::printf("audit log: %lld entries verified, chain intact up to seq %lld%s\n",
+              static_cast<long long>(r.entries_verified), static_cast<long long>(r.last_seq),
+              r.entries_verified > 0 ? ", anchored" : "");
+  return Status::Ok();
+}
+
+Status AuditReanchor(const GlobalOptions& g, const std::string& keys) {
+  AEGIS_ASSIGN_OR_RETURN(auto st, OpenExistingStore(g));
+  AEGIS_ASSIGN_OR_RETURN(security::Keyring k, security::Keyring::Load(KeyFile(g, keys)));
+  access::AuditLog log(&k, security::DefaultAnchorPath(k.path()));
+  AEGIS_ASSIGN_OR_RETURN(security::ChainReport r, log.Reanchor(*st, "system"));
+  std::printf(
+      "audit log: %lld entries verified without the anchor; audit.reanchor appended as seq %lld "
+      "and anchored (%s)\n",
+      static_cast<long long>(r.entries_verified), static_cast<long long>(r.last_seq + 1),
+      security::DefaultAnchorPath(k.path()).c_str());
   return Status::Ok();
 }
 
@@ -334,9 +349,24 @@ void AddServerCommands(CLI::App& app, GlobalOptions& g) {
   CLI::App* au = app.add_subcommand("audit", "The tamper-evident audit log");
   au->require_subcommand(1);
   au->add_option("--keys", keys, "Key file (default $AEGIS_KEY_FILE, else STORE.keys)");
-  au->add_subcommand("verify", "Check the hash chain: detects any edit, insertion or deletion")
+  au->add_subcommand("verify",
+                     "Check the hash chain against its anchor: detects any edit, insertion or "
+                     "deletion, the last entries included; fails when the anchor is missing")
       ->callback([&g] {
         Status st = AuditVerify(g, keys);
+        if (!st.ok()) throw CLI::RuntimeError(Fail(st));
+      });
+  au->add_subcommand(
+        "reanchor",
+        "Anchor the audit log where it ends now, after a deliberate restore of the store from a "
+        "backup (verify then says \"truncated\": the anchor is ahead of the restored log) or "
+        "after the anchor file was lost (\"no_anchor\"). First make sure the log is the one you "
+        "expect: re-anchoring accepts its end as it is, so deleted last entries go unseen. A log "
+        "whose chain is damaged (edited, inserted, reordered entries) is refused. The command "
+        "is itself audited: it appends an audit.reanchor entry (saying where the anchor was) "
+        "and anchors the log at it. Stop the servers of the store first.")
+      ->callback([&g] {
+        Status st = AuditReanchor(g, keys);
         if (!st.ok()) throw CLI::RuntimeError(Fail(st));
       });
 }

@@ -84,13 +84,18 @@ Status List(const GlobalOptions& g, const TracingArgs& a) {
                 r.external_id.c_str(), r.name.c_str(), r.sex.c_str(), age.c_str(),
                 r.area_pcode.c_str(), r.consent_for_tracing ? "yes" : "no", r.status.c_str());
   }
-  AEGIS_RETURN_IF_ERROR(AuditCommand(g, a.keys, *st, "tracing.list", "tracing_record", a.kind,
-                                     std::to_string(rows.size()) + " records"));
+  // Audited by record: the id of every case shown.
+  std::string ids;
+  for (const auto& r : rows) ids += (ids.empty() ? "" : ",") + std::to_string(r.id);
+  AEGIS_RETURN_IF_ERROR(AuditCommand(g, a.keys, *st, "tracing.list", "tracing_record", ids,
+                                     std::to_string(rows.size()) + " records (" + a.kind + ")"));
   return Status::Ok();
 }
 
+// Prints a request and its candidates; appends the id of each record shown to `ids`.
 void PrintCandidates(const store::TracingRecord& q, const std::vector<match::Candidate>& cands,
-                     store::Store& st, bool explain) {
+                     store::Store& st, bool explain, std::string* ids) {
+  *ids += (ids->empty() ? "" : ",") + std::to_string(q.id);
   std::printf("request %lld (%s, %s): %s\n", static_cast<long long>(q.id), q.organisation.c_str(),
               q.external_id.c_str(), q.name.c_str());
   if (cands.empty()) std::printf("  no candidate\n");
@@ -98,6 +103,7 @@ void PrintCandidates(const store::TracingRecord& q, const std::vector<match::Can
     int64_t rid = std::stoll(c.record_id);
     auto person = st.GetTracingRecord(rid);
     if (!person.ok() || !*person || !(*person)->consent_for_tracing) continue;
+    *ids += "," + std::to_string(rid);
     std::printf("  %-8s registered %-6lld %-28s (%s %s) probability %.3f  weight %+.1f\n",
                 match::BandName(c.band), static_cast<long long>(rid), (*person)->name.c_str(),
                 (*person)->organisation.c_str(), (*person)->external_id.c_str(), c.probability,
@@ -130,10 +136,10 @@ Status Match(const GlobalOptions& g, const TracingArgs& a) {
   AEGIS_ASSIGN_OR_RETURN(auto ranked, linkage::MatchRequests(*st, set, requests));
   std::printf("%zu open requests against %zu open registered cases with consent for tracing\n\n",
               requests.size(), set.index.size());
+  std::string ids;  // audited by record: every request and candidate shown
   for (size_t i = 0; i < requests.size(); ++i)
-    PrintCandidates(requests[i], ranked[i], *st, a.explain);
-  return AuditCommand(g, a.keys, *st, "tracing.match", "tracing_record",
-                      a.request > 0 ? std::to_string(a.request) : "",
+    PrintCandidates(requests[i], ranked[i], *st, a.explain, &ids);
+  return AuditCommand(g, a.keys, *st, "tracing.match", "tracing_record", ids,
                       std::to_string(requests.size()) + " requests");
 }
 
@@ -189,8 +195,11 @@ Status ListDuplicates(const GlobalOptions& g, const DuplicateArgs& a) {
                          linkage::DuplicateCandidates(*st, access::OperatorScope(), q, o));
   std::printf("%zu candidate pairs (undecided, across sources)\n", pairs.size());
   int shown = 0;
+  std::string ids;  // audited by record: both incidents of every pair shown
   for (const auto& p : pairs) {
     if (shown++ >= a.top) break;
+    ids +=
+        (ids.empty() ? "" : ",") + std::to_string(p.kept.id) + "," + std::to_string(p.duplicate.id);
     std::printf("  kept %-7lld %-14s %s %-10s | duplicate %-7lld %-14s %s %-10s  score %.2f\n",
                 static_cast<long long>(p.kept.id), p.kept.source.c_str(),
                 p.kept.date_start.substr(0, 10).c_str(), p.kept.area_pcode.c_str(),
@@ -203,8 +212,9 @@ Status ListDuplicates(const GlobalOptions& g, const DuplicateArgs& a) {
   }
   if (!pairs.empty())
     std::printf("Confirm with: aegis duplicates confirm --kept ID --duplicate ID (or reject)\n");
-  return AuditCommand(g, a.keys, *st, "incident.duplicates", "incident", "",
-                      std::to_string(pairs.size()) + " pairs");
+  return AuditCommand(g, a.keys, *st, "incident.duplicates", "incident", ids,
+                      std::to_string(std::min<size_t>(pairs.size(), a.top)) + " of " +
+                          std::to_string(pairs.size()) + " pairs");
 }
 
 void Run(const std::function<Status()>& f) {

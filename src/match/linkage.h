@@ -41,7 +41,7 @@ struct FieldSpec {
   // Names and addresses written in each other's place ("Luke Gazzola" as given name Gazzola,
   // surname Luke): when the values differ, agreement with this column of the other record is
   // its own level.
-  std::string swap_with = {};
+  std::string swap_with{};
 };
 
 enum class KeyOf {

@@ -14,8 +14,9 @@
 //  1. In one write transaction that serialises appends (SQLite BEGIN IMMEDIATE; PostgreSQL a lock
 //     or a UNIQUE(seq) constraint with retry): read the last entry, set seq = last.seq + 1 (1 for
 //     the first), ValidateAuditEntry, hash = ChainHash(keyring, last.hash or "", entry), insert.
-//  2. After the commit, SaveAuditAnchor(keyring, anchor path, {seq, hash}) (every commit, or at
-//     least every few seconds: rows appended after the last saved anchor can be cut off unseen).
+//  2. After the commit, SaveAuditAnchor(keyring, anchor path, {seq, hash}): after every commit,
+//     before the writes it holds are reported done (access::AuditLog does so for each batch);
+//     rows appended after the last saved anchor can be cut off unseen.
 // Verification: VerifyChain(keyring, every entry ORDER BY seq, LoadAuditAnchor(...)).
 //
 // What the chain PROTECTS against, for someone who can write to the database but does not hold
@@ -30,13 +31,15 @@
 //  - replacing the anchor with an older genuine anchor file AND truncating the log to match it
 //    (rollback): keep copies of the anchor elsewhere (e.g. the seq and hash in the daily backup
 //    report) if that matters;
-//  - cutting entries written after the last saved anchor (the anchor is a lower bound);
+//  - cutting entries written after the last saved anchor (the anchor is a lower bound: with
+//    AuditLog, the batch being committed, or one lost to a crash between commit and anchor);
 //  - a dishonest writer: the chain proves the log was not changed after writing, not that what
 //    was written is true; and it does not stop anyone from reading the log (it is not encrypted:
 //    `detail` must never hold personal data).
 // After restoring a database backup the anchor is ahead of the log (VerifyChain: "truncated"):
 // verify the restored log without the anchor, then reset it with SaveAuditAnchor(...,
-// /*allow_backwards=*/true).
+// /*allow_backwards=*/true): `aegis audit reanchor` (access::AuditLog::Reanchor) does both and
+// audits it.
 //
 // Thread-safe (the Keyring is only read); anchor saves are serialised by a lock file.
 #pragma once

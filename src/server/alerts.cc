@@ -196,7 +196,7 @@ void List(Api& api, const AlertContext& ctx, const httplib::Request& req, httpli
   if (!rows.ok()) return SendError(res, FromStatus(rows.status()));
   json items = json::array();
   for (const auto& a : *rows) items.push_back(AlertJson(a, ViewOf(api, **lease, c, a), ctx));
-  api.Audit(**lease, &c, inbox_only ? "alert.inbox" : "alert.list", "alert", "",
+  api.Audit(**lease, &c, inbox_only ? "alert.inbox" : "alert.list", "alert", IdList(*rows),
             std::to_string(rows->size()) + " alerts");
   SendJson(res, {{"items", items}, {"count", rows->size()}});
 }
@@ -344,7 +344,8 @@ void Board(Api& api, const AlertContext& ctx, httplib::Response& res, const Call
     j["undelivered"] = undelivered;
     items.push_back(std::move(j));
   }
-  api.Audit(**lease, &c, "alert.board", "alert", "", std::to_string(rows->size()) + " alerts");
+  api.Audit(**lease, &c, "alert.board", "alert", IdList(*rows),
+            std::to_string(rows->size()) + " alerts");
   SendJson(res, {{"open", rows->size()},
                  {"overdue", overdue},
                  {"needs_review", review},
@@ -352,7 +353,10 @@ void Board(Api& api, const AlertContext& ctx, httplib::Response& res, const Call
                  {"items", items}});
 }
 
-Ctx Start(Api& api) {
+// Early warning's context. Without a store or areas to place alerts, early warning is off and
+// its routes say why; a routing file (or keyword file) that cannot be used is an error: the
+// server does not start (a webhook without a secret of its own, among others).
+Result<Ctx> Start(Api& api) {
   auto ctx = std::make_shared<AlertContext>();
   auto fail = [&](const Status& st) {
     ctx->unavailable = st.message();
@@ -366,7 +370,7 @@ Ctx Start(Api& api) {
   ctx->catalog = std::move(*catalog);
   auto service = alert::AlertService::Load(api.options().data_dir, "", *ctx->catalog.gazetteer,
                                            *ctx->catalog.taxonomy);
-  if (!service.ok()) return fail(service.status());
+  if (!service.ok()) return service.status();
   ctx->service = std::move(*service);
   // The scheduled analysis alerts run hourly, in one server process at a time (its lease);
   // $AEGIS_ANALYSIS_EVERY_S changes the interval (0 = off).
@@ -382,8 +386,8 @@ Ctx Start(Api& api) {
 
 }  // namespace
 
-void AddAlertRoutes(Api& api) {
-  Ctx ctx = Start(api);
+Status AddAlertRoutes(Api& api) {
+  AEGIS_ASSIGN_OR_RETURN(Ctx ctx, Start(api));
   Api* a = &api;
   using A = access::Action;
   api.Add("POST", "/api/v1/alerts", A::kSubmitAlert,
@@ -418,6 +422,7 @@ void AddAlertRoutes(Api& api) {
           [a, ctx](const httplib::Request& req, httplib::Response& res, Caller* c) {
             if (Ready(*ctx, res)) Acknowledge(*a, req, res, *c);
           });
+  return Status::Ok();
 }
 
 }  // namespace aegis::server

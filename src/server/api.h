@@ -174,8 +174,9 @@ void AddDataRoutes(Api& api);
 void AddExportRoutes(Api& api);
 // Family tracing and duplicate incidents (match_routes.cc).
 void AddMatchRoutes(Api& api);
-// Early warning (alerts.cc): intake, triage, inbox, board; starts the delivery worker.
-void AddAlertRoutes(Api& api);
+// Early warning (alerts.cc): intake, triage, inbox, board; starts the delivery worker. An error
+// when the routing or keyword file cannot be used (the server then does not start).
+Status AddAlertRoutes(Api& api);
 // Admin areas (?level=, ?parent=) as JSON items; with `centroids`, each with lat and lon for the
 // map (web.cc). Serves GET /areas and GET /map/areas.
 void ListAreas(Api& api, const httplib::Request& req, httplib::Response& res, bool centroids);

@@ -148,14 +148,10 @@ void Analysis(Api& api, DataState& st, const httplib::Request& req, httplib::Res
   auto period = analysis::PeriodOrLatest(req.get_param_value("period"), facts);
   if (!period.ok()) return SendError(res, {400, "invalid", period.status().message(), "period"});
   ar.period = *period;
-  int first =
-      std::min(facts.min_month, ar.period.first - cfg.trend.baseline_periods * ar.period.months());
-  int last = std::max(facts.max_month, ar.period.last);
-  if (ar.safe) {
-    first = std::min(first, ar.period.first / 12 * 12);
-    last = std::max(last, ar.period.first / 12 * 12 + 11);
-  }
-  auto cube = AnalysisCache::CubeOf(**entry, first, last,
+  // The months that hold data: a period and its baselines outside them sum to 0 (Cube::Sum
+  // clamps), so the cube never grows with the period asked for (period=1900-01 built one from
+  // 1899 to the data's last month: gigabytes for a request).
+  auto cube = AnalysisCache::CubeOf(**entry, facts.min_month, facts.max_month,
                                     ar.safe ? analysis::RiskBits(facts, cfg.withheld_risks) : 0);
   auto overrides = (*lease)->LoadSeverityOverrides();
   if (!overrides.ok()) return SendError(res, FromStatus(overrides.status()));

@@ -78,8 +78,8 @@ void ListTracing(Api& api, Req req, Res res, const Caller& c) {
   if (!rows.ok()) return SendError(res, FromStatus(rows.status()));
   json items = json::array();
   for (const auto& r : *rows) items.push_back(TracingJson(r));
-  api.Audit(**lease, &c, "tracing.list", "tracing_record", kind,
-            std::to_string(rows->size()) + " records");
+  api.Audit(**lease, &c, "tracing.list", "tracing_record", IdList(*rows),
+            std::to_string(rows->size()) + " records" + (kind.empty() ? "" : " (" + kind + ")"));
   SendJson(res, {{"items", items}, {"count", items.size()}});
 }
 
@@ -180,6 +180,7 @@ void Candidates(Api& api, TracingCache& cache, Req req, Res res, const Caller& c
   auto ranked = linkage::MatchRequests(**lease, **set, {**request});
   if (!ranked.ok()) return SendError(res, FromStatus(ranked.status()));
   json items = json::array();
+  std::string ids = std::to_string(*id);  // audited by record: the request and every candidate
   for (const match::Candidate& cand : ranked->front()) {
     auto rid = Int(cand.record_id);
     auto person = rid ? (*lease)->GetTracingRecord(*rid)
@@ -188,9 +189,10 @@ void Candidates(Api& api, TracingCache& cache, Req req, Res res, const Caller& c
     // The store has the last word: consent withdrawn or case closed since the index was built.
     if (!*person || !(*person)->consent_for_tracing || (*person)->status != "open") continue;
     items.push_back(CandidateJson(cand, **person));
+    ids += "," + std::to_string((*person)->id);
   }
-  api.Audit(**lease, &c, "tracing.match", "tracing_record", std::to_string(*id),
-            std::to_string(items.size()) + " candidates");
+  api.Audit(**lease, &c, "tracing.match", "tracing_record", ids,
+            "request " + std::to_string(*id) + ", " + std::to_string(items.size()) + " candidates");
   SendJson(res, {{"request", TracingJson(**request)},
                  {"items", items},
                  {"count", items.size()},
@@ -315,7 +317,12 @@ void Duplicates(Api& api, Req req, Res res, const Caller& c) {
                      {"score", p.score},
                      {"reasons", p.reasons}});
   }
-  api.Audit(**lease, &c, "incident.duplicates", "incident", "",
+  // By record: both incidents of every pair shown.
+  std::string ids;
+  for (const auto& item : items)
+    for (const char* side : {"kept", "duplicate"})
+      ids += (ids.empty() ? "" : ",") + std::to_string(item[side]["id"].get<int64_t>());
+  api.Audit(**lease, &c, "incident.duplicates", "incident", ids,
             std::to_string(items.size()) + " pairs");
   SendJson(res, {{"items", items}, {"count", items.size()}, {"total", pairs->size()}});
 }

@@ -16,7 +16,10 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <regex>
 #include <semaphore>
+#include <string_view>
 
 #include "access/audit.h"
 #include "access/cipher.h"
@@ -24,6 +27,7 @@
 #include "security/password.h"
 #include "security/tokens.h"
 #include "server/api.h"
+#include "server/http.h"
 #include "server/openapi.h"
 #include "util/date.h"
 #include "util/text.h"
@@ -68,6 +72,16 @@ class RateLimit {
   std::map<std::string, Bucket> buckets_;
 };
 
+// The caller a request with a body was authenticated as before its body was read
+// (ServerImpl::CheckBeforeBody), for the route's handler on the same thread.
+struct Gated {
+  const void* server = nullptr;
+  const httplib::Request* req = nullptr;
+  size_t route = 0;
+  Caller caller;
+};
+thread_local Gated t_gated;
+
 class ServerImpl final : public Server, public Api {
  public:
   explicit ServerImpl(ServerOptions o)
@@ -83,21 +97,23 @@ class ServerImpl final : public Server, public Api {
     taxonomy_ = std::make_unique<taxonomy::Taxonomy>(std::move(t));
     audit_ = std::make_unique<access::AuditLog>(audit_keys_.get(),
                                                 security::DefaultAnchorPath(o_.key_file));
-    audit_->anchor_interval_ms = o_.audit_anchor_ms;
     AEGIS_ASSIGN_OR_RETURN(auto lease, pool_.Acquire());
     AEGIS_ASSIGN_OR_RETURN(int v, lease->SchemaVersion());
     if (v != lease->LatestSchemaVersion())
       return Status::InvalidArgument(o_.db + ": schema version " + std::to_string(v) +
                                      "; run `aegis db migrate` first");
     AEGIS_RETURN_IF_ERROR(LoadProtocol(*lease));
+    // What a sign-in with an unknown name is checked against, so that it costs what a real
+    // account's check costs (SignIn).
+    AEGIS_ASSIGN_OR_RETURN(unknown_user_hash_, security::HashPassword(security::RandomToken()));
     AEGIS_ASSIGN_OR_RETURN(auto areas, lease->LoadAreas());
     for (const auto& a : areas) areas_[a.pcode] = a.level;
-    Routes();
-    return Status::Ok();
+    return Routes();
   }
 
   Status Run(const std::function<void(int)>& on_listening) override {
     http_.set_tcp_nodelay(true);
+    http_.set_header_timeout_ms(o_.header_timeout_ms);
     int threads = o_.threads;
     http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     http_.set_keep_alive_max_count(1000000);  // a reconnect waits for a free thread
@@ -143,43 +159,111 @@ class ServerImpl final : public Server, public Api {
 
   void Add(const std::string& method, const std::string& path, access::Action action,
            const Handler& h) override {
-    Route(method, path, access::ActionName(action),
-          [this, method, action, h](const httplib::Request& req, httplib::Response& res) {
+    const size_t index = table_.size();
+    Route(method, path, action,
+          [this, method, action, h, index](const httplib::Request& req, httplib::Response& res) {
             Caller c;
-            if (ApiError e; !Authenticate(req, &c, &e)) return SendError(res, e);
-            if (method != "GET" && !c.session_digest.empty()) {
-              std::string token = req.get_header_value("X-CSRF-Token");
-              if (!security::VerifyCsrfToken(*keys_->current(), c.session_digest, token))
-                return SendError(res, {403, "csrf",
-                                       "missing or wrong X-CSRF-Token header; use the "
-                                       "csrf_token returned at sign-in",
-                                       ""});
-            }
-            // The route's gate, in the kernel: token scopes for what the method does, and the
-            // action allowed on at least one resource. The handler asks again for its record.
-            access::Decision gate =
-                access::RouteGate(*protocol(), c.subject, action, method != "GET");
-            if (!gate.allowed())
-              return SendError(res,
-                               {403, gate.by_token_scope ? "scope" : "forbidden", gate.reason, ""});
+            if (!TakeGated(req, index, &c))
+              if (ApiError e; !Gate(req, method, action, &c, &e)) return SendError(res, e);
             h(req, res, &c);
           });
   }
   void AddPublic(const std::string& method, const std::string& path, const Handler& h) override {
-    Route(method, path, "",
+    Route(method, path, std::nullopt,
           [h](const httplib::Request& req, httplib::Response& res) { h(req, res, nullptr); });
   }
-  void Route(const std::string& method, const std::string& path, const std::string& action,
-             const httplib::Server::Handler& wrapped) {
-    routes_.push_back({method, path, action});
+  void Route(const std::string& method, const std::string& path,
+             std::optional<access::Action> action, const httplib::Server::Handler& wrapped) {
+    routes_.push_back({method, path, action ? access::ActionName(*action) : ""});
     std::string pattern = path;
     for (size_t p; (p = pattern.find("{id}")) != std::string::npos;)
       pattern.replace(p, 4, R"((\d+))");
+    table_.push_back({method, std::regex(pattern), action});
     if (method == "GET") http_.Get(pattern, wrapped);
     if (method == "POST") http_.Post(pattern, wrapped);
     if (method == "DELETE") http_.Delete(pattern, wrapped);
     if (method == "PUT") http_.Put(pattern, wrapped);
   }
+
+  // What a route checks before its handler runs: the caller (session cookie or API token), the
+  // CSRF token on unsafe methods of a session, a token's scopes, and the kernel's gate for the
+  // route's action. It reads no body: for a request that carries one it runs before the body is
+  // read (CheckBeforeBody).
+  bool Gate(const httplib::Request& req, const std::string& method, access::Action action,
+            Caller* c, ApiError* e) {
+    if (!Authenticate(req, c, e)) return false;
+    if (method != "GET" && !c->session_digest.empty()) {
+      std::string token = req.get_header_value("X-CSRF-Token");
+      if (!security::VerifyCsrfToken(*keys_->current(), c->session_digest, token)) {
+        *e = {403, "csrf",
+              "missing or wrong X-CSRF-Token header; use the csrf_token returned at sign-in", ""};
+        return false;
+      }
+    }
+    // The route's gate, in the kernel: token scopes for what the method does, and the action
+    // allowed on at least one resource. The handler asks again for the record it holds.
+    access::Decision gate = access::RouteGate(*protocol(), c->subject, action, method != "GET");
+    if (!gate.allowed()) {
+      *e = {403, gate.by_token_scope ? "scope" : "forbidden", gate.reason, ""};
+      return false;
+    }
+    return true;
+  }
+
+  // Before httplib reads a request's body (the pre-routing handler): its framing, its size, and
+  // for a body sent to a route that is not public, the caller (Gate). An answer given here
+  // leaves the body unread, so the connection is closed after it (HttpServer). False after
+  // answering.
+  bool CheckBeforeBody(const httplib::Request& req, httplib::Response& res) {
+    // httplib 0.11 reads a chunked body without any size limit: only Content-Length is taken.
+    if (req.has_header("Transfer-Encoding")) {
+      SendError(res, {411, "length_required",
+                      "send the body with a Content-Length header (Transfer-Encoding is not "
+                      "accepted)",
+                      ""});
+      return false;
+    }
+    std::optional<int64_t> length = Int(req.get_header_value("Content-Length"));
+    if (req.get_header_value_count("Content-Length") > 1 || !length || *length < 0) {
+      SendError(res, {400, "bad_request", "one Content-Length header with a number of bytes", ""});
+      return false;
+    }
+    // Only uploads may be large; every other body is refused before it is read.
+    const bool upload = req.path.rfind("/api/v1/imports", 0) == 0;
+    const size_t limit = upload ? o_.max_upload_bytes : o_.max_body_bytes;
+    if (static_cast<uint64_t>(*length) > limit) {
+      SendError(
+          res,
+          {413, "too_large",
+           "the request body is too large (at most " + std::to_string(limit) + " bytes here)", ""});
+      return false;
+    }
+    if (*length == 0) return true;
+    // httplib runs the first route of the method whose pattern matches, as here.
+    for (size_t i = 0; i < table_.size(); ++i) {
+      const RouteEntry& r = table_[i];
+      if (r.method != req.method || !std::regex_match(req.path, r.pattern)) continue;
+      if (!r.action) return true;  // public
+      t_gated.caller = Caller{};
+      if (ApiError e; !Gate(req, r.method, *r.action, &t_gated.caller, &e)) {
+        SendError(res, e);
+        return false;
+      }
+      t_gated.server = this;
+      t_gated.req = &req;
+      t_gated.route = i;
+      return true;
+    }
+    return true;
+  }
+  // The caller CheckBeforeBody found for this request and route, if it did.
+  bool TakeGated(const httplib::Request& req, size_t route, Caller* c) {
+    if (t_gated.server != this || t_gated.req != &req || t_gated.route != route) return false;
+    *c = std::move(t_gated.caller);
+    t_gated = {};
+    return true;
+  }
+
   StorePool& pool() override { return pool_; }
   const ServerOptions& options() const override { return o_; }
   std::shared_ptr<const security::Keyring> keyring() override { return keys_->current(); }
@@ -400,30 +484,33 @@ class ServerImpl final : public Server, public Api {
                             "; add it first (POST /api/v1/organisations)");
   }
 
-  void Routes() {
-    const size_t max_body = o_.max_body_bytes;
-    http_.set_pre_routing_handler([max_body](const httplib::Request& req, httplib::Response& res) {
-      // Only uploads may be large; every other body is refused before it is read.
-      if (req.path.rfind("/api/v1/imports", 0) == 0)
-        return httplib::Server::HandlerResponse::Unhandled;
-      std::optional<int64_t> length = Int(req.get_header_value("Content-Length"));
-      if (length && static_cast<uint64_t>(*length) > max_body) {
-        SendError(res, {413, "too_large", "the request body is too large", ""});
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      return httplib::Server::HandlerResponse::Unhandled;
+  Status Routes() {
+    http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      t_gated = {};
+      return CheckBeforeBody(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                                       : httplib::Server::HandlerResponse::Handled;
     });
-    http_.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    http_.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
       res.set_header("X-Content-Type-Options", "nosniff");
       res.set_header("X-Frame-Options", "DENY");
       res.set_header("Referrer-Policy", "no-referrer");
       res.set_header("Content-Security-Policy",
                      "default-src 'self'; frame-ancestors 'none'; base-uri 'none'");
       if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
+      HttpServer::CloseIfBodyUnread(req, res);
     });
-    http_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    const int header_s = (o_.header_timeout_ms + 999) / 1000;
+    http_.set_error_handler([header_s](const httplib::Request&, httplib::Response& res) {
       if (!res.body.empty()) return;
-      if (res.status == 404)
+      if (std::string_view(HttpServer::ReadFailure()) == "timeout")
+        SendError(res, {408, "request_timeout",
+                        "the request line and headers did not arrive within " +
+                            std::to_string(header_s) + " s",
+                        ""});
+      else if (std::string_view(HttpServer::ReadFailure()) == "too_large")
+        SendError(res, {431, "headers_too_large",
+                        "the request line and headers are over 64 KB together", ""});
+      else if (res.status == 404)
         SendError(res, {404, "not_found", "no such route; see /api/v1/openapi.json", ""});
       else if (res.status == 413)
         SendError(res, {413, "too_large", "the request body is too large", ""});
@@ -482,9 +569,10 @@ class ServerImpl final : public Server, public Api {
     AddDataRoutes(*this);
     AddExportRoutes(*this);
     AddMatchRoutes(*this);
-    AddAlertRoutes(*this);
+    AEGIS_RETURN_IF_ERROR(AddAlertRoutes(*this));
     AddWebRoutes(*this, http_);  // last: it serves every path outside /api/
     openapi_ = OpenApiDocument(routes_);
+    return Status::Ok();
   }
 
   // The client's address: the connection's, or behind a trusted proxy on this host the one it
@@ -522,22 +610,29 @@ class ServerImpl final : public Server, public Api {
       std::counting_semaphore<4>& s;
       ~Release() { s.release(); }
     } release{password_checks_};
-    const ApiError wrong{401, "wrong_credentials", "wrong user name or password", ""};
+    // One answer for every failed sign-in, whether the name is unknown, the password wrong or
+    // the account locked (even against its right password), and each pays one password check:
+    // neither the answer nor its time tells an existing or locked account from an unknown name.
+    // The lock is in the audit log (session.sign_in_locked) and in `aegis user list`.
+    const ApiError wrong{
+        401, "wrong_credentials",
+        "wrong user name or password; after " + std::to_string(o_.max_failed_logins) +
+            " failed sign-ins an account is locked for " + std::to_string(o_.lockout_minutes) +
+            " minutes (a coordinator can reset the password)",
+        ""};
     if (!u->has_value()) {
-      (void)security::HashPassword(password);  // the same time as a wrong password
+      (void)security::VerifyPassword(unknown_user_hash_, password);
       Audit(**lease, nullptr, "session.sign_in_failed", "user", "", "unknown user");
       return SendError(res, wrong);
     }
     store::User user = **u;
     std::string now = NowUtc();
-    if (!user.locked_until.empty() && user.locked_until > now) {
+    const bool was_locked = !user.locked_until.empty() && user.locked_until > now;
+    const bool right = security::VerifyPassword(user.password_hash, password) && !user.disabled;
+    if (was_locked) {
       Audit(**lease, nullptr, "session.sign_in_locked", "user", std::to_string(user.id), "");
-      return SendError(res, {429, "locked",
-                             "too many failed sign-ins; try again after " + user.locked_until +
-                                 " or ask a coordinator",
-                             ""});
+      return SendError(res, wrong);
     }
-    const bool right = !user.disabled && security::VerifyPassword(user.password_hash, password);
     // The failure count and the lock are in the store, shared by every server process. Read them
     // again after the slow password check: attempts through other processes (and threads) may
     // have counted failures or locked the account meanwhile. RecordLogin writes absolute values,
@@ -549,10 +644,7 @@ class ServerImpl final : public Server, public Api {
     if (!user.locked_until.empty() && user.locked_until > now) {
       counting.unlock();
       Audit(**lease, nullptr, "session.sign_in_locked", "user", std::to_string(user.id), "");
-      return SendError(res, {429, "locked",
-                             "too many failed sign-ins; try again after " + user.locked_until +
-                                 " or ask a coordinator",
-                             ""});
+      return SendError(res, wrong);
     }
     if (!right || user.disabled) {
       int failed = user.failed_logins + 1;
@@ -601,12 +693,20 @@ class ServerImpl final : public Server, public Api {
   std::unique_ptr<access::AuditLog> audit_;  // the chain is extended in one store transaction
                                              // per batch and the anchor file is locked and only
                                              // moves forward, so processes share both
-  httplib::Server http_;
+  HttpServer http_;
   std::vector<RouteInfo> routes_;
+  // Every route in registration order, as httplib matches them (CheckBeforeBody).
+  struct RouteEntry {
+    std::string method;
+    std::regex pattern;
+    std::optional<access::Action> action;  // none: public
+  };
+  std::vector<RouteEntry> table_;
   std::string openapi_;
   // P-code -> level, read at start. Areas change only through `aegis areas import`, which no
   // server process runs, so every process is equally (un)aware of them: a restart picks them up.
   std::map<std::string, int> areas_;
+  std::string unknown_user_hash_;                  // see SignIn
   std::counting_semaphore<4> password_checks_{4};  // memory of this process's Argon2 checks
   std::mutex login_mu_;  // one failed-login count update at a time in this process (SignIn)
   std::mutex org_mu_;

@@ -28,6 +28,10 @@ struct ServerOptions {
   // passes in X-Real-IP (nginx: proxy_set_header X-Real-IP $remote_addr), for requests that
   // come from a loopback address. Off: the connection's address (the proxy's, for everyone).
   bool behind_proxy = false;
+  // A request's line and headers must arrive within this many milliseconds (of its first byte;
+  // of the accept for a connection's first request), or the connection is closed: slow clients
+  // must not hold the worker threads (http.h).
+  int header_timeout_ms = 10000;
   size_t max_body_bytes = 1 << 20;              // JSON bodies
   size_t max_upload_bytes = size_t{256} << 20;  // file uploads (POST /api/v1/imports)
   double sign_in_burst = 10;                    // sign-in attempts per client address at once,
@@ -35,8 +39,6 @@ struct ServerOptions {
   int session_hours = 12;
   int max_failed_logins = 5;
   int lockout_minutes = 15;
-  // The audit anchor is rewritten at most this often (0 = after every row); see access/audit.h.
-  int audit_anchor_ms = 1000;
   // A protocol version added through another server process is in force here within this many
   // milliseconds (through this process: at once); see RefreshProtocol in server.cc. Sessions,
   // users and break-the-glass grants are read from the store on every request.

@@ -22,6 +22,8 @@ class AuditStore {
       std::vector<AuditRow> rows,
       const std::function<std::string(const std::string&, const AuditRow&)>& chain) = 0;
   virtual Status ScanAudit(const std::function<void(const AuditRow&)>& fn) = 0;
+  // Whether the store has its audit table (a store whose table was dropped has not).
+  virtual bool HasAuditTable() = 0;
 };
 
 }  // namespace aegis::store

@@ -259,7 +259,7 @@ struct ReportQuery {
 struct BreakGlassGrant {
   int64_t id = 0;
   int64_t user_id = 0;
-  std::string reason;  // written by the user; kept in the store, never in the audit log
+  std::string reason;  // sealed: written by the user; kept in the store, never in the audit log
   int max_rank = 3;
   std::string granted_at, expires_at, ended_at;
 };

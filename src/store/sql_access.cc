@@ -563,12 +563,15 @@ namespace {
 constexpr const char* kGrantCols =
     "SELECT id, user_id, reason, max_rank, granted_at, expires_at, ended_at FROM break_glass ";
 
-BreakGlassGrant GrantFrom(const Stmt& s) {
-  return {s.Int(0),  s.Int(1),  s.Text(2), static_cast<int>(s.Int(3)),
-          s.Text(4), s.Text(5), s.Text(6)};
-}
-
 }  // namespace
+
+// The reason may name the person at risk: sealed like the other personal fields.
+Result<BreakGlassGrant> SqlStore::GrantFrom(const Stmt& s) {
+  BreakGlassGrant g{s.Int(0),  s.Int(1),  "",       static_cast<int>(s.Int(3)),
+                    s.Text(4), s.Text(5), s.Text(6)};
+  AEGIS_ASSIGN_OR_RETURN(g.reason, Unseal(s.View(2), "break_glass.reason"));
+  return g;
+}
 
 Result<int64_t> SqlStore::AddBreakGlass(const BreakGlassGrant& g) {
   AEGIS_ASSIGN_OR_RETURN(
@@ -576,8 +579,9 @@ Result<int64_t> SqlStore::AddBreakGlass(const BreakGlassGrant& g) {
       Prepare(db_,
               "INSERT INTO break_glass(user_id, reason, max_rank, granted_at, expires_at) VALUES "
               "(?,?,?,?,?)"));
+  AEGIS_ASSIGN_OR_RETURN(std::string reason, Seal(g.reason, "break_glass.reason"));
   AEGIS_RETURN_IF_ERROR(s.Bind(1, g.user_id)
-                            .Bind(2, g.reason)
+                            .Bind(2, reason)
                             .Bind(3, static_cast<int64_t>(g.max_rank))
                             .Bind(4, g.granted_at)
                             .Bind(5, g.expires_at)
@@ -594,7 +598,10 @@ Result<std::optional<BreakGlassGrant>> SqlStore::ActiveBreakGlass(int64_t user_i
                        "LIMIT 1"));
   s.Bind(1, user_id).Bind(2, now);
   Status st;
-  if (s.Step(&st)) return std::optional<BreakGlassGrant>(GrantFrom(s));
+  if (s.Step(&st)) {
+    AEGIS_ASSIGN_OR_RETURN(BreakGlassGrant g, GrantFrom(s));
+    return std::optional<BreakGlassGrant>(std::move(g));
+  }
   AEGIS_RETURN_IF_ERROR(st);
   return std::optional<BreakGlassGrant>();
 }
@@ -603,7 +610,10 @@ Result<std::vector<BreakGlassGrant>> SqlStore::ListBreakGlass() {
   AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, std::string(kGrantCols) + "ORDER BY id DESC"));
   std::vector<BreakGlassGrant> out;
   Status st;
-  while (s.Step(&st)) out.push_back(GrantFrom(s));
+  while (s.Step(&st)) {
+    AEGIS_ASSIGN_OR_RETURN(BreakGlassGrant g, GrantFrom(s));
+    out.push_back(std::move(g));
+  }
   AEGIS_RETURN_IF_ERROR(st);
   return out;
 }

@@ -860,6 +860,7 @@ Result<int64_t> SqlStore::ResealFields(int batch, const std::function<void(int64
       {"alert", "id", "raw_text", "alert.raw_text"},
       {"alert", "id", "free_text", "alert.free_text"},
       {"alert_event", "id", "reason", "alert_event.reason"},
+      {"break_glass", "id", "reason", "break_glass.reason"},
   };
   const std::string prefix = cipher_->ActivePrefix();
   int64_t changed = 0;

@@ -217,6 +217,7 @@ class SqlStore final : public Store {
       std::vector<AuditRow> rows,
       const std::function<std::string(const std::string&, const AuditRow&)>& chain) override;
   Status ScanAudit(const std::function<void(const AuditRow&)>& fn) override;
+  bool HasAuditTable() override { return db_->TableExists("audit_log"); }
   Result<std::vector<IncidentRecord>> ListIncidents(const AccessScope& scope,
                                                     const IncidentQuery& q) override;
   Result<std::optional<IncidentRecord>> GetIncident(const AccessScope& scope, int64_t id) override;
@@ -303,6 +304,7 @@ class SqlStore final : public Store {
   }
   Result<IncidentRecord> IncidentFrom(const Stmt& s, bool personal);
   Result<TracingRecord> TracingFrom(const Stmt& s);
+  Result<BreakGlassGrant> GrantFrom(const Stmt& s);
 
   Result<int64_t> IdByCode(const char* table, const std::string& code) {
     AEGIS_ASSIGN_OR_RETURN(Stmt s,
