@@ -128,14 +128,21 @@ class Cube {
   int measures() const { return measures_; }
   int DimOffset(int dim) const { return dim_offset_[dim]; }  // 0 sex, 1 age, 2 dis., 3 displ.
 
+  // Which records of an area a figure covers: all of them (the area's total, its sub-areas
+  // included), or only those placed on the area itself and on no sub-area, its "not further
+  // located" part (for an area without sub-areas, the two are the same).
+  enum class Part { kTotal, kNotFurtherLocated };
+
   // Sum (or max, for kSeverityMax) of a measure over months [m0, m1] (clamped to the cube).
-  int64_t Sum(int area, int m0, int m1, int slot, int measure) const;
+  int64_t Sum(int area, int m0, int m1, int slot, int measure, Part part = Part::kTotal) const;
   // Distinct reporting organisations and source types over months [m0, m1].
-  int DistinctOrgs(int area, int m0, int m1, int slot) const;
-  uint32_t SourceTypes(int area, int m0, int m1, int slot) const;  // bits: source_types
+  int DistinctOrgs(int area, int m0, int m1, int slot, Part part = Part::kTotal) const;
+  uint32_t SourceTypes(int area, int m0, int m1, int slot,
+                       Part part = Part::kTotal) const;  // bits: source_types
   size_t MemoryBytes() const {
-    return data_.capacity() * sizeof(int32_t) + orgs_.capacity() * sizeof(uint64_t) +
-           sources_.capacity() * sizeof(uint32_t);
+    return (data_.capacity() + own_data_.capacity()) * sizeof(int32_t) +
+           (orgs_.capacity() + own_orgs_.capacity()) * sizeof(uint64_t) +
+           (sources_.capacity() + own_sources_.capacity()) * sizeof(uint32_t);
   }
   const int32_t* Cell(int area, int month, int slot) const {
     return &data_[Index(area, month, slot) * static_cast<size_t>(measures_)];
@@ -146,12 +153,30 @@ class Cube {
     return (static_cast<size_t>(area) * months_ + static_cast<size_t>(month - first_)) * slots_ +
            static_cast<size_t>(slot);
   }
+  // The cell index and arrays holding `part` of (area, month, slot).
+  struct Block {
+    const std::vector<int32_t>* data;
+    const std::vector<uint64_t>* orgs;
+    const std::vector<uint32_t>* sources;
+    int row;  // area row in those arrays
+  };
+  Block BlockOf(int area, Part part) const;
+  size_t Index(const Block& b, int month, int slot) const {
+    return (static_cast<size_t>(b.row) * months_ + static_cast<size_t>(month - first_)) * slots_ +
+           static_cast<size_t>(slot);
+  }
   int first_ = 0, last_ = -1, months_ = 0, slots_ = 0, measures_ = 0, org_words_ = 0;
   uint32_t withheld_ = 0;
   int dim_offset_[4] = {};
   std::vector<int32_t> data_;
   std::vector<uint64_t> orgs_;     // org_words_ per cell
   std::vector<uint32_t> sources_;  // one per cell
+  // The records placed on an area itself, for areas with sub-areas only (own_row_[area] >= 0):
+  // the same layout, one row per such area.
+  std::vector<int> own_row_;
+  std::vector<int32_t> own_data_;
+  std::vector<uint64_t> own_orgs_;
+  std::vector<uint32_t> own_sources_;
 };
 
 struct AnalysisConfig {
@@ -216,7 +241,17 @@ struct AnalysisResult {
   int level = 0;
   bool safe = false;
   int64_t threshold = 5;
-  std::vector<AreaResult> areas;   // ordered by overall phase, then incidents
+  std::vector<AreaResult> areas;  // ordered by overall phase, then incidents
+  // Records placed above `level` (on a country, or on an area with no sub-area at `level`): one
+  // "not further located" line per area they are placed on (its pcode, name, level and parent),
+  // with the records placed on that area itself and on none of its sub-areas. They also count
+  // in that area's total and in every area above it. Counts only: no phase (a phase is an
+  // area's, from the records in it), no trend, no rate. Lines with nothing to report are left
+  // out; ordered by level, then P-code.
+  std::vector<AreaResult> not_further_located;
+  // All incidents of the period in the selection that are placed above `level` (the sum of the
+  // lines' "all risks" incidents); in safe outputs exact only where every line is, else "x".
+  Figure above_level;
   std::vector<std::string> notes;  // what was withheld, excluded or assumed
   // Monthly incidents per risk for the whole selection, for trend charts: months
   // [period.last - 11, period.last].
@@ -235,6 +270,9 @@ struct SafeTable {
   static constexpr int kTimeCells = 17;
   SuppressionProblem problem;
   int root = 0;
+  // Per area, the node of its "not further located" part: its residual, or the area itself when
+  // it has no sub-area.
+  std::vector<int> not_further_located;
   size_t Cell(int node, int time_cell) const {
     return static_cast<size_t>(node) * kTimeCells + static_cast<size_t>(time_cell);
   }

@@ -110,6 +110,27 @@ Cube Cube::Build(const Facts& f, int first, int last, uint32_t withheld_risks) {
       c.orgs_[c.Index(a.area, a.month, a.slot) * c.org_words_ + (a.org >> 6)] |= uint64_t{1}
                                                                                  << (a.org & 63);
   }
+  // Before the roll-up, each area with sub-areas holds only the records placed on it: kept as
+  // its "not further located" part.
+  c.own_row_.assign(f.areas.size(), -1);
+  int own_rows = 0;
+  for (const AreaNode& a : f.areas)
+    if (a.parent >= 0 && c.own_row_[a.parent] < 0) c.own_row_[a.parent] = own_rows++;
+  {
+    const size_t block = static_cast<size_t>(c.months_) * c.slots_;
+    c.own_data_.resize(static_cast<size_t>(own_rows) * block * c.measures_);
+    c.own_orgs_.resize(static_cast<size_t>(own_rows) * block * c.org_words_);
+    c.own_sources_.resize(static_cast<size_t>(own_rows) * block);
+    for (size_t a = 0; a < f.areas.size(); ++a) {
+      const int r = c.own_row_[a];
+      if (r < 0) continue;
+      std::copy_n(&c.data_[a * block * c.measures_], block * c.measures_,
+                  &c.own_data_[static_cast<size_t>(r) * block * c.measures_]);
+      std::copy_n(&c.orgs_[a * block * c.org_words_], block * c.org_words_,
+                  &c.own_orgs_[static_cast<size_t>(r) * block * c.org_words_]);
+      std::copy_n(&c.sources_[a * block], block, &c.own_sources_[static_cast<size_t>(r) * block]);
+    }
+  }
   // Roll-up: deepest areas first, each added into its parent.
   std::vector<int> order(f.areas.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
@@ -137,34 +158,44 @@ Cube Cube::Build(const Facts& f, int first, int last, uint32_t withheld_risks) {
   return c;
 }
 
-int64_t Cube::Sum(int area, int m0, int m1, int slot, int measure) const {
+Cube::Block Cube::BlockOf(int area, Part part) const {
+  if (part == Part::kNotFurtherLocated && static_cast<size_t>(area) < own_row_.size() &&
+      own_row_[static_cast<size_t>(area)] >= 0)
+    return {&own_data_, &own_orgs_, &own_sources_, own_row_[static_cast<size_t>(area)]};
+  return {&data_, &orgs_, &sources_, area};
+}
+
+int64_t Cube::Sum(int area, int m0, int m1, int slot, int measure, Part part) const {
   m0 = std::max(m0, first_);
   m1 = std::min(m1, last_);
+  const Block b = BlockOf(area, part);
   int64_t s = 0;
   for (int m = m0; m <= m1; ++m) {
-    int64_t v = data_[Index(area, m, slot) * measures_ + measure];
+    int64_t v = (*b.data)[Index(b, m, slot) * measures_ + measure];
     s = measure == kSeverityMax ? std::max(s, v) : s + v;
   }
   return s;
 }
 
-int Cube::DistinctOrgs(int area, int m0, int m1, int slot) const {
+int Cube::DistinctOrgs(int area, int m0, int m1, int slot, Part part) const {
   m0 = std::max(m0, first_);
   m1 = std::min(m1, last_);
+  const Block b = BlockOf(area, part);
   int n = 0;
   for (int w = 0; w < org_words_; ++w) {
     uint64_t bits = 0;
-    for (int m = m0; m <= m1; ++m) bits |= orgs_[Index(area, m, slot) * org_words_ + w];
+    for (int m = m0; m <= m1; ++m) bits |= (*b.orgs)[Index(b, m, slot) * org_words_ + w];
     n += std::popcount(bits);
   }
   return n;
 }
 
-uint32_t Cube::SourceTypes(int area, int m0, int m1, int slot) const {
+uint32_t Cube::SourceTypes(int area, int m0, int m1, int slot, Part part) const {
   m0 = std::max(m0, first_);
   m1 = std::min(m1, last_);
+  const Block b = BlockOf(area, part);
   uint32_t bits = 0;
-  for (int m = m0; m <= m1; ++m) bits |= sources_[Index(area, m, slot)];
+  for (int m = m0; m <= m1; ++m) bits |= (*b.sources)[Index(b, m, slot)];
   return bits;
 }
 

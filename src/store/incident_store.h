@@ -31,7 +31,8 @@ class IncidentStore {
   virtual Result<std::vector<SummaryRow>> MonthlySummary(int level, const std::string& from,
                                                          const std::string& to) = 0;
   // --- analysis ----------------------------------------------------------------------------
-  // Placed incidents (area_pcode set), in id order.
+  // Placed incidents (area_pcode set, or only a country for records located at country level),
+  // in id order.
   virtual Status ScanIncidentFacts(const std::function<void(const IncidentFact&)>& fn) = 0;
   // Victim groups, in incident id order.
   virtual Status ScanVictimFacts(const std::function<void(const VictimFact&)>& fn) = 0;

@@ -677,8 +677,8 @@ Status SqlStore::ScanIncidentFacts(const std::function<void(const IncidentFact&)
       Prepare(db_,
               "SELECT id, area_pcode, date_start, source_type, sensitivity, act_type, risk_mask, "
               "coalesce(killed,0), coalesce(injured,0), coalesce(organisation_id,0), "
-              "coalesce(duplicate_of,0), record_class FROM incident WHERE area_pcode IS NOT NULL "
-              "ORDER BY id"));
+              "coalesce(duplicate_of,0), record_class, country FROM incident "
+              "WHERE area_pcode IS NOT NULL OR country <> '' ORDER BY id"));
   s.Stream();
   IncidentFact f;
   Status st;
@@ -695,6 +695,7 @@ Status SqlStore::ScanIncidentFacts(const std::function<void(const IncidentFact&)
     f.organisation_id = s.Int(9);
     f.duplicate_of = s.Int(10);
     f.record_class = static_cast<int>(s.Int(11));
+    f.country = s.View(12);
     fn(f);
   }
   return st;
