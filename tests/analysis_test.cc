@@ -146,7 +146,7 @@ TEST_F(AnalysisTest, RecordsPlacedAboveTheLevelCountInTheirAreaAndInANotFurtherL
          Inc("p2", "2024-03-03", "SS010101", {"ATK"}),
          Inc("c1", "2024-03-04", "SS0101", {"MOV"}),   // on the county only
          Inc("s1", "2024-03-04", "SS01", {"ATK"}, 2),  // on the state only
-         country("n1", "SSD", "GBV"), country("n2", "South Sudan", "ATK"),
+         country("n1", "SSD", "GBV"), country("n2", "SSD", "ATK"),
          country("m1", "MLI", "ATK")});  // a country with no loaded areas
   // Level 0: the countries, every record in its country.
   auto l0 = Run(0, "2024-03");
@@ -216,6 +216,21 @@ TEST_F(AnalysisTest, RecordsPlacedAboveTheLevelCountInTheirAreaAndInANotFurtherL
             std::string::npos)
       << hxl;
   EXPECT_NE(hxl.find("#meta+not_further_located"), std::string::npos);
+  // The monthly summary (aegis summary) does the same from the store: the county level has the
+  // county's 3 and the lines of the state (1) and the countries (2 and 1); level 0 the countries.
+  auto rows = store_->MonthlySummary(2, "2024-01-01", "2024-12-31");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  std::map<std::string, int64_t> all;
+  for (const auto& x : *rows)
+    if (x.risk == "*") all[(x.not_further_located ? "line " : "") + x.pcode] = x.incidents;
+  EXPECT_EQ(all, (std::map<std::string, int64_t>{
+                     {"SS0101", 3}, {"line SS01", 1}, {"line SSD", 2}, {"line MLI", 1}}));
+  rows = store_->MonthlySummary(0, "2024-01-01", "2024-12-31");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  all.clear();
+  for (const auto& x : *rows)
+    if (x.risk == "*") all[(x.not_further_located ? "line " : "") + x.pcode] = x.incidents;
+  EXPECT_EQ(all, (std::map<std::string, int64_t>{{"SSD", 6}, {"MLI", 1}}));
   // Safe: a line is a published figure like any other, cut from the same suppressed tables (the
   // residual cells): the state's 1 incident is "<5"; GBV is withheld; the total is not exact.
   auto safe = Run(2, "2024-03", /*safe=*/true);
