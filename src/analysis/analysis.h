@@ -63,6 +63,10 @@ struct Facts {
   std::vector<std::string> source_types;  // taxonomy vocabulary "source_type"
   Dimensions dims;
   int min_month = 0, max_month = -1;  // span of the incidents and answers
+  // Per area: 1 when a record (incident or monitoring answer) is placed in it or below it. The
+  // cube and the safe tables hold these areas only; every figure of the others is 0.
+  std::vector<uint8_t> active;
+  bool Active(int a) const { return active.empty() || active[static_cast<size_t>(a)] != 0; }
 
   // Incidents, one entry each; a confirmed duplicate is not an entry (it counts once, as the
   // incident it duplicates), but its organisation counts as a source of that incident.
@@ -144,13 +148,12 @@ class Cube {
            (orgs_.capacity() + own_orgs_.capacity()) * sizeof(uint64_t) +
            (sources_.capacity() + own_sources_.capacity()) * sizeof(uint32_t);
   }
-  const int32_t* Cell(int area, int month, int slot) const {
-    return &data_[Index(area, month, slot) * static_cast<size_t>(measures_)];
-  }
+  // Whether the area holds a record or has one below it (else every figure of it is 0).
+  bool HasRow(int area) const { return row_[static_cast<size_t>(area)] >= 0; }
 
  private:
-  size_t Index(int area, int month, int slot) const {
-    return (static_cast<size_t>(area) * months_ + static_cast<size_t>(month - first_)) * slots_ +
+  size_t Index(int row, int month, int slot) const {
+    return (static_cast<size_t>(row) * months_ + static_cast<size_t>(month - first_)) * slots_ +
            static_cast<size_t>(slot);
   }
   // The cell index and arrays holding `part` of (area, month, slot).
@@ -168,11 +171,12 @@ class Cube {
   int first_ = 0, last_ = -1, months_ = 0, slots_ = 0, measures_ = 0, org_words_ = 0;
   uint32_t withheld_ = 0;
   int dim_offset_[4] = {};
+  std::vector<int> row_;  // area -> its row in data_, or -1: no record in or below it (all 0)
   std::vector<int32_t> data_;
   std::vector<uint64_t> orgs_;     // org_words_ per cell
   std::vector<uint32_t> sources_;  // one per cell
-  // The records placed on an area itself, for areas with sub-areas only (own_row_[area] >= 0):
-  // the same layout, one row per such area.
+  // The records placed on an area itself, for areas with sub-areas that hold records only
+  // (own_row_[area] >= 0): the same layout, one row per such area.
   std::vector<int> own_row_;
   std::vector<int32_t> own_data_;
   std::vector<uint64_t> own_orgs_;
@@ -262,16 +266,20 @@ struct AnalysisResult {
 };
 
 // The safe-aggregate table of one measure of one risk slot over one calendar year: every area of
-// every level, a root over the top areas, and each parent's "not further located" residual, by
+// every level that holds a record, a root over the top areas, and each parent's "not further
+// located" residual, by
 // month (0-11), quarter (12-15) and year (16), with the additive constraints that link them.
 // Suppressing it as a whole keeps every query at any level or period from recovering a small
 // cell through totals, roll-ups or differences.
 struct SafeTable {
   static constexpr int kTimeCells = 17;
   SuppressionProblem problem;
-  int root = 0;
+  int root = 0;  // the root's node
+  // Per area, its node: -1 for an area with no record in or below it (Cube::HasRow), which is 0
+  // in every cell and not in the table.
+  std::vector<int> node;
   // Per area, the node of its "not further located" part: its residual, or the area itself when
-  // it has no sub-area.
+  // no sub-area of it is in the table; -1 as `node`.
   std::vector<int> not_further_located;
   size_t Cell(int node, int time_cell) const {
     return static_cast<size_t>(node) * kTimeCells + static_cast<size_t>(time_cell);

@@ -43,7 +43,20 @@ class SafeGrid {
     states_ = Suppress(table_.problem, o).states;
   }
 
-  Figure Get(int node, int t) const {
+  // The published figure of an area (0 when it holds no record: not in the table).
+  Figure Get(int area, int t) const { return GetNode(table_.node[static_cast<size_t>(area)], t); }
+  // The published figure of an area's "not further located" part.
+  Figure GetNotFurtherLocated(int area, int t) const {
+    return GetNode(table_.not_further_located[static_cast<size_t>(area)], t);
+  }
+  // The published figure of everything (the root).
+  Figure GetRoot(int t) const { return GetNode(table_.root, t); }
+  const SafeTable& table() const { return table_; }
+  const std::vector<CellState>& states() const { return states_; }
+
+ private:
+  Figure GetNode(int node, int t) const {
+    if (node < 0) return Figure{0, Figure::State::kExact};
     size_t i = table_.Cell(node, t);
     Figure f;
     f.value = table_.problem.values[i];
@@ -51,15 +64,7 @@ class SafeGrid {
     if (states_[i] == CellState::kComplementary) f.state = Figure::State::kSuppressed;
     return f;
   }
-  // The published figure of an area's "not further located" part.
-  Figure GetNotFurtherLocated(int area, int t) const {
-    return Get(table_.not_further_located[static_cast<size_t>(area)], t);
-  }
-  int root() const { return table_.root; }
-  const SafeTable& table() const { return table_; }
-  const std::vector<CellState>& states() const { return states_; }
 
- private:
   SafeTable table_;
   std::vector<CellState> states_;
 };
@@ -236,6 +241,7 @@ class SafeRelease {
     std::vector<Candidate> cands;
     for (size_t a = 0; a < f_.areas.size(); ++a) {
       const int ai = static_cast<int>(a);
+      if (grids[0]->table().node[a] < 0) continue;  // no record: every cell exactly 0
       for (int t = 0; t < SafeTable::kTimeCells; ++t) {
         bool suppressed = false;
         for (const SafeGrid* g : grids)
@@ -259,7 +265,7 @@ class SafeRelease {
                                    ? threshold - 1
                                    : std::numeric_limits<int64_t>::max();
             if (iv.first <= lo && iv.second >= hi) continue;  // says nothing new
-            const size_t cell = grids[g]->table().Cell(ai, t);
+            const size_t cell = grids[g]->table().Cell(grids[g]->table().node[a], t);
             c.bounds.emplace_back(g, cell, SuppressionProblem::Known{iv.first, iv.second});
             // Alone it pins the cell: withheld without asking the solver.
             if (std::max(lo, iv.first) >= std::min(hi, iv.second)) c.withheld = true;
@@ -328,33 +334,47 @@ uint32_t RiskBits(const Facts& facts, const std::vector<std::string>& codes) {
 SafeTable BuildSafeTable(const Facts& f, const Cube& cube, int slot, int measure, int year) {
   constexpr int kT = SafeTable::kTimeCells;
   SafeTable t;
-  size_t a_count = f.areas.size();
-  t.root = static_cast<int>(a_count);
-  std::vector<std::vector<int>> children(a_count + 1);
+  const size_t a_count = f.areas.size();
+  // Nodes: the areas that hold a record (the others are 0 everywhere), the root, then the
+  // residual of each node that has children.
+  t.node.assign(a_count, -1);
+  std::vector<int> area_of;
   for (size_t a = 0; a < a_count; ++a)
-    children[f.areas[a].parent >= 0 ? f.areas[a].parent : t.root].push_back(static_cast<int>(a));
-  // Nodes: areas, the root, then the residual of each node that has children.
-  std::vector<int> residual(a_count + 1, -1);
+    if (cube.HasRow(static_cast<int>(a))) {
+      t.node[a] = static_cast<int>(area_of.size());
+      area_of.push_back(static_cast<int>(a));
+    }
+  t.root = static_cast<int>(area_of.size());
+  std::vector<std::vector<int>> children(area_of.size() + 1);
+  for (size_t n = 0; n < area_of.size(); ++n) {
+    const int p = f.areas[static_cast<size_t>(area_of[n])].parent;
+    children[p >= 0 ? t.node[static_cast<size_t>(p)] : t.root].push_back(static_cast<int>(n));
+  }
+  std::vector<int> residual(area_of.size() + 1, -1);
   int nodes = t.root + 1;
-  for (size_t a = 0; a <= a_count; ++a)
-    if (!children[a].empty()) residual[a] = nodes++;
-  t.not_further_located.resize(a_count);
-  for (size_t a = 0; a < a_count; ++a)
-    t.not_further_located[a] = residual[a] >= 0 ? residual[a] : static_cast<int>(a);
+  for (size_t n = 0; n <= area_of.size(); ++n)
+    if (!children[n].empty()) residual[n] = nodes++;
+  t.not_further_located.assign(a_count, -1);
+  for (size_t a = 0; a < a_count; ++a) {
+    const int n = t.node[a];
+    if (n >= 0)
+      t.not_further_located[a] =
+          residual[static_cast<size_t>(n)] >= 0 ? residual[static_cast<size_t>(n)] : n;
+  }
   SuppressionProblem& pb = t.problem;
   pb.values.assign(static_cast<size_t>(nodes) * kT, 0);
-  for (size_t a = 0; a < a_count; ++a)
+  for (size_t n = 0; n < area_of.size(); ++n)
     for (int m = 0; m < 12; ++m)
-      pb.values[t.Cell(static_cast<int>(a), m)] =
-          cube.Sum(static_cast<int>(a), year * 12 + m, year * 12 + m, slot, measure);
-  for (int a : children[t.root])
+      pb.values[t.Cell(static_cast<int>(n), m)] =
+          cube.Sum(area_of[n], year * 12 + m, year * 12 + m, slot, measure);
+  for (int a : children[static_cast<size_t>(t.root)])
     for (int m = 0; m < 12; ++m) pb.values[t.Cell(t.root, m)] += pb.values[t.Cell(a, m)];
   for (int a = 0; a <= t.root; ++a) {
-    if (residual[a] < 0) continue;
+    if (residual[static_cast<size_t>(a)] < 0) continue;
     for (int m = 0; m < 12; ++m) {
       int64_t r = pb.values[t.Cell(a, m)];
-      for (int c : children[a]) r -= pb.values[t.Cell(c, m)];
-      pb.values[t.Cell(residual[a], m)] = std::max<int64_t>(0, r);
+      for (int c : children[static_cast<size_t>(a)]) r -= pb.values[t.Cell(c, m)];
+      pb.values[t.Cell(residual[static_cast<size_t>(a)], m)] = std::max<int64_t>(0, r);
     }
   }
   for (int node = 0; node < nodes; ++node) {
@@ -446,9 +466,19 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
   auto grid = [&](int slot, int measure) -> const SafeGrid& {
     return release.Grid(slot, measure, year);
   };
+  // Rows: the areas of the level in the countries that hold a record (a store with OCHA's global
+  // list holds 156 countries; the others would be rows of zeros).
+  std::vector<uint8_t> country_active(f.areas.size(), 0);
+  for (size_t a = 0; a < f.areas.size(); ++a) {
+    int top = static_cast<int>(a);
+    while (f.areas[static_cast<size_t>(top)].parent >= 0)
+      top = f.areas[static_cast<size_t>(top)].parent;
+    country_active[a] = f.Active(top) ? 1 : 0;
+  }
   for (size_t a = 0; a < f.areas.size(); ++a) {
     const AreaNode& node = f.areas[a];
-    if (node.level != req.level || (within >= 0 && !Under(f, static_cast<int>(a), within)))
+    if (node.level != req.level || !country_active[a] ||
+        (within >= 0 && !Under(f, static_cast<int>(a), within)))
       continue;
     AreaResult ar;
     ar.pcode = node.pcode;
@@ -575,7 +605,8 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
   // trend or rate.
   std::vector<int> nfl_areas;
   for (size_t a = 0; a < f.areas.size(); ++a)
-    if (f.areas[a].level < req.level && (within < 0 || Under(f, static_cast<int>(a), within)))
+    if (f.areas[a].level < req.level && cube.HasRow(static_cast<int>(a)) &&
+        (within < 0 || Under(f, static_cast<int>(a), within)))
       nfl_areas.push_back(static_cast<int>(a));
   std::stable_sort(nfl_areas.begin(), nfl_areas.end(), [&](int x, int y) {
     if (f.areas[x].level != f.areas[y].level) return f.areas[x].level < f.areas[y].level;
@@ -677,7 +708,8 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
     std::vector<int64_t> v;
     for (int m = m_last - 11; m <= m_last; ++m) {
       if (req.safe) {
-        Figure x = grid(s, Cube::kIncidents).Get(within >= 0 ? within : grid(s, 0).root(), m % 12);
+        const SafeGrid& g = grid(s, Cube::kIncidents);
+        Figure x = within >= 0 ? g.Get(within, m % 12) : g.GetRoot(m % 12);
         v.push_back(x.state == Figure::State::kSmall        ? -1
                     : x.state == Figure::State::kSuppressed ? -2
                                                             : x.value);

@@ -342,6 +342,14 @@ Result<Facts> LoadFacts(store::IncidentStore& incidents, store::AreaStore& areas
       f.max_month = std::max(f.max_month, a.month);
     }
   }
+  // Areas that hold a record, and their ancestors.
+  f.active.assign(f.areas.size(), 0);
+  auto mark = [&](int a) {
+    for (; a >= 0 && !f.active[static_cast<size_t>(a)]; a = f.areas[static_cast<size_t>(a)].parent)
+      f.active[static_cast<size_t>(a)] = 1;
+  };
+  for (int32_t a : f.area) mark(a);
+  for (const auto& a : f.answers) mark(a.area);
   SortByCell(f);
   return f;
 }
