@@ -131,6 +131,118 @@ TEST_F(AnalysisTest, FiguresRollUpThePcodeHierarchyAndRatesUsePopulation) {
   EXPECT_EQ(Risk(Area(range, "SS01"), "*").incidents.value, 5);
 }
 
+// Records the source locates only on a state or a country count in that area's total and, at
+// every lower level, in a "not further located" line under it: every record of the period is in
+// every output, once per level, and the output says how many it could not place below its level.
+TEST_F(AnalysisTest, RecordsPlacedAboveTheLevelCountInTheirAreaAndInANotFurtherLocatedLine) {
+  auto country = [](const std::string& key, const std::string& iso3, std::string risk) {
+    store::Incident i = Inc(key, "2024-03-05", "", {std::move(risk)});
+    i.country = iso3;
+    i.place.level = 0;
+    i.place.method = "country";
+    return i;
+  };
+  Write({Inc("p1", "2024-03-02", "SS010101", {"ATK"}, 1),
+         Inc("p2", "2024-03-03", "SS010101", {"ATK"}),
+         Inc("c1", "2024-03-04", "SS0101", {"MOV"}),   // on the county only
+         Inc("s1", "2024-03-04", "SS01", {"ATK"}, 2),  // on the state only
+         country("n1", "SSD", "GBV"), country("n2", "SSD", "ATK"),
+         country("m1", "MLI", "ATK")});  // a country with no loaded areas
+  // Level 0: the countries, every record in its country.
+  auto l0 = Run(0, "2024-03");
+  EXPECT_EQ(Risk(Area(l0, "SSD"), "*").incidents.value, 6);
+  EXPECT_EQ(Area(l0, "SSD").name, "South Sudan");
+  EXPECT_EQ(Risk(Area(l0, "MLI"), "*").incidents.value, 1);
+  EXPECT_TRUE(l0.not_further_located.empty());
+  EXPECT_EQ(l0.above_level.value, 0);
+  // Each level: its rows plus the lines hold all 7 records; the lines say where the others are.
+  struct Want {
+    int level;
+    std::map<std::string, int64_t> lines;
+  };
+  for (const Want& w :
+       {Want{1, {{"SSD", 2}, {"MLI", 1}}}, Want{2, {{"SSD", 2}, {"MLI", 1}, {"SS01", 1}}},
+        Want{3, {{"SSD", 2}, {"MLI", 1}, {"SS01", 1}, {"SS0101", 1}}}}) {
+    auto r = Run(w.level, "2024-03");
+    int64_t rows = 0, lines = 0;
+    for (const auto& a : r.areas) rows += a.risks[0].incidents.value;
+    std::map<std::string, int64_t> got;
+    for (const auto& a : r.not_further_located) {
+      got[a.pcode] = a.risks[0].incidents.value;
+      lines += a.risks[0].incidents.value;
+      for (const auto& k : a.risks) EXPECT_EQ(k.phase.final, 0) << "a line has no phase";
+    }
+    EXPECT_EQ(got, w.lines) << "level " << w.level;
+    EXPECT_EQ(rows + lines, 7) << "level " << w.level;
+    EXPECT_EQ(r.above_level.value, lines);
+    EXPECT_NE(text::Join(r.notes, " ")
+                  .find(std::to_string(lines) +
+                        " incidents of 2024-03 are "
+                        "placed above admin level " +
+                        std::to_string(w.level)),
+              std::string::npos)
+        << text::Join(r.notes, "\n");
+  }
+  // The state's figures and phase are its own records (payams, county, itself), not the
+  // country's: 4 incidents, 2 + 1 killed.
+  auto l1 = Run(1, "2024-03");
+  EXPECT_EQ(Risk(Area(l1, "SS01"), "*").incidents.value, 4);
+  EXPECT_EQ(Risk(Area(l1, "SS01"), "ATK").killed.value, 3);
+  EXPECT_EQ(Risk(Area(l1, "SS01"), "GBV").incidents.value, 0);
+  EXPECT_EQ(Risk(Area(l1, "SS01"), "GBV").phase.final, 0);
+  // Within the state at payam level: the county's and the state's lines, not the country's.
+  auto within = Run(3, "2024-03", false, "SS01");
+  ASSERT_EQ(within.not_further_located.size(), 2u);
+  EXPECT_EQ(within.not_further_located[0].pcode, "SS01");
+  EXPECT_EQ(within.not_further_located[1].pcode, "SS0101");
+  EXPECT_EQ(within.above_level.value, 2);
+  // JSON: the count and the lines, with counts but no phase or trend (an attacker would read a
+  // phase 0 as "no incident"); HXL: a row per line and risk, flagged in its last column.
+  auto r2 = Run(2, "2024-03");
+  auto j = nlohmann::json::parse(r2.ToJson());
+  EXPECT_EQ(j["not_further_located_incidents"], 4);
+  ASSERT_EQ(j["not_further_located"].size(), 3u);
+  const auto& line = j["not_further_located"][0];
+  EXPECT_EQ(line["pcode"], "MLI");
+  EXPECT_EQ(line["level"], 0);
+  EXPECT_EQ(line["risks"][0]["incidents"], 1);
+  for (const auto& k : line["risks"]) {
+    EXPECT_FALSE(k.contains("phase")) << k.dump();
+    EXPECT_FALSE(k.contains("trend")) << k.dump();
+  }
+  std::string hxl = r2.ToHxlCsv();
+  EXPECT_NE(hxl.find(",South Sudan (not further located),SSD,2024-03-01,2024-03-31,*,All "
+                     "protection risks,2,"),
+            std::string::npos)
+      << hxl;
+  EXPECT_NE(hxl.find("#meta+not_further_located"), std::string::npos);
+  // The monthly summary (aegis summary) does the same from the store: the county level has the
+  // county's 3 and the lines of the state (1) and the countries (2 and 1); level 0 the countries.
+  auto rows = store_->MonthlySummary(2, "2024-01-01", "2024-12-31");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  std::map<std::string, int64_t> all;
+  for (const auto& x : *rows)
+    if (x.risk == "*") all[(x.not_further_located ? "line " : "") + x.pcode] = x.incidents;
+  EXPECT_EQ(all, (std::map<std::string, int64_t>{
+                     {"SS0101", 3}, {"line SS01", 1}, {"line SSD", 2}, {"line MLI", 1}}));
+  rows = store_->MonthlySummary(0, "2024-01-01", "2024-12-31");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  all.clear();
+  for (const auto& x : *rows)
+    if (x.risk == "*") all[(x.not_further_located ? "line " : "") + x.pcode] = x.incidents;
+  EXPECT_EQ(all, (std::map<std::string, int64_t>{{"SSD", 6}, {"MLI", 1}}));
+  // Safe: a line is a published figure like any other, cut from the same suppressed tables (the
+  // residual cells): the state's 1 incident is "<5"; GBV is withheld; the total is not exact.
+  auto safe = Run(2, "2024-03", /*safe=*/true);
+  const analysis::AreaResult* ss01 = nullptr;
+  for (const auto& a : safe.not_further_located)
+    if (a.pcode == "SS01") ss01 = &a;
+  ASSERT_NE(ss01, nullptr);
+  EXPECT_EQ(ss01->risks[0].incidents.state, Figure::State::kSmall);
+  EXPECT_EQ(Risk(*ss01, "GBV").incidents.state, Figure::State::kWithheld);
+  EXPECT_NE(safe.above_level.state, Figure::State::kExact);
+}
+
 TEST_F(AnalysisTest, AConfirmedDuplicateCountsOnceAndBothSourcesStay) {
   Write({Inc("p1", "2024-03-02", "SS010101", {"ATK"}, 4, "ORG-A"),
          Inc("p2", "2024-03-02", "SS010101", {"ATK"}, 4, "ORG-B")});

@@ -1,10 +1,12 @@
 // The inference test: an attacker given every field a safe release publishes (counts, phases with
 // the public thresholds, rates beside population, trend flags, monthly series, roll-ups across
-// levels and periods) recovers no suppressed count. First on hand-made releases where the
-// attacker must find the count (so that it can fail), then end to end: the demo store and a
-// payam-level South Sudan store, each aggregate-only role, each safe output (the analysis JSON
-// and its HXL from GET /api/v1/analysis, the XLSX of GET /api/v1/exports/analysis, the Protection
-// Analysis Update's HTML), parsed back from what is published.
+// levels and periods, the "not further located" lines of records placed above the level)
+// recovers no suppressed count. First on hand-made releases where the attacker must find the
+// count (so that it can fail), then end to end: the demo store and a payam-level South Sudan
+// store with records also placed on counties, states and countries, each aggregate-only role,
+// levels 0-3, each safe output (the analysis JSON and its HXL from GET /api/v1/analysis, the XLSX
+// of GET /api/v1/exports/analysis, the Protection Analysis Update's HTML), parsed back from what
+// is published.
 #include "analysis/inference.h"
 
 #include <httplib.h>
@@ -125,6 +127,37 @@ TEST(ReleaseAttacker, LeavesAProtectedCellOpenAndReportsNarrowing) {
   EXPECT_EQ(rep->cells[0].max, 4);
 }
 
+// A "not further located" line is the part of its area that no sub-area holds: with the area
+// and its sub-areas it pins a small count; suppressed with them, it does not.
+TEST(ReleaseAttacker, RecoversACountFromANotFurtherLocatedLineAndLeavesAProtectedOneOpen) {
+  Release r = Hierarchy();
+  // The state 6, one county 3, the records on the state only 2: the other county's "<5" is 1.
+  r.figures = {{"S1", "2026-03", "ATK", "incidents", "6"},
+               {"C1", "2026-03", "ATK", "incidents", "<5"},
+               {"C2", "2026-03", "ATK", "incidents", "3"},
+               {"S1", "2026-03", "ATK", "incidents", "2", true}};
+  auto rep = AttackRelease(r, Options());
+  ASSERT_TRUE(rep.ok()) << rep.status().ToString();
+  EXPECT_EQ(rep->recovered, 1) << rep->Summary();
+  EXPECT_EQ(Find(*rep, "C1", "2026-03")->min, 1);
+  // Without the line, the county is 1 to 3.
+  r.figures.pop_back();
+  rep = AttackRelease(r, Options());
+  ASSERT_TRUE(rep.ok());
+  EXPECT_EQ(rep->recovered, 0) << rep->Summary();
+  // The line suppressed with the county: 3 between them, each open.
+  r.figures.push_back({"S1", "2026-03", "ATK", "incidents", "x", true});
+  rep = AttackRelease(r, Options());
+  ASSERT_TRUE(rep.ok());
+  EXPECT_EQ(rep->recovered, 0) << rep->Summary();
+  // The line of an area with no sub-area is the area itself: a county's "<5" beside it.
+  r.figures = {{"C2", "2026-03", "ATK", "incidents", "<5"},
+               {"C2", "2026-03", "ATK", "incidents", "2", true}};
+  rep = AttackRelease(r, Options());
+  ASSERT_TRUE(rep.ok());
+  EXPECT_EQ(rep->recovered, 1) << rep->Summary();
+}
+
 // --- what each safe output publishes, read back --------------------------------------------
 
 std::string MonthOf(const std::string& start, const std::string& end) {
@@ -141,10 +174,39 @@ std::string FigureText(const json& v) {
   return "";
 }
 
-void ReadJson(const std::string& body, Release* r) {
+// The "not further located" lines an output leaves out hold nothing (documented): for every
+// area above the level (`above`) without a line, 0 in every risk the output publishes.
+void FillOmittedLines(const std::vector<std::string>& above, const std::set<std::string>& listed,
+                      const std::set<std::string>& risks, const std::string& period, Release* r) {
+  for (const auto& pc : above)
+    if (!listed.count(pc))
+      for (const auto& risk : risks)
+        for (const char* m : {"incidents", "killed", "injured", "victims"})
+          r->figures.push_back({pc, period, risk, m, "0", true});
+}
+
+void ReadJson(const std::string& body, const std::vector<std::string>& above, Release* r) {
   json j = json::parse(body);
   std::string period = j["period"];
   if (j.contains("suppression_threshold")) r->threshold = j["suppression_threshold"];
+  std::set<std::string> listed, risks;
+  for (const auto& a : j["not_further_located"]) {
+    std::string pc = a["pcode"];
+    listed.insert(pc);
+    for (const auto& k : a["risks"]) {
+      std::string risk = k["risk"];
+      EXPECT_FALSE(k.contains("phase")) << "a line has no phase: " << k.dump();
+      for (const char* m : {"incidents", "killed", "injured", "victims"}) {
+        std::string t = FigureText(k.value(m, json()));
+        if (t != "withheld") risks.insert(risk);
+        r->figures.push_back({pc, period, risk, m, t, true});
+      }
+    }
+  }
+  for (const auto& a : j["areas"])
+    for (const auto& k : a["risks"])
+      if (FigureText(k.value("incidents", json())) != "withheld") risks.insert(k["risk"]);
+  FillOmittedLines(above, listed, risks, period, r);
   for (const auto& a : j["areas"]) {
     std::string pc = a["pcode"];
     if (a.value("population", 0) > 0) r->population[pc] = a["population"];
@@ -194,12 +256,24 @@ std::vector<ingest::Row> ReadTable(const TempDir& dir, const std::string& name,
 // HXL leaves out rows with 0 incidents and no phase: the attacker, who has the P-code list, reads
 // them as 0 (`level_areas`: the areas of the output's level).
 void ReadHxl(const TempDir& dir, const std::string& body,
-             const std::vector<std::string>& level_areas, Release* r) {
+             const std::vector<std::string>& level_areas, const std::vector<std::string>& above,
+             Release* r) {
   auto rows = ReadTable(dir, "a.csv", body);
   std::set<std::pair<std::string, std::string>> seen;
-  std::set<std::string> risks;
+  std::set<std::string> risks, listed;
   std::string period;
   for (const auto& c : rows) {
+    if (c.size() >= 18 && c[17] == "yes") {  // a "not further located" line, under its area
+      period = MonthOf(c[3], c[4]);
+      listed.insert(c[2]);
+      risks.insert(c[5]);
+      EXPECT_TRUE(c[15].empty()) << "a line has no phase";
+      r->figures.push_back({c[2], period, c[5], "incidents", c[7], true});
+      r->figures.push_back({c[2], period, c[5], "killed", c[8], true});
+      r->figures.push_back({c[2], period, c[5], "injured", c[9], true});
+      r->figures.push_back({c[2], period, c[5], "victims", c[10], true});
+      continue;
+    }
     if (c.size() < 17 || c[0] == "P-code" || c[0].empty() || c[0][0] == '#') continue;
     period = MonthOf(c[3], c[4]);
     const std::string& pc = c[0];
@@ -226,11 +300,32 @@ void ReadHxl(const TempDir& dir, const std::string& body,
       if (!seen.count({pc, risk}))
         for (const char* m : {"incidents", "killed", "injured", "victims"})
           r->figures.push_back({pc, period, risk, m, "0"});
+  // HXL leaves out the zero rows of a line too: every line and risk not written is 0.
+  std::set<std::pair<std::string, std::string>> line_rows;
+  for (const auto& f : r->figures)
+    if (f.not_further_located && f.period == period) line_rows.insert({f.pcode, f.risk});
+  for (const auto& pc : above)
+    for (const auto& risk : risks)
+      if (!line_rows.count({pc, risk}))
+        for (const char* m : {"incidents", "killed", "injured", "victims"})
+          r->figures.push_back({pc, period, risk, m, "0", true});
 }
 
-void ReadXlsx(const TempDir& dir, const std::string& body, Release* r) {
+void ReadXlsx(const TempDir& dir, const std::string& body, const std::vector<std::string>& above,
+              Release* r) {
+  std::set<std::string> listed, risks;
+  std::string period;
   for (const auto& c : ReadTable(dir, "a.xlsx", body)) {
     if (c.size() < 8 || c[0].empty() || c[0][0] == '#' || c[0] == "area_pcode") continue;
+    period = c[2];
+    if (c[4] != "withheld") risks.insert(c[3]);
+    if (c.size() >= 9 && c[8] == "yes") {  // a "not further located" line
+      listed.insert(c[0]);
+      r->figures.push_back({c[0], c[2], c[3], "incidents", c[4], true});
+      r->figures.push_back({c[0], c[2], c[3], "killed", c[5], true});
+      r->figures.push_back({c[0], c[2], c[3], "victims", c[6], true});
+      continue;
+    }
     r->figures.push_back({c[0], c[2], c[3], "incidents", c[4]});
     r->figures.push_back({c[0], c[2], c[3], "killed", c[5]});
     r->figures.push_back({c[0], c[2], c[3], "victims", c[6]});
@@ -242,6 +337,7 @@ void ReadXlsx(const TempDir& dir, const std::string& body, Release* r) {
       ph.phase = std::stoi(c[7]);
     r->phases.push_back(ph);
   }
+  if (!period.empty()) FillOmittedLines(above, listed, risks, period, r);
 }
 
 std::string Unescape(std::string s) {
@@ -256,7 +352,8 @@ std::string Unescape(std::string s) {
 
 // The PAU: the heat table (phase and incidents per area and risk) and the monthly table.
 void ReadHtml(const std::string& html, const std::string& period,
-              const std::map<std::string, std::string>& code_of_label, Release* r) {
+              const std::map<std::string, std::string>& code_of_label,
+              const std::vector<std::string>& above, Release* r) {
   size_t heat = html.find("<table class=\"heat\">");
   ASSERT_NE(heat, std::string::npos);
   size_t heat_end = html.find("</table>", heat);
@@ -298,6 +395,29 @@ void ReadHtml(const std::string& html, const std::string& period,
       r->phases.push_back(ph);
     }
   }
+  // The "not further located" lines: counts only (all risks, then each risk).
+  std::regex line("<tr class=\"nfl\" data-not-further-located=\"([^\"]*)\">(.*?)</tr>");
+  std::set<std::string> listed;
+  for (std::sregex_iterator it(t.begin(), t.end(), line), e; it != e; ++it) {
+    std::string pc = (*it)[1], cells = (*it)[2];
+    listed.insert(pc);
+    size_t i = 0;
+    for (std::sregex_iterator c(cells.begin(), cells.end(), cell), ce; c != ce; ++c, ++i) {
+      if (i >= codes.size()) break;
+      if (codes[i] == "OVERALL") {
+        EXPECT_EQ(std::string((*c)[1]), "") << "a line has no phase";
+        continue;
+      }
+      std::string v = std::regex_replace(std::string((*c)[1]), std::regex("<[^>]*>"), "");
+      r->figures.push_back({pc, period, codes[i], "incidents", Unescape(v), true});
+    }
+  }
+  std::set<std::string> risks;
+  for (size_t i = 1; i < codes.size(); ++i) risks.insert(codes[i]);
+  for (const auto& pc : above)
+    if (!listed.count(pc))
+      for (const auto& risk : risks)
+        r->figures.push_back({pc, period, risk, "incidents", "0", true});
   size_t mt = html.find("<caption>Monthly incidents");
   if (mt == std::string::npos) return;
   std::string m = html.substr(mt, html.find("</table>", mt) - mt);
@@ -389,10 +509,24 @@ class InferenceTest : public ::testing::Test {
     auto areas = store_->LoadAreas().value();
     Release base;
     std::map<int, std::vector<std::string>> by_level;
+    // The public hierarchy: OCHA's lists, with the countries (ISO3) above their top areas, and
+    // the countries the outputs name without areas.
     for (const auto& a : areas) {
-      base.parent[a.pcode] = a.parent_pcode;
+      base.parent[a.pcode] = a.parent_pcode.empty() ? a.country : a.parent_pcode;
       by_level[a.level].push_back(a.pcode);
+      if (a.parent_pcode.empty() && !base.parent.count(a.country)) {
+        base.parent[a.country] = "";
+        by_level[0].push_back(a.country);
+      }
     }
+    for (const auto& c : extra_countries_) {
+      base.parent[c] = "";
+      by_level[0].push_back(c);
+    }
+    std::map<int, std::vector<std::string>> above;  // level -> the areas above it
+    for (int level : {0, 1, 2, 3})
+      for (const auto& [l, pcs] : by_level)
+        if (l < level) above[level].insert(above[level].end(), pcs.begin(), pcs.end());
     auto tax = taxonomy::Taxonomy::Load(kData + "/taxonomy").value();
     std::map<std::string, std::string> code_of_label;
     auto facts = analysis::LoadFacts(*store_, tax).value();
@@ -415,14 +549,14 @@ class InferenceTest : public ::testing::Test {
       std::string cookie = Cookie(role);
       std::map<std::string, Release> rel;
       for (const char* f : {"json", "hxl", "xlsx"}) rel[f] = base;
-      for (int level : {1, 2, 3}) {
+      for (int level : {0, 1, 2, 3}) {
         for (const std::string& p : periods) {
           std::string q = "?level=" + std::to_string(level) + "&period=" + p;
           std::string body = Get(cookie, "/api/v1/analysis" + q);
-          if (!body.empty()) ReadJson(body, &rel["json"]);
+          if (!body.empty()) ReadJson(body, above[level], &rel["json"]);
           ReadHxl(dir_, Get(cookie, "/api/v1/analysis" + q + "&format=hxl"), by_level[level],
-                  &rel["hxl"]);
-          ReadXlsx(dir_, Get(cookie, "/api/v1/exports/analysis" + q + "&format=xlsx"),
+                  above[level], &rel["hxl"]);
+          ReadXlsx(dir_, Get(cookie, "/api/v1/exports/analysis" + q + "&format=xlsx"), above[level],
                    &rel["xlsx"]);
         }
       }
@@ -430,13 +564,15 @@ class InferenceTest : public ::testing::Test {
       for (auto& [format, r] : rel) attack(role, format, r);
     }
     Release html = base;
-    for (int level : {1, 2, 3})
-      for (const std::string& p : periods) ReadHtml(Html(level, p), p, code_of_label, &html);
+    for (int level : {0, 1, 2, 3})
+      for (const std::string& p : periods)
+        ReadHtml(Html(level, p), p, code_of_label, above[level], &html);
     attack("any safe recipient", "html (aegis analyze --safe --html)", html);
     return recovered_all;
   }
 
   TempDir dir_;
+  std::vector<std::string> extra_countries_;  // countries with records and no loaded areas
   std::map<std::string, int64_t> population_;
   std::unique_ptr<store::Store> store_;
   pid_t pid_ = -1;
@@ -507,6 +643,52 @@ TEST_F(InferenceTest, NoSuppressedCountOfAPayamLevelStoreIsRecoveredFromAnySafeO
       }
     }
   }
+  // Records the sources place no deeper than a county, a state or the country (South Sudan, and
+  // Uganda, with no areas loaded): published in "not further located" lines at every lower level.
+  std::vector<std::string> above_payams;
+  for (const auto& a : areas)
+    if (a.level < 3) above_payams.push_back(a.pcode);
+  for (size_t k = 0; k < above_payams.size(); k += 3) {
+    for (int m = 1; m <= 10; ++m) {
+      int n = count(rng) / 2;
+      for (int i = 0; i < n; ++i) {
+        store::Incident x;
+        const std::string& pc = above_payams[k];
+        x.source_key = "up-" + pc + "-" + std::to_string(m) + "-" + std::to_string(i);
+        x.content_hash = text::Hash64(x.source_key);
+        char date[16];
+        std::snprintf(date, sizeof date, "2026-%02d-%02d", m, 1 + i % 28);
+        x.date_start = x.date_end = date;
+        x.country = "SSD";
+        x.place = {pc, pc.size() == 4 ? 1 : 2, "pcode", 1, "", ""};
+        x.risks = {risks[rng() % risks.size()]};
+        if (rng() % 3 == 0) x.killed = static_cast<int64_t>(rng() % 4);
+        x.organisation_code = rng() % 2 ? "ORG-A" : "ORG-B";
+        x.source_type = "direct_monitoring";
+        x.sensitivity = "internal";
+        v.push_back(x);
+      }
+    }
+  }
+  for (const char* iso3 : {"SSD", "UGA"})
+    for (int m = 1; m <= 10; ++m)
+      for (int i = 0, n = count(rng) + (m % 3 == 0 ? 4 : 0); i < n; ++i) {
+        store::Incident x;
+        x.source_key =
+            std::string("country-") + iso3 + "-" + std::to_string(m) + "-" + std::to_string(i);
+        x.content_hash = text::Hash64(x.source_key);
+        char date[16];
+        std::snprintf(date, sizeof date, "2026-%02d-%02d", m, 1 + i % 28);
+        x.date_start = x.date_end = date;
+        x.country = iso3;
+        x.place = {"", 0, "country", 0.3, "", ""};
+        x.risks = {risks[rng() % risks.size()]};
+        x.organisation_code = rng() % 2 ? "ORG-A" : "ORG-B";
+        x.source_type = "secondary";
+        x.sensitivity = "internal";
+        v.push_back(x);
+      }
+  extra_countries_ = {"UGA"};
   Status imported = ImportIncidents(*store_, *src, std::move(v));
   ASSERT_TRUE(imported.ok()) << imported.ToString();
   StartServer();

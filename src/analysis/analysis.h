@@ -63,6 +63,10 @@ struct Facts {
   std::vector<std::string> source_types;  // taxonomy vocabulary "source_type"
   Dimensions dims;
   int min_month = 0, max_month = -1;  // span of the incidents and answers
+  // Per area: 1 when a record (incident or monitoring answer) is placed in it or below it. The
+  // cube and the safe tables hold these areas only; every figure of the others is 0.
+  std::vector<uint8_t> active;
+  bool Active(int a) const { return active.empty() || active[static_cast<size_t>(a)] != 0; }
 
   // Incidents, one entry each; a confirmed duplicate is not an entry (it counts once, as the
   // incident it duplicates), but its organisation counts as a source of that incident.
@@ -128,30 +132,55 @@ class Cube {
   int measures() const { return measures_; }
   int DimOffset(int dim) const { return dim_offset_[dim]; }  // 0 sex, 1 age, 2 dis., 3 displ.
 
+  // Which records of an area a figure covers: all of them (the area's total, its sub-areas
+  // included), or only those placed on the area itself and on no sub-area, its "not further
+  // located" part (for an area without sub-areas, the two are the same).
+  enum class Part { kTotal, kNotFurtherLocated };
+
   // Sum (or max, for kSeverityMax) of a measure over months [m0, m1] (clamped to the cube).
-  int64_t Sum(int area, int m0, int m1, int slot, int measure) const;
+  int64_t Sum(int area, int m0, int m1, int slot, int measure, Part part = Part::kTotal) const;
   // Distinct reporting organisations and source types over months [m0, m1].
-  int DistinctOrgs(int area, int m0, int m1, int slot) const;
-  uint32_t SourceTypes(int area, int m0, int m1, int slot) const;  // bits: source_types
+  int DistinctOrgs(int area, int m0, int m1, int slot, Part part = Part::kTotal) const;
+  uint32_t SourceTypes(int area, int m0, int m1, int slot,
+                       Part part = Part::kTotal) const;  // bits: source_types
   size_t MemoryBytes() const {
-    return data_.capacity() * sizeof(int32_t) + orgs_.capacity() * sizeof(uint64_t) +
-           sources_.capacity() * sizeof(uint32_t);
+    return (data_.capacity() + own_data_.capacity()) * sizeof(int32_t) +
+           (orgs_.capacity() + own_orgs_.capacity()) * sizeof(uint64_t) +
+           (sources_.capacity() + own_sources_.capacity()) * sizeof(uint32_t);
   }
-  const int32_t* Cell(int area, int month, int slot) const {
-    return &data_[Index(area, month, slot) * static_cast<size_t>(measures_)];
-  }
+  // Whether the area holds a record or has one below it (else every figure of it is 0).
+  bool HasRow(int area) const { return row_[static_cast<size_t>(area)] >= 0; }
 
  private:
-  size_t Index(int area, int month, int slot) const {
-    return (static_cast<size_t>(area) * months_ + static_cast<size_t>(month - first_)) * slots_ +
+  size_t Index(int row, int month, int slot) const {
+    return (static_cast<size_t>(row) * months_ + static_cast<size_t>(month - first_)) * slots_ +
+           static_cast<size_t>(slot);
+  }
+  // The cell index and arrays holding `part` of (area, month, slot).
+  struct Block {
+    const std::vector<int32_t>* data;
+    const std::vector<uint64_t>* orgs;
+    const std::vector<uint32_t>* sources;
+    int row;  // area row in those arrays
+  };
+  Block BlockOf(int area, Part part) const;
+  size_t Index(const Block& b, int month, int slot) const {
+    return (static_cast<size_t>(b.row) * months_ + static_cast<size_t>(month - first_)) * slots_ +
            static_cast<size_t>(slot);
   }
   int first_ = 0, last_ = -1, months_ = 0, slots_ = 0, measures_ = 0, org_words_ = 0;
   uint32_t withheld_ = 0;
   int dim_offset_[4] = {};
+  std::vector<int> row_;  // area -> its row in data_, or -1: no record in or below it (all 0)
   std::vector<int32_t> data_;
   std::vector<uint64_t> orgs_;     // org_words_ per cell
   std::vector<uint32_t> sources_;  // one per cell
+  // The records placed on an area itself, for areas with sub-areas that hold records only
+  // (own_row_[area] >= 0): the same layout, one row per such area.
+  std::vector<int> own_row_;
+  std::vector<int32_t> own_data_;
+  std::vector<uint64_t> own_orgs_;
+  std::vector<uint32_t> own_sources_;
 };
 
 struct AnalysisConfig {
@@ -216,7 +245,17 @@ struct AnalysisResult {
   int level = 0;
   bool safe = false;
   int64_t threshold = 5;
-  std::vector<AreaResult> areas;   // ordered by overall phase, then incidents
+  std::vector<AreaResult> areas;  // ordered by overall phase, then incidents
+  // Records placed above `level` (on a country, or on an area with no sub-area at `level`): one
+  // "not further located" line per area they are placed on (its pcode, name, level and parent),
+  // with the records placed on that area itself and on none of its sub-areas. They also count
+  // in that area's total and in every area above it. Counts only: no phase (a phase is an
+  // area's, from the records in it), no trend, no rate. Lines with nothing to report are left
+  // out; ordered by level, then P-code.
+  std::vector<AreaResult> not_further_located;
+  // All incidents of the period in the selection that are placed above `level` (the sum of the
+  // lines' "all risks" incidents); in safe outputs exact only where every line is, else "x".
+  Figure above_level;
   std::vector<std::string> notes;  // what was withheld, excluded or assumed
   // Monthly incidents per risk for the whole selection, for trend charts: months
   // [period.last - 11, period.last].
@@ -227,14 +266,21 @@ struct AnalysisResult {
 };
 
 // The safe-aggregate table of one measure of one risk slot over one calendar year: every area of
-// every level, a root over the top areas, and each parent's "not further located" residual, by
+// every level that holds a record, a root over the top areas, and each parent's "not further
+// located" residual, by
 // month (0-11), quarter (12-15) and year (16), with the additive constraints that link them.
 // Suppressing it as a whole keeps every query at any level or period from recovering a small
 // cell through totals, roll-ups or differences.
 struct SafeTable {
   static constexpr int kTimeCells = 17;
   SuppressionProblem problem;
-  int root = 0;
+  int root = 0;  // the root's node
+  // Per area, its node: -1 for an area with no record in or below it (Cube::HasRow), which is 0
+  // in every cell and not in the table.
+  std::vector<int> node;
+  // Per area, the node of its "not further located" part: its residual, or the area itself when
+  // no sub-area of it is in the table; -1 as `node`.
+  std::vector<int> not_further_located;
   size_t Cell(int node, int time_cell) const {
     return static_cast<size_t>(node) * kTimeCells + static_cast<size_t>(time_cell);
   }

@@ -43,7 +43,20 @@ class SafeGrid {
     states_ = Suppress(table_.problem, o).states;
   }
 
-  Figure Get(int node, int t) const {
+  // The published figure of an area (0 when it holds no record: not in the table).
+  Figure Get(int area, int t) const { return GetNode(table_.node[static_cast<size_t>(area)], t); }
+  // The published figure of an area's "not further located" part.
+  Figure GetNotFurtherLocated(int area, int t) const {
+    return GetNode(table_.not_further_located[static_cast<size_t>(area)], t);
+  }
+  // The published figure of everything (the root).
+  Figure GetRoot(int t) const { return GetNode(table_.root, t); }
+  const SafeTable& table() const { return table_; }
+  const std::vector<CellState>& states() const { return states_; }
+
+ private:
+  Figure GetNode(int node, int t) const {
+    if (node < 0) return Figure{0, Figure::State::kExact};
     size_t i = table_.Cell(node, t);
     Figure f;
     f.value = table_.problem.values[i];
@@ -51,11 +64,7 @@ class SafeGrid {
     if (states_[i] == CellState::kComplementary) f.state = Figure::State::kSuppressed;
     return f;
   }
-  int root() const { return table_.root; }
-  const SafeTable& table() const { return table_; }
-  const std::vector<CellState>& states() const { return states_; }
 
- private:
   SafeTable table_;
   std::vector<CellState> states_;
 };
@@ -232,6 +241,7 @@ class SafeRelease {
     std::vector<Candidate> cands;
     for (size_t a = 0; a < f_.areas.size(); ++a) {
       const int ai = static_cast<int>(a);
+      if (grids[0]->table().node[a] < 0) continue;  // no record: every cell exactly 0
       for (int t = 0; t < SafeTable::kTimeCells; ++t) {
         bool suppressed = false;
         for (const SafeGrid* g : grids)
@@ -255,7 +265,7 @@ class SafeRelease {
                                    ? threshold - 1
                                    : std::numeric_limits<int64_t>::max();
             if (iv.first <= lo && iv.second >= hi) continue;  // says nothing new
-            const size_t cell = grids[g]->table().Cell(ai, t);
+            const size_t cell = grids[g]->table().Cell(grids[g]->table().node[a], t);
             c.bounds.emplace_back(g, cell, SuppressionProblem::Known{iv.first, iv.second});
             // Alone it pins the cell: withheld without asking the solver.
             if (std::max(lo, iv.first) >= std::min(hi, iv.second)) c.withheld = true;
@@ -324,30 +334,47 @@ uint32_t RiskBits(const Facts& facts, const std::vector<std::string>& codes) {
 SafeTable BuildSafeTable(const Facts& f, const Cube& cube, int slot, int measure, int year) {
   constexpr int kT = SafeTable::kTimeCells;
   SafeTable t;
-  size_t a_count = f.areas.size();
-  t.root = static_cast<int>(a_count);
-  std::vector<std::vector<int>> children(a_count + 1);
+  const size_t a_count = f.areas.size();
+  // Nodes: the areas that hold a record (the others are 0 everywhere), the root, then the
+  // residual of each node that has children.
+  t.node.assign(a_count, -1);
+  std::vector<int> area_of;
   for (size_t a = 0; a < a_count; ++a)
-    children[f.areas[a].parent >= 0 ? f.areas[a].parent : t.root].push_back(static_cast<int>(a));
-  // Nodes: areas, the root, then the residual of each node that has children.
-  std::vector<int> residual(a_count + 1, -1);
+    if (cube.HasRow(static_cast<int>(a))) {
+      t.node[a] = static_cast<int>(area_of.size());
+      area_of.push_back(static_cast<int>(a));
+    }
+  t.root = static_cast<int>(area_of.size());
+  std::vector<std::vector<int>> children(area_of.size() + 1);
+  for (size_t n = 0; n < area_of.size(); ++n) {
+    const int p = f.areas[static_cast<size_t>(area_of[n])].parent;
+    children[p >= 0 ? t.node[static_cast<size_t>(p)] : t.root].push_back(static_cast<int>(n));
+  }
+  std::vector<int> residual(area_of.size() + 1, -1);
   int nodes = t.root + 1;
-  for (size_t a = 0; a <= a_count; ++a)
-    if (!children[a].empty()) residual[a] = nodes++;
+  for (size_t n = 0; n <= area_of.size(); ++n)
+    if (!children[n].empty()) residual[n] = nodes++;
+  t.not_further_located.assign(a_count, -1);
+  for (size_t a = 0; a < a_count; ++a) {
+    const int n = t.node[a];
+    if (n >= 0)
+      t.not_further_located[a] =
+          residual[static_cast<size_t>(n)] >= 0 ? residual[static_cast<size_t>(n)] : n;
+  }
   SuppressionProblem& pb = t.problem;
   pb.values.assign(static_cast<size_t>(nodes) * kT, 0);
-  for (size_t a = 0; a < a_count; ++a)
+  for (size_t n = 0; n < area_of.size(); ++n)
     for (int m = 0; m < 12; ++m)
-      pb.values[t.Cell(static_cast<int>(a), m)] =
-          cube.Sum(static_cast<int>(a), year * 12 + m, year * 12 + m, slot, measure);
-  for (int a : children[t.root])
+      pb.values[t.Cell(static_cast<int>(n), m)] =
+          cube.Sum(area_of[n], year * 12 + m, year * 12 + m, slot, measure);
+  for (int a : children[static_cast<size_t>(t.root)])
     for (int m = 0; m < 12; ++m) pb.values[t.Cell(t.root, m)] += pb.values[t.Cell(a, m)];
   for (int a = 0; a <= t.root; ++a) {
-    if (residual[a] < 0) continue;
+    if (residual[static_cast<size_t>(a)] < 0) continue;
     for (int m = 0; m < 12; ++m) {
       int64_t r = pb.values[t.Cell(a, m)];
-      for (int c : children[a]) r -= pb.values[t.Cell(c, m)];
-      pb.values[t.Cell(residual[a], m)] = std::max<int64_t>(0, r);
+      for (int c : children[static_cast<size_t>(a)]) r -= pb.values[t.Cell(c, m)];
+      pb.values[t.Cell(residual[static_cast<size_t>(a)], m)] = std::max<int64_t>(0, r);
     }
   }
   for (int node = 0; node < nodes; ++node) {
@@ -439,9 +466,19 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
   auto grid = [&](int slot, int measure) -> const SafeGrid& {
     return release.Grid(slot, measure, year);
   };
+  // Rows: the areas of the level in the countries that hold a record (a store with OCHA's global
+  // list holds 156 countries; the others would be rows of zeros).
+  std::vector<uint8_t> country_active(f.areas.size(), 0);
+  for (size_t a = 0; a < f.areas.size(); ++a) {
+    int top = static_cast<int>(a);
+    while (f.areas[static_cast<size_t>(top)].parent >= 0)
+      top = f.areas[static_cast<size_t>(top)].parent;
+    country_active[a] = f.Active(top) ? 1 : 0;
+  }
   for (size_t a = 0; a < f.areas.size(); ++a) {
     const AreaNode& node = f.areas[a];
-    if (node.level != req.level || (within >= 0 && !Under(f, static_cast<int>(a), within)))
+    if (node.level != req.level || !country_active[a] ||
+        (within >= 0 && !Under(f, static_cast<int>(a), within)))
       continue;
     AreaResult ar;
     ar.pcode = node.pcode;
@@ -562,6 +599,93 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
     }
     out.areas.push_back(std::move(ar));
   }
+  // "Not further located" lines: the records placed on an area above the level and on none of
+  // its sub-areas, one line per such area under the selection. The same figures as the areas'
+  // (the same safe tables in safe outputs, where they are the residual cells), without phase,
+  // trend or rate.
+  std::vector<int> nfl_areas;
+  for (size_t a = 0; a < f.areas.size(); ++a)
+    if (f.areas[a].level < req.level && cube.HasRow(static_cast<int>(a)) &&
+        (within < 0 || Under(f, static_cast<int>(a), within)))
+      nfl_areas.push_back(static_cast<int>(a));
+  std::stable_sort(nfl_areas.begin(), nfl_areas.end(), [&](int x, int y) {
+    if (f.areas[x].level != f.areas[y].level) return f.areas[x].level < f.areas[y].level;
+    return f.areas[x].pcode < f.areas[y].pcode;
+  });
+  constexpr Cube::Part kNfl = Cube::Part::kNotFurtherLocated;
+  out.above_level = Exact(0);
+  for (int ai : nfl_areas) {
+    const AreaNode& node = f.areas[ai];
+    AreaResult ar;
+    ar.pcode = node.pcode;
+    ar.name = node.name;
+    ar.level = node.level;
+    if (node.parent >= 0) ar.parent_pcode = f.areas[node.parent].pcode;
+    bool anything = false;
+    for (int s = 0; s < cube.slots(); ++s) {
+      RiskFigures rf;
+      rf.risk = s == 0 ? "*" : f.risk_codes[s - 1];
+      rf.label = s == 0 ? "All protection risks" : f.risk_labels[s - 1];
+      Figure* figs[4] = {&rf.incidents, &rf.killed, &rf.injured, &rf.victims};
+      for (int g = 0; g < 4; ++g) {
+        if (!req.safe)
+          *figs[g] = Exact(cube.Sum(ai, p.first, p.last, s, grid_measures[g], kNfl));
+        else if (withheld[s])
+          *figs[g] = Figure{0, Figure::State::kWithheld};
+        else
+          *figs[g] = grid(s, grid_measures[g]).GetNotFurtherLocated(ai, TimeCell(p));
+        anything = anything || (figs[g]->state != Figure::State::kWithheld &&
+                                (figs[g]->state != Figure::State::kExact || figs[g]->value != 0));
+      }
+      if (!(req.safe && withheld[s])) {
+        rf.reports = cube.Sum(ai, p.first, p.last, s, Cube::kReports, kNfl);
+        rf.reports_present = cube.Sum(ai, p.first, p.last, s, Cube::kReportsPresent, kNfl);
+        rf.severity_max =
+            static_cast<int>(cube.Sum(ai, p.first, p.last, s, Cube::kSeverityMax, kNfl));
+        const int64_t sev = cube.Sum(ai, p.first, p.last, s, Cube::kSeveritySum, kNfl);
+        rf.severity_mean = rf.reports > 0 ? static_cast<double>(sev) / rf.reports : 0;
+        anything = anything || rf.reports > 0;
+      }
+      if (req.safe && withheld[s]) {
+        rf.phase_withheld = rf.trend_withheld = "withheld: risk not published in safe outputs";
+      } else if (req.safe && rf.incidents.state != Figure::State::kExact) {
+        rf.sources_withheld = true;
+      } else {
+        rf.organisations = cube.DistinctOrgs(ai, p.first, p.last, s, kNfl);
+        rf.source_types = Names(f.source_types, cube.SourceTypes(ai, p.first, p.last, s, kNfl));
+      }
+      const std::vector<std::string>* dims[4] = {&f.dims.sex, &f.dims.age_band, &f.dims.disability,
+                                                 &f.dims.displacement};
+      std::map<std::string, int64_t>* dst[4] = {&rf.by_sex, &rf.by_age_band, &rf.by_disability,
+                                                &rf.by_displacement};
+      for (int d = 0; d < 4 && !req.safe; ++d)
+        for (size_t i = 0; i < dims[d]->size(); ++i)
+          if (int64_t v =
+                  cube.Sum(ai, p.first, p.last, s, cube.DimOffset(d) + static_cast<int>(i), kNfl))
+            (*dst[d])[(*dims[d])[i]] = v;
+      ar.risks.push_back(std::move(rf));
+    }
+    if (!anything) continue;
+    // The total above the level: exact where every line's is (their sum then reveals nothing
+    // more), else suppressed.
+    const Figure& all = ar.risks[0].incidents;
+    if (all.state == Figure::State::kExact && out.above_level.state == Figure::State::kExact)
+      out.above_level.value += all.value;
+    else
+      out.above_level = Figure{0, Figure::State::kSuppressed};
+    out.not_further_located.push_back(std::move(ar));
+  }
+  if (!out.not_further_located.empty()) {
+    std::string n = out.above_level.state == Figure::State::kExact
+                        ? std::to_string(out.above_level.value) + " incidents"
+                        : "Incidents (a suppressed number)";
+    out.notes.push_back(
+        n + " of " + p.label + " are placed above admin level " + std::to_string(req.level) +
+        " (on a country" + (req.level > 1 ? std::string(" or a larger area") : "") +
+        ": the source locates them no further). They count in their area's total and in its "
+        "\"not further located\" line, in no admin level " +
+        std::to_string(req.level) + " row.");
+  }
   // Ordered by phase, then incidents; in safe outputs by published figures only (a suppressed
   // count sorts as 0), so that the order cannot bound a suppressed cell.
   auto shown = [&](const AreaResult& x) {
@@ -584,7 +708,8 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
     std::vector<int64_t> v;
     for (int m = m_last - 11; m <= m_last; ++m) {
       if (req.safe) {
-        Figure x = grid(s, Cube::kIncidents).Get(within >= 0 ? within : grid(s, 0).root(), m % 12);
+        const SafeGrid& g = grid(s, Cube::kIncidents);
+        Figure x = within >= 0 ? g.Get(within, m % 12) : g.GetRoot(m % 12);
         v.push_back(x.state == Figure::State::kSmall        ? -1
                     : x.state == Figure::State::kSuppressed ? -2
                                                             : x.value);
@@ -630,6 +755,69 @@ std::string AnalysisResult::ToJson() const {
   j["safe"] = safe;
   if (safe) j["suppression_threshold"] = threshold;
   j["notes"] = notes;
+  // One risk's figures; a "not further located" line has counts only (no rate, trend or phase).
+  auto risk_json = [&](const RiskFigures& r, bool line) {
+    nlohmann::ordered_json jr;
+    jr["risk"] = r.risk;
+    jr["label"] = r.label;
+    jr["incidents"] = FigureJson(r.incidents, threshold);
+    jr["killed"] = FigureJson(r.killed, threshold);
+    jr["injured"] = FigureJson(r.injured, threshold);
+    jr["victims"] = FigureJson(r.victims, threshold);
+    if (!safe) {
+      jr["victims_by_sex"] = r.by_sex;
+      jr["victims_by_age_band"] = r.by_age_band;
+      jr["victims_by_disability"] = r.by_disability;
+      jr["victims_by_displacement"] = r.by_displacement;
+    }
+    if (r.sources_withheld) {
+      jr["organisations"] = "withheld";
+    } else {
+      jr["organisations"] = r.organisations;
+      jr["source_types"] = r.source_types;
+    }
+    jr["monitoring_answers"] = r.reports;
+    jr["monitoring_present"] = r.reports_present;
+    jr["monitoring_severity_max"] = r.severity_max;
+    if (line) return jr;
+    if (r.incidents_per_10k) jr["incidents_per_10k"] = *r.incidents_per_10k;
+    if (!r.trend_withheld.empty()) {
+      jr["trend"]["flag"] = "withheld";
+      jr["trend"]["withheld"] = r.trend_withheld;
+    } else {
+      jr["trend"]["flag"] = r.trend.Name();
+    }
+    if (!safe) {
+      jr["trend"]["current"] = r.trend.current;
+      jr["trend"]["previous"] = r.trend.previous;
+      jr["trend"]["baseline_mean"] = r.trend.baseline_mean;
+      jr["trend"]["p_increase"] = r.trend.p_up;
+      jr["trend"]["p_decrease"] = r.trend.p_down;
+      jr["trend"]["test"] = "exact conditional binomial (Poisson rates)";
+    }
+    if (r.risk != "*" && !r.phase_withheld.empty()) {
+      if (r.phase.override) {
+        jr["phase"] = r.phase.final;
+        jr["phase_override"] = OverrideJson(*r.phase.override);
+      } else {
+        jr["phase"] = "withheld";
+      }
+      jr["phase_withheld"] = r.phase_withheld;
+    } else if (r.risk != "*") {
+      jr["phase"] = r.phase.final;
+      jr["phase_computed"] = r.phase.computed;
+      nlohmann::ordered_json ev = nlohmann::ordered_json::array();
+      for (const auto& e : r.phase.evidence) {
+        nlohmann::ordered_json je{{"measure", e.measure}, {"phase", e.phase}};
+        if (!safe) je["value_per_month"] = e.value;
+        ev.push_back(je);
+      }
+      jr["phase_evidence"] = ev;
+      if (!r.phase.cap.empty()) jr["phase_cap"] = r.phase.cap;
+      if (r.phase.override) jr["phase_override"] = OverrideJson(*r.phase.override);
+    }
+    return jr;
+  };
   j["areas"] = nlohmann::ordered_json::array();
   for (const auto& a : areas) {
     nlohmann::ordered_json ja;
@@ -645,68 +833,20 @@ std::string AnalysisResult::ToJson() const {
       ja["overall_withheld"] = a.overall_withheld;
     }
     if (a.overall_override) ja["overall_override"] = OverrideJson(*a.overall_override);
-    for (const auto& r : a.risks) {
-      nlohmann::ordered_json jr;
-      jr["risk"] = r.risk;
-      jr["label"] = r.label;
-      jr["incidents"] = FigureJson(r.incidents, threshold);
-      jr["killed"] = FigureJson(r.killed, threshold);
-      jr["injured"] = FigureJson(r.injured, threshold);
-      jr["victims"] = FigureJson(r.victims, threshold);
-      if (!safe) {
-        jr["victims_by_sex"] = r.by_sex;
-        jr["victims_by_age_band"] = r.by_age_band;
-        jr["victims_by_disability"] = r.by_disability;
-        jr["victims_by_displacement"] = r.by_displacement;
-      }
-      if (r.sources_withheld) {
-        jr["organisations"] = "withheld";
-      } else {
-        jr["organisations"] = r.organisations;
-        jr["source_types"] = r.source_types;
-      }
-      jr["monitoring_answers"] = r.reports;
-      jr["monitoring_present"] = r.reports_present;
-      jr["monitoring_severity_max"] = r.severity_max;
-      if (r.incidents_per_10k) jr["incidents_per_10k"] = *r.incidents_per_10k;
-      if (!r.trend_withheld.empty()) {
-        jr["trend"]["flag"] = "withheld";
-        jr["trend"]["withheld"] = r.trend_withheld;
-      } else {
-        jr["trend"]["flag"] = r.trend.Name();
-      }
-      if (!safe) {
-        jr["trend"]["current"] = r.trend.current;
-        jr["trend"]["previous"] = r.trend.previous;
-        jr["trend"]["baseline_mean"] = r.trend.baseline_mean;
-        jr["trend"]["p_increase"] = r.trend.p_up;
-        jr["trend"]["p_decrease"] = r.trend.p_down;
-        jr["trend"]["test"] = "exact conditional binomial (Poisson rates)";
-      }
-      if (r.risk != "*" && !r.phase_withheld.empty()) {
-        if (r.phase.override) {
-          jr["phase"] = r.phase.final;
-          jr["phase_override"] = OverrideJson(*r.phase.override);
-        } else {
-          jr["phase"] = "withheld";
-        }
-        jr["phase_withheld"] = r.phase_withheld;
-      } else if (r.risk != "*") {
-        jr["phase"] = r.phase.final;
-        jr["phase_computed"] = r.phase.computed;
-        nlohmann::ordered_json ev = nlohmann::ordered_json::array();
-        for (const auto& e : r.phase.evidence) {
-          nlohmann::ordered_json je{{"measure", e.measure}, {"phase", e.phase}};
-          if (!safe) je["value_per_month"] = e.value;
-          ev.push_back(je);
-        }
-        jr["phase_evidence"] = ev;
-        if (!r.phase.cap.empty()) jr["phase_cap"] = r.phase.cap;
-        if (r.phase.override) jr["phase_override"] = OverrideJson(*r.phase.override);
-      }
-      ja["risks"].push_back(jr);
-    }
+    for (const auto& r : a.risks) ja["risks"].push_back(risk_json(r, false));
     j["areas"].push_back(ja);
+  }
+  // Records placed above the level: how many, and one line per area they are placed on.
+  j["not_further_located_incidents"] = FigureJson(above_level, threshold);
+  j["not_further_located"] = nlohmann::ordered_json::array();
+  for (const auto& a : not_further_located) {
+    nlohmann::ordered_json ja;
+    ja["pcode"] = a.pcode;
+    ja["name"] = a.name;
+    ja["level"] = a.level;
+    ja["parent_pcode"] = a.parent_pcode;
+    for (const auto& r : a.risks) ja["risks"].push_back(risk_json(r, true));
+    j["not_further_located"].push_back(ja);
   }
   j["months"] = months;
   nlohmann::ordered_json series;
@@ -748,26 +888,31 @@ std::string PhaseText(const AreaResult& a, const RiskFigures& r) {
 }  // namespace
 
 std::string AnalysisResult::ToHxlCsv() const {
-  std::string lvl = std::to_string(level);
   std::string out =
       "P-code,Area,Parent P-code,Period start,Period end,Risk,Risk label,Incidents,Killed,"
       "Injured,Victims,Victims female,Victims male,Victims children,Organisations,Phase,"
-      "Trend\n";
-  out += "#adm" + lvl + "+code,#adm" + lvl + "+name,#adm" + std::to_string(level - 1) +
+      "Trend,Not further located\n";
+  // Level 0 rows are countries (#country); a level 1 row's parent is its country.
+  auto tag = [](int l) { return l <= 0 ? std::string("#country") : "#adm" + std::to_string(l); };
+  out += tag(level) + "+code," + tag(level) + "+name," +
+         (level == 0 ? std::string("#meta+parent") : tag(level - 1)) +
          "+code,#date+start,#date+end,#indicator+risk+code,#indicator+risk+name,"
          "#affected+incidents,#affected+killed,#affected+injured,#affected+victims,"
          "#affected+victims+f,#affected+victims+m,#affected+victims+children,#org+count,"
-         "#severity+phase,#status+trend\n";
+         "#severity+phase,#status+trend,#meta+not_further_located\n";
   std::string start = MonthLabel(period.first) + "-01", end = MonthLabel(period.last);
   static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   int y = period.last / 12, m = period.last % 12;
   int days = kDays[m] - (m == 1 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)));
   end += "-" + std::to_string(days);
-  for (const auto& a : areas) {
+  // Areas, then the "not further located" lines: no P-code of the level, the area they are
+  // placed on as the parent, no phase or trend, "yes" in the last column.
+  auto rows = [&](const AreaResult& a, bool line) {
     for (const auto& r : a.risks) {
       if (r.incidents.state == Figure::State::kExact && r.incidents.value == 0 &&
           r.phase.final == 0)
         continue;
+      if (line && r.incidents.state == Figure::State::kWithheld) continue;
       int64_t children = 0;
       for (const auto& [band, n] : r.by_age_band)
         if (band != "unknown" && band != "18_59" && band != "60_plus" && band.rfind("18", 0) != 0)
@@ -777,16 +922,23 @@ std::string AnalysisResult::ToHxlCsv() const {
         auto it = mp.find(key);
         return std::to_string(it == mp.end() ? 0 : it->second);
       };
-      out += Csv(a.pcode) + "," + Csv(a.name) + "," + Csv(a.parent_pcode) + "," + start + "," +
-             end + "," + Csv(r.risk) + "," + Csv(r.label) + "," + r.incidents.Text(threshold) +
-             "," + r.killed.Text(threshold) + "," + r.injured.Text(threshold) + "," +
+      out += (line ? std::string() : Csv(a.pcode)) + "," +
+             Csv(line ? a.name + " (not further located)" : a.name) + "," +
+             Csv(line ? a.pcode : a.parent_pcode) + "," + start + "," + end + "," + Csv(r.risk) +
+             "," + Csv(r.label) + "," + r.incidents.Text(threshold) + "," +
+             r.killed.Text(threshold) + "," + r.injured.Text(threshold) + "," +
              r.victims.Text(threshold) + "," + cell(r.by_sex, "female") + "," +
              cell(r.by_sex, "male") + "," + (safe ? "" : std::to_string(children)) + "," +
              (r.sources_withheld ? std::string() : std::to_string(r.organisations)) + "," +
-             PhaseText(a, r) + "," + (r.trend_withheld.empty() ? r.trend.Name() : "withheld") +
-             "\n";
+             (line ? std::string() : PhaseText(a, r)) + "," +
+             (line                       ? std::string()
+              : r.trend_withheld.empty() ? std::string(r.trend.Name())
+                                         : std::string("withheld")) +
+             "," + (line ? "yes" : "") + "\n";
     }
-  }
+  };
+  for (const auto& a : areas) rows(a, false);
+  for (const auto& a : not_further_located) rows(a, true);
   return out;
 }
 

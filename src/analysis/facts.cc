@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "analysis/analysis.h"
+#include "geo/country.h"
 #include "util/text.h"
 
 namespace aegis::analysis {
@@ -206,6 +207,25 @@ Result<Facts> LoadFacts(store::IncidentStore& incidents, store::AreaStore& areas
     auto it = f.area_index.find(rows[i].parent_pcode);
     if (it != f.area_index.end()) f.areas[i].parent = it->second;
   }
+  // Countries: a loaded level-0 area, else a node named by the ISO3 code above the country's top
+  // areas, so that records located at country level only have an area to count in.
+  std::unordered_map<std::string, int> country_node;
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (rows[i].level == 0 && !rows[i].country.empty())
+      country_node.emplace(rows[i].country, static_cast<int>(i));
+  auto country = [&](const std::string& iso3) -> int {
+    auto it = country_node.find(iso3);
+    if (it != country_node.end()) return it->second;
+    if (iso3.empty() || f.area_index.count(iso3)) return -1;
+    int node = static_cast<int>(f.areas.size());
+    std::string name = geo::CountryName(iso3);
+    f.areas.push_back({iso3, name.empty() ? iso3 : name, 0, -1, 0, 0});
+    f.area_index[iso3] = node;
+    country_node[iso3] = node;
+    return node;
+  };
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (f.areas[i].parent < 0 && rows[i].level > 0) f.areas[i].parent = country(rows[i].country);
   AEGIS_ASSIGN_OR_RETURN(std::vector<store::Population> pop, areas.LoadPopulation());
   for (const auto& p : pop) {  // the latest year of each area
     auto it = f.area_index.find(p.pcode);
@@ -246,12 +266,24 @@ Result<Facts> LoadFacts(store::IncidentStore& incidents, store::AreaStore& areas
     if (added) f.organisations.push_back(id);
     return it->second;
   };
-  std::vector<int64_t> ids;                       // store id of each entry, ascending
-  std::vector<std::pair<int64_t, int32_t>> dups;  // (duplicated incident id, organisation slot)
+  std::vector<int64_t> ids;                         // store id of each entry, ascending
+  std::vector<std::pair<int64_t, int32_t>> dups;    // (duplicated incident id, organisation slot)
+  std::unordered_map<std::string, int> country_of;  // a record's country as written -> node
   AEGIS_RETURN_IF_ERROR(incidents.ScanIncidentFacts([&](const store::IncidentFact& x) {
-    auto a = f.area_index.find(std::string(x.area_pcode));
+    // Records this reader may not count are not counted anywhere, not even as unplaced (and a
+    // country with no loaded areas does not appear through them).
+    if ((classes & (1U << x.record_class)) == 0) return;
+    int area = -1;
+    if (!x.area_pcode.empty()) {
+      auto a = f.area_index.find(std::string(x.area_pcode));
+      if (a != f.area_index.end()) area = a->second;
+    } else {  // located at country level only
+      auto [it, fresh] = country_of.emplace(std::string(x.country), -1);
+      if (fresh) it->second = country(geo::CountryIso3(x.country));
+      area = it->second;
+    }
     int m = MonthIndex(x.date_start);
-    if (a == f.area_index.end()) {
+    if (area < 0) {
       ++f.unplaced;
       return;
     }
@@ -259,7 +291,6 @@ Result<Facts> LoadFacts(store::IncidentStore& incidents, store::AreaStore& areas
       ++f.undated;
       return;
     }
-    if ((classes & (1U << x.record_class)) == 0) return;  // not visible to this reader
     if (x.duplicate_of != 0) {
       ++f.duplicates;
       dups.emplace_back(x.duplicate_of, org(x.organisation_id));
@@ -269,7 +300,7 @@ Result<Facts> LoadFacts(store::IncidentStore& incidents, store::AreaStore& areas
     for (const auto& [bit, slot_bit] : bit_map)
       if (x.risk_mask & bit) risks |= slot_bit;
     ids.push_back(x.id);
-    f.area.push_back(a->second);
+    f.area.push_back(area);
     f.month.push_back(m);
     f.risks.push_back(risks);
     f.killed.push_back(static_cast<int32_t>(x.killed));
@@ -338,6 +369,14 @@ Result<Facts> LoadFacts(store::IncidentStore& incidents, store::AreaStore& areas
       f.max_month = std::max(f.max_month, a.month);
     }
   }
+  // Areas that hold a record, and their ancestors.
+  f.active.assign(f.areas.size(), 0);
+  auto mark = [&](int a) {
+    for (; a >= 0 && !f.active[static_cast<size_t>(a)]; a = f.areas[static_cast<size_t>(a)].parent)
+      f.active[static_cast<size_t>(a)] = 1;
+  };
+  for (int32_t a : f.area) mark(a);
+  for (const auto& a : f.answers) mark(a.area);
   SortByCell(f);
   return f;
 }

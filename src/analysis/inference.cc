@@ -4,13 +4,15 @@
 // atom" (the coarsest split of the months such that every published period is a union of atoms:
 // a month, its quarter and its year give three atoms, not twelve), and a residual per area that
 // has published sub-areas (its "not further located" part plus every sub-area not published), all
-// whole and >= 0. An area = its nearest published sub-areas + its residual, atom by atom; the
-// whole selection ("" = the monthly series of everything) = its top areas (+ a residual unless
-// every top area is published). Each published fact bounds the sum of an area's atoms over a
-// period: a count ("12": [12, 12]; "<5": [1, 4]; "x": [0, inf)), a rate beside the population
-// (the count it implies), a phase (per indicator, the interval of values that reach that phase;
-// without evidence, the upper bounds every indicator obeys and the lower bound when only one cell
-// can have reached it; "not assessed": 0). For every suppressed figure, GLPK minimises and
+// whole and >= 0. A published "not further located" line of an area is one more node under it;
+// where every sub-area of the hierarchy is published too, the area has no residual left (it is
+// exactly its sub-areas and its line). An area = its nearest published sub-areas + its residual,
+// atom by atom; the whole selection ("" = the monthly series of everything) = its top areas (+ a
+// residual unless every top area is published). Each published fact bounds the sum of an area's
+// atoms over a period: a count ("12": [12, 12]; "<5": [1, 4]; "x": [0, inf)), a rate beside the
+// population (the count it implies), a phase (per indicator, the interval of values that reach that
+// phase; without evidence, the upper bounds every indicator obeys and the lower bound when only one
+// cell can have reached it; "not assessed": 0). For every suppressed figure, GLPK minimises and
 // maximises its sum; the optimum is rounded inwards (counts are whole). A trend flag then
 // removes the counts in that interval that give another flag for every possible baseline.
 //
@@ -145,10 +147,25 @@ class Attacker {
     if (!fresh) it->second.Meet(iv);
   }
 
+  // The node of a published figure: the area, or its "not further located" line (the area
+  // itself when the hierarchy gives it no sub-area).
+  std::string NodeOf(const PublishedFigure& f) const {
+    if (!f.not_further_located || !has_children_.count(f.pcode)) return f.pcode;
+    return LineNode(f.pcode);
+  }
+  static std::string LineNode(const std::string& pcode) { return pcode + std::string(kLineSuffix); }
+  static bool IsLine(const std::string& node) {
+    return node.size() > kLineSuffix.size() &&
+           node.compare(node.size() - kLineSuffix.size(), kLineSuffix.size(), kLineSuffix) == 0;
+  }
+  static constexpr std::string_view kLineSuffix = "\x1fnot further located";
+
   Status CollectFigures() {
+    for (const auto& [pc, par] : r_.parent)
+      if (!par.empty()) has_children_.insert(par);
     for (const auto& f : r_.figures) {
       AEGIS_ASSIGN_OR_RETURN(Period p, PeriodOf(f.period));
-      Key k{f.risk, f.measure, f.pcode, p.first, p.last};
+      Key k{f.risk, f.measure, NodeOf(f), p.first, p.last};
       if (f.text == "x") {
         AddFact(k, {o_.x_positive ? 1 : 0, kUnbounded});
       } else if (!f.text.empty() && f.text[0] == '<') {
@@ -234,8 +251,13 @@ class Attacker {
     return Status::Ok();
   }
 
-  // The nearest published ancestor of `pcode` among `nodes` ("" when none).
+  // The nearest published ancestor of `pcode` among `nodes` ("" when none); a line's is its
+  // area.
   std::string NearestAncestor(const std::string& pcode, const std::set<std::string>& nodes) const {
+    if (IsLine(pcode)) {
+      std::string area = pcode.substr(0, pcode.size() - kLineSuffix.size());
+      return nodes.count(area) ? area : NearestAncestor(area, nodes);
+    }
     std::string p = pcode;
     for (int guard = 0; guard < 64; ++guard) {
       auto it = r_.parent.find(p);
@@ -293,9 +315,20 @@ class Attacker {
       first_col[n] = cols + 1;
       cols += static_cast<int>(atoms);
     }
+    // An area whose line and every sub-area of the hierarchy are published has no residual.
+    std::map<std::string, size_t> sub_areas;
+    for (const auto& [pc, par] : r_.parent)
+      if (!par.empty()) ++sub_areas[par];
+    auto whole = [&](const std::string& n, const std::vector<std::string>& ch) {
+      if (n.empty() || !nodes.count(LineNode(n))) return false;
+      size_t direct = 0;
+      for (const auto& c : ch) direct += !IsLine(c) && r_.parent.count(c) && r_.parent.at(c) == n;
+      return direct == sub_areas[n];
+    };
     std::map<std::string, int> residual_col;
     for (const auto& [n, ch] : children) {
       if (n.empty() && root_exact) continue;
+      if (whole(n, ch)) continue;
       residual_col[n] = cols + 1;
       cols += static_cast<int>(atoms);
     }
@@ -355,7 +388,7 @@ class Attacker {
       for (const auto& [c, v] : obj) glp_set_obj_coef(lp, c, 0.0);
       obj.clear();
       for (size_t a = a0; a < a1; ++a)
-        obj.emplace_back(first_col[f.pcode] + static_cast<int>(a), 1.0);
+        obj.emplace_back(first_col[NodeOf(f)] + static_cast<int>(a), 1.0);
       for (const auto& [c, v] : obj) glp_set_obj_coef(lp, c, v);
       AttackedCell& cell = (*out)[i];
       for (int dir : {GLP_MIN, GLP_MAX}) {
@@ -388,7 +421,10 @@ class Attacker {
   // A trend flag beside the attacked count: the counts in its interval that give that flag for
   // some baseline.
   void ApplyTrend(AttackedCell* c) const {
-    if (c->figure.measure != "incidents" || !c->max || *c->max - c->min > 60) return;
+    // (A line has no trend: the flag beside it is its area's.)
+    if (c->figure.not_further_located || c->figure.measure != "incidents" || !c->max ||
+        *c->max - c->min > 60)
+      return;
     for (const auto& t : r_.trends) {
       if (t.pcode != c->figure.pcode || t.period != c->figure.period || t.risk != c->figure.risk ||
           t.flag == "withheld" || t.flag.empty())
@@ -413,6 +449,7 @@ class Attacker {
   const Release& r_;
   const InferenceOptions& o_;
   std::map<Key, Interval> facts_;
+  std::set<std::string> has_children_;  // areas with a sub-area in the hierarchy
 };
 
 }  // namespace

@@ -31,6 +31,9 @@ struct PublishedFigure {
   std::string risk;     // "*" (all risks) or a risk code
   std::string measure;  // "incidents", "killed", "injured" or "victims"
   std::string text;     // "12", "<5", "x", "withheld" or "" (not published)
+  // A "not further located" line: the records placed on `pcode` itself and on none of its
+  // sub-areas (for an area without sub-areas in the hierarchy, the area's own figure).
+  bool not_further_located = false;
 };
 
 // A published phase of one area, period and risk ("*" = the area's overall phase).

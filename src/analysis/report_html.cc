@@ -882,6 +882,20 @@ void Context(std::string& h, const View& v) {
        " areas at admin level " + std::to_string(v.r.level) + "; " + std::to_string(assessed) +
        " assessed, " + std::to_string(static_cast<int>(v.areas.size()) - assessed) +
        " not assessed (no incidents and no monitoring answers)</td></tr>\n";
+  h += "<tr><th scope=\"row\">Not further located</th><td>";
+  if (v.r.not_further_located.empty()) {
+    h += "every incident of the period is placed at admin level " + std::to_string(v.r.level) +
+         " or below";
+  } else {
+    h += Num(v.r.above_level, v.t) + " incidents of the period are placed above admin level " +
+         std::to_string(v.r.level) + " (the source locates them no further), on " +
+         std::to_string(v.r.not_further_located.size()) +
+         (v.r.not_further_located.size() == 1 ? " area" : " areas") +
+         ": they count in that area&#8217;s total and in its &#8220;not further located&#8221; "
+         "line of the heat table, in no admin level " +
+         std::to_string(v.r.level) + " row";
+  }
+  h += "</td></tr>\n";
   h += "</tbody></table>\n<h3>Data sources</h3>\n<table class=\"kv\"><tbody>\n";
   PublishedSum incidents;
   int max_orgs = 0, convergent = 0;
@@ -1020,7 +1034,9 @@ void HeatTable(std::string& h, const View& v) {
   h += "<h3>Phase by area and risk</h3>\n<p class=\"note\">Each cell gives the risk&#8217;s final "
        "phase (bold) and the incidents in the period; &#8211; = not assessed, &#8224; = phase set "
        "by an analyst override, w = phase withheld (publishing it would reveal a small count). The "
-       "number is printed in every cell, so the table reads without colour.</p>\n"
+       "number is printed in every cell, so the table reads without colour. A &#8220;not further "
+       "located&#8221; line, after the areas, holds the incidents placed on a larger area (a "
+       "country, a state) and on none of its areas at this level: counts only, no phase.</p>\n"
        "<table class=\"heat\">\n<thead><tr><th scope=\"col\">Area</th>"
        "<th scope=\"col\">Overall</th><th scope=\"col\">All risks</th>";
   for (const auto& [code, label] : v.risks)
@@ -1045,6 +1061,26 @@ void HeatTable(std::string& h, const View& v) {
         h += "<td class=\"ph p0\"><b>w</b> " + inc + "</td>";
       else
         h += PhaseTd(rf->phase.final, rf->phase.override.has_value(), inc);
+    }
+    h += "</tr>\n";
+  }
+  // Records placed above the level: one line per area they are placed on, counts only (a line
+  // is not an area: no phase).
+  for (const AreaResult& a : v.r.not_further_located) {
+    const RiskFigures* all = FindRisk(a, "*");
+    h += "<tr class=\"nfl\" data-not-further-located=\"" + Esc(a.pcode) + "\"><th scope=\"row\">" +
+         AreaLabel(a) + " <small>not further located</small></th><td class=\"ph p0\"></td>" +
+         "<td class=\"n\">" + (all ? Num(all->incidents, v.t) : std::string()) + "</td>";
+    for (const auto& [code, label] : v.risks) {
+      const RiskFigures* rf = FindRisk(a, code);
+      if (!rf) {
+        h += "<td></td>";
+        continue;
+      }
+      h += "<td class=\"n\">" +
+           (rf->incidents.state == Figure::State::kWithheld ? "<small>withheld</small>"
+                                                            : Num(rf->incidents, v.t)) +
+           "</td>";
     }
     h += "</tr>\n";
   }
@@ -1182,7 +1218,12 @@ void Methodology(std::string& h, const View& v) {
        "the rules set; with fewer, the phase is capped at 3. An area&#8217;s overall phase comes "
        "from its risks&#8217; phases by the rule below. &#8220;Not assessed&#8221; means no "
        "incidents and no monitoring answers. Phases are printed as numbers: the names of the "
-       "five phases are set by each operation.</p>\n";
+       "five phases are set by each operation.</p>\n"
+       "<p>An area&#8217;s figures and phase come from the records placed in it, on it or on "
+       "any of its sub-areas. Records a source locates only on a larger area (a country, a "
+       "state) count in that area and in a &#8220;not further located&#8221; line under it at "
+       "every lower level; such a line has no phase: it is not an area, and its records may lie "
+       "in any of the areas below.</p>\n";
   Legend(h);
   std::map<std::string, int> rules;
   int capped = 0;

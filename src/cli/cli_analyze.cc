@@ -73,6 +73,29 @@ void PrintTable(const analysis::AnalysisResult& r, int top) {
     std::printf(
         "(%zu areas with no incidents and no monitoring answers in the period not listed)\n",
         quiet);
+  if (!r.not_further_located.empty()) {
+    std::printf(
+        "\nNot further located: %s incidents placed above admin level %d (on the area below, "
+        "counted in its total)\n",
+        r.above_level.Text(r.threshold).c_str(), r.level);
+    std::printf("%-10s %-24s %5s %9s  %s\n", "P-code", "Area", "Level", "Incidents",
+                "Risks (incidents)");
+    for (const auto& a : r.not_further_located) {
+      std::vector<const analysis::RiskFigures*> rs;
+      for (size_t i = 1; i < a.risks.size(); ++i) {
+        const analysis::Figure& n = a.risks[i].incidents;
+        if (n.state != analysis::Figure::State::kWithheld &&
+            (n.state != analysis::Figure::State::kExact || n.value > 0))
+          rs.push_back(&a.risks[i]);
+      }
+      std::string risks;
+      for (size_t i = 0; i < rs.size() && static_cast<int>(i) < top; ++i)
+        risks += (i ? ", " : "") + rs[i]->risk + " " + rs[i]->incidents.Text(r.threshold);
+      if (static_cast<int>(rs.size()) > top) risks += ", ...";
+      std::printf("%-10s %-24.24s %5d %9s  %s\n", a.pcode.c_str(), a.name.c_str(), a.level,
+                  a.risks[0].incidents.Text(r.threshold).c_str(), risks.c_str());
+    }
+  }
   for (const auto& n : r.notes) std::printf("\nNote: %s", n.c_str());
   if (!r.notes.empty()) std::printf("\n");
 }
@@ -224,8 +247,11 @@ void AddAnalyzeCommand(CLI::App& app, GlobalOptions& g) {
   static OverrideArgs o;
   CLI::App* an = app.add_subcommand(
       "analyze", "Each area's situation across the 15 protection risks for a period");
-  an->add_option("--level", a.level,
-                 "Admin level of the rows: 1 state, 2 county, 3 payam (default 2)");
+  an->add_option(
+        "--level", a.level,
+        "Admin level of the rows: 0 country, 1 state, 2 county, 3 payam (default 2); records "
+        "placed above it are shown in \"not further located\" lines")
+      ->check(CLI::Range(0, 5));
   an->add_option("--period", a.period,
                  "2024-03 (month), 2024-Q1, 2024, or 2024-01..2024-06 (default: latest month)");
   an->add_option("--within", a.within, "Only areas under this P-code");

@@ -1,12 +1,16 @@
 // aegis db ..., aegis areas ..., aegis taxonomy ...
+#include <chrono>
 #include <cstdio>
+#include <set>
 
 #include "cli/cli_internal.h"
 #include "geo/boundary_io.h"
+#include "geo/country.h"
 #include "ingest/area_import.h"
 #include "ingest/importer.h"
 #include "store/copy.h"
 #include "taxonomy/taxonomy.h"
+#include "util/text.h"
 
 namespace aegis::cli {
 
@@ -88,28 +92,79 @@ int DbCopy(const std::string& source, const std::string& target) {
   return 0;
 }
 
-int AreasImport(const GlobalOptions& g, const std::string& file, const std::string& country) {
-  auto areas = ingest::ReadAreas(file, country);
+// `aegis areas import [FILE] [--global] [--country ISO3[,ISO3...]]`.
+int AreasImport(const GlobalOptions& g, std::string file, const std::string& country_list,
+                bool global) {
+  auto started = std::chrono::steady_clock::now();
+  if (global && file.empty()) {
+    auto found = ingest::FindGlobalPcodeList(g.data_dir);
+    if (!found.ok()) return Fail(found.status());
+    file = *found;
+  }
+  if (file.empty())
+    return Fail(Status::InvalidArgument(
+        "give an area file, or --global for OCHA's global admin 1-2 P-code list"));
+  std::set<std::string> countries;
+  for (const std::string& c : text::Split(country_list, ',')) {
+    if (text::Trim(c).empty()) continue;
+    std::string iso3 = geo::CountryIso3(text::Trim(c));
+    if (iso3.empty())
+      return Fail(Status::InvalidArgument("--country: '" + std::string(text::Trim(c)) +
+                                          "' is not a country code or name; write e.g. SYR"));
+    countries.insert(iso3);
+  }
+  // One country: read with it as the hint (only its rows); several or none: read all.
+  std::vector<std::string> warnings;
+  auto areas = ingest::ReadAreas(file, countries.size() == 1 ? *countries.begin() : "", &warnings);
   if (!areas.ok()) return Fail(areas.status());
-  std::vector<geo::Area> kept;
-  int per_level[5] = {0, 0, 0, 0, 0};
-  for (const auto& a : *areas) {
-    if (!country.empty() && !a.country.empty() && a.country != country) continue;
-    kept.push_back(a);
-    if (a.level >= 0 && a.level < 5) ++per_level[a.level];
-  }
-  std::vector<store::AreaRow> rows = ingest::ToAreaRows(kept);
-  if (rows.empty()) {
-    return Fail(Status::InvalidArgument(file + ": no areas" +
-                                        (country.empty() ? "" : " for country " + country) +
-                                        "; check the file and --country"));
-  }
   auto s = OpenStore(g);
   if (!s.ok()) return Fail(s.status());
+  // The global list does not replace a country's own list (often deeper, or newer) unless
+  // --country names it.
+  std::set<std::string> kept;
+  if (global && countries.empty()) {
+    auto loaded = (*s)->LoadAreas();
+    if (!loaded.ok()) return Fail(loaded.status());
+    for (const auto& a : *loaded) kept.insert(a.country);
+  }
+  std::vector<geo::Area> taken;
+  std::set<std::string> taken_countries;
+  int per_level[6] = {0, 0, 0, 0, 0, 0};
+  for (auto& a : *areas) {
+    if (!countries.empty() && !a.country.empty() && !countries.count(a.country)) continue;
+    if (kept.count(a.country)) continue;
+    if (a.level >= 0 && a.level < 6) ++per_level[a.level];
+    taken_countries.insert(a.country);
+    taken.push_back(std::move(a));
+  }
+  std::vector<store::AreaRow> rows = ingest::ToAreaRows(taken);
+  if (rows.empty()) {
+    return Fail(Status::InvalidArgument(
+        file + ": no areas" +
+        (countries.empty()
+             ? ""
+             : " for " +
+                   text::Join(std::vector<std::string>(countries.begin(), countries.end()), ", ")) +
+        (kept.empty() ? "" : " beside the countries already loaded") +
+        "; check the file and --country"));
+  }
   Status st = (*s)->UpsertAreas(rows);
   if (!st.ok()) return Fail(st);
-  std::printf("%s: %zu areas loaded (admin1 %d, admin2 %d, admin3 %d)\n", file.c_str(), rows.size(),
-              per_level[1], per_level[2], per_level[3]);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("%s: %zu areas of %zu %s loaded (admin1 %d, admin2 %d, admin3 %d) in %.1f s\n",
+              file.c_str(), rows.size(), taken_countries.size(),
+              taken_countries.size() == 1 ? "country" : "countries", per_level[1], per_level[2],
+              per_level[3], secs);
+  std::set<std::string> skipped;
+  for (const auto& c : kept)
+    if (!c.empty()) skipped.insert(c);
+  if (!skipped.empty())
+    std::printf(
+        "kept the areas already loaded for %s (name a country with --country to replace its "
+        "areas with the list's)\n",
+        text::Join(std::vector<std::string>(skipped.begin(), skipped.end()), ", ").c_str());
+  if (!warnings.empty())
+    std::printf("%zu rows skipped or to check, e.g. %s\n", warnings.size(), warnings[0].c_str());
   return 0;
 }
 
@@ -206,13 +261,22 @@ void AddAreaCommands(CLI::App& app, GlobalOptions& g) {
       "wide files with adm1_pcode/adm2_pcode/adm3_pcode columns, HXL-tagged CSV/XLSX (#adm1+code\n"
       "...), or pcode,name,level,parent_pcode. Examples:\n"
       "  aegis areas import data/geo/ssd/ssd_adm3_payams_pcodes.csv\n"
+      "  aegis areas import --global                  OCHA's admin 1-2 P-codes, every country\n"
+      "  aegis areas import --global --country SYR,BGD,CMR\n"
       "  aegis areas import global_pcodes.csv --country MLI\n"
       "  aegis areas population dtm_baseline.csv");
   static std::string file, country, pop_file;
+  static bool global = false;
   auto* imp = areas->add_subcommand("import", "Load or update areas from a CSV/XLSX file");
-  imp->add_option("FILE", file, "Area list")->required()->check(CLI::ExistingFile);
-  imp->add_option("--country", country, "Only this country (ISO3), e.g. SSD");
-  imp->callback([&g] { Exit(AreasImport(g, file, country)); });
+  imp->add_option("FILE", file, "Area list (with --global: the global list, if not the default)")
+      ->check(CLI::ExistingFile);
+  imp->add_flag("--global", global,
+                "OCHA's global admin 1-2 P-code list (HDX global_pcodes_adm_1_2.csv), found at "
+                "$AEGIS_GLOBAL_PCODES, DATA_DIR/geo/global_pcodes_adm_1_2.csv or beside the "
+                "project in ../shared/data; countries already loaded keep their own list unless "
+                "--country names them");
+  imp->add_option("--country", country, "Only these countries (ISO3, comma-separated), e.g. SSD");
+  imp->callback([&g] { Exit(AreasImport(g, file, country, global)); });
   static std::string bfile;
   static int blevel = 2;
   auto* bnd = areas->add_subcommand(

@@ -3,8 +3,10 @@
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "cli/cli_internal.h"
+#include "geo/country.h"
 
 namespace aegis::cli {
 
@@ -14,6 +16,7 @@ struct AreaMonth {
   std::string pcode, name, month;
   int64_t incidents = 0, killed = 0, victims = 0, sources = 0;
   std::map<std::string, int64_t> by_risk;
+  bool not_further_located = false;
 };
 
 }  // namespace
@@ -22,27 +25,35 @@ Status PrintSummary(store::Store& store, const std::string& data_dir, int level,
                     const std::string& from, const std::string& to, bool json, int top) {
   AEGIS_ASSIGN_OR_RETURN(std::vector<store::SummaryRow> rows,
                          store.MonthlySummary(level, from, to));
+  for (auto& r : rows) {  // a country's name (level 0, or a record with no area)
+    if (r.name != r.pcode) continue;
+    std::string name = geo::CountryName(r.pcode);
+    if (!name.empty()) r.name = name;
+  }
   if (json) {
     nlohmann::ordered_json j = nlohmann::ordered_json::array();
-    for (const auto& r : rows)
-      j.push_back({{"pcode", r.pcode},
-                   {"area", r.name},
-                   {"month", r.month},
-                   {"risk", r.risk},
-                   {"incidents", r.incidents},
-                   {"killed", r.killed},
-                   {"victims", r.victims},
-                   {"sources", r.sources}});
+    for (const auto& r : rows) {
+      nlohmann::ordered_json o = {{"pcode", r.pcode},         {"area", r.name},
+                                  {"month", r.month},         {"risk", r.risk},
+                                  {"incidents", r.incidents}, {"killed", r.killed},
+                                  {"victims", r.victims},     {"sources", r.sources}};
+      // Placed on `pcode`, above the level: in no area of the level.
+      if (r.not_further_located) o["not_further_located"] = true;
+      j.push_back(o);
+    }
     std::printf("%s\n", j.dump(2).c_str());
     return Status::Ok();
   }
-  std::map<std::pair<std::string, std::string>, AreaMonth> cells;  // (month, pcode)
-  std::map<std::string, int64_t> risk_totals;
+  // (month, pcode), the lines after the areas.
+  std::map<std::tuple<std::string, bool, std::string>, AreaMonth> cells;
+  std::map<std::string, int64_t> risk_totals, above;  // above: month -> not further located
   for (const auto& r : rows) {
-    AreaMonth& c = cells[{r.month, r.pcode}];
+    AreaMonth& c = cells[{r.month, r.not_further_located, r.pcode}];
     c.pcode = r.pcode;
-    c.name = r.name;
+    c.name = r.not_further_located ? r.name + ", not further located" : r.name;
     c.month = r.month;
+    c.not_further_located = r.not_further_located;
+    if (r.not_further_located && r.risk == "*") above[r.month] += r.incidents;
     if (r.risk == "*") {
       c.incidents = r.incidents;
       c.killed = r.killed;
@@ -55,7 +66,7 @@ Status PrintSummary(store::Store& store, const std::string& data_dir, int level,
   }
   std::vector<std::string> months;
   for (const auto& [k, v] : cells)
-    if (months.empty() || months.back() != k.first) months.push_back(k.first);
+    if (months.empty() || months.back() != std::get<0>(k)) months.push_back(std::get<0>(k));
   const char* level_name[] = {"country", "admin1 (state)", "admin2 (county)", "admin3 (payam)"};
   std::string span =
       from <= "1900-01-01" && to >= "2999-12-31" ? std::string("all dates") : from + " to " + to;
@@ -69,7 +80,7 @@ Status PrintSummary(store::Store& store, const std::string& data_dir, int level,
   for (size_t m = first; m < months.size(); ++m) {
     std::vector<AreaMonth> list;
     for (const auto& [k, v] : cells)
-      if (k.first == months[m]) list.push_back(v);
+      if (std::get<0>(k) == months[m]) list.push_back(v);
     std::sort(list.begin(), list.end(), [](const AreaMonth& a, const AreaMonth& b) {
       return a.incidents != b.incidents ? a.incidents > b.incidents : a.pcode < b.pcode;
     });
@@ -90,6 +101,11 @@ Status PrintSummary(store::Store& store, const std::string& data_dir, int level,
     }
     if (static_cast<int>(list.size()) > top)
       std::printf("         ... and %zu more areas (--top to show more)\n", list.size() - top);
+    if (above.count(months[m]))
+      std::printf(
+          "         %lld incidents placed above %s, on a larger area only (in the list as "
+          "\"not further located\")\n",
+          (long long)above[months[m]], level_name[std::clamp(level, 0, 3)]);
   }
   std::printf("\nIncidents per protection risk over the whole period:\n");
   std::vector<std::pair<int64_t, std::string>> totals;
@@ -107,8 +123,10 @@ void AddSummaryCommand(CLI::App& app, GlobalOptions& g) {
   static bool json = false;
   CLI::App* s = app.add_subcommand(
       "summary", "Monthly incidents per area and protection risk (rolled up the P-code tree)");
-  s->add_option("--level", level, "Admin level: 1 state, 2 county, 3 payam")
-      ->check(CLI::Range(1, 3));
+  s->add_option("--level", level,
+                "Admin level: 0 country, 1 state, 2 county, 3 payam; records placed above it "
+                "are listed as \"not further located\" on the area they are placed on")
+      ->check(CLI::Range(0, 3));
   s->add_option("--from", from, "First date, YYYY-MM-DD");
   s->add_option("--to", to, "Last date, YYYY-MM-DD");
   s->add_option("--top", top, "Areas shown per month");

@@ -280,6 +280,22 @@ Status WriteHxl(const std::string& dir, const std::vector<Incident>& incs, DemoF
   f << "CN-" << ++n
     << ",2026-02-30,Unity,SS0502,SS050201,GBV,0,0,1,DEMO-DELTA,"
        "\"SYNTHETIC DEMO RECORD with an impossible date\"\n";
+  // Reports the network locates only by state, as it writes it ("Jonglei State"): placed on the
+  // state, they show in the analysis's "not further located" lines below state level.
+  std::string last;
+  for (const Incident& i : incs) last = std::max(last, i.date);
+  if (!last.empty()) {
+    const std::string month = last.substr(0, 8);
+    f << "CN-" << ++n << ',' << month
+      << "03,Jonglei State,,,ATK,2,1,3,DEMO-DELTA,\"SYNTHETIC DEMO RECORD located by state "
+         "only\"\n";
+    f << "CN-" << ++n << ',' << month
+      << "09,Upper Nile State,,,MOV,0,0,6,DEMO-DELTA,\"SYNTHETIC DEMO RECORD located by state "
+         "only\"\n";
+    f << "CN-" << ++n << ',' << month
+      << "11,Jonglei State,,,ABD,0,0,2,DEMO-DELTA,\"SYNTHETIC DEMO RECORD located by state "
+         "only\"\n";
+  }
   main->path = dir + "/community_network_hxl.csv";
   main->profile = "hxl-incident";
   return Status::Ok();

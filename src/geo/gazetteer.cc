@@ -63,6 +63,7 @@ void Gazetteer::Impl::IndexName(uint32_t i, const std::string& folded, NameKind 
       it->kind = kind;
     }
   }
+  if (kind == NameKind::kCanonical) return;
   std::vector<std::string>& keys = fuzzy_keys[i];
   if (std::find(keys.begin(), keys.end(), folded) == keys.end()) keys.push_back(folded);
 }
@@ -77,6 +78,7 @@ void Gazetteer::Impl::IndexArea(uint32_t i) {
     for (const std::string& part : internal::NameParts(raw)) IndexName(i, part, NameKind::kPart);
     std::string stripped = internal::StripDesignators(folded);
     if (stripped != folded) IndexName(i, stripped, NameKind::kDesignator);
+    IndexName(i, kCanonicalMark + internal::CanonicalName(folded), NameKind::kCanonical);
   }
 }
 

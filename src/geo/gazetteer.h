@@ -28,7 +28,11 @@
 //    - alias (0.95): a part of a composite name ("Luakpiny/Nasir" answers to "Nasir" and
 //      "Luakpiny"; a query "Lafon/Lopa" or "Bur (Loronyo)" tries each part), a project alias
 //      (data/geo/aliases.csv), or the name with a generic designator word dropped on either
-//      side ("Abyei Region" = "Abyei", "Juba County" = "Juba"; see name_match_internal.h);
+//      side, in English, French, Spanish or Portuguese ("Abyei Region" = "Abyei", "Dhaka
+//      Division" = "Dhaka", "State of Mexico" = "Mexico"; see name_match_internal.h);
+//    - alias (0.9): the same canonical form (internal::CanonicalName): compass and position
+//      words across languages, articles and word order aside ("Far-North" = "Extreme-Nord",
+//      "South Kivu" = "Sud-Kivu", "Upper Uele" = "Haut-Uele", "West Bago" = "Bago (West)");
 //    - fuzzy (0.7-0.9): the folded name at optimal-string-alignment (Damerau-Levenshtein)
 //      similarity s = 1 - distance / longer length >= 0.8 to exactly one area, with the
 //      runner-up at least 0.05 lower; confidence = 0.7 + 0.2 * (s - 0.8) / 0.2. The first
@@ -37,8 +41,16 @@
 //      fuzzy-matched. Also fuzzy, at 0.75: the name is the leading word(s) of exactly one
 //      area's name ("Juba" -> "Juba Town"; "Rumbek" would be ambiguous), unless what follows
 //      is only a number ("Mayen" is not taken for "Mayen 2").
+//      The name less its designator words is tried too ("Al-Hasaka Governorate" ~ "Al-Hasakeh").
+//    - transliteration, only among one parent's areas (or a country's top areas) when nothing
+//      above matched, with the shape of a fuzzy match (first letter, words, each word half
+//      similar): the same consonants whatever the vowels and an Arabic article
+//      (match::ConsonantKey: "Timbuktu" = "Tombouctou") for exactly one area, 0.8; among a
+//      country's top areas only, the closest spelling by Jaro-Winkler, at least 0.75 and 0.1
+//      above any other area ("Chattogram" = "Chittagong" 0.76, next 0.63), 0.7.
 //    Several areas answering equally ("Kapoeta" -> Kapoeta East/North/South) is ambiguous: the
 //    query stays at the parent unless admin3/location names a payam of just one of them.
+//    A trailing ", <country>" is dropped from a name ("Southern Region, Malawi").
 // 3. When admin2 is not a county of the resolved state, in this order: (a) it is taken as a
 //    payam of that state when it is one (ACLED writes "Bagari", a payam of Wau, as a county;
 //    confidence at most 0.9); (b) it is looked up as a county across the whole country by

@@ -24,7 +24,11 @@ enum class NameKind : uint8_t {
   kPart,        // a part of a composite name ("nasir" of "Luakpiny/Nasir")
   kAlias,       // a project alias (aliases.csv)
   kDesignator,  // the name without a designator word ("abyei" of "Abyei Region")
+  kCanonical,   // its canonical form (internal::CanonicalName: "n x" of "Extreme-Nord")
 };
+
+// Prefix of canonical forms in Impl::names (after the scope key), apart from folded names.
+inline constexpr char kCanonicalMark = '\x1e';
 
 struct NameHit {
   uint32_t area;
@@ -58,7 +62,8 @@ struct Gazetteer::Impl {
     return "#" + country + '\x1f' + std::to_string(level) + '\x1f';
   }
 
-  // Adds `folded` as a name of area i under its parent scope and its country-level scope.
+  // Adds `folded` as a name of area i under its parent scope and its country-level scope (a
+  // canonical form is `kCanonicalMark` + the form, and is not a fuzzy key).
   void IndexName(uint32_t i, const std::string& folded, NameKind kind);
   void IndexArea(uint32_t i);
   void BuildCentroidPool();

@@ -102,9 +102,44 @@ namespace {
 
 bool IsDesignator(std::string_view word) {
   static constexpr std::string_view kWords[] = {
-      "county", "payam",        "state",       "region",     "province", "district",
-      "city",   "municipality", "governorate", "prefecture", "commune",  "cercle"};
+      "county",       "payam",       "state",        "region",      "province",
+      "district",     "city",        "municipality", "governorate", "prefecture",
+      "commune",      "cercle",      "division",     "department",  "departement",
+      "departamento", "provincia",   "estado",       "etat",        "regiao",
+      "oblast",       "voivodeship", "wilaya",       "wilayah",     "muhafazah"};
   return std::find(std::begin(kWords), std::end(kWords), word) != std::end(kWords);
+}
+
+// Articles and particles: dropped after a leading designator, and in canonical forms.
+bool IsParticle(std::string_view word) {
+  static constexpr std::string_view kWords[] = {
+      "of", "the", "de", "du", "des", "del", "della", "di",  "da", "do", "dos", "das", "d",  "la",
+      "le", "les", "l",  "el", "al",  "ar",  "as",    "ash", "ad", "an", "at",  "az",  "aj", "ul"};
+  return std::find(std::begin(kWords), std::end(kWords), word) != std::end(kWords);
+}
+
+// Compass and position words in English, French, Spanish and Portuguese -> one token each;
+// compounds -> two. Empty when the word is none of these.
+std::string_view PositionToken(std::string_view w) {
+  static constexpr std::pair<std::string_view, std::string_view> kWords[] = {
+      {"north", "n"},       {"northern", "n"},    {"nord", "n"},       {"norte", "n"},
+      {"south", "s"},       {"southern", "s"},    {"sud", "s"},        {"sur", "s"},
+      {"sul", "s"},         {"east", "e"},        {"eastern", "e"},    {"est", "e"},
+      {"este", "e"},        {"leste", "e"},       {"oriental", "e"},   {"orientale", "e"},
+      {"west", "w"},        {"western", "w"},     {"ouest", "w"},      {"oeste", "w"},
+      {"occidental", "w"},  {"occidentale", "w"}, {"centre", "c"},     {"center", "c"},
+      {"central", "c"},     {"centrale", "c"},    {"centro", "c"},     {"far", "x"},
+      {"extreme", "x"},     {"extremo", "x"},     {"upper", "u"},      {"haut", "u"},
+      {"haute", "u"},       {"alto", "u"},        {"alta", "u"},       {"lower", "l"},
+      {"bas", "l"},         {"basse", "l"},       {"bajo", "l"},       {"baja", "l"},
+      {"middle", "m"},      {"moyen", "m"},       {"moyenne", "m"},    {"medio", "m"},
+      {"northeast", "n e"}, {"nordest", "n e"},   {"noreste", "n e"},  {"nordeste", "n e"},
+      {"northwest", "n w"}, {"nordouest", "n w"}, {"noroeste", "n w"}, {"southeast", "s e"},
+      {"sudest", "s e"},    {"sureste", "s e"},   {"sudeste", "s e"},  {"southwest", "s w"},
+      {"sudouest", "s w"},  {"suroeste", "s w"},  {"sudoeste", "s w"}};
+  for (const auto& [word, token] : kWords)
+    if (word == w) return token;
+  return {};
 }
 
 }  // namespace
@@ -114,8 +149,29 @@ std::string StripDesignators(std::string_view folded) {
   size_t b = 0, e = words.size();
   while (e > b + 1 && IsDesignator(words[e - 1])) --e;
   while (e > b + 1 && IsDesignator(words[b])) ++b;
+  if (b > 0)  // "state of mexico", "departement du nord"
+    while (e > b + 1 && IsParticle(words[b])) ++b;
   if (b == 0 && e == words.size()) return std::string(folded);
   return text::Join(std::vector<std::string>(words.begin() + b, words.begin() + e), " ");
+}
+
+std::string CanonicalName(std::string_view folded) {
+  std::vector<std::string> out;
+  for (const std::string& w : text::Split(StripDesignators(folded), ' ')) {
+    if (w.empty()) continue;
+    std::string_view t = PositionToken(w);
+    if (t.empty()) {
+      out.push_back(w);
+    } else {  // "~n": no folded word starts with '~', so no particle or name is taken for it
+      for (const std::string& part : text::Split(t, ' ')) out.push_back("~" + part);
+    }
+  }
+  std::vector<std::string> kept;
+  for (const std::string& w : out)
+    if (!IsParticle(w)) kept.push_back(w);
+  if (kept.empty()) kept = out;  // a name of particles only stays as it is
+  std::sort(kept.begin(), kept.end());
+  return text::Join(kept, " ");
 }
 
 std::string NormalizeCode(std::string_view s) {

@@ -36,11 +36,23 @@ bool IsWordPrefix(std::string_view query, std::string_view name);
 std::vector<std::string> NameParts(std::string_view raw);
 
 // A folded name without a leading or trailing generic designator word (county, payam, state,
-// region, province, district, city, municipality, governorate, prefecture, commune, cercle):
-// "abyei region" -> "abyei", "juba county" -> "juba". Returns the input when nothing is dropped
-// or when dropping would leave nothing. "town" is deliberately kept: South Sudan has payams
-// named "X Town" next to a county "X".
+// region, province, district, division, department, governorate, prefecture, oblast,
+// voivodeship, city, municipality, commune, cercle, in English, French, Spanish and
+// Portuguese spellings), and without the particles after a leading one ("state of mexico" ->
+// "mexico", "departement du nord" -> "nord"): "abyei region" -> "abyei", "juba county" ->
+// "juba", "chattogram division" -> "chattogram". Returns the input when nothing is dropped or
+// when dropping would leave nothing. "town" is deliberately kept: South Sudan has payams named
+// "X Town" next to a county "X".
 std::string StripDesignators(std::string_view folded);
+
+// The form of a folded name that spellings in other languages and orders share: designators
+// stripped, compass and position words mapped to one token across English, French, Spanish and
+// Portuguese (north/nord/norte, far/extreme, upper/haut/alto, lower/bas/baja, middle/moyen,
+// centre/center/central, and the compounds northwest/nord-ouest/noroeste...), articles and
+// particles dropped (de, du, la, of, the; Arabic al, el, ar, as...), words sorted:
+// "far north" and "extreme nord" -> "~n ~x"; "south kivu" and "sud kivu" -> "kivu ~s";
+// "central kasai" and "kasai central" -> "kasai ~c"; "al hasakeh" -> "hasakeh".
+std::string CanonicalName(std::string_view folded);
 
 // Trimmed and upper-cased code with inner spaces removed.
 std::string NormalizeCode(std::string_view s);

@@ -8,6 +8,7 @@
 #include "geo/gazetteer.h"
 #include "geo/gazetteer_internal.h"
 #include "geo/name_match_internal.h"
+#include "match/match.h"
 #include "util/text.h"
 
 namespace aegis::geo {
@@ -26,6 +27,13 @@ constexpr double kOtherStateCap = 0.85;
 constexpr double kPointInPolygonConfidence = 0.9;
 constexpr double kNearestCentroidConfidence = 0.5;
 constexpr double kNearestCentroidMaxKm = 50;
+constexpr double kCanonicalConfidence = 0.9;
+constexpr double kConsonantConfidence = 0.8;
+constexpr double kClosestConfidence = 0.7;
+constexpr double kClosestThreshold = 0.75;  // Jaro-Winkler of the closest spelling
+constexpr double kClosestMargin = 0.1;      // over the next closest
+constexpr size_t kClosestMinLength = 4;
+constexpr size_t kClosestMaxCandidates = 80;
 
 using Impl = Gazetteer::Impl;
 
@@ -67,6 +75,8 @@ const char* HowFor(NameKind kind) {
       return "is an alias of";
     case NameKind::kDesignator:
       return "is (less a designator word)";
+    case NameKind::kCanonical:
+      return "is (compass words, articles and word order aside)";
   }
   return "is";
 }
@@ -98,6 +108,7 @@ class Resolver {
   Match LookupFolded(const Scope& s, const std::string& folded) const;
   Match Strong(const Scope& s, const std::string& raw) const;
   Match Weak(const Scope& s, const std::string& raw) const;
+  Match Transliterated(const Scope& s, const std::string& raw) const;
   Match StrongThenWeak(const Scope& s, const std::string& raw) const;
 
   // Steps.
@@ -250,7 +261,16 @@ Match Resolver::Strong(const Scope& s, const std::string& raw) const {
       m.method = Method::kAlias;
       m.confidence = kAliasConfidence;
       m.how = "is (less a designator word)";
+      return m;
     }
+  }
+  // The same name in another language's compass words, articles or word order ("Far-North" for
+  // "Extreme-Nord", "South Kivu" for "Sud-Kivu", "Central Kasai" for "Kasai-Central").
+  m = LookupFolded(s, kCanonicalMark + internal::CanonicalName(folded));
+  if (!m.areas.empty()) {
+    m.method = Method::kAlias;
+    m.confidence = kCanonicalConfidence;
+    m.how = HowFor(NameKind::kCanonical);
   }
   return m;
 }
@@ -259,6 +279,11 @@ Match Resolver::Weak(const Scope& s, const std::string& raw) const {
   Match m;
   std::string folded = text::FoldName(raw);
   if (folded.size() < kPrefixMinLength) return m;
+  // The name as written, and without its designator words ("al hasaka governorate" ->
+  // "al hasaka", fuzzy against "al hasakeh"); the word-prefix rule reads the name as written.
+  std::vector<std::string> forms = {folded};
+  if (std::string stripped = internal::StripDesignators(folded); stripped != folded)
+    forms.push_back(stripped);
   struct Scored {
     uint32_t area;
     double sim;
@@ -268,9 +293,9 @@ Match Resolver::Weak(const Scope& s, const std::string& raw) const {
   for (uint32_t a : Candidates(s)) {
     double best = 0;
     for (const std::string& key : g_.fuzzy_keys[a]) {
-      if (folded.size() >= kFuzzyMinLength) {
-        best = std::max(best, internal::FuzzySimilarity(folded, key));
-      }
+      for (const std::string& form : forms)
+        if (form.size() >= kFuzzyMinLength)
+          best = std::max(best, internal::FuzzySimilarity(form, key));
       if (internal::IsWordPrefix(folded, key)) AddUnique(&prefixed, a);
     }
     if (best >= kFuzzyThreshold - kFuzzyMargin) scored.push_back({a, best});
@@ -295,9 +320,88 @@ Match Resolver::Weak(const Scope& s, const std::string& raw) const {
   return m;
 }
 
+// Transliteration variants, among the areas of one parent (or a country's top areas), only
+// when nothing else matched: the same consonants in the same order whatever the vowels and an
+// Arabic article ("Timbuktu" and "Tombouctou", match::ConsonantKey), for exactly one area; else
+// (among a country's top areas only) the closest spelling by Jaro-Winkler (match::JaroWinkler),
+// at least kClosestThreshold and kClosestMargin above any other area ("Chattogram" and
+// "Chittagong" 0.76, next "Dhaka" 0.63). Either way with the same shape as a fuzzy match (first
+// letter, words).
+Match Resolver::Transliterated(const Scope& s, const std::string& raw) const {
+  Match m;
+  if (s.kind == Scope::Kind::kLevel) return m;  // a whole country: too many to tell apart
+  std::string name = internal::StripDesignators(text::FoldName(raw));
+  if (name.size() < kClosestMinLength) return m;
+  std::vector<uint32_t> candidates = Candidates(s);
+  if (candidates.empty() || candidates.size() > kClosestMaxCandidates) return m;
+  auto consonants = [](const std::string& key) {
+    return static_cast<size_t>(
+        std::count_if(key.begin(), key.end(), [](char c) { return c != ' '; }));
+  };
+  // As for fuzzy matches: the same first letter and number of words, and in names of several
+  // words each word at least half similar to its counterpart ("West Kenya" is not "West
+  // Pokot", "Central Darfur" not "Central Equatoria").
+  const std::vector<std::string> words = text::Split(name, ' ');
+  auto same_shape = [&](const std::string& key) {
+    if (key.empty() || key[0] != name[0]) return false;
+    std::vector<std::string> kw = text::Split(key, ' ');
+    if (kw.size() != words.size()) return false;
+    for (size_t i = 0; i < kw.size() && kw.size() >= 2; ++i)
+      if (internal::NameSimilarity(words[i], kw[i]) < 0.5) return false;
+    return true;
+  };
+  const std::string ck = match::ConsonantKey(name);
+  if (consonants(ck) >= 3) {
+    for (uint32_t a : candidates)
+      for (const std::string& key : g_.fuzzy_keys[a])
+        if (match::ConsonantKey(key) == ck && same_shape(key)) AddUnique(&m.areas, a);
+    if (m.areas.size() == 1) {
+      m.method = Method::kFuzzy;
+      m.confidence = kConsonantConfidence;
+      m.how = "is a transliteration (the same consonants) of";
+      return m;
+    }
+    m.areas.clear();
+  }
+  // The closest spelling only among a country's top areas: among the dozens of districts of a
+  // province, a short name is often the start of another's ("Cucuta", "Cucutilla").
+  if (s.kind != Scope::Kind::kRoots) return m;
+  double top = 0, next = 0;  // the two closest areas, whatever their spelling
+  uint32_t best = 0;
+  bool comparable = false;  // the closest spelling has the same shape
+  for (uint32_t a : candidates) {
+    double sim = 0;
+    bool shaped = false;
+    for (const std::string& key : g_.fuzzy_keys[a]) {
+      double js = match::JaroWinkler(name, key);
+      if (js <= sim) continue;
+      sim = js;
+      shaped = same_shape(key);
+    }
+    if (sim > top) {
+      next = top;
+      top = sim;
+      best = a;
+      comparable = shaped;
+    } else {
+      next = std::max(next, sim);
+    }
+  }
+  if (!comparable) return m;
+  if (top >= kClosestThreshold && top - next >= kClosestMargin) {
+    m.areas = {best};
+    m.method = Method::kFuzzy;
+    m.confidence = kClosestConfidence;
+    m.how = "is the closest spelling (Jaro-Winkler " + Fmt(top, "%.2f") + ", next " +
+            Fmt(next, "%.2f") + ") of";
+  }
+  return m;
+}
+
 Match Resolver::StrongThenWeak(const Scope& s, const std::string& raw) const {
   Match m = Strong(s, raw);
-  return m.areas.empty() ? Weak(s, raw) : m;
+  if (m.areas.empty()) m = Weak(s, raw);
+  return m.areas.empty() ? Transliterated(s, raw) : m;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,6 +548,10 @@ void Resolver::Admin2InState(uint32_t state, const std::string& raw) {
     }
     m = Weak(Scope::Children(state), raw);
     if (m.found()) return TakeMatch(kAdmin2, m);
+    if (m.areas.empty()) {
+      m = Transliterated(Scope::Children(state), raw);
+      if (m.found()) return TakeMatch(kAdmin2, m);
+    }
   }
   if (m.ambiguous()) {
     if (Disambiguate(m, raw)) return;
@@ -630,12 +738,22 @@ void Resolver::UseNearestCentroid(double lat, double lon) {
   }
 }
 
+// A name without a trailing ", <country>" ("Southern Region, Malawi" -> "Southern Region").
+std::string WithoutCountry(std::string_view name) {
+  name = text::Trim(name);
+  size_t comma = name.rfind(',');
+  if (comma == std::string_view::npos || comma == 0 ||
+      CountryIso3(text::Trim(name.substr(comma + 1))).empty())
+    return std::string(name);
+  return std::string(text::Trim(name.substr(0, comma)));
+}
+
 Resolution Resolver::Run() {
   raw_[kPcodeField] = text::Trim(q_.pcode);
-  raw_[kAdmin1] = text::Trim(q_.admin1);
-  raw_[kAdmin2] = text::Trim(q_.admin2);
-  raw_[kAdmin3] = text::Trim(q_.admin3);
-  raw_[kLocation] = text::Trim(q_.location);
+  raw_[kAdmin1] = WithoutCountry(q_.admin1);
+  raw_[kAdmin2] = WithoutCountry(q_.admin2);
+  raw_[kAdmin3] = WithoutCountry(q_.admin3);
+  raw_[kLocation] = WithoutCountry(q_.location);
   Resolution r;
   if (ResolveCountry()) {
     ResolvePcode();

@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <unordered_map>
@@ -541,6 +542,28 @@ Result<std::vector<geo::Area>> ReadAreas(const std::string& path, const std::str
   DeriveCentroids(&areas);
   SortByLevel(&areas);
   return areas;
+}
+
+Result<std::string> FindGlobalPcodeList(const std::string& data_dir) {
+  std::vector<std::string> tried;
+  if (const char* env = std::getenv("AEGIS_GLOBAL_PCODES"); env != nullptr && *env != '\0') {
+    if (std::filesystem::is_regular_file(env)) return std::string(env);
+    tried.push_back(std::string(env) + " ($AEGIS_GLOBAL_PCODES)");
+  }
+  for (const std::string& p :
+       {data_dir + "/geo/global_pcodes_adm_1_2.csv",
+        data_dir + "/../../shared/data/hdx-python-country-pcodes/tests/fixtures/"
+                   "fixtures-download-global-pcodes-adm-1-2.csv"}) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(p, ec))
+      return std::filesystem::weakly_canonical(p, ec).string();
+    tried.push_back(p);
+  }
+  return Status::NotFound(
+      "OCHA's global P-code list was not found (looked at " + text::Join(tried, ", ") +
+      "): download global_pcodes_adm_1_2.csv from https://data.humdata.org/dataset/global-pcodes "
+      "into " +
+      data_dir + "/geo/, or give its path as FILE or in AEGIS_GLOBAL_PCODES");
 }
 
 Result<geo::Gazetteer> BuildGazetteer(const std::vector<std::string>& area_files,

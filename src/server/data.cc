@@ -130,8 +130,6 @@ void Analysis(Api& api, DataState& st, const httplib::Request& req, httplib::Res
     ar.level = static_cast<int>(*v);
   }
   ar.within = req.get_param_value("within");
-  if (!ar.within.empty() && api.AreaLevel(ar.within) < 0)
-    return SendError(res, {400, "invalid", "within: unknown P-code; see /api/v1/areas", "within"});
   ar.safe = NeedsSafe(api, c) || req.get_param_value("safe") == "true";
   analysis::AnalysisConfig cfg;
   if (!st.rules) return SendError(res, FromStatus(st.rules_error));
@@ -143,6 +141,9 @@ void Analysis(Api& api, DataState& st, const httplib::Request& req, httplib::Res
   auto entry = st.cache.Facts(api, **lease, classes);
   if (!entry.ok()) return SendError(res, FromStatus(entry.status()));
   const analysis::Facts& facts = (*entry)->facts;
+  // An area of the store, or a country (ISO3) the analysis holds.
+  if (!ar.within.empty() && !facts.area_index.count(ar.within))
+    return SendError(res, {400, "invalid", "within: unknown P-code; see /api/v1/areas", "within"});
   if (facts.max_month < facts.min_month)
     return SendError(res, {404, "no_data", "no placed incidents or monitoring answers yet", ""});
   auto period = analysis::PeriodOrLatest(req.get_param_value("period"), facts);

@@ -145,6 +145,8 @@ void ExportAnalysisTable(Api& api, const httplib::Request& req, httplib::Respons
       {"killed", "#affected+killed", K::kText},
       {"victims", "#affected+victims", K::kText},
       {"phase", "#severity+phase", K::kText},  // a number, or "withheld" in safe tables
+      // "yes": the records placed on the area above the level and on none of its sub-areas.
+      {"not_further_located", "#meta+not_further_located", K::kText},
   };
   exports::StringSink sink;
   exports::ExportOptions o;
@@ -154,6 +156,12 @@ void ExportAnalysisTable(Api& api, const httplib::Request& req, httplib::Respons
                                            std::to_string(r.value("suppression_threshold", 5)) +
                                            " shown as <N, x = suppressed to protect another cell"
                                      : "exact figures";
+  o.metadata.filters = {{"admin level", std::to_string(r.value("admin_level", 0))},
+                        {"period", r.value("period", "")}};
+  if (const json& n = r.value("not_further_located_incidents", json()); !n.is_null())
+    o.metadata.filters.emplace_back(
+        "incidents placed above the level (rows marked not_further_located)",
+        n.is_string() ? n.get<std::string>() : std::to_string(n.get<int64_t>()));
   o.tmpdir = PrivateDir(api.options());
   auto writer = exports::MakeWriter(*format, sink, o);
   if (!writer.ok()) return SendError(res, FromStatus(writer.status()));
@@ -164,16 +172,21 @@ void ExportAnalysisTable(Api& api, const httplib::Request& req, httplib::Respons
     if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
     return exports::NullCell();
   };
-  for (const json& area : r.value("areas", json::array()))
-    for (const json& risk : area.value("risks", json::array())) {
-      if (!st.ok()) break;
-      exports::Cell phase = exports::NullCell();
-      if (risk.contains("phase")) phase = figure(risk["phase"]);
-      st = (*writer)->Row({area.value("pcode", ""), area.value("name", ""), period,
-                           risk.value("risk", ""), figure(risk.value("incidents", json())),
-                           figure(risk.value("killed", json())),
-                           figure(risk.value("victims", json())), phase});
-    }
+  for (const char* list : {"areas", "not_further_located"}) {
+    const bool line = std::string(list) == "not_further_located";
+    for (const json& area : r.value(list, json::array()))
+      for (const json& risk : area.value("risks", json::array())) {
+        if (!st.ok()) break;
+        exports::Cell phase = exports::NullCell();
+        if (risk.contains("phase")) phase = figure(risk["phase"]);
+        std::string name = area.value("name", "");
+        st = (*writer)->Row(
+            {area.value("pcode", ""), line ? name + " (not further located)" : name, period,
+             risk.value("risk", ""), figure(risk.value("incidents", json())),
+             figure(risk.value("killed", json())), figure(risk.value("victims", json())), phase,
+             line ? exports::Cell(std::string("yes")) : exports::NullCell()});
+      }
+  }
   if (st.ok()) st = (*writer)->Finish();
   if (!st.ok()) return SendError(res, FromStatus(st));
   std::string file =

@@ -225,11 +225,11 @@ const char* Document() {
         "responses": {"200": {"description": "The report"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
     },
     "/api/v1/analysis": {
-      "get": {"summary": "The monthly analysis per area and risk: figures, trends, phases. Safe aggregates (small numbers suppressed) for every reader who may not read all individual incidents; classes the protocol hides are left out",
+      "get": {"summary": "The monthly analysis per area and risk: figures, trends, phases. Safe aggregates (small numbers suppressed) for every reader who may not read all individual incidents; classes the protocol hides are left out. Records placed above the level are in not_further_located (one line per area they are placed on, counts only) and not_further_located_incidents",
         "parameters": [
-          {"name": "level", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 5}},
+          {"name": "level", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 5}, "description": "0 countries, 1 states, 2 counties, 3 payams (default 2)"},
           {"name": "period", "in": "query", "schema": {"type": "string"}, "description": "2024-03, 2024-Q1 or 2024; default the latest month"},
-          {"name": "within", "in": "query", "schema": {"type": "string"}},
+          {"name": "within", "in": "query", "schema": {"type": "string"}, "description": "only under this P-code, or country (ISO3)"},
           {"name": "safe", "in": "query", "schema": {"type": "boolean"}},
           {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "hxl"]}}],
         "responses": {"200": {"description": "The analysis"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}

@@ -20,6 +20,9 @@ struct SummaryRow {
   // incidents of the area and month, each counted once whatever its number of risks.
   std::string pcode, name, month, risk;
   int64_t incidents = 0, killed = 0, victims = 0, sources = 0;
+  // The records placed above the level on `pcode` (an area of a lower level, or a country's
+  // ISO3 code when the record has no area), in no area of the level: "not further located".
+  bool not_further_located = false;
 };
 
 class IncidentStore {
@@ -27,11 +30,13 @@ class IncidentStore {
   virtual ~IncidentStore() = default;
 
   // --- reading -------------------------------------------------------------------------------
-  // Incidents per area at `level` (rolled up the P-code hierarchy), month and risk.
+  // Incidents per area at `level` (rolled up the P-code hierarchy; level 0: per country), month
+  // and risk, then the records placed above the level, per place they are placed on.
   virtual Result<std::vector<SummaryRow>> MonthlySummary(int level, const std::string& from,
                                                          const std::string& to) = 0;
   // --- analysis ----------------------------------------------------------------------------
-  // Placed incidents (area_pcode set), in id order.
+  // Placed incidents (area_pcode set, or only a country for records located at country level),
+  // in id order.
   virtual Status ScanIncidentFacts(const std::function<void(const IncidentFact&)>& fn) = 0;
   // Victim groups, in incident id order.
   virtual Status ScanVictimFacts(const std::function<void(const VictimFact&)>& fn) = 0;

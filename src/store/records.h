@@ -123,7 +123,8 @@ struct QuarantinedRow {
 
 struct IncidentFact {
   int64_t id = 0;
-  std::string_view area_pcode, date_start, source_type, sensitivity, act_type;
+  // area_pcode is empty for a record placed at country level only (then `country` says where).
+  std::string_view area_pcode, date_start, source_type, sensitivity, act_type, country;
   int64_t risk_mask = 0;  // bits as in the store's risk table (Store::RiskBits)
   int64_t killed = 0, injured = 0;
   int64_t organisation_id = 0;  // 0 = none

@@ -634,35 +634,45 @@ Result<RecordCounts> SqlStore::Counts() {
 
 Result<std::vector<SummaryRow>> SqlStore::MonthlySummary(int level, const std::string& from,
                                                          const std::string& to) {
-  AEGIS_ASSIGN_OR_RETURN(
-      Stmt s,
-      Prepare(
-          db_,
-          "SELECT aa.ancestor_pcode, a.name, substr(i.date_start,1,7) AS month, "
-          "coalesce(r.code,'') AS risk, count(*), coalesce(sum(i.killed),0), "
-          "coalesce(sum((SELECT sum(count) FROM incident_victim v WHERE v.incident_id=i.id)),0), "
-          "count(DISTINCT i.data_source_id) "
-          "FROM incident i JOIN area_ancestor aa ON aa.pcode=i.area_pcode AND aa.ancestor_level=?1 "
-          "JOIN area a ON a.pcode=aa.ancestor_pcode "
-          "LEFT JOIN risk r ON (i.risk_mask & r.bit) <> 0 "
-          "WHERE i.date_start>=?2 AND i.date_start<=?3 "
-          "GROUP BY aa.ancestor_pcode, a.name, month, risk "
-          "UNION ALL "
-          "SELECT aa.ancestor_pcode, a.name, substr(i.date_start,1,7) AS month, '*', count(*), "
-          "coalesce(sum(i.killed),0), "
-          "coalesce(sum((SELECT sum(count) FROM incident_victim v WHERE v.incident_id=i.id)),0), "
-          "count(DISTINCT i.data_source_id) "
-          "FROM incident i JOIN area_ancestor aa ON aa.pcode=i.area_pcode AND aa.ancestor_level=?1 "
-          "JOIN area a ON a.pcode=aa.ancestor_pcode "
-          "WHERE i.date_start>=?2 AND i.date_start<=?3 "
-          "GROUP BY aa.ancestor_pcode, a.name, month "
-          "ORDER BY 3, 1, 4"));
+  // Per area of the level (through the ancestor closure), then the records placed above it: on
+  // an area of a lower level number, or on a country only (area_pcode NULL), one "not further
+  // located" group per place. Level 0 groups by country.
+  static constexpr const char* kMeasures =
+      "count(*), coalesce(sum(i.killed),0), "
+      "coalesce(sum((SELECT sum(count) FROM incident_victim v WHERE v.incident_id=i.id)),0), "
+      "count(DISTINCT i.data_source_id)";
+  auto parts = [](const std::string& key, const std::string& name, const std::string& from_where,
+                  const std::string& cond, int nfl) {
+    const std::string flag = ", " + std::to_string(nfl);
+    const std::string where = " WHERE " + cond + " AND i.date_start>=?2 AND i.date_start<=?3";
+    return "SELECT " + key + ", " + name +
+           ", substr(i.date_start,1,7) AS month, coalesce(r.code,'') AS risk, " + kMeasures + flag +
+           " " + from_where + " LEFT JOIN risk r ON (i.risk_mask & r.bit) <> 0" + where +
+           " GROUP BY " + key + ", " + name + ", month, risk UNION ALL SELECT " + key + ", " +
+           name + ", substr(i.date_start,1,7) AS month, '*', " + kMeasures + flag + " " +
+           from_where + where + " GROUP BY " + key + ", " + name + ", month";
+  };
+  const std::string placed = "FROM incident i LEFT JOIN area a ON a.pcode=i.area_pcode";
+  std::string sql;
+  if (level == 0) {
+    sql = parts("coalesce(a.country, i.country)", "coalesce(a.country, i.country)", placed,
+                "coalesce(a.country, i.country) <> '' AND ?1=0", 0);
+  } else {
+    sql = parts("aa.ancestor_pcode", "a.name",
+                "FROM incident i JOIN area_ancestor aa ON aa.pcode=i.area_pcode AND "
+                "aa.ancestor_level=?1 JOIN area a ON a.pcode=aa.ancestor_pcode",
+                "1=1", 0) +
+          " UNION ALL " +
+          parts("coalesce(i.area_pcode, i.country)", "coalesce(a.name, i.country)", placed,
+                "(a.level < ?1 OR (i.area_pcode IS NULL AND i.country <> ''))", 1);
+  }
+  AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, sql + " ORDER BY 3, 9, 1, 4"));
   s.Bind(1, static_cast<int64_t>(level)).Bind(2, from).Bind(3, to);
   std::vector<SummaryRow> out;
   Status st;
   while (s.Step(&st)) {
-    out.push_back(
-        {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5), s.Int(6), s.Int(7)});
+    out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5), s.Int(6),
+                   s.Int(7), s.Int(8) != 0});
   }
   if (!st.ok()) return st;
   return out;
@@ -677,8 +687,8 @@ Status SqlStore::ScanIncidentFacts(const std::function<void(const IncidentFact&)
       Prepare(db_,
               "SELECT id, area_pcode, date_start, source_type, sensitivity, act_type, risk_mask, "
               "coalesce(killed,0), coalesce(injured,0), coalesce(organisation_id,0), "
-              "coalesce(duplicate_of,0), record_class FROM incident WHERE area_pcode IS NOT NULL "
-              "ORDER BY id"));
+              "coalesce(duplicate_of,0), record_class, country FROM incident "
+              "WHERE area_pcode IS NOT NULL OR country <> '' ORDER BY id"));
   s.Stream();
   IncidentFact f;
   Status st;
@@ -695,6 +705,7 @@ Status SqlStore::ScanIncidentFacts(const std::function<void(const IncidentFact&)
     f.organisation_id = s.Int(9);
     f.duplicate_of = s.Int(10);
     f.record_class = static_cast<int>(s.Int(11));
+    f.country = s.View(12);
     fn(f);
   }
   return st;

@@ -211,7 +211,7 @@ async function main() {
       states.length >= 10 && states.every((a) => a.lat > 3 && a.lat < 13 && a.lon > 23 && a.lon < 36),
       states.map((a) => `${a.pcode} ${a.lat},${a.lon}`).slice(0, 3).join('; '),
     );
-    const shown = await page.$$eval('table.heat tbody tr', (trs) =>
+    const shown = await page.$$eval('table.heat tbody tr[data-pcode]', (trs) =>
       trs.map((tr) => ({ pcode: tr.dataset.pcode, phase: Number(tr.querySelector('td[data-phase]').dataset.phase) })),
     );
     const apiPhases = Object.fromEntries(api1.areas.map((a) => [a.pcode, a.overall_phase]));
@@ -229,7 +229,7 @@ async function main() {
     const state = [...api1.areas].sort((a, b) => b.overall_phase - a.overall_phase)[0];
     await page.click(`table.heat tr[data-pcode="${state.pcode}"] th button`);
     await waitDashboard(page, 2);
-    const counties = await page.$$eval('table.heat tbody tr', (trs) => trs.map((tr) => tr.dataset.pcode));
+    const counties = await page.$$eval('table.heat tbody tr[data-pcode]', (trs) => trs.map((tr) => tr.dataset.pcode));
     check(`drill-down: ${state.name} shows its counties`, counties.length > 1 && counties.every((p) => p.startsWith(state.pcode) && p.length === state.pcode.length + 2), counties.join(','));
     await shot(page, '03-dashboard-counties');
     const api2 = await (await page.request.get(base + `/api/v1/analysis?level=2&within=${state.pcode}`)).json();
@@ -238,14 +238,31 @@ async function main() {
     await page.focus(`svg.mapsvg g.sym[data-pcode="${county.pcode}"]`);
     await page.keyboard.press('Enter');
     await waitDashboard(page, 3);
-    const payams = await page.$$eval('table.heat tbody tr', (trs) => trs.map((tr) => tr.dataset.pcode));
+    const payams = await page.$$eval('table.heat tbody tr[data-pcode]', (trs) => trs.map((tr) => tr.dataset.pcode));
     check(`drill-down by keyboard: ${county.name} shows its payams`, payams.length > 0 && payams.every((p) => p.startsWith(county.pcode) && p.length === county.pcode.length + 2), payams.join(','));
     const crumbs = await page.$$eval('nav.crumbs li', (l) => l.map((x) => x.textContent.trim()));
     check('the breadcrumb reads country > state > county', crumbs.length === 3 && crumbs[1] === state.name && crumbs[2] === county.name, crumbs.join(' > '));
     await shot(page, '04-dashboard-payams');
     await page.click('nav.crumbs li:first-child a');
     await waitDashboard(page, 1);
-    check('the breadcrumb leads back to the states', (await page.$$('table.heat tbody tr')).length === api1.areas.length);
+    check('the breadcrumb leads back to the states', (await page.$$('table.heat tbody tr[data-pcode]')).length === api1.areas.length);
+
+    // Records the community network locates by state only ("Jonglei State"): at county level they
+    // are in a "not further located" line under Jonglei, with the API's counts, and the page says
+    // how many incidents it could not place below the counties.
+    await page.goto(base + '/#/dashboard?area=SS03');
+    await waitDashboard(page, 2);
+    const apiJ = await (await page.request.get(base + '/api/v1/analysis?level=2&within=SS03')).json();
+    const uiLines = await page.$$eval('table.heat tbody.nfl tr', (trs) => trs.map((tr) => ({ pcode: tr.dataset.nfl, n: tr.querySelector('td.num').textContent.trim() })));
+    const apiLines = apiJ.not_further_located.map((l) => ({ pcode: l.pcode, n: String(l.risks[0].incidents) }));
+    check(
+      'records located by state only show in a "not further located" line under the state (= API)',
+      apiLines.length === 1 && apiLines[0].pcode === 'SS03' && Number(apiLines[0].n) >= 1 && JSON.stringify(uiLines) === JSON.stringify(apiLines),
+      JSON.stringify({ uiLines, apiLines }),
+    );
+    const scope = await page.textContent('.scope');
+    check('the dashboard says how many incidents it could not place below the counties', scope.includes(`${apiJ.not_further_located_incidents} incidents placed above this level`), scope);
+    await shot(page, '04b-dashboard-not-further-located');
 
     // Import a Kobo CSV: counts and quarantined rows.
     await page.goto(base + '/#/imports');
@@ -457,7 +474,7 @@ async function main() {
     await waitDashboard(vpage, 1);
     const vapi = await (await vpage.request.get(base + '/api/v1/analysis?level=1')).json();
     const apiSmall = vapi.areas.flatMap((a) => a.risks.filter((r) => r.risk !== '*' && r.incidents === '<5').map((r) => a.pcode + '/' + r.risk));
-    const uiSmall = await vpage.$$eval('table.heat td[data-count="<5"]', (tds) =>
+    const uiSmall = await vpage.$$eval('table.heat tr[data-pcode] td[data-count="<5"]', (tds) =>
       tds.map((td) => td.closest('tr').dataset.pcode + '/' + td.dataset.risk + '=' + td.querySelector('.cnt').textContent),
     );
     check(

@@ -95,6 +95,15 @@ export interface AreaResult {
   risks: RiskCell[];
 }
 
+// Records placed above the analysis's level: one line per area they are placed on (counts only).
+export interface LineResult {
+  pcode: string;
+  name: string;
+  level: number;
+  parent_pcode: string;
+  risks: RiskCell[];
+}
+
 export interface Analysis {
   period: string;
   admin_level: number;
@@ -102,6 +111,8 @@ export interface Analysis {
   suppression_threshold?: number;
   notes: string[];
   areas: AreaResult[];
+  not_further_located: LineResult[];
+  not_further_located_incidents: Count;
   months: string[];
   monthly_incidents: Record<string, Count[]>;
 }

@@ -33,7 +33,7 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
         <div class="field"><label for="an-period">${t('dash.period')}</label>
           <select id="an-period" name="period">${months.map((m) => html`<option value=${m} ?selected=${m === an.period}>${fmtMonth(m)}</option>`)}</select></div>
         <div class="field"><label for="an-level">${t('an.level')}</label>
-          <select id="an-level" name="level">${[1, 2, 3].map((l) => html`<option value=${l} ?selected=${String(l) === level}>${t('dash.level_' + l)}</option>`)}</select></div>
+          <select id="an-level" name="level">${[0, 1, 2, 3].map((l) => html`<option value=${l} ?selected=${String(l) === level}>${t('dash.level_' + l)}</option>`)}</select></div>
         <button type="submit" class="primary">${t('inc.apply')}</button>
       </form>
       <p>${t('an.exports')}: <a href=${exp('csv')} download>CSV</a> · <a href=${exp('xlsx')} download>XLSX</a> ·
@@ -51,7 +51,22 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
               (r) => html`<li><span class=${phaseClass(r.phase) + ' sw'}>${r.phase}</span> ${riskLabel(r.risk)} (${fmtCount(r.incidents)}${r.trend && r.trend.flag !== 'stable' && r.trend.flag !== 'no data' ? ', ' + trendText(r.trend.flag) : ''})</li>`,
             )}</ul></td>
           </tr>`,
-        )}</tbody></table></div>`,
+        )}</tbody></table></div>
+      ${an.not_further_located?.length
+        ? html`<div class="tablewrap" tabindex="0" role="region" aria-labelledby="an-nfl-caption"><table class="list nfl">
+            <caption id="an-nfl-caption">${t('an.nfl_caption', { n: fmtCount(an.not_further_located_incidents) })}</caption>
+            <thead><tr><th scope="col">${t('dash.area')}</th><th scope="col">${t('dash.incidents')}</th><th scope="col">${t('an.nfl_risks')}</th></tr></thead>
+            <tbody>${an.not_further_located.map(
+              (a) => html`<tr data-nfl=${a.pcode}>
+                <th scope="row">${t('dash.nfl_name', { name: a.name })} <span class="pcode">${a.pcode}</span></th>
+                <td class="num">${fmtCount(a.risks.find((r) => r.risk === '*')?.incidents)}</td>
+                <td>${a.risks
+                  .filter((r) => r.risk !== '*' && r.incidents !== 0 && r.incidents !== 'withheld')
+                  .map((r) => riskLabel(r.risk) + ' ' + fmtCount(r.incidents))
+                  .join(', ')}</td>
+              </tr>`,
+            )}</tbody></table></div>`
+        : nothing}`,
     el,
   );
 }

@@ -4,7 +4,7 @@
 import { html, render, svg, nothing, type TemplateResult } from 'lit-html';
 import { geoMercator } from 'd3-geo';
 import { line } from 'd3-shape';
-import { api, qs, type Analysis, type AreaResult, type Count, type MapArea } from '../api';
+import { api, qs, type Analysis, type AreaResult, type Count, type LineResult, type MapArea } from '../api';
 import { fmtCount, fmtMonth, fmtMonthShort, fmtNum, riskLabel, t } from '../i18n';
 import { PHASE_FILL, phaseClass, phaseName } from '../phase';
 import type { Ctx } from '../main';
@@ -69,7 +69,7 @@ function num(c: Count | undefined): number {
   return 0;
 }
 
-function totalOf(a: AreaResult): Count {
+function totalOf(a: AreaResult | LineResult): Count {
   return a.risks.find((r) => r.risk === '*')?.incidents ?? 0;
 }
 
@@ -140,6 +140,8 @@ function mapView(an: Analysis, idx: AreaIndex, within: string, drill: (pcode: st
 
 function heatTable(an: Analysis, drill: (pcode: string) => void, canDrill: boolean): TemplateResult {
   const rows = [...an.areas].sort((x, y) => y.overall_phase - x.overall_phase || num(totalOf(y)) - num(totalOf(x)) || x.name.localeCompare(y.name));
+  // Records placed above this level, under the area they are placed on: counts, no phase.
+  const lines = an.not_further_located ?? [];
   return html`<div class="tablewrap" tabindex="0" role="region" aria-labelledby="heat-caption">
     <table class="heat">
       <caption id="heat-caption">${t('dash.heat_caption', { period: fmtMonth(an.period) })}</caption>
@@ -175,8 +177,24 @@ function heatTable(an: Analysis, drill: (pcode: string) => void, canDrill: boole
           </tr>`,
         )}
       </tbody>
+      ${lines.length
+        ? html`<tbody class="nfl">
+            ${lines.map(
+              (a) => html`<tr data-nfl=${a.pcode}>
+                <th scope="row"><span>${t('dash.nfl_name', { name: a.name })}</span> <span class="pcode">${a.pcode}</span></th>
+                <td class="ph ph-0"><span class="vh">${t('dash.nfl_no_phase')}</span></td>
+                <td class="num">${fmtCount(totalOf(a))}</td>
+                ${RISKS.map((code) => {
+                  const c = a.risks.find((x) => x.risk === code);
+                  return html`<td class="num" data-risk=${code} data-count=${String(c?.incidents ?? 0)}>${c ? fmtCount(c.incidents) : ''}</td>`;
+                })}
+              </tr>`,
+            )}
+          </tbody>`
+        : nothing}
     </table>
-  </div>`;
+  </div>
+  ${lines.length ? html`<p class="small nfl-note">${t('dash.nfl_note', { n: fmtCount(an.not_further_located_incidents) })}</p>` : nothing}`;
 }
 
 function trendCharts(an: Analysis): TemplateResult {
@@ -277,6 +295,7 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
       </nav>
       <p class="scope" data-level=${an.admin_level}>
         ${t('dash.level_' + an.admin_level)} · ${fmtMonth(an.period)} · ${t('dash.n_areas', { n: fmtNum(an.areas.length) })}
+        ${(an.not_further_located ?? []).length ? html` · <span class="above">${t('dash.above_level', { n: fmtCount(an.not_further_located_incidents) })}</span>` : nothing}
         ${an.safe ? html` · <strong class="badge">${t('dash.safe')}</strong>` : nothing}
       </p>
       ${an.safe ? html`<div class="note" role="note">${an.notes.map((n) => html`<p>${n}</p>`)}</div>` : nothing}
