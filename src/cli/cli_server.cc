@@ -154,7 +154,7 @@ Status AuditReanchor(const GlobalOptions& g, const std::string& keys) {
   std::printf(
       "audit log: %lld entries verified without the anchor; audit.reanchor appended as seq %lld "
       "and anchored (%s)\n",
-      static_cast<long long>(r.entries_verified), static_cast<long long>(r.last_seq + 1),
+      static_cast<long long>(r.entries_verified), static_cast<long long>(r.last_seq) + 1,
       security::DefaultAnchorPath(k.path()).c_str());
   return Status::Ok();
 }

@@ -18,7 +18,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr uint64_t kMaxHeaderBytes = 64 * 1024;  // request line and headers together
+constexpr uint64_t kMaxHeaderBytes = uint64_t{64} * 1024;  // request line and headers together
 
 // One connection, from its accept to its close; a worker thread serves one at a time.
 struct Connection {
