@@ -177,6 +177,61 @@ AuditResult AuditNarrowed(const SuppressionProblem& pb, const std::vector<CellSt
 }
 
 constexpr const char* kRevealsSmallCount = "withheld: would reveal a small count";
+constexpr const char* kRiskWithheld = "withheld: risk not published in safe outputs";
+
+// An area's (or its "not further located" part's) exact figures for one risk slot over the
+// period: counts, monitoring answers, organisations and source types, and the breakdowns when
+// `breakdowns`. Safe outputs then replace or withhold what they may not show (Withhold,
+// HideSources).
+RiskFigures CountFigures(const Facts& f, const Cube& cube, int area, const Period& p, int slot,
+                         Cube::Part part, bool breakdowns) {
+  RiskFigures rf;
+  rf.risk = slot == 0 ? "*" : f.risk_codes[slot - 1];
+  rf.label = slot == 0 ? "All protection risks" : f.risk_labels[slot - 1];
+  auto sum = [&](int measure) { return cube.Sum(area, p.first, p.last, slot, measure, part); };
+  rf.incidents = Exact(sum(Cube::kIncidents));
+  rf.killed = Exact(sum(Cube::kKilled));
+  rf.injured = Exact(sum(Cube::kInjured));
+  rf.victims = Exact(sum(Cube::kVictims));
+  const std::vector<std::string>* dims[4] = {&f.dims.sex, &f.dims.age_band, &f.dims.disability,
+                                             &f.dims.displacement};
+  std::map<std::string, int64_t>* dst[4] = {&rf.by_sex, &rf.by_age_band, &rf.by_disability,
+                                            &rf.by_displacement};
+  for (int d = 0; d < 4 && breakdowns; ++d)
+    for (size_t i = 0; i < dims[d]->size(); ++i)
+      if (int64_t v = sum(cube.DimOffset(d) + static_cast<int>(i))) (*dst[d])[(*dims[d])[i]] = v;
+  rf.organisations = cube.DistinctOrgs(area, p.first, p.last, slot, part);
+  rf.source_types = Names(f.source_types, cube.SourceTypes(area, p.first, p.last, slot, part));
+  rf.reports = sum(Cube::kReports);
+  rf.reports_present = sum(Cube::kReportsPresent);
+  rf.severity_max = static_cast<int>(sum(Cube::kSeverityMax));
+  rf.severity_mean = rf.reports > 0 ? static_cast<double>(sum(Cube::kSeveritySum)) / rf.reports : 0;
+  return rf;
+}
+
+// A risk withheld from safe outputs: no count, no monitoring answer, no trend flag, no phase.
+void Withhold(RiskFigures* rf) {
+  for (Figure* x : {&rf->incidents, &rf->killed, &rf->injured, &rf->victims})
+    *x = Figure{0, Figure::State::kWithheld};
+  rf->incidents_per_10k.reset();
+  rf->organisations = 0;
+  rf->source_types.clear();
+  rf->reports = rf->reports_present = 0;
+  rf->severity_max = 0;
+  rf->severity_mean = 0;
+  rf->trend = Trend{};
+  rf->phase = PhaseDecision{};
+  rf->phase_withheld = rf->trend_withheld = kRiskWithheld;
+}
+
+// Beside a count that is not published exactly, a rate, or as many organisations or source
+// types as incidents, would give the count away.
+void HideSources(RiskFigures* rf) {
+  rf->incidents_per_10k.reset();
+  rf->organisations = 0;
+  rf->source_types.clear();
+  rf->sources_withheld = true;
+}
 
 // Everything a safe release publishes, decided for whole calendar years so that every release
 // (any level, month, quarter or year) is cut from the same tables: the suppressed counts (one
@@ -488,30 +543,9 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
     if (node.parent >= 0) ar.parent_pcode = f.areas[node.parent].pcode;
     std::vector<int> phases, withheld_phases;
     for (int s = 0; s < cube.slots(); ++s) {
-      RiskFigures rf;
-      rf.risk = s == 0 ? "*" : f.risk_codes[s - 1];
-      rf.label = s == 0 ? "All protection risks" : f.risk_labels[s - 1];
-      int ai = static_cast<int>(a);
-      int64_t inc = cube.Sum(ai, p.first, p.last, s, Cube::kIncidents);
-      rf.incidents = Exact(inc);
-      rf.killed = Exact(cube.Sum(ai, p.first, p.last, s, Cube::kKilled));
-      rf.injured = Exact(cube.Sum(ai, p.first, p.last, s, Cube::kInjured));
-      rf.victims = Exact(cube.Sum(ai, p.first, p.last, s, Cube::kVictims));
-      const std::vector<std::string>* dims[4] = {&f.dims.sex, &f.dims.age_band, &f.dims.disability,
-                                                 &f.dims.displacement};
-      std::map<std::string, int64_t>* dst[4] = {&rf.by_sex, &rf.by_age_band, &rf.by_disability,
-                                                &rf.by_displacement};
-      for (int d = 0; d < 4 && !req.safe; ++d)
-        for (size_t i = 0; i < dims[d]->size(); ++i)
-          if (int64_t v = cube.Sum(ai, p.first, p.last, s, cube.DimOffset(d) + static_cast<int>(i)))
-            (*dst[d])[(*dims[d])[i]] = v;
-      rf.organisations = cube.DistinctOrgs(ai, p.first, p.last, s);
-      rf.source_types = Names(f.source_types, cube.SourceTypes(ai, p.first, p.last, s));
-      rf.reports = cube.Sum(ai, p.first, p.last, s, Cube::kReports);
-      rf.reports_present = cube.Sum(ai, p.first, p.last, s, Cube::kReportsPresent);
-      rf.severity_max = static_cast<int>(cube.Sum(ai, p.first, p.last, s, Cube::kSeverityMax));
-      int64_t sev_sum = cube.Sum(ai, p.first, p.last, s, Cube::kSeveritySum);
-      rf.severity_mean = rf.reports > 0 ? static_cast<double>(sev_sum) / rf.reports : 0;
+      const int ai = static_cast<int>(a);
+      RiskFigures rf = CountFigures(f, cube, ai, p, s, Cube::Part::kTotal, !req.safe);
+      const int64_t inc = rf.incidents.value;
       if (node.population > 0) rf.incidents_per_10k = inc * 1e4 / node.population;
       rf.trend = TestTrend(inc, cube.Sum(ai, p.first - len, p.first - 1, s, Cube::kIncidents),
                            cube.Sum(ai, p.first - k * len, p.first - 1, s, Cube::kIncidents), k,
@@ -548,29 +582,11 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
         rf.trend.p_prev_up = rf.trend.p_prev_down = 0;
         for (auto& e : rf.phase.evidence) e.value = 0;
         if (withheld[s]) {
-          // Withheld entirely: no count, no monitoring answer, no trend flag, no phase.
-          for (Figure* x : {&rf.incidents, &rf.killed, &rf.injured, &rf.victims})
-            *x = Figure{0, Figure::State::kWithheld};
-          rf.incidents_per_10k.reset();
-          rf.organisations = 0;
-          rf.source_types.clear();
-          rf.reports = rf.reports_present = 0;
-          rf.severity_max = 0;
-          rf.severity_mean = 0;
-          rf.trend = Trend{};
-          rf.phase = PhaseDecision{};
-          rf.phase_withheld = rf.trend_withheld = "withheld: risk not published in safe outputs";
+          Withhold(&rf);
         } else {
           Figure* figs[4] = {&rf.incidents, &rf.killed, &rf.injured, &rf.victims};
           for (int g = 0; g < 4; ++g) *figs[g] = grid(s, grid_measures[g]).Get(ai, TimeCell(p));
-          if (rf.incidents.state != Figure::State::kExact) {
-            // A rate, or as many organisations or source types as incidents, would give the
-            // count away.
-            rf.incidents_per_10k.reset();
-            rf.organisations = 0;
-            rf.source_types.clear();
-            rf.sources_withheld = true;
-          }
+          if (rf.incidents.state != Figure::State::kExact) HideSources(&rf);
         }
         if (!rf.trend_withheld.empty()) rf.trend = Trend{};
       }
@@ -623,46 +639,19 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
     if (node.parent >= 0) ar.parent_pcode = f.areas[node.parent].pcode;
     bool anything = false;
     for (int s = 0; s < cube.slots(); ++s) {
-      RiskFigures rf;
-      rf.risk = s == 0 ? "*" : f.risk_codes[s - 1];
-      rf.label = s == 0 ? "All protection risks" : f.risk_labels[s - 1];
-      Figure* figs[4] = {&rf.incidents, &rf.killed, &rf.injured, &rf.victims};
-      for (int g = 0; g < 4; ++g) {
-        if (!req.safe)
-          *figs[g] = Exact(cube.Sum(ai, p.first, p.last, s, grid_measures[g], kNfl));
-        else if (withheld[s])
-          *figs[g] = Figure{0, Figure::State::kWithheld};
-        else
-          *figs[g] = grid(s, grid_measures[g]).GetNotFurtherLocated(ai, TimeCell(p));
-        anything = anything || (figs[g]->state != Figure::State::kWithheld &&
-                                (figs[g]->state != Figure::State::kExact || figs[g]->value != 0));
-      }
-      if (!(req.safe && withheld[s])) {
-        rf.reports = cube.Sum(ai, p.first, p.last, s, Cube::kReports, kNfl);
-        rf.reports_present = cube.Sum(ai, p.first, p.last, s, Cube::kReportsPresent, kNfl);
-        rf.severity_max =
-            static_cast<int>(cube.Sum(ai, p.first, p.last, s, Cube::kSeverityMax, kNfl));
-        const int64_t sev = cube.Sum(ai, p.first, p.last, s, Cube::kSeveritySum, kNfl);
-        rf.severity_mean = rf.reports > 0 ? static_cast<double>(sev) / rf.reports : 0;
-        anything = anything || rf.reports > 0;
-      }
+      RiskFigures rf = CountFigures(f, cube, ai, p, s, kNfl, !req.safe);
       if (req.safe && withheld[s]) {
-        rf.phase_withheld = rf.trend_withheld = "withheld: risk not published in safe outputs";
-      } else if (req.safe && rf.incidents.state != Figure::State::kExact) {
-        rf.sources_withheld = true;
-      } else {
-        rf.organisations = cube.DistinctOrgs(ai, p.first, p.last, s, kNfl);
-        rf.source_types = Names(f.source_types, cube.SourceTypes(ai, p.first, p.last, s, kNfl));
+        Withhold(&rf);
+      } else if (req.safe) {
+        Figure* figs[4] = {&rf.incidents, &rf.killed, &rf.injured, &rf.victims};
+        for (int g = 0; g < 4; ++g)
+          *figs[g] = grid(s, grid_measures[g]).GetNotFurtherLocated(ai, TimeCell(p));
+        if (rf.incidents.state != Figure::State::kExact) HideSources(&rf);
       }
-      const std::vector<std::string>* dims[4] = {&f.dims.sex, &f.dims.age_band, &f.dims.disability,
-                                                 &f.dims.displacement};
-      std::map<std::string, int64_t>* dst[4] = {&rf.by_sex, &rf.by_age_band, &rf.by_disability,
-                                                &rf.by_displacement};
-      for (int d = 0; d < 4 && !req.safe; ++d)
-        for (size_t i = 0; i < dims[d]->size(); ++i)
-          if (int64_t v =
-                  cube.Sum(ai, p.first, p.last, s, cube.DimOffset(d) + static_cast<int>(i), kNfl))
-            (*dst[d])[(*dims[d])[i]] = v;
+      for (const Figure* x : {&rf.incidents, &rf.killed, &rf.injured, &rf.victims})
+        anything = anything || (x->state != Figure::State::kWithheld &&
+                                (x->state != Figure::State::kExact || x->value != 0));
+      anything = anything || rf.reports > 0;
       ar.risks.push_back(std::move(rf));
     }
     if (!anything) continue;
