@@ -447,6 +447,8 @@ TEST_F(HardeningTest, AnUnreadBodyIsNeverTakenAsTheNextRequestOnTheConnection) {
            n + "\r\n\r\n",
        smuggled, "HTTP/1.1 400"},
       {head("BROKEN REQUEST LINE\r\n", n), smuggled, "HTTP/1.1 400"},
+      // httplib reads "1,000" as 1: only decimal digits are taken.
+      {head("POST /api/v1/session HTTP/1.1\r\n", "1,000"), smuggled, "HTTP/1.1 400"},
   };
   for (const Case& k : cases) {
     Raw r(port);

@@ -10,8 +10,6 @@
 #include <chrono>
 #include <cstring>
 
-#include "util/text.h"
-
 namespace aegis::server {
 
 namespace {
@@ -206,9 +204,8 @@ void HttpServer::CloseIfBodyUnread(const httplib::Request& req, httplib::Respons
     if (req.has_header("Transfer-Encoding")) {
       unread = read == 0 || res.status >= 400;  // its end is known only to httplib's reader
     } else {
-      int64_t length = 0;
-      unread = !text::ParseInt64(req.get_header_value("Content-Length"), &length) || length < 0 ||
-               read < static_cast<uint64_t>(length);
+      std::optional<uint64_t> length = ContentLength(req);
+      unread = !length || read < *length;
     }
   }
   if (unread) CloseAfterAnswer(res);
@@ -219,6 +216,15 @@ void HttpServer::CloseAfterAnswer(httplib::Response& res) {
   res.headers.erase("Keep-Alive");
   res.headers.erase("Connection");
   res.set_header("Connection", "close");
+}
+
+std::optional<uint64_t> HttpServer::ContentLength(const httplib::Request& req) {
+  if (req.get_header_value_count("Content-Length") == 0) return uint64_t{0};
+  const std::string v = req.get_header_value("Content-Length");
+  if (req.get_header_value_count("Content-Length") > 1 || v.empty() || v.size() > 18 ||
+      !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  return std::stoull(v);
 }
 
 const char* HttpServer::ReadFailure() { return t_conn != nullptr ? t_conn->failure : ""; }

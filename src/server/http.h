@@ -24,6 +24,9 @@
 
 #include <httplib.h>
 
+#include <cstdint>
+#include <optional>
+
 namespace aegis::server {
 
 class HttpServer : public httplib::Server {
@@ -38,6 +41,9 @@ class HttpServer : public httplib::Server {
   static void CloseIfBodyUnread(const httplib::Request& req, httplib::Response& res);
   // For handlers: the connection closes after this answer.
   static void CloseAfterAnswer(httplib::Response& res);
+  // The request's Content-Length: one header of decimal digits only (httplib reads "1,000" as 1
+  // and "12x" as 12), else nothing. 0 when there is none (no body, RFC 9112).
+  static std::optional<uint64_t> ContentLength(const httplib::Request& req);
   // Why the request on this thread could not be read: "" when it could, "timeout" (the header
   // deadline passed) or "too_large" (line and headers over 64 KB). For the error handler.
   static const char* ReadFailure();

@@ -223,15 +223,16 @@ class ServerImpl final : public Server, public Api {
                       ""});
       return false;
     }
-    std::optional<int64_t> length = Int(req.get_header_value("Content-Length"));
-    if (req.get_header_value_count("Content-Length") > 1 || !length || *length < 0) {
-      SendError(res, {400, "bad_request", "one Content-Length header with a number of bytes", ""});
+    std::optional<uint64_t> length = HttpServer::ContentLength(req);
+    if (!length) {
+      SendError(res, {400, "bad_request",
+                      "one Content-Length header, a number of bytes in decimal digits", ""});
       return false;
     }
     // Only uploads may be large; every other body is refused before it is read.
     const bool upload = req.path.rfind("/api/v1/imports", 0) == 0;
     const size_t limit = upload ? o_.max_upload_bytes : o_.max_body_bytes;
-    if (static_cast<uint64_t>(*length) > limit) {
+    if (*length > limit) {
       SendError(
           res,
           {413, "too_large",
