@@ -670,7 +670,10 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
                         : "Incidents (a suppressed number)";
     out.notes.push_back(
         n + " of " + p.label + " are placed above admin level " + std::to_string(req.level) +
-        " (on a country" + (req.level > 1 ? std::string(" or a larger area") : "") +
+        " (on a country" +
+        (req.level == 2  ? std::string(" or an admin level 1 area")
+         : req.level > 2 ? " or an area of admin level 1 to " + std::to_string(req.level - 1)
+                         : std::string()) +
         ": the source locates them no further). They count in their area's total and in its "
         "\"not further located\" line, in no admin level " +
         std::to_string(req.level) + " row.");

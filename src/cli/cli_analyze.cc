@@ -75,7 +75,8 @@ void PrintTable(const analysis::AnalysisResult& r, int top) {
         quiet);
   if (!r.not_further_located.empty()) {
     std::printf(
-        "\nNot further located: %s incidents placed above admin level %d (on the area below, "
+        "\nNot further located: %s incidents placed above admin level %d (listed by the area they "
+        "are placed on, "
         "counted in its total)\n",
         r.above_level.Text(r.threshold).c_str(), r.level);
     std::printf("%-10s %-24s %5s %9s  %s\n", "P-code", "Area", "Level", "Incidents",

@@ -128,9 +128,12 @@ int BenchAnalysis(const GlobalOptions& g, int64_t n, int months, const std::stri
       ") INSERT INTO incident(data_source_id, source_key, content_hash, date_start, date_end, "
       "country, area_pcode, area_level, risk_mask, killed, organisation_id, source_type, "
       "verification, sensitivity, created_at, updated_at) "
-      "SELECT 1, 'B'||x, x, d, d, 'SSD', (SELECT pcode FROM p WHERE i=abs(random())%(SELECT "
-      "count(*) FROM p)), 3, (SELECT bit FROM rb WHERE i=abs(random())%15) | CASE WHEN "
-      "abs(random())%4=0 THEN (SELECT bit FROM rb WHERE i=abs(random())%15) ELSE 0 END, "
+      // Each subquery names x: SQLite runs an uncorrelated scalar subquery once per statement,
+      // which put every incident in one payam with one risk.
+      "SELECT 1, 'B'||x, x, d, d, 'SSD', (SELECT pcode FROM p WHERE "
+      "i=(x+abs(random())%4096)%(SELECT "
+      "count(*) FROM p)), 3, (SELECT bit FROM rb WHERE i=(x+abs(random())%4096)%15) | CASE WHEN "
+      "abs(random())%4=0 THEN (SELECT bit FROM rb WHERE i=(x+abs(random())%4096)%15) ELSE 0 END, "
       "abs(random())%3, 1+abs(random())%20, 'direct_monitoring', 'unverified', 'internal', '', "
       "'' FROM (SELECT x, date('2020-01-01', '+'||(abs(random())%" +
       std::to_string(months) +

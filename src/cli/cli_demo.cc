@@ -71,8 +71,10 @@ int RunDemo(GlobalOptions& g, const std::string& dir, unsigned seed, int months)
       "\nThe Protection Analysis Update of the month: %s (open it in a browser; print it to "
       "PDF with aegis analyze --pdf)\n"
       "Next: aegis --db %s analyze --period 2026-Q3 --level 1   |   aegis --db %s analyze "
-      "--safe   |   aegis import --help\n",
-      html.c_str(), g.db.c_str(), g.db.c_str());
+      "--safe   |   aegis import --help\n"
+      "Another country: aegis --db %s areas import --global --country SYR (OCHA's admin 1-2 "
+      "P-codes), then import its partners' files\n",
+      html.c_str(), g.db.c_str(), g.db.c_str(), g.db.c_str());
   return 0;
 }
 
