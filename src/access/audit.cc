@@ -19,6 +19,14 @@ security::AuditEntry ToEntry(const store::AuditRow& r) {
   return e;
 }
 
+Result<std::vector<store::AuditRow>> AuditLog::Chain(store::AuditStore& store,
+                                                     std::vector<store::AuditRow> rows) const {
+  return store.AppendAudit(std::move(rows),
+                           [this](const std::string& prev, const store::AuditRow& r) {
+                             return security::ChainHash(*keyring_, prev, ToEntry(r));
+                           });
+}
+
 Status AuditLog::Append(store::AuditStore& store, store::AuditRow row) {
   std::unique_lock<std::mutex> l(mu_);
   queue_.push_back(std::move(row));
@@ -33,10 +41,7 @@ Status AuditLog::Append(store::AuditStore& store, store::AuditRow row) {
     batch.swap(queue_);
     uint64_t from = committed_ + 1, upto = enqueued_;
     l.unlock();
-    Result<std::vector<store::AuditRow>> written = store.AppendAudit(
-        std::move(batch), [this](const std::string& prev, const store::AuditRow& r) {
-          return security::ChainHash(*keyring_, prev, ToEntry(r));
-        });
+    Result<std::vector<store::AuditRow>> written = Chain(store, std::move(batch));
     l.lock();
     writing_ = false;
     committed_ = upto;
@@ -158,11 +163,7 @@ Result<security::ChainReport> AuditLog::Reanchor(store::AuditStore& store,
                      std::string(old.status().code() == Status::Code::kNotFound ? "missing"
                                                                                 : "unreadable") +
                      ")";
-  AEGIS_ASSIGN_OR_RETURN(
-      std::vector<store::AuditRow> written,
-      store.AppendAudit({row}, [this](const std::string& prev, const store::AuditRow& x) {
-        return security::ChainHash(*keyring_, prev, ToEntry(x));
-      }));
+  AEGIS_ASSIGN_OR_RETURN(std::vector<store::AuditRow> written, Chain(store, {row}));
   AEGIS_RETURN_IF_ERROR(security::SaveAuditAnchor(
       *keyring_, anchor_path_, {written.back().seq, written.back().hash, ""}, true));
   return r;

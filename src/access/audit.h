@@ -46,6 +46,9 @@ class AuditLog {
   Result<security::ChainReport> Reanchor(store::AuditStore& store, const std::string& actor);
 
  private:
+  // Appends `rows` to the store, each chained to the one before it with this log's key.
+  Result<std::vector<store::AuditRow>> Chain(store::AuditStore& store,
+                                             std::vector<store::AuditRow> rows) const;
   const security::Keyring* keyring_;
   std::string anchor_path_;
   std::mutex mu_;

@@ -16,15 +16,14 @@ const std::string kPeriodForms =
     "(2024-01..2024-06), from 1900-01 to 2100-12";
 // ParsePeriod without the range check.
 Result<Period> ParsePeriodForm(std::string_view text);
+bool AllDigits(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 }  // namespace
 
 int MonthIndex(std::string_view d) {
-  auto digits = [&](size_t from, size_t to) {
-    for (size_t i = from; i < to; ++i)
-      if (d[i] < '0' || d[i] > '9') return false;
-    return true;
-  };
-  if (d.size() < 7 || d[4] != '-' || !digits(0, 4) || !digits(5, 7)) return -1;
+  if (d.size() < 7 || d[4] != '-' || !AllDigits(d.substr(0, 4)) || !AllDigits(d.substr(5, 2)))
+    return -1;
   int y = 0, m = 0;
   if (std::from_chars(d.data(), d.data() + 4, y).ec != std::errc() ||
       std::from_chars(d.data() + 5, d.data() + 7, m).ec != std::errc() || m < 1 || m > 12)
@@ -83,8 +82,7 @@ Result<Period> ParsePeriodForm(std::string_view text) {
     return p;
   }
   int year = 0;
-  if (t.size() < 4 ||
-      !std::all_of(t.begin(), t.begin() + 4, [](char c) { return c >= '0' && c <= '9'; }) ||
+  if (t.size() < 4 || !AllDigits(std::string_view(t).substr(0, 4)) ||
       std::from_chars(t.data(), t.data() + 4, year).ec != std::errc())
     return bad();
   if (t.size() == 4) {

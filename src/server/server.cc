@@ -647,6 +647,7 @@ class ServerImpl final : public Server, public Api {
       Audit(**lease, nullptr, "session.sign_in_locked", "user", std::to_string(user.id), "");
       return SendError(res, wrong);
     }
+    // `user` was read again: an account disabled during the password check fails here too.
     if (!right || user.disabled) {
       int failed = user.failed_logins + 1;
       std::string until =
