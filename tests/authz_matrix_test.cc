@@ -61,6 +61,19 @@ const std::map<std::string, RoleSpec> kRoles = {
     {"viewer", {{-1, -1, -1}, false, {-1, -1, -1}, false, false, false, false, false, {}, {}}},
 };
 
+// The service directory (class `service`): the highest rank each role reads (of every
+// organisation: the directory is shared) and writes (its own organisation's entries); -1 none.
+struct ServiceSpec {
+  int read, write;
+};
+const std::map<std::string, ServiceSpec> kServiceRoles = {{"coordinator", {2, 2}},
+                                                          {"imo", {2, 2}},
+                                                          {"partner_focal_point", {2, 2}},
+                                                          {"field_monitor", {1, -1}},
+                                                          {"service_provider", {2, 2}},
+                                                          {"outside_recipient", {-1, -1}},
+                                                          {"viewer", {-1, -1}}};
+
 struct Credential {
   std::string name;  // session, read, write, export, all
   bool token = false, read = true, write = true, export_ = true;
@@ -97,13 +110,14 @@ bool GateOpen(const std::string& action, const std::string& method, const std::s
     if (action == "read_aggregate" && !cred.read && !cred.export_) return false;
   }
   bool reads_any = r.read[0] >= 0 || r.read[1] >= 0 || r.read[2] >= 0;
-  bool writes_any = r.write[0] >= 0 || r.write[1] >= 0 || r.write[2] >= 0;
+  bool writes_any =
+      r.write[0] >= 0 || r.write[1] >= 0 || r.write[2] >= 0 || kServiceRoles.at(role).write >= 0;
   if (action == "signed_in" || action == "manage_tokens") return true;
   // Every role sees some class in aggregates (or reads monitoring reports): the list routes
   // open, and filter.
   if (action == "read_individual" || action == "read_aggregate") return true;
   if (action == "export") return r.export_records && reads_any && cred.export_;
-  if (action == "create") return writes_any;
+  if (action == "create" || action == "update") return writes_any;
   if (action == "import") return r.import;
   if (action == "manage_users") return r.manage.count("users") && !r.grants.empty();
   if (action == "manage_organisations") return r.manage.count("organisations") > 0;
@@ -298,6 +312,67 @@ TEST_F(AuthzMatrixTest,
       }
     }
   }
+  // 3b. The service directory: an ordinary (internal) and a GBV-specialised (confidential) entry
+  // of each organisation, listed, read, entered and changed by each role and credential.
+  auto svc_src = store_->EnsureDataSource({0, "SVC", "test", "manual", "", "secondary"});
+  ASSERT_TRUE(svc_src.ok());
+  std::map<std::string, int64_t> svc;
+  for (const char* org : {"ORG-A", "ORG-B"})
+    for (int rank : {1, 2}) {
+      store::Service s;
+      s.source_key = std::string(org) + "|service|" + kSensitivity[rank];
+      s.organisation_code = org;
+      s.provider = org;
+      s.service_type = rank == 2 ? "gbv" : "protection";
+      s.gbv_specialised = rank == 2;
+      s.sensitivity = kSensitivity[rank];
+      s.pcodes = {"SS0101"};
+      auto id = store_->CreateService(s, *svc_src);
+      ASSERT_TRUE(id.ok()) << id.status().ToString();
+      svc[s.source_key] = *id;
+    }
+  for (const auto& [role, spec] : kRoles) {
+    const ServiceSpec& ss = kServiceRoles.at(role);
+    const bool in_org_a = spec.own_only;  // the fixture puts own-organisation roles in ORG-A
+    for (const Credential& cred : kCredentials) {
+      std::set<std::string> listed;
+      auto l = Send("GET", "/api/v1/services", Headers(role, cred, false));
+      if (l && l->status == 200) {
+        json body = json::parse(l->body);
+        for (const auto& it : body["items"]) listed.insert(it["source_key"]);
+      }
+      for (const auto& [key, id] : svc) {
+        const int rank = key.find("confidential") != std::string::npos ? 2 : 1;
+        const bool may_read = cred.read && ss.read >= rank;
+        std::string where = role + " " + cred.name + " " + key;
+        check(may_read, listed.count(key) == 1, "service list " + where);
+        auto d = Send("GET", "/api/v1/services/" + std::to_string(id), Headers(role, cred, false));
+        check(may_read, d && d->status == 200, "service detail " + where);
+        const bool own = in_org_a && key.rfind("ORG-A", 0) == 0;
+        const bool may_change = may_read && cred.write && ss.write >= rank && own;
+        json change = {{"service_type", rank == 2 ? "gbv" : "protection"},
+                       {"provider", key.substr(0, 5)},
+                       {"pcodes", {"SS0101"}},
+                       {"sensitivity", kSensitivity[rank]},
+                       {"hours", role + " " + cred.name}};
+        auto u = Send("PUT", "/api/v1/services/" + std::to_string(id), Headers(role, cred, true),
+                      change.dump());
+        check(may_change, u && u->status == 200,
+              "service change " + where + " -> " +
+                  (u ? std::to_string(u->status) + " " + u->body.substr(0, 200) : "none"));
+      }
+      for (int rank : {1, 2}) {
+        json entry = {{"service_type", rank == 2 ? "gbv" : "protection"},
+                      {"provider", "X"},
+                      {"pcodes", {"SS0101"}},
+                      {"sensitivity", kSensitivity[rank]}};
+        auto c = Send("POST", "/api/v1/services", Headers(role, cred, true), entry.dump());
+        check(cred.write && ss.write >= rank, c && c->status == 201,
+              "service entry " + role + " " + cred.name + " " + kSensitivity[rank] + " -> " +
+                  (c ? std::to_string(c->status) + " " + c->body.substr(0, 200) : "none"));
+      }
+    }
+  }
   // 4. Users: each role gives each role, to a user of its own and of another organisation.
   for (const auto& [role, spec] : kRoles) {
     for (const auto& [target, tspec] : kRoles) {
@@ -347,7 +422,8 @@ TEST_F(AuthzMatrixTest,
   std::printf(
       "[figure] authorization matrix: %lld cells (%d routes from the OpenAPI document x 7 roles x "
       "8 credentials; records: list, detail, area and risk search, export and entry x own/other "
-      "organisation x 3 classes x 4 sensitivity levels; user administration: 7 roles giving 7 "
+      "organisation x 3 classes x 4 sensitivity levels; the service directory: list, detail, "
+      "change and entry x 2 organisations x 2 levels; user administration: 7 roles giving 7 "
       "roles in 2 organisations, and changing each other's roles), %lld unexpected\n",
       static_cast<long long>(cells), routes, static_cast<long long>(unexpected));
   EXPECT_EQ(unexpected, 0);

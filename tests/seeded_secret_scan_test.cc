@@ -235,6 +235,21 @@ TEST_F(SeededSecrets, NoPersonalStringInTheLogAnErrorAnswerAStoredFileOrAClearCo
             {"date_of_birth", kRelative}}
            .dump());
 
+  // 5b. The service directory: a focal point's name and phone as the contact (sealed), and a
+  // name where a P-code and a service type belong (refused without echoing it).
+  auto svc = Send(partner, "POST", "/api/v1/services",
+                  json{{"service_type", "gbv"},
+                       {"provider", "ORG-A"},
+                       {"pcodes", {"SS0101"}},
+                       {"contact", kName + ", " + kPhone}}
+                      .dump());
+  EXPECT_TRUE(svc && svc->status == 201) << (svc ? svc->body : "no answer");
+  Send(partner, "POST", "/api/v1/services",
+       json{{"service_type", kName}, {"provider", "ORG-A"}, {"pcodes", {kPhone}}}.dump());
+  Send(partner, "POST", "/api/v1/services",
+       json{{"service_type", "gbv"}, {"provider", "ORG-A"}, {"pcodes", {kPhone}}}.dump());
+  Send(coord, "GET", "/api/v1/services?area=" + httplib::detail::encode_query_param(kName));
+
   // 6. Break the glass with a reason that names a survivor.
   Send(imo, "POST", "/api/v1/break-glass", json{{"reason", kReason}}.dump());
 

@@ -77,11 +77,17 @@ bool OwnOrganisation(const Subject& s, int64_t org) {
   return org == s.organisation_id;  // cluster-wide accounts (0) own cluster-wide records (0)
 }
 
+// A role's own-organisation limit is on case records (incidents, reports): the service
+// directory is shared by every organisation, or nobody could refer to another's service.
+bool OwnOrgOnly(const RoleRule& rule, int c) {
+  return rule.own_org_only && c < store::kCaseClasses;
+}
+
 Decision ReadIndividual(const Protocol& p, const RoleRule& rule, const Subject& s,
                         const Resource& r) {
   const int c = static_cast<int>(r.record_class);
   const bool own = s.organisation_id > 0 && r.organisation_id == s.organisation_id;
-  if (rule.max_rank[c] >= r.sensitivity && (!rule.own_org_only || own)) return Allow(true);
+  if (rule.max_rank[c] >= r.sensitivity && (!OwnOrgOnly(rule, c) || own)) return Allow(true);
   // A grant never reaches past the protocol's limit, whatever the grant row says.
   if (std::min(s.break_glass_rank, p.break_glass_rank()) >= r.sensitivity) {
     Decision d = Allow(true);
@@ -89,7 +95,7 @@ Decision ReadIndividual(const Protocol& p, const RoleRule& rule, const Subject& 
     return d;
   }
   Decision d = Deny(Who(s) + " cannot read individual " + What(r) +
-                    (rule.own_org_only && !own ? " of another organisation" : ""));
+                    (OwnOrgOnly(rule, c) && !own ? " of another organisation" : ""));
   if (rule.aggregate[c] || rule.max_rank[c] >= 0) d.effect = Effect::kAggregateOnly;
   return d;
 }
@@ -142,6 +148,10 @@ int MinimumRank(store::RecordClass c) {
   return c == store::RecordClass::kGbv || c == store::RecordClass::kChild ? 1 : 0;
 }
 
+int ServiceRank(bool gbv_specialised, int given) {
+  return gbv_specialised ? std::max(given, 2) : given;
+}
+
 Decision Decide(const Protocol& p, const Subject& s, Action a, const Resource& r) {
   const RoleRule* rule = p.Role(s.role);
   if (rule == nullptr) return Deny("the role '" + s.role + "' is not in the protocol in force");
@@ -164,7 +174,7 @@ Decision Decide(const Protocol& p, const Subject& s, Action a, const Resource& r
       return ReadIndividual(p, *rule, s, r);
     case Action::kReadAggregate: {
       const int c = static_cast<int>(r.record_class);
-      if (rule->max_rank[c] >= 0 && !rule->own_org_only) return Allow();
+      if (rule->max_rank[c] >= 0 && !OwnOrgOnly(*rule, c)) return Allow();
       if (rule->aggregate[c] || rule->max_rank[c] >= 0) {
         Decision d = Deny(Who(s) + " sees " + ClassName(r.record_class) +
                           " records in safe aggregates only");
@@ -291,6 +301,14 @@ store::AccessScope ReadScope(const Protocol& p, const Subject& s, Action a) {
   if (!other_orgs) scope.only_organisation_id = s.organisation_id > 0 ? s.organisation_id : -1;
   scope.who = std::to_string(s.user_id);
   return scope;
+}
+
+int AggregateRank(const Protocol& p, const Subject& s, store::RecordClass c) {
+  const int read = ReadScope(p, s).max_rank[static_cast<int>(c)];
+  if (read >= 0) return read;
+  Resource r;
+  r.record_class = c;
+  return Decide(p, s, Action::kReadAggregate, r).effect != Effect::kDeny ? 1 : -1;
 }
 
 store::AccessScope OperatorScope() {

@@ -112,6 +112,12 @@ Decision RouteGate(const Protocol& p, const Subject& s, Action a, bool changes);
 store::AccessScope ReadScope(const Protocol& p, const Subject& s,
                              Action a = Action::kReadIndividual);
 
+// The highest sensitivity of `c` records counted in aggregates shown to `s`: what it reads as
+// individual records, or internal when it sees the class in aggregates only; -1 when neither.
+// (Counts of directory entries, not of people: no small-number suppression, but an entry above
+// this rank is not counted, so an aggregate never reveals a service the reader may not see.)
+int AggregateRank(const Protocol& p, const Subject& s, store::RecordClass c);
+
 // The scope of the operator of the machine (the command line, which holds the key file and the
 // store's files, so no protocol can bound it): every record of every class and organisation.
 store::AccessScope OperatorScope();
@@ -123,5 +129,10 @@ inline constexpr int kStrictestRank = 3;
 // The lowest sensitivity a record of class `c` may carry: GBV and child records are never
 // public (and are raised to confidential when entered lower).
 int MinimumRank(store::RecordClass c);
+
+// The sensitivity rank a service directory entry is stored at: a GBV-specialised service is at
+// least confidential, so that only roles the protocol lets that far see it in the directory
+// (`given`: the rank asked for).
+int ServiceRank(bool gbv_specialised, int given);
 
 }  // namespace aegis::access

@@ -10,7 +10,8 @@ namespace aegis::access {
 
 namespace {
 
-constexpr const char* kClasses[store::kRecordClasses] = {"incident", "gbv", "child", "monitoring"};
+constexpr const char* kClasses[store::kRecordClasses] = {"incident", "gbv", "child", "monitoring",
+                                                         "service"};
 
 int ClassIndex(std::string_view name) {
   for (int i = 0; i < store::kRecordClasses; ++i)
@@ -46,8 +47,9 @@ Status ClassLevels(const toml::node_view<const toml::node>& node, int* out,
   for (const auto& [cls, lvl] : *t) {
     int c = ClassIndex(cls.str());
     if (c < 0)
-      return Status::InvalidArgument(where + ": '" + std::string(cls.str()) +
-                                     "' is not a record class (incident, gbv, child, monitoring)");
+      return Status::InvalidArgument(
+          where + ": '" + std::string(cls.str()) +
+          "' is not a record class (incident, gbv, child, monitoring, service)");
     std::optional<int> rank = store::SensitivityRank(lvl.value_or(std::string()));
     if (!rank)
       return Status::InvalidArgument(where + "." + std::string(cls.str()) +
@@ -156,31 +158,18 @@ Result<Protocol> Protocol::Parse(const std::string& text, const std::string& ori
     RoleRule r;
     r.role = std::string(name.str());
     r.label = (*t)["label"].value_or(r.role);
-    if (const toml::table* ind = (*t)["individual"].as_table()) {
-      for (const auto& [cls, lvl] : *ind) {
-        int c = ClassIndex(cls.str());
-        if (c < 0)
-          return Status::InvalidArgument(where + " individual: '" + std::string(cls.str()) +
-                                         "' is not a record class (incident, gbv, child, "
-                                         "monitoring)");
-        std::optional<int> rank = store::SensitivityRank(lvl.value_or(std::string()));
-        if (!rank)
-          return Status::InvalidArgument(where + " individual." + std::string(cls.str()) +
-                                         ": give a sensitivity level: public, internal, "
-                                         "confidential or strictly_confidential");
-        r.max_rank[c] = *rank;
-      }
-    }
-    AEGIS_RETURN_IF_ERROR(ClassList((*t)["aggregate"], r.aggregate, where + " aggregate"));
+    AEGIS_RETURN_IF_ERROR(
+        ClassLevels((*t)["individual"], r.max_rank.data(), where + " individual"));
+    AEGIS_RETURN_IF_ERROR(ClassList((*t)["aggregate"], r.aggregate.data(), where + " aggregate"));
     if (p.version_ == 1) {
       // Version 1: `write` lists classes, written up to the level the role reads them (at
       // least internal).
-      bool write[store::kRecordClasses] = {false, false, false, false};
-      AEGIS_RETURN_IF_ERROR(ClassList((*t)["write"], write, where + " write"));
+      std::array<bool, store::kRecordClasses> write = store::PerClass(false);
+      AEGIS_RETURN_IF_ERROR(ClassList((*t)["write"], write.data(), where + " write"));
       for (int c = 0; c < store::kRecordClasses; ++c)
         r.write_rank[c] = write[c] ? std::max(r.max_rank[c], 1) : -1;
     } else {
-      AEGIS_RETURN_IF_ERROR(ClassLevels((*t)["write"], r.write_rank, where + " write"));
+      AEGIS_RETURN_IF_ERROR(ClassLevels((*t)["write"], r.write_rank.data(), where + " write"));
     }
     r.own_org_only = (*t)["own_org_only"].value_or(false);
     if (const toml::array* m = (*t)["manage"].as_array())
@@ -334,9 +323,9 @@ std::string Protocol::UpgradedText() const {
     if (r.alert_triage) alerts.emplace_back("triage");
     if (r.alert_acknowledge) alerts.emplace_back("acknowledge");
     out += "\n[roles." + name + "]\nlabel = " + Quoted(r.label) +
-           "\nindividual = " + Levels(r.max_rank) +
+           "\nindividual = " + Levels(r.max_rank.data()) +
            "\nown_org_only = " + (r.own_org_only ? "true" : "false") +
-           "\naggregate = " + QuotedList(aggregate) + "\nwrite = " + Levels(r.write_rank) +
+           "\naggregate = " + QuotedList(aggregate) + "\nwrite = " + Levels(r.write_rank.data()) +
            "\nimport = " + (r.import_files ? "true" : "false") +
            "\nexport = " + (r.export_records ? "true" : "false") +
            "\nalerts = " + QuotedList(alerts) + "\nmanage = " + QuotedList(r.manage) +

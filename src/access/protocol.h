@@ -4,6 +4,7 @@
 // store enforces on every read.
 #pragma once
 
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,11 +18,11 @@ namespace aegis::access {
 // its rule from here; the file's keys are documented in data/isp/protocol.toml.
 struct RoleRule {
   std::string role, label;
-  int max_rank[store::kRecordClasses] = {-1, -1, -1, -1};  // individual records, per class
-  bool aggregate[store::kRecordClasses] = {false, false, false, false};
+  std::array<int, store::kRecordClasses> max_rank = store::PerClass(-1);  // individual, per class
+  std::array<bool, store::kRecordClasses> aggregate = store::PerClass(false);
   // Per class: the highest sensitivity it may create or change (its own organisation's
   // records only); -1 = none.
-  int write_rank[store::kRecordClasses] = {-1, -1, -1, -1};
+  std::array<int, store::kRecordClasses> write_rank = store::PerClass(-1);
   bool own_org_only = false;
   bool import_files = false;    // upload files whose rows become its organisation's records
   bool export_records = false;  // individual records (those it may read) in files

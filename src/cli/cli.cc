@@ -18,6 +18,10 @@ int Fail(const Status& st) {
   return st.ExitCode();
 }
 
+void Run(const std::function<Status()>& fn) {
+  if (Status st = fn(); !st.ok()) throw CLI::RuntimeError(Fail(st));
+}
+
 bool StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }
 
 std::string StoreName(const std::string& db) {
@@ -125,6 +129,7 @@ int Main(int argc, char** argv) {
   AddBenchCommand(app, g);
   AddMatchCommands(app, g);
   AddTracingCommands(app, g);
+  AddServiceCommands(app, g);
   AddServerCommands(app, g);
   AddAlertCommands(app, g);
   try {

@@ -136,10 +136,6 @@ Status FromAnalysis(const GlobalOptions& g, const AlertArgs& a) {
   return Status::Ok();
 }
 
-void Run(const std::function<Status()>& fn) {
-  if (Status st = fn(); !st.ok()) throw CLI::RuntimeError(Fail(st));
-}
-
 }  // namespace
 
 void AddAlertCommands(CLI::App& app, GlobalOptions& g) {

@@ -45,9 +45,9 @@ int DbCheck(const GlobalOptions& g) {
   if (c.ok()) {
     std::printf(
         "%s: %lld areas, %lld incidents, %lld monitoring reports, %lld quarantined rows, "
-        "%lld import runs\n",
+        "%lld import runs, %lld services\n",
         g.db.c_str(), (long long)c->areas, (long long)c->incidents, (long long)c->reports,
-        (long long)c->quarantined, (long long)c->import_runs);
+        (long long)c->quarantined, (long long)c->import_runs, (long long)c->services);
   }
   std::printf("%s\n", rep->ok ? "check: OK" : "check: FAILED");
   return rep->ok ? 0 : 4;

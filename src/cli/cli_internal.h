@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -20,6 +21,9 @@ struct GlobalOptions {
 
 // Prints "aegis: <message>" to stderr and returns the exit code for the status.
 int Fail(const Status& st);
+// Runs a subcommand's work: a failed Status is printed (Fail) and ends the program with its
+// exit code.
+void Run(const std::function<Status()>& fn);
 // The demo's server: makes (or resets) the demo coordinator account with a fresh password,
 // serves the store and prints the address and the first sign-in. `check_only`: starts the server
 // on a free port, signs in over HTTP, reads /me and the analysis, and stops (for scripts and CI).
@@ -71,6 +75,8 @@ void AddBenchCommand(CLI::App& app, GlobalOptions& g);
 void AddMatchCommands(CLI::App& app, GlobalOptions& g);
 // `aegis tracing ...` and `aegis duplicates ...`: linkage over the store, decisions audited.
 void AddTracingCommands(CLI::App& app, GlobalOptions& g);
+// `aegis services list|gaps`: the service directory and where a service type is missing.
+void AddServiceCommands(CLI::App& app, GlobalOptions& g);
 void AddServerCommands(CLI::App& app, GlobalOptions& g);
 // `aegis alert ...` (cli_alert.cc) and `aegis bench alerts` (cli_bench_alerts.cc; after
 // AddBenchCommand).

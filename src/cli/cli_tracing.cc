@@ -217,11 +217,6 @@ Status ListDuplicates(const GlobalOptions& g, const DuplicateArgs& a) {
                           std::to_string(pairs.size()) + " pairs");
 }
 
-void Run(const std::function<Status()>& f) {
-  Status s = f();
-  if (!s.ok()) throw CLI::RuntimeError(Fail(s));
-}
-
 void AddTracing(CLI::App& app, GlobalOptions& g) {
   static TracingArgs a;
   auto* t = app.add_subcommand(

@@ -15,6 +15,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "access/decision.h"
+#include "access/protocol.h"
 #include "geo/boundary_io.h"
 #include "ingest/area_import.h"
 #include "ingest/header.h"
@@ -359,15 +361,25 @@ void Importer::Handle(const Row& row, int64_t record_no, RowMapper& mapper) {
   bool skip = record_no <= run_.rows_done;  // committed by an interrupted run: rebuild state only
   store::Incident& inc = NextIncident();
   store::MonitoringReport rep;
+  store::Service svc;
   store::QuarantinedRow q;
   uint64_t core = 0;
-  MapOutcome out = mapper.Map(row, record_no, &inc, &rep, &q, &core);
+  MapOutcome out = mapper.Map(row, record_no, &inc, &rep, &svc, &q, &core);
+  if (out == MapOutcome::kService) {
+    // A GBV-specialised service is at least confidential (the kernel's rule).
+    svc.sensitivity = access::SensitivityName(access::ServiceRank(
+        svc.gbv_specialised, store::SensitivityRank(svc.sensitivity).value_or(3)));
+  }
   if (out != MapOutcome::kQuarantined && opts_.organisation) {
     const bool incident = out == MapOutcome::kIncident;
-    (incident ? inc.organisation_code : rep.organisation_code) = *opts_.organisation;
+    (incident                      ? inc.organisation_code
+     : out == MapOutcome::kService ? svc.organisation_code
+                                   : rep.organisation_code) = *opts_.organisation;
     std::string refused = !opts_.admit ? std::string()
                           : incident   ? opts_.admit(store::ClassOf(inc), inc.sensitivity)
-                                       : opts_.admit(store::RecordClass::kMonitoring, "internal");
+                          : out == MapOutcome::kService
+                              ? opts_.admit(store::RecordClass::kService, svc.sensitivity)
+                              : opts_.admit(store::RecordClass::kMonitoring, "internal");
     if (!refused.empty()) {
       q.row = record_no;
       q.column = "";
@@ -382,8 +394,12 @@ void Importer::Handle(const Row& row, int64_t record_no, RowMapper& mapper) {
   }
   if (out != MapOutcome::kQuarantined) {
     bool incident = out == MapOutcome::kIncident;
-    std::string& key = incident ? inc.source_key : rep.source_key;
-    uint64_t content = incident ? inc.content_hash : rep.content_hash;
+    std::string& key = incident                      ? inc.source_key
+                       : out == MapOutcome::kService ? svc.source_key
+                                                     : rep.source_key;
+    uint64_t content = incident                      ? inc.content_hash
+                       : out == MapOutcome::kService ? svc.content_hash
+                                                     : rep.content_hash;
     uint64_t key_hash = text::Hash64(key);
     auto [first, fresh] = seen_.FindOrInsert(key_hash);
     if (fresh) *first = {record_no, content, core};
@@ -430,6 +446,8 @@ void Importer::Handle(const Row& row, int64_t record_no, RowMapper& mapper) {
   } else if (out == MapOutcome::kReport) {
     count_place(rep.place);
     batch_.reports.push_back(std::move(rep));
+  } else if (out == MapOutcome::kService) {
+    batch_.services.push_back(std::move(svc));
   } else {
     std::string group = ReasonGroup(q);
     ReasonCount& rc = reasons_[group];
@@ -630,6 +648,15 @@ Result<ImportSummary> Importer::Run() {
         std::to_string(ms.unmapped_options.size()) +
         " option(s) of the form map to no risk and were not read: " + text::Join(quoted, ", ") +
         "; map each in the profile's [monitoring.options] (doc/profiles.md)");
+  }
+  if (ms.provider_code_only > 0) {
+    std::vector<std::string> rows;
+    for (int64_t r : ms.provider_code_only_rows) rows.push_back(std::to_string(r));
+    sum_.warnings.push_back(
+        std::to_string(ms.provider_code_only) +
+        " service(s) name their provider by code or acronym only, with no name or type (row " +
+        text::Join(rows, ", ") + (ms.provider_code_only > 10 ? ", ..." : "") +
+        "): stored; complete the organisation's name and type in the source");
   }
   if (other_actor_rows_ > 0) {
     sum_.warnings.push_back(std::to_string(other_actor_rows_) +

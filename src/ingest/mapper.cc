@@ -52,7 +52,10 @@ constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
     "act_type", "perpetrator", "perpetrator_detail", "killed", "injured", "victims",
     "victim_sex", "victim_age", "victim_age_band", "victim_disability", "victim_displacement",
     "organisation", "source_type", "verification", "sensitivity", "consent_share",
-    "consent_referral", "consent_tracing", "narrative", "respondent_type"};
+    "consent_referral", "consent_tracing", "narrative", "respondent_type", "service_type",
+    "provider", "provider_name", "provider_type", "service_name", "modality", "groups_served",
+    "languages", "hours", "accepts_referrals", "gbv_specialised", "service_status",
+    "assured_date", "contact"};
 // clang-format on
 
 std::optional<Field> FieldByName(std::string_view name) {
@@ -840,9 +843,12 @@ bool RowMapper::MapVocab(Field f, const Row& row, const std::string& fallback, s
     *out = fallback;
     return true;
   }
-  std::string_view vocab = f == Field::kSourceType     ? taxonomy::kSourceType
-                           : f == Field::kVerification ? taxonomy::kVerificationStatus
-                                                       : taxonomy::kSensitivity;
+  std::string_view vocab = f == Field::kSourceType      ? taxonomy::kSourceType
+                           : f == Field::kVerification  ? taxonomy::kVerificationStatus
+                           : f == Field::kServiceType   ? "service_type"
+                           : f == Field::kModality      ? "service_modality"
+                           : f == Field::kServiceStatus ? "service_status"
+                                                        : taxonomy::kSensitivity;
   std::optional<std::string> norm = ctx_.taxonomy->NormalizeTerm(vocab, MapValue(f, v));
   if (!norm) {
     std::string name(FieldName(f));
@@ -1003,8 +1009,8 @@ bool RowMapper::MapReport(const Row& row, store::MonitoringReport* rep, Problem*
 }
 
 MapOutcome RowMapper::Map(const Row& row, int64_t record_no, store::Incident* inc,
-                          store::MonitoringReport* rep, store::QuarantinedRow* q,
-                          uint64_t* core_hash) {
+                          store::MonitoringReport* rep, store::Service* svc,
+                          store::QuarantinedRow* q, uint64_t* core_hash) {
   // Records are reset by copy-assigning blank ones: every field gets its default, and strings
   // and vectors keep their capacity, so a record the importer reuses is refilled without
   // allocating. The key is built in place for the same reason.
@@ -1013,6 +1019,21 @@ MapOutcome RowMapper::Map(const Row& row, int64_t record_no, store::Incident* in
   Problem p;
   bool report = ctx_.profile->record == "monitoring_report";
   bool ok;
+  if (ctx_.profile->record == "service") {
+    *svc = store::Service();
+    if (!CheckCells(row, &p) || !MapService(row, record_no, svc, &p)) {
+      q->row = record_no;
+      q->column = p.column;
+      q->reason = p.reason;
+      q->hint = p.hint;
+      q->raw_json = RawJson(row);
+      return MapOutcome::kQuarantined;
+    }
+    svc->source_row = record_no;
+    svc->content_hash = HashService(*svc);
+    if (key_cols_.empty()) svc->source_key = "h:" + std::to_string(svc->content_hash);
+    return MapOutcome::kService;
+  }
   if (report) {
     *rep = kBlankReport;
     std::string country;
@@ -1082,6 +1103,135 @@ IncidentHashes HashIncidentParts(const store::Incident& i) {
   Put(&b, i.perpetrator_detail);
   h.content = text::Hash64(b, h.core);
   return h;
+}
+
+bool RowMapper::MapServiceAreas(const Row& row, store::Service* svc, Problem* p) {
+  int col = -1;
+  Value(Field::kPcode, row, &col);
+  for (const std::string& code : Values(Field::kPcode, row)) {
+    std::string mapped(MapValue(Field::kPcode, code));
+    if (ctx_.gazetteer->Find(mapped) == nullptr) {
+      p->column = ColumnName(col);
+      p->reason = text::QuoteIfCode(mapped, "a P-code given") + " is not a known area";
+      p->hint =
+          "correct the P-code, or load the country's areas first (aegis areas import --global "
+          "--country ISO3)";
+      return false;
+    }
+    if (std::find(svc->pcodes.begin(), svc->pcodes.end(), mapped) == svc->pcodes.end())
+      svc->pcodes.push_back(std::move(mapped));
+  }
+  if (!svc->pcodes.empty()) return true;
+  // No P-code: one place by its names (as for incidents).
+  store::Placement place;
+  std::string country;
+  std::optional<double> lat, lon;
+  if (!MapPlace(row, &place, &country, &lat, &lon, p)) return false;
+  if (place.pcode.empty()) {
+    p->column = ColumnName(col);
+    p->reason = "the service has no area";
+    p->hint = "give the P-code (or the names) of at least one area it serves";
+    return false;
+  }
+  svc->pcodes.push_back(place.pcode);
+  return true;
+}
+
+bool RowMapper::MapService(const Row& row, int64_t record_no, store::Service* svc, Problem* p) {
+  for (int c : key_cols_) {
+    std::string_view v = text::Trim(row[c]);
+    if (v.empty()) {
+      p->column = ColumnName(c);
+      p->reason = "the record key is empty";
+      p->hint = "every row needs its identifier (" + ColumnName(c) +
+                ") so that re-imports can recognise it";
+      return false;
+    }
+    if (!svc->source_key.empty()) svc->source_key.push_back('|');
+    svc->source_key.append(v);
+  }
+  const Profile& pr = *ctx_.profile;
+  int col = -1;
+  Value(Field::kServiceType, row, &col);
+  if (!MapVocab(Field::kServiceType, row, "", &svc->service_type, p)) return false;
+  if (svc->service_type.empty()) {
+    p->column = ColumnName(col);
+    p->reason = "the service type is empty";
+    p->hint = "give the type of service (data/taxonomy/vocabularies.json service_type)";
+    return false;
+  }
+  svc->provider = Value(Field::kProvider, row);
+  svc->provider_name = Value(Field::kProviderName, row);
+  svc->provider_type = Value(Field::kProviderType, row);
+  if (svc->provider.empty() && svc->provider_name.empty()) {
+    Value(Field::kProvider, row, &col);
+    p->column = ColumnName(col);
+    p->reason = "the provider is empty";
+    p->hint = "give the organisation that provides the service (its acronym or name)";
+    return false;
+  }
+  if (svc->provider_name.empty() && svc->provider_type.empty()) {
+    ++stats_.provider_code_only;
+    if (stats_.provider_code_only_rows.size() < 10)
+      stats_.provider_code_only_rows.push_back(record_no);
+  }
+  if (!MapServiceAreas(row, svc, p)) return false;
+  svc->name = Value(Field::kServiceName, row);
+  if (!MapVocab(Field::kModality, row, "static", &svc->modality, p) ||
+      !MapVocab(Field::kServiceStatus, row, "active", &svc->status, p) ||
+      !MapVocab(Field::kSensitivity, row, pr.sensitivity, &svc->sensitivity, p))
+    return false;
+  for (const std::string& g : Values(Field::kGroupsServed, row)) {
+    auto id = ctx_.taxonomy->NormalizeTerm("service_group", MapValue(Field::kGroupsServed, g));
+    if (!id) {
+      Value(Field::kGroupsServed, row, &col);
+      p->column = ColumnName(col);
+      p->reason = text::QuoteIfCode(g, "a value") + " is not a group served";
+      p->hint =
+          "use the groups of data/taxonomy/vocabularies.json service_group, or map the value "
+          "in the profile's fields.groups_served.values";
+      return false;
+    }
+    svc->groups.push_back(*id);
+  }
+  for (const std::string& l : Values(Field::kLanguages, row))
+    svc->languages.push_back(text::ToLowerAscii(MapValue(Field::kLanguages, l)));
+  svc->hours = Value(Field::kHours, row);
+  svc->accepts_referrals = ParseYesNo(Value(Field::kAcceptsReferrals, row)).value_or(true);
+  svc->gbv_specialised =
+      ParseYesNo(Value(Field::kGbvSpecialised, row)).value_or(svc->service_type == "gbv");
+  std::string_view assured = Value(Field::kAssuredDate, row, &col);
+  if (!assured.empty()) {
+    std::string hint;
+    DateParse d = ParseDateCell(assured, &hint);
+    if (!d.date) {
+      p->column = ColumnName(col);
+      p->reason =
+          text::QuoteIfCode(assured, "the value") + " is not a valid date (" + d.error + ")";
+      p->hint = !hint.empty() ? hint : "write the date the entry was last confirmed";
+      return false;
+    }
+    svc->assured_date = d.date->Iso();
+  }
+  svc->contact = Value(Field::kContact, row);
+  svc->organisation_code = MapValue(Field::kOrganisation, Value(Field::kOrganisation, row));
+  if (svc->organisation_code.empty()) svc->organisation_code = pr.organisation;
+  return true;
+}
+
+uint64_t HashService(const store::Service& v) {
+  std::string b;
+  for (const std::string* s :
+       {&v.organisation_code, &v.provider, &v.provider_name, &v.provider_type, &v.service_type,
+        &v.name, &v.modality, &v.hours, &v.status, &v.assured_date, &v.sensitivity, &v.contact})
+    Put(&b, *s);
+  for (const auto* list : {&v.pcodes, &v.groups, &v.languages}) {
+    for (const std::string& x : *list) Put(&b, x);
+    b.push_back(';');
+  }
+  b.push_back(v.accepts_referrals ? '1' : '0');
+  b.push_back(v.gbv_specialised ? '1' : '0');
+  return text::Hash64(b);
 }
 
 uint64_t HashReport(const store::MonitoringReport& r) {

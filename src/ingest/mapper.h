@@ -19,6 +19,7 @@
 #include "ingest/profile.h"
 #include "ingest/table.h"
 #include "store/records.h"
+#include "store/service_store.h"
 #include "taxonomy/taxonomy.h"
 
 namespace aegis::ingest {
@@ -46,13 +47,17 @@ struct HeaderReport {
 };
 
 // What a row became.
-enum class MapOutcome { kIncident, kReport, kQuarantined };
+enum class MapOutcome { kIncident, kReport, kService, kQuarantined };
 
 struct MapStats {
   int64_t formula_like_cells = 0;  // text cells that a spreadsheet would execute
   int64_t no_risk = 0;             // context events mapped to no protection risk
   // Monitoring forms: options of the present pattern that map to no risk (not read).
   std::vector<std::string> unmapped_options;
+  // Services whose provider is named by its code or acronym only (no name, no type): stored,
+  // and reported so that the source can be completed. The first few record numbers.
+  int64_t provider_code_only = 0;
+  std::vector<int64_t> provider_code_only_rows;
 };
 
 // The Aegis fields a profile can map, in the order of KnownFields() (ingest/profile.cc), whose
@@ -93,6 +98,20 @@ enum class Field : uint8_t {
   kConsentTracing,
   kNarrative,
   kRespondentType,
+  kServiceType,
+  kProvider,
+  kProviderName,
+  kProviderType,
+  kServiceName,
+  kModality,
+  kGroupsServed,
+  kLanguages,
+  kHours,
+  kAcceptsReferrals,
+  kGbvSpecialised,
+  kServiceStatus,
+  kAssuredDate,
+  kContact,
   kCount  // not a field
 };
 constexpr size_t kFieldCount = static_cast<size_t>(Field::kCount);
@@ -111,7 +130,7 @@ class RowMapper {
   // Maps one row. For an incident, *core_hash (if given) receives its content hash without the
   // perpetrator fields, which recognises one event listed once per actor.
   MapOutcome Map(const Row& row, int64_t record_no, store::Incident* inc,
-                 store::MonitoringReport* rep, store::QuarantinedRow* q,
+                 store::MonitoringReport* rep, store::Service* svc, store::QuarantinedRow* q,
                  uint64_t* core_hash = nullptr);
 
   const MapStats& stats() const { return stats_; }
@@ -200,6 +219,10 @@ class RowMapper {
   void VictimsFromJson(std::string_view cell, std::vector<store::VictimGroup>* out) const;
   bool MapIncident(const Row& row, store::Incident* inc, Problem* p);
   bool MapReport(const Row& row, store::MonitoringReport* rep, Problem* p);
+  // A service directory entry (profile record = "service"): no date; its areas by P-code (one
+  // or several) or by names.
+  bool MapService(const Row& row, int64_t record_no, store::Service* svc, Problem* p);
+  bool MapServiceAreas(const Row& row, store::Service* svc, Problem* p);
   bool CheckCells(const Row& row, Problem* p);
 
   MapContext ctx_;
@@ -238,5 +261,6 @@ struct IncidentHashes {
 IncidentHashes HashIncidentParts(const store::Incident& inc);
 inline uint64_t HashIncident(const store::Incident& inc) { return HashIncidentParts(inc).content; }
 uint64_t HashReport(const store::MonitoringReport& rep);
+uint64_t HashService(const store::Service& svc);
 
 }  // namespace aegis::ingest

@@ -46,6 +46,20 @@ const std::vector<std::pair<std::string, std::string>> kFields = {
     {"consent_tracing", "consent to family tracing (yes/no)"},
     {"narrative", "free-text account"},
     {"respondent_type", "monitoring reports: key_informant, area, household"},
+    {"service_type", "services: the type (data/taxonomy/vocabularies.json service_type)"},
+    {"provider", "services: the provider's code or acronym"},
+    {"provider_name", "services: the provider's name"},
+    {"provider_type", "services: the provider's type (national NGO, UN agency ...)"},
+    {"service_name", "services: the service's own name"},
+    {"modality", "services: static, mobile or remote (hotline)"},
+    {"groups_served", "services: groups served (women, girls, children, idps ...)"},
+    {"languages", "services: languages spoken (ISO 639-1 codes)"},
+    {"hours", "services: opening hours, as written"},
+    {"accepts_referrals", "services: yes (default) or no"},
+    {"gbv_specialised", "services: yes for a GBV-specialised service (at least confidential)"},
+    {"service_status", "services: active, inactive, defunct, temporarily_closed"},
+    {"assured_date", "services: the date the entry was last confirmed"},
+    {"contact", "services: the focal point (name, phone): personal, sealed at rest"},
 };
 
 std::vector<std::string> StringList(const toml::node* n) {
@@ -100,9 +114,10 @@ Status ParseSettings(const std::string& file, const toml::table& t, Profile* p) 
   p->name = t["name"].value_or(std::filesystem::path(file).stem().string());
   p->description = t["description"].value_or(std::string());
   p->record = t["record"].value_or(std::string("incident"));
-  if (p->record != "incident" && p->record != "monitoring_report") {
+  if (p->record != "incident" && p->record != "monitoring_report" && p->record != "service") {
     return Status::InvalidArgument(file + ": record = \"" + p->record +
-                                   "\" is unknown; use \"incident\" or \"monitoring_report\"");
+                                   "\" is unknown; use \"incident\", \"monitoring_report\" or "
+                                   "\"service\"");
   }
   std::string delim = t["delimiter"].value_or(std::string());
   if (delim == "\\t" || delim == "tab") delim = "\t";
@@ -192,7 +207,13 @@ Result<Profile> LoadProfile(const std::string& path) {
       p.fields[name] = std::move(f);
     }
   }
-  if (!p.Field("date")) {
+  if (p.record == "service") {
+    if (!p.Field("service_type"))
+      return Status::InvalidArgument(path +
+                                     ": no [fields] service_type mapping; every service needs "
+                                     "its type (or a fixed one: service_type = { fixed = "
+                                     "\"protection\" })");
+  } else if (!p.Field("date")) {
     return Status::InvalidArgument(path + ": no [fields] date mapping; every record needs a date");
   }
   return p;

@@ -30,7 +30,7 @@ struct FieldSpec {
 
 struct Profile {
   std::string name, description;
-  std::string record = "incident";  // incident | monitoring_report
+  std::string record = "incident";  // incident | monitoring_report | service
   char delimiter = 0;               // 0 = detect
   DateOrder date_order = DateOrder::kAuto;
   // Read a whole number in a date column as an Excel serial day (44405 = 2021-07-28), as a

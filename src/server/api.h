@@ -76,6 +76,8 @@ struct Caller {
   access::Subject subject;          // what the authorization kernel decides on
 };
 
+// The data source of records entered through the API by the caller's organisation.
+Result<int64_t> ApiSource(store::Store& s, const Caller& c);
 // The private folder (mode 0700) beside the store for uploads and spreadsheet temporaries.
 std::string PrivateDir(const ServerOptions& o);
 // The filters and page of an incident list (area, from, to, risk, organisation, after, limit);
@@ -174,6 +176,8 @@ void AddDataRoutes(Api& api);
 void AddExportRoutes(Api& api);
 // Family tracing and duplicate incidents (match_routes.cc).
 void AddMatchRoutes(Api& api);
+// The service directory (services.cc): list, detail, entry, change, coverage by area.
+void AddServiceRoutes(Api& api);
 // Early warning (alerts.cc): intake, triage, inbox, board; starts the delivery worker. An error
 // when the routing or keyword file cannot be used (the server then does not start).
 Status AddAlertRoutes(Api& api);

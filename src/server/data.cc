@@ -29,7 +29,7 @@ namespace {
 // Exact aggregates only where the kernel allows them for every class the reader sees in
 // aggregates; safe aggregates (small numbers suppressed) where any class is aggregate-only.
 bool NeedsSafe(Api& api, const Caller& c) {
-  for (int k = 0; k < store::kRecordClasses; ++k) {
+  for (int k = 0; k < store::kCaseClasses; ++k) {
     access::Resource r;
     r.record_class = static_cast<store::RecordClass>(k);
     if (Decide(api, c, access::Action::kReadAggregate, r).effect == access::Effect::kAggregateOnly)
@@ -41,7 +41,7 @@ bool NeedsSafe(Api& api, const Caller& c) {
 // The classes the kernel lets the reader see in aggregates (exact or safe).
 uint32_t AggregateClasses(Api& api, const Caller& c) {
   uint32_t m = 0;
-  for (int k = 0; k < store::kRecordClasses; ++k) {
+  for (int k = 0; k < store::kCaseClasses; ++k) {
     access::Resource r;
     r.record_class = static_cast<store::RecordClass>(k);
     if (Decide(api, c, access::Action::kReadAggregate, r).effect != access::Effect::kDeny)

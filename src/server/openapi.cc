@@ -309,6 +309,33 @@ const char* Document() {
     "/api/v1/alerts/{id}/ack": {
       "post": {"summary": "Acknowledge an alert sent to the caller (stops its escalation); the first acknowledgement is kept", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
         "responses": {"200": {"description": "acknowledged, first"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/services": {
+      "get": {"summary": "The service directory: entries the caller may read, of every organisation (GBV-specialised services only to roles the protocol allows confidential services); the contact point where the caller may see personal fields; audited",
+        "parameters": [
+          {"name": "area", "in": "query", "schema": {"type": "string"}, "description": "services covering this P-code (serving it, an area above it, or a place below it)"},
+          {"name": "type", "in": "query", "schema": {"type": "string"}, "description": "a service_type of data/taxonomy/vocabularies.json"},
+          {"name": "organisation", "in": "query", "schema": {"type": "string"}},
+          {"name": "active", "in": "query", "schema": {"type": "boolean"}, "description": "active and accepting referrals only"},
+          {"name": "after", "in": "query", "schema": {"type": "integer"}},
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+        "responses": {"200": {"description": "A page of services"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}},
+      "post": {"summary": "Enter a service of the caller's organisation: service_type, provider or provider_name, pcodes, and optionally name, provider_type, modality, groups_served, languages, hours, accepts_referrals, gbv_specialised (at least confidential), status, assured_date, sensitivity, contact",
+        "responses": {"201": {"description": "Created: id, source_key, sensitivity"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/services/coverage": {
+      "get": {"summary": "Per area of a level and service type: the active services covering it and their providers (0 where none: the gap map's counts). Entries the caller may not read are not counted",
+        "parameters": [
+          {"name": "level", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 5}, "description": "admin level (default 2)"},
+          {"name": "type", "in": "query", "schema": {"type": "string"}},
+          {"name": "country", "in": "query", "schema": {"type": "string"}, "description": "ISO3"}],
+        "responses": {"200": {"description": "level, items [{pcode, service_type, services, providers}], areas_without"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/services/{id}": {
+      "get": {"summary": "One service (404 when hidden); audited", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "The service"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}},
+      "put": {"summary": "Replace a service's fields (the fields of POST); only the organisation that owns it, within what its role may write", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "Changed"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
     }
   }
 })JSON";

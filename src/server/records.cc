@@ -235,12 +235,15 @@ bool ParseIncident(Api& api, const json& body, const Caller& c, store::Incident*
   return true;
 }
 
-// The data source of records entered through the API by the caller's organisation.
+}  // namespace
+
 Result<int64_t> ApiSource(store::Store& s, const Caller& c) {
   std::string code = ingest::OrganisationSourceCode("api", c.user.organisation_code);
   return s.EnsureDataSource(
       {0, code, "entered in Aegis", "manual", c.user.organisation_code, "direct_monitoring"});
 }
+
+namespace {
 
 void CreateIncident(Api& api, const httplib::Request& req, httplib::Response& res,
                     const Caller& c) {

@@ -570,6 +570,7 @@ class ServerImpl final : public Server, public Api {
     AddDataRoutes(*this);
     AddExportRoutes(*this);
     AddMatchRoutes(*this);
+    AddServiceRoutes(*this);
     AEGIS_RETURN_IF_ERROR(AddAlertRoutes(*this));
     AddWebRoutes(*this, http_);  // last: it serves every path outside /api/
     openapi_ = OpenApiDocument(routes_);

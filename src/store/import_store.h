@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store/records.h"
+#include "store/service_store.h"
 #include "util/status.h"
 
 namespace aegis::store {
@@ -63,6 +64,7 @@ struct ImportBatch {
   int64_t also_unchanged = 0;  // rows recognised as records already seen in this file
   std::vector<Incident> incidents;
   std::vector<MonitoringReport> reports;
+  std::vector<Service> services;
   std::vector<QuarantinedRow> quarantined;
 };
 

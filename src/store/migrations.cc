@@ -408,6 +408,48 @@ CREATE INDEX import_run_key ON import_run(data_source_id, import_key, status);
 ALTER TABLE quarantine RENAME COLUMN file_sha256 TO import_key
 )SQL";
 
+// Version 10: the service directory (store/service_store.h). One row per service (a provider,
+// a service type), its contact point sealed; the areas it serves, at any level (everything
+// below is covered). The sensitivity rank is the record's (a GBV-specialised service is at least
+// confidential, access::ServiceRank).
+constexpr const char* kV10 = R"SQL(
+CREATE TABLE service (
+  id {{ID}},
+  data_source_id BIGINT NOT NULL REFERENCES data_source(id),
+  source_key TEXT NOT NULL,
+  content_hash BIGINT NOT NULL DEFAULT 0,
+  organisation_id BIGINT REFERENCES organisation(id),
+  provider TEXT NOT NULL DEFAULT '',
+  provider_name TEXT NOT NULL DEFAULT '',
+  provider_type TEXT NOT NULL DEFAULT '',
+  service_type TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  modality TEXT NOT NULL DEFAULT 'static' CHECK (modality IN ('static', 'mobile', 'remote')),
+  groups_served TEXT NOT NULL DEFAULT '',
+  languages TEXT NOT NULL DEFAULT '',
+  hours TEXT NOT NULL DEFAULT '',
+  accepts_referrals INTEGER NOT NULL DEFAULT 1,
+  gbv_specialised INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive', 'defunct',
+    'temporarily_closed')),
+  assured_date TEXT NOT NULL DEFAULT '',
+  sensitivity_rank INTEGER NOT NULL DEFAULT 1,
+  contact TEXT NOT NULL DEFAULT '',
+  import_run_id BIGINT REFERENCES import_run(id),
+  source_row BIGINT NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (data_source_id, source_key)
+);
+CREATE INDEX service_type_status ON service(service_type, status);
+CREATE TABLE service_area (
+  service_id BIGINT NOT NULL REFERENCES service(id),
+  area_pcode TEXT NOT NULL REFERENCES area(pcode),
+  PRIMARY KEY (service_id, area_pcode)
+);
+CREATE INDEX service_area_pcode ON service_area(area_pcode)
+)SQL";
+
 }  // namespace
 
 const std::vector<IndexDef>& DeferrableIndexes() {
@@ -430,6 +472,7 @@ const std::vector<Migration>& Migrations() {
       {7, "leases on background work run once across server processes, the data version", kV7},
       {8, "the reason a failed import stopped, the version of the tracing records", kV8},
       {9, "imports resume only the same file, sheet, profile and options (the import key)", kV9},
+      {10, "the service directory: services, the areas each serves", kV10},
   };
   return kAll;
 }

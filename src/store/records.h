@@ -1,6 +1,7 @@
 // The records Aegis keeps. Plain structs: no behaviour, no I/O. Dates are ISO "YYYY-MM-DD".
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -185,8 +186,26 @@ struct ApiToken {
 };
 
 // Classes of records in the information-sharing protocol.
-enum class RecordClass : int { kIncident = 0, kGbv = 1, kChild = 2, kMonitoring = 3 };
-constexpr int kRecordClasses = 4;
+enum class RecordClass : int {
+  kIncident = 0,
+  kGbv = 1,
+  kChild = 2,
+  kMonitoring = 3,
+  kService = 4,  // service directory entries (store/service_store.h)
+};
+constexpr int kRecordClasses = 5;
+// The classes of case records: incidents and monitoring reports, which the analysis counts. The
+// classes after them (services) are directory entries, not reports of harm.
+constexpr int kCaseClasses = 4;
+
+// A value per record class, every one `v` (an array member's default: never a partial list
+// that would leave a new class at 0).
+template <typename T>
+constexpr std::array<T, kRecordClasses> PerClass(T v) {
+  std::array<T, kRecordClasses> a{};
+  a.fill(v);
+  return a;
+}
 
 // The protocol's record class of an incident (migration 3 has the same rule in SQL): from its
 // content, never from where it came from.
@@ -214,11 +233,13 @@ inline std::optional<int> SensitivityRank(std::string_view s) {
 // every read of individual records: the store turns it into the query's WHERE clause.
 struct AccessScope {
   // Per record class: the highest sensitivity rank readable as individual records; -1 = none.
-  int max_rank[kRecordClasses] = {-1, -1, -1, -1};
+  std::array<int, kRecordClasses> max_rank = PerClass(-1);
   // Per record class: visible in aggregates.
-  bool aggregate[kRecordClasses] = {false, false, false, false};
-  int64_t only_organisation_id = 0;  // > 0: individual records of this organisation only
-  std::string who;                   // for the audit: user id or "system"
+  std::array<bool, kRecordClasses> aggregate = PerClass(false);
+  // > 0: individual case records (incidents, reports) of this organisation only; the service
+  // directory is shared (access/decision.h).
+  int64_t only_organisation_id = 0;
+  std::string who;  // for the audit: user id or "system"
 };
 
 // One row of the tamper-evident audit log. Never holds personal data: ids, actions, counts.

@@ -546,6 +546,7 @@ Result<BatchOutcome> SqlStore::ApplyBatchInTx(const ImportBatch& b) {
     AEGIS_RETURN_IF_ERROR(WriteReport(r, b.data_source_id, b.run_id, existing));
     ++(existing ? out.updated : out.imported);
   }
+  AEGIS_RETURN_IF_ERROR(ApplyServices(b, &out));
   out.unchanged += b.also_unchanged;
   for (const QuarantinedRow& q : b.quarantined) AEGIS_RETURN_IF_ERROR(WriteQuarantine(q, b));
   AEGIS_ASSIGN_OR_RETURN(
@@ -621,6 +622,7 @@ Result<RecordCounts> SqlStore::Counts() {
             {"population", &c.population},
             {"incident", &c.incidents},
             {"monitoring_report", &c.reports},
+            {"service", &c.services},
             {"quarantine", &c.quarantined},
             {"import_run", &c.import_runs}};
   for (auto& q : qs) {
@@ -868,6 +870,7 @@ Result<int64_t> SqlStore::ResealFields(int batch, const std::function<void(int64
       {"tracing_record", "id", "relative_names", "tracing_record.relative_names"},
       {"tracing_record", "id", "date_of_birth", "tracing_record.date_of_birth"},
       {"alert", "id", "reporter", "alert.reporter"},
+      {"service", "id", "contact", "service.contact"},
       {"alert", "id", "raw_text", "alert.raw_text"},
       {"alert", "id", "free_text", "alert.free_text"},
       {"alert_event", "id", "reason", "alert_event.reason"},

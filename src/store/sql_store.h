@@ -1,7 +1,8 @@
 // The store's one implementation of the Store interface, over either engine of the SQL seam
 // (sql_conn.h: SQLite or PostgreSQL). Its source files: sql_store.cc (schema, imports, analysis
 // scans, checks), sql_access.cc (accounts, tokens, audit, the sharing protocol, scoped reads),
-// sql_match.cc (tracing, decisions), sql_alerts.cc (early warning). The SQL is written once;
+// sql_match.cc (tracing, decisions), sql_alerts.cc (early warning), sql_services.cc (the
+// service directory). The SQL is written once;
 // where the engines differ the code asks db_->dialect(). Internal to the store module.
 #pragma once
 
@@ -239,6 +240,13 @@ class SqlStore final : public Store {
   Result<bool> EndBreakGlass(int64_t id, int64_t user_id, const std::string& at) override;
   Result<int64_t> AddProtocolVersion(const ProtocolVersion& v) override;
   Result<std::vector<ProtocolVersion>> ListProtocolVersions() override;
+  Result<int64_t> CreateService(const Service& s, int64_t data_source_id) override;
+  Status UpdateService(int64_t id, const Service& s) override;
+  Result<std::optional<ServiceRecord>> GetService(const AccessScope& scope, int64_t id) override;
+  Result<std::vector<ServiceRecord>> ListServices(const AccessScope& scope,
+                                                  const ServiceQuery& q) override;
+  Result<std::vector<ServiceCoverage>> Coverage(const AccessScope& scope, int level,
+                                                const std::string& country) override;
 
   Result<std::vector<int64_t>> PutTracingRecords(const std::vector<TracingRecord>& r) override;
   Result<std::vector<TracingRecord>> LoadTracingRecords(const std::string& kind,
@@ -345,6 +353,12 @@ class SqlStore final : public Store {
   Status WriteQuarantine(const QuarantinedRow& q, const ImportBatch& b);
   Result<BatchOutcome> ApplyBatchInTx(const ImportBatch& batch);
   Status EndUserCredentials(int64_t user_id);
+  // The service directory (sql_services.cc).
+  Status ApplyServices(const ImportBatch& b, BatchOutcome* out);
+  Result<int64_t> WriteService(const Service& v, int64_t source_id, int64_t run_id,
+                               int64_t existing_id);
+  Result<ServiceRecord> ReadService(Stmt& s);
+  Status LoadServiceAreas(ServiceRecord* r);
   Status AddAncestors(const std::vector<AreaRow>& areas);
 
   std::unique_ptr<sql::Conn> conn_;

@@ -11,6 +11,7 @@
 //   audit_store.h     AuditStore     the hash-chained audit trail
 //   alert_store.h     AlertStore     early-warning alerts, their events and delivery outbox
 //   tracing_store.h   TracingStore   family tracing records and match decisions
+//   service_store.h   ServiceStore   the service directory (who provides which service where)
 //
 // A new domain (referrals, MRM, ...) adds its own `xxx_store.h` with its interface, implements
 // it in SqlStore (sql_xxx.cc) and adds it to the bases of Store below: no other domain's header
@@ -40,6 +41,7 @@
 #include "store/audit_store.h"
 #include "store/import_store.h"
 #include "store/incident_store.h"
+#include "store/service_store.h"
 #include "store/tracing_store.h"
 #include "util/status.h"
 
@@ -64,7 +66,8 @@ class Store : public AdminStore,
               public AccessStore,
               public AuditStore,
               public AlertStore,
-              public TracingStore {
+              public TracingStore,
+              public ServiceStore {
  public:
   // Opens (and creates) the store at `url`: a file path, "sqlite:PATH" or "postgresql://...".
   // A PostgreSQL database that does not exist is created (when create_if_missing) with byte-order

@@ -1,0 +1,124 @@
+// aegis services list|gaps: the service directory (who provides which service where) and the
+// areas where a type of service is missing. Entries come in through `aegis import` with a
+// profile whose record is "service" (data/profiles/ocha-3w.toml for an OCHA 3W sheet).
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "access/decision.h"
+#include "cli/cli_internal.h"
+#include "util/text.h"
+
+namespace aegis::cli {
+
+namespace {
+
+struct ServiceArgs {
+  std::string area, type, organisation, country, keys;
+  int level = 2;
+  bool active = false;
+  int top = 10;
+};
+
+Status List(const GlobalOptions& g, const ServiceArgs& a) {
+  AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
+  store::ServiceQuery q;
+  q.area = a.area;
+  q.service_type = a.type;
+  q.organisation = a.organisation;
+  q.active_only = a.active;
+  q.limit = 5000;
+  std::printf("%-7s %-28s %-14s %-30s %-9s %-8s %s\n", "id", "type", "provider", "areas",
+              "modality", "status", "confirmed");
+  int64_t n = 0;
+  std::string ids;
+  for (;;) {
+    AEGIS_ASSIGN_OR_RETURN(auto rows, st->ListServices(access::OperatorScope(), q));
+    for (const auto& r : rows) {
+      std::string areas = text::Join(r.s.pcodes, " ");
+      if (areas.size() > 30) areas = areas.substr(0, 27) + "...";
+      std::printf("%-7lld %-28s %-14s %-30s %-9s %-8s %s\n", static_cast<long long>(r.s.id),
+                  r.s.service_type.c_str(), r.s.provider.c_str(), areas.c_str(),
+                  r.s.modality.c_str(), r.s.status.c_str(),
+                  r.s.assured_date.empty() ? "never" : r.s.assured_date.c_str());
+      ++n;
+    }
+    if (rows.size() < static_cast<size_t>(q.limit)) break;
+    q.after_id = rows.back().s.id;
+  }
+  std::printf("%lld service(s)\n", static_cast<long long>(n));
+  return AuditCommand(g, a.keys, *st, "service.list", "service", "", std::to_string(n));
+}
+
+// Per area of the level: how many entries of the type cover it; the areas with none first.
+Status Gaps(const GlobalOptions& g, const ServiceArgs& a) {
+  AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
+  AEGIS_ASSIGN_OR_RETURN(auto cov, st->Coverage(access::OperatorScope(), a.level, a.country));
+  AEGIS_ASSIGN_OR_RETURN(auto areas, st->LoadAreas());
+  std::map<std::string, std::string> names;
+  for (const auto& ar : areas) names[ar.pcode] = ar.name;
+  std::vector<store::ServiceCoverage> rows;
+  for (auto& c : cov)
+    if (a.type.empty() || c.service_type == a.type) rows.push_back(std::move(c));
+  if (rows.empty())
+    return Status::NotFound(
+        "no active service" + (a.type.empty() ? std::string() : " of type " + a.type) +
+        " in the store" + (a.country.empty() ? std::string() : " for " + a.country) +
+        "; import a 3W (aegis import FILE --profile ocha-3w) or check the type "
+        "(data/taxonomy/vocabularies.json service_type)");
+  std::map<std::string, std::vector<const store::ServiceCoverage*>> by_type;
+  for (const auto& c : rows) by_type[c.service_type].push_back(&c);
+  for (auto& [type, list] : by_type) {
+    std::vector<const store::ServiceCoverage*> without, with;
+    for (const auto* c : list) (c->services == 0 ? without : with).push_back(c);
+    std::sort(with.begin(), with.end(), [](const auto* x, const auto* y) {
+      return x->providers != y->providers ? x->providers > y->providers : x->pcode < y->pcode;
+    });
+    std::printf("%s: %zu of %zu areas of level %d have an active service", type.c_str(),
+                with.size(), list.size(), a.level);
+    std::printf("%s\n", without.empty() ? "" : "; without:");
+    for (const auto* c : without)
+      std::printf("  %-10s %s\n", c->pcode.c_str(), names[c->pcode].c_str());
+    if (!with.empty()) std::printf("  most providers:\n");
+    for (size_t i = 0; i < with.size() && static_cast<int>(i) < a.top; ++i)
+      std::printf("  %-10s %-24s %lld provider(s), %lld service(s)\n", with[i]->pcode.c_str(),
+                  names[with[i]->pcode].c_str(), static_cast<long long>(with[i]->providers),
+                  static_cast<long long>(with[i]->services));
+  }
+  return AuditCommand(g, a.keys, *st, "service.gaps", "service", a.type,
+                      "level " + std::to_string(a.level));
+}
+
+}  // namespace
+
+void AddServiceCommands(CLI::App& app, GlobalOptions& g) {
+  static ServiceArgs a;
+  auto* s = app.add_subcommand(
+      "services", "The service directory (3W/4W): who provides which service where, and gaps");
+  s->require_subcommand(1);
+  s->footer(
+      "Services come in through `aegis import` with a profile whose record is \"service\"\n"
+      "(data/profiles/ocha-3w.toml reads an OCHA 3W operational-presence sheet; see\n"
+      "doc/profiles.md). A service covers the areas it serves and everything below them.\n"
+      "Example:\n"
+      "  aegis areas import --global --country AFG\n"
+      "  aegis import afg_3w.csv --profile ocha-3w\n"
+      "  aegis services gaps --type protection --level 2 --country AFG\n"
+      "  aegis services list --area AF0101 --type protection --active");
+  auto* ls = s->add_subcommand("list", "List services (filters: area, type, organisation)");
+  ls->add_option("--area", a.area, "P-code: services covering this area");
+  ls->add_option("--type", a.type, "Service type (vocabularies.json service_type)");
+  ls->add_option("--org", a.organisation, "Code of the organisation that owns the entries");
+  ls->add_flag("--active", a.active, "Active services that accept referrals only");
+  ls->callback([&g] { Run([&] { return List(g, a); }); });
+  auto* gp = s->add_subcommand("gaps", "Areas of a level without an active service of a type");
+  gp->add_option("--type", a.type, "Service type (default: every type in the store)");
+  gp->add_option("--level", a.level, "Admin level of the areas (default 2)")
+      ->check(CLI::Range(0, 5));
+  gp->add_option("--country", a.country, "ISO3 code: only this country's areas");
+  gp->add_option("--top", a.top, "Areas listed with the most providers (default 10)");
+  gp->callback([&g] { Run([&] { return Gaps(g, a); }); });
+  for (auto* sub : {ls, gp}) sub->add_option("--keys", a.keys, "Key file (default: <store>.keys)");
+}
+
+}  // namespace aegis::cli

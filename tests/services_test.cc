@@ -1,0 +1,240 @@
+// The service directory: an OCHA 3W imported through the importer with every row accounted for,
+// the areas without a protection partner found, and who sees and changes which entry decided by
+// the authorization kernel over real HTTP.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "access/decision.h"
+#include "ingest/importer.h"
+#include "server_fixture.h"
+#include "test_util.h"
+
+namespace aegis::testing {
+namespace {
+
+const std::string k3W = kShared +
+                        "/data/hdx-hapi-fixtures/tests/fixtures/input/"
+                        "operational_presence_afg_afghanistan_3w_operational_presence_january_"
+                        "march_2024.csv";
+
+TEST(ServicesImport, TheAfghanistan3WIsAccountedForAndItsProtectionGapsAreListed) {
+  TempDir dir;
+  auto st = NewStore(dir, {"AFG"});
+  auto cat = ingest::LoadCatalog(*st, kData);
+  ASSERT_TRUE(cat.ok()) << cat.status().ToString();
+  ingest::ImportOptions o;
+  o.file = k3W;
+  o.profile = "ocha-3w";
+  auto sum = ingest::RunImport(*st, *cat, o);
+  ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+  // Every row is a service entry: 10,902 rows, none quarantined.
+  EXPECT_EQ(sum->read, 10902);
+  EXPECT_EQ(sum->imported, 10902);
+  EXPECT_EQ(sum->quarantined, 0);
+  // The protection row with an empty organisation name and type (WEWORLD in AF3207) is stored
+  // and reported, not dropped; so is the one other such row of the file.
+  std::string warnings;
+  for (const auto& w : sum->warnings) warnings += w + "\n";
+  EXPECT_NE(warnings.find("2 service(s) name their provider by code or acronym only"),
+            std::string::npos)
+      << warnings;
+  store::ServiceQuery q;
+  q.service_type = "protection";
+  q.limit = 5000;
+  auto prot = st->ListServices(access::OperatorScope(), q);
+  ASSERT_TRUE(prot.ok());
+  std::set<std::string> orgs;
+  bool weworld = false;
+  for (const auto& r : *prot) {
+    orgs.insert(r.s.provider);
+    weworld =
+        weworld || (r.s.provider == "WEWORLD" && r.s.pcodes == std::vector<std::string>{"AF3207"});
+  }
+  EXPECT_EQ(prot->size(), 2652u);
+  EXPECT_EQ(orgs.size(), 112u);
+  EXPECT_TRUE(weworld);
+  // The gap map's counts: 398 of 401 districts with a protection partner; the 3 without are
+  // in Farah; Kabul (AF0101) has the most, 29 (as many as Jalalabad, AF0601).
+  auto cov = st->Coverage(access::OperatorScope(), 2, "AFG");
+  ASSERT_TRUE(cov.ok());
+  std::vector<std::string> without;
+  int64_t districts = 0, most = 0;
+  std::set<std::string> most_at;
+  for (const auto& c : *cov) {
+    if (c.service_type != "protection") continue;
+    ++districts;
+    if (c.services == 0) without.push_back(c.pcode);
+    if (c.providers > most) most_at.clear();
+    if (c.providers >= most) most_at.insert(c.pcode);
+    most = std::max(most, c.providers);
+  }
+  EXPECT_EQ(districts, 401);
+  EXPECT_EQ(without, (std::vector<std::string>{"AF3305", "AF3307", "AF3309"}));
+  EXPECT_EQ(most, 29);
+  EXPECT_EQ(most_at, (std::set<std::string>{"AF0101", "AF0601"}));
+  // Importing the same file again changes nothing.
+  auto again = ingest::RunImport(*st, *cat, o);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->unchanged, 10902);
+  EXPECT_EQ(again->imported + again->updated, 0);
+}
+
+TEST(ServicesImport, TheCommandLineNamesTheDistrictsWithoutAProtectionPartner) {
+  TempDir dir;
+  const std::string db = "--db " + StoreUrl(dir, "c.sqlite") + " ";
+  ASSERT_EQ(RunAegis(db + "areas import --global --country AFG").exit_code, 0);
+  auto imp = RunAegis(db + "import '" + k3W + "' --profile ocha-3w");
+  ASSERT_EQ(imp.exit_code, 0) << imp.output;
+  EXPECT_NE(imp.output.find("read 10902 = imported 10902"), std::string::npos) << imp.output;
+  auto gaps = RunAegis(db + "services gaps --type protection --country AFG --top 1");
+  ASSERT_EQ(gaps.exit_code, 0) << gaps.output;
+  EXPECT_NE(gaps.output.find("protection: 398 of 401 areas of level 2"), std::string::npos)
+      << gaps.output;
+  for (const char* d : {"AF3305     Shibkoh", "AF3307     Anar Dara", "AF3309     Lash-e-Juwayn"})
+    EXPECT_NE(gaps.output.find(d), std::string::npos) << d << "\n" << gaps.output;
+  auto none = RunAegis(db + "services gaps --type legal");
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_NE(none.output.find("no active service of type legal"), std::string::npos) << none.output;
+}
+
+// A profile whose sector column holds a value that is no service type: the row is quarantined
+// with the column and the fix, never dropped.
+TEST(ServicesImport, AnUnknownServiceTypeOrPlaceIsQuarantinedWithItsReason) {
+  TempDir dir;
+  auto st = NewStore(dir);
+  auto cat = ingest::LoadCatalog(*st, kData);
+  ASSERT_TRUE(cat.ok());
+  const std::string csv = (dir / "s.csv");
+  WriteFile(csv,
+            "org,sector,pcode\n#org+acronym,#sector+cluster+code,#adm2+code\n"
+            "NGO-A,PROTECTION_OP,SS0101\nNGO-B,KARAOKE,SS0101\nNGO-C,HEALTH_OP,XX9999\n"
+            ",PROTECTION_OP,SS0102\n");
+  ingest::ImportOptions o;
+  o.file = csv;
+  o.profile = "ocha-3w";
+  auto sum = ingest::RunImport(*st, *cat, o);
+  ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+  EXPECT_EQ(sum->read, 4);
+  EXPECT_EQ(sum->imported, 1);
+  EXPECT_EQ(sum->quarantined, 3);
+  std::string reasons;
+  for (const auto& r : sum->quarantine_reasons) reasons += r.example + "\n";
+  EXPECT_NE(reasons.find("the value is not a valid service_type"), std::string::npos) << reasons;
+  EXPECT_NE(reasons.find("'XX9999' is not a known area"), std::string::npos) << reasons;
+  EXPECT_NE(reasons.find("the record key is empty"), std::string::npos) << reasons;
+}
+
+class ServicesApi : public ServerTest {
+ protected:
+  // Two entries per organisation: an ordinary one (internal) and a GBV-specialised one (stored
+  // confidential whatever it was given as).
+  void SeedServices() {
+    auto src = store_->EnsureDataSource({0, "SVC", "test", "manual", "", "secondary"});
+    ASSERT_TRUE(src.ok());
+    for (const char* org : {"ORG-A", "ORG-B"})
+      for (bool gbv : {false, true}) {
+        store::Service s;
+        s.source_key = std::string(org) + (gbv ? "|gbv" : "|protection");
+        s.organisation_code = org;
+        s.provider = org;
+        s.service_type = gbv ? "gbv" : "protection";
+        s.gbv_specialised = gbv;
+        s.sensitivity = access::SensitivityName(access::ServiceRank(gbv, 1));
+        s.pcodes = {"SS0101"};
+        s.contact = "SECRET-CONTACT-" + s.source_key;
+        auto id = store_->CreateService(s, *src);
+        ASSERT_TRUE(id.ok()) << id.status().ToString();
+        ids_[s.source_key] = *id;
+      }
+  }
+  std::set<std::string> Listed(const Session& s) {
+    std::set<std::string> out;
+    auto r = Client()->Get("/api/v1/services?area=SS010101", s.Get());
+    if (!r || r->status != 200) return out;
+    json body = json::parse(r->body);
+    for (const auto& it : body["items"]) out.insert(it["source_key"].get<std::string>());
+    return out;
+  }
+  std::map<std::string, int64_t> ids_;
+};
+
+TEST_F(ServicesApi, TheDirectoryIsSharedButGbvServicesShowOnlyToRolesAllowedThatFar) {
+  SeedServices();
+  // A partner (own organisation only for case records) reads the other partner's services, and
+  // the GBV-specialised ones (the shipped protocol gives it confidential for services).
+  EXPECT_EQ(
+      Listed(Login("partner_focal_point")),
+      (std::set<std::string>{"ORG-A|protection", "ORG-A|gbv", "ORG-B|protection", "ORG-B|gbv"}));
+  // A field monitor reads services up to internal: the GBV-specialised ones are not shown.
+  EXPECT_EQ(Listed(Login("field_monitor")),
+            (std::set<std::string>{"ORG-A|protection", "ORG-B|protection"}));
+  auto detail = Client()->Get("/api/v1/services/" + std::to_string(ids_["ORG-B|gbv"]),
+                              Login("field_monitor").Get());
+  ASSERT_TRUE(detail);
+  EXPECT_EQ(detail->status, 404) << detail->body;
+  // An outside recipient sees aggregates only: no entry, but the coverage counts.
+  Session out = Login("outside_recipient");
+  EXPECT_TRUE(Listed(out).empty());
+  auto cov = Client()->Get("/api/v1/services/coverage?level=1&type=protection", out.Get());
+  ASSERT_TRUE(cov && cov->status == 200) << (cov ? cov->body : "");
+  json c = json::parse(cov->body);
+  int64_t at = -1;
+  for (const auto& it : c["items"])
+    if (it["pcode"] == "SS01") at = it["services"];
+  EXPECT_EQ(at, 2);  // the two internal entries; the confidential GBV entries are not counted
+  EXPECT_EQ(cov->body.find("SECRET-CONTACT"), std::string::npos);
+  // The contact point is shown to those who read the entry.
+  auto d = Client()->Get("/api/v1/services/" + std::to_string(ids_["ORG-B|protection"]),
+                         Login("partner_focal_point").Get());
+  ASSERT_TRUE(d && d->status == 200);
+  EXPECT_NE(d->body.find("SECRET-CONTACT-ORG-B|protection"), std::string::npos);
+}
+
+TEST_F(ServicesApi, APartnerChangesItsOwnOrganisationsServicesOnly) {
+  SeedServices();
+  Session p = Login("partner_focal_point");  // of ORG-A
+  json change = {{"service_type", "protection"},
+                 {"provider", "ORG-A"},
+                 {"pcodes", {"SS0101", "SS0102"}},
+                 {"status", "temporarily closed"}};
+  auto own = Client()->Put("/api/v1/services/" + std::to_string(ids_["ORG-A|protection"]),
+                           p.Unsafe(), change.dump(), "application/json");
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200) << own->body;
+  auto other = Client()->Put("/api/v1/services/" + std::to_string(ids_["ORG-B|protection"]),
+                             p.Unsafe(), change.dump(), "application/json");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 403) << other->body;
+  auto kept = store_->GetService(access::OperatorScope(), ids_["ORG-B|protection"]);
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_EQ((*kept)->s.status, "active");
+  auto changed = store_->GetService(access::OperatorScope(), ids_["ORG-A|protection"]);
+  ASSERT_TRUE(changed.ok() && changed->has_value());
+  EXPECT_EQ((*changed)->s.status, "temporarily_closed");
+  EXPECT_EQ((*changed)->s.pcodes, (std::vector<std::string>{"SS0101", "SS0102"}));
+  // A new entry: a GBV service is stored confidential even when entered as public, and a role
+  // that may not write services (the field monitor) is refused.
+  json gbv = {{"service_type", "gbv"},
+              {"provider", "ORG-A"},
+              {"pcodes", {"SS0101"}},
+              {"sensitivity", "public"}};
+  auto made = Client()->Post("/api/v1/services", p.Unsafe(), gbv.dump(), "application/json");
+  ASSERT_TRUE(made);
+  EXPECT_EQ(made->status, 201) << made->body;
+  EXPECT_EQ(json::parse(made->body)["sensitivity"], "confidential");
+  auto refused = Client()->Post("/api/v1/services", Login("field_monitor").Unsafe(), gbv.dump(),
+                                "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403) << refused->body;
+  auto bad = Client()->Post("/api/v1/services", p.Unsafe(),
+                            json{{"service_type", "karaoke"}, {"provider", "X"}}.dump(),
+                            "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("service_type"), std::string::npos) << bad->body;
+}
+
+}  // namespace
+}  // namespace aegis::testing
