@@ -187,8 +187,7 @@ void List(Api& api, const httplib::Request& req, httplib::Response& res, const C
     out["next"] = "/api/v1/services?after=" + std::to_string(rows->back().s.id);
   std::string ids;
   for (const auto& r : *rows) ids += (ids.empty() ? "" : ",") + std::to_string(r.s.id);
-  api.Audit(**lease, &c, "service.list", "service", ids,
-            std::to_string(rows->size()) + " records");
+  api.Audit(**lease, &c, "service.list", "service", ids, std::to_string(rows->size()) + " records");
   SendJson(res, out);
 }
 
