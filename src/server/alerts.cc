@@ -378,7 +378,7 @@ Result<Ctx> Start(Api& api) {
   wo.analysis_every_ms = int64_t{3600} * 1000;
   wo.severity_rules = api.options().data_dir + "/analysis/severity.toml";
   ctx->worker =
-      std::make_unique<alert::DeliveryWorker>(std::move(lease->s), *ctx->service, std::move(wo));
+      std::make_unique<alert::DeliveryWorker>(lease->Take(), *ctx->service, std::move(wo));
   ctx->worker->Start();
   api.AtStop([ctx] { ctx->worker->Stop(); });
   return ctx;

@@ -412,6 +412,8 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
         };
         auto summary = ingest::RunImport(**lease, *catalog, o);
         if (summary.ok()) {
+          a->CountImportRows(summary->read, summary->imported + summary->updated,
+                             summary->quarantined);
           // The importer took up the run begun for it: not an interrupted one unless it was.
           summary->resumed = resumed;
           if (!resumed)
