@@ -207,7 +207,7 @@ class StopOnSignal {
         std::lock_guard<std::mutex> l(mu_);
         if (returned_) return;
       }
-      timespec tick{0, 200 * 1000 * 1000};
+      timespec tick{0, 200000000L};  // 0.2 s
       sig = sigtimedwait(&set_, nullptr, &tick);
       if (sig > 0) break;
     }

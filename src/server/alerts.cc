@@ -17,6 +17,7 @@
 #include "alert/worker.h"
 #include "ingest/importer.h"
 #include "server/api.h"
+#include "server/ops.h"
 
 namespace aegis::server {
 
@@ -360,7 +361,8 @@ Result<Ctx> Start(Api& api) {
   auto ctx = std::make_shared<AlertContext>();
   auto fail = [&](const Status& st) {
     ctx->unavailable = st.message();
-    std::fprintf(stderr, "aegis serve: early warning is off: %s\n", st.message().c_str());
+    LogLine("error",
+            {{"event", JsonString("early_warning_off")}, {"error", JsonString(st.message())}});
     return ctx;
   };
   auto lease = api.pool().Acquire();

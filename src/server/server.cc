@@ -388,8 +388,8 @@ class ServerImpl final : public Server, public Api {
     auto p = access::Protocol::Parse(newest.text, "protocol version " + std::to_string(newest.id));
     if (!p.ok()) {
       // PUT /protocol validates before storing, so this is a hand-edited store.
-      std::fprintf(stderr, "aegis serve: keeping the protocol in force: %s\n",
-                   p.status().message().c_str());
+      LogLine("error", {{"event", JsonString("protocol_kept")},
+                        {"error", JsonString(p.status().message())}});
       return;
     }
     SetProtocol(std::make_shared<const access::Protocol>(std::move(*p)), newest.id);
@@ -626,8 +626,8 @@ class ServerImpl final : public Server, public Api {
     const double seconds = HttpServer::RequestSeconds();
     // The method as sent may be anything (a request that could not be parsed): a known one or
     // OTHER, so that neither the log nor the metrics' labels take a client's text.
-    static const std::set<std::string> kMethods = {"GET", "HEAD", "POST", "PUT", "DELETE",
-                                                   "PATCH", "OPTIONS"};
+    static const std::set<std::string> kMethods = {"GET",    "HEAD",  "POST",   "PUT",
+                                                   "DELETE", "PATCH", "OPTIONS"};
     const std::string method = kMethods.count(req.method) ? req.method : "OTHER";
     metrics_.Request(method, r.route, status, seconds);
     if (r.began) metrics_.RequestEnded();
