@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "deploy_nginx.h"
 #include "process_util.h"
 #include "security/keyring.h"
 #include "security/password.h"
@@ -33,18 +34,6 @@ CommandResult Shell(const std::string& cmd) {
 
 bool HasProgram(const std::string& name) {
   return Shell("command -v " + name + " >/dev/null").exit_code == 0;
-}
-
-// `text` with each `from` replaced by its `to`; a `from` that is not there fails the test (the
-// example changed: change the substitution with it).
-std::string Substitute(std::string text,
-                       const std::vector<std::pair<std::string, std::string>>& subs) {
-  for (const auto& [from, to] : subs) {
-    size_t at = text.find(from);
-    EXPECT_NE(at, std::string::npos) << "deploy/nginx.conf no longer has: " << from;
-    if (at != std::string::npos) text.replace(at, from.size(), to);
-  }
-  return text;
 }
 
 class DeployTest : public ::testing::Test {
@@ -84,30 +73,10 @@ TEST_F(DeployTest, TheNginxExampleServesTwoProcessesOverTlsAndPassesTheRequestId
   ASSERT_GT(a, 0) << ReadFile(logs_[0]);
   ASSERT_GT(b, 0) << ReadFile(logs_[1]);
   const std::string d = dir_.path();
-  auto cert =
-      Shell("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout " + d +
-            "/key.pem -out " + d + "/cert.pem");
-  ASSERT_EQ(cert.exit_code, 0) << cert.output;
+  ASSERT_EQ(MakeCertificate(d), "");
   const int http = FreePort(), https = FreePort(), dead = FreePort();
-  std::string conf = Substitute(
-      ReadFile(kSource + "/deploy/nginx.conf"),
-      {{"user www-data;\n", geteuid() == 0 ? "user root;\n" : ""},
-       {"worker_processes auto;", "worker_processes 1;\ndaemon off;\nmaster_process off;"},
-       {"pid /run/nginx.pid;", "pid " + d + "/nginx.pid;"},
-       {"error_log /var/log/nginx/error.log warn;", "error_log " + d + "/nginx-error.log warn;"},
-       {"access_log /var/log/nginx/aegis-access.log aegis;",
-        "access_log " + d + "/nginx-access.log aegis;\n  client_body_temp_path " + d +
-            "/nginx-body;\n  proxy_temp_path " + d + "/nginx-proxy;\n  fastcgi_temp_path " + d +
-            "/nginx-fastcgi;\n  uwsgi_temp_path " + d + "/nginx-uwsgi;\n  scgi_temp_path " + d +
-            "/nginx-scgi;"},
-       {"server 127.0.0.1:8081 ", "server 127.0.0.1:" + std::to_string(a) + " "},
-       {"server 127.0.0.1:8082 ", "server 127.0.0.1:" + std::to_string(b) + " "},
-       // A process that is down (nothing listens): nginx passes its requests to the others.
-       {"server 127.0.0.1:8083 ", "server 127.0.0.1:" + std::to_string(dead) + " "},
-       {"listen 80;", "listen 127.0.0.1:" + std::to_string(http) + ";"},
-       {"listen 443 ssl;", "listen 127.0.0.1:" + std::to_string(https) + " ssl;"},
-       {"/etc/ssl/aegis/fullchain.pem", d + "/cert.pem"},
-       {"/etc/ssl/aegis/privkey.pem", d + "/key.pem"}});
+  // A third process that is down (nothing listens): nginx passes its requests to the others.
+  const std::string conf = DeployNginxConf({d, {a, b, dead}, http, https, ""});
   const std::string conf_path = dir_ / "nginx.conf";
   WriteFile(conf_path, conf);
   auto check = Shell("nginx -t -p " + d + " -c " + conf_path);
