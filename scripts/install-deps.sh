@@ -19,15 +19,16 @@ PACKAGES=(
   # early warning: e-mail of alerts (libcurl SMTP), a real SMTP server on loopback for its test
   libcurl4-openssl-dev python3-aiosmtpd
   # PostgreSQL backend (libpqxx over libpq); a throwaway PostgreSQL 15 server for its tests;
-  # nginx in front of several server processes in the multi-process test
-  libpqxx-dev libpq-dev postgresql nginx-light
+  # nginx in front of several server processes in the multi-process test, and deploy/nginx.conf
+  # run over TLS (a throwaway certificate from openssl, requests with curl) in its test
+  libpqxx-dev libpq-dev postgresql nginx-light openssl curl
   # analysis: exact tests (Boost.Math), suppression audit (GLPK), the report printed to PDF
   libboost-dev libglpk-dev chromium
   # the web application's end-to-end tests: Debian's Chromium driven by playwright-core (npm),
   # fonts with Arabic glyphs for the right-to-left screenshots
   chromium-driver fonts-noto-core
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev time
+  # tests and benchmarks; a real Prometheus text parser reads /metrics in its test
+  libgtest-dev libgmock-dev libbenchmark-dev time python3-prometheus-client
 )
 
 SUDO=()

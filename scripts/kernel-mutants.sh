@@ -30,6 +30,10 @@ mutants=(
   "users: other organisation's users|s/!rule\.users_all_organisations && /false && /"
   "break glass: any role|s/!p\.BreakGlassRole\(s\.role\)/false/"
   "alerts: any role sends|s/rule->alert_submit \? Allow\(\)/true ? Allow()/"
+  "metrics: open to everyone|s/if \(s\.local\) return Allow\(\);/return Allow();/"
+  "metrics: the host itself refused|s/if \(s\.local\) return Allow\(\);//"
+  "metrics: any role|s/return Manage\(\*rule, s, \"metrics\"\);/return Allow();/"
+  "metrics: token without the metrics scope|s/s\.token && !s\.scope_metrics/false/"
 )
 
 only=${1:-}

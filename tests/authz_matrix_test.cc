@@ -1,8 +1,8 @@
 // The authorization matrix, generated from the OpenAPI document the server publishes: every
-// route (so a new route is in it as soon as it is registered) x 7 roles x 8 credentials (a
-// session, and API tokens of the scopes read, write, export and all three), and for the routes
-// that read, export or create records also x own/other organisation x 3 record classes x 4
-// sensitivity levels, over real HTTP on loopback. The expected outcome of every cell comes from
+// route (so a new route is in it as soon as it is registered) x 7 roles x 9 credentials (a
+// session, and API tokens of the scopes read, write, export, all three, and metrics alone), and for
+// the routes that read, export or create records also x own/other organisation x 3 record classes x
+// 4 sensitivity levels, over real HTTP on loopback. The expected outcome of every cell comes from
 // the shipped protocol written out by hand below (kRoles), not from the kernel, so removing a
 // check from src/access/decision.cc makes cells unexpected (see doc/access.md for that run).
 #include <httplib.h>
@@ -37,7 +37,7 @@ const std::map<std::string, RoleSpec> kRoles = {
       true,
       true,
       true,
-      {"users", "organisations", "isp", "audit", "tracing", "duplicates"},
+      {"users", "organisations", "isp", "audit", "tracing", "duplicates", "metrics"},
       {"coordinator", "imo", "partner_focal_point", "field_monitor", "service_provider",
        "outside_recipient", "viewer"}}},
     {"imo",
@@ -49,7 +49,7 @@ const std::map<std::string, RoleSpec> kRoles = {
       true,
       true,
       true,
-      {"users", "audit", "duplicates"},
+      {"users", "audit", "duplicates", "metrics"},
       {"partner_focal_point", "field_monitor", "outside_recipient", "viewer"}}},
     {"partner_focal_point",
      {{1, -1, -1}, true, {1, -1, -1}, true, true, true, false, true, {}, {}}},
@@ -75,8 +75,8 @@ const std::map<std::string, ServiceSpec> kServiceRoles = {{"coordinator", {2, 2}
                                                           {"viewer", {-1, -1}}};
 
 struct Credential {
-  std::string name;  // session, read, write, export, all
-  bool token = false, read = true, write = true, export_ = true;
+  std::string name;  // session, read, write, export, all, metrics
+  bool token = false, read = true, write = true, export_ = true, metrics = false;
 };
 const std::vector<Credential> kCredentials = {{"session", false, true, true, true},
                                               {"token:read", true, true, false, false},
@@ -85,7 +85,8 @@ const std::vector<Credential> kCredentials = {{"session", false, true, true, tru
                                               {"token:read+write", true, true, true, false},
                                               {"token:read+export", true, true, false, true},
                                               {"token:write+export", true, false, true, true},
-                                              {"token:all", true, true, true, true}};
+                                              {"token:all", true, true, true, true},
+                                              {"token:metrics", true, false, false, false, true}};
 
 // May `cred` of `role` pass the gate of a route whose action is `action` (method `method`)?
 // The protocol's rules at the level of a route, before any record is known.
@@ -93,6 +94,8 @@ bool GateOpen(const std::string& action, const std::string& method, const std::s
               const Credential& cred) {
   const RoleSpec& r = kRoles.at(role);
   if (action == "public") return true;
+  // Every probe comes through a proxy for another address (Send): not from the server's host.
+  if (action == "read_metrics") return r.manage.count("metrics") && (!cred.token || cred.metrics);
   if (cred.token) {
     if (method != "GET" && !cred.write) return false;
     if (method == "GET" && !cred.read && !cred.export_) return false;
@@ -148,6 +151,7 @@ class AuthzMatrixTest : public ServerTest {
       if (cred.read) scopes.push_back("read");
       if (cred.write) scopes.push_back("write");
       if (cred.export_) scopes.push_back("export");
+      if (cred.metrics) scopes.push_back("metrics");
       auto r = Client()->Post("/api/v1/tokens", sess.Unsafe(),
                               json{{"name", key}, {"scopes", scopes}}.dump(), "application/json");
       EXPECT_TRUE(r && r->status == 201) << key << " " << (r ? r->body : "");
@@ -156,8 +160,11 @@ class AuthzMatrixTest : public ServerTest {
     return {{"Authorization", "Bearer " + tokens_[key]}};
   }
 
-  httplib::Result Send(const std::string& method, const std::string& path,
-                       const httplib::Headers& h, const std::string& body = "{}") {
+  // Every probe as if a proxy passed it for another address (X-Real-IP): the server's own host
+  // may read the metrics without credentials (access::Subject::local), a client elsewhere not.
+  httplib::Result Send(const std::string& method, const std::string& path, httplib::Headers h,
+                       const std::string& body = "{}") {
+    h.emplace("X-Real-IP", "192.0.2.7");
     auto c = Client();
     if (method == "GET") return c->Get(path.c_str(), h);
     if (method == "DELETE") return c->Delete(path.c_str(), h);
@@ -421,7 +428,7 @@ TEST_F(AuthzMatrixTest,
   }
   std::printf(
       "[figure] authorization matrix: %lld cells (%d routes from the OpenAPI document x 7 roles x "
-      "8 credentials; records: list, detail, area and risk search, export and entry x own/other "
+      "9 credentials; records: list, detail, area and risk search, export and entry x own/other "
       "organisation x 3 classes x 4 sensitivity levels; the service directory: list, detail, "
       "change and entry x 2 organisations x 2 levels; user administration: 7 roles giving 7 "
       "roles in 2 organisations, and changing each other's roles), %lld unexpected\n",

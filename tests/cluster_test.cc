@@ -1,6 +1,7 @@
 // Aegis as several processes on one store: three `aegis serve` processes on one PostgreSQL
 // database (a fresh one on the throwaway server in $AEGIS_TEST_PG, which scripts/test.sh
-// starts), behind nginx (round robin, HTTP/1.1 keep-alive to the upstreams). Through nginx and
+// starts), behind nginx (deploy/nginx.conf, TLS with a throwaway certificate, round robin,
+// HTTP/1.1 keep-alive to the upstreams). Through nginx and
 // the processes directly: a session signed in once is valid everywhere; a sign-out through one
 // is refused by all; concurrent writes are each answered 201 and stored once; the alert outbox
 // is delivered once by the three workers together; the audit log stays one intact chain; the
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "alert_test_util.h"
+#include "deploy_nginx.h"
 #include "process_util.h"
 
 namespace aegis::testing {
@@ -62,8 +64,17 @@ CommandResult RunShell(const std::string& cmd) {
   return r;
 }
 
+// nginx's port: it serves TLS (deploy/nginx.conf), so clients of that port speak https.
+int g_tls_port = 0;
+
 std::unique_ptr<httplib::Client> Client(int port) {
-  auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
+  std::unique_ptr<httplib::Client> c;
+  if (port == g_tls_port) {
+    c = std::make_unique<httplib::Client>("https://127.0.0.1:" + std::to_string(port));
+    c->enable_server_certificate_verification(false);  // the test's own certificate
+  } else {
+    c = std::make_unique<httplib::Client>("127.0.0.1", port);
+  }
   c->set_keep_alive(true);
   c->set_connection_timeout(5, 0);
   c->set_read_timeout(60, 0);
@@ -111,8 +122,10 @@ class Cluster {
       if (port <= 0) return "aegis serve " + std::to_string(i) + " did not start:\n" + Logs();
       ports_.push_back(port);
     }
+    if (std::string cert = MakeCertificate(dir_.path()); !cert.empty()) return cert;
     for (int attempt = 0; attempt < 5 && nginx_port_ == 0; ++attempt) {
       int port = FreePort();
+      g_tls_port = port;
       WriteFile(dir_ / "nginx.conf", NginxConf(port));
       pid_t pid = Spawn({kNginx, "-p", dir_.path() + "/", "-c", dir_ / "nginx.conf", "-e",
                          dir_ / "nginx-error.log"},
@@ -177,55 +190,20 @@ class Cluster {
     auto end = Clock::now() + std::chrono::seconds(20);
     while (Clock::now() < end) {
       if (Exited(pid)) return false;
-      httplib::Client c("127.0.0.1", port);
-      c.set_connection_timeout(1, 0);
-      auto r = c.Get("/api/v1/openapi.json");
+      auto c = Client(port);
+      c->set_connection_timeout(1, 0);
+      auto r = c->Get("/api/v1/openapi.json");
       if (r && r->status == 200) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return false;
   }
 
-  // One nginx process (no master: it dies with the test), round robin over the servers with
-  // keep-alive upstream connections; X-Aegis-Upstream names the server that answered.
+  // deploy/nginx.conf on `port` (TLS) in front of the servers, one nginx process without a
+  // master (it dies with the test); X-Aegis-Upstream names the server that answered.
   std::string NginxConf(int port) const {
-    std::string d = dir_.path();
-    std::string upstreams;
-    for (int p : ports_) upstreams += "    server 127.0.0.1:" + std::to_string(p) + ";\n";
-    return std::string(geteuid() == 0 ? "user root;\n" : "") +
-           "daemon off;\nmaster_process off;\nworker_processes 1;\n"
-           "pid " +
-           d + "/nginx.pid;\nerror_log " + d +
-           "/nginx-error.log warn;\n"
-           "events { worker_connections 2048; }\n"
-           "http {\n"
-           "  access_log off;\n"
-           "  client_body_temp_path " +
-           d + "/nginx-body;\n  proxy_temp_path " + d + "/nginx-proxy;\n  fastcgi_temp_path " + d +
-           "/nginx-fastcgi;\n  uwsgi_temp_path " + d + "/nginx-uwsgi;\n  scgi_temp_path " + d +
-           "/nginx-scgi;\n"
-           "  upstream aegis {\n" +
-           upstreams +
-           "    keepalive 64;\n"
-           "    keepalive_timeout 4s;\n"  // before the servers' own 5 s close an idle one
-           "  }\n"
-           "  server {\n"
-           "    listen 127.0.0.1:" +
-           std::to_string(port) +
-           ";\n"
-           "    client_max_body_size 256m;\n"
-           "    location / {\n"
-           "      proxy_pass http://aegis;\n"
-           "      proxy_http_version 1.1;\n"
-           "      proxy_set_header Connection \"\";\n"
-           "      proxy_set_header Host $host;\n"
-           "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
-           "      proxy_set_header X-Real-IP $remote_addr;\n"
-           "      proxy_read_timeout 120s;\n"
-           "      add_header X-Aegis-Upstream $upstream_addr always;\n"
-           "    }\n"
-           "  }\n"
-           "}\n";
+    return DeployNginxConf({dir_.path(), ports_, FreePort(), port,
+                            "add_header X-Aegis-Upstream $upstream_addr always;"});
   }
 
   TempDir dir_;

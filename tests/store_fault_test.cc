@@ -114,9 +114,12 @@ TEST_F(ServerFaultTest, AStatementThatCannotBePreparedIsA500WithItsStatusLogged)
     EXPECT_NE(r->body.find("\"internal\""), std::string::npos) << r->body;
     EXPECT_EQ(r->body.find("app_session"), std::string::npos) << "SQL sent to the client";
   }
-  log.WaitFor("aegis: GET /api/v1/me -> 500", 24);
+  const std::string line = R"("method":"GET","route":"/api/v1/me","status":500,)";
+  log.WaitFor(line, 24);
   const std::string text = log.Stop();
-  EXPECT_EQ(Count(text, "aegis: GET /api/v1/me -> 500: internal error: SQLite: "), 24u) << text;
+  EXPECT_EQ(Count(text, line), 24u) << text;
+  EXPECT_EQ(Count(text, R"("level":"error")"), 24u) << text;
+  EXPECT_EQ(Count(text, R"("error":"internal error: SQLite: )"), 24u) << text;
   EXPECT_GE(Count(text, "SQL prepare"), 1u) << text;  // the failure this test is about
   EXPECT_EQ(text.find(s.cookie.substr(s.cookie.find('=') + 1)), std::string::npos);
   ASSERT_TRUE(ExecRaw(db_, "ALTER TABLE app_session_away RENAME TO app_session"));
@@ -139,11 +142,12 @@ TEST_F(ServerFaultTest, AStoreBusyBeyondItsTimeoutAnswers503WithRetryAfter) {
   EXPECT_EQ(w->status, 503) << w->body;
   EXPECT_FALSE(w->get_header_value("Retry-After").empty());
   EXPECT_EQ(c->Get("/api/v1/me", s.Get())->status, 200);  // readers are not blocked
-  log.WaitFor("-> 503", 1);
+  log.WaitFor(R"("status":503)", 1);
   const std::string text = log.Stop();
-  EXPECT_NE(text.find("aegis: POST /api/v1/incidents -> 503: unavailable: SQLite"),
+  EXPECT_NE(text.find(R"("method":"POST","route":"/api/v1/incidents","status":503,)"),
             std::string::npos)
       << text;
+  EXPECT_NE(text.find(R"("error":"unavailable: SQLite)"), std::string::npos) << text;
   EXPECT_EQ(text.find("fault"), std::string::npos) << "the narrative reached the log";
   ASSERT_TRUE((*holder)->Exec("ROLLBACK").ok());
   auto again = c->Post("/api/v1/incidents", Auth(s), kIncident, "application/json");
@@ -178,12 +182,13 @@ TEST_F(ServerFaultTest, WritesThatFailOnDiskAnswer503AndTheServerRecovers) {
   auto out = c->Delete("/api/v1/session", Auth(s));  // one autocommit DELETE
   ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &before), 0);
   signal(SIGXFSZ, old_handler);
-  log.WaitFor("-> 503", 9);
+  log.WaitFor(R"("status":503)", 9);
   const std::string text = log.Stop();
   for (int st : statuses) EXPECT_EQ(st, 503) << text;
   ASSERT_TRUE(out);
   EXPECT_EQ(out->status, 503) << out->body;
-  EXPECT_GE(Count(text, "-> 503: unavailable: SQLite"), 9u) << text;
+  EXPECT_GE(Count(text, R"("status":503,)"), 9u) << text;
+  EXPECT_GE(Count(text, R"("error":"unavailable: SQLite)"), 9u) << text;
   EXPECT_EQ(text.find("fault"), std::string::npos) << "the narrative reached the log";
 
   for (int i = 0; i < 8; ++i) {

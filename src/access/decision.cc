@@ -26,6 +26,7 @@ constexpr std::array<const char*, kActions> kNames = {"read_individual",
                                                       "triage_alert",
                                                       "acknowledge_alert",
                                                       "manage_tokens",
+                                                      "read_metrics",
                                                       "signed_in"};
 
 Decision Deny(std::string reason) {
@@ -51,6 +52,7 @@ bool IsWriteAction(Action a) {
     case Action::kReadAggregate:
     case Action::kExport:
     case Action::kReadAudit:
+    case Action::kReadMetrics:
     case Action::kSignedIn:
       return false;
     default:
@@ -131,6 +133,21 @@ Decision Manage(const RoleRule& rule, const Subject& s, const char* what) {
   return Deny(Who(s) + " does not manage " + what);
 }
 
+// Metrics: the host itself (loopback, not forwarded for another address), or a role that manages
+// "metrics" (a token of it only with the metrics scope). Asked before the role is looked up, so
+// that a caller without credentials (role "") from the host is allowed.
+Decision ReadMetrics(const Protocol& p, const Subject& s) {
+  if (s.local) return Allow();
+  const RoleRule* rule = p.Role(s.role);
+  if (rule == nullptr) return Deny("the metrics are read from this host or by a signed-in role");
+  if (s.token && !s.scope_metrics) {
+    Decision d = Deny("this API token has no metrics scope");
+    d.by_token_scope = true;
+    return d;
+  }
+  return Manage(*rule, s, "metrics");
+}
+
 }  // namespace
 
 const char* ActionName(Action a) { return kNames[static_cast<int>(a)]; }
@@ -153,6 +170,7 @@ int ServiceRank(bool gbv_specialised, int given) {
 }
 
 Decision Decide(const Protocol& p, const Subject& s, Action a, const Resource& r) {
+  if (a == Action::kReadMetrics) return ReadMetrics(p, s);
   const RoleRule* rule = p.Role(s.role);
   if (rule == nullptr) return Deny("the role '" + s.role + "' is not in the protocol in force");
   if (s.token) {
@@ -229,6 +247,8 @@ Decision Decide(const Protocol& p, const Subject& s, Action a, const Resource& r
       return rule->alert_acknowledge ? Allow() : Deny(Who(s) + " cannot acknowledge alerts");
     case Action::kManageTokens:
       return Allow();
+    case Action::kReadMetrics:
+      return ReadMetrics(p, s);
   }
   return Deny("unknown action");
 }
@@ -245,7 +265,9 @@ Decision RouteGate(const Protocol& p, const Subject& s, Action a, bool changes) 
     // alerts): the read scope, not export or write.
     const bool aggregate_or_export =
         a == Action::kExport || a == Action::kReadAggregate || a == Action::kSignedIn;
-    if (!changes && !s.scope_read && !(aggregate_or_export && s.scope_export))
+    // The metrics: the token's metrics scope, or the server's own host whatever the token.
+    const bool metrics = a == Action::kReadMetrics && (s.scope_metrics || s.local);
+    if (!changes && !s.scope_read && !(aggregate_or_export && s.scope_export) && !metrics)
       return scope("this API token has no read scope");
   }
   if (MayEver(p, s, a)) return Allow();

@@ -46,7 +46,12 @@ enum class Action : int {
   kTriageAlert,        // verify, dismiss, merge, escalate an alert
   kAcknowledgeAlert,   // acknowledge an alert delivered to one's inbox
   kManageTokens,       // one's own API tokens
-  kSignedIn,           // anything any signed-in subject may do (me, areas, sign out)
+  // The server's operational metrics (GET /metrics): counts and timings by route pattern, no
+  // record and no personal value, but they reveal activity. Open to the host itself (a
+  // loopback caller not forwarded by a proxy: Subject::local), to roles whose `manage` list holds
+  // "metrics", and to API tokens of such roles with the `metrics` scope.
+  kReadMetrics,
+  kSignedIn,  // anything any signed-in subject may do (me, areas, sign out)
 };
 inline constexpr int kActions = static_cast<int>(Action::kSignedIn) + 1;
 const char* ActionName(Action a);
@@ -59,6 +64,11 @@ struct Subject {
   int64_t organisation_id = 0;  // 0: a cluster-wide account (no organisation)
   bool token = false;           // an API token: its scopes bound what it may do
   bool scope_read = true, scope_write = true, scope_export = true;  // a token's scopes
+  bool scope_metrics = true;  // a token's `metrics` scope (read /metrics, nothing else)
+  // The request comes from this host: a loopback connection that no proxy forwarded for another
+  // address (server.cc, ClientAddress). The host's operator holds the store and the key file
+  // anyway. Only kReadMetrics reads it; a caller without credentials is a Subject with role "".
+  bool local = false;
   // An open break-the-glass grant: individual records of every class and organisation up to
   // this sensitivity rank; -1 = none.
   int break_glass_rank = -1;

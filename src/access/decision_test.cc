@@ -34,12 +34,13 @@ std::vector<Subject> Subjects(const Protocol& p) {
       s.role = role;
       s.organisation_id = org ? kOwn : 0;
       out.push_back(s);
-      for (int scopes = 1; scopes < 8; ++scopes) {
+      for (int scopes = 1; scopes < 16; ++scopes) {
         Subject t = s;
         t.token = true;
         t.scope_read = scopes & 1;
         t.scope_write = scopes & 2;
         t.scope_export = scopes & 4;
+        t.scope_metrics = scopes & 8;
         out.push_back(t);
       }
       if (p.BreakGlassRole(role)) {
@@ -257,7 +258,8 @@ TEST(AuthorizationKernel, ARoutesGateHoldsTokensToTheirScopesWhateverTheAction) 
         }
         const bool opens =
             a == Action::kExport || a == Action::kReadAggregate || a == Action::kSignedIn;
-        if (!changes && !s.scope_read && !(opens && s.scope_export)) {
+        const bool metrics = a == Action::kReadMetrics && s.scope_metrics;
+        if (!changes && !s.scope_read && !(opens && s.scope_export) && !metrics) {
           EXPECT_TRUE(!d.allowed() && d.by_token_scope) << ActionName(a);
         }
         if (d.allowed()) {
@@ -267,6 +269,48 @@ TEST(AuthorizationKernel, ARoutesGateHoldsTokensToTheirScopesWhateverTheAction) 
     }
   }
   EXPECT_GT(cells, 1000);
+}
+
+// GET /metrics: the host itself (a loopback caller not forwarded by a proxy), with or without
+// credentials; otherwise only roles whose `manage` holds "metrics" (coordinator and IMO as
+// shipped), a token of them only with its metrics scope; and a metrics-only token opens nothing
+// else.
+TEST(AuthorizationKernel, MetricsAreReadFromTheHostOrByRolesThatManageThem) {
+  Protocol p = Shipped();
+  Subject anonymous;  // no credentials: role ""
+  EXPECT_FALSE(Decide(p, anonymous, Action::kReadMetrics, {}).allowed());
+  EXPECT_FALSE(RouteGate(p, anonymous, Action::kReadMetrics, false).allowed());
+  anonymous.local = true;
+  EXPECT_TRUE(RouteGate(p, anonymous, Action::kReadMetrics, false).allowed());
+  for (int i = 0; i < kActions; ++i) {
+    const auto a = static_cast<Action>(i);
+    if (a != Action::kReadMetrics) {
+      EXPECT_FALSE(RouteGate(p, anonymous, a, false).allowed()) << ActionName(a);
+    }
+  }
+  int64_t cells = 0;
+  for (Subject s : Subjects(p)) {
+    const bool manages = s.role == "coordinator" || s.role == "imo";
+    const bool expected = manages && (!s.token || s.scope_metrics);
+    Decision d = RouteGate(p, s, Action::kReadMetrics, false);
+    EXPECT_EQ(d.allowed(), expected) << s.role << (s.token ? " token" : "") << " " << d.reason;
+    if (!d.allowed()) {
+      EXPECT_FALSE(d.reason.empty());
+    }
+    s.local = true;
+    EXPECT_TRUE(RouteGate(p, s, Action::kReadMetrics, false).allowed()) << s.role;
+    ++cells;
+    if (s.token && s.scope_metrics && !s.scope_read && !s.scope_write && !s.scope_export) {
+      for (int i = 0; i < kActions; ++i) {
+        const auto a = static_cast<Action>(i);
+        if (a == Action::kReadMetrics) continue;
+        for (bool changes : {false, true}) {
+          EXPECT_FALSE(RouteGate(p, s, a, changes).allowed()) << s.role << " " << ActionName(a);
+        }
+      }
+    }
+  }
+  EXPECT_GT(cells, 100);
 }
 
 TEST(AuthorizationKernel, BreakTheGlassStopsAtConfidential) {

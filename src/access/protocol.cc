@@ -175,12 +175,12 @@ Result<Protocol> Protocol::Parse(const std::string& text, const std::string& ori
     if (const toml::array* m = (*t)["manage"].as_array())
       for (const auto& el : *m) {
         std::string what = el.value_or(std::string());
-        static const char* kKnown[] = {"users", "organisations", "isp",
-                                       "audit", "tracing",       "duplicates"};
+        static const char* kKnown[] = {"users",   "organisations", "isp",    "audit",
+                                       "tracing", "duplicates",    "metrics"};
         if (std::find(std::begin(kKnown), std::end(kKnown), what) == std::end(kKnown))
           return Status::InvalidArgument(where + " manage: '" + what +
                                          "' is not known; use users, organisations, isp, "
-                                         "audit, tracing or duplicates");
+                                         "audit, tracing, duplicates or metrics");
         r.manage.push_back(what);
       }
     if (p.version_ == 1) {

@@ -1,7 +1,10 @@
 // aegis serve | user add|disable|enable|reset|list | keys init|rotate | audit verify|reanchor
 #include <httplib.h>
+#include <pthread.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +19,7 @@
 #include "security/keyring.h"
 #include "security/password.h"
 #include "security/tokens.h"
+#include "server/ops.h"
 #include "server/server.h"
 
 namespace aegis::cli {
@@ -159,11 +163,84 @@ Status AuditReanchor(const GlobalOptions& g, const std::string& keys) {
   return Status::Ok();
 }
 
-server::Server* g_server = nullptr;
+server::Server* g_server = nullptr;  // for the demo's check, which stops it
 
-void OnSignal(int) {
-  if (g_server) g_server->Stop();
-}
+// SIGTERM and SIGINT stop `aegis serve` gracefully. They are blocked in every thread (from before
+// the server starts any) and taken by one watcher thread (sigtimedwait), which calls
+// Server::Stop, never a signal handler (Stop locks, joins and flushes). Stop refuses new
+// connections and Run returns once the requests in flight are answered; if that and Stop's own
+// work take longer than `timeout_ms`, the process exits with status 1 and an "error" line.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(int timeout_ms) : timeout_ms_(timeout_ms) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+  }
+  ~StopOnSignal() {
+    Finished();
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+  // Starts watching for the signals on behalf of `s`.
+  void Watch(server::Server* s) {
+    watcher_ = std::thread([this, s] { WatchLoop(s); });
+  }
+  // Run has returned: the watcher ends (once a stop it began is done).
+  void Finished() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      returned_ = true;
+    }
+    cv_.notify_all();
+    if (watcher_.joinable()) watcher_.join();
+  }
+
+ private:
+  void WatchLoop(server::Server* s) {
+    int sig = -1;
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        if (returned_) return;
+      }
+      timespec tick{0, 200000000L};  // 0.2 s
+      sig = sigtimedwait(&set_, nullptr, &tick);
+      if (sig > 0) break;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
+    server::LogLine("info", {{"event", server::JsonString("stopping")},
+                             {"signal", server::JsonString(sig == SIGTERM ? "SIGTERM" : "SIGINT")},
+                             {"requests_in_flight", std::to_string(s->requests_in_flight())}});
+    bool stopped = false;
+    std::thread stopper([&] {
+      s->Stop();
+      std::lock_guard<std::mutex> l(mu_);
+      stopped = true;
+      cv_.notify_all();
+    });
+    std::unique_lock<std::mutex> l(mu_);
+    if (!cv_.wait_until(l, deadline, [&] { return returned_ && stopped; })) {
+      server::LogLine("error", {{"event", server::JsonString("stop_deadline")},
+                                {"timeout_ms", std::to_string(timeout_ms_)},
+                                {"requests_in_flight", std::to_string(s->requests_in_flight())},
+                                {"store_leases_held", std::to_string(s->store_leases_held())}});
+      std::_Exit(1);
+    }
+    l.unlock();
+    stopper.join();
+  }
+
+  const int timeout_ms_;
+  sigset_t set_{}, old_{};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool returned_ = false;
+  std::thread watcher_;
+};
 
 Status Serve(const GlobalOptions& g, server::ServerOptions o, const std::string& keys,
              const std::function<void(int)>& on_listening = {}) {
@@ -179,17 +256,24 @@ Status Serve(const GlobalOptions& g, server::ServerOptions o, const std::string&
                    "admin --role coordinator\n",
                    g.db.c_str());
   }
+  StopOnSignal stop(o.stop_timeout_ms);  // before the server starts any thread
   AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<server::Server> s, server::Server::Create(o));
   g_server = s.get();
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
+  stop.Watch(s.get());
   Status st = s->Run([&](int port) {
     std::printf("Aegis API listening on http://%s:%d/api/v1 (OpenAPI: /api/v1/openapi.json)\n",
                 o.host.c_str(), port);
     std::fflush(stdout);
     if (on_listening) on_listening(port);
   });
+  stop.Finished();
   g_server = nullptr;
+  // Every request has ended and Stop joined the background work: no lease may be left.
+  const int64_t leases = s->store_leases_held();
+  server::LogLine(leases == 0 ? "info" : "error",
+                  {{"event", server::JsonString("stopped")},
+                   {"requests_in_flight", std::to_string(s->requests_in_flight())},
+                   {"store_leases_held", std::to_string(leases)}});
   return st;
 }
 
@@ -287,7 +371,20 @@ void AddServerCommands(CLI::App& app, GlobalOptions& g) {
   serve->add_flag("--behind-proxy", so.behind_proxy,
                   "Behind a reverse proxy on this host (nginx): sign-in limits per client "
                   "address from its X-Real-IP header (see doc/scale.md)");
+  static std::string log_requests = "on";
+  serve
+      ->add_option("--log-requests", log_requests,
+                   "One JSON log line per request on stderr: on (default) or off (5xx answers "
+                   "are logged either way)")
+      ->check(CLI::IsMember({"on", "off"}));
+  static int stop_timeout_s = 10;
+  serve
+      ->add_option("--stop-timeout", stop_timeout_s,
+                   "Seconds requests in flight have to finish after SIGTERM (default 10)")
+      ->check(CLI::Range(1, 3600));
   serve->callback([&g] {
+    so.log_requests = log_requests == "on";
+    so.stop_timeout_ms = stop_timeout_s * 1000;
     Status st = Serve(g, so, keys);
     if (!st.ok()) throw CLI::RuntimeError(Fail(st));
   });

@@ -211,11 +211,13 @@ void AddToken(Api& api, const httplib::Request& req, httplib::Response& res, con
   if (body.contains("scopes")) {
     scopes.clear();
     if (!body["scopes"].is_array() || body["scopes"].empty())
-      return SendError(res, {400, "invalid", "scopes: a list of read, write, export", "scopes"});
+      return SendError(
+          res, {400, "invalid", "scopes: a list of read, write, export, metrics", "scopes"});
     for (const json& s : body["scopes"]) {
       std::string v = s.is_string() ? s.get<std::string>() : "";
-      if (v != "read" && v != "write" && v != "export")
-        return SendError(res, {400, "invalid", "scopes: each is read, write or export", "scopes"});
+      if (v != "read" && v != "write" && v != "export" && v != "metrics")
+        return SendError(
+            res, {400, "invalid", "scopes: each is read, write, export or metrics", "scopes"});
       if (std::find(scopes.begin(), scopes.end(), v) == scopes.end()) scopes.push_back(v);
     }
   }

@@ -17,6 +17,7 @@
 #include "alert/worker.h"
 #include "ingest/importer.h"
 #include "server/api.h"
+#include "server/ops.h"
 
 namespace aegis::server {
 
@@ -360,7 +361,8 @@ Result<Ctx> Start(Api& api) {
   auto ctx = std::make_shared<AlertContext>();
   auto fail = [&](const Status& st) {
     ctx->unavailable = st.message();
-    std::fprintf(stderr, "aegis serve: early warning is off: %s\n", st.message().c_str());
+    LogLine("error",
+            {{"event", JsonString("early_warning_off")}, {"error", JsonString(st.message())}});
     return ctx;
   };
   auto lease = api.pool().Acquire();
@@ -378,7 +380,7 @@ Result<Ctx> Start(Api& api) {
   wo.analysis_every_ms = int64_t{3600} * 1000;
   wo.severity_rules = api.options().data_dir + "/analysis/severity.toml";
   ctx->worker =
-      std::make_unique<alert::DeliveryWorker>(std::move(lease->s), *ctx->service, std::move(wo));
+      std::make_unique<alert::DeliveryWorker>(lease->Take(), *ctx->service, std::move(wo));
   ctx->worker->Start();
   api.AtStop([ctx] { ctx->worker->Stop(); });
   return ctx;

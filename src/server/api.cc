@@ -2,20 +2,34 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 
+#include "server/ops.h"
 #include "util/date.h"
 #include "util/text.h"
 
 namespace aegis::server {
 
 Result<StorePool::Lease> StorePool::Acquire() {
+  const auto began = std::chrono::steady_clock::now();
+  struct Waited {
+    StorePool* p;
+    std::chrono::steady_clock::time_point began;
+    ~Waited() {
+      p->wait_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now() - began)
+                         .count();
+    }
+  } waited{this, began};
   {
     std::lock_guard<std::mutex> l(mu_);
     if (!free_.empty()) {
       Lease lease{this, std::move(free_.back())};
       free_.pop_back();
+      ++leases_;
+      ++in_use_;
       return lease;
     }
   }
@@ -24,13 +38,28 @@ Result<StorePool::Lease> StorePool::Acquire() {
   o.migrate = false;
   AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> s, store::Store::Open(url_, o));
   if (on_open_) on_open_(*s);
+  ++opened_;
+  ++leases_;
+  ++in_use_;
   return Lease{this, std::move(s)};
 }
 
 void StorePool::Release(std::unique_ptr<store::Store> s) {
+  --in_use_;
   if (!s->Usable()) return;  // a lost connection is closed; the next Acquire opens a new one
   std::lock_guard<std::mutex> l(mu_);
   free_.push_back(std::move(s));
+}
+
+StorePool::Stats StorePool::stats() {
+  Stats s;
+  s.leases = leases_.load();
+  s.opened = opened_.load();
+  s.in_use = in_use_.load();
+  s.wait_seconds = static_cast<double>(wait_ns_.load()) / 1e9;
+  std::lock_guard<std::mutex> l(mu_);
+  s.idle = static_cast<int64_t>(free_.size());
+  return s;
 }
 
 std::string PrivateDir(const ServerOptions& o) {
@@ -53,28 +82,17 @@ bool Allowed(Api& api, const Caller& c, access::Action a, const access::Resource
   return false;
 }
 
-namespace {
-// The cause of the 5xx answer being sent on this thread (httplib serves a request on one thread,
-// from its handler to its logger), until LogServerError writes it.
-thread_local std::string t_server_error;
-}  // namespace
-
 void SendError(httplib::Response& res, const ApiError& e) {
   json j;
-  j["error"] = {{"code", e.code}, {"message", e.message}, {"field", e.field}};
+  j["error"] = {{"code", e.code},
+                {"message", e.message},
+                {"field", e.field},
+                {"request_id", CurrentRequestId()}};
   res.status = e.status;
   if (e.code == "store_unavailable") res.set_header("Retry-After", "5");
   res.set_content(j.dump(), "application/json");
-  if (e.status >= 500 && t_server_error.empty()) t_server_error = e.message;
-}
-
-void LogServerError(const httplib::Request& req, int status) {
-  std::string cause = std::move(t_server_error);
-  t_server_error.clear();
-  if (status < 500) return;
-  if (cause.empty()) cause = "no Status recorded";
-  std::fprintf(stderr, "aegis: %s %s -> %d: %s\n", req.method.c_str(), req.path.c_str(), status,
-               cause.c_str());
+  // The cause of a 5xx, for the request's log line (the Status when FromStatus kept one).
+  if (e.status >= 500 && CurrentRequest().error.empty()) CurrentRequest().error = e.message;
 }
 
 void SendJson(httplib::Response& res, const json& j, int status) {
@@ -94,11 +112,11 @@ ApiError FromStatus(const Status& st) {
       return {403, "forbidden", st.message(), ""};
     case Status::Code::kUnavailable:
       // Internal details (paths, SQL) are not sent to the client.
-      t_server_error = st.ToString();
+      CurrentRequest().error = st.ToString();
       return {503, "store_unavailable", "the database cannot be reached for now; retry shortly",
               ""};
     default:
-      t_server_error = st.ToString();
+      CurrentRequest().error = st.ToString();
       return {500, "internal", "the server could not complete the request; it has been logged", ""};
   }
 }

@@ -9,6 +9,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -47,12 +48,29 @@ class StorePool {
     }
     store::Store* operator->() { return s.get(); }
     store::Store& operator*() { return *s; }
+    // Takes the connection out of the pool for good (a background worker's own connection):
+    // it is no longer a lease, and is never given back.
+    std::unique_ptr<store::Store> Take() {
+      if (s) --pool->in_use_;
+      return std::move(s);
+    }
   };
+  // A connection of the pool, or a new one when none is idle. Counted in stats().
   Result<Lease> Acquire();
   void Release(std::unique_ptr<store::Store> s);
 
+  // What the pool has done since the server started (GET /metrics): leases given, how many of
+  // them had to open a new connection (none was idle), the time callers spent waiting for a
+  // lease (opening included), and the leases held now and the idle connections.
+  struct Stats {
+    int64_t leases = 0, opened = 0, in_use = 0, idle = 0;
+    double wait_seconds = 0;
+  };
+  Stats stats();
+
  private:
   std::string url_;
+  std::atomic<int64_t> leases_{0}, opened_{0}, in_use_{0}, wait_ns_{0};
   std::function<void(store::Store&)> on_open_;
   std::mutex mu_;
   std::vector<std::unique_ptr<store::Store>> free_;
@@ -96,16 +114,15 @@ std::string IdList(const Rows& rows) {
   return ids;
 }
 
-// Sends `e` as the JSON error body; "store_unavailable" (503) with a Retry-After header.
+// Sends `e` as the JSON error body, with the request's id (X-Request-Id) as error.request_id;
+// "store_unavailable" (503) with a Retry-After header.
 void SendError(httplib::Response& res, const ApiError& e);
 void SendJson(httplib::Response& res, const json& j, int status = 200);
 // The answer to a failed Status: 400 invalid, 403 permission denied, 404, 409, 503
 // "store_unavailable" when the store cannot be reached, else 500. A 5xx body says nothing of the
-// cause; the Status is kept for the line LogServerError writes once the response is sent.
+// cause; the Status is kept for the request's log line (level "error", ops.h), written once the
+// response is sent (Status messages hold no personal values).
 ApiError FromStatus(const Status& st);
-// Writes one line to stderr for a 5xx answer: the method and path (no query, never the body),
-// the HTTP status and the Status that caused it (Status messages hold no personal values).
-void LogServerError(const httplib::Request& req, int status);
 // A YYYY-MM-DD date that exists; else false with the reason in `why`.
 bool IsIsoDate(const std::string& d, std::string* why);
 std::optional<int64_t> Int(std::string_view v);
@@ -161,6 +178,8 @@ class Api {
   virtual void OnDataChanged(std::function<void()> fn) = 0;
   // Runs `fn` when the server stops (before it is destroyed): join background work.
   virtual void AtStop(std::function<void()> fn) = 0;
+  // Rows of an import this process ran (the aegis_import_rows_total counter of GET /metrics).
+  virtual void CountImportRows(int64_t read, int64_t stored, int64_t quarantined) = 0;
 };
 
 // The kernel's decision for the caller (access/decision.h) under the protocol in force.

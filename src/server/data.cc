@@ -19,6 +19,7 @@
 #include "ingest/profile.h"
 #include "security/tokens.h"
 #include "server/api.h"
+#include "server/ops.h"
 #include "util/date.h"
 #include "util/text.h"
 
@@ -412,6 +413,8 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
         };
         auto summary = ingest::RunImport(**lease, *catalog, o);
         if (summary.ok()) {
+          a->CountImportRows(summary->read, summary->imported + summary->updated,
+                             summary->quarantined);
           // The importer took up the run begun for it: not an interrupted one unless it was.
           summary->resumed = resumed;
           if (!resumed)
@@ -435,15 +438,20 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
     std::filesystem::remove(path, ec);
     if (!result.ok()) {
       // Messages name rows and columns, never values: safe to show to the uploader.
-      std::string msg = result.message();
+      std::string msg = result.message(), logged = msg;
       size_t at = msg.find(path);
-      if (at != std::string::npos) msg.replace(at, path.size(), file_name);
+      if (at != std::string::npos) {
+        msg.replace(at, path.size(), file_name);
+        // The log never names the file (a name typed by the uploader may be a person's).
+        logged.replace(at, path.size(), "the upload");
+      }
       // Failed, in the store too, so that every process answers so. (The upload is gone, so the
       // run could not be resumed anyway; the same file uploaded again starts a new run, and the
       // rows committed before the error count as unchanged in it.)
       if (lease.ok()) (void)(*lease)->FailImportRun(id, msg);
-      std::fprintf(stderr, "aegis serve: import run %lld failed: %s\n", static_cast<long long>(id),
-                   msg.c_str());
+      LogLine("error", {{"event", JsonString("import_failed")},
+                        {"import_run", std::to_string(id)},
+                        {"error", JsonString(logged)}});
       update([&](DataState::Job& j) {
         j.state = "failed";
         j.error = msg;

@@ -23,7 +23,8 @@ struct Connection {
   uint64_t consumed = 0;  // bytes handed to httplib so far
   // The request being read: its line and headers are due by `deadline` (none when it is {}).
   Clock::time_point deadline{};
-  uint64_t started_at = 0;  // `consumed` when the request began
+  uint64_t started_at = 0;    // `consumed` when the request began
+  Clock::time_point began{};  // when its first byte was there
   bool headers_read = false;
   uint64_t body_from = 0;  // `consumed` when its headers had been read
   const char* failure = "";
@@ -172,6 +173,7 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
       pending = svr_sock_ != INVALID_SOCKET && strm.Pending(std::min(100, idle_ms - waited));
     if (!pending || svr_sock_ == INVALID_SOCKET) break;
     conn.started_at = conn.consumed;
+    conn.began = Clock::now();
     conn.headers_read = false;
     conn.failure = "";
     conn.deadline = header_timeout_ms_ > 0 ? (first ? accepted : Clock::now()) +
@@ -209,6 +211,11 @@ void HttpServer::CloseIfBodyUnread(const httplib::Request& req, httplib::Respons
     }
   }
   if (unread) CloseAfterAnswer(res);
+}
+
+double HttpServer::RequestSeconds() {
+  if (t_conn == nullptr || t_conn->began == Clock::time_point{}) return 0;
+  return std::chrono::duration<double>(Clock::now() - t_conn->began).count();
 }
 
 void HttpServer::CloseAfterAnswer(httplib::Response& res) {

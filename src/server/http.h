@@ -47,6 +47,9 @@ class HttpServer : public httplib::Server {
   // Why the request on this thread could not be read: "" when it could, "timeout" (the header
   // deadline passed) or "too_large" (line and headers over 64 KB). For the error handler.
   static const char* ReadFailure();
+  // Seconds since the first byte of the request on this thread arrived (for the logger and the
+  // latency histogram); 0 outside a request.
+  static double RequestSeconds();
 
  private:
   bool process_and_close_socket(socket_t sock) override;

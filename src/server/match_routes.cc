@@ -8,6 +8,7 @@
 
 #include "linkage/linkage.h"
 #include "server/api.h"
+#include "server/ops.h"
 #include "util/date.h"
 
 namespace aegis::server {
@@ -50,8 +51,8 @@ class TracingCache {
       auto m = linkage::LoadTranslitModel(data_dir_);
       model_ = m.ok() ? *m : std::make_shared<const match::TranslitModel>();
       if (!m.ok())
-        std::fprintf(stderr, "aegis: tracing without the model: %s\n",
-                     m.status().message().c_str());
+        LogLine("error", {{"event", JsonString("tracing_without_model")},
+                          {"error", JsonString(m.status().message())}});
     }
     AEGIS_ASSIGN_OR_RETURN(linkage::TracingSet fresh,
                            linkage::BuildTracingSet(s, match::TracingOptions{}, model_));

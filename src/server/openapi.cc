@@ -50,6 +50,18 @@ const char* Document() {
     "/api/v1/openapi.json": {
       "get": {"summary": "This document", "security": [], "responses": {"200": {"description": "The OpenAPI document"}}}
     },
+    "/healthz": {
+      "get": {"summary": "The process is up (no data, no store access)", "security": [], "responses": {"200": {"description": "{\"status\": \"ok\"}"}}}
+    },
+    "/readyz": {
+      "get": {"summary": "Ready to serve: the store answers a query through the pool, its migrations are current, the key file is readable", "security": [],
+        "responses": {"200": {"description": "status ready, checks (store, migrations, key_file: ok)"},
+          "503": {"description": "status not_ready, checks, failed (the names of the checks that failed)"}}}
+    },
+    "/metrics": {
+      "get": {"summary": "Operational metrics in Prometheus text format 0.0.4 (counts and timings by route pattern, the store pool, the alert outbox, import rows; no record). From the server's own host (loopback, not forwarded by a proxy) without credentials; else roles whose protocol entry manages metrics, API tokens of them with the metrics scope",
+        "responses": {"200": {"description": "text/plain; version=0.0.4"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
     "/api/v1/session": {
       "post": {
         "summary": "Sign in; sets the session cookie (HttpOnly, SameSite=Strict) and returns the CSRF token",
@@ -185,7 +197,7 @@ const char* Document() {
     },
     "/api/v1/tokens": {
       "get": {"summary": "API tokens (one's own; all for roles that manage users)", "responses": {"200": {"description": "Tokens (never their secret)"}, "401": {"$ref": "#/components/responses/Error"}}},
-      "post": {"summary": "Make a scoped API token for a machine client: name, scopes (read, write, export), days (1-366). The token is shown once; send it as Authorization: Bearer",
+      "post": {"summary": "Make a scoped API token for a machine client: name, scopes (read, write, export, metrics: GET /metrics only), days (1-366). The token is shown once; send it as Authorization: Bearer",
         "responses": {"201": {"description": "The token"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
     },
     "/api/v1/tokens/{id}": {

@@ -14,11 +14,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <regex>
 #include <semaphore>
+#include <set>
 #include <string_view>
 
 #include "access/audit.h"
@@ -29,6 +31,7 @@
 #include "server/api.h"
 #include "server/http.h"
 #include "server/openapi.h"
+#include "server/ops.h"
 #include "util/date.h"
 #include "util/text.h"
 
@@ -154,6 +157,11 @@ class ServerImpl final : public Server, public Api {
     at_stop_.push_back(std::move(fn));
   }
   const std::vector<RouteInfo>& routes() const override { return routes_; }
+  int64_t requests_in_flight() const override { return metrics_.in_flight(); }
+  int64_t store_leases_held() override { return pool_.stats().in_use; }
+  void CountImportRows(int64_t read, int64_t stored, int64_t quarantined) override {
+    metrics_.ImportRows(read, stored, quarantined);
+  }
 
   // --- Api -----------------------------------------------------------------------------------
 
@@ -179,10 +187,28 @@ class ServerImpl final : public Server, public Api {
     for (size_t p; (p = pattern.find("{id}")) != std::string::npos;)
       pattern.replace(p, 4, R"((\d+))");
     table_.push_back({method, std::regex(pattern), action});
-    if (method == "GET") http_.Get(pattern, wrapped);
-    if (method == "POST") http_.Post(pattern, wrapped);
-    if (method == "DELETE") http_.Delete(pattern, wrapped);
-    if (method == "PUT") http_.Put(pattern, wrapped);
+    // The log and the metrics know a request by its route's pattern, never its path.
+    auto named = [path, wrapped](const httplib::Request& req, httplib::Response& res) {
+      CurrentRequest().route = path;
+      wrapped(req, res);
+    };
+    if (method == "GET") http_.Get(pattern, named);
+    if (method == "POST") http_.Post(pattern, named);
+    if (method == "DELETE") http_.Delete(pattern, named);
+    if (method == "PUT") http_.Put(pattern, named);
+  }
+
+  // The request comes from this host: a loopback connection that no proxy forwarded. A request
+  // with X-Forwarded-For came through a proxy (deploy/nginx.conf sets it): never this host. One
+  // with X-Real-IP is this host only behind_proxy and when that address is loopback too. What
+  // access::Subject::local says.
+  bool FromThisHost(const httplib::Request& req) const {
+    auto loopback = [](const std::string& a) {
+      return a == "::1" || a.rfind("127.", 0) == 0 || a.rfind("::ffff:127.", 0) == 0;
+    };
+    if (!loopback(req.remote_addr) || req.has_header("X-Forwarded-For")) return false;
+    if (!req.has_header("X-Real-IP")) return true;
+    return o_.behind_proxy && loopback(req.get_header_value("X-Real-IP"));
   }
 
   // What a route checks before its handler runs: the caller (session cookie or API token), the
@@ -191,7 +217,15 @@ class ServerImpl final : public Server, public Api {
   // read (CheckBeforeBody).
   bool Gate(const httplib::Request& req, const std::string& method, access::Action action,
             Caller* c, ApiError* e) {
+    c->subject.local = FromThisHost(req);
+    // Without credentials the kernel decides for a subject of no role: from this host it may
+    // read the metrics, nothing else (access::Action::kReadMetrics); elsewhere a 401.
+    if (req.get_header_value("Authorization").empty() &&
+        CookieValue(req, "aegis_session").empty() &&
+        access::RouteGate(*protocol(), c->subject, action, method != "GET").allowed())
+      return true;
     if (!Authenticate(req, c, e)) return false;
+    CurrentRequest().user_id = c->user.id;
     if (method != "GET" && !c->session_digest.empty()) {
       std::string token = req.get_header_value("X-CSRF-Token");
       if (!security::VerifyCsrfToken(*keys_->current(), c->session_digest, token)) {
@@ -244,6 +278,7 @@ class ServerImpl final : public Server, public Api {
     for (size_t i = 0; i < table_.size(); ++i) {
       const RouteEntry& r = table_[i];
       if (r.method != req.method || !std::regex_match(req.path, r.pattern)) continue;
+      CurrentRequest().route = routes_[i].path;
       if (!r.action) return true;  // public
       t_gated.caller = Caller{};
       if (ApiError e; !Gate(req, r.method, *r.action, &t_gated.caller, &e)) {
@@ -353,8 +388,8 @@ class ServerImpl final : public Server, public Api {
     auto p = access::Protocol::Parse(newest.text, "protocol version " + std::to_string(newest.id));
     if (!p.ok()) {
       // PUT /protocol validates before storing, so this is a hand-edited store.
-      std::fprintf(stderr, "aegis serve: keeping the protocol in force: %s\n",
-                   p.status().message().c_str());
+      LogLine("error", {{"event", JsonString("protocol_kept")},
+                        {"error", JsonString(p.status().message())}});
       return;
     }
     SetProtocol(std::make_shared<const access::Protocol>(std::move(*p)), newest.id);
@@ -449,6 +484,7 @@ class ServerImpl final : public Server, public Api {
       sub.scope_read = has("read");
       sub.scope_write = has("write");
       sub.scope_export = has("export");
+      sub.scope_metrics = has("metrics");
     }
     // Break the glass: cookie sessions only, and only roles the protocol in force lets break it
     // (so most requests need no query for it).
@@ -488,6 +524,8 @@ class ServerImpl final : public Server, public Api {
   Status Routes() {
     http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       t_gated = {};
+      BeginRequest(req, res);
+      metrics_.RequestBegan();
       return CheckBeforeBody(req, res) ? httplib::Server::HandlerResponse::Unhandled
                                        : httplib::Server::HandlerResponse::Handled;
     });
@@ -498,6 +536,8 @@ class ServerImpl final : public Server, public Api {
       res.set_header("Content-Security-Policy",
                      "default-src 'self'; frame-ancestors 'none'; base-uri 'none'");
       if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
+      // A request that could not be parsed never began: its id is made here.
+      if (!res.has_header("X-Request-Id")) res.set_header("X-Request-Id", CurrentRequestId());
       HttpServer::CloseIfBodyUnread(req, res);
     });
     const int header_s = (o_.header_timeout_ms + 999) / 1000;
@@ -526,9 +566,10 @@ class ServerImpl final : public Server, public Api {
                           "route's handler)",
                           ""});
         });
-    http_.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-      LogServerError(req, res.status);
+    http_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+      FinishRequest(req, res.status);
     });
+    AddOperationsRoutes();
 
     AddPublic("GET", "/api/v1/openapi.json",
               [this](const httplib::Request&, httplib::Response& res, Caller*) {
@@ -575,6 +616,136 @@ class ServerImpl final : public Server, public Api {
     AddWebRoutes(*this, http_);  // last: it serves every path outside /api/
     openapi_ = OpenApiDocument(routes_);
     return Status::Ok();
+  }
+
+  // The request's end (httplib's logger, after the answer was written): the metrics, and its log
+  // line: level "error" with the Status for a 5xx, else level "info" unless access lines are off.
+  // Never the path or the query: the route's pattern ("(unmatched)" when no route took it).
+  void FinishRequest(const httplib::Request& req, int status) {
+    RequestState& r = CurrentRequest();
+    if (r.route.empty()) r.route = RouteOf(req);
+    const double seconds = HttpServer::RequestSeconds();
+    // The method as sent may be anything (a request that could not be parsed): a known one or
+    // OTHER, so that neither the log nor the metrics' labels take a client's text.
+    static const std::set<std::string> kMethods = {"GET",    "HEAD",  "POST",   "PUT",
+                                                   "DELETE", "PATCH", "OPTIONS"};
+    const std::string method = kMethods.count(req.method) ? req.method : "OTHER";
+    metrics_.Request(method, r.route, status, seconds);
+    if (r.began) metrics_.RequestEnded();
+    if (status >= 500 || o_.log_requests) {
+      char duration[32];
+      std::snprintf(duration, sizeof duration, "%.3f", seconds * 1000);
+      const std::string& id = CurrentRequestId();
+      const bool error = status >= 500;
+      LogLine(error ? "error" : "info",
+              {{"request_id", JsonString(id)},
+               {"method", JsonString(method)},
+               {"route", JsonString(r.route)},
+               {"status", std::to_string(status)},
+               {"duration_ms", duration},
+               {"user_id", r.user_id > 0 ? std::to_string(r.user_id) : "null"},
+               {"error",
+                error ? JsonString(r.error.empty() ? "no Status recorded" : r.error) : "null"}});
+    }
+    EndRequest();
+  }
+
+  // The pattern of the route `req` goes to, for a request no handler took (refused before its
+  // body, or unknown): "(unmatched)" when none.
+  std::string RouteOf(const httplib::Request& req) const {
+    for (size_t i = 0; i < table_.size(); ++i)
+      if (table_[i].method == req.method && std::regex_match(req.path, table_[i].pattern))
+        return routes_[i].path;
+    return "(unmatched)";
+  }
+
+  // GET /healthz, /readyz and /metrics (doc/server.md, "Operating Aegis"). Health and readiness
+  // are public (they say nothing of the data); the metrics are the kernel's kReadMetrics.
+  void AddOperationsRoutes() {
+    AddPublic("GET", "/healthz", [](const httplib::Request&, httplib::Response& res, Caller*) {
+      SendJson(res, {{"status", "ok"}});
+    });
+    AddPublic("GET", "/readyz",
+              [this](const httplib::Request&, httplib::Response& res, Caller*) { Ready(res); });
+    Add("GET", "/metrics", access::Action::kReadMetrics,
+        [this](const httplib::Request&, httplib::Response& res, Caller*) {
+          res.set_content(RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
+        });
+  }
+
+  // Ready to serve: the store answers one cheap query through a pooled connection, its schema
+  // is the latest (migrations current) and the key file can be read. 503 names the failed
+  // checks; the cause is in the request's log line.
+  void Ready(httplib::Response& res) {
+    json checks = json::object(), failed = json::array();
+    auto check = [&](const char* name, const Status& st) {
+      checks[name] = st.ok() ? "ok" : "failed";
+      if (st.ok()) return;
+      failed.push_back(name);
+      if (CurrentRequest().error.empty())
+        CurrentRequest().error = std::string("readiness: ") + name + ": " + st.ToString();
+    };
+    Status store = Status::Ok(), migrations = Status::Unavailable("the store is not reachable");
+    if (auto lease = pool_.Acquire(); !lease.ok()) {
+      store = lease.status();
+    } else if (auto v = (*lease)->SchemaVersion(); !v.ok()) {
+      store = v.status();
+    } else if (*v != (*lease)->LatestSchemaVersion()) {
+      migrations = Status::InvalidArgument("schema version " + std::to_string(*v) + ", expected " +
+                                           std::to_string((*lease)->LatestSchemaVersion()));
+    } else {
+      migrations = Status::Ok();
+    }
+    check("store", store);
+    check("migrations", migrations);
+    std::ifstream keys(o_.key_file, std::ios::binary);
+    check("key_file", keys && keys.peek() != std::char_traits<char>::eof()
+                          ? Status::Ok()
+                          : Status::IOError("the key file cannot be read"));
+    SendJson(res,
+             {{"status", failed.empty() ? "ready" : "not_ready"},
+              {"checks", checks},
+              {"failed", failed}},
+             failed.empty() ? 200 : 503);
+  }
+
+  // The exposition: requests, latencies, imports (Metrics), the store pool, the alert outbox.
+  std::string RenderMetrics() {
+    std::string out = metrics_.Render();
+    StorePool::Stats p = pool_.stats();
+    MetricHeader(out, "aegis_store_pool_waits_total", "counter",
+                 "Leases of a store connection from the server's pool.");
+    MetricSample(out, "aegis_store_pool_waits_total", "", static_cast<double>(p.leases));
+    MetricHeader(out, "aegis_store_pool_wait_seconds_total", "counter",
+                 "Time spent waiting for a lease from the pool (opening a connection included).");
+    MetricSample(out, "aegis_store_pool_wait_seconds_total", "", p.wait_seconds);
+    MetricHeader(out, "aegis_store_pool_opened_total", "counter",
+                 "Connections opened because none was idle in the pool.");
+    MetricSample(out, "aegis_store_pool_opened_total", "", static_cast<double>(p.opened));
+    MetricHeader(out, "aegis_store_pool_leases_in_use", "gauge", "Store connections leased now.");
+    MetricSample(out, "aegis_store_pool_leases_in_use", "", static_cast<double>(p.in_use));
+    MetricHeader(out, "aegis_store_pool_idle", "gauge", "Idle store connections in the pool.");
+    MetricSample(out, "aegis_store_pool_idle", "", static_cast<double>(p.idle));
+    // No sample when the store cannot be read: an absent series, not a false zero.
+    Result<store::AlertOutboxState> outbox = Status::Unavailable("no store");
+    if (auto lease = pool_.Acquire(); lease.ok()) outbox = (*lease)->AlertOutbox();
+    MetricHeader(out, "aegis_alert_outbox_depth", "gauge",
+                 "Alert deliveries (webhook, e-mail) not yet made.");
+    if (outbox.ok())
+      MetricSample(out, "aegis_alert_outbox_depth", "", static_cast<double>(outbox->depth));
+    MetricHeader(out, "aegis_alert_outbox_oldest_age_seconds", "gauge",
+                 "Age of the oldest alert delivery not yet made (0 when none).");
+    if (outbox.ok()) {
+      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+      const double age =
+          outbox->depth > 0
+              ? std::max(0.0, static_cast<double>(now_ms - outbox->oldest_created_ms) / 1000.0)
+              : 0.0;
+      MetricSample(out, "aegis_alert_outbox_oldest_age_seconds", "", age);
+    }
+    return out;
   }
 
   // The client's address: the connection's, or behind a trusted proxy on this host the one it
@@ -706,6 +877,7 @@ class ServerImpl final : public Server, public Api {
   };
   std::vector<RouteEntry> table_;
   std::string openapi_;
+  Metrics metrics_;  // this process's; GET /metrics
   // P-code -> level, read at start. Areas change only through `aegis areas import`, which no
   // server process runs, so every process is equally (un)aware of them: a restart picks them up.
   std::map<std::string, int> areas_;

@@ -43,6 +43,13 @@ struct ServerOptions {
   // milliseconds (through this process: at once); see RefreshProtocol in server.cc. Sessions,
   // users and break-the-glass grants are read from the store on every request.
   int protocol_check_ms = 1000;
+  // One structured log line (JSON, level "info") per request on stderr: its id, method, route
+  // pattern, status, duration and user id (doc/server.md). Off: only the lines of 5xx answers
+  // (level "error", with the Status that caused them). `aegis serve --log-requests=off`.
+  bool log_requests = true;
+  // On SIGTERM (`aegis serve`): requests in flight have this many milliseconds to finish; past
+  // it the process exits with status 1 (cli_server.cc).
+  int stop_timeout_ms = 10000;
   // The built web application; "" = $AEGIS_WEB_DIR, else data_dir/../web/dist (the source
   // tree's web/dist when data_dir is the source tree's data/).
   std::string web_dir;
@@ -61,8 +68,15 @@ class Server {
   virtual ~Server() = default;
   // Binds (port 0 = any) and serves until Stop(); returns when stopped.
   virtual Status Run(const std::function<void(int port)>& on_listening = {}) = 0;
+  // Stops listening (new connections are refused), lets the requests in flight finish (Run
+  // returns once they have) and joins the server's background work. Not async-signal-safe.
   virtual void Stop() = 0;
   virtual const std::vector<RouteInfo>& routes() const = 0;
+  // Requests begun and not yet answered.
+  virtual int64_t requests_in_flight() const = 0;
+  // Store connections leased from the server's pool and not yet given back (0 once stopped:
+  // every lease is released when its request or background job ends).
+  virtual int64_t store_leases_held() = 0;
 };
 
 }  // namespace aegis::server

@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "server/api.h"
+#include "server/ops.h"
 
 namespace aegis::server {
 
@@ -213,7 +214,10 @@ void AddWebRoutes(Api& api, httplib::Server& http) {
   auto files = std::make_shared<const WebFiles>(ListWebFiles(WebDir(api.options())));
   // Everything outside /api/ is the front end.
   http.Get(R"(/(?!api/)[A-Za-z0-9._/-]*)",
-           [files](const httplib::Request& q, httplib::Response& r) { Static(*files, q, r); });
+           [files](const httplib::Request& q, httplib::Response& r) {
+             CurrentRequest().route = "/{web}";  // one pattern for every file of the front end
+             Static(*files, q, r);
+           });
 }
 
 }  // namespace aegis::server

@@ -327,6 +327,21 @@ Result<std::vector<AlertDelivery>> SqlStore::ClaimAlertDeliveries(int64_t now_ms
   return out;
 }
 
+Result<AlertOutboxState> SqlStore::AlertOutbox() {
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt & s, Cached("SELECT count(*), coalesce(min(created_ms), 0) FROM alert_delivery WHERE "
+                       "delivered_ms=0"));
+  AlertOutboxState out;
+  Status q;
+  if (s.Step(&q)) {
+    out.depth = s.Int(0);
+    out.oldest_created_ms = s.Int(1);
+  }
+  s.Reset();
+  AEGIS_RETURN_IF_ERROR(q);
+  return out;
+}
+
 Status SqlStore::FinishAlertDeliveries(const std::vector<DeliveryOutcome>& outcomes) {
   return InTransaction(db_, [&]() -> Status {
     AEGIS_ASSIGN_OR_RETURN(Stmt & done, Cached("UPDATE alert_delivery SET delivered_ms=?, "

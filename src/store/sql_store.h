@@ -279,6 +279,7 @@ class SqlStore final : public Store {
   Result<std::vector<AlertDelivery>> ClaimAlertDeliveries(int64_t now_ms, int64_t lease_ms,
                                                           int limit) override;
   Status FinishAlertDeliveries(const std::vector<DeliveryOutcome>& outcomes) override;
+  Result<AlertOutboxState> AlertOutbox() override;
   Result<std::vector<AlertRecord>> DueAlertEscalations(int64_t now_ms, int limit) override;
   Status EscalateAlert(int64_t id, int level, int64_t ack_due_ms, const AlertEvent& e,
                        const std::vector<AlertDelivery>& deliveries) override;
