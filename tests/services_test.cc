@@ -9,7 +9,9 @@
 #include "access/decision.h"
 #include "ingest/importer.h"
 #include "server_fixture.h"
+#include "services/directory.h"
 #include "test_util.h"
+#include "util/date.h"
 
 namespace aegis::testing {
 namespace {
@@ -124,6 +126,59 @@ TEST(ServicesImport, AnUnknownServiceTypeOrPlaceIsQuarantinedWithItsReason) {
   EXPECT_NE(reasons.find("the value is not a valid service_type"), std::string::npos) << reasons;
   EXPECT_NE(reasons.find("'XX9999' is not a known area"), std::string::npos) << reasons;
   EXPECT_NE(reasons.find("the record key is empty"), std::string::npos) << reasons;
+}
+
+// Where to refer a person in a payam: the service in the payam first, then the county's, then
+// the state's; a closed service and one that takes no referrals are not offered; an entry not
+// confirmed for 90 days is marked.
+TEST(ServiceRecipients, NearestLevelFirstActiveAndAcceptingOnlyUnconfirmedMarked) {
+  TempDir dir;
+  auto st = NewStore(dir);
+  auto src = st->EnsureDataSource({0, "SVC", "test", "manual", "", "secondary"});
+  ASSERT_TRUE(src.ok());
+  const std::string today = "2025-06-30";
+  struct E {
+    const char* key;
+    const char* pcode;
+    const char* status;
+    bool accepts;
+    const char* assured;
+  };
+  for (const E& e : {E{"state", "SS01", "active", true, "2025-06-01"},
+                     E{"payam", "SS010101", "active", true, "2025-03-01"},
+                     E{"county", "SS0101", "active", true, "2025-04-01"},
+                     E{"closed", "SS0101", "temporarily_closed", true, "2025-06-01"},
+                     E{"no-referrals", "SS010101", "active", false, "2025-06-01"},
+                     E{"elsewhere", "SS0102", "active", true, "2025-06-01"}}) {
+    store::Service s;
+    s.source_key = e.key;
+    s.provider = e.key;
+    s.service_type = "legal";
+    s.pcodes = {e.pcode};
+    s.status = e.status;
+    s.accepts_referrals = e.accepts;
+    s.assured_date = e.assured;
+    ASSERT_TRUE(st->CreateService(s, *src).ok()) << e.key;
+  }
+  auto r = services::Recipients(*st, access::OperatorScope(), "SS010101", "legal", today);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::vector<std::string> order;
+  for (const auto& x : *r)
+    order.push_back(x.service.s.source_key + "/" + std::to_string(x.distance) + "/" +
+                    (x.confirmed ? "confirmed" : "unconfirmed"));
+  EXPECT_EQ(order, (std::vector<std::string>{"payam/0/unconfirmed", "county/1/confirmed",
+                                             "state/2/confirmed"}));
+  // For a person known only by county: the county's service, then one level away either way
+  // (the state's, and the payam's inside the county), by id.
+  r = services::Recipients(*st, access::OperatorScope(), "SS0101", "legal", today);
+  ASSERT_TRUE(r.ok());
+  order.clear();
+  for (const auto& x : *r)
+    order.push_back(x.service.s.source_key + "/" + std::to_string(x.distance));
+  EXPECT_EQ(order, (std::vector<std::string>{"county/0", "state/1", "payam/1"}));
+  EXPECT_TRUE(services::Confirmed("2025-04-01", today));   // 90 days before
+  EXPECT_FALSE(services::Confirmed("2025-03-31", today));  // 91 days
+  EXPECT_FALSE(services::Confirmed("", today));            // never confirmed
 }
 
 class ServicesApi : public ServerTest {

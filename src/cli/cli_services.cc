@@ -7,6 +7,8 @@
 
 #include "access/decision.h"
 #include "cli/cli_internal.h"
+#include "services/directory.h"
+#include "util/date.h"
 #include "util/text.h"
 
 namespace aegis::cli {
@@ -48,6 +50,28 @@ Status List(const GlobalOptions& g, const ServiceArgs& a) {
   }
   std::printf("%lld service(s)\n", static_cast<long long>(n));
   return AuditCommand(g, a.keys, *st, "service.list", "service", "", std::to_string(n));
+}
+
+// Where to refer a person in an area: nearest level first, unconfirmed entries marked.
+Status Recipients(const GlobalOptions& g, const ServiceArgs& a) {
+  AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
+  AEGIS_ASSIGN_OR_RETURN(
+      auto rows, services::Recipients(*st, access::OperatorScope(), a.area, a.type, TodayUtc()));
+  std::printf("%-7s %-9s %-14s %-30s %-9s %s\n", "id", "distance", "provider", "areas", "modality",
+              "confirmed");
+  for (const auto& r : rows) {
+    const store::Service& s = r.service.s;
+    std::string areas = text::Join(s.pcodes, " ");
+    if (areas.size() > 30) areas = areas.substr(0, 27) + "...";
+    std::string confirmed =
+        r.confirmed ? s.assured_date
+                    : "UNCONFIRMED (" + (s.assured_date.empty() ? "never" : s.assured_date) + ")";
+    std::printf("%-7lld %-9d %-14s %-30s %-9s %s\n", static_cast<long long>(s.id), r.distance,
+                s.provider.c_str(), areas.c_str(), s.modality.c_str(), confirmed.c_str());
+  }
+  std::printf("%zu service(s) for %s in %s\n", rows.size(), a.type.c_str(), a.area.c_str());
+  return AuditCommand(g, a.keys, *st, "service.recipients", "service", a.area,
+                      std::to_string(rows.size()));
 }
 
 // Per area of the level: how many entries of the type cover it; the areas with none first.
@@ -104,7 +128,8 @@ void AddServiceCommands(CLI::App& app, GlobalOptions& g) {
       "  aegis areas import --global --country AFG\n"
       "  aegis import afg_3w.csv --profile ocha-3w\n"
       "  aegis services gaps --type protection --level 2 --country AFG\n"
-      "  aegis services list --area AF0101 --type protection --active");
+      "  aegis services list --area AF0101 --type protection --active\n"
+      "  aegis services recipients --area AF0101 --type protection");
   auto* ls = s->add_subcommand("list", "List services (filters: area, type, organisation)");
   ls->add_option("--area", a.area, "P-code: services covering this area");
   ls->add_option("--type", a.type, "Service type (vocabularies.json service_type)");
@@ -118,7 +143,13 @@ void AddServiceCommands(CLI::App& app, GlobalOptions& g) {
   gp->add_option("--country", a.country, "ISO3 code: only this country's areas");
   gp->add_option("--top", a.top, "Areas listed with the most providers (default 10)");
   gp->callback([&g] { Run([&] { return Gaps(g, a); }); });
-  for (auto* sub : {ls, gp}) sub->add_option("--keys", a.keys, "Key file (default: <store>.keys)");
+  auto* rc = s->add_subcommand(
+      "recipients", "Where to refer a person in an area: nearest services first (90-day check)");
+  rc->add_option("--area", a.area, "P-code of the person's area")->required();
+  rc->add_option("--type", a.type, "Service type needed")->required();
+  rc->callback([&g] { Run([&] { return Recipients(g, a); }); });
+  for (auto* sub : {ls, gp, rc})
+    sub->add_option("--keys", a.keys, "Key file (default: <store>.keys)");
 }
 
 }  // namespace aegis::cli

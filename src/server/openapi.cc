@@ -343,6 +343,13 @@ const char* Document() {
           {"name": "country", "in": "query", "schema": {"type": "string"}, "description": "ISO3"}],
         "responses": {"200": {"description": "level, items [{pcode, service_type, services, providers}], areas_without"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
     },
+    "/api/v1/services/recipients": {
+      "get": {"summary": "Where to refer a person: the active services accepting referrals that cover the area, nearest level first (distance in admin levels), each with confirmed (checked in the last 90 days); audited",
+        "parameters": [
+          {"name": "area", "in": "query", "required": true, "schema": {"type": "string"}, "description": "the P-code of the person's area"},
+          {"name": "type", "in": "query", "required": true, "schema": {"type": "string"}, "description": "a service_type"}],
+        "responses": {"200": {"description": "area, service_type, items"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}
+    },
     "/api/v1/services/{id}": {
       "get": {"summary": "One service (404 when hidden); audited", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
         "responses": {"200": {"description": "The service"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}},

@@ -4,6 +4,8 @@
 #include "access/decision.h"
 #include "security/tokens.h"
 #include "server/api.h"
+#include "services/directory.h"
+#include "util/date.h"
 #include "util/text.h"
 
 namespace aegis::server {
@@ -256,6 +258,37 @@ void Update(Api& api, const httplib::Request& req, httplib::Response& res, const
   SendJson(res, {{"id", id}, {"sensitivity", s.sensitivity}});
 }
 
+// Where to refer a person in `area` who needs a service of `type`: active services accepting
+// referrals that cover the area, nearest level first, each marked confirmed or not.
+void Recipients(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c) {
+  const std::string area = req.get_param_value("area"), type = req.get_param_value("type");
+  if (area.empty() || api.AreaLevel(area) < 0)
+    return SendError(res, {400, "invalid", "area: the P-code of the person's area", "area"});
+  if (type.empty() || !api.taxonomy().NormalizeTerm("service_type", type))
+    return SendError(
+        res, {400, "invalid", "type: a service_type of data/taxonomy/vocabularies.json", "type"});
+  const std::string t = *api.taxonomy().NormalizeTerm("service_type", type);
+  auto lease = api.pool().Acquire();
+  if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
+  auto rows = services::Recipients(**lease, c.scope, area, t, TodayUtc());
+  if (!rows.ok()) return SendError(res, FromStatus(rows.status()));
+  json items = json::array();
+  std::string ids;
+  for (const auto& r : *rows) {
+    const bool personal = Decide(api, c, access::Action::kReadIndividual,
+                                 ServiceResource(r.service.s, r.service.organisation_id))
+                              .personal_fields;
+    json j = ServiceJson(r.service, personal);
+    j["distance"] = r.distance;
+    j["confirmed"] = r.confirmed;
+    items.push_back(std::move(j));
+    ids += (ids.empty() ? "" : ",") + std::to_string(r.service.s.id);
+  }
+  api.Audit(**lease, &c, "service.recipients", "service", ids,
+            std::to_string(rows->size()) + " records");
+  SendJson(res, {{"area", area}, {"service_type", t}, {"items", items}});
+}
+
 // Per area of a level and service type: the active entries covering it (0 where none).
 void Coverage(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c) {
   int level = 2;
@@ -302,6 +335,10 @@ void AddServiceRoutes(Api& api) {
   api.Add(
       "GET", "/api/v1/services/coverage", A::kReadAggregate,
       [a](const httplib::Request& q, httplib::Response& r, Caller* c) { Coverage(*a, q, r, *c); });
+  api.Add("GET", "/api/v1/services/recipients", A::kReadIndividual,
+          [a](const httplib::Request& q, httplib::Response& r, Caller* c) {
+            Recipients(*a, q, r, *c);
+          });
   api.Add("GET", "/api/v1/services/{id}", A::kReadIndividual,
           [a](const httplib::Request& q, httplib::Response& r, Caller* c) { Get(*a, q, r, *c); });
   api.Add(

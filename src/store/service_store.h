@@ -52,6 +52,9 @@ struct ServiceRecord {
   int64_t organisation_id = 0;  // 0 = cluster-wide
   int sensitivity_rank = 1;
   std::string created_at, updated_at;
+  // With ServiceQuery::nearest_first: admin levels between the area asked for and the nearest
+  // area the entry serves; -1 otherwise.
+  int distance = -1;
 };
 
 // Filters of a directory read. The scope's class `service` decides what is visible: entries up
@@ -62,6 +65,9 @@ struct ServiceQuery {
   std::string service_type;  // a service type code
   std::string organisation;  // the owning organisation's code
   bool active_only = false;  // status active and accepting referrals
+  // With `area`: nearest first (ServiceRecord::distance), then by id (a single page: leave
+  // `after_id` at 0).
+  bool nearest_first = false;
   int64_t after_id = 0;
   int limit = 500;
 };

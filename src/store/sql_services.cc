@@ -214,7 +214,17 @@ Status SqlStore::LoadServiceAreas(ServiceRecord* r) {
 
 Result<std::vector<ServiceRecord>> SqlStore::ListServices(const AccessScope& scope,
                                                           const ServiceQuery& q) {
-  std::string sql = std::string("SELECT ") + kServiceCols +
+  const bool nearest = q.nearest_first && !q.area.empty();
+  // The levels between the area asked for (?2) and the nearest area the entry serves that
+  // covers it: the area itself, one above it, or a place below it.
+  const std::string distance =
+      nearest ? ", (SELECT min(abs(a2.level - (SELECT level FROM area WHERE pcode=?2))) FROM "
+                "service_area sa2 JOIN area a2 ON a2.pcode=sa2.area_pcode WHERE "
+                "sa2.service_id=v.id AND (sa2.area_pcode IN (SELECT ancestor_pcode FROM "
+                "area_ancestor WHERE pcode=?2) OR sa2.area_pcode IN (SELECT pcode FROM "
+                "area_ancestor WHERE ancestor_pcode=?2))) AS distance"
+              : ", -1 AS distance";
+  std::string sql = std::string("SELECT ") + kServiceCols + distance +
                     " FROM service v LEFT JOIN organisation o ON o.id=v.organisation_id WHERE " +
                     ServiceScopeClause(scope) + " AND v.id>?1";
   // Covering an area: the entry serves it, one of its ancestors, or a place below it.
@@ -226,7 +236,7 @@ Result<std::vector<ServiceRecord>> SqlStore::ListServices(const AccessScope& sco
   if (!q.service_type.empty()) sql += " AND v.service_type=?3";
   if (!q.organisation.empty()) sql += " AND o.code=?4";
   if (q.active_only) sql += " AND v.status='active' AND v.accepts_referrals=1";
-  sql += " ORDER BY v.id LIMIT ?5";
+  sql += nearest ? " ORDER BY distance, v.id LIMIT ?5" : " ORDER BY v.id LIMIT ?5";
   AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_, sql));
   s.Bind(1, q.after_id).Bind(2, q.area).Bind(3, q.service_type).Bind(4, q.organisation);
   s.Bind(5, static_cast<int64_t>(std::clamp(q.limit, 1, 5000)));
@@ -234,6 +244,7 @@ Result<std::vector<ServiceRecord>> SqlStore::ListServices(const AccessScope& sco
   Status st;
   while (s.Step(&st)) {
     AEGIS_ASSIGN_OR_RETURN(ServiceRecord r, ReadService(s));
+    r.distance = static_cast<int>(s.Int(24));
     out.push_back(std::move(r));
   }
   AEGIS_RETURN_IF_ERROR(st);
