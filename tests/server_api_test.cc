@@ -192,7 +192,17 @@ TEST_F(ApiTest, MonitoringReportsFollowTheProtocol) {
                  {"period_end", "2024-03-31"},
                  {"area_pcode", "SS010101"},
                  {"respondent_type", "key_informant"},
-                 {"answers", {{{"risk", "ATK"}, {"present", true}, {"severity", 4}}}}};
+                 {"answers",
+                  {{{"risk", "ATK"}, {"present", true}, {"severity", 4}},
+                   {{"risk", "GBV"}, {"present", false}},
+                   {{"risk", "REC"}, {"present", true}}}}};
+  // Another report first, so that ids of reports and of their answers differ: the id answered
+  // is the report's (it once was the last answer's on SQLite).
+  auto first =
+      c->Post("/api/v1/monitoring-reports", monitor.Unsafe(), report.dump(), "application/json");
+  ASSERT_TRUE(first && first->status == 201) << (first ? first->body : "");
+  report["period_start"] = "2024-04-01";
+  report["period_end"] = "2024-04-30";
   auto made =
       c->Post("/api/v1/monitoring-reports", monitor.Unsafe(), report.dump(), "application/json");
   ASSERT_TRUE(made && made->status == 201) << (made ? made->body : "");
@@ -203,13 +213,16 @@ TEST_F(ApiTest, MonitoringReportsFollowTheProtocol) {
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
   std::string path = "/api/v1/monitoring-reports/" + std::to_string(id);
-  EXPECT_EQ(c->Get(path.c_str(), monitor.Get())->status, 200);
+  auto got = c->Get(path.c_str(), monitor.Get());
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 200);
+  EXPECT_NE(got->body.find("2024-04-01"), std::string::npos) << got->body;
   EXPECT_EQ(c->Get(path.c_str(), Login("coordinator").Get())->status, 200);
   EXPECT_EQ(c->Get(path.c_str(), Login("viewer").Get())->status, 404);
   EXPECT_EQ(c->Get(path.c_str(), Login("service_provider").Get())->status, 404);
   auto list = c->Get("/api/v1/monitoring-reports?area=SS01", monitor.Get());
   ASSERT_TRUE(list);
-  EXPECT_EQ(json::parse(list->body)["count"], 1);
+  EXPECT_EQ(json::parse(list->body)["count"], 2);
 }
 
 TEST_F(ApiTest, AnalysisIsSafeForAggregateOnlyRolesAndExportsNeutraliseFormulas) {

@@ -450,14 +450,19 @@ Result<int64_t> SqlStore::CreateReport(const MonitoringReport& r, int64_t data_s
   if (st.ok() && exists)
     st = Status::AlreadyExists("a monitoring report with source key '" + r.source_key +
                                "' exists in this source; use another key");
-  if (st.ok()) st = WriteReport(r, data_source_id, 0, 0);
+  // The report's id from its insert: the answers inserted after it are the last rows written.
+  int64_t id = 0;
+  if (st.ok()) {
+    Result<int64_t> w = WriteReport(r, data_source_id, 0, 0);
+    st = w.status();
+    if (w.ok()) id = *w;
+  }
   if (!st.ok()) {
     tx.Rollback();
     org_ids_.clear();
     placement_ids_.clear();
     return st;
   }
-  int64_t id = db_->LastInsertId();
   AEGIS_RETURN_IF_ERROR(tx.Commit());
   AEGIS_RETURN_IF_ERROR(BumpDataVersion());
   return id;

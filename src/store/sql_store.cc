@@ -444,8 +444,8 @@ Status SqlStore::SyncRisks(const std::vector<std::pair<std::string, int>>& risks
   return LoadRiskBits();
 }
 
-Status SqlStore::WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
-                             int64_t existing_id) {
+Result<int64_t> SqlStore::WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
+                                      int64_t existing_id) {
   AEGIS_ASSIGN_OR_RETURN(std::optional<int64_t> org, OrgId(r.organisation_code));
   AEGIS_ASSIGN_OR_RETURN(int64_t placement, PlacementId(r.place));
   AEGIS_ASSIGN_OR_RETURN(
@@ -491,7 +491,7 @@ Status SqlStore::WriteReport(const MonitoringReport& r, int64_t source_id, int64
     if (ans.severity) sev = *ans.severity;
     AEGIS_RETURN_IF_ERROR(a.Bind(1, id).Bind(2, ans.risk).Bind(3, ans.present).Bind(4, sev).Run());
   }
-  return Status::Ok();
+  return id;
 }
 
 Status SqlStore::WriteQuarantine(const QuarantinedRow& q, const ImportBatch& b) {
@@ -543,7 +543,7 @@ Result<BatchOutcome> SqlStore::ApplyBatchInTx(const ImportBatch& b) {
       ++out.unchanged;
       continue;
     }
-    AEGIS_RETURN_IF_ERROR(WriteReport(r, b.data_source_id, b.run_id, existing));
+    AEGIS_RETURN_IF_ERROR(WriteReport(r, b.data_source_id, b.run_id, existing).status());
     ++(existing ? out.updated : out.imported);
   }
   AEGIS_RETURN_IF_ERROR(ApplyServices(b, &out));

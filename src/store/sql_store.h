@@ -349,8 +349,9 @@ class SqlStore final : public Store {
   Status LoadRiskBits();
   Result<int64_t> PlacementId(const Placement& p);
   Status SyncRisks(const std::vector<std::pair<std::string, int>>& risks) override;
-  Status WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
-                     int64_t existing_id);
+  // Inserts (existing_id 0) or replaces a report with its answers; returns the report's id.
+  Result<int64_t> WriteReport(const MonitoringReport& r, int64_t source_id, int64_t run_id,
+                              int64_t existing_id);
   Status WriteQuarantine(const QuarantinedRow& q, const ImportBatch& b);
   Result<BatchOutcome> ApplyBatchInTx(const ImportBatch& batch);
   Status EndUserCredentials(int64_t user_id);
