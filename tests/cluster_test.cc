@@ -52,18 +52,6 @@ std::string Quote(const std::string& s) {  // for sh -c
   return out + "'";
 }
 
-CommandResult RunShell(const std::string& cmd) {
-  CommandResult r;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  int st = pclose(p);
-  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
 // nginx's port: it serves TLS (deploy/nginx.conf), so clients of that port speak https.
 int g_tls_port = 0;
 
@@ -152,8 +140,8 @@ class Cluster {
 
   // `aegis --db URL ARGS` with the cluster's key file; `env` is prepended (VAR=value ...).
   CommandResult Cli(const std::string& args, const std::string& env = "") const {
-    return RunShell("env AEGIS_KEY_FILE=" + Quote(key_file_) + " " + env + " " + AEGIS_BINARY +
-                    " --data-dir " + Quote(kData) + " --db " + Quote(url_) + " " + args);
+    return Shell("env AEGIS_KEY_FILE=" + Quote(key_file_) + " " + env + " " + AEGIS_BINARY +
+                 " --data-dir " + Quote(kData) + " --db " + Quote(url_) + " " + args);
   }
 
   // The incidents in the store, read directly (not through the servers).

@@ -19,19 +19,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// Runs a shell command; its exit status and output (stdout and stderr).
-CommandResult Shell(const std::string& cmd) {
-  CommandResult r;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  int st = pclose(p);
-  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
 bool HasProgram(const std::string& name) {
   return Shell("command -v " + name + " >/dev/null").exit_code == 0;
 }

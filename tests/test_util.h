@@ -109,18 +109,22 @@ struct CommandResult {
   std::string output;  // stdout and stderr
 };
 
-// Runs the aegis binary with `args` (a shell-quoted string).
-inline CommandResult RunAegis(const std::string& args) {
-  std::string cmd = std::string(AEGIS_BINARY) + " --data-dir " + kData + " " + args + " 2>&1";
+// Runs a shell command line; its exit status and output (stdout and stderr).
+inline CommandResult Shell(const std::string& cmd_line) {
   CommandResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
+  FILE* p = popen((cmd_line + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
   char buf[4096];
-  size_t n;
+  size_t n = 0;
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
   int st = pclose(p);
   r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
+}
+
+// Runs the aegis binary with `args` (a shell-quoted string).
+inline CommandResult RunAegis(const std::string& args) {
+  return Shell(std::string(AEGIS_BINARY) + " --data-dir " + kData + " " + args);
 }
 
 inline std::vector<store::AreaRow> ToRows(const std::vector<geo::Area>& areas) {

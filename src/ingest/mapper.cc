@@ -1017,24 +1017,13 @@ MapOutcome RowMapper::Map(const Row& row, int64_t record_no, store::Incident* in
   static const store::Incident kBlankIncident;
   static const store::MonitoringReport kBlankReport;
   Problem p;
-  bool report = ctx_.profile->record == "monitoring_report";
+  const bool report = ctx_.profile->record == "monitoring_report";
+  const bool service = ctx_.profile->record == "service";
   bool ok;
-  if (ctx_.profile->record == "service") {
+  if (service) {
     *svc = store::Service();
-    if (!CheckCells(row, &p) || !MapService(row, record_no, svc, &p)) {
-      q->row = record_no;
-      q->column = p.column;
-      q->reason = p.reason;
-      q->hint = p.hint;
-      q->raw_json = RawJson(row);
-      return MapOutcome::kQuarantined;
-    }
-    svc->source_row = record_no;
-    svc->content_hash = HashService(*svc);
-    if (key_cols_.empty()) svc->source_key = "h:" + std::to_string(svc->content_hash);
-    return MapOutcome::kService;
-  }
-  if (report) {
+    ok = CheckCells(row, &p) && MapService(row, record_no, svc, &p);
+  } else if (report) {
     *rep = kBlankReport;
     std::string country;
     std::optional<double> lat, lon;
@@ -1060,6 +1049,12 @@ MapOutcome RowMapper::Map(const Row& row, int64_t record_no, store::Incident* in
     q->hint = p.hint;
     q->raw_json = RawJson(row);
     return MapOutcome::kQuarantined;
+  }
+  if (service) {
+    svc->source_row = record_no;
+    svc->content_hash = HashService(*svc);
+    if (key_cols_.empty()) svc->source_key = "h:" + std::to_string(svc->content_hash);
+    return MapOutcome::kService;
   }
   if (report) {
     rep->source_row = record_no;

@@ -193,12 +193,12 @@ void List(Api& api, const httplib::Request& req, httplib::Response& res, const C
   SendJson(res, out);
 }
 
-Result<std::optional<store::ServiceRecord>> Find(Api& api, store::Store& s, const Caller& c,
+// The entry of the path's {id} that the caller may read (none when hidden).
+Result<std::optional<store::ServiceRecord>> Find(store::Store& s, const Caller& c,
                                                  const httplib::Request& req, int64_t* id) {
   auto v = Int(req.matches[1].str());
   if (!v) return Status::InvalidArgument("the id must be a number");
   *id = *v;
-  (void)api;
   return s.GetService(c.scope, *v);
 }
 
@@ -206,7 +206,7 @@ void Get(Api& api, const httplib::Request& req, httplib::Response& res, const Ca
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   int64_t id = 0;
-  auto r = Find(api, **lease, c, req, &id);
+  auto r = Find(**lease, c, req, &id);
   if (!r.ok()) return SendError(res, FromStatus(r.status()));
   if (!r->has_value())
     return SendError(res, {404, "not_found", "no such service, or not visible to you", ""});
@@ -242,7 +242,7 @@ void Update(Api& api, const httplib::Request& req, httplib::Response& res, const
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   int64_t id = 0;
-  auto old = Find(api, **lease, c, req, &id);
+  auto old = Find(**lease, c, req, &id);
   if (!old.ok()) return SendError(res, FromStatus(old.status()));
   if (!old->has_value())
     return SendError(res, {404, "not_found", "no such service, or not visible to you", ""});

@@ -102,17 +102,8 @@ Result<int64_t> SqlStore::WriteService(const Service& v, int64_t source_id, int6
   else
     s.Bind(21, source_id).Bind(22, v.source_key);
   AEGIS_RETURN_IF_ERROR(s.Run());
-  int64_t id = existing_id;
-  if (!id) {
-    AEGIS_ASSIGN_OR_RETURN(
-        Stmt & f, Cached("SELECT id FROM service WHERE data_source_id=? AND source_key=?"));
-    f.Bind(1, source_id).Bind(2, v.source_key);
-    Status st;
-    if (f.Step(&st)) id = f.Int(0);
-    f.Reset();
-    AEGIS_RETURN_IF_ERROR(st);
-    if (!id) return Status::Internal("service entry not found after its insert");
-  }
+  // The entry's id, read before its areas are inserted (as WriteReport does).
+  const int64_t id = existing_id ? existing_id : db_->LastInsertId();
   AEGIS_ASSIGN_OR_RETURN(Stmt & del, Cached("DELETE FROM service_area WHERE service_id=?"));
   AEGIS_RETURN_IF_ERROR(del.Bind(1, id).Run());
   AEGIS_ASSIGN_OR_RETURN(Stmt & add,
