@@ -19,7 +19,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 mutants=(
   "read: own-organisation rule ignored|s/\(!rule\.own_org_only \|\| own\)/(true)/"
   "read: break-the-glass cap ignored|s/std::min\(s\.break_glass_rank, p\.break_glass_rank\(\)\)/s.break_glass_rank/"
-  "write: other organisation's records|s/if \(!OwnOrganisation\(s, r\.organisation_id\)\)\n\s*return Deny\(Who\(s\) \+ \" writes only/if (false)\n    return Deny(Who(s) + \" writes only/"
+  "write: other organisation's records|s/if \(!OwnsOrReceives\(s, r\)\) return Deny/if (false) return Deny/"
   "write: class and sensitivity level ignored|s/rule\.write_rank\[c\] < r\.sensitivity/false/"
   "write: GBV or child record made public|s/r\.sensitivity < MinimumRank\(r\.record_class\)/false/"
   "token: read-only token writes|s/IsWriteAction\(a\) && !s\.scope_write/false/"
@@ -34,6 +34,11 @@ mutants=(
   "metrics: the host itself refused|s/if \(s\.local\) return Allow\(\);//"
   "metrics: any role|s/return Manage\(\*rule, s, \"metrics\"\);/return Allow();/"
   "metrics: token without the metrics scope|s/s\.token && !s\.scope_metrics/false/"
+  "referral: the receiver treated as a stranger|s/\(r\.receiving_organisation_id > 0 && r\.receiving_organisation_id == s\.organisation_id\)/(false)/"
+  "referral: own-organisation limit ignored|s/rule\.own_org_only && store::OrganisationScoped\(static_cast<store::RecordClass>\(c\)\)/rule.own_org_only \&\& c < store::kCaseClasses/"
+  "referral: an account of no organisation sends|s/r\.record_class == store::RecordClass::kReferral && r\.organisation_id == 0/false/"
+  "consent override: any role|s/return Manage\(\*rule, s, \"consent_override\"\);/return Allow();/"
+  "consent override: by API token|s/a == Action::kOverrideConsent;/false;/"
 )
 
 only=${1:-}

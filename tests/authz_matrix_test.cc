@@ -74,6 +74,16 @@ const std::map<std::string, ServiceSpec> kServiceRoles = {{"coordinator", {2, 2}
                                                           {"outside_recipient", {-1, -1}},
                                                           {"viewer", {-1, -1}}};
 
+// Referrals (class `referral`, stored at least confidential): the highest rank each role reads
+// and writes, of the organisations that sent or received them when it is own-organisation only.
+const std::map<std::string, ServiceSpec> kReferralRoles = {{"coordinator", {2, 2}},
+                                                           {"imo", {2, 2}},
+                                                           {"partner_focal_point", {2, 2}},
+                                                           {"field_monitor", {2, 2}},
+                                                           {"service_provider", {2, 2}},
+                                                           {"outside_recipient", {-1, -1}},
+                                                           {"viewer", {-1, -1}}};
+
 struct Credential {
   std::string name;  // session, read, write, export, all, metrics
   bool token = false, read = true, write = true, export_ = true, metrics = false;
@@ -380,6 +390,69 @@ TEST_F(AuthzMatrixTest,
       }
     }
   }
+  // 3c. Referrals: one from ORG-A to ORG-B, one from ORG-B to ORG-A and one from ORG-B to
+  // ORG-C, each with consent to disclose the person's name to its receiver. Read (and whether
+  // the name shows), accepted (a fresh one from ORG-B to ORG-A per probe: only the receiver
+  // accepts) and sent by each role and credential. Cluster-wide accounts (coordinator, IMO) read
+  // every referral and never the person; they send none (they belong to no organisation).
+  ASSERT_TRUE(store_->EnsureOrganisation({0, "ORG-C", "ORG-C", "ngo"}).ok());
+  auto make_referral = [&](const std::string& from, const std::string& to) -> int64_t {
+    store::Referral r;
+    r.referring_organisation = from;
+    r.receiving_organisation = to;
+    r.service_type = "legal";
+    r.priority = "normal";
+    r.purpose = "service_provision";
+    r.person.name = "MATRIX-PERSON-" + from + "-" + to;
+    r.created_ms = r.updated_ms = 1;
+    r.due_ms = int64_t{1} << 50;
+    store::Consent c;
+    c.given_by = "person";
+    c.purpose = r.purpose;
+    c.receiving_organisation = to;
+    c.fields = {"name"};
+    c.given_ms = 1;
+    auto id = store_->CreateReferral(r, c, {0, 0, 1, "test", "created", "", "sent"}, {});
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return id.ok() ? *id : 0;
+  };
+  const std::map<std::string, int64_t> refs = {{"ORG-A>ORG-B", make_referral("ORG-A", "ORG-B")},
+                                               {"ORG-B>ORG-A", make_referral("ORG-B", "ORG-A")},
+                                               {"ORG-B>ORG-C", make_referral("ORG-B", "ORG-C")}};
+  for (const auto& [role, spec] : kRoles) {
+    const ServiceSpec& rs = kReferralRoles.at(role);
+    const bool in_org_a = spec.own_only;
+    for (const Credential& cred : kCredentials) {
+      for (const auto& [key, id] : refs) {
+        const bool involves_a = key.find("ORG-A") != std::string::npos;
+        const bool may_read = cred.read && rs.read >= 2 && (!spec.own_only || involves_a);
+        const std::string where = role + " " + cred.name + " " + key;
+        auto d = Send("GET", "/api/v1/referrals/" + std::to_string(id), Headers(role, cred, false));
+        check(may_read, d && d->status == 200, "referral detail " + where);
+        // The name: to the referrer, and to the receiver the consent names; never to others.
+        check(may_read && in_org_a, d && d->body.find("MATRIX-PERSON") != std::string::npos,
+              "referral person " + where);
+      }
+      const int64_t fresh = make_referral("ORG-B", "ORG-A");
+      auto acc = Send("POST", "/api/v1/referrals/" + std::to_string(fresh) + "/status",
+                      Headers(role, cred, true), json{{"status", "accepted"}}.dump());
+      check(cred.read && cred.write && rs.write >= 2 && in_org_a, acc && acc->status == 200,
+            "referral accept " + role + " " + cred.name + " -> " +
+                (acc ? std::to_string(acc->status) + " " + acc->body.substr(0, 200) : "none"));
+      json entry = {{"receiving_organisation", "ORG-B"},
+                    {"service_type", "legal"},
+                    {"case_code", "M-1"},
+                    {"consent",
+                     {{"given_by", "person"},
+                      {"purpose", "service_provision"},
+                      {"receiving_organisation", "ORG-B"}}}};
+      auto c = Send("POST", "/api/v1/referrals", Headers(role, cred, true), entry.dump());
+      check(cred.write && rs.write >= 2 && in_org_a, c && c->status == 201,
+            "referral entry " + role + " " + cred.name + " -> " +
+                (c ? std::to_string(c->status) + " " + c->body.substr(0, 200) : "none"));
+    }
+  }
+
   // 4. Users: each role gives each role, to a user of its own and of another organisation.
   for (const auto& [role, spec] : kRoles) {
     for (const auto& [target, tspec] : kRoles) {
@@ -430,7 +503,8 @@ TEST_F(AuthzMatrixTest,
       "[figure] authorization matrix: %lld cells (%d routes from the OpenAPI document x 7 roles x "
       "9 credentials; records: list, detail, area and risk search, export and entry x own/other "
       "organisation x 3 classes x 4 sensitivity levels; the service directory: list, detail, "
-      "change and entry x 2 organisations x 2 levels; user administration: 7 roles giving 7 "
+      "change and entry x 2 organisations x 2 levels; referrals: detail, person, acceptance and "
+      "entry x 3 routes between 3 organisations; user administration: 7 roles giving 7 "
       "roles in 2 organisations, and changing each other's roles), %lld unexpected\n",
       static_cast<long long>(cells), routes, static_cast<long long>(unexpected));
   EXPECT_EQ(unexpected, 0);

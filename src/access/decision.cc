@@ -27,6 +27,7 @@ constexpr std::array<const char*, kActions> kNames = {"read_individual",
                                                       "acknowledge_alert",
                                                       "manage_tokens",
                                                       "read_metrics",
+                                                      "override_consent",
                                                       "signed_in"};
 
 Decision Deny(std::string reason) {
@@ -65,7 +66,8 @@ bool IsWriteAction(Action a) {
 bool PersonOnly(Action a) {
   return a == Action::kManageUsers || a == Action::kManageOrganisations ||
          a == Action::kManageProtocol || a == Action::kBreakGlass ||
-         a == Action::kApproveBreakGlass || a == Action::kManageTokens;
+         a == Action::kApproveBreakGlass || a == Action::kManageTokens ||
+         a == Action::kOverrideConsent;
 }
 
 std::string Who(const Subject& s) { return "the role " + s.role; }
@@ -79,16 +81,22 @@ bool OwnOrganisation(const Subject& s, int64_t org) {
   return org == s.organisation_id;  // cluster-wide accounts (0) own cluster-wide records (0)
 }
 
-// A role's own-organisation limit is on case records (incidents, reports): the service
-// directory is shared by every organisation, or nobody could refer to another's service.
+// The subject's organisation owns the record, or receives it (a referral).
+bool OwnsOrReceives(const Subject& s, const Resource& r) {
+  return OwnOrganisation(s, r.organisation_id) ||
+         (r.receiving_organisation_id > 0 && r.receiving_organisation_id == s.organisation_id);
+}
+
+// A role's own-organisation limit is on records that belong to organisations (case records,
+// referrals: store::OrganisationScoped), not on the shared service directory.
 bool OwnOrgOnly(const RoleRule& rule, int c) {
-  return rule.own_org_only && c < store::kCaseClasses;
+  return rule.own_org_only && store::OrganisationScoped(static_cast<store::RecordClass>(c));
 }
 
 Decision ReadIndividual(const Protocol& p, const RoleRule& rule, const Subject& s,
                         const Resource& r) {
   const int c = static_cast<int>(r.record_class);
-  const bool own = s.organisation_id > 0 && r.organisation_id == s.organisation_id;
+  const bool own = s.organisation_id > 0 && OwnsOrReceives(s, r);
   if (rule.max_rank[c] >= r.sensitivity && (!OwnOrgOnly(rule, c) || own)) return Allow(true);
   // A grant never reaches past the protocol's limit, whatever the grant row says.
   if (std::min(s.break_glass_rank, p.break_glass_rank()) >= r.sensitivity) {
@@ -104,8 +112,11 @@ Decision ReadIndividual(const Protocol& p, const RoleRule& rule, const Subject& 
 
 Decision Write(const RoleRule& rule, const Subject& s, Action a, const Resource& r) {
   const int c = static_cast<int>(r.record_class);
-  if (!OwnOrganisation(s, r.organisation_id))
-    return Deny(Who(s) + " writes only its own organisation's records");
+  if (!OwnsOrReceives(s, r)) return Deny(Who(s) + " writes only its own organisation's records");
+  if (r.record_class == store::RecordClass::kReferral && r.organisation_id == 0)
+    return Deny(
+        "a referral is sent and received by organisations; an account of no "
+        "organisation does neither");
   if (r.sensitivity < MinimumRank(r.record_class))
     return Deny(std::string(ClassName(r.record_class)) + " records are never " +
                 SensitivityName(r.sensitivity) + "; mark them " +
@@ -162,7 +173,10 @@ bool ParseAction(std::string_view name, Action* out) {
 }
 
 int MinimumRank(store::RecordClass c) {
-  return c == store::RecordClass::kGbv || c == store::RecordClass::kChild ? 1 : 0;
+  return c == store::RecordClass::kGbv || c == store::RecordClass::kChild ||
+                 c == store::RecordClass::kReferral
+             ? 1
+             : 0;
 }
 
 int ServiceRank(bool gbv_specialised, int given) {
@@ -247,6 +261,8 @@ Decision Decide(const Protocol& p, const Subject& s, Action a, const Resource& r
       return rule->alert_acknowledge ? Allow() : Deny(Who(s) + " cannot acknowledge alerts");
     case Action::kManageTokens:
       return Allow();
+    case Action::kOverrideConsent:
+      return Manage(*rule, s, "consent_override");
     case Action::kReadMetrics:
       return ReadMetrics(p, s);
   }

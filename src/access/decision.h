@@ -51,6 +51,10 @@ enum class Action : int {
   // loopback caller not forwarded by a proxy: Subject::local), to roles whose `manage` list holds
   // "metrics", and to API tokens of such roles with the `metrics` scope.
   kReadMetrics,
+  // Send a referral without the person's valid consent for that recipient and purpose (a child
+  // at immediate risk with no caregiver reachable): roles whose `manage` list holds
+  // "consent_override", in person (never an API token), with a written reason, audited.
+  kOverrideConsent,
   kSignedIn,  // anything any signed-in subject may do (me, areas, sign out)
 };
 inline constexpr int kActions = static_cast<int>(Action::kSignedIn) + 1;
@@ -79,6 +83,10 @@ struct Resource {
   store::RecordClass record_class = store::RecordClass::kIncident;
   int sensitivity = 1;          // rank: public 0, internal 1, confidential 2, strictly 3
   int64_t organisation_id = 0;  // the owning organisation; 0 = none (cluster-wide)
+  // A referral's receiving organisation (0: none, or not a referral): it reads and changes the
+  // referral as its owner does. Which fields of the person it sees is the consent's decision
+  // (access/consent.h), which side makes which transition the referral module's.
+  int64_t receiving_organisation_id = 0;
   // Administration of users: the role the user will hold, the one held now ("" for a new
   // user), and the organisations (target and current).
   std::string target_role, current_role;

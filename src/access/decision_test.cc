@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace aegis::access {
@@ -120,7 +121,8 @@ TEST(AuthorizationKernel, TheShippedProtocolKeepsTheClusterRulesInEveryCell) {
           EXPECT_FALSE(d.allowed()) << where;
         }
         if (s.token && (a == Action::kManageUsers || a == Action::kManageProtocol ||
-                        a == Action::kBreakGlass || a == Action::kManageTokens)) {
+                        a == Action::kBreakGlass || a == Action::kManageTokens ||
+                        a == Action::kOverrideConsent)) {
           EXPECT_FALSE(d.allowed()) << where;
         }
         if (a == Action::kExport) {
@@ -145,11 +147,12 @@ TEST(AuthorizationKernel, TheStoreFilterAndTheDecisionAgreeOnEveryRecord) {
       store::AccessScope scope = ReadScope(p, s, a);
       for (const Resource& r : Resources()) {
         const int c = static_cast<int>(r.record_class);
-        // The store limits case records to the organisation; the service directory is shared
-        // (sql_services.cc reads the rank only).
-        const bool in_scope = scope.max_rank[c] >= r.sensitivity &&
-                              (scope.only_organisation_id == 0 || c >= store::kCaseClasses ||
-                               scope.only_organisation_id == r.organisation_id);
+        // The store limits case records and referrals to the organisation; the service
+        // directory is shared (sql_services.cc reads the rank only).
+        const bool in_scope =
+            scope.max_rank[c] >= r.sensitivity &&
+            (scope.only_organisation_id == 0 || !store::OrganisationScoped(r.record_class) ||
+             scope.only_organisation_id == r.organisation_id);
         EXPECT_EQ(in_scope, Decide(p, s, a, r).allowed())
             << s.role << (s.token ? " token" : "") << " " << ActionName(a) << " "
             << ClassName(r.record_class) << "/" << r.sensitivity << " org " << r.organisation_id;
@@ -201,8 +204,12 @@ TEST(AuthorizationKernel, NobodyGivesARoleAboveTheirOwnAndOnlyACoordinatorMakesA
 TEST(AuthorizationKernel, AnOwnOrganisationUserManagerNeverReachesAnotherOrganisation) {
   std::string text = Shipped().text();
   const std::string at = "[roles.partner_focal_point]";
-  text.insert(text.find('\n', text.find(at)) + 1,
-              "manage = [\"users\"]\ngrant_roles = [\"field_monitor\"]\n");
+  const std::string own = "manage = [\"consent_override\"]\n";
+  const size_t block = text.find(at), line = text.find(own, block);
+  ASSERT_LT(line, text.find("[roles.", block + 1)) << "the partner's manage line moved";
+  text.erase(line, own.size());
+  text.insert(text.find('\n', block) + 1,
+              "manage = [\"users\", \"consent_override\"]\ngrant_roles = [\"field_monitor\"]\n");
   auto p = Protocol::Parse(text, "own-org-managers.toml");
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   Subject s;
@@ -358,6 +365,44 @@ TEST(AuthorizationKernel, AVersionOneProtocolIsUpgradedWithTheSameReadRules) {
   Resource coordinator;
   coordinator.target_role = "coordinator";
   EXPECT_FALSE(Decide(*v2, imo, Action::kManageUsers, coordinator).allowed());
+}
+
+// A referral belongs to the organisation that sends it and the one that receives it: both read
+// and change it, nobody else of an own-organisation role; an account of no organisation sends
+// none; only the roles whose `manage` holds consent_override send one without consent, never
+// through an API token.
+TEST(AuthorizationKernel, AReferralIsItsTwoOrganisationsAndOnlyNamedRolesOverrideConsent) {
+  Protocol p = Shipped();
+  for (const char* role : {"partner_focal_point", "field_monitor", "service_provider"}) {
+    Subject s;
+    s.role = role;
+    s.organisation_id = kOwn;
+    Resource r;
+    r.record_class = store::RecordClass::kReferral;
+    r.sensitivity = 2;
+    r.organisation_id = kOther;
+    r.receiving_organisation_id = kOwn;
+    EXPECT_TRUE(Decide(p, s, Action::kReadIndividual, r).allowed()) << role;
+    EXPECT_TRUE(Decide(p, s, Action::kUpdate, r).allowed()) << role;
+    r.receiving_organisation_id = kOther + 1;
+    EXPECT_FALSE(Decide(p, s, Action::kReadIndividual, r).allowed()) << role;
+    EXPECT_FALSE(Decide(p, s, Action::kUpdate, r).allowed()) << role;
+    r.organisation_id = kOwn;
+    r.receiving_organisation_id = 0;
+    EXPECT_TRUE(Decide(p, s, Action::kCreate, r).allowed()) << role;
+  }
+  Subject cluster;
+  cluster.role = "coordinator";
+  Resource none;
+  none.record_class = store::RecordClass::kReferral;
+  none.sensitivity = 2;
+  EXPECT_FALSE(Decide(p, cluster, Action::kCreate, none).allowed());
+  const std::set<std::string> overriders = {"coordinator", "imo", "partner_focal_point"};
+  for (const Subject& s : Subjects(p)) {
+    const bool may = overriders.count(s.role) > 0 && !s.token;
+    EXPECT_EQ(Decide(p, s, Action::kOverrideConsent, {}).allowed(), may)
+        << s.role << (s.token ? " token" : "");
+  }
 }
 
 TEST(AuthorizationKernel, ActionNamesRoundTrip) {

@@ -10,8 +10,8 @@ namespace aegis::access {
 
 namespace {
 
-constexpr const char* kClasses[store::kRecordClasses] = {"incident", "gbv", "child", "monitoring",
-                                                         "service"};
+constexpr const char* kClasses[store::kRecordClasses] = {"incident",   "gbv",     "child",
+                                                         "monitoring", "service", "referral"};
 
 int ClassIndex(std::string_view name) {
   for (int i = 0; i < store::kRecordClasses; ++i)
@@ -29,8 +29,8 @@ Status ClassList(const toml::node_view<const toml::node>& node, bool* out,
     int c = v ? ClassIndex(*v) : -1;
     if (c < 0)
       return Status::InvalidArgument(where + ": '" + v.value_or("?") +
-                                     "' is not a record class; use incident, gbv, child or "
-                                     "monitoring");
+                                     "' is not a record class; use incident, gbv, child, "
+                                     "monitoring, service or referral");
     out[c] = true;
   }
   return Status::Ok();
@@ -49,7 +49,7 @@ Status ClassLevels(const toml::node_view<const toml::node>& node, int* out,
     if (c < 0)
       return Status::InvalidArgument(
           where + ": '" + std::string(cls.str()) +
-          "' is not a record class (incident, gbv, child, monitoring, service)");
+          "' is not a record class (incident, gbv, child, monitoring, service, referral)");
     std::optional<int> rank = store::SensitivityRank(lvl.value_or(std::string()));
     if (!rank)
       return Status::InvalidArgument(where + "." + std::string(cls.str()) +
@@ -175,12 +175,13 @@ Result<Protocol> Protocol::Parse(const std::string& text, const std::string& ori
     if (const toml::array* m = (*t)["manage"].as_array())
       for (const auto& el : *m) {
         std::string what = el.value_or(std::string());
-        static const char* kKnown[] = {"users",   "organisations", "isp",    "audit",
-                                       "tracing", "duplicates",    "metrics"};
+        static const char* kKnown[] = {"users",   "organisations", "isp",     "audit",
+                                       "tracing", "duplicates",    "metrics", "consent_override"};
         if (std::find(std::begin(kKnown), std::end(kKnown), what) == std::end(kKnown))
           return Status::InvalidArgument(where + " manage: '" + what +
                                          "' is not known; use users, organisations, isp, "
-                                         "audit, tracing, duplicates or metrics");
+                                         "audit, tracing, duplicates, metrics or "
+                                         "consent_override");
         r.manage.push_back(what);
       }
     if (p.version_ == 1) {

@@ -130,8 +130,10 @@ int Main(int argc, char** argv) {
   AddMatchCommands(app, g);
   AddTracingCommands(app, g);
   AddServiceCommands(app, g);
+  AddReferralCommands(app, g);
   AddServerCommands(app, g);
   AddAlertCommands(app, g);
+  AddReferralBench(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

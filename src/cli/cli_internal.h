@@ -77,11 +77,15 @@ void AddMatchCommands(CLI::App& app, GlobalOptions& g);
 void AddTracingCommands(CLI::App& app, GlobalOptions& g);
 // `aegis services list|gaps`: the service directory and where a service type is missing.
 void AddServiceCommands(CLI::App& app, GlobalOptions& g);
+// `aegis referral list|show|escalate`: referrals without the person's fields; the overdue check.
+void AddReferralCommands(CLI::App& app, GlobalOptions& g);
 void AddServerCommands(CLI::App& app, GlobalOptions& g);
 // `aegis alert ...` (cli_alert.cc) and `aegis bench alerts` (cli_bench_alerts.cc; after
 // AddBenchCommand).
 void AddAlertCommands(CLI::App& app, GlobalOptions& g);
 void AddAlertBench(CLI::App& app, GlobalOptions& g);
+// `aegis bench referrals` (cli_bench_referrals.cc; after AddBenchCommand).
+void AddReferralBench(CLI::App& app, GlobalOptions& g);
 
 // Prints the monthly summary of incidents per area and risk (used by `summary` and `demo`).
 Status PrintSummary(store::Store& store, const std::string& data_dir, int level,

@@ -110,6 +110,8 @@ ApiError FromStatus(const Status& st) {
       return {409, "conflict", st.message(), ""};
     case Status::Code::kPermissionDenied:
       return {403, "forbidden", st.message(), ""};
+    case Status::Code::kFailedPrecondition:
+      return {422, "unprocessable", st.message(), ""};
     case Status::Code::kUnavailable:
       // Internal details (paths, SQL) are not sent to the client.
       CurrentRequest().error = st.ToString();

@@ -118,7 +118,8 @@ std::string IdList(const Rows& rows) {
 // "store_unavailable" (503) with a Retry-After header.
 void SendError(httplib::Response& res, const ApiError& e);
 void SendJson(httplib::Response& res, const json& j, int status = 200);
-// The answer to a failed Status: 400 invalid, 403 permission denied, 404, 409, 503
+// The answer to a failed Status: 400 invalid, 403 permission denied, 404, 409, 422 failed
+// precondition ("unprocessable": e.g. a referral without consent), 503
 // "store_unavailable" when the store cannot be reached, else 500. A 5xx body says nothing of the
 // cause; the Status is kept for the request's log line (level "error", ops.h), written once the
 // response is sent (Status messages hold no personal values).
@@ -197,6 +198,8 @@ void AddExportRoutes(Api& api);
 void AddMatchRoutes(Api& api);
 // The service directory (services.cc): list, detail, entry, change, coverage by area.
 void AddServiceRoutes(Api& api);
+// Referrals (referrals.cc): send with consent, lists, status changes, consent withdrawal, notices.
+void AddReferralRoutes(Api& api);
 // Early warning (alerts.cc): intake, triage, inbox, board; starts the delivery worker. An error
 // when the routing or keyword file cannot be used (the server then does not start).
 Status AddAlertRoutes(Api& api);

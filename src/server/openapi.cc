@@ -355,6 +355,34 @@ const char* Document() {
         "responses": {"200": {"description": "The service"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}},
       "put": {"summary": "Replace a service's fields (the fields of POST); only the organisation that owns it, within what its role may write", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
         "responses": {"200": {"description": "Changed"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/referrals": {
+      "post": {"summary": "Send a referral from the caller's organisation: receiving_organisation, service_type (or service_id of the receiver's directory entry), priority (emergency 24 h, urgent 72 h, normal 14 days to accept), purpose, origin (incident, alert, tracing, field, direct) and origin_id, area, case_code, person {name, phone, location, sex, age} (sealed), reason, services_provided, gbv, client_id (a resend with the same id creates nothing twice), and consent {given_by (person or caregiver), caregiver_relation, purpose, receiving_organisation, fields (which of name, phone, location, sex, age, reason the receiver sees), given_at, expires_at}. Without valid consent for that recipient and purpose: 422 naming what is missing, unless override_reason is given and the protocol lets the role override consent (audited)",
+        "responses": {"201": {"description": "id, due_at, overridden"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}},
+      "get": {"summary": "Referrals the caller's organisation sent or received (newest first), each with only the person's fields the caller may see: the receiver those the consent lists while it is in force, never a GBV survivor's name; audited",
+        "parameters": [
+          {"name": "side", "in": "query", "schema": {"type": "string", "enum": ["sent", "received"]}},
+          {"name": "status", "in": "query", "schema": {"type": "string"}},
+          {"name": "overdue", "in": "query", "schema": {"type": "boolean"}, "description": "sent and not accepted by the deadline"},
+          {"name": "after", "in": "query", "schema": {"type": "integer"}},
+          {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "items, count, next"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/referrals/notices": {
+      "get": {"summary": "Notices of referrals to the caller's organisation and role (received, accepted, rejected, closed, withdrawn, overdue): ids and codes, never a person's field",
+        "responses": {"200": {"description": "items"}, "401": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/referrals/{id}": {
+      "get": {"summary": "One referral with its history (404 when hidden), with only the person's fields the caller may see; audited", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "The referral"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/referrals/{id}/status": {
+      "post": {"summary": "Move a referral: the receiver accepts, rejects (with a reason) or closes (with an outcome: service_provided, already_received, declined, service_unavailable, not_applicable); the referrer withdraws (with a reason). Any other transition: 422", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "id, status"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/referrals/{id}/consent/withdraw": {
+      "post": {"summary": "Record that the person withdrew consent: from now on the receiving organisation sees none of the person's fields", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "id, consent"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}
     }
   }
 })JSON";

@@ -612,6 +612,7 @@ class ServerImpl final : public Server, public Api {
     AddExportRoutes(*this);
     AddMatchRoutes(*this);
     AddServiceRoutes(*this);
+    AddReferralRoutes(*this);
     AEGIS_RETURN_IF_ERROR(AddAlertRoutes(*this));
     AddWebRoutes(*this, http_);  // last: it serves every path outside /api/
     openapi_ = OpenApiDocument(routes_);

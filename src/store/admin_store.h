@@ -23,7 +23,7 @@ struct CheckReport {
 
 struct RecordCounts {
   int64_t organisations = 0, data_sources = 0, areas = 0, population = 0, incidents = 0,
-          reports = 0, quarantined = 0, import_runs = 0, services = 0;
+          reports = 0, quarantined = 0, import_runs = 0, services = 0, referrals = 0;
 };
 
 // Encrypts and decrypts personal fields (incident narrative, contact, exact location; the raw

@@ -450,6 +450,83 @@ CREATE TABLE service_area (
 CREATE INDEX service_area_pcode ON service_area(area_pcode)
 )SQL";
 
+// Version 11: referrals (store/referral_store.h). A referral belongs to the organisation that
+// refers and the one that receives; the person's fields, the reasons and an override's rationale
+// are sealed. Its consent (one per referral: one release per receiving organisation), its
+// history, and its in-app notices (ids and codes only). A client id, when given, is unique per
+// referring organisation, so that a resend creates nothing twice.
+constexpr const char* kV11 = R"SQL(
+CREATE TABLE referral (
+  id {{ID}},
+  organisation_id BIGINT NOT NULL REFERENCES organisation(id),
+  receiving_organisation_id BIGINT NOT NULL REFERENCES organisation(id),
+  client_id TEXT NOT NULL DEFAULT '',
+  case_code TEXT NOT NULL DEFAULT '',
+  origin TEXT NOT NULL DEFAULT 'direct' CHECK (origin IN ('incident', 'alert', 'tracing',
+    'field', 'direct')),
+  origin_id BIGINT NOT NULL DEFAULT 0,
+  service_id BIGINT REFERENCES service(id),
+  service_type TEXT NOT NULL,
+  services_provided TEXT NOT NULL DEFAULT '',
+  area_pcode TEXT NOT NULL DEFAULT '',
+  priority TEXT NOT NULL CHECK (priority IN ('emergency', 'urgent', 'normal')),
+  purpose TEXT NOT NULL,
+  gbv INTEGER NOT NULL DEFAULT 0,
+  sensitivity_rank INTEGER NOT NULL DEFAULT 2,
+  person_name TEXT NOT NULL DEFAULT '',
+  person_phone TEXT NOT NULL DEFAULT '',
+  person_location TEXT NOT NULL DEFAULT '',
+  person_sex TEXT NOT NULL DEFAULT '',
+  person_age INTEGER NOT NULL DEFAULT -1,
+  reason TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK (status IN ('sent', 'accepted', 'rejected', 'closed',
+    'withdrawn')),
+  outcome TEXT NOT NULL DEFAULT '',
+  status_reason TEXT NOT NULL DEFAULT '',
+  override_reason TEXT NOT NULL DEFAULT '',
+  created_ms BIGINT NOT NULL,
+  due_ms BIGINT NOT NULL,
+  accepted_ms BIGINT NOT NULL DEFAULT 0,
+  closed_ms BIGINT NOT NULL DEFAULT 0,
+  updated_ms BIGINT NOT NULL,
+  escalated_ms BIGINT NOT NULL DEFAULT 0,
+  created_by BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX referral_client ON referral(organisation_id, client_id) WHERE client_id <> '';
+CREATE INDEX referral_sent ON referral(organisation_id, id);
+CREATE INDEX referral_received ON referral(receiving_organisation_id, id);
+CREATE INDEX referral_due ON referral(status, due_ms);
+CREATE TABLE referral_consent (
+  referral_id BIGINT PRIMARY KEY REFERENCES referral(id),
+  given_by TEXT NOT NULL DEFAULT '',
+  caregiver_relation TEXT NOT NULL DEFAULT '',
+  purpose TEXT NOT NULL DEFAULT '',
+  receiving_organisation TEXT NOT NULL DEFAULT '',
+  fields TEXT NOT NULL DEFAULT '',
+  given_ms BIGINT NOT NULL DEFAULT 0,
+  expires_ms BIGINT NOT NULL DEFAULT 0,
+  withdrawn_ms BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE referral_event (
+  id {{ID}},
+  referral_id BIGINT NOT NULL REFERENCES referral(id),
+  at_ms BIGINT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  from_status TEXT NOT NULL DEFAULT '',
+  to_status TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX referral_event_referral ON referral_event(referral_id, id);
+CREATE TABLE referral_notice (
+  id {{ID}},
+  referral_id BIGINT NOT NULL REFERENCES referral(id),
+  recipient TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+CREATE INDEX referral_notice_recipient ON referral_notice(recipient, id)
+)SQL";
+
 }  // namespace
 
 const std::vector<IndexDef>& DeferrableIndexes() {
@@ -473,6 +550,7 @@ const std::vector<Migration>& Migrations() {
       {8, "the reason a failed import stopped, the version of the tracing records", kV8},
       {9, "imports resume only the same file, sheet, profile and options (the import key)", kV9},
       {10, "the service directory: services, the areas each serves", kV10},
+      {11, "referrals with their consent, history and notices", kV11},
   };
   return kAll;
 }

@@ -191,12 +191,21 @@ enum class RecordClass : int {
   kGbv = 1,
   kChild = 2,
   kMonitoring = 3,
-  kService = 4,  // service directory entries (store/service_store.h)
+  kService = 4,   // service directory entries (store/service_store.h)
+  kReferral = 5,  // referrals of a person to a service, with consent (store/referral_store.h)
 };
-constexpr int kRecordClasses = 5;
+constexpr int kRecordClasses = 6;
 // The classes of case records: incidents and monitoring reports, which the analysis counts. The
-// classes after them (services) are directory entries, not reports of harm.
+// classes after them (services, referrals) are not reports of harm.
 constexpr int kCaseClasses = 4;
+
+// Whether a role's own-organisation limit (own_org_only) applies to records of class `c`: case
+// records and referrals, which belong to organisations (a referral to two: the one that refers
+// and the one that receives). The service directory is shared by every organisation, or nobody
+// could refer to another's service.
+constexpr bool OrganisationScoped(RecordClass c) {
+  return static_cast<int>(c) < kCaseClasses || c == RecordClass::kReferral;
+}
 
 // A value per record class, every one `v` (an array member's default: never a partial list
 // that would leave a new class at 0).

@@ -42,7 +42,8 @@ std::string DeliveryKey(int64_t alert_id, const AlertDelivery& d) {
          "-" + d.recipient;
 }
 
-// Runs `fn` in a write transaction: committed when it returns OK, rolled back otherwise.
+}  // namespace
+
 Status InTransaction(sql::Conn* db, const std::function<Status()>& fn) {
   sql::WriteTx tx(db);
   AEGIS_RETURN_IF_ERROR(tx.Begin());
@@ -53,8 +54,6 @@ Status InTransaction(sql::Conn* db, const std::function<Status()>& fn) {
   }
   return tx.Commit();
 }
-
-}  // namespace
 
 Result<AlertRecord> SqlStore::AlertFrom(const Stmt& s) {
   AlertRecord a;

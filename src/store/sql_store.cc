@@ -623,6 +623,7 @@ Result<RecordCounts> SqlStore::Counts() {
             {"incident", &c.incidents},
             {"monitoring_report", &c.reports},
             {"service", &c.services},
+            {"referral", &c.referrals},
             {"quarantine", &c.quarantined},
             {"import_run", &c.import_runs}};
   for (auto& q : qs) {
@@ -871,6 +872,12 @@ Result<int64_t> SqlStore::ResealFields(int batch, const std::function<void(int64
       {"tracing_record", "id", "date_of_birth", "tracing_record.date_of_birth"},
       {"alert", "id", "reporter", "alert.reporter"},
       {"service", "id", "contact", "service.contact"},
+      {"referral", "id", "person_name", "referral.person_name"},
+      {"referral", "id", "person_phone", "referral.person_phone"},
+      {"referral", "id", "person_location", "referral.person_location"},
+      {"referral", "id", "reason", "referral.reason"},
+      {"referral", "id", "status_reason", "referral.status_reason"},
+      {"referral", "id", "override_reason", "referral.override_reason"},
       {"alert", "id", "raw_text", "alert.raw_text"},
       {"alert", "id", "free_text", "alert.free_text"},
       {"alert_event", "id", "reason", "alert_event.reason"},

@@ -2,7 +2,7 @@
 // (sql_conn.h: SQLite or PostgreSQL). Its source files: sql_store.cc (schema, imports, analysis
 // scans, checks), sql_access.cc (accounts, tokens, audit, the sharing protocol, scoped reads),
 // sql_match.cc (tracing, decisions), sql_alerts.cc (early warning), sql_services.cc (the
-// service directory). The SQL is written once;
+// service directory), sql_referrals.cc (referrals). The SQL is written once;
 // where the engines differ the code asks db_->dialect(). Internal to the store module.
 #pragma once
 
@@ -24,6 +24,9 @@ namespace aegis::store {
 using sql::Exec;
 using sql::Prepare;
 using sql::Stmt;
+
+// Runs `fn` in a write transaction: committed when it returns OK, rolled back otherwise.
+Status InTransaction(sql::Conn* db, const std::function<Status()>& fn);
 
 class SqlStore final : public Store {
  public:
@@ -247,6 +250,23 @@ class SqlStore final : public Store {
                                                   const ServiceQuery& q) override;
   Result<std::vector<ServiceCoverage>> Coverage(const AccessScope& scope, int level,
                                                 const std::string& country) override;
+  // --- Referrals (sql_referrals.cc) -----------------------------------------------------------
+  Result<int64_t> CreateReferral(const Referral& r, const Consent& c, const ReferralEvent& created,
+                                 const std::vector<ReferralNotice>& notices) override;
+  Result<std::optional<ReferralRecord>> GetReferral(const AccessScope& scope, int64_t id) override;
+  Result<std::vector<ReferralRecord>> ListReferrals(const AccessScope& scope,
+                                                    const ReferralQuery& q) override;
+  Status ChangeReferralStatus(int64_t id, const ReferralChange& ch, const ReferralEvent& e,
+                              const std::vector<ReferralNotice>& notices) override;
+  Status WithdrawReferralConsent(int64_t id, int64_t at_ms, const ReferralEvent& e) override;
+  Result<std::vector<ReferralRecord>> DueReferralEscalations(int64_t now_ms, int limit) override;
+  Result<bool> EscalateReferral(int64_t id, int64_t at_ms, const ReferralEvent& e,
+                                const std::vector<ReferralNotice>& notices) override;
+  Result<std::vector<ReferralEvent>> ListReferralEvents(int64_t referral_id) override;
+  Result<std::vector<ReferralNotice>> ListReferralNotices(
+      const std::vector<std::string>& recipients, int limit) override;
+  Result<std::vector<ReferralOutcomeCount>> ReferralOutcomes(int64_t from_ms,
+                                                             int64_t to_ms) override;
 
   Result<std::vector<int64_t>> PutTracingRecords(const std::vector<TracingRecord>& r) override;
   Result<std::vector<TracingRecord>> LoadTracingRecords(const std::string& kind,
@@ -361,6 +381,15 @@ class SqlStore final : public Store {
                                int64_t existing_id);
   Result<ServiceRecord> ReadService(Stmt& s);
   Status LoadServiceAreas(ServiceRecord* r);
+  // Referrals (sql_referrals.cc).
+  Result<ReferralRecord> ReadReferral(const Stmt& s);
+  Result<std::vector<ReferralRecord>> ReferralRows(const std::string& where,
+                                                   const std::function<void(Stmt&)>& bind,
+                                                   const std::string& tail = "");
+  Result<int64_t> InsertReferral(const Referral& r, const Consent& c, const ReferralEvent& created,
+                                 const std::vector<ReferralNotice>& notices);
+  Status InsertReferralLog(int64_t id, const ReferralEvent& e,
+                           const std::vector<ReferralNotice>& notices);
   Status AddAncestors(const std::vector<AreaRow>& areas);
 
   std::unique_ptr<sql::Conn> conn_;

@@ -12,8 +12,9 @@
 //   alert_store.h     AlertStore     early-warning alerts, their events and delivery outbox
 //   tracing_store.h   TracingStore   family tracing records and match decisions
 //   service_store.h   ServiceStore   the service directory (who provides which service where)
+//   referral_store.h  ReferralStore  referrals with their consent, history and notices
 //
-// A new domain (referrals, MRM, ...) adds its own `xxx_store.h` with its interface, implements
+// A new domain (MRM, field contacts, ...) adds its own `xxx_store.h` with its interface, implements
 // it in SqlStore (sql_xxx.cc) and adds it to the bases of Store below: no other domain's header
 // changes, and modules that do not use it do not see it.
 //
@@ -41,6 +42,7 @@
 #include "store/audit_store.h"
 #include "store/import_store.h"
 #include "store/incident_store.h"
+#include "store/referral_store.h"
 #include "store/service_store.h"
 #include "store/tracing_store.h"
 #include "util/status.h"
@@ -67,7 +69,8 @@ class Store : public AdminStore,
               public AuditStore,
               public AlertStore,
               public TracingStore,
-              public ServiceStore {
+              public ServiceStore,
+              public ReferralStore {
  public:
   // Opens (and creates) the store at `url`: a file path, "sqlite:PATH" or "postgresql://...".
   // A PostgreSQL database that does not exist is created (when create_if_missing) with byte-order

@@ -34,6 +34,9 @@ std::string Status::ToString() const {
     case Code::kUnavailable:
       name = "unavailable";
       break;
+    case Code::kFailedPrecondition:
+      name = "failed precondition";
+      break;
   }
   return std::string(name) + ": " + message_;
 }
@@ -54,6 +57,8 @@ int Status::ExitCode() const {
       return 6;
     case Code::kUnavailable:
       return 7;
+    case Code::kFailedPrecondition:
+      return 8;
     default:
       return 1;
   }

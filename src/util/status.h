@@ -26,6 +26,9 @@ class [[nodiscard]] Status {
     kInternal,
     kPermissionDenied,  // the caller may not do this
     kUnavailable,       // a service it needs (the store) cannot be reached now: retry later
+    // Well-formed, but the record's state forbids it (a referral without valid consent, a
+    // transition its status does not allow): change the state first, then retry.
+    kFailedPrecondition,
   };
 
   Status() = default;
@@ -43,13 +46,16 @@ class [[nodiscard]] Status {
     return {Code::kPermissionDenied, std::move(msg)};
   }
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
+  static Status FailedPrecondition(std::string msg) {
+    return {Code::kFailedPrecondition, std::move(msg)};
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   std::string ToString() const;
   // Exit code for the CLI: 0 ok, 2 bad input, 3 not found, 4 corruption, 5 I/O, 6 permission
-  // denied, 7 unavailable (retry later), 1 other.
+  // denied, 7 unavailable (retry later), 8 failed precondition, 1 other.
   int ExitCode() const;
 
  private:
