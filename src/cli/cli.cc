@@ -9,9 +9,20 @@
 
 #include "access/cipher.h"
 #include "cli/cli_internal.h"
-#include "ingest/importer.h"
 
 namespace aegis::cli {
+
+std::string Env(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  return v == nullptr ? std::string() : std::string(v);
+}
+
+alert::RoutingOptions RoutingFromEnvironment() {
+  alert::RoutingOptions o;
+  o.smtp_url = Env("AEGIS_SMTP_URL");
+  o.variable = [](const std::string& name) { return Env(name); };
+  return o;
+}
 
 int Fail(const Status& st) {
   std::fprintf(stderr, "aegis: %s\n", st.ToString().c_str());
@@ -113,7 +124,8 @@ int Main(int argc, char** argv) {
   GlobalOptions g;
   const char* env_db = std::getenv("AEGIS_DB");
   g.db = env_db ? env_db : "aegis.sqlite";
-  g.data_dir = ingest::DefaultDataDir();
+  g.data_dir = Env("AEGIS_DATA_DIR");
+  if (g.data_dir.empty()) g.data_dir = std::string(AEGIS_SOURCE_DIR) + "/data";
   app.add_option("--db", g.db, "Store: a SQLite file path (created if missing)")
       ->envname("AEGIS_DB");
   app.add_option("--data-dir", g.data_dir,

@@ -19,6 +19,12 @@ struct GlobalOptions {
   std::string data_dir;  // --data-dir; default $AEGIS_DATA_DIR or the source tree's data/
 };
 
+// The value of the environment variable `name`, "" when it is unset. Only the CLI reads the
+// environment: library code takes these values as options.
+std::string Env(const std::string& name);
+// $AEGIS_SMTP_URL, and a lookup of the variables a routing file's secret_env names.
+alert::RoutingOptions RoutingFromEnvironment();
+
 // Prints "aegis: <message>" to stderr and returns the exit code for the status.
 int Fail(const Status& st);
 // Runs a subcommand's work: a failed Status is printed (Fail) and ends the program with its

@@ -3,10 +3,12 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -247,6 +249,14 @@ Status Serve(const GlobalOptions& g, server::ServerOptions o, const std::string&
   o.db = g.db;
   o.data_dir = g.data_dir;
   o.key_file = KeyFile(g, keys);
+  // The server reads no environment: its variables are read here.
+  if (o.web_dir.empty()) o.web_dir = Env("AEGIS_WEB_DIR");
+  if (o.alert_routing.empty()) o.alert_routing = Env("AEGIS_ALERT_ROUTING");
+  o.routing_options = RoutingFromEnvironment();
+  if (std::string v = Env("AEGIS_ALERT_LEASE_MS"); !v.empty())
+    o.alert_lease_ms = std::max<int64_t>(100, std::atoll(v.c_str()));  // tests: short leases
+  if (std::string v = Env("AEGIS_ANALYSIS_EVERY_S"); !v.empty())
+    o.analysis_every_ms = std::max<int64_t>(0, std::atoll(v.c_str())) * 1000;
   {
     AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));  // migrates, creates the key file
     AEGIS_ASSIGN_OR_RETURN(auto users, st->ListUsers());

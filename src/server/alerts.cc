@@ -370,14 +370,16 @@ Result<Ctx> Start(Api& api) {
   auto catalog = ingest::LoadCatalog(**lease, api.options().data_dir);
   if (!catalog.ok()) return fail(catalog.status());
   ctx->catalog = std::move(*catalog);
-  auto service = alert::AlertService::Load(api.options().data_dir, "", *ctx->catalog.gazetteer,
-                                           *ctx->catalog.taxonomy);
+  const ServerOptions& o = api.options();
+  auto service = alert::AlertService::Load(o.data_dir, o.alert_routing, *ctx->catalog.gazetteer,
+                                           *ctx->catalog.taxonomy, o.routing_options);
   if (!service.ok()) return service.status();
   ctx->service = std::move(*service);
-  // The scheduled analysis alerts run hourly, in one server process at a time (its lease);
-  // $AEGIS_ANALYSIS_EVERY_S changes the interval (0 = off).
+  // The scheduled analysis alerts run in one server process at a time (its lease), hourly unless
+  // the options say otherwise (0 = off).
   alert::WorkerOptions wo;
-  wo.analysis_every_ms = int64_t{3600} * 1000;
+  wo.lease_ms = o.alert_lease_ms;
+  wo.analysis_every_ms = o.analysis_every_ms;
   wo.severity_rules = api.options().data_dir + "/analysis/severity.toml";
   ctx->worker =
       std::make_unique<alert::DeliveryWorker>(lease->Take(), *ctx->service, std::move(wo));
