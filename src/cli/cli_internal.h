@@ -15,8 +15,10 @@
 namespace aegis::cli {
 
 struct GlobalOptions {
-  std::string db;        // --db; default $AEGIS_DB or ./aegis.sqlite
-  std::string data_dir;  // --data-dir; default $AEGIS_DATA_DIR or the source tree's data/
+  std::string db;  // --db; default $AEGIS_DB or ./aegis.sqlite
+  // --data-dir; default $AEGIS_DATA_DIR, else found beside the executable (cli.cc FindDataDir).
+  // Set before any command runs.
+  std::string data_dir;
 };
 
 // The value of the environment variable `name`, "" when it is unset. Only the CLI reads the
