@@ -1,5 +1,5 @@
-// SQLite backend: family tracing records (personal fields sealed) and analysts' decisions on
-// proposed pairs (tracing matches and duplicate incidents).
+// The store over the SQL seam (SQLite and PostgreSQL): family tracing records (personal fields
+// sealed) and analysts' decisions on proposed pairs (tracing matches and duplicate incidents).
 #include "store/sql_store.h"
 
 namespace aegis::store {
