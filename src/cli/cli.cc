@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +25,13 @@ alert::RoutingOptions RoutingFromEnvironment() {
   o.smtp_url = Env("AEGIS_SMTP_URL");
   o.variable = [](const std::string& name) { return Env(name); };
   return o;
+}
+
+void AlertWorkerFromEnvironment(int64_t* lease_ms, int64_t* analysis_every_ms) {
+  if (std::string v = Env("AEGIS_ALERT_LEASE_MS"); !v.empty())
+    *lease_ms = std::max<int64_t>(100, std::atoll(v.c_str()));  // tests: short leases
+  if (std::string v = Env("AEGIS_ANALYSIS_EVERY_S"); !v.empty())
+    *analysis_every_ms = std::max<int64_t>(0, std::atoll(v.c_str())) * 1000;
 }
 
 int Fail(const Status& st) {

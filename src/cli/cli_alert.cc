@@ -109,7 +109,10 @@ Status Show(const GlobalOptions& g, const AlertArgs& a) {
 Status Deliver(const GlobalOptions& g, const AlertArgs& a) {
   AEGIS_ASSIGN_OR_RETURN(Loaded l, Load(g, a.routing));
   AEGIS_ASSIGN_OR_RETURN(auto worker_store, OpenStore(g));
-  alert::DeliveryWorker w(std::move(worker_store), *l.service);
+  alert::WorkerOptions wo;  // off unless $AEGIS_ANALYSIS_EVERY_S says otherwise
+  wo.severity_rules = g.data_dir + "/analysis/severity.toml";
+  AlertWorkerFromEnvironment(&wo.lease_ms, &wo.analysis_every_ms);
+  alert::DeliveryWorker w(std::move(worker_store), *l.service, wo);
   alert::PassCounts total;
   for (;;) {
     AEGIS_ASSIGN_OR_RETURN(alert::PassCounts c, w.RunOnce(alert::NowMs()));

@@ -26,6 +26,9 @@ struct GlobalOptions {
 std::string Env(const std::string& name);
 // $AEGIS_SMTP_URL, and a lookup of the variables a routing file's secret_env names.
 alert::RoutingOptions RoutingFromEnvironment();
+// The alert delivery worker's lease ($AEGIS_ALERT_LEASE_MS, at least 100 ms) and scheduled
+// analysis interval ($AEGIS_ANALYSIS_EVERY_S, in ms; 0 = off), each left as it is when unset.
+void AlertWorkerFromEnvironment(int64_t* lease_ms, int64_t* analysis_every_ms);
 
 // Prints "aegis: <message>" to stderr and returns the exit code for the status.
 int Fail(const Status& st);

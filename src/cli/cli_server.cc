@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
@@ -253,10 +252,7 @@ Status Serve(const GlobalOptions& g, server::ServerOptions o, const std::string&
   if (o.web_dir.empty()) o.web_dir = Env("AEGIS_WEB_DIR");
   if (o.alert_routing.empty()) o.alert_routing = Env("AEGIS_ALERT_ROUTING");
   o.routing_options = RoutingFromEnvironment();
-  if (std::string v = Env("AEGIS_ALERT_LEASE_MS"); !v.empty())
-    o.alert_lease_ms = std::max<int64_t>(100, std::atoll(v.c_str()));  // tests: short leases
-  if (std::string v = Env("AEGIS_ANALYSIS_EVERY_S"); !v.empty())
-    o.analysis_every_ms = std::max<int64_t>(0, std::atoll(v.c_str())) * 1000;
+  AlertWorkerFromEnvironment(&o.alert_lease_ms, &o.analysis_every_ms);
   {
     AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));  // migrates, creates the key file
     AEGIS_ASSIGN_OR_RETURN(auto users, st->ListUsers());
