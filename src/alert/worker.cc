@@ -11,6 +11,7 @@
 #include "alert/from_analysis.h"
 #include "alert/smtp.h"
 #include "alert/webhook.h"
+#include "store/record_states.h"
 
 namespace aegis::alert {
 
@@ -90,7 +91,7 @@ Result<int> DeliveryWorker::Escalate(int64_t now_ms) {
       continue;
     }
     e.action = "escalated";
-    e.to_status = "escalated";
+    e.to_status = store::Name(store::AlertStatus::kEscalated);
     e.reason = "not acknowledged by " + IsoUtc(a.ack_due_ms) + "; level " + std::to_string(next);
     AEGIS_RETURN_IF_ERROR(
         store_->EscalateAlert(a.id, next, service_.AckDue(a.urgency, now_ms), e, deliveries));

@@ -18,6 +18,7 @@
 #include "ingest/importer.h"
 #include "server/api.h"
 #include "server/ops.h"
+#include "store/record_states.h"
 
 namespace aegis::server {
 
@@ -261,13 +262,8 @@ void SetStatus(Api& api, const httplib::Request& req, httplib::Response& res, co
                   !StringField(body, "reason", &reason, &e, 2000) ||
                   !IntField(body, "into", &into, &e, 1, INT64_MAX))
     return SendError(res, e);
-  static const std::vector<std::string> kStatuses = {"new",       "verified",  "unverified",
-                                                     "escalated", "responded", "closed"};
-  if (std::find(kStatuses.begin(), kStatuses.end(), status) == kStatuses.end())
-    return SendError(res, {400, "invalid",
-                           "status: new, verified, unverified, escalated, "
-                           "responded or closed",
-                           "status"});
+  if (!store::ParseAlertStatus(status))
+    return SendError(res, {400, "invalid", "status: " + store::AlertStatusList(), "status"});
   if (reason.empty()) return SendError(res, {400, "invalid", "reason is required", "reason"});
   if (merge && !into) return SendError(res, {400, "invalid", "into (an alert id)", "into"});
   const int64_t id = Int(req.matches[1].str()).value_or(0);
