@@ -3,8 +3,6 @@
 // the server's worker, and an audit log without text.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-
 #include "alert_test_util.h"
 #include "server_fixture.h"
 
@@ -17,12 +15,8 @@ class AlertApiTest : public ServerTest {
     std::string routing = TestRouting(receiver_.url()) +
                           "[[rule]]\nrisks = [\"ATK\"]\nlevels = [[\"role:outside_recipient\"]]\n";
     WriteFile(dir_ / "routing.toml", routing);
-    setenv("AEGIS_ALERT_ROUTING", (dir_ / "routing.toml").c_str(), 1);
+    alert_routing_ = dir_ / "routing.toml";
     ServerTest::SetUp();
-  }
-  void TearDown() override {
-    ServerTest::TearDown();
-    unsetenv("AEGIS_ALERT_ROUTING");
   }
   json Post(const Session& s, const std::string& path, const json& body, int expect) {
     auto r = Client()->Post(path, s.Unsafe(), body.dump(), "application/json");

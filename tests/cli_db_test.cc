@@ -63,6 +63,39 @@ TEST(CliDb, TaxonomyIsValidatedAndABrokenOneIsRefused) {
   EXPECT_NE(out.find("risks.json"), std::string::npos) << out;
 }
 
+// The binary knows nothing of the source tree: it finds its data folder beside itself
+// (<prefix>/share/aegis/data once installed; ../data for build/aegis), or is given it; without
+// either, the error names the places looked at and the fix.
+TEST(CliDataDir, FoundBesideTheExecutableOrGivenElseTheErrorSaysHow) {
+  namespace fs = std::filesystem;
+  TempDir dir;
+  const fs::path prefix = fs::canonical(dir.path()) / "prefix";
+  fs::create_directories(prefix / "bin");
+  const std::string exe = (prefix / "bin/aegis").string();
+  std::error_code ec;
+  fs::create_hard_link(AEGIS_BINARY, exe, ec);
+  if (ec) fs::copy_file(AEGIS_BINARY, exe);
+  auto none = Shell("env -u AEGIS_DATA_DIR " + exe + " taxonomy");
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_NE(none.output.find((prefix / "share/aegis/data").string()), std::string::npos)
+      << none.output;
+  EXPECT_NE(none.output.find("--data-dir"), std::string::npos) << none.output;
+  auto given = Shell("env -u AEGIS_DATA_DIR " + exe + " --data-dir " + kData + " taxonomy");
+  EXPECT_EQ(given.exit_code, 0) << given.output;
+  auto from_env = Shell("env AEGIS_DATA_DIR=" + kData + " " + exe + " taxonomy");
+  EXPECT_EQ(from_env.exit_code, 0) << from_env.output;
+  fs::create_directories(prefix / "share/aegis");
+  fs::create_directory_symlink(kData, prefix / "share/aegis/data");
+  auto installed = Shell("env -u AEGIS_DATA_DIR " + exe + " taxonomy");
+  EXPECT_EQ(installed.exit_code, 0) << installed.output;
+  EXPECT_NE(installed.output.find("Gender-Based Violence"), std::string::npos);
+  // build/aegis in the source tree finds the project's data/.
+  if (fs::equivalent(fs::path(AEGIS_BINARY).parent_path() / "../data", kData, ec)) {
+    auto built = Shell("env -u AEGIS_DATA_DIR " + std::string(AEGIS_BINARY) + " taxonomy");
+    EXPECT_EQ(built.exit_code, 0) << built.output;
+  }
+}
+
 TEST(CliDemo, BuildsTheDemoStoreAndPrintsTheMonthlySummary) {
   TempDir dir;
   auto r = RunAegis("demo --dir " + dir.path());

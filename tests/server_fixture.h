@@ -67,6 +67,7 @@ class ServerTest : public ::testing::Test {
     o.db = db_;
     o.data_dir = kData;
     o.key_file = dir_ / "t.keys";
+    o.alert_routing = alert_routing_;
     o.max_body_bytes = 64 * 1024;
     o.sign_in_burst = 1000;  // many sign-ins from one address; see SignInIsRateLimitedPerAddress
     o.log_requests = false;  // 5xx lines only (OpsTest checks the access lines)
@@ -147,6 +148,7 @@ class ServerTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::string alert_routing_;  // ServerOptions::alert_routing; set before SetUp
   std::shared_ptr<access::KeySource> keys_;
   std::string db_;
   std::unique_ptr<store::Store> store_;

@@ -18,6 +18,7 @@
 #include "ingest/importer.h"
 #include "store/sql_conn.h"
 #include "store/store.h"
+#include "temp_dir.h"
 #include "util/text.h"
 
 namespace aegis::testing {
@@ -25,32 +26,6 @@ namespace aegis::testing {
 inline const std::string kShared = AEGIS_SHARED_DIR;
 inline const std::string kSource = AEGIS_SOURCE_DIR;
 inline const std::string kData = std::string(AEGIS_SOURCE_DIR) + "/data";
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "aegis-test-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-    for (const auto& url : databases_) (void)store::Store::Destroy(url);
-  }
-  // A PostgreSQL database named for a store in this folder (dropped with the folder). Threads
-  // of one test may name the same store at once.
-  void AddDatabase(const std::string& url) const {
-    std::lock_guard<std::mutex> lock(mu_);
-    databases_.insert(url);
-  }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  mutable std::mutex mu_;
-  mutable std::set<std::string> databases_;
-};
 
 // The backend the store-backed tests run on: SQLite files by default; PostgreSQL when
 // AEGIS_TEST_BACKEND=postgresql (the ctest entries named "pg.*" set it), on the server whose
@@ -88,7 +63,7 @@ inline std::string StoreUrl(const TempDir& dir, const std::string& name = "t.sql
   std::snprintf(db, sizeof db, "aegis_t_%016llx",
                 static_cast<unsigned long long>(text::Hash64(dir / name)));
   std::string url = base.substr(0, base.rfind('/') + 1) + db;
-  dir.AddDatabase(url);
+  dir.AtRemove(url, [url] { (void)store::Store::Destroy(url); });
   return url;
 }
 

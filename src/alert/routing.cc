@@ -79,7 +79,7 @@ Result<Rule> ParseRule(const toml::table& t, const std::string& where) {
 }
 
 Result<Recipient> ParseRecipient(const std::string& id, const toml::table& t,
-                                 const std::string& where) {
+                                 const std::string& where, const RoutingOptions& options) {
   Recipient r;
   r.id = id;
   r.label = t["label"].value_or(id);
@@ -90,9 +90,9 @@ Result<Recipient> ParseRecipient(const std::string& id, const toml::table& t,
   r.email = t["email"].value_or(std::string());
   r.secret = t["secret"].value_or(std::string());
   r.secret_env = t["secret_env"].value_or(std::string());
-  if (!r.secret_env.empty()) {
-    const char* v = std::getenv(r.secret_env.c_str());
-    if (v != nullptr && *v != '\0') r.secret = v;
+  if (!r.secret_env.empty() && options.variable) {
+    std::string v = options.variable(r.secret_env);
+    if (!v.empty()) r.secret = std::move(v);
   }
   return r;
 }
@@ -145,8 +145,8 @@ Status CheckWebhookSecret(const Recipient& r, const std::vector<Rule>& rules,
 
 }  // namespace
 
-Result<RoutingConfig> RoutingConfig::Parse(const std::string& toml_text,
-                                           const std::string& origin) {
+Result<RoutingConfig> RoutingConfig::Parse(const std::string& toml_text, const std::string& origin,
+                                           const RoutingOptions& options) {
   toml::table t;
   try {
     t = toml::parse(toml_text, origin);
@@ -157,16 +157,15 @@ Result<RoutingConfig> RoutingConfig::Parse(const std::string& toml_text,
   c.utc_offset_minutes_ = static_cast<int>(t["utc_offset_minutes"].value_or(int64_t{0}));
   c.smtp_url_ = t["smtp"]["url"].value_or(std::string());
   c.smtp_from_ = t["smtp"]["from"].value_or(c.smtp_from_);
-  if (const char* env = std::getenv("AEGIS_SMTP_URL"); env != nullptr && *env != '\0')
-    c.smtp_url_ = env;
+  if (!options.smtp_url.empty()) c.smtp_url_ = options.smtp_url;
   for (const std::string& level : UrgencyLevels())
     c.ack_minutes_[level] = static_cast<int>(t["ack_minutes"][level].value_or(int64_t{0}));
   if (const toml::table* rs = t["recipients"].as_table()) {
     for (const auto& [id, node] : *rs) {
       if (!node.is_table()) continue;
       std::string key(id.str());
-      AEGIS_ASSIGN_OR_RETURN(Recipient r,
-                             ParseRecipient(key, *node.as_table(), origin + " recipient " + key));
+      AEGIS_ASSIGN_OR_RETURN(Recipient r, ParseRecipient(key, *node.as_table(),
+                                                         origin + " recipient " + key, options));
       c.recipients_[key] = std::move(r);
     }
   }
@@ -190,12 +189,12 @@ Result<RoutingConfig> RoutingConfig::Parse(const std::string& toml_text,
   return c;
 }
 
-Result<RoutingConfig> RoutingConfig::Load(const std::string& path) {
+Result<RoutingConfig> RoutingConfig::Load(const std::string& path, const RoutingOptions& options) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(path + ": cannot read the routing rules");
   std::stringstream text;
   text << in.rdbuf();
-  return Parse(text.str(), path);
+  return Parse(text.str(), path, options);
 }
 
 bool RoutingConfig::Matches(const Rule& r, const RouteInput& in) const {

@@ -5,6 +5,7 @@
 // role) or "recipient:ID" (a named outside recipient: webhook and/or e-mail, see [recipients]).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -19,8 +20,9 @@ struct Recipient {
   // "member": a partner's own system, which also gets the free text.
   std::string audience = "outside";
   std::string webhook;  // URL
-  // HMAC key of the webhook: the value of the environment variable `secret_env` names, else
-  // `secret` in the file. Required for a webhook; none is shipped (RoutingConfig::Parse).
+  // HMAC key of the webhook: the value of the variable `secret_env` names (looked up through
+  // RoutingOptions::variable), else `secret` in the file. Required for a webhook; none is
+  // shipped (RoutingConfig::Parse).
   std::string secret;
   std::string email;
   std::string secret_env;
@@ -43,12 +45,23 @@ struct RouteInput {
   int minute_of_day = 0;  // local time
 };
 
+// What the routing file leaves to its deployment. The library reads no environment: the CLI
+// fills these from its own (cli_server.cc, cli_alert.cc).
+struct RoutingOptions {
+  // Replaces the file's [smtp] url when not empty (the CLI passes $AEGIS_SMTP_URL).
+  std::string smtp_url;
+  // The value of the variable a recipient's `secret_env` names, "" when unset (the CLI passes a
+  // lookup of its environment). Empty function: `secret_env` is not resolved, `secret` stands.
+  std::function<std::string(const std::string& name)> variable;
+};
+
 class RoutingConfig {
  public:
   // A webhook without a secret, or with the example secret once shipped, is refused: the error
   // names the file, the recipient, the rules that route to it and the variable to set.
-  static Result<RoutingConfig> Load(const std::string& path);
-  static Result<RoutingConfig> Parse(const std::string& toml_text, const std::string& origin);
+  static Result<RoutingConfig> Load(const std::string& path, const RoutingOptions& options = {});
+  static Result<RoutingConfig> Parse(const std::string& toml_text, const std::string& origin,
+                                     const RoutingOptions& options = {});
 
   // Recipients of every matching rule at `level`, without repeats, in rule order.
   std::vector<std::string> Route(const RouteInput& in, int level) const;

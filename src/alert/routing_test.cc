@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace aegis::alert {
 namespace {
 
@@ -136,6 +138,33 @@ TEST(RoutingTest, MalformedRulesAreRefusedWithTheReason) {
   EXPECT_FALSE(no_secret.ok());
   EXPECT_EQ(ParseClock("18:30"), 1110);
   EXPECT_EQ(ParseClock("25:00"), -1);
+}
+
+// The library reads no environment: a recipient's secret_env and the SMTP server come from the
+// options the CLI fills, even when the process's environment says otherwise.
+TEST(RoutingTest, SecretAndSmtpComeFromTheOptionsNotTheEnvironment) {
+  const std::string text =
+      "[smtp]\nurl='smtp://file:25'\n[recipients.x]\nwebhook='http://h/p'\n"
+      "secret_env='AEGIS_ROUTING_TEST_SECRET'\n[[rule]]\nlevels=[['recipient:x']]\n";
+  setenv("AEGIS_ROUTING_TEST_SECRET", "from-the-environment-not-read", 1);
+  setenv("AEGIS_SMTP_URL", "smtp://environment:25", 1);
+  auto without = RoutingConfig::Parse(text, "f");
+  EXPECT_FALSE(without.ok());  // no lookup given: the variable is not read, no secret
+  RoutingOptions o;
+  o.smtp_url = "smtp://option:25";
+  o.variable = [](const std::string& name) {
+    return name == "AEGIS_ROUTING_TEST_SECRET" ? std::string("from-the-option-0123456789")
+                                               : std::string();
+  };
+  auto with = RoutingConfig::Parse(text, "f", o);
+  unsetenv("AEGIS_ROUTING_TEST_SECRET");
+  unsetenv("AEGIS_SMTP_URL");
+  ASSERT_TRUE(with.ok()) << with.status().ToString();
+  EXPECT_EQ(with->FindRecipient("recipient:x")->secret, "from-the-option-0123456789");
+  EXPECT_EQ(with->smtp_url(), "smtp://option:25");
+  auto file_smtp = RoutingConfig::Parse(text, "f", {{}, o.variable});
+  ASSERT_TRUE(file_smtp.ok());
+  EXPECT_EQ(file_smtp->smtp_url(), "smtp://file:25");
 }
 
 TEST(RoutingTest, TheShippedRulesLoad) {

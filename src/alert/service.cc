@@ -1,7 +1,6 @@
 #include "alert/service.h"
 
 #include <chrono>
-#include <cstdlib>
 #include <ctime>
 
 #include "util/text.h"
@@ -26,12 +25,11 @@ AlertService::AlertService(const geo::Gazetteer& gazetteer, const taxonomy::Taxo
 Result<std::unique_ptr<AlertService>> AlertService::Load(const std::string& data_dir,
                                                          const std::string& routing_path,
                                                          const geo::Gazetteer& gazetteer,
-                                                         const taxonomy::Taxonomy& taxonomy) {
+                                                         const taxonomy::Taxonomy& taxonomy,
+                                                         const RoutingOptions& routing_options) {
   AEGIS_ASSIGN_OR_RETURN(Keywords k, Keywords::Load(data_dir + "/alerts/keywords.toml"));
-  std::string path = routing_path;
-  if (const char* env = std::getenv("AEGIS_ALERT_ROUTING"); path.empty() && env && *env) path = env;
-  if (path.empty()) path = data_dir + "/alerts/routing.toml";
-  AEGIS_ASSIGN_OR_RETURN(RoutingConfig r, RoutingConfig::Load(path));
+  std::string path = routing_path.empty() ? data_dir + "/alerts/routing.toml" : routing_path;
+  AEGIS_ASSIGN_OR_RETURN(RoutingConfig r, RoutingConfig::Load(path, routing_options));
   return std::make_unique<AlertService>(gazetteer, taxonomy, std::move(k), std::move(r));
 }
 

@@ -41,12 +41,14 @@ struct IntakeResult {
 
 class AlertService {
  public:
-  // Keywords from `data_dir`/alerts/keywords.toml; rules from `routing_path` (default:
-  // $AEGIS_ALERT_ROUTING, else `data_dir`/alerts/routing.toml).
+  // Keywords from `data_dir`/alerts/keywords.toml; rules from `routing_path` ("" =
+  // `data_dir`/alerts/routing.toml; the CLI passes --routing or $AEGIS_ALERT_ROUTING), read with
+  // `routing_options`.
   static Result<std::unique_ptr<AlertService>> Load(const std::string& data_dir,
                                                     const std::string& routing_path,
                                                     const geo::Gazetteer& gazetteer,
-                                                    const taxonomy::Taxonomy& taxonomy);
+                                                    const taxonomy::Taxonomy& taxonomy,
+                                                    const RoutingOptions& routing_options = {});
   AlertService(const geo::Gazetteer& gazetteer, const taxonomy::Taxonomy& taxonomy,
                Keywords keywords, RoutingConfig routing);
 

@@ -11,6 +11,7 @@
 #include "alert/from_analysis.h"
 #include "alert/smtp.h"
 #include "alert/webhook.h"
+#include "store/record_states.h"
 
 namespace aegis::alert {
 
@@ -25,10 +26,6 @@ int64_t BackoffMs(int attempts, int64_t base_ms, int64_t max_ms) {
 DeliveryWorker::DeliveryWorker(std::unique_ptr<store::Store> store, const AlertService& service,
                                WorkerOptions options)
     : store_(std::move(store)), service_(service), o_(std::move(options)) {
-  if (const char* env = std::getenv("AEGIS_ALERT_LEASE_MS"); env != nullptr && *env != '\0')
-    o_.lease_ms = std::max<int64_t>(100, std::atoll(env));
-  if (const char* env = std::getenv("AEGIS_ANALYSIS_EVERY_S"); env != nullptr && *env != '\0')
-    o_.analysis_every_ms = std::max<int64_t>(0, std::atoll(env)) * 1000;
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
   holder_ = std::string(host) + ":" + std::to_string(getpid()) + ":" +
@@ -94,7 +91,7 @@ Result<int> DeliveryWorker::Escalate(int64_t now_ms) {
       continue;
     }
     e.action = "escalated";
-    e.to_status = "escalated";
+    e.to_status = store::Name(store::AlertStatus::kEscalated);
     e.reason = "not acknowledged by " + IsoUtc(a.ack_due_ms) + "; level " + std::to_string(next);
     AEGIS_RETURN_IF_ERROR(
         store_->EscalateAlert(a.id, next, service_.AckDue(a.urgency, now_ms), e, deliveries));

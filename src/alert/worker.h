@@ -28,13 +28,13 @@ namespace aegis::alert {
 
 struct WorkerOptions {
   int batch = 64;
-  int64_t lease_ms = 60000;  // $AEGIS_ALERT_LEASE_MS overrides (tests)
+  int64_t lease_ms = 60000;  // `aegis serve`: $AEGIS_ALERT_LEASE_MS (tests)
   int64_t base_backoff_ms = 1000, max_backoff_ms = 600000;
   int idle_wait_ms = 250;  // between passes when there is nothing to do (Wake cuts it short)
   int timeout_ms = 5000;   // per webhook or SMTP exchange
   int record_every = 8;    // outcomes written per transaction (a crash repeats at most these)
-  // Scheduled analysis alerts: every this many ms (0 = off; $AEGIS_ANALYSIS_EVERY_S overrides),
-  // with the severity rules at this path.
+  // Scheduled analysis alerts: every this many ms (0 = off; `aegis serve`: hourly, or
+  // $AEGIS_ANALYSIS_EVERY_S), with the severity rules at this path.
   int64_t analysis_every_ms = 0;
   std::string severity_rules;
 };

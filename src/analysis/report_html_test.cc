@@ -13,6 +13,8 @@
 #include <regex>
 #include <sstream>
 
+#include "temp_dir.h"
+
 namespace aegis::analysis {
 namespace {
 
@@ -399,10 +401,9 @@ TEST(ReportHtml, SeventyNineCountiesSize) {
 TEST(ReportHtml, PrintsToPdfWithChromium) {
   if (std::system("command -v chromium >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "chromium is not installed: the PDF print check did not run";
-  std::string dir = (std::filesystem::temp_directory_path() / "aegis-report-XXXXXX").string();
-  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  aegis::testing::TempDir dir;
   AnalysisResult r = Sample(true);
-  std::string in = dir + "/pau.html", out = dir + "/pau.pdf";
+  std::string in = dir / "pau.html", out = dir / "pau.pdf";
   {
     std::ofstream f(in, std::ios::binary);
     f << Render(r, true);
@@ -414,8 +415,6 @@ TEST(ReportHtml, PrintsToPdfWithChromium) {
   std::string head(4, '\0');
   pdf.read(head.data(), 4);
   EXPECT_EQ(head, "%PDF");
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
 }
 
 }  // namespace

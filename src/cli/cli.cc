@@ -2,16 +2,37 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "access/cipher.h"
 #include "cli/cli_internal.h"
-#include "ingest/importer.h"
 
 namespace aegis::cli {
+
+std::string Env(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  return v == nullptr ? std::string() : std::string(v);
+}
+
+alert::RoutingOptions RoutingFromEnvironment() {
+  alert::RoutingOptions o;
+  o.smtp_url = Env("AEGIS_SMTP_URL");
+  o.variable = [](const std::string& name) { return Env(name); };
+  return o;
+}
+
+void AlertWorkerFromEnvironment(int64_t* lease_ms, int64_t* analysis_every_ms) {
+  if (std::string v = Env("AEGIS_ALERT_LEASE_MS"); !v.empty())
+    *lease_ms = std::max<int64_t>(100, std::atoll(v.c_str()));  // tests: short leases
+  if (std::string v = Env("AEGIS_ANALYSIS_EVERY_S"); !v.empty())
+    *analysis_every_ms = std::max<int64_t>(0, std::atoll(v.c_str())) * 1000;
+}
 
 int Fail(const Status& st) {
   std::fprintf(stderr, "aegis: %s\n", st.ToString().c_str());
@@ -63,6 +84,42 @@ Result<std::unique_ptr<store::Store>> OpenStore(const GlobalOptions& g, bool mig
 }
 
 namespace {
+
+namespace fs = std::filesystem;
+
+// The folder of the running executable ("" when /proc/self/exe cannot be read).
+std::string ExecutableDir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : exe.parent_path().string();
+}
+
+// The data folder when --data-dir is not given: $AEGIS_DATA_DIR, else the first of
+// <executable's folder>/../share/aegis/data (an installed binary), ../data and ../../data (a
+// build folder in the source tree) that holds taxonomy/. NotFound names the places tried.
+Result<std::string> FindDataDir() {
+  if (std::string env = Env("AEGIS_DATA_DIR"); !env.empty()) return env;
+  std::vector<std::string> tried;
+  if (std::string exe = ExecutableDir(); !exe.empty()) {
+    for (const char* rel : {"../share/aegis/data", "../data", "../../data"}) {
+      fs::path dir = (fs::path(exe) / rel).lexically_normal();
+      std::error_code ec;
+      if (fs::is_directory(dir / "taxonomy", ec)) return dir.string();
+      tried.push_back(dir.string());
+    }
+  } else {
+    tried.push_back("beside the executable (/proc/self/exe could not be read)");
+  }
+  std::string list;
+  for (const std::string& t : tried) list += (list.empty() ? "" : ", ") + t;
+  return Status::NotFound(
+      "the data folder (taxonomy/, profiles/, mappings/, geo/) was not found: $AEGIS_DATA_DIR "
+      "is not set and none of " +
+      list +
+      " holds taxonomy/. Give it with --data-dir DIR (the data/ folder of the Aegis sources; "
+      "installed as <prefix>/share/aegis/data) or set AEGIS_DATA_DIR");
+}
+
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -107,18 +164,27 @@ int Main(int argc, char** argv) {
       "  aegis areas import FILE           load admin areas (P-codes) before importing reports\n"
       "  aegis import FILE --profile acled import a partner's file\n"
       "  aegis summary                     the monthly picture per area and risk\n"
-      "Each command has --help. The store is --db (default $AEGIS_DB, else ./aegis.sqlite).");
+      "Each command has --help. The store is --db (default $AEGIS_DB, else ./aegis.sqlite).\n"
+      "The reference data (taxonomy, profiles, protocol) is --data-dir (default $AEGIS_DATA_DIR,\n"
+      "else ../share/aegis/data, ../data or ../../data from the executable's folder).");
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every command");
   GlobalOptions g;
   const char* env_db = std::getenv("AEGIS_DB");
   g.db = env_db ? env_db : "aegis.sqlite";
-  g.data_dir = ingest::DefaultDataDir();
   app.add_option("--db", g.db, "Store: a SQLite file path (created if missing)")
       ->envname("AEGIS_DB");
   app.add_option("--data-dir", g.data_dir,
-                 "Folder with taxonomy/, profiles/, mappings/ and geo/ (default: the project's "
-                 "data/)");
+                 "Folder with taxonomy/, profiles/, mappings/ and geo/. Default: $AEGIS_DATA_DIR, "
+                 "else beside the executable: ../share/aegis/data (installed), ../data or "
+                 "../../data (a build folder in the source tree)");
+  // Before any command runs (CLI11 calls this ahead of the subcommands' callbacks).
+  app.parse_complete_callback([&g] {
+    if (!g.data_dir.empty()) return;
+    Result<std::string> found = FindDataDir();
+    if (!found.ok()) throw CLI::RuntimeError(Fail(found.status()));
+    g.data_dir = *found;
+  });
   AddDbCommands(app, g);
   AddAreaCommands(app, g);
   AddImportCommand(app, g);

@@ -33,9 +33,10 @@ Result<Loaded> Load(const GlobalOptions& g, const std::string& routing) {
   Loaded l;
   AEGIS_ASSIGN_OR_RETURN(l.store, OpenStore(g));
   AEGIS_ASSIGN_OR_RETURN(l.catalog, ingest::LoadCatalog(*l.store, g.data_dir));
-  AEGIS_ASSIGN_OR_RETURN(
-      l.service,
-      alert::AlertService::Load(g.data_dir, routing, *l.catalog.gazetteer, *l.catalog.taxonomy));
+  AEGIS_ASSIGN_OR_RETURN(l.service,
+                         alert::AlertService::Load(
+                             g.data_dir, routing.empty() ? Env("AEGIS_ALERT_ROUTING") : routing,
+                             *l.catalog.gazetteer, *l.catalog.taxonomy, RoutingFromEnvironment()));
   return l;
 }
 
@@ -108,7 +109,10 @@ Status Show(const GlobalOptions& g, const AlertArgs& a) {
 Status Deliver(const GlobalOptions& g, const AlertArgs& a) {
   AEGIS_ASSIGN_OR_RETURN(Loaded l, Load(g, a.routing));
   AEGIS_ASSIGN_OR_RETURN(auto worker_store, OpenStore(g));
-  alert::DeliveryWorker w(std::move(worker_store), *l.service);
+  alert::WorkerOptions wo;  // off unless $AEGIS_ANALYSIS_EVERY_S says otherwise
+  wo.severity_rules = g.data_dir + "/analysis/severity.toml";
+  AlertWorkerFromEnvironment(&wo.lease_ms, &wo.analysis_every_ms);
+  alert::DeliveryWorker w(std::move(worker_store), *l.service, wo);
   alert::PassCounts total;
   for (;;) {
     AEGIS_ASSIGN_OR_RETURN(alert::PassCounts c, w.RunOnce(alert::NowMs()));
@@ -149,7 +153,8 @@ void AddAlertCommands(CLI::App& app, GlobalOptions& g) {
   submit->add_option("--risk", a.risks, "Structured: risk code (repeatable)");
   submit->add_option("--urgency", a.urgency, "immediate, high, medium or low");
   submit->add_option("--free-text", a.free_text, "Structured: what happens");
-  submit->add_option("--routing", a.routing, "Routing rules (default data/alerts/routing.toml)");
+  submit->add_option("--routing", a.routing,
+                     "Routing rules (default $AEGIS_ALERT_ROUTING, else data/alerts/routing.toml)");
   submit->add_flag("--dry-run", a.dry_run, "Parse and route only; store nothing");
   submit->footer("Example:\n  aegis alert submit --text 'ALERT Pibor gunmen attacking now'");
   submit->callback([&g] { Run([&] { return Submit(g, a); }); });
@@ -162,13 +167,16 @@ void AddAlertCommands(CLI::App& app, GlobalOptions& g) {
   show->callback([&g] { Run([&] { return Show(g, a); }); });
   auto* deliver = cmd->add_subcommand("deliver", "Send due deliveries and escalate, then exit");
   deliver->add_flag("--once", a.once, "One batch only");
-  deliver->add_option("--routing", a.routing, "Routing rules (default data/alerts/routing.toml)");
+  deliver->add_option(
+      "--routing", a.routing,
+      "Routing rules (default $AEGIS_ALERT_ROUTING, else data/alerts/routing.toml)");
   deliver->callback([&g] { Run([&] { return Deliver(g, a); }); });
   auto* fa = cmd->add_subcommand(
       "from-analysis", "Raise an alert for every area whose analysis flags an escalating risk");
   fa->add_option("--period", a.period, "Month or period (default: the latest month with data)");
   fa->add_option("--level", a.level, "Admin level of the areas (default 2)");
-  fa->add_option("--routing", a.routing, "Routing rules (default data/alerts/routing.toml)");
+  fa->add_option("--routing", a.routing,
+                 "Routing rules (default $AEGIS_ALERT_ROUTING, else data/alerts/routing.toml)");
   fa->callback([&g] { Run([&] { return FromAnalysis(g, a); }); });
   AddAlertBench(app, g);
 }

@@ -97,7 +97,7 @@ int AreasImport(const GlobalOptions& g, std::string file, const std::string& cou
                 bool global) {
   auto started = std::chrono::steady_clock::now();
   if (global && file.empty()) {
-    auto found = ingest::FindGlobalPcodeList(g.data_dir);
+    auto found = ingest::FindGlobalPcodeList(g.data_dir, Env("AEGIS_GLOBAL_PCODES"));
     if (!found.ok()) return Fail(found.status());
     file = *found;
   }

@@ -15,9 +15,20 @@
 namespace aegis::cli {
 
 struct GlobalOptions {
-  std::string db;        // --db; default $AEGIS_DB or ./aegis.sqlite
-  std::string data_dir;  // --data-dir; default $AEGIS_DATA_DIR or the source tree's data/
+  std::string db;  // --db; default $AEGIS_DB or ./aegis.sqlite
+  // --data-dir; default $AEGIS_DATA_DIR, else found beside the executable (cli.cc FindDataDir).
+  // Set before any command runs.
+  std::string data_dir;
 };
+
+// The value of the environment variable `name`, "" when it is unset. Only the CLI reads the
+// environment: library code takes these values as options.
+std::string Env(const std::string& name);
+// $AEGIS_SMTP_URL, and a lookup of the variables a routing file's secret_env names.
+alert::RoutingOptions RoutingFromEnvironment();
+// The alert delivery worker's lease ($AEGIS_ALERT_LEASE_MS, at least 100 ms) and scheduled
+// analysis interval ($AEGIS_ANALYSIS_EVERY_S, in ms; 0 = off), each left as it is when unset.
+void AlertWorkerFromEnvironment(int64_t* lease_ms, int64_t* analysis_every_ms);
 
 // Prints "aegis: <message>" to stderr and returns the exit code for the status.
 int Fail(const Status& st);

@@ -14,8 +14,6 @@ namespace aegis::cli {
 
 namespace {
 
-std::string DefaultSharedData() { return std::string(AEGIS_SOURCE_DIR) + "/../shared/data"; }
-
 void PrintLinkage(const match::LinkageFigures& f, double goal_f1, double goal_seconds) {
   std::printf("%s\n", f.name.c_str());
   std::printf(
@@ -44,7 +42,7 @@ void PrintLinkage(const match::LinkageFigures& f, double goal_f1, double goal_se
 }
 
 struct BenchOptions {
-  std::string data = DefaultSharedData();
+  std::string data;  // "" = the shared/data folder beside the project (see AddMatchCommands)
   std::string only;
   int threads = 2;
   int64_t registered = 1000000, requests = 10000;
@@ -279,19 +277,21 @@ void AddMatchCommands(CLI::App& app, GlobalOptions& g) {
         "Record linkage quality and speed with ground truth: FEBRL 4a x 4b and 1-3, splink's "
         "historical figures, Google ar2en Arabic-Latin names, the Primero-style baseline, and a "
         "1,000,000-record tracing run");
-    b->add_option("--data", bo.data, "Folder with febrl/, splink-datasets/, google-ar2en-names/")
-        ->capture_default_str();
+    b->add_option("--data", bo.data,
+                  "Folder with febrl/, splink-datasets/, google-ar2en-names/ (default: "
+                  "../shared/data beside the project, found from the data folder: "
+                  "<data-dir>/../../shared/data)");
     b->add_option("--only", bo.only,
                   "Comma-separated parts to run: febrl, splink, ar2en, primero, scale");
     b->add_option("--threads", bo.threads, "Threads (default 2)")->check(CLI::Range(1, 64));
     b->add_option("--registered", bo.registered, "Scale run: registered records (default 1e6)");
     b->add_option("--requests", bo.requests, "Scale run: tracing requests (default 10,000)");
-    b->callback([] {
+    b->callback([&g] {
+      if (bo.data.empty()) bo.data = g.data_dir + "/../../shared/data";
       int rc = BenchMatch(bo);
       if (rc) throw CLI::RuntimeError(rc);
     });
   }
-  (void)g;
   static MatchOptions mo;
   auto* m = app.add_subcommand(
       "match",

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -247,6 +248,11 @@ Status Serve(const GlobalOptions& g, server::ServerOptions o, const std::string&
   o.db = g.db;
   o.data_dir = g.data_dir;
   o.key_file = KeyFile(g, keys);
+  // The server reads no environment: its variables are read here.
+  if (o.web_dir.empty()) o.web_dir = Env("AEGIS_WEB_DIR");
+  if (o.alert_routing.empty()) o.alert_routing = Env("AEGIS_ALERT_ROUTING");
+  o.routing_options = RoutingFromEnvironment();
+  AlertWorkerFromEnvironment(&o.alert_lease_ms, &o.analysis_every_ms);
   {
     AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));  // migrates, creates the key file
     AEGIS_ASSIGN_OR_RETURN(auto users, st->ListUsers());

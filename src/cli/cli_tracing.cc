@@ -8,6 +8,7 @@
 #include "access/protocol.h"
 #include "cli/cli_internal.h"
 #include "linkage/linkage.h"
+#include "store/record_states.h"
 
 namespace aegis::cli {
 
@@ -131,7 +132,7 @@ Status Match(const GlobalOptions& g, const TracingArgs& a) {
   } else {
     AEGIS_ASSIGN_OR_RETURN(auto all, st->LoadTracingRecords("request", false));
     for (auto& r : all)
-      if (r.status == "open") requests.push_back(std::move(r));
+      if (r.status == store::Name(store::TracingStatus::kOpen)) requests.push_back(std::move(r));
   }
   AEGIS_ASSIGN_OR_RETURN(auto ranked, linkage::MatchRequests(*st, set, requests));
   std::printf("%zu open requests against %zu open registered cases with consent for tracing\n\n",

@@ -15,6 +15,7 @@
 
 #include "ingest/csv_reader.h"
 #include "ingest/xlsx_reader.h"
+#include "temp_dir.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define AEGIS_EXPORT_TEST_ASAN 1
@@ -39,30 +40,14 @@ using TextRow = std::vector<std::string>;
 
 const std::string kData = std::string(AEGIS_SHARED_DIR) + "/data/";
 
-// A private directory removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = ::testing::TempDir() + "aegis_export_XXXXXX";
-    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-  size_t Count() const {
-    size_t n = 0;
-    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(path_)) ++n;
-    return n;
-  }
+using aegis::testing::TempDir;
 
- private:
-  std::string path_;
-};
+// Entries in the folder (the exporter's temporary files must be gone).
+size_t Count(const TempDir& dir) {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++n;
+  return n;
+}
 
 std::vector<Column> TestColumns() {
   return {{"Area", "#adm2+code", Kind::kText},       {"Place", "#loc+name+i_ar", Kind::kText},
@@ -471,21 +456,21 @@ TEST(ExportXlsx, TemporaryFileRemovedOnSuccessErrorAndAbandon) {
     StringSink sink;
     auto writer = MakeWriter(Format::kXlsx, sink, opts);
     ASSERT_TRUE(writer.ok());
-    EXPECT_EQ(tmp.Count(), 1u);  // the private temporary workbook
+    EXPECT_EQ(Count(tmp), 1u);  // the private temporary workbook
     ASSERT_TRUE(writer.value()->Begin(TestColumns()).ok());
     ASSERT_TRUE(writer.value()->Row(TestRows()[0]).ok());
   }  // dropped unfinished
-  EXPECT_EQ(tmp.Count(), 0u);
+  EXPECT_EQ(Count(tmp), 0u);
   {
     StringSink sink;
     auto writer = MakeWriter(Format::kXlsx, sink, opts);
     ASSERT_TRUE(writer.ok());
     EXPECT_EQ(writer.value()->Begin({}).code(), Status::Code::kInvalidArgument);
   }
-  EXPECT_EQ(tmp.Count(), 0u);
+  EXPECT_EQ(Count(tmp), 0u);
   auto ok = Export(Format::kXlsx, TestColumns(), TestRows(), opts);
   ASSERT_TRUE(ok.ok());
-  EXPECT_EQ(tmp.Count(), 0u);
+  EXPECT_EQ(Count(tmp), 0u);
 
   opts.tmpdir = tmp.File("missing");
   StringSink sink;
@@ -657,7 +642,7 @@ TEST(ExportSink, WriteErrorIsReportedAsStatusInEveryFormat) {
     EXPECT_EQ(sink.failures_, 1);
     EXPECT_LE(sink.written_, 1000u);
   }
-  EXPECT_EQ(tmp.Count(), 0u);  // the XLSX temporary file is gone after the error
+  EXPECT_EQ(Count(tmp), 0u);  // the XLSX temporary file is gone after the error
 }
 
 TEST(ExportSink, CallOrderAndRowWidthAreChecked) {

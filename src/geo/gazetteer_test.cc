@@ -10,6 +10,7 @@
 #include "geo/country.h"
 #include "geo/name_match_internal.h"
 #include "ingest/area_import.h"
+#include "temp_dir.h"
 
 namespace aegis::geo {
 namespace {
@@ -111,7 +112,8 @@ TEST(GazetteerTest, AliasErrorsNameTheRow) {
   g.Add(MakeArea("SS09", 1, "Western Bahr el Ghazal", ""));
   g.Add(MakeArea("SS0902", 2, "Raja", "SS09"));
   ASSERT_TRUE(g.Finalize().ok());
-  std::string path = (std::filesystem::temp_directory_path() / "aegis_bad_aliases.csv").string();
+  aegis::testing::TempDir dir;
+  std::string path = dir / "aliases.csv";
   std::ofstream(path) << "country,level,alias,pcode,note\nSSD,2,Raga,SS0902,ok\n"
                          "SSD,1,Raga,SS0902,wrong level\n";
   Status s = g.AddAliases(path);
@@ -121,7 +123,6 @@ TEST(GazetteerTest, AliasErrorsNameTheRow) {
   s = g.AddAliases(path);
   EXPECT_NE(s.message().find("row 2: P-code 'SS0992' is not in the gazetteer"), std::string::npos)
       << s.message();
-  std::filesystem::remove(path);
 
   // The project file on a gazetteer without payams (OCHA's adm1-2 list): payam aliases skipped.
   auto adm12 = ingest::BuildGazetteer({kGlobal}, kAliases, "SSD");
@@ -387,9 +388,8 @@ TEST(ResolveTest, PointInPolygonFromGeoJsonThenFallback) {
   g.Add(MakeArea("XX0102", 2, "East Square", "XX01"));
   // Made-up areas, filed under SSD (MakeArea) so that they have a country.
   ASSERT_TRUE(g.Finalize().ok());
-  auto dir = std::filesystem::temp_directory_path() / "aegis_geo_pip_test";
-  std::filesystem::create_directories(dir);
-  std::string path = (dir / "squares.geojson").string();
+  aegis::testing::TempDir dir;
+  std::string path = dir / "squares.geojson";
   std::ofstream(path) << R"({"type":"FeatureCollection","features":[
     {"type":"Feature","properties":{"ADM2_PCODE":"XX0101","ADM2_EN":"West Square"},
      "geometry":{"type":"Polygon","coordinates":[[[30,5],[30.5,5],[30.5,5.5],[30,5.5],[30,5]]]}},
@@ -416,7 +416,6 @@ TEST(ResolveTest, PointInPolygonFromGeoJsonThenFallback) {
   EXPECT_EQ(r.pcode, "XX0101");
   EXPECT_EQ(r.method, Method::kNearestCentroid);
   EXPECT_NE(r.note.find("inside no loaded boundary"), std::string::npos) << r.note;
-  std::filesystem::remove_all(dir);
 }
 
 TEST(ResolveTest, ResolveIsThreadSafe) {

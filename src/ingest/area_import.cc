@@ -544,11 +544,12 @@ Result<std::vector<geo::Area>> ReadAreas(const std::string& path, const std::str
   return areas;
 }
 
-Result<std::string> FindGlobalPcodeList(const std::string& data_dir) {
+Result<std::string> FindGlobalPcodeList(const std::string& data_dir, const std::string& given) {
   std::vector<std::string> tried;
-  if (const char* env = std::getenv("AEGIS_GLOBAL_PCODES"); env != nullptr && *env != '\0') {
-    if (std::filesystem::is_regular_file(env)) return std::string(env);
-    tried.push_back(std::string(env) + " ($AEGIS_GLOBAL_PCODES)");
+  if (!given.empty()) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(given, ec)) return given;
+    tried.push_back(given + " ($AEGIS_GLOBAL_PCODES)");
   }
   for (const std::string& p :
        {data_dir + "/geo/global_pcodes_adm_1_2.csv",

@@ -44,11 +44,11 @@ Result<std::vector<geo::Area>> ReadAreas(const std::string& path, const std::str
 
 // OCHA's global admin 1-2 P-code list (Location, Admin Level, P-Code, Name, Parent P-Code;
 // HDX "Global P-codes", global_pcodes_adm_1_2.csv), for `aegis areas import --global`. Looked
-// for, in order, at $AEGIS_GLOBAL_PCODES, `data_dir`/geo/global_pcodes_adm_1_2.csv (where an
-// operation puts its download), and beside the project in
-// ../shared/data/hdx-python-country-pcodes/tests/fixtures/ (the copy the tests read). NotFound
-// says where to download it and where to put it.
-Result<std::string> FindGlobalPcodeList(const std::string& data_dir);
+// for, in order, at `given` (when not empty; the CLI passes $AEGIS_GLOBAL_PCODES),
+// `data_dir`/geo/global_pcodes_adm_1_2.csv (where an operation puts its download), and beside
+// the project in ../shared/data/hdx-python-country-pcodes/tests/fixtures/ (the copy the tests
+// read). NotFound says where to download it and where to put it.
+Result<std::string> FindGlobalPcodeList(const std::string& data_dir, const std::string& given = "");
 
 // Builds a finalized gazetteer from area files (each read with ReadAreas and the hint) and, if
 // `aliases_csv` is not empty, a project alias file such as data/geo/aliases.csv.

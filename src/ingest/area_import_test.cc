@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include "temp_dir.h"
+
 namespace aegis::ingest {
 namespace {
 
@@ -21,20 +23,16 @@ const std::string kDtm = kData +
                          "/ssd-resilience-acled-dtm/data/contextual/"
                          "Displacement_dtm-south-sudan-baseline-assessment-round-9.csv";
 
-// A file in a fresh temporary folder, removed with the object.
+// A file in a fresh temporary folder (tests/temp_dir.h), removed with the object.
 class TempFile {
  public:
-  TempFile(const std::string& name, const std::string& content) {
-    dir_ = fs::temp_directory_path() / ("aegis_area_import_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-    path_ = (dir_ / name).string();
+  TempFile(const std::string& name, const std::string& content) : path_(dir_ / name) {
     std::ofstream(path_) << content;
   }
-  ~TempFile() { fs::remove(path_); }
   const std::string& path() const { return path_; }
 
  private:
-  fs::path dir_;
+  aegis::testing::TempDir dir_;
   std::string path_;
 };
 

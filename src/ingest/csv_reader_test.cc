@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "temp_dir.h"
+
 namespace aegis::ingest {
 namespace {
 
@@ -18,7 +20,8 @@ struct Read {
 };
 
 Read ReadCsv(const std::string& content, char delimiter = ',') {
-  fs::path path = fs::temp_directory_path() / ("aegis_csv_" + std::to_string(::getpid()) + ".csv");
+  aegis::testing::TempDir dir;
+  fs::path path = dir / "t.csv";
   std::ofstream(path, std::ios::binary) << content;
   Read out;
   auto reader = OpenCsv(path.string(), delimiter);
@@ -26,7 +29,6 @@ Read ReadCsv(const std::string& content, char delimiter = ',') {
   Row row;
   while ((*reader)->Next(&row)) out.rows.push_back(row);
   out.status = (*reader)->status();
-  fs::remove(path);
   return out;
 }
 

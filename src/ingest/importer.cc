@@ -27,10 +27,6 @@
 #include "ingest/xlsx_reader.h"
 #include "util/text.h"
 
-#ifndef AEGIS_SOURCE_DIR
-#define AEGIS_SOURCE_DIR "."
-#endif
-
 namespace aegis::ingest {
 
 namespace {
@@ -166,11 +162,6 @@ Result<std::unordered_map<std::string, std::vector<store::VictimGroup>>> LoadRep
 }
 
 }  // namespace
-
-std::string DefaultDataDir() {
-  if (const char* env = std::getenv("AEGIS_DATA_DIR")) return env;
-  return std::string(AEGIS_SOURCE_DIR) + "/data";
-}
 
 Result<Catalog> LoadCatalog(store::Store& store, const std::string& data_dir) {
   Catalog c;

@@ -34,9 +34,6 @@ struct Catalog {
 // Loads and validates the taxonomy and builds the gazetteer from the store's areas.
 Result<Catalog> LoadCatalog(store::Store& store, const std::string& data_dir);
 
-// Finds the data directory: $AEGIS_DATA_DIR, else the source tree's data/ (build from source).
-std::string DefaultDataDir();
-
 struct ImportOptions {
   std::string file;
   std::string profile;                              // built-in name or path of a .toml profile

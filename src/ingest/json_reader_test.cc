@@ -8,28 +8,14 @@
 #include <vector>
 
 #include "ingest/table.h"
+#include "temp_dir.h"
 
 namespace aegis::ingest {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A folder of this test process, removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "aegis-json-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using aegis::testing::TempDir;
 
 struct Read {
   std::vector<Row> rows;

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "ingest/csv_reader.h"
+#include "temp_dir.h"
 
 namespace aegis::ingest {
 namespace {
@@ -66,9 +67,10 @@ std::string ReadBytes(const std::string& path) {
   return ss.str();
 }
 
-// A per-process temporary path, so that concurrent test runs do not share files.
+// A path in this process's temporary folder (tests/temp_dir.h), removed at exit.
 std::string TempPath(const std::string& name) {
-  return ::testing::TempDir() + "aegis_xlsx_" + std::to_string(::getpid()) + "_" + name;
+  static const aegis::testing::TempDir dir;
+  return dir / name;
 }
 
 std::string WriteTemp(const std::string& name, const std::string& bytes) {

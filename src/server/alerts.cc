@@ -18,6 +18,7 @@
 #include "ingest/importer.h"
 #include "server/api.h"
 #include "server/ops.h"
+#include "store/record_states.h"
 
 namespace aegis::server {
 
@@ -261,13 +262,8 @@ void SetStatus(Api& api, const httplib::Request& req, httplib::Response& res, co
                   !StringField(body, "reason", &reason, &e, 2000) ||
                   !IntField(body, "into", &into, &e, 1, INT64_MAX))
     return SendError(res, e);
-  static const std::vector<std::string> kStatuses = {"new",       "verified",  "unverified",
-                                                     "escalated", "responded", "closed"};
-  if (std::find(kStatuses.begin(), kStatuses.end(), status) == kStatuses.end())
-    return SendError(res, {400, "invalid",
-                           "status: new, verified, unverified, escalated, "
-                           "responded or closed",
-                           "status"});
+  if (!store::ParseAlertStatus(status))
+    return SendError(res, {400, "invalid", "status: " + store::AlertStatusList(), "status"});
   if (reason.empty()) return SendError(res, {400, "invalid", "reason is required", "reason"});
   if (merge && !into) return SendError(res, {400, "invalid", "into (an alert id)", "into"});
   const int64_t id = Int(req.matches[1].str()).value_or(0);
@@ -370,14 +366,16 @@ Result<Ctx> Start(Api& api) {
   auto catalog = ingest::LoadCatalog(**lease, api.options().data_dir);
   if (!catalog.ok()) return fail(catalog.status());
   ctx->catalog = std::move(*catalog);
-  auto service = alert::AlertService::Load(api.options().data_dir, "", *ctx->catalog.gazetteer,
-                                           *ctx->catalog.taxonomy);
+  const ServerOptions& o = api.options();
+  auto service = alert::AlertService::Load(o.data_dir, o.alert_routing, *ctx->catalog.gazetteer,
+                                           *ctx->catalog.taxonomy, o.routing_options);
   if (!service.ok()) return service.status();
   ctx->service = std::move(*service);
-  // The scheduled analysis alerts run hourly, in one server process at a time (its lease);
-  // $AEGIS_ANALYSIS_EVERY_S changes the interval (0 = off).
+  // The scheduled analysis alerts run in one server process at a time (its lease), hourly unless
+  // the options say otherwise (0 = off).
   alert::WorkerOptions wo;
-  wo.analysis_every_ms = int64_t{3600} * 1000;
+  wo.lease_ms = o.alert_lease_ms;
+  wo.analysis_every_ms = o.analysis_every_ms;
   wo.severity_rules = api.options().data_dir + "/analysis/severity.toml";
   ctx->worker =
       std::make_unique<alert::DeliveryWorker>(lease->Take(), *ctx->service, std::move(wo));

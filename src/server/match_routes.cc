@@ -9,6 +9,7 @@
 #include "linkage/linkage.h"
 #include "server/api.h"
 #include "server/ops.h"
+#include "store/record_states.h"
 #include "util/date.h"
 
 namespace aegis::server {
@@ -115,7 +116,7 @@ bool ParseTracing(const json& body, const Caller& c, store::TracingRecord* r, Ap
           "consent_for_tracing"};
     return false;
   }
-  if (r->status.empty()) r->status = "open";
+  if (r->status.empty()) r->status = store::Name(store::TracingStatus::kOpen);
   if (r->sex != "" && r->sex != "m" && r->sex != "f") {
     *e = {400, "invalid", "sex: m, f or empty", "sex"};
     return false;
@@ -188,7 +189,9 @@ void Candidates(Api& api, TracingCache& cache, Req req, Res res, const Caller& c
                       : Result<std::optional<store::TracingRecord>>(std::nullopt);
     if (!person.ok()) return SendError(res, FromStatus(person.status()));
     // The store has the last word: consent withdrawn or case closed since the index was built.
-    if (!*person || !(*person)->consent_for_tracing || (*person)->status != "open") continue;
+    if (!*person || !(*person)->consent_for_tracing ||
+        (*person)->status != store::Name(store::TracingStatus::kOpen))
+      continue;
     items.push_back(CandidateJson(cand, **person));
     ids += "," + std::to_string((*person)->id);
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "alert/routing.h"
 #include "util/status.h"
 
 namespace aegis::server {
@@ -50,9 +51,16 @@ struct ServerOptions {
   // On SIGTERM (`aegis serve`): requests in flight have this many milliseconds to finish; past
   // it the process exits with status 1 (cli_server.cc).
   int stop_timeout_ms = 10000;
-  // The built web application; "" = $AEGIS_WEB_DIR, else data_dir/../web/dist (the source
-  // tree's web/dist when data_dir is the source tree's data/).
+  // The built web application; "" = data_dir/../web/dist (the source tree's web/dist when
+  // data_dir is the source tree's data/). `aegis serve`: $AEGIS_WEB_DIR.
   std::string web_dir;
+  // Early warning (server/alerts.cc). The server reads no environment: `aegis serve` fills
+  // these from $AEGIS_ALERT_ROUTING, $AEGIS_SMTP_URL (and the variables the routing file's
+  // secret_env names), $AEGIS_ALERT_LEASE_MS and $AEGIS_ANALYSIS_EVERY_S (cli_server.cc).
+  std::string alert_routing;  // the routing rules; "" = data_dir/alerts/routing.toml
+  alert::RoutingOptions routing_options;
+  int64_t alert_lease_ms = 60000;       // deliveries are claimed for this long
+  int64_t analysis_every_ms = 3600000;  // scheduled analysis alerts; 0 = off
 };
 
 // One route of the API, as documented in the OpenAPI document.

@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -29,7 +28,6 @@ namespace fs = std::filesystem;
 
 std::string WebDir(const ServerOptions& o) {
   if (!o.web_dir.empty()) return o.web_dir;
-  if (const char* e = std::getenv("AEGIS_WEB_DIR"); e && *e) return e;
   return o.data_dir + "/../web/dist";
 }
 

@@ -28,11 +28,11 @@ struct Service {
   std::string organisation_code;  // the organisation that owns (and may edit) the entry
   std::string provider;           // provider's code or acronym, as the source writes it
   std::string provider_name, provider_type;
-  std::string service_type;            // a code of data/taxonomy/service_types.json
+  std::string service_type;            // a service_type code (data/taxonomy/vocabularies.json)
   std::string name;                    // the service's own name ("" = provider and type)
   std::vector<std::string> pcodes;     // areas served (any level: everything below is covered)
   std::string modality = "static";     // static | mobile | remote
-  std::vector<std::string> groups;     // groups served (data/taxonomy/service_types.json)
+  std::vector<std::string> groups;     // groups served (service_group, vocabularies.json)
   std::vector<std::string> languages;  // ISO 639-1 codes
   std::string hours;                   // opening hours, as written
   bool accepts_referrals = true;

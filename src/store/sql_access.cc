@@ -1,5 +1,6 @@
-// SQLite backend: accounts, sessions, API tokens, the audit log, the sharing protocol's versions,
-// break-the-glass grants, and the reads of individual records, always through a reader's scope.
+// The store over the SQL seam (SQLite and PostgreSQL): accounts, sessions, API tokens, the audit
+// log, the sharing protocol's versions, break-the-glass grants, and the reads of individual
+// records, always through a reader's scope.
 #include <algorithm>
 #include <cstdio>
 

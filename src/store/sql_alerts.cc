@@ -1,6 +1,6 @@
-// SQLite backend: early warning (issue 6). Alerts, their triage history and the durable delivery
-// outbox; the alert module (src/alert) decides what goes in. Personal fields (reporter, raw and
-// free text, reasons) are sealed with the store's cipher.
+// The store over the SQL seam (SQLite and PostgreSQL): early warning (issue 6). Alerts, their
+// triage history and the durable delivery outbox; the alert module (src/alert) decides what goes
+// in. Personal fields (reporter, raw and free text, reasons) are sealed with the store's cipher.
 #include <algorithm>
 
 #include "store/sql_store.h"

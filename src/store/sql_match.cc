@@ -1,5 +1,6 @@
-// SQLite backend: family tracing records (personal fields sealed) and analysts' decisions on
-// proposed pairs (tracing matches and duplicate incidents).
+// The store over the SQL seam (SQLite and PostgreSQL): family tracing records (personal fields
+// sealed) and analysts' decisions on proposed pairs (tracing matches and duplicate incidents).
+#include "store/record_states.h"
 #include "store/sql_store.h"
 
 namespace aegis::store {
@@ -17,9 +18,8 @@ Status CheckTracing(const TracingRecord& r) {
     return Status::InvalidArgument(who + ": kind '" + r.kind + "': use registered or request");
   if (r.external_id.empty()) return Status::InvalidArgument("a tracing record needs its case id");
   if (r.name.empty()) return Status::InvalidArgument(who + ": the name is empty");
-  if (r.status != "open" && r.status != "reunified" && r.status != "closed")
-    return Status::InvalidArgument(who + ": status '" + r.status +
-                                   "': use open, reunified or closed");
+  if (!ParseTracingStatus(r.status))
+    return Status::InvalidArgument(who + ": status '" + r.status + "': use " + TracingStatusList());
   return Status::Ok();
 }
 

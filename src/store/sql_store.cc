@@ -1,4 +1,5 @@
-// SQLite backend of the Store interface.
+// The Store interface over the SQL seam, on SQLite and PostgreSQL alike (sql_store.h): the
+// schema, imports, the analysis scans and the checks.
 #include "store/sql_store.h"
 
 #include <algorithm>

@@ -15,6 +15,7 @@
 #include <tuple>
 #include <vector>
 
+#include "temp_dir.h"
 #include "util/text.h"
 
 namespace aegis::taxonomy {
@@ -39,25 +40,7 @@ void WriteText(const fs::path& path, const std::string& content) {
   out << content;
 }
 
-// A fresh directory under the system temp dir, removed by the destructor.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("aegis_taxonomy_" + std::to_string(::getpid()) + "_" +
-                                         info->test_suite_name() + "_" + info->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using aegis::testing::TempDir;
 
 // Minimal RFC 4180 reader for the test's own use (ACLED exports quote their notes).
 std::vector<std::vector<std::string>> ParseCsv(const std::string& s) {
@@ -348,19 +331,19 @@ class TaxonomyValidationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const auto& entry : fs::directory_iterator(kTaxonomyDir)) {
-      fs::copy_file(entry.path(), tmp_.path() / entry.path().filename());
+      fs::copy_file(entry.path(), fs::path(tmp_.path()) / entry.path().filename());
     }
   }
-  json Read(const std::string& name) { return json::parse(ReadText(tmp_.path() / name)); }
+  json Read(const std::string& name) { return json::parse(ReadText(fs::path(tmp_.path()) / name)); }
   json Original(const std::string& name) {
     return json::parse(ReadText(fs::path(kTaxonomyDir) / name));
   }
   void Write(const std::string& name, const json& doc) {
-    WriteText(tmp_.path() / name, doc.dump(2));
+    WriteText(fs::path(tmp_.path()) / name, doc.dump(2));
   }
   // Loads the copy, expects failure and returns the message.
   std::string LoadError() {
-    auto loaded = Taxonomy::Load(tmp_.path().string());
+    auto loaded = Taxonomy::Load(tmp_.path());
     EXPECT_FALSE(loaded.ok());
     return loaded.ok() ? "" : loaded.status().message();
   }
@@ -368,7 +351,7 @@ class TaxonomyValidationTest : public ::testing::Test {
 };
 
 TEST_F(TaxonomyValidationTest, UnmodifiedCopyLoads) {
-  auto loaded = Taxonomy::Load(tmp_.path().string() + "/");
+  auto loaded = Taxonomy::Load(tmp_.path() + "/");
   EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
 }
 
@@ -481,13 +464,13 @@ TEST_F(TaxonomyValidationTest, RejectsDuplicateSensitivityRank) {
 }
 
 TEST_F(TaxonomyValidationTest, RejectsMissingFileBadJsonAndMissingMeta) {
-  fs::remove(tmp_.path() / "vocabularies.json");
-  auto loaded = Taxonomy::Load(tmp_.path().string());
+  fs::remove(fs::path(tmp_.path()) / "vocabularies.json");
+  auto loaded = Taxonomy::Load(tmp_.path());
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), Status::Code::kIOError);
   EXPECT_NE(loaded.status().message().find("vocabularies.json"), std::string::npos);
 
-  WriteText(tmp_.path() / "vocabularies.json", "{\"_meta\": ");
+  WriteText(fs::path(tmp_.path()) / "vocabularies.json", "{\"_meta\": ");
   std::string msg = LoadError();
   EXPECT_NE(msg.find("vocabularies.json: not valid JSON"), std::string::npos) << msg;
 
@@ -666,7 +649,7 @@ class EventRiskMapValidationTest : public EventRiskMapTest {
  protected:
   // Writes `body` after the header and loads it; returns the error message ("" if it loaded).
   std::string LoadBody(const std::string& body) {
-    fs::path csv = tmp_.path() / "acled_event_risks.csv";
+    fs::path csv = fs::path(tmp_.path()) / "acled_event_risks.csv";
     WriteText(csv, "event_type,sub_event_type,civilian_targeting,risks,act_type,note\n" + body);
     auto loaded = EventRiskMap::Load(csv.string(), tax_);
     if (loaded.ok()) {
@@ -726,12 +709,12 @@ TEST_F(EventRiskMapValidationTest, RejectsMalformedRows) {
 }
 
 TEST_F(EventRiskMapValidationTest, RejectsBadHeaderAndMissingFile) {
-  fs::path csv = tmp_.path() / "acled_event_risks.csv";
+  fs::path csv = fs::path(tmp_.path()) / "acled_event_risks.csv";
   WriteText(csv, "event,sub,risks\nBattles,,ATK\n");
   auto loaded = EventRiskMap::Load(csv.string(), tax_);
   ASSERT_FALSE(loaded.ok());
   EXPECT_NE(loaded.status().message().find("acled_event_risks.csv:1: header"), std::string::npos);
-  auto missing = EventRiskMap::Load((tmp_.path() / "nope.csv").string(), tax_);
+  auto missing = EventRiskMap::Load((fs::path(tmp_.path()) / "nope.csv").string(), tax_);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), Status::Code::kIOError);
 }
