@@ -72,6 +72,8 @@ interface Recipient {
 
 const svc = (s: string) => (s ? t('svc.' + s) : '–');
 const label = (prefix: string, v: string) => (v ? t(prefix + v) : '–');
+const EVENTS = new Set(['created', 'created_without_consent', 'accepted', 'rejected', 'closed', 'withdrawn', 'consent_withdrawn', 'escalated']);
+const evLabel = (a: string) => (EVENTS.has(a) ? t('ref.ev.' + a) : a);
 
 // --- lists ---------------------------------------------------------------------------------------
 
@@ -279,7 +281,7 @@ async function detail(el: HTMLElement, ctx: Ctx, id: string): Promise<void> {
               <thead><tr><th scope="col">${t('ref.when')}</th><th scope="col">${t('ref.who')}</th><th scope="col">${t('ref.what')}</th></tr></thead>
               <tbody>${(x.history ?? []).map(
                 (h) => html`<tr><td>${fmtDate(h.at)}</td><td>${h.actor}</td>
-                  <td>${h.to && h.to !== h.from ? (h.from ? label('ref.st.', h.from) + ' → ' : '') + label('ref.st.', h.to) : h.action}</td></tr>`,
+                  <td data-action=${h.action}>${evLabel(h.action)}${h.from && h.to && h.to !== h.from ? html` <span class="small">(${label('ref.st.', h.from)} → ${label('ref.st.', h.to)})</span>` : nothing}</td></tr>`,
               )}</tbody>
             </table></div>
         </section>
