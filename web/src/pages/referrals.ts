@@ -70,6 +70,7 @@ interface Recipient {
   gbv_specialised: boolean;
 }
 
+const personValue = (f: string, v: unknown) => (f === 'sex' && (v === 'f' || v === 'm') ? t('ref.sex.' + v) : String(v));
 const svc = (s: string) => (s ? t('svc.' + s) : '–');
 const label = (prefix: string, v: string) => (v ? t(prefix + v) : '–');
 const EVENTS = new Set(['created', 'created_without_consent', 'accepted', 'rejected', 'closed', 'withdrawn', 'consent_withdrawn', 'escalated']);
@@ -270,7 +271,7 @@ async function detail(el: HTMLElement, ctx: Ctx, id: string): Promise<void> {
         <section aria-labelledby="h-person"><h2 id="h-person">${t('ref.person')}</h2>
           ${personRows.length || x.reason !== undefined
             ? html`<dl class="detail person">
-                ${personRows.map((f) => row('ref.f.' + f, String((person as Record<string, unknown>)[f]), f))}
+                ${personRows.map((f) => row('ref.f.' + f, personValue(f, (person as Record<string, unknown>)[f]), f))}
                 ${x.reason !== undefined ? row('ref.f.reason', x.reason, 'reason') : nothing}
               </dl>`
             : html`<p class="note">${t('ref.no_person')}</p>`}
@@ -439,7 +440,7 @@ async function form(el: HTMLElement, ctx: Ctx): Promise<void> {
               <div class="field"><label for="rf-location">${t('ref.f.location')}</label><input id="rf-location" name="p_location" maxlength="500" autocomplete="off" /></div>
               <div class="field"><label for="rf-sex">${t('ref.f.sex')}</label>
                 <select id="rf-sex" name="p_sex"><option value="">–</option>
-                  ${['female', 'male', 'other'].map((x) => html`<option value=${x}>${t('ref.sex.' + x)}</option>`)}</select></div>
+                  ${['f', 'm'].map((x) => html`<option value=${x}>${t('ref.sex.' + x)}</option>`)}</select></div>
               <div class="field"><label for="rf-age">${t('ref.f.age')}</label><input id="rf-age" name="p_age" inputmode="numeric" maxlength="3" /></div>
             </div>
             <div class="field"><label for="rf-reason">${t('ref.f.reason')}</label><textarea id="rf-reason" name="reason" rows="3" maxlength="4000"></textarea></div>
