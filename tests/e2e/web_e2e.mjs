@@ -237,13 +237,14 @@ async function referralWalk(browser, base, ctxOpts, partner, provider) {
   await axeCheck(pb, 'referral detail');
 
   // Arabic, at 390 px: the partner sends a second referral, the receiver accepts it.
-  await pa.setViewportSize({ width: 390, height: 900 });
-  await pb.setViewportSize({ width: 390, height: 900 });
+  // The language is switched on the referrals page itself (switched on the dashboard, the page
+  // that opens next at 390 px kept being redrawn over: see the dashboard).
   for (const p of [pa, pb]) {
-    await p.goto(base + '/#/dashboard');
-    await p.waitForSelector('.who select');
+    await p.goto(base + '/#/referrals');
+    await p.waitForSelector('.ref-page[data-ready=true]');
     await p.selectOption('.who select', 'ar');
-    await p.waitForFunction(() => document.documentElement.lang === 'ar');
+    await p.waitForFunction(() => document.documentElement.lang === 'ar' && document.querySelector('.ref-page[data-ready=true]'));
+    await p.setViewportSize({ width: 390, height: 900 });
   }
   await fillReferral(pa, base, incidents[1], serviceId, 'ar');
   await pa.selectOption('#rf-given', 'person');
@@ -253,7 +254,7 @@ async function referralWalk(browser, base, ctxOpts, partner, provider) {
   const arId = Number(await pa.getAttribute('.ref-detail', 'data-id'));
   check('referrals (Arabic): the partner sends a referral', arId > refId && (await pa.textContent('dd[data-f=status]')).includes('مرسلة'), String(arId));
   await shot(pa, '27-referral-sent-ar-390');
-  await pb.goto(base + '/#/referrals');
+  await pb.goto(base + '/#/referrals?side=received');
   await pb.waitForSelector(`.ref-page[data-ready=true] tr[data-id="${arId}"]`);
   const arList = await pb.evaluate(() => ({
     dir: document.documentElement.dir,
