@@ -99,7 +99,7 @@ async function list(el: HTMLElement, ctx: Ctx): Promise<void> {
         </div>
         ${error ? html`<p class="error" role="alert">${error}</p>` : nothing}
         <div class="tablewrap" tabindex="0" role="region" aria-labelledby="ref-caption">
-          <table class="list ref-list">
+          <table class="list ref-list stack">
             <caption id="ref-caption">${t('ref.caption_' + side, { n: fmtNum(items.length) })}</caption>
             <thead><tr><th scope="col">${t('ref.id')}</th><th scope="col">${t(side === 'received' ? 'ref.from_org' : 'ref.to_org')}</th>
               <th scope="col">${t('ref.service_type')}</th><th scope="col">${t('ref.area')}</th><th scope="col">${t('ref.priority')}</th>
@@ -107,13 +107,13 @@ async function list(el: HTMLElement, ctx: Ctx): Promise<void> {
             <tbody>
               ${items.map(
                 (r) => html`<tr data-id=${r.id} class=${r.overdue ? 'overdue' : ''}>
-                  <td><a href="#/referrals/${r.id}">${r.id}</a></td>
-                  <td>${other(r)}</td>
-                  <td>${svc(r.service_type)}</td>
-                  <td>${idx.byCode.get(r.area)?.name ?? ''} <span class="pcode">${r.area}</span></td>
-                  <td>${label('ref.pri.', r.priority)}</td>
-                  <td data-status=${r.status}>${label('ref.st.', r.status)}</td>
-                  <td>${fmtDate(r.due_at)} ${r.overdue ? html`<span class="badge overdue-badge">${t('ref.overdue')}</span>` : nothing}</td>
+                  <td data-label=${t('ref.id')}><a href="#/referrals/${r.id}">${r.id}</a></td>
+                  <td data-label=${t(side === 'received' ? 'ref.from_org' : 'ref.to_org')}>${other(r)}</td>
+                  <td data-label=${t('ref.service_type')}>${svc(r.service_type)}</td>
+                  <td data-label=${t('ref.area')}>${idx.byCode.get(r.area)?.name ?? ''} <span class="pcode">${r.area}</span></td>
+                  <td data-label=${t('ref.priority')}>${label('ref.pri.', r.priority)}</td>
+                  <td data-label=${t('ref.status')} data-status=${r.status}>${label('ref.st.', r.status)}</td>
+                  <td data-label=${t('ref.due')}>${fmtDate(r.due_at)} ${r.overdue ? html`<span class="badge overdue-badge">${t('ref.overdue')}</span>` : nothing}</td>
                 </tr>`,
               )}
             </tbody>
@@ -278,11 +278,11 @@ async function detail(el: HTMLElement, ctx: Ctx, id: string): Promise<void> {
         </section>
         <section aria-labelledby="h-history"><h2 id="h-history">${t('ref.history')}</h2>
           <div class="tablewrap" tabindex="0" role="region" aria-labelledby="h-history">
-            <table class="list ref-history">
+            <table class="list ref-history stack">
               <thead><tr><th scope="col">${t('ref.when')}</th><th scope="col">${t('ref.who')}</th><th scope="col">${t('ref.what')}</th></tr></thead>
               <tbody>${(x.history ?? []).map(
-                (h) => html`<tr><td>${fmtDate(h.at)}</td><td>${h.actor}</td>
-                  <td data-action=${h.action}>${evLabel(h.action)}${h.from && h.to && h.to !== h.from ? html` <span class="small">(${label('ref.st.', h.from)} → ${label('ref.st.', h.to)})</span>` : nothing}</td></tr>`,
+                (h) => html`<tr><td data-label=${t('ref.when')}>${fmtDate(h.at)}</td><td data-label=${t('ref.who')}>${h.actor}</td>
+                  <td data-label=${t('ref.what')} data-action=${h.action}>${evLabel(h.action)}${h.from && h.to && h.to !== h.from ? html` <span class="small">(${label('ref.st.', h.from)} → ${label('ref.st.', h.to)})</span>` : nothing}</td></tr>`,
               )}</tbody>
             </table></div>
         </section>
