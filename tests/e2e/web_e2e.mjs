@@ -12,7 +12,10 @@
 // nothing blocked by the server's Content-Security-Policy (not bypassed); an automated
 // accessibility check (axe-core, WCAG 2.1 A/AA) on every page; early warning: an SMS-format and a
 // structured alert through the alerts page, what the server understood, the board (overdue
-// highlighting), the inbox's acknowledgement, a status change with its reason, the viewer's 403. Screenshots of each page go to
+// highlighting), the inbox's acknowledgement, a status change with its reason, the viewer's 403;
+// referrals: a partner refers an incident's person to another organisation's service through the
+// form (recipient search, the 422 without consent), the receiver sees only the consented fields,
+// accepts and closes it; the same in Arabic at 390 px, with a withdrawal. Screenshots of each page go to
 // --screenshots (default build/e2e-screenshots). Exit status 1 if any check fails.
 //
 //   node tests/e2e/web_e2e.mjs [--aegis build/aegis] [--screenshots DIR] [--keep]
@@ -220,6 +223,18 @@ async function referralWalk(browser, base, ctxOpts, partner, provider) {
   check('referrals: the service provider sees it in Received (from E2EA, health, urgent, sent)', row.includes('E2EA') && row.includes('Health') && row.includes('Urgent') && row.includes('Sent'), row);
   await shot(pb, '25-referrals-received');
   await axeCheck(pb, 'referrals received');
+  // Overdue: a deadline is hours away, so the list's answer is replayed with the referral overdue.
+  await pb.route('**/api/v1/referrals?*', async (route) => {
+    const res = await route.fetch();
+    const b = await res.json();
+    for (const it of b.items ?? []) if (it.id === refId) it.overdue = true;
+    await route.fulfill({ response: res, json: b });
+  });
+  await pb.reload();
+  await pb.waitForSelector(`.ref-page[data-ready=true] tr[data-id="${refId}"]`);
+  const od = await pb.$eval(`tr[data-id="${refId}"]`, (tr) => ({ cls: tr.className, badge: tr.querySelector('.overdue-badge')?.textContent }));
+  check('referrals: an overdue referral is marked in the list', od.cls.includes('overdue') && od.badge === 'Overdue', JSON.stringify(od));
+  await pb.unroute('**/api/v1/referrals?*');
   await pb.click(`tr[data-id="${refId}"] a`);
   await pb.waitForSelector('.ref-detail[data-status=sent]');
   const shown = await pb.$$eval('dl.person dd[data-f]', (dds) => dds.map((d) => d.dataset.f));
@@ -276,6 +291,14 @@ async function referralWalk(browser, base, ctxOpts, partner, provider) {
   const arDetail = { status: await pb.textContent('dd[data-f=status]'), ok: await pb.textContent('p.ok'), scroll: await pb.evaluate(() => document.documentElement.scrollWidth) };
   check('referrals (Arabic): the receiver accepts it', arDetail.status.includes('مقبولة') && arDetail.ok.includes('تم القبول') && arDetail.scroll <= 390, JSON.stringify(arDetail));
   await shot(pb, '29-referral-accepted-ar-390');
+  // The referrer withdraws it, with a reason.
+  await pa.reload();
+  await pa.waitForSelector('.ref-detail[data-status=accepted] button[data-act=withdraw]');
+  await pa.click('button[data-act=withdraw]');
+  await pa.fill('#ref-reason-text', 'E2E: the person moved away');
+  await pa.click('#ref-reason button[type=submit]');
+  await pa.waitForSelector('.ref-detail[data-status=withdrawn] p.ok');
+  check('referrals (Arabic): the referrer withdraws it with a reason', (await pa.textContent('dd[data-f=status]')).includes('مسحوبة'));
   check('referrals: no script errors', errors.length === 0, errors.join('; '));
   await actx.close();
   await bctx.close();
