@@ -252,7 +252,7 @@ async function detail(el: HTMLElement, ctx: Ctx, id: string): Promise<void> {
             ${row('ref.status_reason', x.status_reason ?? '')}
             ${row('ref.created', fmtDate(x.created_at))} ${row('ref.due', fmtDate(x.due_at))}
             ${row('ref.accepted_at', fmtDate(x.accepted_at))} ${row('ref.closed_at', fmtDate(x.closed_at))}
-            ${row('ref.case_code', x.case_code)} ${row('ref.origin', x.origin && x.origin !== 'direct' ? t('ref.origin.' + x.origin, { id: String(x.origin_id) }) : '')}
+            ${row('ref.case_code', x.case_code)} ${row('ref.origin', x.origin && x.origin !== 'direct' ? (x.origin === 'incident' && referrer ? html`<a href="#/incidents/${x.origin_id}">${t('ref.origin.incident', { id: String(x.origin_id) })}</a>` : t('ref.origin.' + x.origin, { id: String(x.origin_id) })) : '')}
             ${row('ref.gbv', x.gbv ? t('common.yes') : '')}
           </dl></section>
         ${buttons.length ? html`<div class="row ref-actions">${buttons}</div>` : nothing}
