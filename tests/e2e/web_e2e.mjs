@@ -12,13 +12,16 @@
 // nothing blocked by the server's Content-Security-Policy (not bypassed); an automated
 // accessibility check (axe-core, WCAG 2.1 A/AA) on every page; early warning: an SMS-format and a
 // structured alert through the alerts page, what the server understood, the board (overdue
-// highlighting), the inbox's acknowledgement, a status change with its reason, the viewer's 403. Screenshots of each page go to
+// highlighting), the inbox's acknowledgement, a status change with its reason, the viewer's 403;
+// referrals: a partner refers an incident's person to another organisation's service through the
+// form (recipient search, the 422 without consent), the receiver sees only the consented fields,
+// accepts and closes it; the same in Arabic at 390 px, with a withdrawal. Screenshots of each page go to
 // --screenshots (default build/e2e-screenshots). Exit status 1 if any check fails.
 //
 //   node tests/e2e/web_e2e.mjs [--aegis build/aegis] [--screenshots DIR] [--keep]
 import fs from 'node:fs';
 import path from 'node:path';
-import { arg, demoStore, launchChromium, require, requireInputs, root, startServer } from './harness.mjs';
+import { arg, demoStore, launchChromium, require, requireInputs, root, runAegis, startServer } from './harness.mjs';
 
 const SHOTS = path.resolve(arg('--screenshots', path.join(root, 'build/e2e-screenshots')));
 const KEEP = process.argv.includes('--keep');
@@ -130,6 +133,177 @@ function checkCatalogs() {
   check('every catalog key the code uses exists', used.size > 100 && missing.length === 0, `${used.size} keys used; missing: ${missing.join(', ')}`);
 }
 
+// Referrals (doc/referrals.md): a partner of organisation E2EA refers the person of one of its
+// incidents to a health service of E2EB with consent, through the form (recipient search, the
+// server's 422 without consent); E2EB's service provider sees it in Received, reads only the
+// consented fields, accepts and closes it with an outcome. Then again in Arabic, at 390 px.
+async function apiPost(page, base, path, body) {
+  const me = await (await page.request.get(base + '/api/v1/me')).json();
+  const res = await page.request.post(base + '/api/v1' + path, { data: body, headers: { 'X-CSRF-Token': me.csrf_token } });
+  return { status: res.status(), body: await res.json().catch(() => null) };
+}
+
+async function fillReferral(page, base, incidentId, serviceId, lang) {
+  await page.goto(base + `/#/incidents/${incidentId}`);
+  await page.waitForSelector('a.refer');
+  await page.click('a.refer');
+  await page.waitForSelector('form.ref-form');
+  const area = await page.inputValue('#rf-area');
+  await page.selectOption('#rf-type', 'health');
+  await page.click('#rf-find');
+  await page.waitForSelector(`label[data-service="${serviceId}"]`);
+  const rec = (await page.textContent(`label[data-service="${serviceId}"]`)).replace(/\s+/g, ' ');
+  await page.check(`label[data-service="${serviceId}"] input`);
+  const org = await page.inputValue('#rf-org');
+  await page.selectOption('#rf-priority', 'urgent');
+  await page.fill('#rf-case', 'E2E-' + lang);
+  await page.fill('#rf-name', 'E2E Person ' + lang);
+  await page.fill('#rf-phone', '+211900000000');
+  await page.fill('#rf-location', 'E2E block 4');
+  await page.selectOption('#rf-sex', 'f');
+  await page.fill('#rf-age', '34');
+  await page.fill('#rf-reason', 'E2E: needs medical care after the attack');
+  return { area, rec, org };
+}
+
+async function referralWalk(browser, base, ctxOpts, partner, provider) {
+  const errors = [];
+  // The service provider's directory entry: health, covering Jonglei (SS03).
+  const bctx = await browser.newContext(ctxOpts);
+  const pb = await bctx.newPage();
+  pb.on('pageerror', (e) => errors.push(e.message));
+  await signIn(pb, base, provider.user, provider.pw);
+  const svc = await apiPost(pb, base, '/services', { service_type: 'health', name: 'E2E clinic', provider_name: 'E2E clinic', pcodes: ['SS03'], accepts_referrals: true });
+  check('referrals: the service provider has a health service in Jonglei', svc.status === 201 && svc.body?.id > 0, JSON.stringify(svc));
+  const serviceId = svc.body?.id;
+
+  // The partner's incident in Pibor (SS0308), and the referral from it.
+  const actx = await browser.newContext(ctxOpts);
+  const pa = await actx.newPage();
+  pa.on('pageerror', (e) => errors.push(e.message));
+  await signIn(pa, base, partner.user, partner.pw);
+  check('referrals: the partner has Referrals in the menu', (await pa.$$('header nav a[href="#/referrals"]')).length === 1);
+  const incidents = [];
+  for (let i = 0; i < 2; i++) {
+    const inc = await apiPost(pa, base, '/incidents', { date_start: '2026-10-01', area_pcode: 'SS0308', risks: ['ATK'], sensitivity: 'internal', consent_share: false });
+    incidents.push(inc.body?.id);
+  }
+  check('referrals: the partner records two incidents', incidents.every((x) => x > 0), JSON.stringify(incidents));
+  const f = await fillReferral(pa, base, incidents[0], serviceId, 'en');
+  check('referrals: "Refer" from the incident opens the form with its area', f.area === 'SS0308', f.area);
+  check('referrals: "Find recipients" lists the service of E2EB, marked unconfirmed; picking it fills the organisation', f.rec.includes('E2EB') && f.rec.includes('not confirmed') && f.org === 'E2EB', f.rec + ' -> ' + f.org);
+  await pa.click('form.ref-form button[type=submit]');
+  await pa.waitForSelector('form.ref-form p.error[role=alert]');
+  const refused = await pa.textContent('form.ref-form p.error[role=alert]');
+  check("referrals: without consent the server's refusal (422) is shown, naming the consent", /consent/i.test(refused), refused);
+  await pa.selectOption('#rf-given', 'person');
+  for (const fld of ['name', 'phone', 'reason']) await pa.check(`input[name=fields][value=${fld}]`);
+  await pa.setViewportSize({ width: 390, height: 900 });
+  const scroll = await pa.evaluate(() => document.documentElement.scrollWidth);
+  check('referrals: the form has no horizontal scroll at 390 px', scroll <= 390, `${scroll} px`);
+  await shot(pa, '23-referral-form-390');
+  await axeCheck(pa, 'referral form');
+  await pa.setViewportSize(ctxOpts.viewport);
+  await pa.click('form.ref-form button[type=submit]');
+  await pa.waitForSelector('.ref-detail[data-id]', { timeout: 15000 });
+  const refId = Number(await pa.getAttribute('.ref-detail', 'data-id'));
+  const sentText = await pa.textContent('.ref-detail');
+  check('referrals: the referral is sent and its detail shows route, status and consent', refId > 0 && sentText.includes('E2EB') && sentText.includes('Sent') && sentText.includes('Urgent') && (await pa.textContent('dd[data-f=fields]')).includes('Phone'), String(refId));
+  check('referrals: the referrer may withdraw, not accept', (await pa.$('button[data-act=withdraw]')) !== null && (await pa.$('button[data-act=accept]')) === null);
+  await pa.goto(base + '/#/referrals?side=sent');
+  await pa.waitForSelector(`.ref-page[data-ready=true][data-side=sent] tr[data-id="${refId}"]`);
+  check('referrals: it is in the partner\'s Sent list', (await pa.textContent(`tr[data-id="${refId}"]`)).includes('E2EB'));
+  await shot(pa, '24-referrals-sent');
+  await axeCheck(pa, 'referrals sent');
+
+  // The receiver: Received, the consented fields only, accept, close with an outcome.
+  await pb.goto(base + '/#/referrals');
+  await pb.waitForSelector(`.ref-page[data-ready=true][data-side=received] tr[data-id="${refId}"]`);
+  const row = (await pb.textContent(`tr[data-id="${refId}"]`)).replace(/\s+/g, ' ');
+  check('referrals: the service provider sees it in Received (from E2EA, health, urgent, sent)', row.includes('E2EA') && row.includes('Health') && row.includes('Urgent') && row.includes('Sent'), row);
+  await shot(pb, '25-referrals-received');
+  await axeCheck(pb, 'referrals received');
+  // Overdue: a deadline is hours away, so the list's answer is replayed with the referral overdue.
+  await pb.route('**/api/v1/referrals?*', async (route) => {
+    const res = await route.fetch();
+    const b = await res.json();
+    for (const it of b.items ?? []) if (it.id === refId) it.overdue = true;
+    await route.fulfill({ response: res, json: b });
+  });
+  await pb.reload();
+  await pb.waitForSelector(`.ref-page[data-ready=true] tr[data-id="${refId}"]`);
+  const od = await pb.$eval(`tr[data-id="${refId}"]`, (tr) => ({ cls: tr.className, badge: tr.querySelector('.overdue-badge')?.textContent }));
+  check('referrals: an overdue referral is marked in the list', od.cls.includes('overdue') && od.badge === 'Overdue', JSON.stringify(od));
+  await pb.unroute('**/api/v1/referrals?*');
+  await pb.click(`tr[data-id="${refId}"] a`);
+  await pb.waitForSelector('.ref-detail[data-status=sent]');
+  const shown = await pb.$$eval('dl.person dd[data-f]', (dds) => dds.map((d) => d.dataset.f));
+  check('referrals: the receiver sees only the consented fields (name, phone, reason)', shown.sort().join(',') === 'name,phone,reason', shown.join(','));
+  await pb.click('button[data-act=accept]');
+  await pb.waitForSelector('.ref-detail[data-status=accepted] p.ok');
+  check('referrals: the receiver accepts it', (await pb.textContent('dd[data-f=status]')).includes('Accepted'));
+  await pb.click('button[data-act=close]');
+  await pb.selectOption('#ref-outcome', 'service_provided');
+  await pb.click('#ref-close button[type=submit]');
+  await pb.waitForSelector('.ref-detail[data-status=closed]');
+  const closed = await (await pb.request.get(base + `/api/v1/referrals/${refId}`)).json();
+  check('referrals: ... and closes it as "Service provided" (the API agrees)', (await pb.textContent('dd[data-f=outcome]')).includes('Service provided') && closed.status === 'closed' && closed.outcome === 'service_provided', closed.status + ' ' + closed.outcome);
+  await shot(pb, '26-referral-closed');
+  await axeCheck(pb, 'referral detail');
+
+  // Arabic, at 390 px: the partner sends a second referral, the receiver accepts it.
+  // The language is switched on the dashboard, and the next page opened at once: a dashboard
+  // that answers late must not draw over it.
+  for (const p of [pa, pb]) {
+    await p.setViewportSize({ width: 390, height: 900 });
+    await p.goto(base + '/#/dashboard');
+    await p.waitForSelector('.who select');
+    await p.selectOption('.who select', 'ar');
+    await p.waitForFunction(() => document.documentElement.lang === 'ar');
+  }
+  await fillReferral(pa, base, incidents[1], serviceId, 'ar');
+  await pa.selectOption('#rf-given', 'person');
+  await pa.check('input[name=fields][value=sex]');
+  await pa.click('form.ref-form button[type=submit]');
+  await pa.waitForSelector('.ref-detail[data-id]', { timeout: 15000 });
+  const arId = Number(await pa.getAttribute('.ref-detail', 'data-id'));
+  check('referrals (Arabic): the partner sends a referral', arId > refId && (await pa.textContent('dd[data-f=status]')).includes('مرسلة'), String(arId));
+  await shot(pa, '27-referral-sent-ar-390');
+  await pb.goto(base + '/#/referrals?side=received');
+  await pb.waitForSelector(`.ref-page[data-ready=true] tr[data-id="${arId}"]`);
+  const arList = await pb.evaluate(() => ({
+    dir: document.documentElement.dir,
+    h1: document.querySelector('h1').textContent,
+    tab: document.querySelector('.tabs [aria-selected=true]').textContent,
+    first: document.querySelector('table.ref-list tbody tr')?.dataset.id,
+    scroll: document.documentElement.scrollWidth,
+  }));
+  const arRow = await pb.textContent(`tr[data-id="${arId}"]`);
+  check('referrals (Arabic): Received is right to left, newest first, translated, without horizontal scroll at 390 px',
+    arList.dir === 'rtl' && arList.h1.includes('الإحالات') && arList.tab.includes('الواردة') && arList.first === String(arId) && arRow.includes('عاجلة') && arList.scroll <= 390,
+    JSON.stringify(arList));
+  await shot(pb, '28-referrals-received-ar-390');
+  await axeCheck(pb, 'referrals received in Arabic');
+  await pb.click(`tr[data-id="${arId}"] a`);
+  await pb.waitForSelector('.ref-detail[data-status=sent] button[data-act=accept]');
+  await pb.click('button[data-act=accept]');
+  await pb.waitForSelector('.ref-detail[data-status=accepted] p.ok');
+  const arDetail = { status: await pb.textContent('dd[data-f=status]'), ok: await pb.textContent('p.ok'), scroll: await pb.evaluate(() => document.documentElement.scrollWidth) };
+  check('referrals (Arabic): the receiver accepts it', arDetail.status.includes('مقبولة') && arDetail.ok.includes('تم القبول') && arDetail.scroll <= 390, JSON.stringify(arDetail));
+  await shot(pb, '29-referral-accepted-ar-390');
+  // The referrer withdraws it, with a reason.
+  await pa.reload();
+  await pa.waitForSelector('.ref-detail[data-status=accepted] button[data-act=withdraw]');
+  await pa.click('button[data-act=withdraw]');
+  await pa.fill('#ref-reason-text', 'E2E: the person moved away');
+  await pa.click('#ref-reason button[type=submit]');
+  await pa.waitForSelector('.ref-detail[data-status=withdrawn] p.ok');
+  check('referrals (Arabic): the referrer withdraws it with a reason', (await pa.textContent('dd[data-f=status]')).includes('مسحوبة'));
+  check('referrals: no script errors', errors.length === 0, errors.join('; '));
+  await actx.close();
+  await bctx.close();
+}
+
 async function main() {
   requireInputs();
   checkCatalogs();
@@ -139,6 +313,12 @@ async function main() {
   const tmp = store.dir;
   const coord = store.users.coordinator;
   const viewer = store.users.viewer;
+  // Referrals: a partner focal point of one organisation and a service provider of another.
+  const rnd = () => Math.random().toString(36).slice(2);
+  const partner = { user: 'e2e-partner', pw: 'Part-e2e-' + rnd() + '!C3', org: 'E2EA', role: 'partner_focal_point' };
+  const provider = { user: 'e2e-provider', pw: 'Prov-e2e-' + rnd() + '!D4', org: 'E2EB', role: 'service_provider' };
+  for (const u of [partner, provider])
+    runAegis(['--db', store.db, 'user', 'add', u.user, '--role', u.role, '--organisation', u.org, '--name', 'E2E ' + u.role], { AEGIS_PASSWORD: u.pw });
   let server = null;
   let browser = null;
   try {
@@ -506,8 +686,11 @@ async function main() {
     );
     await shot(vpage, '22-viewer-alerts');
     await axeCheck(vpage, 'viewer alerts');
+    check('the viewer has no referrals page in the menu', (await vpage.$$('header nav a[href="#/referrals"]')).length === 0);
     check('the viewer has no import, entry, audit or admin pages in the menu', (await vpage.$$('header nav a[href="#/imports"], header nav a[href="#/audit"], header nav a[href="#/admin"]')).length === 0);
     await vctx.close();
+
+    await referralWalk(browser, base, ctxOpts, partner, provider);
   } finally {
     if (browser) await browser.close();
     if (server) await server.stop();

@@ -10,6 +10,9 @@ export interface Me {
   break_glass_until?: string;
 }
 
+// The roles that send or receive referrals (doc/referrals.md).
+export const REFERRERS = new Set(['partner_focal_point', 'field_monitor', 'service_provider', 'coordinator', 'imo']);
+
 export class ApiError extends Error {
   constructor(
     public status: number,

@@ -1,7 +1,7 @@
 // The app shell: sign-in state, navigation, language, and a hash router (#/dashboard, ...).
 // The dashboard is in the first bundle; the other pages load when opened.
 import { html, render, nothing, type TemplateResult } from 'lit-html';
-import { api, ApiError, setCsrf, type Me } from './api';
+import { api, ApiError, REFERRERS, setCsrf, type Me } from './api';
 import { initLang, setLang, t, LANGS, currentLang, type Lang } from './i18n';
 import * as dashboard from './pages/dashboard';
 import * as signin from './pages/signin';
@@ -32,6 +32,7 @@ const NAV: NavItem[] = [
   { key: 'nav.imports', route: 'imports', show: (m) => WRITERS.has(m.role) },
   { key: 'nav.analysis', route: 'analysis', show: () => true },
   { key: 'nav.alerts', route: 'alerts', show: () => true },
+  { key: 'nav.referrals', route: 'referrals', show: (m) => REFERRERS.has(m.role) },
   { key: 'nav.audit', route: 'audit', show: (m) => m.role === 'coordinator' },
   { key: 'nav.admin', route: 'admin', show: (m) => MANAGERS.has(m.role) },
 ];
@@ -66,6 +67,8 @@ async function loader(name: string): Promise<Mount> {
       return (await import('./pages/analysis')).mount;
     case 'alerts':
       return (await import('./pages/alerts')).mount;
+    case 'referrals':
+      return (await import('./pages/referrals')).mount;
     case 'audit':
       return (await import('./pages/audit')).mount;
     case 'admin':

@@ -242,7 +242,13 @@ function trendCharts(an: Analysis): TemplateResult {
   </ul>`;
 }
 
+// The shell gives every page the same <main>: a dashboard whose answer arrives after the reader
+// has moved on (another page, area or language) must not draw over what is there now.
+let generation = 0;
+const stillHere = (gen: number) => gen === generation && (location.hash.replace(/^#\/?/, '').split(/[/?]/)[0] || 'dashboard') === 'dashboard';
+
 export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
+  const gen = ++generation;
   render(html`<h1 tabindex="-1">${t('dash.title')}</h1><p class="loading" role="status">${t('common.loading')}</p>`, el);
   const idx = await areas();
   const { within, level } = scopeOf(ctx.params, idx);
@@ -250,6 +256,7 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
   try {
     an = await take<Analysis>(analysisPath(ctx.params, idx));
   } catch (e) {
+    if (!stillHere(gen)) return;
     render(html`<h1 tabindex="-1">${t('dash.title')}</h1><p role="alert">${(e as Error).message}</p>`, el);
     return;
   }
@@ -276,6 +283,7 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
     ctx.go('#/dashboard?' + p.toString());
   };
   const here = crumbs.length ? crumbs[crumbs.length - 1].name : t('dash.country');
+  if (!stillHere(gen)) return;
   render(
     html`<div class="page-head">
         <h1 tabindex="-1">${t('dash.title')}: ${here}</h1>

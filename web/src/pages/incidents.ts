@@ -2,7 +2,7 @@
 // information-sharing protocol to both; a record the caller may not read answers 404 exactly
 // like a missing one, and roles that only see aggregates get an empty list.
 import { html, render, nothing, type TemplateResult } from 'lit-html';
-import { api, ApiError, qs, type Incident, type Page } from '../api';
+import { api, ApiError, REFERRERS, qs, type Incident, type Page } from '../api';
 import { fmtDate, fmtNum, riskLabel, t } from '../i18n';
 import { areas, RISKS } from './dashboard';
 import type { Ctx } from '../main';
@@ -55,10 +55,12 @@ async function detail(el: HTMLElement, ctx: Ctx, id: string): Promise<void> {
         ${row('inc.killed', inc.killed === null ? '' : fmtNum(inc.killed))} ${row('inc.injured', inc.injured === null ? '' : fmtNum(inc.injured))}
         ${row('inc.narrative', inc.narrative)} ${row('inc.contact', inc.contact)}
       </dl>
+      ${REFERRERS.has(ctx.me.role)
+        ? html`<p><a class="refer" href="#/referrals/new?origin=incident&origin_id=${inc.id}&area=${encodeURIComponent(inc.area_pcode)}">${t('inc.refer')}</a></p>`
+        : nothing}
       <p class="small">${t('inc.audited')}</p>`,
     el,
   );
-  void ctx;
 }
 
 export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
