@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <tuple>
 
@@ -20,6 +21,7 @@
 #include "security/tokens.h"
 #include "server/api.h"
 #include "server/ops.h"
+#include "services/gaps.h"
 #include "util/date.h"
 #include "util/text.h"
 
@@ -100,6 +102,9 @@ struct DataState {
   // The severity rules, read once at start (data/analysis/severity.toml).
   std::optional<analysis::SeverityRules> rules;
   Status rules_error;
+  // Which risks each service type answers, read once at start (data/services/answers.toml).
+  std::optional<services::Answers> answers;
+  Status answers_error;
   // Imports run by this process, by id (= their import run's id): the live detail the store does
   // not hold (bytes read, phase, the error message, the full summary). Any process answers
   // from the store (see FindJob); this only enriches the answer of the process that ran it.
@@ -120,50 +125,178 @@ struct DataState {
   std::vector<std::thread> threads;  // joined when the server stops
 };
 
-// The analysis as JSON (or HXL), or as an export table with `export_table`.
-void Analysis(Api& api, DataState& st, const httplib::Request& req, httplib::Response& res,
-              const Caller& c, bool export_table) {
+// The analysis the request asks for (level, within, period; safe where the reader needs it), or
+// false with the error to send.
+std::optional<analysis::AnalysisResult> RunAnalysis(Api& api, DataState& st,
+                                                    const httplib::Request& req, const Caller& c,
+                                                    store::Store& store, ApiError* e) {
   analysis::AnalysisRequest ar;
   if (req.has_param("level")) {
     auto v = Int(req.get_param_value("level"));
-    if (!v || *v < 0 || *v > 5)
-      return SendError(res, {400, "invalid", "level must be 0 to 5", "level"});
+    if (!v || *v < 0 || *v > 5) {
+      *e = {400, "invalid", "level must be 0 to 5", "level"};
+      return std::nullopt;
+    }
     ar.level = static_cast<int>(*v);
   }
   ar.within = req.get_param_value("within");
   ar.safe = NeedsSafe(api, c) || req.get_param_value("safe") == "true";
   analysis::AnalysisConfig cfg;
-  if (!st.rules) return SendError(res, FromStatus(st.rules_error));
+  if (!st.rules) {
+    *e = FromStatus(st.rules_error);
+    return std::nullopt;
+  }
   cfg.rules = *st.rules;
-  auto lease = api.pool().Acquire();
-  if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   uint32_t classes = AggregateClasses(api, c);
   // The period: ?period=2024-03 | 2024-Q1 | 2024; default the latest month with data.
-  auto entry = st.cache.Facts(api, **lease, classes);
-  if (!entry.ok()) return SendError(res, FromStatus(entry.status()));
+  auto entry = st.cache.Facts(api, store, classes);
+  if (!entry.ok()) {
+    *e = FromStatus(entry.status());
+    return std::nullopt;
+  }
   const analysis::Facts& facts = (*entry)->facts;
   // An area of the store, or a country (ISO3) the analysis holds.
-  if (!ar.within.empty() && !facts.area_index.count(ar.within))
-    return SendError(res, {400, "invalid", "within: unknown P-code; see /api/v1/areas", "within"});
-  if (facts.max_month < facts.min_month)
-    return SendError(res, {404, "no_data", "no placed incidents or monitoring answers yet", ""});
+  if (!ar.within.empty() && !facts.area_index.count(ar.within)) {
+    *e = {400, "invalid", "within: unknown P-code; see /api/v1/areas", "within"};
+    return std::nullopt;
+  }
+  if (facts.max_month < facts.min_month) {
+    *e = {404, "no_data", "no placed incidents or monitoring answers yet", ""};
+    return std::nullopt;
+  }
   auto period = analysis::PeriodOrLatest(req.get_param_value("period"), facts);
-  if (!period.ok()) return SendError(res, {400, "invalid", period.status().message(), "period"});
+  if (!period.ok()) {
+    *e = {400, "invalid", period.status().message(), "period"};
+    return std::nullopt;
+  }
   ar.period = *period;
   // The months that hold data: a period and its baselines outside them sum to 0 (Cube::Sum
   // clamps), so the cube never grows with the period asked for (period=1900-01 built one from
   // 1899 to the data's last month: gigabytes for a request).
   auto cube = AnalysisCache::CubeOf(**entry, facts.min_month, facts.max_month,
                                     ar.safe ? analysis::RiskBits(facts, cfg.withheld_risks) : 0);
-  auto overrides = (*lease)->LoadSeverityOverrides();
-  if (!overrides.ok()) return SendError(res, FromStatus(overrides.status()));
+  auto overrides = store.LoadSeverityOverrides();
+  if (!overrides.ok()) {
+    *e = FromStatus(overrides.status());
+    return std::nullopt;
+  }
   auto r = analysis::Analyze(facts, *cube, *overrides, cfg, ar);
-  if (!r.ok()) return SendError(res, FromStatus(r.status()));
+  if (!r.ok()) {
+    *e = FromStatus(r.status());
+    return std::nullopt;
+  }
+  return std::move(*r);
+}
+
+// The analysis as JSON (or HXL), or as an export table with `export_table`.
+void Analysis(Api& api, DataState& st, const httplib::Request& req, httplib::Response& res,
+              const Caller& c, bool export_table) {
+  auto lease = api.pool().Acquire();
+  if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
+  ApiError e;
+  auto r = RunAnalysis(api, st, req, c, **lease, &e);
+  if (!r) return SendError(res, e);
   if (export_table) return ExportAnalysisTable(api, req, res, c, r->ToJson());
-  api.Audit(**lease, &c, "analysis.read", "analysis", ar.period.label, ar.safe ? "safe" : "exact");
+  api.Audit(**lease, &c, "analysis.read", "analysis", r->period.label, r->safe ? "safe" : "exact");
   if (req.get_param_value("format") == "hxl")
     return res.set_content(r->ToHxlCsv(), "text/csv; charset=utf-8");
   res.set_content(r->ToJson(), "application/json");
+}
+
+// Epoch milliseconds of the first day of month index `m` (analysis::MonthIndex), UTC.
+int64_t MonthStartMs(int m) {
+  std::tm tm{};
+  tm.tm_year = m / 12 - 1900;
+  tm.tm_mon = m % 12;
+  tm.tm_mday = 1;
+  return static_cast<int64_t>(timegm(&tm)) * 1000;
+}
+
+// The service-gap map (services/gaps.h): per area of the level and service type, the phase of
+// the risks the type answers, the services covering the area, and the referrals closed there as
+// service_unavailable in the period. Phases as the analysis publishes them to the reader (safe
+// outputs withhold what would reveal a suppressed count); directory entries counted up to the
+// reader's rank for services; referral counts only where the reader sees referrals in
+// aggregates, and in safe outputs a count under the threshold is not published (nor does it make
+// a gap).
+void Gaps(Api& api, DataState& st, const httplib::Request& req, httplib::Response& res,
+          const Caller& c) {
+  if (!st.answers) return SendError(res, FromStatus(st.answers_error));
+  auto lease = api.pool().Acquire();
+  if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
+  ApiError e;
+  auto r = RunAnalysis(api, st, req, c, **lease, &e);
+  if (!r) return SendError(res, e);
+  store::AccessScope scope = c.scope;
+  scope.max_rank[static_cast<int>(store::RecordClass::kService)] =
+      access::AggregateRank(*api.protocol(), c.subject, store::RecordClass::kService);
+  auto cov = (*lease)->Coverage(scope, r->level, "");
+  if (!cov.ok()) return SendError(res, FromStatus(cov.status()));
+  access::Resource ref;
+  ref.record_class = store::RecordClass::kReferral;
+  const access::Effect referrals = Decide(api, c, access::Action::kReadAggregate, ref).effect;
+  std::map<std::pair<std::string, std::string>, int64_t> unavailable;
+  std::set<std::pair<std::string, std::string>> small;
+  if (referrals != access::Effect::kDeny) {
+    auto outcomes =
+        (*lease)->ReferralOutcomes(MonthStartMs(r->period.first), MonthStartMs(r->period.last + 1));
+    if (!outcomes.ok()) return SendError(res, FromStatus(outcomes.status()));
+    auto areas = (*lease)->LoadAreas();
+    if (!areas.ok()) return SendError(res, FromStatus(areas.status()));
+    std::map<std::string, const store::AreaRow*> by_code;
+    for (const auto& a : *areas) by_code[a.pcode] = &a;
+    for (const auto& o : *outcomes) {
+      if (o.outcome != "service_unavailable") continue;
+      // The area of the map's level that holds the referral's area (none when it is above).
+      const store::AreaRow* a = by_code.count(o.area_pcode) ? by_code[o.area_pcode] : nullptr;
+      while (a != nullptr && a->level > r->level)
+        a = by_code.count(a->parent_pcode) ? by_code[a->parent_pcode] : nullptr;
+      if (a != nullptr && a->level == r->level)
+        unavailable[{a->pcode, o.service_type}] += o.referrals;
+    }
+    if (r->safe || referrals == access::Effect::kAggregateOnly)
+      for (auto it = unavailable.begin(); it != unavailable.end();)
+        if (it->second < r->threshold) {
+          small.insert(it->first);
+          it = unavailable.erase(it);
+        } else {
+          ++it;
+        }
+  }
+  std::vector<services::GapCell> cells = services::GapMap(*r, *cov, unavailable, *st.answers);
+  const std::string type = req.get_param_value("type");
+  if (!type.empty())
+    std::erase_if(cells, [&](const services::GapCell& g) { return g.service_type != type; });
+  for (auto& g : cells) g.unavailable_small = small.count({g.pcode, g.service_type}) > 0;
+  api.Audit(**lease, &c, "analysis.gaps", "analysis", r->period.label, r->safe ? "safe" : "exact");
+  if (req.get_param_value("format") == "hxl")
+    return res.set_content(services::GapMapHxl(cells, r->threshold), "text/csv; charset=utf-8");
+  json items = json::array();
+  int64_t gaps = 0;
+  for (const auto& g : cells) {
+    gaps += g.gap ? 1 : 0;
+    json j = {{"pcode", g.pcode},
+              {"name", g.name},
+              {"service_type", g.service_type},
+              {"phase", g.phase},
+              {"phase_risk", g.phase_risk},
+              {"services", g.services},
+              {"providers", g.providers},
+              {"gap", g.gap}};
+    if (!g.phase_withheld.empty()) j["phase_withheld"] = g.phase_withheld;
+    if (referrals == access::Effect::kDeny)
+      j["unavailable"] = nullptr;
+    else if (g.unavailable_small)
+      j["unavailable"] = "<" + std::to_string(r->threshold);
+    else
+      j["unavailable"] = g.unavailable;
+    items.push_back(std::move(j));
+  }
+  SendJson(res, {{"period", r->period.label},
+                 {"level", r->level},
+                 {"safe", r->safe},
+                 {"gaps", gaps},
+                 {"items", items}});
 }
 
 // --- imports ---------------------------------------------------------------------------------
@@ -574,6 +707,12 @@ void AddDataRoutes(Api& api) {
     st->rules = std::move(*rules);
   else
     st->rules_error = rules.status();
+  auto answers =
+      services::Answers::Load(api.options().data_dir + "/services/answers.toml", api.taxonomy());
+  if (answers.ok())
+    st->answers = std::move(*answers);
+  else
+    st->answers_error = answers.status();
   api.OnDataChanged([st] { st->cache.Invalidate(); });
   api.AtStop([st] {
     std::vector<std::thread> threads;
@@ -590,6 +729,8 @@ void AddDataRoutes(Api& api) {
           [a, st](Req q, Res r, Caller* c) { Analysis(*a, *st, q, r, *c, false); });
   api.Add("GET", "/api/v1/exports/analysis", A::kReadAggregate,
           [a, st](Req q, Res r, Caller* c) { Analysis(*a, *st, q, r, *c, true); });
+  api.Add("GET", "/api/v1/analysis/gaps", A::kReadAggregate,
+          [a, st](Req q, Res r, Caller* c) { Gaps(*a, *st, q, r, *c); });
   api.Add("POST", "/api/v1/imports", A::kImport,
           [a, st](Req q, Res r, Caller* c) { StartImport(*a, st, q, r, *c); });
   api.Add("GET", "/api/v1/imports/{id}", A::kImport,

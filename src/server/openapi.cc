@@ -356,6 +356,16 @@ const char* Document() {
       "put": {"summary": "Replace a service's fields (the fields of POST); only the organisation that owns it, within what its role may write", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
         "responses": {"200": {"description": "Changed"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
     },
+    "/api/v1/analysis/gaps": {
+      "get": {"summary": "The service-gap map: per area of the level and service type, the highest phase in the period of the risks the type answers (data/services/answers.toml), the active services covering the area and their providers, and the referrals closed there as service_unavailable; gap = phase 3 or worse with no service or with referrals turned away. Phases as the analysis publishes them to the caller (withheld in safe outputs where they would reveal a small count); a referral count under the threshold is not published in safe outputs. ?format=hxl for HXL CSV",
+        "parameters": [
+          {"name": "level", "in": "query", "schema": {"type": "integer"}},
+          {"name": "period", "in": "query", "schema": {"type": "string"}},
+          {"name": "within", "in": "query", "schema": {"type": "string"}},
+          {"name": "type", "in": "query", "schema": {"type": "string"}, "description": "one service type"},
+          {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "hxl"]}}],
+        "responses": {"200": {"description": "period, level, safe, gaps, items"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
     "/api/v1/referrals": {
       "post": {"summary": "Send a referral from the caller's organisation: receiving_organisation, service_type (or service_id of the receiver's directory entry), priority (emergency 24 h, urgent 72 h, normal 14 days to accept), purpose, origin (incident, alert, tracing, field, direct) and origin_id, area, case_code, person {name, phone, location, sex, age} (sealed), reason, services_provided, gbv, client_id (a resend with the same id creates nothing twice), and consent {given_by (person or caregiver), caregiver_relation, purpose, receiving_organisation, fields (which of name, phone, location, sex, age, reason the receiver sees), given_at, expires_at}. Without valid consent for that recipient and purpose: 422 naming what is missing, unless override_reason is given and the protocol lets the role override consent (audited)",
         "responses": {"201": {"description": "id, due_at, overridden"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}},
