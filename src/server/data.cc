@@ -254,14 +254,16 @@ void Gaps(Api& api, DataState& st, const httplib::Request& req, httplib::Respons
       if (a != nullptr && a->level == r->level)
         unavailable[{a->pcode, o.service_type}] += o.referrals;
     }
-    if (r->safe || referrals == access::Effect::kAggregateOnly)
-      for (auto it = unavailable.begin(); it != unavailable.end();)
+    if (r->safe || referrals == access::Effect::kAggregateOnly) {
+      for (auto it = unavailable.begin(); it != unavailable.end();) {
         if (it->second < r->threshold) {
           small.insert(it->first);
           it = unavailable.erase(it);
         } else {
           ++it;
         }
+      }
+    }
   }
   std::vector<services::GapCell> cells = services::GapMap(*r, *cov, unavailable, *st.answers);
   const std::string type = req.get_param_value("type");
