@@ -1,11 +1,11 @@
 // aegis referral list|show|escalate: the operator's view of referrals (ids, organisations,
 // service, area, priority, status, deadlines; never the person's fields, which stay in the API
 // for the organisations the consent names), and the overdue check for a cron job.
-#include <chrono>
 #include <cstdio>
 
 #include "access/decision.h"
 #include "alert/payload.h"
+#include "alert/service.h"
 #include "cli/cli_internal.h"
 #include "referral/referral.h"
 
@@ -19,18 +19,12 @@ struct ReferralArgs {
   int64_t id = 0;
 };
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string When(int64_t ms) { return ms > 0 ? alert::IsoUtc(ms) : "-"; }
 
 Status List(const GlobalOptions& g, const ReferralArgs& a) {
   AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
   store::ReferralQuery q;
-  q.now_ms = NowMs();
+  q.now_ms = alert::NowMs();
   q.overdue_only = a.overdue;
   if (!a.status.empty()) {
     q.status = store::ParseReferralStatus(a.status);
@@ -70,7 +64,7 @@ Status Show(const GlobalOptions& g, const ReferralArgs& a) {
               r.priority.c_str());
   std::printf("status %s%s%s; created %s, due %s%s\n", store::ReferralStatusName(r.status),
               r.outcome.empty() ? "" : ", outcome ", r.outcome.c_str(), When(r.created_ms).c_str(),
-              When(r.due_ms).c_str(), referral::Overdue(r, NowMs()) ? " (OVERDUE)" : "");
+              When(r.due_ms).c_str(), referral::Overdue(r, alert::NowMs()) ? " (OVERDUE)" : "");
   std::printf(
       "consent: %s%s\n",
       rec->consent.valid() ? ("given by " + rec->consent.given_by).c_str()
@@ -84,7 +78,7 @@ Status Show(const GlobalOptions& g, const ReferralArgs& a) {
 
 Status Escalate(const GlobalOptions& g, const ReferralArgs& a) {
   AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
-  AEGIS_ASSIGN_OR_RETURN(int n, referral::EscalateOverdue(*st, NowMs()));
+  AEGIS_ASSIGN_OR_RETURN(int n, referral::EscalateOverdue(*st, alert::NowMs()));
   std::printf("%d overdue referral(s) escalated to the cluster\n", n);
   return AuditCommand(g, a.keys, *st, "referral.escalate", "referral", "", std::to_string(n));
 }

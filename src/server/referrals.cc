@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "alert/payload.h"
+#include "alert/service.h"
 #include "referral/referral.h"
 #include "server/api.h"
 #include "util/text.h"
@@ -17,26 +18,19 @@ namespace aegis::server {
 
 namespace {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string Iso(int64_t ms) { return ms > 0 ? alert::IsoUtc(ms) : ""; }
 
 bool Digits(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
 }
 
-referral::Actor ActorOf(Api& api, const Caller& c, const access::Protocol* p) {
+referral::Actor ActorOf(const Caller& c, const access::Protocol* p) {
   referral::Actor a;
   a.protocol = p;
   a.subject = c.subject;
   a.organisation_code = c.user.organisation_code;
   a.scope = c.scope;
-  a.now_ms = NowMs();
-  (void)api;
+  a.now_ms = alert::NowMs();
   return a;
 }
 
@@ -236,7 +230,7 @@ void Send(Api& api, const httplib::Request& req, httplib::Response& res, const C
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   auto protocol = api.protocol();
-  referral::Actor a = ActorOf(api, c, protocol.get());
+  referral::Actor a = ActorOf(c, protocol.get());
   referral::Draft d;
   if (ApiError e; !ParseDraft(api, body, a.now_ms, &d, &e)) return SendError(res, e);
   auto lease = api.pool().Acquire();
@@ -266,7 +260,7 @@ void List(Api& api, const httplib::Request& req, httplib::Response& res, const C
           res, {400, "invalid", "status: sent, accepted, rejected, closed or withdrawn", "status"});
   }
   auto protocol = api.protocol();
-  referral::Actor a = ActorOf(api, c, protocol.get());
+  referral::Actor a = ActorOf(c, protocol.get());
   q.overdue_only = req.get_param_value("overdue") == "true";
   q.now_ms = a.now_ms;
   if (req.has_param("after")) {
@@ -304,7 +298,7 @@ void Get(Api& api, const httplib::Request& req, httplib::Response& res, const Ca
   auto id = PathId(req);
   if (!id) return SendError(res, {400, "invalid", "the id must be a number", ""});
   auto protocol = api.protocol();
-  referral::Actor a = ActorOf(api, c, protocol.get());
+  referral::Actor a = ActorOf(c, protocol.get());
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   std::vector<std::string> fields;
@@ -342,7 +336,7 @@ void ChangeStatus(Api& api, const httplib::Request& req, httplib::Response& res,
     return SendError(res,
                      {400, "invalid", "status: accepted, rejected, closed or withdrawn", "status"});
   auto protocol = api.protocol();
-  referral::Actor a = ActorOf(api, c, protocol.get());
+  referral::Actor a = ActorOf(c, protocol.get());
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   Status st = referral::Change(**lease, a, *id, *to, outcome, reason);
@@ -357,7 +351,7 @@ void WithdrawConsent(Api& api, const httplib::Request& req, httplib::Response& r
   auto id = PathId(req);
   if (!id) return SendError(res, {400, "invalid", "the id must be a number", ""});
   auto protocol = api.protocol();
-  referral::Actor a = ActorOf(api, c, protocol.get());
+  referral::Actor a = ActorOf(c, protocol.get());
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   Status st = referral::WithdrawConsent(**lease, a, *id);
@@ -408,7 +402,7 @@ class Escalator {
     std::unique_lock<std::mutex> l(mu_);
     while (!cv_.wait_for(l, std::chrono::seconds(60), [this] { return stop_; })) {
       l.unlock();
-      auto n = referral::EscalateOverdue(*store_, NowMs());
+      auto n = referral::EscalateOverdue(*store_, alert::NowMs());
       if (!n.ok())  // a Status holds no personal value; the next minute tries again
         std::fprintf(stderr, "aegis: referral escalation: %s\n", n.status().ToString().c_str());
       l.lock();
