@@ -358,11 +358,17 @@ TEST_F(AuthzMatrixTest,
         json body = json::parse(l->body);
         for (const auto& it : body["items"]) listed.insert(it["source_key"]);
       }
+      // The directory's export: the entries the role reads, with an export right.
+      auto ex = Send("GET", "/api/v1/services/export?format=csv", Headers(role, cred, false));
+      const std::string exported = ex && ex->status == 200 ? ex->body : "";
       for (const auto& [key, id] : svc) {
         const int rank = key.find("confidential") != std::string::npos ? 2 : 1;
         const bool may_read = cred.read && ss.read >= rank;
         std::string where = role + " " + cred.name + " " + key;
         check(may_read, listed.count(key) == 1, "service list " + where);
+        check(cred.export_ && spec.export_records && ss.read >= rank,
+              exported.find("\n" + std::to_string(id) + ",SS0101,") != std::string::npos,
+              "service export " + where);
         auto d = Send("GET", "/api/v1/services/" + std::to_string(id), Headers(role, cred, false));
         check(may_read, d && d->status == 200, "service detail " + where);
         const bool own = in_org_a && key.rfind("ORG-A", 0) == 0;
@@ -503,6 +509,7 @@ TEST_F(AuthzMatrixTest,
       "[figure] authorization matrix: %lld cells (%d routes from the OpenAPI document x 7 roles x "
       "9 credentials; records: list, detail, area and risk search, export and entry x own/other "
       "organisation x 3 classes x 4 sensitivity levels; the service directory: list, detail, "
+      "export, "
       "change and entry x 2 organisations x 2 levels; referrals: detail, person, acceptance and "
       "entry x 3 routes between 3 organisations; user administration: 7 roles giving 7 "
       "roles in 2 organisations, and changing each other's roles), %lld unexpected\n",

@@ -101,6 +101,51 @@ TEST(ServicesImport, TheCommandLineNamesTheDistrictsWithoutAProtectionPartner) {
   EXPECT_NE(none.output.find("no active service of type legal"), std::string::npos) << none.output;
 }
 
+// The directory leaves as a 3W table and comes back: exported as HXL, CSV and XLSX by the
+// command line, each file imports into a fresh store with the aegis-directory profile with every
+// row accounted for, and the fresh store has the same protection gaps (the same 3 districts
+// without a partner, Kabul with 29). The second and third files land on the same entries.
+TEST(ServicesExport, TheDirectoryRoundTripsThroughHxlCsvAndXlsxWithTheSameGaps) {
+  TempDir dir;
+  const std::string a = "--db " + StoreUrl(dir, "a.sqlite") + " ";
+  const std::string b = "--db " + StoreUrl(dir, "b.sqlite") + " ";
+  for (const auto& db : {a, b})
+    ASSERT_EQ(RunAegis(db + "areas import --global --country AFG").exit_code, 0);
+  ASSERT_EQ(RunAegis(a + "import '" + k3W + "' --profile ocha-3w").exit_code, 0);
+  const std::string hxl = dir / "d.hxl", csv = dir / "d.csv", xlsx = dir / "d.xlsx";
+  auto ex = RunAegis(a + "services export " + hxl);
+  ASSERT_EQ(ex.exit_code, 0) << ex.output;
+  EXPECT_NE(ex.output.find("10902 service(s), 10902 row(s)"), std::string::npos) << ex.output;
+  const std::string text = ReadFile(hxl);
+  EXPECT_NE(text.find("#org+acronym,#org+name,#org+type+name,#sector+code"), std::string::npos);
+  EXPECT_NE(text.find("#adm1+code,#adm1+name,#adm2+code"), std::string::npos);
+  ASSERT_EQ(RunAegis(a + "services export " + csv).exit_code, 0);
+  ASSERT_EQ(RunAegis(a + "services export " + xlsx).exit_code, 0);
+  auto in = RunAegis(b + "import " + hxl + " --profile aegis-directory");
+  ASSERT_EQ(in.exit_code, 0) << in.output;
+  EXPECT_NE(in.output.find("read 10902 = imported 10902 + updated 0 + unchanged 0 + quarantined 0"),
+            std::string::npos)
+      << in.output;
+  for (const auto& f : {csv, xlsx}) {
+    auto again = RunAegis(b + "import " + f + " --profile aegis-directory");
+    ASSERT_EQ(again.exit_code, 0) << again.output;
+    EXPECT_NE(again.output.find("imported 0 + updated 0 + unchanged 10902 + quarantined 0"),
+              std::string::npos)
+        << f << "\n"
+        << again.output;
+  }
+  auto gaps = RunAegis(b + "services gaps --type protection --country AFG --top 1");
+  ASSERT_EQ(gaps.exit_code, 0) << gaps.output;
+  EXPECT_NE(gaps.output.find("protection: 398 of 401 areas of level 2"), std::string::npos)
+      << gaps.output;
+  for (const char* d : {"AF3305     Shibkoh", "AF3307     Anar Dara", "AF3309     Lash-e-Juwayn"})
+    EXPECT_NE(gaps.output.find(d), std::string::npos) << d << "\n" << gaps.output;
+  EXPECT_NE(gaps.output.find("29 provider(s)"), std::string::npos) << gaps.output;
+  auto bad = RunAegis(a + "services export " + (dir / "d.txt"));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("--format"), std::string::npos) << bad.output;
+}
+
 // A profile whose sector column holds a value that is no service type: the row is quarantined
 // with the column and the fix, never dropped.
 TEST(ServicesImport, AnUnknownServiceTypeOrPlaceIsQuarantinedWithItsReason) {
@@ -289,6 +334,46 @@ TEST_F(ServicesApi, APartnerChangesItsOwnOrganisationsServicesOnly) {
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
   EXPECT_NE(bad->body.find("service_type"), std::string::npos) << bad->body;
+}
+
+// The directory's export over HTTP holds what the caller may read and never a contact point: a
+// field monitor's file has no GBV-specialised entry, a partner's has them all; the outside
+// recipient (aggregates only) may not export entries at all; every entry written is audited.
+TEST_F(ServicesApi, TheExportHoldsNoContactPointAndOnlyTheEntriesTheCallerMayRead) {
+  SeedServices();
+  auto file = [&](const std::string& role, const std::string& query) {
+    auto r = Client()->Get("/api/v1/services/export?" + query, Login(role).Get());
+    return r ? std::pair{r->status, r->body} : std::pair{-1, std::string()};
+  };
+  auto [pst, partner] = file("partner_focal_point", "format=hxl");
+  ASSERT_EQ(pst, 200) << partner;
+  EXPECT_NE(partner.find("#meta+id,#loc+code"), std::string::npos) << partner;
+  for (const char* k : {"ORG-A,ORG-A", "ORG-B,ORG-B"})
+    EXPECT_NE(partner.find(k), std::string::npos);
+  EXPECT_NE(partner.find(",gbv,"), std::string::npos) << partner;
+  EXPECT_EQ(partner.find("SECRET-CONTACT"), std::string::npos);
+  auto [fst, monitor] = file("field_monitor", "format=csv");
+  ASSERT_EQ(fst, 200) << monitor;
+  EXPECT_EQ(monitor.find(",gbv,"), std::string::npos) << monitor;
+  EXPECT_NE(monitor.find(",protection,"), std::string::npos) << monitor;
+  auto [xst, xlsx] = file("partner_focal_point", "format=xlsx&type=protection");
+  ASSERT_EQ(xst, 200);
+  EXPECT_EQ(xlsx.substr(0, 2), "PK");  // a zip archive
+  EXPECT_EQ(xlsx.find("SECRET-CONTACT"), std::string::npos);
+  EXPECT_EQ(file("outside_recipient", "format=csv").first, 403);
+  EXPECT_EQ(file("partner_focal_point", "format=pdf").first, 400);
+  EXPECT_EQ(file("partner_focal_point", "format=csv&type=karaoke").first, 400);
+  // Audited by entry: the ids written appear in an export.records row of class service.
+  bool listed = false;
+  ASSERT_TRUE(store_
+                  ->ScanAudit([&](const store::AuditRow& e) {
+                    listed =
+                        listed ||
+                        (e.action == "export.records" && e.object_type == "service" &&
+                         e.object_id.find(std::to_string(ids_["ORG-B|gbv"])) != std::string::npos);
+                  })
+                  .ok());
+  EXPECT_TRUE(listed);
 }
 
 }  // namespace

@@ -7,7 +7,9 @@
 
 #include "access/decision.h"
 #include "cli/cli_internal.h"
+#include "export/export.h"
 #include "services/directory.h"
+#include "services/directory_table.h"
 #include "util/date.h"
 #include "util/text.h"
 
@@ -16,7 +18,7 @@ namespace aegis::cli {
 namespace {
 
 struct ServiceArgs {
-  std::string area, type, organisation, country, keys;
+  std::string area, type, organisation, country, keys, out, format;
   int level = 2;
   bool active = false;
   int top = 10;
@@ -50,6 +52,43 @@ Status List(const GlobalOptions& g, const ServiceArgs& a) {
   }
   std::printf("%lld service(s)\n", static_cast<long long>(n));
   return AuditCommand(g, a.keys, *st, "service.list", "service", "", std::to_string(n));
+}
+
+// The directory as a 3W/4W table in a file (the format from --format or the file's extension).
+Status Export(const GlobalOptions& g, const ServiceArgs& a) {
+  std::string fmt = a.format;
+  if (fmt.empty()) {
+    size_t dot = a.out.rfind('.');
+    fmt = dot == std::string::npos ? "" : a.out.substr(dot + 1);
+  }
+  auto format = exports::ParseFormat(fmt);
+  if (!format.ok())
+    return Status::InvalidArgument("--format: " + format.status().message() +
+                                   " (or give the file an extension: .csv, .xlsx, .json)");
+  AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
+  store::ServiceQuery q;
+  q.area = a.area;
+  q.service_type = a.type;
+  q.organisation = a.organisation;
+  q.active_only = a.active;
+  AEGIS_ASSIGN_OR_RETURN(auto areas, st->LoadAreas());
+  AEGIS_ASSIGN_OR_RETURN(auto sink, exports::FileSink::Open(a.out));
+  exports::ExportOptions o;
+  o.metadata.title = "Aegis service directory (3W/4W)";
+  o.metadata.generated_at = NowUtc();
+  o.xlsx_hxl_row = true;
+  AEGIS_ASSIGN_OR_RETURN(auto writer, exports::MakeWriter(*format, *sink, o));
+  AEGIS_RETURN_IF_ERROR(writer->Begin(services::DirectoryColumns()));
+  services::DirectoryCounts n;
+  AEGIS_RETURN_IF_ERROR(services::WriteDirectory(*st, services::IndexAreas(std::move(areas)),
+                                                 access::OperatorScope(), q, TodayUtc(), *writer,
+                                                 nullptr, &n));
+  AEGIS_RETURN_IF_ERROR(writer->Finish());
+  AEGIS_RETURN_IF_ERROR(sink->Close());
+  std::printf("%lld service(s), %lld row(s) (one per entry and area served) written to %s\n",
+              static_cast<long long>(n.entries), static_cast<long long>(n.rows), a.out.c_str());
+  return AuditCommand(g, a.keys, *st, "export.services", "export",
+                      std::string(exports::FormatName(*format)), std::to_string(n.entries));
 }
 
 // Where to refer a person in an area: nearest level first, unconfirmed entries marked.
@@ -136,6 +175,19 @@ void AddServiceCommands(CLI::App& app, GlobalOptions& g) {
   ls->add_option("--org", a.organisation, "Code of the organisation that owns the entries");
   ls->add_flag("--active", a.active, "Active services that accept referrals only");
   ls->callback([&g] { Run([&] { return List(g, a); }); });
+  auto* ex = s->add_subcommand(
+      "export", "Write the directory as a 3W/4W table (HXL, CSV, XLSX, JSON); no contact points");
+  ex->add_option("file", a.out, "Output file; its extension gives the format")->required();
+  ex->add_option("--format", a.format, "hxl, csv, xlsx or json (default: from the extension)");
+  ex->add_option("--area", a.area, "P-code: services covering this area");
+  ex->add_option("--type", a.type, "Service type (vocabularies.json service_type)");
+  ex->add_option("--org", a.organisation, "Code of the organisation that owns the entries");
+  ex->add_flag("--active", a.active, "Active services that accept referrals only");
+  ex->footer(
+      "One row per entry and area served, with the 3W tags (#org, #sector, #activity,\n"
+      "#adm1+code, #adm2+code, #service, #date). It imports again with\n"
+      "  aegis import FILE --profile aegis-directory");
+  ex->callback([&g] { Run([&] { return Export(g, a); }); });
   auto* gp = s->add_subcommand("gaps", "Areas of a level without an active service of a type");
   gp->add_option("--type", a.type, "Service type (default: every type in the store)");
   gp->add_option("--level", a.level, "Admin level of the areas (default 2)")
@@ -148,7 +200,7 @@ void AddServiceCommands(CLI::App& app, GlobalOptions& g) {
   rc->add_option("--area", a.area, "P-code of the person's area")->required();
   rc->add_option("--type", a.type, "Service type needed")->required();
   rc->callback([&g] { Run([&] { return Recipients(g, a); }); });
-  for (auto* sub : {ls, gp, rc})
+  for (auto* sub : {ls, ex, gp, rc})
     sub->add_option("--keys", a.keys, "Key file (default: <store>.keys)");
 }
 

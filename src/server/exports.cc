@@ -6,6 +6,7 @@
 #include "export/export.h"
 #include "security/pseudonym.h"
 #include "server/api.h"
+#include "services/directory_table.h"
 #include "util/date.h"
 
 namespace aegis::server {
@@ -125,6 +126,73 @@ void ExportIncidents(Api& api, const httplib::Request& req, httplib::Response& r
       });
 }
 
+// The service directory as a 3W/4W table: the entries the caller may export (class `service`),
+// one row per entry and area served, without the contact point; audited by entry, a page at a
+// time.
+void ExportServices(Api& api, const httplib::Request& req, httplib::Response& res,
+                    const Caller& c) {
+  auto format = exports::ParseFormat(req.get_param_value("format"));
+  if (!format.ok()) return SendError(res, {400, "invalid", format.status().message(), "format"});
+  store::ServiceQuery q;
+  q.area = req.get_param_value("area");
+  q.service_type = req.get_param_value("type");
+  q.organisation = req.get_param_value("organisation");
+  q.active_only = req.get_param_value("active") == "true";
+  if (!q.area.empty() && api.AreaLevel(q.area) < 0)
+    return SendError(res, {400, "invalid", "area: unknown P-code; see /api/v1/areas", "area"});
+  if (!q.service_type.empty()) {
+    auto type = api.taxonomy().NormalizeTerm("service_type", q.service_type);
+    if (!type)
+      return SendError(res, {400, "invalid",
+                             "type: not a service type; see data/taxonomy/vocabularies.json "
+                             "service_type",
+                             "type"});
+    q.service_type = *type;
+  }
+  auto areas = std::make_shared<services::AreaIndex>();
+  {
+    auto lease = api.pool().Acquire();
+    if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
+    auto rows = (*lease)->LoadAreas();
+    if (!rows.ok()) return SendError(res, FromStatus(rows.status()));
+    *areas = services::IndexAreas(std::move(*rows));
+    api.Audit(**lease, &c, "export.services", "export", std::string(exports::FormatName(*format)),
+              "");
+  }
+  std::string file = "aegis-services-" + NowUtc().substr(0, 10) + "." +
+                     std::string(exports::FileExtension(*format));
+  res.set_header("Content-Disposition", "attachment; filename=\"" + file + "\"");
+  Api* a = &api;
+  exports::Format f = *format;
+  store::AccessScope scope = access::ReadScope(*api.protocol(), c.subject, access::Action::kExport);
+  res.set_chunked_content_provider(
+      std::string(exports::ContentType(f)),
+      [a, f, scope, q, areas, caller = c](size_t, httplib::DataSink& sink) {
+        HttpSink out(sink);
+        exports::ExportOptions o;
+        o.metadata.title = "Aegis service directory (3W/4W)";
+        o.metadata.generated_at = NowUtc();
+        o.xlsx_hxl_row = true;
+        o.tmpdir = PrivateDir(a->options());
+        auto writer = exports::MakeWriter(f, out, o);
+        auto lease = a->pool().Acquire();
+        Status st = writer.ok() ? (lease.ok() ? Status::Ok() : lease.status()) : writer.status();
+        if (st.ok()) st = (*writer)->Begin(services::DirectoryColumns());
+        if (st.ok())
+          st = services::WriteDirectory(
+              **lease, *areas, scope, q, NowUtc().substr(0, 10), **writer,
+              [&](const std::vector<store::ServiceRecord>& page) {
+                std::string ids;
+                for (const auto& r : page) ids += (ids.empty() ? "" : ",") + std::to_string(r.s.id);
+                a->Audit(**lease, &caller, "export.records", "service", ids, "");
+              },
+              nullptr);
+        if (st.ok()) st = (*writer)->Finish();
+        if (st.ok()) sink.done();
+        return st.ok();  // false drops the connection: a partial file is never taken as whole
+      });
+}
+
 }  // namespace
 
 void ExportAnalysisTable(Api& api, const httplib::Request& req, httplib::Response& res,
@@ -203,6 +271,10 @@ void AddExportRoutes(Api& api) {
   api.Add("GET", "/api/v1/exports/incidents", access::Action::kExport,
           [a](const httplib::Request& q, httplib::Response& r, Caller* c) {
             ExportIncidents(*a, q, r, *c);
+          });
+  api.Add("GET", "/api/v1/services/export", access::Action::kExport,
+          [a](const httplib::Request& q, httplib::Response& r, Caller* c) {
+            ExportServices(*a, q, r, *c);
           });
 }
 

@@ -335,6 +335,15 @@ const char* Document() {
       "post": {"summary": "Enter a service of the caller's organisation: service_type, provider or provider_name, pcodes, and optionally name, provider_type, modality, groups_served, languages, hours, accepts_referrals, gbv_specialised (at least confidential), status, assured_date, sensitivity, contact",
         "responses": {"201": {"description": "Created: id, source_key, sensitivity"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
     },
+    "/api/v1/services/export": {
+      "get": {"summary": "Export the service directory the caller may export as a 3W/4W table (HXL tags #org, #sector, #activity, #adm1+code, #adm2+code, #service, #date): one row per entry and area served, without the contact point; imports again with the aegis-directory profile; audited by entry",
+        "parameters": [{"name": "format", "in": "query", "required": true, "schema": {"type": "string", "enum": ["csv", "xlsx", "json", "hxl"]}},
+          {"name": "area", "in": "query", "schema": {"type": "string"}, "description": "P-code: entries covering this area"},
+          {"name": "type", "in": "query", "schema": {"type": "string"}, "description": "a service_type"},
+          {"name": "organisation", "in": "query", "schema": {"type": "string"}, "description": "the owning organisation's code"},
+          {"name": "active", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}}],
+        "responses": {"200": {"description": "The file"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
     "/api/v1/services/coverage": {
       "get": {"summary": "Per area of a level and service type: the active services covering it and their providers (0 where none: the gap map's counts). Entries the caller may not read are not counted",
         "parameters": [
