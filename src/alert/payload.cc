@@ -78,4 +78,34 @@ Mail AlertMail(const store::AlertRecord& a, Audience audience, const PayloadCont
   return m;
 }
 
+namespace {
+
+// What happened, for a person reading the notice.
+std::string NoticeText(const std::string& kind) {
+  if (kind == "received") return "was sent to your organisation";
+  if (kind == "overdue") return "was not accepted by its deadline";
+  return "was " + kind;
+}
+
+}  // namespace
+
+std::string ReferralNoticePayload(const store::ReferralNotice& n) {
+  nlohmann::ordered_json j = {{"type", "referral." + n.kind},
+                              {"referral_id", n.referral_id},
+                              {"notice", n.kind},
+                              {"at", IsoUtc(n.created_ms)},
+                              {"idempotency_key", n.idempotency_key},
+                              {"open", "/api/v1/referrals/" + std::to_string(n.referral_id)}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Mail ReferralNoticeMail(const store::ReferralNotice& n) {
+  const std::string id = std::to_string(n.referral_id);
+  Mail m;
+  m.subject = "[Aegis referral " + id + "] " + n.kind;
+  m.body = "Referral " + id + " " + NoticeText(n.kind) + " (" + IsoUtc(n.created_ms) + ").\r\n" +
+           "Open it in Aegis (referral " + id + "). This message carries no personal data.\r\n";
+  return m;
+}
+
 }  // namespace aegis::alert

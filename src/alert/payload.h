@@ -8,6 +8,7 @@
 
 #include "geo/gazetteer.h"
 #include "store/alert_records.h"
+#include "store/referral_store.h"
 #include "taxonomy/taxonomy.h"
 
 namespace aegis::alert {
@@ -28,6 +29,12 @@ struct Mail {
   std::string subject, body;
 };
 Mail AlertMail(const store::AlertRecord& a, Audience audience, const PayloadContext& ctx);
+
+// A referral notice for an outside recipient (webhook body, e-mail): the referral's id, what
+// happened to it (received, accepted, rejected, closed, withdrawn, overdue) and when; never a
+// person's field, the reason or the service requested. The receiver opens the referral in Aegis.
+std::string ReferralNoticePayload(const store::ReferralNotice& n);
+Mail ReferralNoticeMail(const store::ReferralNotice& n);
 
 // Epoch milliseconds as "YYYY-MM-DDTHH:MM:SSZ".
 std::string IsoUtc(int64_t ms);

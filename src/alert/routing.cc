@@ -184,9 +184,38 @@ Result<RoutingConfig> RoutingConfig::Parse(const std::string& toml_text, const s
       c.rules_.push_back(std::move(r));
     }
   }
+  if (const toml::table* rs = t["referrals"].as_table()) {
+    for (const auto& [key, node] : *rs) {
+      std::string from(key.str());
+      if (from.rfind("org:", 0) != 0 && from.rfind("role:", 0) != 0)
+        return Status::InvalidArgument(origin + " [referrals]: '" + from +
+                                       "' is not an in-app recipient; write \"org:CODE\" or "
+                                       "\"role:NAME\"");
+      std::vector<std::string> to = Strings(toml::node_view<const toml::node>(&node));
+      for (const std::string& ref : to)
+        if (c.FindRecipient(ref) == nullptr)
+          return Status::InvalidArgument(origin + " [referrals] " + from + ": " + ref +
+                                         " is not in [recipients]; write \"recipient:ID\"");
+      c.referral_routes_[from] = std::move(to);
+    }
+  }
   for (const auto& [id, r] : c.recipients_)
     AEGIS_RETURN_IF_ERROR(CheckWebhookSecret(r, c.rules_, origin));
   return c;
+}
+
+std::vector<std::pair<std::string, std::string>> RoutingConfig::ReferralTargets(
+    const std::string& in_app_recipient) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto it = referral_routes_.find(in_app_recipient);
+  if (it == referral_routes_.end()) return out;
+  for (const std::string& ref : it->second) {
+    const Recipient* r = FindRecipient(ref);
+    if (r == nullptr) continue;
+    if (!r->webhook.empty()) out.emplace_back(ref, "webhook");
+    if (!r->email.empty()) out.emplace_back(ref, "email");
+  }
+  return out;
 }
 
 Result<RoutingConfig> RoutingConfig::Load(const std::string& path, const RoutingOptions& options) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "util/status.h"
@@ -68,6 +69,11 @@ class RoutingConfig {
   // Minutes allowed to acknowledge an alert of this urgency (0 = no deadline).
   int AckMinutes(const std::string& urgency) const;
   const Recipient* FindRecipient(const std::string& ref) const;  // "recipient:ID"
+  // Referral notices beyond the in-app inbox (the file's [referrals] table): for an in-app
+  // recipient ("org:CODE", "role:NAME"), each outside recipient named for it and the channels it
+  // has, as ("recipient:ID", "webhook" or "email") pairs.
+  std::vector<std::pair<std::string, std::string>> ReferralTargets(
+      const std::string& in_app_recipient) const;
   int utc_offset_minutes() const { return utc_offset_minutes_; }
   const std::string& smtp_url() const { return smtp_url_; }
   const std::string& smtp_from() const { return smtp_from_; }
@@ -78,6 +84,7 @@ class RoutingConfig {
  private:
   bool Matches(const Rule& r, const RouteInput& in) const;
   std::map<std::string, Recipient> recipients_;
+  std::map<std::string, std::vector<std::string>> referral_routes_;  // in-app -> "recipient:ID"
   std::vector<Rule> rules_;
   std::map<std::string, int> ack_minutes_;
   int utc_offset_minutes_ = 0;

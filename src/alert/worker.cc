@@ -100,8 +100,9 @@ Result<int> DeliveryWorker::Escalate(int64_t now_ms) {
   return n;
 }
 
-store::DeliveryOutcome DeliveryWorker::Deliver(const store::AlertDelivery& d,
-                                               const store::AlertRecord& a) {
+store::DeliveryOutcome DeliveryWorker::Send(const Outgoing& d,
+                                            const std::function<std::string()>& body,
+                                            const std::function<Mail()>& mail) {
   store::DeliveryOutcome out;
   out.id = d.id;
   const Recipient* r = service_.routing().FindRecipient(d.recipient);
@@ -109,12 +110,10 @@ store::DeliveryOutcome DeliveryWorker::Deliver(const store::AlertDelivery& d,
   if (r == nullptr) {
     error = d.recipient + " is no longer in the routing rules";
   } else if (d.channel == "webhook") {
-    std::string body = AlertPayload(a, service_.AudienceOf(d.recipient), d.idempotency_key, d.level,
-                                    service_.context());
-    WebhookResult w = PostWebhook(r->webhook, r->secret, d.idempotency_key, body, o_.timeout_ms);
+    WebhookResult w = PostWebhook(r->webhook, r->secret, d.idempotency_key, body(), o_.timeout_ms);
     if (!w.delivered) error = w.error;
   } else if (d.channel == "email") {
-    Mail m = AlertMail(a, service_.AudienceOf(d.recipient), service_.context());
+    Mail m = mail();
     MailMessage msg{service_.routing().smtp_from(), r->email, m.subject, m.body,
                     d.idempotency_key + "@aegis"};
     Status st = SendMail(service_.routing().smtp_url(), msg, o_.timeout_ms);
@@ -129,6 +128,37 @@ store::DeliveryOutcome DeliveryWorker::Deliver(const store::AlertDelivery& d,
   if (!out.delivered)
     out.next_attempt_ms = now + BackoffMs(d.attempts, o_.base_backoff_ms, o_.max_backoff_ms);
   return out;
+}
+
+store::DeliveryOutcome DeliveryWorker::Deliver(const store::AlertDelivery& d,
+                                               const store::AlertRecord& a) {
+  const Audience audience = service_.AudienceOf(d.recipient);
+  return Send(
+      {d.id, d.recipient, d.channel, d.idempotency_key, d.attempts},
+      [&] { return AlertPayload(a, audience, d.idempotency_key, d.level, service_.context()); },
+      [&] { return AlertMail(a, audience, service_.context()); });
+}
+
+Status DeliveryWorker::DeliverReferralNotices(int64_t now_ms, PassCounts* c) {
+  AEGIS_ASSIGN_OR_RETURN(auto claimed,
+                         store_->ClaimReferralDeliveries(now_ms, o_.lease_ms, o_.batch));
+  std::vector<store::DeliveryOutcome> outcomes;
+  for (const store::ReferralNotice& n : claimed) {
+    outcomes.push_back(Send(
+        {n.id, n.recipient, n.channel, n.idempotency_key, n.attempts},
+        [&] { return ReferralNoticePayload(n); }, [&] { return ReferralNoticeMail(n); }));
+    ++c->attempted;
+    if (outcomes.back().delivered)
+      ++c->delivered;
+    else
+      ++c->failed;
+    if (outcomes.size() >= static_cast<size_t>(o_.record_every)) {
+      AEGIS_RETURN_IF_ERROR(store_->FinishReferralDeliveries(outcomes));
+      outcomes.clear();
+    }
+  }
+  if (!outcomes.empty()) AEGIS_RETURN_IF_ERROR(store_->FinishReferralDeliveries(outcomes));
+  return Status::Ok();
 }
 
 Status DeliveryWorker::ScheduledAnalysis(int64_t now_ms, PassCounts* c) {
@@ -178,6 +208,7 @@ Result<PassCounts> DeliveryWorker::RunOnce(int64_t now_ms) {
     }
   }
   if (!outcomes.empty()) AEGIS_RETURN_IF_ERROR(store_->FinishAlertDeliveries(outcomes));
+  AEGIS_RETURN_IF_ERROR(DeliverReferralNotices(now_ms, &c));
   delivered_total_ += c.delivered;
   return c;
 }

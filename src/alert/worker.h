@@ -7,7 +7,9 @@
 //      attempt after an exponential backoff with jitter (1 s, 2 s, 4 s ... capped at 10 minutes,
 //      each halved to doubled at random). A worker killed mid-batch leaves its claims to expire;
 //      the deliveries are then sent again (at least once; the idempotency key lets the receiver
-//      drop repeats).
+//      drop repeats);
+//   3. referral notices for outside recipients (webhook, e-mail; store::ReferralNotice), claimed
+//      and sent the same way.
 // And, when analysis_every_ms > 0, the scheduled analysis: automatic alerts for escalating risks
 // (from_analysis.h), run by whichever server process holds the store's "analysis-alerts" lease,
 // so once per interval across all processes (and taken over by another when its holder dies).
@@ -16,11 +18,13 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "alert/payload.h"
 #include "alert/service.h"
 #include "store/store.h"
 
@@ -69,7 +73,17 @@ class DeliveryWorker {
   Result<int> Escalate(int64_t now_ms);
   // The scheduled analysis when due and this process holds its lease.
   Status ScheduledAnalysis(int64_t now_ms, PassCounts* c);
+  // One webhook or e-mail delivery of the outbox: an alert's or a referral notice's.
+  struct Outgoing {
+    int64_t id = 0;
+    std::string recipient, channel, idempotency_key;
+    int attempts = 0;
+  };
+  store::DeliveryOutcome Send(const Outgoing& d, const std::function<std::string()>& body,
+                              const std::function<Mail()>& mail);
   store::DeliveryOutcome Deliver(const store::AlertDelivery& d, const store::AlertRecord& a);
+  // Sends the referral notices due (webhook, e-mail) and records their outcomes.
+  Status DeliverReferralNotices(int64_t now_ms, PassCounts* c);
 
   std::unique_ptr<store::Store> store_;
   const AlertService& service_;

@@ -5,6 +5,7 @@
 
 #include "access/decision.h"
 #include "alert/payload.h"
+#include "alert/routing.h"
 #include "alert/service.h"
 #include "cli/cli_internal.h"
 #include "referral/referral.h"
@@ -14,7 +15,7 @@ namespace aegis::cli {
 namespace {
 
 struct ReferralArgs {
-  std::string status, keys;
+  std::string status, keys, routing;
   bool overdue = false;
   int64_t id = 0;
 };
@@ -78,7 +79,16 @@ Status Show(const GlobalOptions& g, const ReferralArgs& a) {
 
 Status Escalate(const GlobalOptions& g, const ReferralArgs& a) {
   AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
-  AEGIS_ASSIGN_OR_RETURN(int n, referral::EscalateOverdue(*st, alert::NowMs()));
+  // The routing file's [referrals] table: the outside recipients also told (webhook, e-mail,
+  // sent by the server's delivery worker from the outbox).
+  std::string path = a.routing.empty() ? Env("AEGIS_ALERT_ROUTING") : a.routing;
+  if (path.empty()) path = g.data_dir + "/alerts/routing.toml";
+  AEGIS_ASSIGN_OR_RETURN(auto routing, alert::RoutingConfig::Load(path, RoutingFromEnvironment()));
+  auto config = std::make_shared<const alert::RoutingConfig>(std::move(routing));
+  AEGIS_ASSIGN_OR_RETURN(
+      int n, referral::EscalateOverdue(*st, alert::NowMs(), [config](const std::string& r) {
+        return config->ReferralTargets(r);
+      }));
   std::printf("%d overdue referral(s) escalated to the cluster\n", n);
   return AuditCommand(g, a.keys, *st, "referral.escalate", "referral", "", std::to_string(n));
 }
@@ -108,6 +118,9 @@ void AddReferralCommands(CLI::App& app, GlobalOptions& g) {
   sh->add_option("id", a.id, "The referral's id")->required();
   sh->callback([&g] { Run([&] { return Show(g, a); }); });
   auto* es = s->add_subcommand("escalate", "Escalate referrals not accepted by their deadline");
+  es->add_option("--routing", a.routing,
+                 "Routing rules whose [referrals] table names outside recipients (default "
+                 "$AEGIS_ALERT_ROUTING, else data/alerts/routing.toml)");
   es->callback([&g] { Run([&] { return Escalate(g, a); }); });
   for (auto* sub : {ls, sh, es})
     sub->add_option("--keys", a.keys, "Key file (default: <store>.keys)");

@@ -99,6 +99,22 @@ Status Allowed(const Actor& a, access::Action action, const access::Resource& r)
   return d.allowed() ? Status::Ok() : Status::PermissionDenied(d.reason);
 }
 
+// The in-app notices, then a webhook or e-mail notice for each outside recipient `routes` names
+// for any of them.
+std::vector<store::ReferralNotice> Routed(std::vector<store::ReferralNotice> notices,
+                                          const NoticeRoutes& routes) {
+  if (!routes) return notices;
+  const size_t in_app = notices.size();
+  for (size_t i = 0; i < in_app; ++i)
+    for (auto& [recipient, channel] : routes(notices[i].recipient)) {
+      store::ReferralNotice n = notices[i];
+      n.recipient = std::move(recipient);
+      n.channel = std::move(channel);
+      notices.push_back(std::move(n));
+    }
+  return notices;
+}
+
 }  // namespace
 
 std::optional<int64_t> AcceptWithinMs(const std::string& priority) {
@@ -174,7 +190,8 @@ Result<Created> Create(store::ReferralStore& referrals, store::ServiceStore& ser
   e.from_status.clear();
   std::vector<store::ReferralNotice> notices = {
       {0, 0, a.now_ms, "org:" + r.receiving_organisation, "received"}};
-  AEGIS_ASSIGN_OR_RETURN(out.id, referrals.CreateReferral(r, d.consent, e, notices));
+  AEGIS_ASSIGN_OR_RETURN(out.id,
+                         referrals.CreateReferral(r, d.consent, e, Routed(notices, a.routes)));
   return out;
 }
 
@@ -250,7 +267,7 @@ Status Change(store::ReferralStore& referrals, const Actor& a, int64_t id, Refer
   std::vector<store::ReferralNotice> notices = {
       {0, id, a.now_ms, "org:" + other, store::ReferralStatusName(to)}};
   return referrals.ChangeReferralStatus(id, ch, Event(a, store::ReferralStatusName(to), from, to),
-                                        notices);
+                                        Routed(notices, a.routes));
 }
 
 Status WithdrawConsent(store::ReferralStore& referrals, const Actor& a, int64_t id) {
@@ -265,7 +282,8 @@ Status WithdrawConsent(store::ReferralStore& referrals, const Actor& a, int64_t 
   return referrals.WithdrawReferralConsent(id, a.now_ms, e);
 }
 
-Result<int> EscalateOverdue(store::ReferralStore& referrals, int64_t now_ms) {
+Result<int> EscalateOverdue(store::ReferralStore& referrals, int64_t now_ms,
+                            const NoticeRoutes& routes) {
   int n = 0;
   for (;;) {
     AEGIS_ASSIGN_OR_RETURN(auto due, referrals.DueReferralEscalations(now_ms, 200));
@@ -280,7 +298,8 @@ Result<int> EscalateOverdue(store::ReferralStore& referrals, int64_t now_ms) {
           {0, rec.r.id, now_ms, "role:coordinator", "overdue"},
           {0, rec.r.id, now_ms, "org:" + rec.r.receiving_organisation, "overdue"},
           {0, rec.r.id, now_ms, "org:" + rec.r.referring_organisation, "overdue"}};
-      AEGIS_ASSIGN_OR_RETURN(bool first, referrals.EscalateReferral(rec.r.id, now_ms, e, notices));
+      AEGIS_ASSIGN_OR_RETURN(
+          bool first, referrals.EscalateReferral(rec.r.id, now_ms, e, Routed(notices, routes)));
       n += first ? 1 : 0;
       ++done;
     }

@@ -15,8 +15,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "access/consent.h"
@@ -45,6 +47,14 @@ bool TransitionAllowed(store::ReferralStatus from, store::ReferralStatus to);
 // referrer withdraws.
 access::ReferralSide SideFor(store::ReferralStatus to);
 
+// Where a referral's notices go beyond the in-app inbox: for an in-app recipient ("org:CODE",
+// "role:NAME"), the outside recipients ("recipient:ID") and channels ("webhook", "email") that
+// also get them, through the durable outbox (the server reads them from the routing file's
+// [referrals] table through alert::RoutingConfig::ReferralTargets), as (recipient, channel)
+// pairs. Empty: in-app only.
+using NoticeRoutes =
+    std::function<std::vector<std::pair<std::string, std::string>>(const std::string& recipient)>;
+
 // Who acts, and when.
 struct Actor {
   const access::Protocol* protocol = nullptr;
@@ -52,6 +62,7 @@ struct Actor {
   std::string organisation_code;  // the subject's organisation ("" = cluster-wide)
   store::AccessScope scope;       // access::ReadScope of the subject
   int64_t now_ms = 0;
+  NoticeRoutes routes;  // where notices also go (empty: in-app only)
 };
 
 // What a new referral is made of.
@@ -101,7 +112,8 @@ Status WithdrawConsent(store::ReferralStore& referrals, const Actor& a, int64_t 
 
 // Escalates, once each, the referrals not accepted by their deadline at `now_ms`: an event and
 // notices to the cluster's coordinators and both organisations. Returns how many.
-Result<int> EscalateOverdue(store::ReferralStore& referrals, int64_t now_ms);
+Result<int> EscalateOverdue(store::ReferralStore& referrals, int64_t now_ms,
+                            const NoticeRoutes& routes = {});
 
 // Whether `r` is overdue at `now_ms`: still sent, its deadline passed.
 bool Overdue(const store::Referral& r, int64_t now_ms);

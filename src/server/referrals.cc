@@ -226,11 +226,13 @@ bool ParseDraft(Api& api, const json& body, int64_t now_ms, referral::Draft* d, 
   return true;
 }
 
-void Send(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c) {
+void Send(Api& api, const referral::NoticeRoutes& routes, const httplib::Request& req,
+          httplib::Response& res, const Caller& c) {
   json body;
   if (ApiError e; !ParseBody(req, &body, &e)) return SendError(res, e);
   auto protocol = api.protocol();
   referral::Actor a = ActorOf(c, protocol.get());
+  a.routes = routes;
   referral::Draft d;
   if (ApiError e; !ParseDraft(api, body, a.now_ms, &d, &e)) return SendError(res, e);
   auto lease = api.pool().Acquire();
@@ -321,7 +323,8 @@ void Get(Api& api, const httplib::Request& req, httplib::Response& res, const Ca
   SendJson(res, j);
 }
 
-void ChangeStatus(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c) {
+void ChangeStatus(Api& api, const referral::NoticeRoutes& routes, const httplib::Request& req,
+                  httplib::Response& res, const Caller& c) {
   auto id = PathId(req);
   if (!id) return SendError(res, {400, "invalid", "the id must be a number", ""});
   json body;
@@ -337,6 +340,7 @@ void ChangeStatus(Api& api, const httplib::Request& req, httplib::Response& res,
                      {400, "invalid", "status: accepted, rejected, closed or withdrawn", "status"});
   auto protocol = api.protocol();
   referral::Actor a = ActorOf(c, protocol.get());
+  a.routes = routes;
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   Status st = referral::Change(**lease, a, *id, *to, outcome, reason);
@@ -382,9 +386,21 @@ void Notices(Api& api, const httplib::Request& req, httplib::Response& res, cons
 // Escalates overdue referrals once a minute, on a connection of its own, until the server
 // stops. Several server processes may run it at once: each referral is escalated once
 // (ReferralStore::EscalateReferral).
+// Where referral notices go beyond the in-app inbox: the routing file's [referrals] table (the
+// file the alert routes read; when it cannot be read, they refuse to start the server).
+referral::NoticeRoutes LoadNoticeRoutes(const ServerOptions& o) {
+  const std::string path =
+      o.alert_routing.empty() ? o.data_dir + "/alerts/routing.toml" : o.alert_routing;
+  auto routing = alert::RoutingConfig::Load(path, o.routing_options);
+  if (!routing.ok()) return {};
+  auto config = std::make_shared<const alert::RoutingConfig>(std::move(*routing));
+  return [config](const std::string& recipient) { return config->ReferralTargets(recipient); };
+}
+
 class Escalator {
  public:
-  explicit Escalator(std::unique_ptr<store::Store> s) : store_(std::move(s)) {
+  Escalator(std::unique_ptr<store::Store> s, referral::NoticeRoutes routes)
+      : store_(std::move(s)), routes_(std::move(routes)) {
     thread_ = std::thread([this] { Loop(); });
   }
   ~Escalator() { Stop(); }
@@ -402,13 +418,14 @@ class Escalator {
     std::unique_lock<std::mutex> l(mu_);
     while (!cv_.wait_for(l, std::chrono::seconds(60), [this] { return stop_; })) {
       l.unlock();
-      auto n = referral::EscalateOverdue(*store_, alert::NowMs());
+      auto n = referral::EscalateOverdue(*store_, alert::NowMs(), routes_);
       if (!n.ok())  // a Status holds no personal value; the next minute tries again
         std::fprintf(stderr, "aegis: referral escalation: %s\n", n.status().ToString().c_str());
       l.lock();
     }
   }
   std::unique_ptr<store::Store> store_;
+  referral::NoticeRoutes routes_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -418,8 +435,9 @@ class Escalator {
 }  // namespace
 
 void AddReferralRoutes(Api& api) {
+  const referral::NoticeRoutes routes = LoadNoticeRoutes(api.options());
   if (auto lease = api.pool().Acquire(); lease.ok()) {
-    auto escalator = std::make_shared<Escalator>(lease->Take());
+    auto escalator = std::make_shared<Escalator>(lease->Take(), routes);
     api.AtStop([escalator] { escalator->Stop(); });
   } else {
     std::fprintf(stderr, "aegis: overdue referrals are not escalated by this process: %s\n",
@@ -429,7 +447,9 @@ void AddReferralRoutes(Api& api) {
   using A = access::Action;
   Api* a = &api;
   api.Add("POST", "/api/v1/referrals", A::kCreate,
-          [a](const httplib::Request& q, httplib::Response& r, Caller* c) { Send(*a, q, r, *c); });
+          [a, routes](const httplib::Request& q, httplib::Response& r, Caller* c) {
+            Send(*a, routes, q, r, *c);
+          });
   api.Add("GET", "/api/v1/referrals", A::kReadIndividual,
           [a](const httplib::Request& q, httplib::Response& r, Caller* c) { List(*a, q, r, *c); });
   api.Add(
@@ -438,8 +458,8 @@ void AddReferralRoutes(Api& api) {
   api.Add("GET", "/api/v1/referrals/{id}", A::kReadIndividual,
           [a](const httplib::Request& q, httplib::Response& r, Caller* c) { Get(*a, q, r, *c); });
   api.Add("POST", "/api/v1/referrals/{id}/status", A::kUpdate,
-          [a](const httplib::Request& q, httplib::Response& r, Caller* c) {
-            ChangeStatus(*a, q, r, *c);
+          [a, routes](const httplib::Request& q, httplib::Response& r, Caller* c) {
+            ChangeStatus(*a, routes, q, r, *c);
           });
   api.Add("POST", "/api/v1/referrals/{id}/consent/withdraw", A::kUpdate,
           [a](const httplib::Request& q, httplib::Response& r, Caller* c) {

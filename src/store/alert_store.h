@@ -13,8 +13,9 @@
 
 namespace aegis::store {
 
-// The outbox of deliveries: webhook and e-mail deliveries not yet made (an inbox item is
-// delivered when it is written), and when the oldest of them was created.
+// The outbox of deliveries: webhook and e-mail deliveries not yet made, of alerts and of referral
+// notices (an inbox item is delivered when it is written), and when the oldest of them was
+// created.
 struct AlertOutboxState {
   int64_t depth = 0;
   int64_t oldest_created_ms = 0;  // 0 when the outbox is empty
@@ -46,7 +47,8 @@ class AlertStore {
   virtual Result<std::vector<AlertDelivery>> ClaimAlertDeliveries(int64_t now_ms, int64_t lease_ms,
                                                                   int limit) = 0;
   virtual Status FinishAlertDeliveries(const std::vector<DeliveryOutcome>& outcomes) = 0;
-  // The outbox now (one read over the index of undelivered deliveries; for GET /metrics).
+  // The outbox now, alerts' and referral notices' (one read over each table's index of
+  // undelivered deliveries; for GET /metrics).
   virtual Result<AlertOutboxState> AlertOutbox() = 0;
   // Open, unacknowledged alerts whose acknowledgement deadline has passed.
   virtual Result<std::vector<AlertRecord>> DueAlertEscalations(int64_t now_ms, int limit) = 0;

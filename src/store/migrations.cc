@@ -527,6 +527,22 @@ CREATE TABLE referral_notice (
 CREATE INDEX referral_notice_recipient ON referral_notice(recipient, id)
 )SQL";
 
+// Version 12: referral notices by webhook and e-mail through the durable outbox. A notice has
+// a channel (in-app notices, delivered when written, and those of the outside recipients the
+// routing file names for referrals), an idempotency key and its delivery state, as an alert's.
+constexpr const char* kV12 = R"SQL(
+ALTER TABLE referral_notice ADD COLUMN channel TEXT NOT NULL DEFAULT 'inbox';
+ALTER TABLE referral_notice ADD COLUMN idempotency_key TEXT;
+ALTER TABLE referral_notice ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE referral_notice ADD COLUMN next_attempt_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE referral_notice ADD COLUMN claimed_until_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE referral_notice ADD COLUMN delivered_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE referral_notice ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+UPDATE referral_notice SET delivered_ms = created_ms;
+CREATE UNIQUE INDEX referral_notice_key ON referral_notice(idempotency_key);
+CREATE INDEX referral_notice_due ON referral_notice(delivered_ms, next_attempt_ms)
+)SQL";
+
 }  // namespace
 
 const std::vector<IndexDef>& DeferrableIndexes() {
@@ -551,6 +567,7 @@ const std::vector<Migration>& Migrations() {
       {9, "imports resume only the same file, sheet, profile and options (the import key)", kV9},
       {10, "the service directory: services, the areas each serves", kV10},
       {11, "referrals with their consent, history and notices", kV11},
+      {12, "referral notices by webhook and e-mail through the durable outbox", kV12},
   };
   return kAll;
 }

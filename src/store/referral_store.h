@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/alert_records.h"
 #include "store/records.h"
 #include "util/status.h"
 
@@ -92,11 +93,19 @@ struct ReferralEvent {
   std::string from_status, to_status;
 };
 
-// A notice of a referral to a recipient ("org:CODE", "role:NAME"): in-app, delivered when
-// written. It carries ids, codes and times only, never a person's field.
+// A notice of a referral to a recipient. It carries ids, codes and times only, never a person's
+// field. In-app notices ("org:CODE", "role:NAME", channel inbox) are delivered when written;
+// webhook and e-mail notices to an outside recipient ("recipient:ID") wait in the durable outbox
+// until the delivery worker sends them (at least once; the idempotency key lets the receiver
+// drop repeats), like an alert's deliveries.
 struct ReferralNotice {
   int64_t id = 0, referral_id = 0, created_ms = 0;
-  std::string recipient, kind;  // kind: received, accepted, rejected, closed, withdrawn, overdue
+  std::string recipient, kind;    // kind: received, accepted, rejected, closed, withdrawn, overdue
+  std::string channel = "inbox";  // inbox | webhook | email
+  // Set by the store for webhook and e-mail notices:
+  // "referral-<referral_id>-<kind>-<channel>-<recipient>".
+  std::string idempotency_key;
+  int attempts = 0;  // of delivery, counted when claimed
 };
 
 struct ReferralQuery {
@@ -153,7 +162,14 @@ class ReferralStore {
   virtual Result<bool> EscalateReferral(int64_t id, int64_t at_ms, const ReferralEvent& e,
                                         const std::vector<ReferralNotice>& notices) = 0;
   virtual Result<std::vector<ReferralEvent>> ListReferralEvents(int64_t referral_id) = 0;
-  // Notices to any of `recipients`, newest first.
+  // Claims up to `limit` undelivered webhook and e-mail notices due at `now_ms` for `lease_ms`
+  // (one transaction; attempts counted), oldest due first.
+  virtual Result<std::vector<ReferralNotice>> ClaimReferralDeliveries(int64_t now_ms,
+                                                                      int64_t lease_ms,
+                                                                      int limit) = 0;
+  // Records the outcomes of claimed notices: delivered, or the next attempt and the error.
+  virtual Status FinishReferralDeliveries(const std::vector<DeliveryOutcome>& outcomes) = 0;
+  // In-app notices to any of `recipients`, newest first.
   virtual Result<std::vector<ReferralNotice>> ListReferralNotices(
       const std::vector<std::string>& recipients, int limit) = 0;
   // Closed referrals by area, service type and outcome, closed in [from_ms, to_ms).

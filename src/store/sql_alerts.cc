@@ -328,8 +328,9 @@ Result<std::vector<AlertDelivery>> SqlStore::ClaimAlertDeliveries(int64_t now_ms
 
 Result<AlertOutboxState> SqlStore::AlertOutbox() {
   AEGIS_ASSIGN_OR_RETURN(
-      Stmt & s, Cached("SELECT count(*), coalesce(min(created_ms), 0) FROM alert_delivery WHERE "
-                       "delivered_ms=0"));
+      Stmt & s, Cached("SELECT count(*), coalesce(min(created_ms), 0) FROM (SELECT created_ms "
+                       "FROM alert_delivery WHERE delivered_ms=0 UNION ALL SELECT created_ms FROM "
+                       "referral_notice WHERE delivered_ms=0) q"));
   AlertOutboxState out;
   Status q;
   if (s.Step(&q)) {

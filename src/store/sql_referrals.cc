@@ -130,11 +130,20 @@ Status SqlStore::InsertReferralLog(int64_t id, const ReferralEvent& e,
                             .Bind(5, e.from_status)
                             .Bind(6, e.to_status)
                             .Run());
-  AEGIS_ASSIGN_OR_RETURN(Stmt & n, Cached("INSERT INTO referral_notice(referral_id, recipient, "
-                                          "kind, created_ms) VALUES (?,?,?,?)"));
-  for (const ReferralNotice& x : notices)
-    AEGIS_RETURN_IF_ERROR(
-        n.Bind(1, id).Bind(2, x.recipient).Bind(3, x.kind).Bind(4, x.created_ms).Run());
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt & n, Cached("INSERT INTO referral_notice(referral_id, recipient, kind, created_ms, "
+                       "channel, idempotency_key, next_attempt_ms, delivered_ms) VALUES "
+                       "(?,?,?,?,?,?,?,?)"));
+  for (const ReferralNotice& x : notices) {
+    const bool inbox = x.channel == "inbox";
+    n.Bind(1, id).Bind(2, x.recipient).Bind(3, x.kind).Bind(4, x.created_ms).Bind(5, x.channel);
+    if (inbox)
+      n.BindNull(6);
+    else
+      n.Bind(6,
+             "referral-" + std::to_string(id) + "-" + x.kind + "-" + x.channel + "-" + x.recipient);
+    AEGIS_RETURN_IF_ERROR(n.Bind(7, x.created_ms).Bind(8, inbox ? x.created_ms : 0).Run());
+  }
   return Status::Ok();
 }
 
@@ -329,11 +338,12 @@ Result<std::vector<ReferralNotice>> SqlStore::ListReferralNotices(
   if (recipients.empty()) return out;
   std::string in;
   for (size_t i = 0; i < recipients.size(); ++i) in += i ? ",?" : "?";
-  AEGIS_ASSIGN_OR_RETURN(Stmt s, Prepare(db_,
-                                         "SELECT id, referral_id, created_ms, recipient, kind FROM "
-                                         "referral_notice WHERE recipient IN (" +
-                                             in + ") ORDER BY id DESC LIMIT " +
-                                             std::to_string(std::clamp(limit, 1, 1000))));
+  AEGIS_ASSIGN_OR_RETURN(
+      Stmt s,
+      Prepare(db_,
+              "SELECT id, referral_id, created_ms, recipient, kind FROM "
+              "referral_notice WHERE channel='inbox' AND recipient IN (" +
+                  in + ") ORDER BY id DESC LIMIT " + std::to_string(std::clamp(limit, 1, 1000))));
   for (size_t i = 0; i < recipients.size(); ++i) s.Bind(static_cast<int>(i + 1), recipients[i]);
   Status st;
   while (s.Step(&st)) out.push_back({s.Int(0), s.Int(1), s.Int(2), s.Text(3), s.Text(4)});
@@ -354,6 +364,66 @@ Result<std::vector<ReferralOutcomeCount>> SqlStore::ReferralOutcomes(int64_t fro
   while (s.Step(&st)) out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Int(3)});
   AEGIS_RETURN_IF_ERROR(st);
   return out;
+}
+
+Result<std::vector<ReferralNotice>> SqlStore::ClaimReferralDeliveries(int64_t now_ms,
+                                                                      int64_t lease_ms, int limit) {
+  std::vector<ReferralNotice> out;
+  {
+    // Most passes find nothing due: a read, without the write lock.
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt & due,
+        Cached("SELECT 1 FROM referral_notice WHERE delivered_ms=0 AND next_attempt_ms<=? AND "
+               "claimed_until_ms<=? LIMIT 1"));
+    due.Bind(1, now_ms).Bind(2, now_ms);
+    Status q;
+    const bool any = due.Step(&q);
+    due.Reset();
+    AEGIS_RETURN_IF_ERROR(q);
+    if (!any) return out;
+  }
+  Status st = InTransaction(db_, [&]() -> Status {
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt & s, Cached("SELECT id, referral_id, created_ms, recipient, kind, channel, "
+                         "idempotency_key, attempts FROM referral_notice WHERE delivered_ms=0 AND "
+                         "next_attempt_ms<=? AND claimed_until_ms<=? ORDER BY next_attempt_ms, id "
+                         "LIMIT ?"));
+    s.Bind(1, now_ms).Bind(2, now_ms).Bind(3, static_cast<int64_t>(limit));
+    Status q;
+    while (s.Step(&q))
+      out.push_back({s.Int(0), s.Int(1), s.Int(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6),
+                     static_cast<int>(s.Int(7))});
+    s.Reset();
+    AEGIS_RETURN_IF_ERROR(q);
+    AEGIS_ASSIGN_OR_RETURN(
+        Stmt & claim,
+        Cached("UPDATE referral_notice SET claimed_until_ms=?, attempts=attempts+1 WHERE id=?"));
+    for (ReferralNotice& n : out) {
+      n.attempts += 1;
+      AEGIS_RETURN_IF_ERROR(claim.Bind(1, now_ms + lease_ms).Bind(2, n.id).Run());
+    }
+    return Status::Ok();
+  });
+  AEGIS_RETURN_IF_ERROR(st);
+  return out;
+}
+
+Status SqlStore::FinishReferralDeliveries(const std::vector<DeliveryOutcome>& outcomes) {
+  return InTransaction(db_, [&]() -> Status {
+    AEGIS_ASSIGN_OR_RETURN(Stmt & done, Cached("UPDATE referral_notice SET delivered_ms=?, "
+                                               "claimed_until_ms=0, last_error='' WHERE id=?"));
+    AEGIS_ASSIGN_OR_RETURN(Stmt & retry, Cached("UPDATE referral_notice SET next_attempt_ms=?, "
+                                                "claimed_until_ms=0, last_error=? WHERE id=?"));
+    for (const DeliveryOutcome& o : outcomes) {
+      if (o.delivered) {
+        AEGIS_RETURN_IF_ERROR(done.Bind(1, o.at_ms).Bind(2, o.id).Run());
+      } else {
+        AEGIS_RETURN_IF_ERROR(
+            retry.Bind(1, o.next_attempt_ms).Bind(2, o.error.substr(0, 500)).Bind(3, o.id).Run());
+      }
+    }
+    return Status::Ok();
+  });
 }
 
 }  // namespace aegis::store

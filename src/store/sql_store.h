@@ -263,6 +263,9 @@ class SqlStore final : public Store {
   Result<bool> EscalateReferral(int64_t id, int64_t at_ms, const ReferralEvent& e,
                                 const std::vector<ReferralNotice>& notices) override;
   Result<std::vector<ReferralEvent>> ListReferralEvents(int64_t referral_id) override;
+  Result<std::vector<ReferralNotice>> ClaimReferralDeliveries(int64_t now_ms, int64_t lease_ms,
+                                                              int limit) override;
+  Status FinishReferralDeliveries(const std::vector<DeliveryOutcome>& outcomes) override;
   Result<std::vector<ReferralNotice>> ListReferralNotices(
       const std::vector<std::string>& recipients, int limit) override;
   Result<std::vector<ReferralOutcomeCount>> ReferralOutcomes(int64_t from_ms,
