@@ -129,7 +129,7 @@ class PosixEnv final : public Env {
                                      ": not a regular file; give the path of the file itself");
     }
     if (mode != nullptr) *mode = static_cast<unsigned>(st.st_mode) & 07777U;
-    std::vector<char> buf(4096);
+    std::vector<char> buf(size_t{64} << 10);
     Status result;
     for (;;) {
       ssize_t r = ::read(fd, buf.data(), buf.size());
