@@ -3,6 +3,9 @@
 // escalation of unacknowledged alerts.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "access/cipher.h"
 #include "alert/duplicates.h"
 #include "alert/worker.h"
@@ -26,7 +29,7 @@ class AlertDeliveryTest : public ::testing::Test {
     f_ = std::make_unique<AlertFixture>(dir_, TestRouting(receiver_.url()));
     f_->store->SetCipher(keys_);
   }
-  std::unique_ptr<alert::DeliveryWorker> Worker(alert::WorkerOptions o = {}) {
+  std::unique_ptr<alert::DeliveryWorker> Worker(const alert::WorkerOptions& o = {}) {
     auto s = store::Store::Open(StoreUrl(dir_, "t.sqlite"));
     EXPECT_TRUE(s.ok());
     (*s)->SetCipher(keys_);
@@ -182,6 +185,40 @@ TEST_F(AlertDeliveryTest, TheScheduledAnalysisRunsOncePerIntervalAcrossWorkers) 
   EXPECT_EQ(b3->analysis_runs, 1);
   auto early = Worker(o)->RunOnce(alert::NowMs());
   EXPECT_EQ(early->analysis_runs, 0) << "not at start: one interval after";
+}
+
+// The running worker reads the time from its Env (WorkerOptions::env), not the system clock: on a
+// clock past the acknowledgement deadline it escalates at once, and stamps the delivery it sends
+// with that time.
+TEST_F(AlertDeliveryTest, TheRunningWorkerDecidesWhatIsDueByItsEnvsClock) {
+  alert::IntakeResult late = Submit("ALERT Akobo abduction of women today");
+  class Clock final : public EnvWrapper {
+   public:
+    explicit Clock(int64_t now) : EnvWrapper(Env::Default()), now_(now) {}
+    int64_t NowMs() override { return now_; }
+
+   private:
+    const int64_t now_;
+  } clock(late.alert.ack_due_ms + 1000);
+  ASSERT_LT(alert::NowMs(), late.alert.ack_due_ms) << "the real clock is before the deadline";
+  alert::WorkerOptions o;
+  o.env = &clock;
+  auto w = Worker(o);
+  w->Start();
+  bool escalated = false, stamped = false;
+  for (int i = 0; i < 500 && !(escalated && stamped); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto a = f_->store->GetAlert(late.alert.id);
+    escalated = a.ok() && a->has_value() && (*a)->status == "escalated";
+    auto ds = f_->store->ListAlertDeliveries(late.alert.id);
+    stamped = false;
+    if (ds.ok())
+      for (const auto& d : *ds)
+        if (d.channel == "webhook" && d.delivered_ms == clock.NowMs()) stamped = true;
+  }
+  w->Stop();
+  EXPECT_TRUE(escalated);
+  EXPECT_TRUE(stamped) << "the webhook's delivery time is the worker's clock";
 }
 
 TEST_F(AlertDeliveryTest, UnacknowledgedAlertsEscalateAndAcknowledgedOnesDoNot) {

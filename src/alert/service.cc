@@ -3,15 +3,12 @@
 #include <chrono>
 #include <ctime>
 
+#include "util/env.h"
 #include "util/text.h"
 
 namespace aegis::alert {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t NowMs() { return Env::Default()->NowMs(); }
 
 AlertService::AlertService(const geo::Gazetteer& gazetteer, const taxonomy::Taxonomy& taxonomy,
                            Keywords keywords, RoutingConfig routing)

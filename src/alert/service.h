@@ -81,7 +81,8 @@ class AlertService {
   AlertParser parser_;
 };
 
-// Milliseconds since the Unix epoch, now.
+// Milliseconds since the Unix epoch, now: Env::Default()->NowMs(), the clock of code that takes
+// no Env (the delivery worker takes one in WorkerOptions).
 int64_t NowMs();
 
 }  // namespace aegis::alert

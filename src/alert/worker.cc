@@ -25,13 +25,16 @@ int64_t BackoffMs(int attempts, int64_t base_ms, int64_t max_ms) {
 
 DeliveryWorker::DeliveryWorker(std::unique_ptr<store::Store> store, const AlertService& service,
                                WorkerOptions options)
-    : store_(std::move(store)), service_(service), o_(std::move(options)) {
+    : store_(std::move(store)),
+      service_(service),
+      o_(std::move(options)),
+      env_(EnvOrDefault(o_.env)) {
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
   holder_ = std::string(host) + ":" + std::to_string(getpid()) + ":" +
             std::to_string(reinterpret_cast<uintptr_t>(this));
   // The first run one interval after start: a restart does not re-run it at once.
-  if (o_.analysis_every_ms > 0) next_analysis_ms_ = NowMs() + o_.analysis_every_ms;
+  if (o_.analysis_every_ms > 0) next_analysis_ms_ = env_->NowMs() + o_.analysis_every_ms;
 }
 
 DeliveryWorker::~DeliveryWorker() { Stop(); }
@@ -64,7 +67,7 @@ void DeliveryWorker::Loop() {
       if (stop_) return;
       woken_ = false;
     }
-    auto counts = RunOnce(NowMs());
+    auto counts = RunOnce(env_->NowMs());
     bool busy = counts.ok() && counts->attempted > 0;
     if (busy) continue;
     std::unique_lock<std::mutex> l(mu_);
@@ -121,7 +124,7 @@ store::DeliveryOutcome DeliveryWorker::Send(const Outgoing& d,
   } else {
     error = "channel " + d.channel + " is not sent by the worker";
   }
-  const int64_t now = NowMs();
+  const int64_t now = env_->NowMs();
   out.delivered = error.empty();
   out.at_ms = now;
   out.error = error;

@@ -27,6 +27,7 @@
 #include "alert/payload.h"
 #include "alert/service.h"
 #include "store/store.h"
+#include "util/env.h"
 
 namespace aegis::alert {
 
@@ -41,6 +42,10 @@ struct WorkerOptions {
   // $AEGIS_ANALYSIS_EVERY_S), with the severity rules at this path.
   int64_t analysis_every_ms = 0;
   std::string severity_rules;
+  // The wall clock that decides what is due (deliveries, escalations, the scheduled analysis)
+  // and stamps outcomes: env->NowMs(). Not owned; it must outlive the worker (null =
+  // Env::Default()). Tests give a fake clock.
+  Env* env = nullptr;
 };
 
 struct PassCounts {
@@ -88,6 +93,7 @@ class DeliveryWorker {
   std::unique_ptr<store::Store> store_;
   const AlertService& service_;
   WorkerOptions o_;
+  Env* env_;  // o_.env or Env::Default()
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;

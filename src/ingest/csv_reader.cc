@@ -3,12 +3,24 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <string_view>
+#include <vector>
 
 namespace aegis::ingest {
 
 namespace {
+
+// Reads until `buf` is full or the file ends (*got < n only at the end).
+Status ReadFull(SequentialFile& f, char* buf, size_t n, size_t* got) {
+  *got = 0;
+  while (*got < n) {
+    size_t r = 0;
+    AEGIS_RETURN_IF_ERROR(f.Read(n - *got, buf + *got, &r));
+    if (r == 0) break;
+    *got += r;
+  }
+  return Status::Ok();
+}
 
 // Bytes parsed at a time. Small enough that the rows parsed from one chunk (about 200 of
 // ACLED's) are still in the CPU cache when the importer maps them; with 1 MiB chunks every
@@ -30,16 +42,16 @@ bool IsLineEnd(unsigned char c) { return c == '\r' || c == '\n'; }
 
 class CsvReader final : public TableReader {
  public:
-  CsvReader(std::string path, std::FILE* f, char delim, int64_t total)
-      : path_(std::move(path)), file_(f), delim_(static_cast<unsigned char>(delim)), total_(total) {
+  CsvReader(std::string path, std::unique_ptr<SequentialFile> f, char delim, int64_t total)
+      : path_(std::move(path)),
+        file_(std::move(f)),
+        delim_(static_cast<unsigned char>(delim)),
+        total_(total) {
     buf_.resize(kChunk);
     // Bytes that end a run of text in an unquoted field (a quote does not: it is text there).
     for (unsigned char c :
          {delim_, static_cast<unsigned char>('\r'), static_cast<unsigned char>('\n')})
       ends_unquoted_[c] = c != kQuote;
-  }
-  ~CsvReader() override {
-    if (file_) std::fclose(file_);
   }
 
   bool Next(Row* row) override {
@@ -63,16 +75,17 @@ class CsvReader final : public TableReader {
   enum class State { kRowNotBegun, kFieldNotBegun, kFieldBegun, kFieldMightHaveEnded };
 
   void Fill() {
-    size_t got = std::fread(buf_.data(), 1, buf_.size(), file_);
+    size_t got = 0;
+    Status read = ReadFull(*file_, buf_.data(), buf_.size(), &got);
+    if (!read.ok()) {
+      status_ = Status::IOError(path_ + ": read failed: " + read.message());
+      return;
+    }
     std::string_view data(buf_.data(), got);
     if (read_ == 0 && data.substr(0, 3) == "\xEF\xBB\xBF") data.remove_prefix(3);  // UTF-8 BOM
     read_ += static_cast<int64_t>(got);
     Parse(data.data(), data.size());
-    if (got < buf_.size()) {  // a short read: the end of the file, or an error
-      if (std::ferror(file_)) {
-        status_ = Status::IOError(path_ + ": read failed");
-        return;
-      }
+    if (got < buf_.size()) {  // a short read: the end of the file
       if (!Finish()) {
         status_ =
             Status::InvalidArgument(path_ + ": the file ends inside a quoted field (record " +
@@ -230,7 +243,7 @@ class CsvReader final : public TableReader {
   }
 
   std::string path_;
-  std::FILE* file_;
+  std::unique_ptr<SequentialFile> file_;
   unsigned char delim_;
   std::array<bool, 256> ends_unquoted_{};
   std::vector<char> buf_;
@@ -250,16 +263,23 @@ class CsvReader final : public TableReader {
   int64_t record_ = 0, read_ = 0, total_ = 0;
 };
 
-std::string ReadFirstLine(std::FILE* f) {
+// The first line of `path` (at most 1 MiB of it), through its own file.
+Result<std::string> ReadFirstLine(Env* env, const std::string& path) {
+  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> f, env->NewSequentialFile(path));
   std::string line;
   bool quoted = false;
-  int c;
-  while ((c = std::fgetc(f)) != EOF && line.size() < (1 << 20)) {
-    if (c == '"') quoted = !quoted;
-    if (!quoted && (c == '\n' || c == '\r')) break;
-    line.push_back(static_cast<char>(c));
+  std::vector<char> buf(4096);
+  while (line.size() < (1 << 20)) {
+    size_t got = 0;
+    AEGIS_RETURN_IF_ERROR(f->Read(buf.size(), buf.data(), &got));
+    if (got == 0) break;
+    for (size_t i = 0; i < got; ++i) {
+      char c = buf[i];
+      if (c == '"') quoted = !quoted;
+      if (!quoted && (c == '\n' || c == '\r')) return line;
+      line.push_back(c);
+    }
   }
-  std::rewind(f);
   return line;
 }
 
@@ -281,15 +301,22 @@ char DetectDelimiter(const std::string& line) {
   return counts[best] == 0 ? ',' : cands[best];
 }
 
-Result<std::unique_ptr<TableReader>> OpenCsv(const std::string& path, char delimiter) {
-  std::error_code ec;
-  auto size = std::filesystem::file_size(path, ec);
-  if (ec) return Status::NotFound(path + ": cannot open (" + ec.message() + "); check the path");
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return Status::IOError(path + ": cannot open for reading; check its permissions");
-  if (delimiter == 0) delimiter = DetectDelimiter(ReadFirstLine(f));
+Result<std::unique_ptr<TableReader>> OpenCsv(const std::string& path, char delimiter, Env* env) {
+  env = EnvOrDefault(env);
+  auto size = env->FileSize(path);
+  if (!size.ok())
+    return Status::NotFound(path + ": cannot open (" + size.status().message() +
+                            "); check the path");
+  auto f = env->NewSequentialFile(path);
+  if (!f.ok())
+    return Status::IOError(path + ": cannot open for reading (" + f.status().message() +
+                           "); check its permissions");
+  if (delimiter == 0) {
+    AEGIS_ASSIGN_OR_RETURN(std::string first, ReadFirstLine(env, path));
+    delimiter = DetectDelimiter(first);
+  }
   return std::unique_ptr<TableReader>(
-      new CsvReader(path, f, delimiter, static_cast<int64_t>(size)));
+      new CsvReader(path, std::move(f).value(), delimiter, static_cast<int64_t>(*size)));
 }
 
 }  // namespace aegis::ingest

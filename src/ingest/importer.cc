@@ -116,9 +116,10 @@ class IncidentPool {
 // Victim groups of a repeat table (Kobo/ODK), keyed by the parent row's index.
 Result<std::unordered_map<std::string, std::vector<store::VictimGroup>>> LoadRepeat(
     const std::string& path, const std::string& sheet, const Profile& profile,
-    const taxonomy::Taxonomy& tax) {
+    const taxonomy::Taxonomy& tax, Env* env) {
   TableOptions topts;
   topts.sheet = sheet;
+  topts.env = env;
   AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader, OpenTable(path, topts));
   Row header;
   if (!reader->Next(&header)) {
@@ -206,15 +207,25 @@ std::string HexDigest(EVP_MD_CTX* ctx) {
 
 }  // namespace
 
-Result<std::string> FileSha256(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return Status::NotFound(path + ": cannot open; check the path");
+Result<std::string> FileSha256(const std::string& path, Env* env) {
+  auto f = EnvOrDefault(env)->NewSequentialFile(path);
+  if (!f.ok()) {
+    if (f.status().code() == Status::Code::kNotFound)
+      return Status::NotFound(path + ": cannot open; check the path");
+    return f.status();
+  }
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  std::vector<unsigned char> buf(1 << 20);
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) EVP_DigestUpdate(ctx, buf.data(), n);
-  std::fclose(f);
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    size_t n = 0;
+    if (Status st = (*f)->Read(buf.size(), buf.data(), &n); !st.ok()) {
+      EVP_MD_CTX_free(ctx);
+      return st;
+    }
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx, buf.data(), n);
+  }
   return HexDigest(ctx);
 }
 
@@ -230,14 +241,14 @@ Result<std::string> ImportKey(const ImportOptions& opts, const Profile& profile,
   part("profile", profile.name);
   std::string profile_sha;
   if (!profile.path.empty()) {
-    AEGIS_ASSIGN_OR_RETURN(profile_sha, FileSha256(profile.path));
+    AEGIS_ASSIGN_OR_RETURN(profile_sha, FileSha256(profile.path, opts.env));
   }
   part("profile_sha256", profile_sha);
   char delimiter = opts.delimiter ? opts.delimiter : profile.delimiter;
   part("delimiter", delimiter ? std::string(1, delimiter) : "");
   part("source", opts.source_code.empty() ? profile.source_code : opts.source_code);
   for (const auto& [group, file] : opts.repeat_files) {
-    AEGIS_ASSIGN_OR_RETURN(std::string sha, FileSha256(file));
+    AEGIS_ASSIGN_OR_RETURN(std::string sha, FileSha256(file, opts.env));
     part("repeat:" + group, sha);
   }
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -316,7 +327,7 @@ Status Importer::Prepare() {
     if (it != opts_.repeat_files.end() || xlsx) {
       std::string path = it != opts_.repeat_files.end() ? it->second : opts_.file;
       std::string sheet = it != opts_.repeat_files.end() ? "" : profile_.victims_repeat;
-      auto v = LoadRepeat(path, sheet, profile_, *cat_.taxonomy);
+      auto v = LoadRepeat(path, sheet, profile_, *cat_.taxonomy, opts_.env);
       if (v.ok()) {
         victims_ = std::move(v).value();
         have_victims_ = true;
@@ -337,7 +348,7 @@ Status Importer::Prepare() {
                         opts_.organisation.value_or(profile_.organisation),
                         profile_.source_type};
   AEGIS_ASSIGN_OR_RETURN(int64_t source_id, store_.EnsureDataSource(src));
-  AEGIS_ASSIGN_OR_RETURN(sum_.file_sha256, FileSha256(opts_.file));
+  AEGIS_ASSIGN_OR_RETURN(sum_.file_sha256, FileSha256(opts_.file, opts_.env));
   AEGIS_ASSIGN_OR_RETURN(std::string key, ImportKey(opts_, profile_, sum_.file_sha256));
   AEGIS_ASSIGN_OR_RETURN(
       run_, store_.BeginImportRun(source_id, profile_.name, opts_.file, sum_.file_sha256, key));
@@ -531,9 +542,9 @@ Result<bool> Importer::ShouldDeferIndexes() {
   if (opts_.index_mode != Mode::kAuto) return opts_.index_mode == Mode::kDefer;
   constexpr int64_t kMinBytes = 32 << 20;
   constexpr int64_t kBytesPerRow = 350;  // an ACLED row; a guess for the others
-  std::error_code ec;
-  auto bytes = static_cast<int64_t>(std::filesystem::file_size(opts_.file, ec));
-  if (ec || bytes < kMinBytes) return false;
+  auto size = EnvOrDefault(opts_.env)->FileSize(opts_.file);
+  if (!size.ok() || static_cast<int64_t>(*size) < kMinBytes) return false;
+  const auto bytes = static_cast<int64_t>(*size);
   AEGIS_ASSIGN_OR_RETURN(store::RecordCounts held, store_.Counts());
   return bytes / kBytesPerRow >= held.incidents / 4;
 }
@@ -543,6 +554,7 @@ Status Importer::ReadAndStore(std::unique_ptr<TableReader>* reader_out,
   TableOptions topts;
   topts.delimiter = opts_.delimiter ? opts_.delimiter : profile_.delimiter;
   topts.sheet = opts_.sheet.empty() ? profile_.sheet : opts_.sheet;
+  topts.env = opts_.env;
   AEGIS_ASSIGN_OR_RETURN(*reader_out, OpenTable(opts_.file, topts));
   TableReader& reader = **reader_out;
   // A workbook read from its first sheet whose header does not fit: the data may be on another
@@ -591,10 +603,11 @@ Status Importer::ReadAndStore(std::unique_ptr<TableReader>* reader_out,
 Result<ImportSummary> Importer::Run() {
   auto t0 = std::chrono::steady_clock::now();
   sum_.file = opts_.file;
-  std::error_code ec;
-  if (!std::filesystem::exists(opts_.file, ec))
+  auto size = EnvOrDefault(opts_.env)->FileSize(opts_.file);
+  if (!size.ok() && size.status().code() == Status::Code::kNotFound)
     return Status::NotFound(opts_.file + ": no such file; check the path");
-  if (std::filesystem::file_size(opts_.file, ec) == 0)
+  if (!size.ok()) return size.status();
+  if (*size == 0)
     return Status::InvalidArgument(opts_.file +
                                    ": the file is empty (0 bytes); check that the "
                                    "export or download finished");
@@ -676,6 +689,7 @@ Result<ProfileCheck> CheckProfile(const std::string& data_dir, const ImportOptio
   TableOptions topts;
   topts.delimiter = opts.delimiter ? opts.delimiter : profile.delimiter;
   topts.sheet = opts.sheet.empty() ? profile.sheet : opts.sheet;
+  topts.env = opts.env;
   AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader, OpenTable(opts.file, topts));
   AEGIS_ASSIGN_OR_RETURN(HeaderInfo head, ReadHeader(*reader, opts.file));
   geo::Gazetteer places;  // no row is placed

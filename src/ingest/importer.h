@@ -18,6 +18,7 @@
 #include "geo/gazetteer.h"
 #include "store/store.h"
 #include "taxonomy/taxonomy.h"
+#include "util/env.h"
 #include "util/status.h"
 
 namespace aegis::ingest {
@@ -60,6 +61,10 @@ struct ImportOptions {
   std::function<void(const std::string&)> phase;
   // Called after every batch with (rows read, bytes read, bytes in all).
   std::function<void(int64_t, int64_t, int64_t)> progress;
+  // The files (the data file, repeat-group files, a profile's digest) are read through this Env
+  // (not owned; it must outlive the call; null = Env::Default()). XLSX workbooks are opened by
+  // minizip, outside the Env. The store's own writes go through SQLite, not the Env.
+  Env* env = nullptr;
 };
 
 struct ReasonCount {
@@ -113,8 +118,8 @@ Result<ProfileCheck> CheckProfile(const std::string& data_dir, const ImportOptio
 // left as a commented line to fill in. `data_dir` holds the taxonomy.
 Result<std::string> DraftProfile(const std::string& data_dir, const ImportOptions& opts);
 
-// SHA-256 of a file, hex.
-Result<std::string> FileSha256(const std::string& path);
+// SHA-256 of a file, hex, read through `env` (null = Env::Default()).
+Result<std::string> FileSha256(const std::string& path, Env* env = nullptr);
 
 // The import key of `opts` with `profile` on a file with digest `file_sha256`: a digest over
 // the file, the sheet, the profile (its name and content), the separator, the data source and

@@ -9,7 +9,7 @@
 // 1 (the header is record 0).
 #include <algorithm>
 #include <cmath>
-#include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -172,12 +172,13 @@ Result<json> ParseAll(const std::string& path, const std::string& textv) {
 
 }  // namespace
 
-Result<std::unique_ptr<TableReader>> OpenJsonRecords(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open; check the path");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string textv = ss.str();
+Result<std::unique_ptr<TableReader>> OpenJsonRecords(const std::string& path, Env* env) {
+  std::string textv;
+  Status read =
+      EnvOrDefault(env)->ReadFile(path, std::numeric_limits<size_t>::max(), &textv, nullptr);
+  if (read.code() == Status::Code::kNotFound)
+    return Status::NotFound(path + ": cannot open; check the path");
+  AEGIS_RETURN_IF_ERROR(read);
   AEGIS_ASSIGN_OR_RETURN(json doc, ParseAll(path, textv));
   const json* records = &doc;
   if (doc.is_object()) {

@@ -479,6 +479,7 @@ Result<std::string> DraftProfile(const std::string& data_dir, const ImportOption
   TableOptions topts;
   topts.delimiter = opts.delimiter;
   topts.sheet = opts.sheet;
+  topts.env = opts.env;
   AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader, OpenTable(opts.file, topts));
   AEGIS_ASSIGN_OR_RETURN(HeaderInfo head, ReadHeader(*reader, opts.file));
   std::vector<Row> sample;

@@ -6,7 +6,7 @@
 
 namespace aegis::ingest {
 
-Result<std::unique_ptr<TableReader>> OpenJsonRecords(const std::string& path);
+Result<std::unique_ptr<TableReader>> OpenJsonRecords(const std::string& path, Env* env);
 
 Result<std::unique_ptr<TableReader>> OpenTable(const std::string& path, const TableOptions& opts) {
   std::string lower = text::ToLowerAscii(path);
@@ -15,11 +15,11 @@ Result<std::unique_ptr<TableReader>> OpenTable(const std::string& path, const Ta
     return lower.size() >= e.size() && lower.compare(lower.size() - e.size(), e.size(), e) == 0;
   };
   if (ends(".xlsx") || ends(".xlsm")) return OpenXlsx(path, opts.sheet);
-  if (ends(".json") || ends(".ndjson")) return OpenJsonRecords(path);
+  if (ends(".json") || ends(".ndjson")) return OpenJsonRecords(path, opts.env);
   if (ends(".xls"))
     return Status::Unsupported(path +
                                ": old Excel .xls files are not read; save it as .xlsx or CSV");
-  return OpenCsv(path, opts.delimiter);
+  return OpenCsv(path, opts.delimiter, opts.env);
 }
 
 }  // namespace aegis::ingest

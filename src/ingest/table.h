@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "util/env.h"
 #include "util/status.h"
 
 namespace aegis::ingest {
@@ -37,6 +38,9 @@ struct TableOptions {
   char delimiter = 0;
   // XLSX: sheet name; empty = the first sheet.
   std::string sheet;
+  // CSV and JSON files are read through this Env (not owned; it must outlive the reader; null =
+  // Env::Default()). XLSX workbooks are opened by minizip directly.
+  Env* env = nullptr;
 };
 
 // Opens a table by file extension: .csv/.tsv/.txt (CSV), .xlsx (XLSX), .json/.ndjson (JSON

@@ -195,10 +195,10 @@ Status SaveAuditAnchor(const Keyring& keyring, const std::string& path, const Au
     return Status::InvalidArgument(
         "audit anchor: last_seq and last_hash must describe the last audit entry (0 and \"\" for "
         "an empty log)");
-  AEGIS_ASSIGN_OR_RETURN(internal::FileLock lock,
-                         internal::FileLock::Acquire(path, "audit anchor"));
+  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock,
+                         internal::LockBeside(keyring.env(), path, "audit anchor"));
   if (!allow_backwards) {
-    auto current = internal::ReadSmallFile(path, size_t{64} * 1024);
+    auto current = internal::ReadSmallFile(keyring.env(), path, size_t{64} * 1024);
     if (current.ok()) {
       auto old = ParseAnchor(keyring, path, *current);
       if (old.ok() && old->last_seq > anchor.last_seq) return Status::Ok();  // a later one stays
@@ -216,11 +216,12 @@ Status SaveAuditAnchor(const Keyring& keyring, const std::string& path, const Au
   j["last_hash"] = a.last_hash;
   j["written_at"] = a.written_at;
   j["mac"] = FormatMac(kid, mac);
-  return internal::WriteFileAtomic(path, j.dump(2) + "\n", /*no_clobber=*/false, "audit anchor");
+  return internal::WriteFileAtomic(keyring.env(), path, j.dump(2) + "\n", /*no_clobber=*/false,
+                                   "audit anchor");
 }
 
 Result<AuditAnchor> LoadAuditAnchor(const Keyring& keyring, const std::string& path) {
-  auto content = internal::ReadSmallFile(path, size_t{64} * 1024);
+  auto content = internal::ReadSmallFile(keyring.env(), path, size_t{64} * 1024);
   if (!content.ok()) {
     if (content.status().code() == Status::Code::kNotFound)
       return Status::NotFound("audit anchor " + path +

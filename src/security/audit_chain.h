@@ -89,7 +89,8 @@ std::string DefaultAnchorPath(std::string_view key_file_path);
 // Writes the anchor atomically (temporary file, fsync, rename), mode 0600, MAC'd with the active
 // key. Under a lock file "<path>.lock"; it never moves the anchor backwards: when the file holds a
 // valid anchor with a higher last_seq (another process saved a later one), it is kept and Ok is
-// returned, unless `allow_backwards` (after a restore of the database from a backup).
+// returned, unless `allow_backwards` (after a restore of the database from a backup). The anchor
+// is read and written through keyring.env(), the Env the key file was loaded with.
 Status SaveAuditAnchor(const Keyring& keyring, const std::string& path, const AuditAnchor& anchor,
                        bool allow_backwards = false);
 // Reads and checks the anchor. NotFound if the file does not exist (no anchor saved yet);

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "fault_env.h"
 #include "security/security_test_util.h"
 
 namespace aegis::security {
@@ -276,6 +277,47 @@ TEST_F(AuditChainTest, AnchorNeverMovesBackwardsUnlessAsked) {
   Append(kr_, &log_);
   ASSERT_TRUE(SaveAuditAnchor(kr_, path, {7, log_[6].hash, ""}).ok());
   EXPECT_EQ(LoadAuditAnchor(kr_, path)->last_seq, 7);
+}
+
+// Every file call of an anchor save failing once (tests/fault_env.h): the anchor on disk is the
+// old one or the new one, never damaged, no temporary file stays, and saving again succeeds.
+TEST_F(AuditChainTest, AnchorSaveFailingAtAnyFileCallLeavesAWholeAnchor) {
+  const std::string path = DefaultAnchorPath(kr_.path()), saved = path + ".saved";
+  ASSERT_TRUE(SaveAuditAnchor(kr_, path, {4, log_[3].hash, ""}).ok());
+  std::filesystem::copy_file(path, saved);
+  ::aegis::testing::FaultEnv env;
+  auto faulty = Keyring::Load(kr_.path(), &env);
+  ASSERT_TRUE(faulty.ok());
+  env.counter().Arm(-1, 0);
+  env.counter().Start();
+  ASSERT_TRUE(SaveAuditAnchor(*faulty, path, anchor_).ok());
+  env.counter().Disarm();
+  const size_t calls = env.counter().log().size();
+  EXPECT_GE(calls, 8u) << "lock, read, create, write, fsync, close, rename, fsync dir";
+  for (int err : {EIO, ENOSPC}) {
+    for (size_t at = 0; at < calls; ++at) {
+      std::filesystem::remove(path);
+      std::filesystem::copy_file(saved, path);
+      env.counter().Arm(static_cast<int64_t>(at), err);
+      env.counter().Start();
+      Status st = SaveAuditAnchor(*faulty, path, anchor_);
+      env.counter().Disarm();
+      const std::string where = "call " + std::to_string(at) + " failing";
+      ASSERT_TRUE(env.counter().fired()) << where;
+      auto loaded = LoadAuditAnchor(kr_, path);
+      ASSERT_TRUE(loaded.ok()) << where << ": " << loaded.status().ToString();
+      if (st.ok()) {
+        EXPECT_EQ(loaded->last_seq, 6) << where;
+      } else {
+        EXPECT_TRUE(loaded->last_seq == 4 || loaded->last_seq == 6) << where;
+      }
+      for (const auto& e :
+           std::filesystem::directory_iterator(std::filesystem::path(path).parent_path()))
+        EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << where;
+      ASSERT_TRUE(SaveAuditAnchor(kr_, path, anchor_).ok()) << where;
+      EXPECT_EQ(LoadAuditAnchor(kr_, path)->last_seq, 6) << where;
+    }
+  }
 }
 
 TEST_F(AuditChainTest, ValidateAuditEntry) {

@@ -1,17 +1,11 @@
 #include "security/internal.h"
 
-#include <fcntl.h>
 #include <sodium.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <vector>
 
 #include "util/date.h"
 
@@ -21,24 +15,6 @@ namespace {
 
 int g_sodium_result = -1;
 std::once_flag g_sodium_once;
-
-std::string Errno() { return std::strerror(errno); }
-
-// Writes all of `data` to `fd`, retrying on EINTR and short writes.
-bool WriteAll(int fd, std::string_view data) {
-  const char* p = data.data();
-  size_t left = data.size();
-  while (left > 0) {
-    ssize_t w = ::write(fd, p, left);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += w;
-    left -= static_cast<size_t>(w);
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -156,122 +132,67 @@ void SecureBytes::MakeReadOnly() {
   if (p_ != nullptr) sodium_mprotect_readonly(p_);
 }
 
-Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes, unsigned* mode) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    if (errno == ENOENT) return Status::NotFound(path + ": no such file");
-    return Status::IOError(path + ": cannot open: " + Errno());
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    std::string err = Errno();
-    ::close(fd);
-    return Status::IOError(path + ": cannot stat: " + err);
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return Status::InvalidArgument(path + ": not a regular file; give the path of the file itself");
-  }
-  if (mode != nullptr) *mode = static_cast<unsigned>(st.st_mode) & 07777U;
+Result<std::string> ReadSmallFile(Env* env, const std::string& path, size_t max_bytes,
+                                  unsigned* mode) {
   std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t r = ::read(fd, buf, sizeof buf);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      std::string err = Errno();
-      ::close(fd);
-      Wipe(&out);
-      return Status::IOError(path + ": cannot read: " + err);
-    }
-    if (r == 0) break;
-    if (out.size() + static_cast<size_t>(r) > max_bytes) {
-      ::close(fd);
-      Wipe(&out);
-      sodium_memzero(buf, sizeof buf);
-      return Status::InvalidArgument(path + ": larger than " + std::to_string(max_bytes) +
-                                     " bytes; this is not the expected file");
-    }
-    out.append(buf, static_cast<size_t>(r));
+  Status st = env->ReadFile(path, max_bytes, &out, mode);
+  if (!st.ok()) {
+    Wipe(&out);
+    if (st.code() == Status::Code::kNotFound) return Status::NotFound(path + ": no such file");
+    return st;
   }
-  sodium_memzero(buf, sizeof buf);
-  ::close(fd);
   return out;
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view content, bool no_clobber,
+Status WriteFileAtomic(Env* env, const std::string& path, std::string_view content, bool no_clobber,
                        std::string_view what) {
   const std::string dir = DirOf(path);
-  std::string tmpl = path + ".tmp-XXXXXX";
-  std::vector<char> name(tmpl.begin(), tmpl.end());
-  name.push_back('\0');
-  int fd = ::mkstemp(name.data());  // mode 0600
-  if (fd < 0)
-    return Status::IOError(std::string(what) + " " + path + ": cannot create a file in folder " +
-                           dir + ": " + Errno() +
-                           "; check that the folder exists and is writable by this user");
-  const std::string tmp(name.data());
-  auto fail = [&](const std::string& step) {
-    std::string err = Errno();
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return Status::IOError(std::string(what) + " " + path + ": " + step + " failed: " + err);
+  const std::string w(what);
+  std::string tmp;
+  auto file = env->NewTempFile(path + ".tmp-", &tmp);
+  if (!file.ok())
+    return Status::IOError(w + " " + path + ": cannot create a file in folder " + dir + ": " +
+                           file.status().message() +
+                           "; check that the folder exists, is writable by this user and has "
+                           "free space");
+  // Before the rename `path` is untouched: remove the temporary file (best effort; a leftover
+  // "<path>.tmp-XXXXXX" is harmless) and report the step.
+  auto fail = [&](const Status& st) {
+    file.value().reset();
+    (void)env->RemoveFile(tmp);
+    return Status::IOError(w + " " + path + ": " + st.message() + "; " + w +
+                           " left as it was; free space or fix the disk, then retry");
   };
-  if (::fchmod(fd, S_IRUSR | S_IWUSR) != 0) return fail("chmod 600 of the temporary file");
-  if (!WriteAll(fd, content)) return fail("write");
-  if (::fsync(fd) != 0) return fail("fsync");
-  if (::close(fd) != 0) {
-    std::string err = Errno();
-    ::unlink(tmp.c_str());
-    return Status::IOError(std::string(what) + " " + path + ": close failed: " + err);
-  }
+  if (Status st = (*file)->Append(content); !st.ok()) return fail(st);
+  if (Status st = (*file)->Sync(); !st.ok()) return fail(st);
+  if (Status st = (*file)->Close(); !st.ok()) return fail(st);
   if (no_clobber) {
-    if (::link(tmp.c_str(), path.c_str()) != 0) {
-      int e = errno;
-      ::unlink(tmp.c_str());
-      if (e == EEXIST)
-        return Status::AlreadyExists(std::string(what) + " " + path +
-                                     " already exists; it was left untouched (move it away "
-                                     "first if you really mean to replace it, and never delete a "
-                                     "key file that still decrypts data)");
-      return Status::IOError(std::string(what) + " " + path +
-                             ": cannot create: " + std::strerror(e));
-    }
-    ::unlink(tmp.c_str());
-  } else if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string err = Errno();
-    ::unlink(tmp.c_str());
-    return Status::IOError(std::string(what) + " " + path + ": rename into place failed: " + err);
+    Status st = env->LinkFile(tmp, path);
+    (void)env->RemoveFile(tmp);  // the link (if made) keeps the content
+    if (st.code() == Status::Code::kAlreadyExists)
+      return Status::AlreadyExists(w + " " + path +
+                                   " already exists; it was left untouched (move it away "
+                                   "first if you really mean to replace it, and never delete a "
+                                   "key file that still decrypts data)");
+    if (!st.ok()) return Status::IOError(w + " " + path + ": cannot create: " + st.message());
+  } else if (Status st = env->RenameFile(tmp, path); !st.ok()) {
+    return fail(st);
   }
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);  // makes the rename durable; best effort on file systems that refuse it
-    ::close(dfd);
-  }
+  if (Status st = env->SyncDir(dir); !st.ok())
+    return Status::IOError(w + " " + path + ": written, but " + st.message() +
+                           "; it may not survive a power cut: fix the disk, then retry");
   return Status::Ok();
 }
 
-Result<FileLock> FileLock::Acquire(const std::string& path, std::string_view what) {
+Result<std::unique_ptr<FileLock>> LockBeside(Env* env, const std::string& path,
+                                             std::string_view what) {
   std::string lock_path = path + ".lock";
-  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return Status::IOError(std::string(what) + " " + path + ": cannot open lock file " + lock_path +
-                           ": " + Errno() +
+  auto lock = env->LockFile(lock_path);
+  if (!lock.ok())
+    return Status::IOError(std::string(what) + " " + path +
+                           ": cannot lock: " + lock.status().message() +
                            "; check that the folder exists and is writable by this user");
-  while (::flock(fd, LOCK_EX) != 0) {
-    if (errno == EINTR) continue;
-    std::string err = Errno();
-    ::close(fd);
-    return Status::IOError(std::string(what) + " " + path + ": cannot lock " + lock_path + ": " +
-                           err);
-  }
-  return FileLock(fd);
-}
-
-FileLock::FileLock(FileLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-
-FileLock::~FileLock() {
-  if (fd_ >= 0) ::close(fd_);  // releases the lock
+  return lock;
 }
 
 std::string DirOf(const std::string& path) {

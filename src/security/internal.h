@@ -5,9 +5,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "util/env.h"
 #include "util/status.h"
 
 namespace aegis::security::internal {
@@ -61,34 +63,28 @@ class SecureBytes {
   size_t n_ = 0;
 };
 
-// Reads a whole regular file (at most `max_bytes`). NotFound when absent, InvalidArgument when
-// not a regular file or too large, IOError otherwise. `mode` (if not null) gets the permission
-// bits of the file that was read (fstat of the same descriptor).
-Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes,
+// Reads a whole regular file (at most `max_bytes`) through `env`. NotFound when absent,
+// InvalidArgument when not a regular file or too large, IOError otherwise. `mode` (if not null)
+// gets the permission bits of the file that was read (fstat of the same descriptor).
+Result<std::string> ReadSmallFile(Env* env, const std::string& path, size_t max_bytes,
                                   unsigned* mode = nullptr);
 
-// Writes `content` to `path` atomically with mode 0600: a temporary file in the same folder
-// (mkstemp), write, fsync, then rename over `path` (or, with `no_clobber`, link() so that an
-// existing file is never replaced: AlreadyExists), then fsync of the folder. A crash leaves
-// either the old file or the new one, never a mix. `what` names the file in messages ("key file").
-Status WriteFileAtomic(const std::string& path, std::string_view content, bool no_clobber,
+// Writes `content` to `path` atomically with mode 0600, through `env`: a temporary file in the
+// same folder, write, fsync, close, then rename over `path` (or, with `no_clobber`, link() so
+// that an existing file is never replaced: AlreadyExists), then fsync of the folder. A crash
+// leaves either the old file or the new one, never a mix; on any error before the rename the
+// temporary file is removed and `path` is untouched. An error from the folder's fsync comes after
+// the rename: the new file is in place, but may not survive a power cut, so the caller reports
+// the save as failed and its retry writes the file again. `what` names the file in messages
+// ("key file").
+Status WriteFileAtomic(Env* env, const std::string& path, std::string_view content, bool no_clobber,
                        std::string_view what);
 
-// An exclusive flock on "<path>.lock" (created 0600 beside `path`), held until destruction, so
-// that two processes rewriting the same file (key rotation, anchor saves) take turns.
-class FileLock {
- public:
-  static Result<FileLock> Acquire(const std::string& path, std::string_view what);
-  FileLock(FileLock&& o) noexcept;
-  FileLock& operator=(FileLock&&) = delete;
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-  ~FileLock();
-
- private:
-  explicit FileLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
-};
+// An exclusive flock on "<path>.lock" (created 0600 beside `path`), held until the returned
+// object is destroyed, so that two processes rewriting the same file (key rotation, anchor saves)
+// take turns.
+Result<std::unique_ptr<FileLock>> LockBeside(Env* env, const std::string& path,
+                                             std::string_view what);
 
 // The folder part of a path ("." for a bare file name).
 std::string DirOf(const std::string& path);

@@ -120,6 +120,7 @@ struct KeyEntry {
 
 struct Keyring::State {
   std::string path;
+  Env* env = nullptr;  // never null once built (Create, Load, Rotate)
   std::string active;
   std::string pseudonym;
   std::vector<KeyEntry> keys;
@@ -302,7 +303,7 @@ Keyring::Keyring(Keyring&&) noexcept = default;
 Keyring& Keyring::operator=(Keyring&&) noexcept = default;
 Keyring::~Keyring() = default;
 
-Result<Keyring> Keyring::Create(const std::string& path) {
+Result<Keyring> Keyring::Create(const std::string& path, Env* env) {
   AEGIS_RETURN_IF_ERROR(internal::EnsureSodium());
   if (path.empty())
     return Status::InvalidArgument("key file: no path given; name a file outside the database");
@@ -314,6 +315,7 @@ Result<Keyring> Keyring::Create(const std::string& path) {
                            "than the database)");
   auto s = std::make_unique<State>();
   s->path = path;
+  s->env = EnvOrDefault(env);
   s->keys.push_back(NewKey("p1", kPurposePseudonym));
   s->keys.push_back(NewKey("k1", kPurposeData));
   s->pseudonym = "p1";
@@ -323,10 +325,11 @@ Result<Keyring> Keyring::Create(const std::string& path) {
   return kr;
 }
 
-Result<Keyring> Keyring::Load(const std::string& path) {
+Result<Keyring> Keyring::Load(const std::string& path, Env* env) {
   AEGIS_RETURN_IF_ERROR(internal::EnsureSodium());
+  env = EnvOrDefault(env);
   unsigned mode = 0;
-  auto content = internal::ReadSmallFile(path, kMaxKeyFileBytes, &mode);
+  auto content = internal::ReadSmallFile(env, path, kMaxKeyFileBytes, &mode);
   if (!content.ok()) {
     const Status& st = content.status();
     if (st.code() == Status::Code::kNotFound)
@@ -344,14 +347,16 @@ Result<Keyring> Keyring::Load(const std::string& path) {
         "); refusing to use it. Run: chmod 600 " + path + " (and find out who may have copied it)");
   }
   AEGIS_ASSIGN_OR_RETURN(auto state, Parse(path, &content.value()));
+  state->env = env;
   return Keyring(std::move(state));
 }
 
 Status Keyring::SaveState(const State& s, bool no_clobber) const {
-  AEGIS_ASSIGN_OR_RETURN(internal::FileLock lock, internal::FileLock::Acquire(s.path, "key file"));
+  AEGIS_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock,
+                         internal::LockBeside(s.env, s.path, "key file"));
   if (!no_clobber) {
     // Never drop a key: everything on disk must be in `s`, with the same material.
-    auto disk = internal::ReadSmallFile(s.path, kMaxKeyFileBytes);
+    auto disk = internal::ReadSmallFile(s.env, s.path, kMaxKeyFileBytes);
     if (disk.ok()) {
       auto parsed = Parse(s.path, &disk.value());
       if (!parsed.ok())
@@ -372,7 +377,7 @@ Status Keyring::SaveState(const State& s, bool no_clobber) const {
     }
   }
   std::string text = Serialize(s);
-  Status st = internal::WriteFileAtomic(s.path, text, no_clobber, "key file");
+  Status st = internal::WriteFileAtomic(s.env, s.path, text, no_clobber, "key file");
   internal::Wipe(&text);
   return st;
 }
@@ -382,6 +387,7 @@ Status Keyring::Save() const { return SaveState(*s_, /*no_clobber=*/false); }
 Status Keyring::Rotate() {
   auto next = std::make_unique<State>();
   next->path = s_->path;
+  next->env = s_->env;
   next->pseudonym = s_->pseudonym;
   int64_t max_n = 0;
   for (const KeyEntry& k : s_->keys) {
@@ -400,6 +406,7 @@ Status Keyring::Rotate() {
 }
 
 const std::string& Keyring::path() const { return s_->path; }
+Env* Keyring::env() const { return s_->env; }
 const std::string& Keyring::active_key_id() const { return s_->active; }
 const std::string& Keyring::pseudonym_key_id() const { return s_->pseudonym; }
 

@@ -59,6 +59,7 @@
 #include <string_view>
 #include <vector>
 
+#include "util/env.h"
 #include "util/status.h"
 
 namespace aegis::security {
@@ -83,14 +84,16 @@ class Keyring {
  public:
   // Creates a new key file at `path` (mode 0600) with a pseudonym key "p1" and an active data key
   // "k1". Never overwrites: AlreadyExists if `path` exists. IOError if the folder is missing or
-  // not writable.
-  static Result<Keyring> Create(const std::string& path);
+  // not writable. The key file (and the audit anchor beside it, audit_chain.h) is read and written
+  // through `env` (not owned; it must outlive the Keyring; null = Env::Default()).
+  static Result<Keyring> Create(const std::string& path, Env* env = nullptr);
 
   // Loads a key file. Refuses (InvalidArgument, saying to run chmod 600) a file that group or
   // others may read or write, and anything but a regular file. NotFound if absent; Corruption if
   // the content is not a valid key file (bad JSON, a key that is not 32 bytes of base64, an
-  // active key that is not listed, duplicate ids). Messages never contain key material.
-  static Result<Keyring> Load(const std::string& path);
+  // active key that is not listed, duplicate ids). Messages never contain key material. `env`
+  // as for Create.
+  static Result<Keyring> Load(const std::string& path, Env* env = nullptr);
 
   Keyring(Keyring&&) noexcept;
   Keyring& operator=(Keyring&&) noexcept;
@@ -99,7 +102,10 @@ class Keyring {
   ~Keyring();
 
   // Adds a new random data key, makes it the active one and saves the file. The previous keys stay
-  // (decryption). On error nothing changes, in memory or on disk.
+  // (decryption). On error nothing changes in memory, and the file on disk is either the old one
+  // or (when only the folder's fsync after the rename failed) the new one, never a mix: either
+  // way every key that sealed a field is in it. Then Load the file again and retry: the retry
+  // adds one more key, which is harmless.
   Status Rotate();
   // Writes the key file atomically (temporary file, fsync, rename, fsync of the folder), mode
   // 0600. Refuses (Corruption) to overwrite a file on disk that holds a key this object lacks, or
@@ -107,6 +113,7 @@ class Keyring {
   Status Save() const;
 
   const std::string& path() const;
+  Env* env() const;  // the Env given to Create or Load (never null)
   const std::string& active_key_id() const;
   const std::string& pseudonym_key_id() const;
   std::vector<KeyInfo> keys() const;  // in file order

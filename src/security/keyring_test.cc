@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "fault_env.h"
 #include "security/security_test_util.h"
 
 namespace aegis::security {
@@ -359,6 +360,54 @@ TEST(KeyringTest, MacSubkeysAreSeparatedByPurpose) {
             Status::Code::kInvalidArgument);
   EXPECT_EQ(kr.ComputeMac(MacPurpose::kAuditMac, "k7", "m").status().code(),
             Status::Code::kNotFound);
+}
+
+// Every file call of a rotation failing once (tests/fault_env.h; the store side and the other
+// faults are in tests/env_fault_test.cc): the key file on disk is whole, old or new, no temporary
+// file stays, and rotating again succeeds.
+TEST(KeyringTest, RotationFailingAtAnyFileCallLeavesAWholeKeyFileAndCanBeRetried) {
+  ScratchDir dir;
+  const std::string path = dir.File("keys.json"), saved = dir.File("saved.json");
+  NewKeyring(dir);
+  std::filesystem::copy_file(path, saved);
+  auto first = Keyring::Load(path);
+  ASSERT_TRUE(first.ok());
+  const std::string token = Val(first->Encrypt("secret", "c.d"));
+  ::aegis::testing::FaultEnv env;
+  env.counter().Arm(-1, 0);
+  env.counter().Start();
+  {
+    auto kr = Keyring::Load(path, &env);
+    ASSERT_TRUE(kr.ok() && kr->Rotate().ok());
+  }
+  const size_t calls = env.counter().log().size();
+  EXPECT_GE(calls, 9u) << "read, lock, read again, create, write, fsync, close, rename, fsync dir";
+  int failed = 0;
+  for (int err : {EIO, ENOSPC}) {
+    for (size_t at = 0; at < calls; ++at) {
+      std::filesystem::remove(path);
+      std::filesystem::copy_file(saved, path);
+      env.counter().Arm(static_cast<int64_t>(at), err);
+      env.counter().Start();
+      auto kr = Keyring::Load(path, &env);
+      Status st = kr.ok() ? kr->Rotate() : kr.status();
+      env.counter().Disarm();
+      ASSERT_TRUE(env.counter().fired());
+      failed += !st.ok();
+      const std::string where = "call " + std::to_string(at) + " failing";
+      if (kr.ok() && !st.ok()) {
+        EXPECT_EQ(kr->active_key_id(), "k1") << where;
+      }
+      auto disk = Keyring::Load(path);
+      ASSERT_TRUE(disk.ok()) << where << ": " << disk.status().ToString();
+      EXPECT_TRUE(disk->keys().size() == 2 || disk->keys().size() == 3) << where;
+      EXPECT_EQ(Val(disk->Decrypt(token, "c.d")), "secret") << where;
+      for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+        EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << where;
+      ASSERT_TRUE(disk->Rotate().ok()) << where;
+    }
+  }
+  EXPECT_EQ(failed, static_cast<int>(2 * calls)) << "every fault is reported";
 }
 
 TEST(KeyringTest, MovedKeyringStillWorks) {
