@@ -309,7 +309,7 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
         <dt>${t('al.ack_due')}</dt><dd>${fmtDate(a.ack_due_at)}</dd>
         ${a.routed_to ? html`<dt>${t('al.routed_to')}</dt><dd>${a.routed_to.map((r) => `${r.recipient} (${r.channel})`).join(', ') || '–'}</dd>` : nothing}
       </dl>
-      <p><a href="#/alerts/${a.id}">${t('al.open_detail')}</a></p>
+      ${canTriage ? html`<p><a href="#/alerts/${a.id}">${t('al.open_detail')}</a></p>` : nothing}${referLink(ctx, a)}
     </section>`;
   }
 
