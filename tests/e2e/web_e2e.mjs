@@ -15,7 +15,11 @@
 // highlighting), the inbox's acknowledgement, a status change with its reason, the viewer's 403;
 // referrals: a partner refers an incident's person to another organisation's service through the
 // form (recipient search, the 422 without consent), the receiver sees only the consented fields,
-// accepts and closes it; the same in Arabic at 390 px, with a withdrawal. Screenshots of each page go to
+// accepts and closes it; the same in Arabic at 390 px, with a withdrawal; "Refer" from an alert's
+// detail, a rejection with a reason, a consent withdrawal after which the receiver sees no person
+// field; the service directory (filters, the map against the coverage API, detail, a change the
+// server refuses and one it takes), in Arabic at 390 px too; the dashboard's service-gap panel
+// against the gap map's API (the viewer's withheld phases). Screenshots of each page go to
 // --screenshots (default build/e2e-screenshots). Exit status 1 if any check fails.
 //
 //   node tests/e2e/web_e2e.mjs [--aegis build/aegis] [--screenshots DIR] [--keep]
