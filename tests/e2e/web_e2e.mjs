@@ -15,7 +15,11 @@
 // highlighting), the inbox's acknowledgement, a status change with its reason, the viewer's 403;
 // referrals: a partner refers an incident's person to another organisation's service through the
 // form (recipient search, the 422 without consent), the receiver sees only the consented fields,
-// accepts and closes it; the same in Arabic at 390 px, with a withdrawal. Screenshots of each page go to
+// accepts and closes it; the same in Arabic at 390 px, with a withdrawal; "Refer" from an alert's
+// detail, a rejection with a reason, a consent withdrawal after which the receiver sees no person
+// field; the service directory (filters, the map against the coverage API, detail, a change the
+// server refuses and one it takes), in Arabic at 390 px too; the dashboard's service-gap panel
+// against the gap map's API (the viewer's withheld phases). Screenshots of each page go to
 // --screenshots (default build/e2e-screenshots). Exit status 1 if any check fails.
 //
 //   node tests/e2e/web_e2e.mjs [--aegis build/aegis] [--screenshots DIR] [--keep]
@@ -166,7 +170,181 @@ async function fillReferral(page, base, incidentId, serviceId, lang) {
   return { area, rec, org };
 }
 
-async function referralWalk(browser, base, ctxOpts, partner, provider) {
+// The service directory (#/services): the list against the API, filters by area name and type,
+// the unconfirmed mark, the map's symbols against /services/coverage, active only, an entry's
+// detail; the partner's change of another organisation's entry refused by the server (and the
+// refusal shown); the provider's confirmation of its own entry.
+async function directoryWalk(pa, pb, base, ids) {
+  await pa.goto(base + '/#/services');
+  await pa.waitForSelector('.dir-page[data-ready=true] svg.mapsvg');
+  const all = await (await pa.request.get(base + '/api/v1/services?limit=200')).json();
+  const rowsAll = await pa.$$eval('table.dir-list tbody tr', (trs) => trs.map((tr) => Number(tr.dataset.id)));
+  check('directory: the list holds the entries the API gives the partner', rowsAll.length === all.items.length && all.items.every((x) => rowsAll.includes(x.id)) && rowsAll.includes(ids.svc2), `${rowsAll.length} rows, API ${all.items.length}`);
+  const states = await pa.$$eval('svg.mapsvg g.sym', (gs) => gs.length);
+  check('directory: the map is drawn, one symbol per state', states >= 10, `${states} symbols`);
+  await axeCheck(pa, 'service directory');
+  // Filter: the area by its name, a service type.
+  await pa.fill('#dir-area', 'pibor');
+  await pa.selectOption('#dir-type', 'health');
+  await pa.click('form.dir-filters button[type=submit]');
+  await pa.waitForFunction(() => location.hash.includes('area=SS0308') && document.querySelector('.dir-page[data-ready=true] svg.mapsvg'));
+  const hash = await pa.evaluate(() => location.hash);
+  const api = await (await pa.request.get(base + '/api/v1/services?area=SS0308&type=health&limit=200')).json();
+  const rows = await pa.$$eval('table.dir-list tbody tr', (trs) => trs.map((tr) => ({ id: Number(tr.dataset.id), type: tr.dataset.type, unconfirmed: !!tr.querySelector('[data-unconfirmed]'), text: tr.textContent.replace(/\s+/g, ' ') })));
+  check('directory: "pibor" and Health filter to Pibor (SS0308) health services (= API)', hash.includes('type=health') && rows.length === api.items.length && rows.length >= 2 && rows.every((r) => r.type === 'health') && rows.some((r) => r.id === ids.serviceId) && rows.some((r) => r.id === ids.svc4), `${hash}: ${rows.map((r) => r.id).join(',')} vs API ${api.items.map((x) => x.id).join(',')}`);
+  const r4 = rows.find((r) => r.id === ids.svc4);
+  check('directory: an entry shows type, provider, areas, modality, referrals, last confirmed and status; one confirmed long ago is marked unconfirmed',
+    !!r4 && r4.unconfirmed && /Health/.test(r4.text) && /E2EA/.test(r4.text) && /Pibor/.test(r4.text) && /Mobile/.test(r4.text) && /Accepts referrals/.test(r4.text) && /Jan 1, 2026|1 Jan 2026/.test(r4.text) && /Active/.test(r4.text), r4?.text);
+  const cov = await (await pa.request.get(base + '/api/v1/services/coverage?level=3&type=health')).json();
+  const covPibor = Object.fromEntries(cov.items.filter((c) => c.pcode.startsWith('SS0308')).map((c) => [c.pcode, c.services]));
+  const syms = await pa.$$eval('svg.mapsvg g.sym', (gs) => gs.map((g) => [g.dataset.pcode, Number(g.dataset.n)]));
+  check("directory: the map shows Pibor's payams with the health services covering each (= /services/coverage)",
+    (await pa.getAttribute('figure.dir-map', 'data-level')) === '3' && syms.length === Object.keys(covPibor).length && syms.length > 0 && syms.every(([p, n]) => covPibor[p] === n && n >= 2),
+    JSON.stringify(syms.slice(0, 4)));
+  await shot(pa, '30-directory-filtered');
+  // Active only: the inactive health post goes.
+  await pa.goto(base + '/#/services?type=health');
+  await pa.waitForSelector(`.dir-page[data-ready=true] tr[data-id="${ids.svc3}"]`);
+  const inactive = (await pa.textContent(`tr[data-id="${ids.svc3}"] td[data-status]`)).trim();
+  await pa.check('form.dir-filters input[name=active]');
+  await pa.click('form.dir-filters button[type=submit]');
+  await pa.waitForFunction(() => location.hash.includes('active=true') && document.querySelector('.dir-page[data-ready=true]'));
+  check('directory: "Active only" leaves out the inactive entry', inactive === 'Inactive' && (await pa.$(`tr[data-id="${ids.svc3}"]`)) === null && (await pa.$(`tr[data-id="${ids.serviceId}"]`)) !== null, inactive);
+  const exportHref = await pa.getAttribute('.dir-exports a:first-child', 'href');
+  check('directory: the export links carry the same filters', exportHref === '/api/v1/services/export?format=csv&type=health&active=true', exportHref);
+  // Detail; the partner tries to change E2EB's entry: the server refuses, the page says so.
+  await pa.click(`tr[data-id="${ids.serviceId}"] a`);
+  await pa.waitForSelector(`.dir-detail[data-id="${ids.serviceId}"]`);
+  const det = await pa.$$eval('.dir-detail dd[data-f]', (dds) => Object.fromEntries(dds.map((d) => [d.dataset.f, d.textContent.replace(/\s+/g, ' ').trim()])));
+  check('directory: the detail shows the entry (E2EB, health, Jonglei, unconfirmed)', det.organisation === 'E2EB' && det.type === 'Health' && det.areas.includes('SS03') && det.confirmed.includes('unconfirmed'), JSON.stringify(det));
+  await axeCheck(pa, 'service detail');
+  await pa.click('button[data-act=edit]');
+  await pa.check('#dir-edit input[name=confirm]');
+  await pa.click('#dir-edit button[type=submit]');
+  await pa.waitForSelector('.dir-detail p.error[role=alert]');
+  const refusal = await pa.textContent('.dir-detail p.error[role=alert]');
+  const still = await (await pa.request.get(base + `/api/v1/services/${ids.serviceId}`)).json();
+  check("directory: a partner's change of another organisation's entry is refused by the server, and the refusal shown", refusal.length > 5 && !still.assured_date, refusal);
+  // The provider confirms its own entry.
+  await pb.goto(base + `/#/services/${ids.svc2}`);
+  await pb.waitForSelector(`.dir-detail[data-id="${ids.svc2}"] button[data-act=edit]`);
+  const before = await pb.textContent('dd[data-f=confirmed]');
+  await pb.click('button[data-act=edit]');
+  await pb.fill('#de-hours', 'Mon-Fri 8-16');
+  await pb.check('#dir-edit input[name=confirm]');
+  await pb.click('#dir-edit button[type=submit]');
+  await pb.waitForSelector('.dir-detail p.ok');
+  const after = await pb.textContent('dd[data-f=confirmed]');
+  const saved = await (await pb.request.get(base + `/api/v1/services/${ids.svc2}`)).json();
+  check('directory: the provider confirms its own entry today (no longer unconfirmed; the API agrees)',
+    before.includes('unconfirmed') && !after.includes('unconfirmed') && saved.assured_date === new Date().toISOString().slice(0, 10) && saved.hours === 'Mon-Fri 8-16' && saved.modality === 'mobile' && saved.accepts_referrals === false && saved.name === 'E2E protection team',
+    JSON.stringify({ after, assured: saved.assured_date, hours: saved.hours }));
+  await shot(pb, '31-directory-detail-saved');
+}
+
+// Refer from an alert (origin alert); the receiver rejects that referral with a reason; the
+// referrer withdraws the consent of another, after which the receiver sees no person field.
+async function rejectAndWithdrawConsent(pc, pb, pa, base, serviceId) {
+  // A coordinator of organisation E2EC opens an alert (alerts go to the coordinators) and refers
+  // from it.
+  const al = await apiPost(pc, base, '/alerts', { area_pcode: 'SS0308', risks: ['ATK'], urgency: 'high', free_text: 'E2E: attack near the market', channel: 'web' });
+  const alertId = al.body?.id;
+  await pc.goto(base + `/#/alerts/${alertId}`);
+  await pc.waitForSelector(`.al-detail[data-id="${alertId}"] a.refer`);
+  check('alerts: the alert detail shows the alert, with "Refer"', (await pc.textContent('dd[data-f=place]')).includes('SS0308'));
+  await axeCheck(pc, 'alert detail');
+  await pc.click('a.refer');
+  await pc.waitForSelector('form.ref-form');
+  const area = await pc.inputValue('#rf-area');
+  const note = await pc.textContent('main p.note');
+  await pc.selectOption('#rf-type', 'health');
+  await pc.click('#rf-find');
+  await pc.waitForSelector(`label[data-service="${serviceId}"]`);
+  await pc.check(`label[data-service="${serviceId}"] input`);
+  await pc.fill('#rf-case', 'E2E-ALERT');
+  await pc.fill('#rf-name', 'E2E Alert Person');
+  await pc.fill('#rf-reason', 'E2E: injured in the attack');
+  await pc.selectOption('#rf-given', 'person');
+  for (const fld of ['name', 'reason']) await pc.check(`input[name=fields][value=${fld}]`);
+  await pc.click('form.ref-form button[type=submit]');
+  await pc.waitForSelector('.ref-detail[data-id]', { timeout: 15000 });
+  const rejId = Number(await pc.getAttribute('.ref-detail', 'data-id'));
+  const fromAlert = await (await pc.request.get(base + `/api/v1/referrals/${rejId}`)).json();
+  check('referrals: "Refer" from an alert opens the form with its area and sends a referral with origin alert',
+    area === 'SS0308' && note.includes(String(alertId)) && fromAlert.origin === 'alert' && fromAlert.origin_id === alertId,
+    JSON.stringify({ area, note, origin: fromAlert.origin, origin_id: fromAlert.origin_id }));
+  // The receiver rejects it, with a reason.
+  await pb.goto(base + `/#/referrals/${rejId}`);
+  await pb.waitForSelector('.ref-detail[data-status=sent] button[data-act=reject]');
+  await pb.click('button[data-act=reject]');
+  await pb.click('#ref-reason button[type=submit]');
+  const emptyRefused = (await pb.$('.ref-detail[data-status=sent]')) !== null;
+  await pb.fill('#ref-reason-text', 'E2E: no surgeon this month');
+  await pb.click('#ref-reason button[type=submit]');
+  await pb.waitForSelector('.ref-detail[data-status=rejected] p.ok');
+  const rejected = await (await pc.request.get(base + `/api/v1/referrals/${rejId}`)).json();
+  const receiverStatus = await pb.textContent('dd[data-f=status]');
+  await pc.reload();
+  await pc.waitForSelector('.ref-detail[data-status=rejected]');
+  const shownReason = await pc.textContent('.ref-detail dl.detail');
+  check('referrals: the receiver rejects a referral with a reason; the referrer reads the reason (the API agrees)', emptyRefused && receiverStatus.includes('Rejected') && rejected.status === 'rejected' && rejected.status_reason === 'E2E: no surgeon this month' && shownReason.includes('no surgeon'), `${rejected.status}: ${rejected.status_reason}`);
+  await shot(pb, '32-referral-rejected');
+  // Consent withdrawn by the referrer: the receiver's detail then holds no person field.
+  const cons = await apiPost(pa, base, '/referrals', {
+    client_id: 'e2e-consent-' + Date.now(), receiving_organisation: 'E2EB', service_type: 'health', service_id: serviceId, area: 'SS0308',
+    priority: 'normal', purpose: 'service_provision', case_code: 'E2E-CONSENT', reason: 'E2E: follow-up care',
+    person: { name: 'E2E Consent Person', phone: '+211900000001', sex: 'm', age: 40 },
+    consent: { given_by: 'person', purpose: 'service_provision', receiving_organisation: 'E2EB', fields: ['name', 'phone', 'sex', 'reason'] },
+  });
+  const cId = cons.body?.id;
+  await pb.goto(base + `/#/referrals/${cId}`);
+  await pb.waitForSelector(`.ref-detail[data-id="${cId}"]`);
+  const seenBefore = await pb.$$eval('dl.person dd[data-f]', (dds) => dds.map((d) => d.dataset.f).sort().join(','));
+  await pa.goto(base + `/#/referrals/${cId}`);
+  await pa.waitForSelector(`.ref-detail[data-id="${cId}"] button[data-act=consent]`);
+  pa.once('dialog', (d) => d.accept());
+  await pa.click('button[data-act=consent]');
+  await pa.waitForSelector('.ref-detail p.ok');
+  const inForce = (await pa.textContent('dd[data-f=in_force]')).trim();
+  await pb.reload();
+  await pb.waitForSelector(`.ref-detail[data-id="${cId}"]`);
+  const seenAfter = await pb.$$eval('dl.person dd[data-f]', (dds) => dds.length);
+  const pbText = await pb.textContent('.ref-detail');
+  const apiAfter = await (await pb.request.get(base + `/api/v1/referrals/${cId}`)).json();
+  check('referrals: after the referrer withdraws consent, the receiver\'s detail shows no person field (nor does the API)',
+    cons.status === 201 && seenBefore === 'name,phone,reason,sex' && inForce === 'No' && seenAfter === 0 && !pbText.includes('E2E Consent Person') && !pbText.includes('+211900000001') &&
+      Object.keys(apiAfter.person ?? {}).length === 0 && apiAfter.reason === undefined && (await pb.$('section[aria-labelledby=h-person] p.note')) !== null,
+    JSON.stringify({ status: cons.status, seenBefore, inForce, seenAfter, person: apiAfter.person }));
+  await shot(pb, '33-referral-consent-withdrawn');
+  await axeCheck(pb, 'referral detail after consent withdrawal');
+}
+
+// The directory in Arabic at 390 px: right to left, cards, the map, nothing wider than the screen.
+async function directoryArabic(pa, base) {
+  await pa.goto(base + '/#/services?area=SS03&type=health');
+  await pa.waitForSelector('.dir-page[data-ready=true] svg.mapsvg g.sym');
+  const ar = await pa.evaluate(() => {
+    const tr = document.querySelector('table.dir-list tbody tr');
+    const over = [...document.querySelectorAll('main *')].filter((e) => !e.closest('table.stack thead') && !e.ownerSVGElement && (e.getBoundingClientRect().right > window.innerWidth + 1 || e.getBoundingClientRect().left < -1)).map((e) => e.tagName + '.' + e.className).slice(0, 3);
+    return {
+      dir: document.documentElement.dir,
+      mainDir: getComputedStyle(document.querySelector('main')).direction,
+      h1: document.querySelector('h1').textContent,
+      card: tr ? getComputedStyle(tr).display : '',
+      rows: document.querySelectorAll('table.dir-list tbody tr').length,
+      symbols: document.querySelectorAll('svg.mapsvg g.sym').length,
+      scroll: document.documentElement.scrollWidth,
+      over,
+    };
+  });
+  check('directory (Arabic, 390 px): right to left, translated, entries as cards, the map drawn, nothing overflowing',
+    ar.dir === 'rtl' && ar.mainDir === 'rtl' && ar.h1.includes('دليل الخدمات') && ar.card === 'block' && ar.rows >= 2 && ar.symbols > 1 && ar.scroll <= 390 && ar.over.length === 0,
+    JSON.stringify(ar));
+  await shot(pa, '34-directory-ar-390');
+  await axeCheck(pa, 'service directory in Arabic at 390 px');
+}
+
+async function referralWalk(browser, base, ctxOpts, partner, provider, coordC) {
   const errors = [];
   // The service provider's directory entry: health, covering Jonglei (SS03).
   const bctx = await browser.newContext(ctxOpts);
@@ -176,6 +354,11 @@ async function referralWalk(browser, base, ctxOpts, partner, provider) {
   const svc = await apiPost(pb, base, '/services', { service_type: 'health', name: 'E2E clinic', provider_name: 'E2E clinic', pcodes: ['SS03'], accepts_referrals: true });
   check('referrals: the service provider has a health service in Jonglei', svc.status === 201 && svc.body?.id > 0, JSON.stringify(svc));
   const serviceId = svc.body?.id;
+  // More entries for the directory: E2EB's mobile protection team in Pibor (no referrals, not
+  // yet confirmed) and an inactive health post in Upper Nile; E2EA's own health service below.
+  const svc2 = await apiPost(pb, base, '/services', { service_type: 'protection', name: 'E2E protection team', provider_name: 'E2E clinic', pcodes: ['SS0308'], modality: 'mobile', accepts_referrals: false });
+  const svc3 = await apiPost(pb, base, '/services', { service_type: 'health', name: 'E2E closed post', provider_name: 'E2E clinic', pcodes: ['SS04'], status: 'inactive', assured_date: new Date().toISOString().slice(0, 10) });
+  check('directory: the service provider enters two more services', svc2.status === 201 && svc3.status === 201, JSON.stringify([svc2.status, svc3.status]));
 
   // The partner's incident in Pibor (SS0308), and the referral from it.
   const actx = await browser.newContext(ctxOpts);
@@ -188,6 +371,8 @@ async function referralWalk(browser, base, ctxOpts, partner, provider) {
     const inc = await apiPost(pa, base, '/incidents', { date_start: '2026-10-01', area_pcode: 'SS0308', risks: ['ATK'], sensitivity: 'internal', consent_share: false });
     incidents.push(inc.body?.id);
   }
+  const svc4 = await apiPost(pa, base, '/services', { service_type: 'health', name: 'E2EA mobile clinic', provider_name: 'E2EA', pcodes: ['SS0308'], modality: 'mobile', accepts_referrals: true, assured_date: '2026-01-01' });
+  check('directory: the partner enters its own health service, last confirmed long ago', svc4.status === 201, JSON.stringify(svc4));
   check('referrals: the partner records two incidents', incidents.every((x) => x > 0), JSON.stringify(incidents));
   const f = await fillReferral(pa, base, incidents[0], serviceId, 'en');
   check('referrals: "Refer" from the incident opens the form with its area', f.area === 'SS0308', f.area);
@@ -251,6 +436,14 @@ async function referralWalk(browser, base, ctxOpts, partner, provider) {
   await shot(pb, '26-referral-closed');
   await axeCheck(pb, 'referral detail');
 
+  await directoryWalk(pa, pb, base, { serviceId, svc2: svc2.body?.id, svc3: svc3.body?.id, svc4: svc4.body?.id });
+  const cctx = await browser.newContext(ctxOpts);
+  const pc = await cctx.newPage();
+  pc.on('pageerror', (e) => errors.push(e.message));
+  await signIn(pc, base, coordC.user, coordC.pw);
+  await rejectAndWithdrawConsent(pc, pb, pa, base, serviceId);
+  await cctx.close();
+
   // Arabic, at 390 px: the partner sends a second referral, the receiver accepts it.
   // The language is switched on the dashboard, and the next page opened at once: a dashboard
   // that answers late must not draw over it.
@@ -299,7 +492,8 @@ async function referralWalk(browser, base, ctxOpts, partner, provider) {
   await pa.click('#ref-reason button[type=submit]');
   await pa.waitForSelector('.ref-detail[data-status=withdrawn] p.ok');
   check('referrals (Arabic): the referrer withdraws it with a reason', (await pa.textContent('dd[data-f=status]')).includes('مسحوبة'));
-  check('referrals: no script errors', errors.length === 0, errors.join('; '));
+  await directoryArabic(pa, base);
+  check('referrals and directory: no script errors', errors.length === 0, errors.join('; '));
   await actx.close();
   await bctx.close();
 }
@@ -317,7 +511,8 @@ async function main() {
   const rnd = () => Math.random().toString(36).slice(2);
   const partner = { user: 'e2e-partner', pw: 'Part-e2e-' + rnd() + '!C3', org: 'E2EA', role: 'partner_focal_point' };
   const provider = { user: 'e2e-provider', pw: 'Prov-e2e-' + rnd() + '!D4', org: 'E2EB', role: 'service_provider' };
-  for (const u of [partner, provider])
+  const coordC = { user: 'e2e-coord-c', pw: 'Coor-e2e-' + rnd() + '!E5', org: 'E2EC', role: 'coordinator' };
+  for (const u of [partner, provider, coordC])
     runAegis(['--db', store.db, 'user', 'add', u.user, '--role', u.role, '--organisation', u.org, '--name', 'E2E ' + u.role], { AEGIS_PASSWORD: u.pw });
   let server = null;
   let browser = null;
@@ -402,6 +597,26 @@ async function main() {
     check('the map has one phase symbol per state, labelled with its phase', symbols.length === api1.areas.length && symbols.every((s) => /phase \d/.test(s)), `${symbols.length} symbols`);
     const trends = await page.$$eval('ul.trends li.trend svg path.ln', (p) => p.length);
     check('trend charts per risk are drawn', trends >= 10, `${trends} charts with a line`);
+    // Two directory entries of the coordinator's (health in Central Equatoria, protection in
+    // Upper Nile): the gap map has cells for the types the directory holds.
+    for (const [type, pc] of [['health', 'SS01'], ['protection', 'SS07']]) {
+      const r = await apiPost(page, base, '/services', { service_type: type, name: 'E2E ' + type, provider_name: 'E2E cluster', pcodes: [pc], accepts_referrals: true });
+      if (r.status !== 201) throw new Error('service not created: ' + JSON.stringify(r));
+    }
+    await page.reload();
+    await waitDashboard(page, 1);
+    // The service-gap panel (GET /analysis/gaps): the gaps of the period, by service type, each
+    // with the API's phase and a link to the directory filtered to its area and type.
+    await page.waitForSelector('#gap-panel[data-ready=true]');
+    const gapsApi = await (await page.request.get(base + `/api/v1/analysis/gaps?level=1&period=${api1.period}`)).json();
+    const apiGaps = gapsApi.items.filter((g) => g.gap);
+    const uiGaps = await page.$$eval('#gap-panel li.gap', (lis) => lis.map((li) => ({ k: li.dataset.pcode + '/' + li.dataset.type, phase: li.querySelector('[data-phase]').dataset.phase, href: li.querySelector('a.gap-link').getAttribute('href') })));
+    const apiByKey = Object.fromEntries(apiGaps.map((g) => [g.pcode + '/' + g.service_type, g.phase_withheld ? 'withheld' : String(g.phase)]));
+    check('the dashboard\'s gap panel lists the gap map\'s gaps with their phases (= API)',
+      apiGaps.length > 0 && uiGaps.length === apiGaps.length && Number(await page.getAttribute('.gap-summary', 'data-gaps')) === gapsApi.gaps && uiGaps.every((g) => apiByKey[g.k] === g.phase),
+      `${uiGaps.length} on the page, ${apiGaps.length} in the API`);
+    const g0 = uiGaps[0];
+    check('each gap links to the directory filtered to its area and type', !!g0 && g0.href === `#/services?area=${g0.k.split('/')[0]}&type=${g0.k.split('/')[1]}`, g0?.href);
     await shot(page, '02-dashboard-states');
     await axeCheck(page, 'dashboard');
 
@@ -665,6 +880,13 @@ async function main() {
     check('the viewer dashboard says it shows safe aggregates', (await vpage.textContent('.scope')).includes('Safe aggregates'));
     const gbvCells = await vpage.$$eval('table.heat td[data-risk=GBV]', (tds) => tds.map((td) => td.dataset.count));
     check('GBV is withheld from the viewer', gbvCells.length > 0 && gbvCells.every((c) => c === 'withheld'), [...new Set(gbvCells)].join(','));
+    await vpage.waitForSelector('#gap-panel[data-ready=true]');
+    const vgaps = await (await vpage.request.get(base + `/api/v1/analysis/gaps?level=1&period=${vapi.period}`)).json();
+    const vApiWithheld = vgaps.items.filter((g) => g.gap && g.phase_withheld).length;
+    const vUi = await vpage.$$eval('#gap-panel li.gap', (lis) => lis.map((li) => ({ phase: li.querySelector('[data-phase]').dataset.phase, un: li.querySelector('[data-unavailable]')?.dataset.unavailable ?? null })));
+    check('a viewer\'s gap panel shows withheld phases as withheld, and no computed counts (= API)',
+      vUi.length === vgaps.items.filter((g) => g.gap).length && vUi.filter((g) => g.phase === 'withheld').length === vApiWithheld && vUi.every((g) => g.un === null || /^(<\d+|\d+)$/.test(g.un)),
+      `${vUi.length} gaps, ${vApiWithheld} withheld in the API`);
     await shot(vpage, '17-viewer-dashboard');
     await axeCheck(vpage, 'viewer dashboard');
     await vpage.goto(base + `/#/incidents/${gbvId}`);
@@ -690,7 +912,7 @@ async function main() {
     check('the viewer has no import, entry, audit or admin pages in the menu', (await vpage.$$('header nav a[href="#/imports"], header nav a[href="#/audit"], header nav a[href="#/admin"]')).length === 0);
     await vctx.close();
 
-    await referralWalk(browser, base, ctxOpts, partner, provider);
+    await referralWalk(browser, base, ctxOpts, partner, provider, coordC);
   } finally {
     if (browser) await browser.close();
     if (server) await server.stop();

@@ -33,6 +33,7 @@ const NAV: NavItem[] = [
   { key: 'nav.analysis', route: 'analysis', show: () => true },
   { key: 'nav.alerts', route: 'alerts', show: () => true },
   { key: 'nav.referrals', route: 'referrals', show: (m) => REFERRERS.has(m.role) },
+  { key: 'nav.services', route: 'services', show: (m) => REFERRERS.has(m.role) },
   { key: 'nav.audit', route: 'audit', show: (m) => m.role === 'coordinator' },
   { key: 'nav.admin', route: 'admin', show: (m) => MANAGERS.has(m.role) },
 ];
@@ -69,6 +70,8 @@ async function loader(name: string): Promise<Mount> {
       return (await import('./pages/alerts')).mount;
     case 'referrals':
       return (await import('./pages/referrals')).mount;
+    case 'services':
+      return (await import('./pages/services')).mount;
     case 'audit':
       return (await import('./pages/audit')).mount;
     case 'admin':

@@ -3,7 +3,7 @@
 // what waits on whom (cluster coordination), and status changes with a reason. The server
 // decides who may see what; its refusals are shown as they come.
 import { html, render, nothing, type TemplateResult } from 'lit-html';
-import { api, ApiError } from '../api';
+import { api, ApiError, REFERRERS, qs } from '../api';
 import { fmtDate, fmtNum, riskLabel, t } from '../i18n';
 import { areas, RISKS } from './dashboard';
 import type { Ctx } from '../main';
@@ -74,7 +74,56 @@ function desc(errors: Errors, name: string): string | typeof nothing {
   return errors[name] ? 'err-al-' + name : nothing;
 }
 
+// "Refer" from an alert: the referral form with the alert as its origin and its area.
+function referLink(ctx: Ctx, a: Alert): TemplateResult | typeof nothing {
+  if (!REFERRERS.has(ctx.me.role)) return nothing;
+  return html`<p><a class="refer" href="#/referrals/new${qs({ origin: 'alert', origin_id: a.id, area: a.area.pcode })}">${t('al.refer')}</a></p>`;
+}
+
+// One alert (GET /alerts/{id}): what was received and understood, its status and history.
+async function detail(el: HTMLElement, ctx: Ctx, id: string): Promise<void> {
+  render(html`<h1 tabindex="-1">${t('al.detail_title', { id })}</h1><p role="status">${t('common.loading')}</p>`, el);
+  let a: Alert & { history?: { at: string; actor: string; from: string; to: string; reason: string }[] };
+  try {
+    a = await api.get('/alerts/' + encodeURIComponent(id));
+  } catch (e) {
+    render(
+      html`<h1 tabindex="-1">${t('al.detail_title', { id })}</h1>
+        <p class="error" role="alert">${e instanceof ApiError && e.status === 404 ? t('al.not_visible') : (e as Error).message}</p>
+        <p><a href="#/alerts">${t('al.back')}</a></p>`,
+      el,
+    );
+    return;
+  }
+  const row = (k: string, v: unknown, f = '') =>
+    v === '' || v === null || v === undefined ? nothing : html`<dt>${t(k)}</dt><dd data-f=${f || nothing}>${v}</dd>`;
+  render(
+    html`<div class="al-detail" data-id=${a.id} data-status=${a.status}>
+      <h1 tabindex="-1">${t('al.detail_title', { id: String(a.id) })}</h1>
+      <p><a href="#/alerts">${t('al.back')}</a></p>
+      <dl class="detail">
+        ${row('al.received', fmtDate(a.received_at))} ${row('al.place', place(a), 'place')}
+        ${row('al.as_written', a.place_as_written ?? '')} ${row('al.risks', risks(a), 'risks')}
+        ${row('al.urgency', t('al.urg_' + a.urgency), 'urgency')} ${row('al.status', t('al.st_' + a.status), 'status')}
+        ${row('al.needs_review', a.needs_review ? t('common.yes') : t('common.no'))}
+        ${row('al.text', a.text ?? '')} ${row('al.ack_due', fmtDate(a.ack_due_at))}
+        ${row('al.ack', a.acknowledged_at ? t('al.acked_at', { at: fmtDate(a.acknowledged_at) }) : '')}
+      </dl>
+      ${referLink(ctx, a)}
+      ${a.history && a.history.length
+        ? html`<section aria-labelledby="al-h-history"><h2 id="al-h-history">${t('ref.history')}</h2>
+            <ul class="plain">${a.history.map(
+              (h) => html`<li>${fmtDate(h.at)} · ${h.actor}${h.to ? html` · ${h.from ? t('al.st_' + h.from) + ' → ' : ''}${t('al.st_' + h.to)}` : nothing}${h.reason ? ' · ' + h.reason : ''}</li>`,
+            )}</ul></section>`
+        : nothing}
+      <p class="small">${t('inc.audited')}</p>
+    </div>`,
+    el,
+  );
+}
+
 export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
+  if (ctx.path[1]) return detail(el, ctx, ctx.path[1]);
   const canSend = WRITERS.has(ctx.me.role);
   const canTriage = MANAGERS.has(ctx.me.role);
   let mode: 'sms' | 'form' = ctx.params.get('mode') === 'form' ? 'form' : 'sms';
@@ -260,6 +309,7 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
         <dt>${t('al.ack_due')}</dt><dd>${fmtDate(a.ack_due_at)}</dd>
         ${a.routed_to ? html`<dt>${t('al.routed_to')}</dt><dd>${a.routed_to.map((r) => `${r.recipient} (${r.channel})`).join(', ') || '–'}</dd>` : nothing}
       </dl>
+      ${canTriage ? html`<p><a href="#/alerts/${a.id}">${t('al.open_detail')}</a></p>` : nothing}${referLink(ctx, a)}
     </section>`;
   }
 
@@ -279,7 +329,7 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
           <th scope="col">${t('al.urgency')}</th><th scope="col">${t('al.status')}</th><th scope="col">${t('al.ack')}</th></tr></thead>
         <tbody>${inbox.data.map(
           (a) => html`<tr data-id=${a.id} data-acked=${a.acknowledged_at ? 'true' : 'false'}>
-            <td>${a.id}</td><td>${fmtDate(a.received_at)}</td><td>${place(a)}</td><td>${risks(a)}</td>
+            <td><a href="#/alerts/${a.id}">${a.id}</a></td><td>${fmtDate(a.received_at)}</td><td>${place(a)}</td><td>${risks(a)}</td>
             <td>${t('al.urg_' + a.urgency)}</td><td>${t('al.st_' + a.status)}</td>
             <td>${a.acknowledged_at
               ? t('al.acked_at', { at: fmtDate(a.acknowledged_at) })
@@ -309,7 +359,7 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
             <th scope="col">${t('al.urgency')}</th><th scope="col">${t('al.status')}</th><th scope="col">${t('al.waiting_on')}</th><th scope="col">${t('al.ack_due')}</th></tr></thead>
           <tbody>${b.items.map(
             (a) => html`<tr data-id=${a.id} class=${a.overdue ? 'overdue' : ''}>
-              <td>${a.id}</td><td>${fmtDate(a.received_at)}</td><td>${place(a)}${a.needs_review ? html` <span class="badge">${t('al.review_badge')}</span>` : nothing}</td>
+              <td><a href="#/alerts/${a.id}">${a.id}</a></td><td>${fmtDate(a.received_at)}</td><td>${place(a)}${a.needs_review ? html` <span class="badge">${t('al.review_badge')}</span>` : nothing}</td>
               <td>${risks(a)}</td><td>${t('al.urg_' + a.urgency)}</td><td>${t('al.st_' + a.status)}</td>
               <td>${a.waiting_on && a.waiting_on.length ? a.waiting_on.join(', ') : a.acknowledged_at ? t('al.acked_by', { who: a.acknowledged_by }) : '–'}
                 ${a.undelivered && a.undelivered.length ? html`<br /><span class="small">${t('al.n_undelivered', { n: a.undelivered.length })}</span>` : nothing}</td>

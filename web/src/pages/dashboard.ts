@@ -311,9 +311,13 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
         <section aria-labelledby="h-map"><h2 id="h-map">${t('dash.map')}</h2>${mapView(an, idx, within, drill, canDrill)}</section>
         <section aria-labelledby="h-trends"><h2 id="h-trends">${t('dash.trends')}</h2>${trendCharts(an)}</section>
       </div>
-      <section aria-labelledby="h-heat"><h2 id="h-heat">${t('dash.heat')}</h2>${heatTable(an, drill, canDrill)}</section>`,
+      <section aria-labelledby="h-heat"><h2 id="h-heat">${t('dash.heat')}</h2>${heatTable(an, drill, canDrill)}</section>
+      <section aria-labelledby="h-gaps" class="gaps-panel"><h2 id="h-gaps">${t('gap.title')}</h2><div id="gap-panel"></div></section>`,
     el,
   );
+  // The service-gap panel: its own chunk, drawn when its answer comes (the rest is ready now).
+  const gp = el.querySelector('#gap-panel') as HTMLElement;
+  void import('./gaps').then((m) => m.panel(gp, an.admin_level, within, an.period, () => stillHere(gen) && gp.isConnected));
   el.dataset.ready = 'true';
   document.body.dataset.dashboard = 'ready';
   performance.mark('aegis-dashboard-ready');

@@ -6,13 +6,9 @@ import { html, render, nothing, type TemplateResult } from 'lit-html';
 import { api, ApiError, qs, type Page } from '../api';
 import { fmtDate, fmtNum, t } from '../i18n';
 import { areas } from './dashboard';
+import { SERVICE_TYPES } from '../svc';
 import type { Ctx } from '../main';
 
-export const SERVICE_TYPES = [
-  'protection', 'child_protection', 'gbv', 'health', 'mhpss', 'legal', 'security_police', 'safety_shelter',
-  'livelihoods', 'education', 'family_tracing_reunification', 'documentation', 'basic_needs', 'food_security',
-  'nutrition', 'shelter_nfi', 'wash', 'cash', 'disability', 'other',
-];
 const PRIORITIES = ['emergency', 'urgent', 'normal'];
 const PURPOSES = ['service_provision', 'case_management', 'follow_up'];
 const OUTCOMES = ['service_provided', 'already_received', 'declined', 'service_unavailable', 'not_applicable'];
@@ -252,7 +248,7 @@ async function detail(el: HTMLElement, ctx: Ctx, id: string): Promise<void> {
             ${row('ref.status_reason', x.status_reason ?? '')}
             ${row('ref.created', fmtDate(x.created_at))} ${row('ref.due', fmtDate(x.due_at))}
             ${row('ref.accepted_at', fmtDate(x.accepted_at))} ${row('ref.closed_at', fmtDate(x.closed_at))}
-            ${row('ref.case_code', x.case_code)} ${row('ref.origin', x.origin && x.origin !== 'direct' ? (x.origin === 'incident' && referrer ? html`<a href="#/incidents/${x.origin_id}">${t('ref.origin.incident', { id: String(x.origin_id) })}</a>` : t('ref.origin.' + x.origin, { id: String(x.origin_id) })) : '')}
+            ${row('ref.case_code', x.case_code)} ${row('ref.origin', x.origin && x.origin !== 'direct' ? ((x.origin === 'incident' || x.origin === 'alert') && referrer ? html`<a href="#/${x.origin}s/${x.origin_id}">${t('ref.origin.' + x.origin, { id: String(x.origin_id) })}</a>` : t('ref.origin.' + x.origin, { id: String(x.origin_id) })) : '')}
             ${row('ref.gbv', x.gbv ? t('common.yes') : '')}
           </dl></section>
         ${buttons.length ? html`<div class="row ref-actions">${buttons}</div>` : nothing}
