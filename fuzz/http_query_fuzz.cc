@@ -68,8 +68,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The analysis route's period and the months it reads around it (data.cc).
   aegis::analysis::Facts facts;
   facts.min_month = facts.max_month = 2024 * 12;
-  auto period = aegis::analysis::PeriodOrLatest(req.get_param_value("period"), facts);
-  if (period.ok()) {
+  auto window = aegis::analysis::AnalysisWindow(req.get_param_value("period"), facts);
+  if (window.ok()) {
+    const aegis::analysis::Period* period = &window->period;
+    AEGIS_FUZZ_CHECK(window->first_month == facts.min_month &&
+                     window->last_month == facts.max_month);
     AEGIS_FUZZ_CHECK(period->first <= period->last);
     const int baseline = 6;
     int first = std::min(facts.min_month, period->first - baseline * period->months());
@@ -79,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     aegis::analysis::MonthLabel(period->first);
     aegis::analysis::MonthLabel(period->last);
   } else {
-    AEGIS_FUZZ_CHECK(!period.status().message().empty());
+    AEGIS_FUZZ_CHECK(!window.status().message().empty());
   }
   if (req.has_param("level")) aegis::server::Int(req.get_param_value("level"));
 

@@ -319,6 +319,10 @@ TEST_F(ApiTest, ImportsRunInTheBackgroundWithProgressAndQuarantinedRows) {
   ASSERT_EQ(job["state"], "completed") << job.dump();
   EXPECT_EQ(job["summary"]["read"], 2);
   EXPECT_EQ(job["summary"]["quarantined"], 1);
+  // The run the server began for the upload is the import's own: not reported as resumed.
+  EXPECT_EQ(job["summary"]["resumed"], false) << job.dump();
+  EXPECT_EQ(job["summary"].dump().find("resumed an interrupted import"), std::string::npos)
+      << job.dump();
   auto q = c->Get((status_url + "/quarantine").c_str(), imo.Get());
   ASSERT_TRUE(q && q->status == 200);
   EXPECT_EQ(json::parse(q->body)["count"], 1);

@@ -359,4 +359,16 @@ store::AccessScope OperatorScope() {
   return scope;
 }
 
+AggregateView AggregateViewOf(const Protocol& p, const Subject& s) {
+  AggregateView v;
+  for (int k = 0; k < store::kCaseClasses; ++k) {
+    Resource r;
+    r.record_class = static_cast<store::RecordClass>(k);
+    const Effect e = Decide(p, s, Action::kReadAggregate, r).effect;
+    if (e != Effect::kDeny) v.classes |= 1U << k;
+    if (e == Effect::kAggregateOnly) v.safe = true;
+  }
+  return v;
+}
+
 }  // namespace aegis::access

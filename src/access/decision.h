@@ -136,6 +136,16 @@ store::AccessScope ReadScope(const Protocol& p, const Subject& s,
 // this rank is not counted, so an aggregate never reveals a service the reader may not see.)
 int AggregateRank(const Protocol& p, const Subject& s, store::RecordClass c);
 
+// What `s` sees of the case records in aggregates (the analysis, its exports, the gap map):
+// the case classes counted (bit k: RecordClass k), and whether the figures must be safe (small
+// numbers suppressed, and nothing beside them that reveals them) because at least one of those
+// classes is aggregate-only for `s`. Exact figures only where every class counted is readable.
+struct AggregateView {
+  uint32_t classes = 0;
+  bool safe = false;
+};
+AggregateView AggregateViewOf(const Protocol& p, const Subject& s);
+
 // The scope of the operator of the machine (the command line, which holds the key file and the
 // store's files, so no protocol can bound it): every record of every class and organisation.
 store::AccessScope OperatorScope();

@@ -231,6 +231,37 @@ TEST(AuthorizationKernel, AnOwnOrganisationUserManagerNeverReachesAnotherOrganis
 
 // Exporting individual records is all or nothing: a role that may not export gets a denial, never
 // "aggregate only" (which a caller could take as leave to export something).
+// Who gets safe aggregates is the kernel's answer, not a route's: an aggregate-only role (an
+// outside recipient, a viewer) always gets safe figures of every case class; a role reading GBV
+// and child records as individual records (the coordinator) gets exact ones; and for every
+// subject the view agrees with Decide class by class.
+TEST(AuthorizationKernel, SafeAggregatesAreDecidedByTheKernelForEverySubject) {
+  Protocol p = Shipped();
+  for (const Subject& s : Subjects(p)) {
+    AggregateView v = AggregateViewOf(p, s);
+    bool any_aggregate_only = false;
+    for (int k = 0; k < store::kCaseClasses; ++k) {
+      Resource r;
+      r.record_class = static_cast<store::RecordClass>(k);
+      const Effect e = Decide(p, s, Action::kReadAggregate, r).effect;
+      EXPECT_EQ((v.classes >> k) & 1U, e != Effect::kDeny ? 1U : 0U) << s.role << " class " << k;
+      any_aggregate_only = any_aggregate_only || e == Effect::kAggregateOnly;
+    }
+    EXPECT_EQ(v.safe, any_aggregate_only) << s.role;
+    if (AggregateOnlyRole(s.role) && v.classes != 0) {
+      EXPECT_TRUE(v.safe) << s.role;
+    }
+  }
+  Subject coordinator;
+  coordinator.user_id = 1;
+  coordinator.role = "coordinator";
+  EXPECT_FALSE(AggregateViewOf(p, coordinator).safe);
+  EXPECT_EQ(AggregateViewOf(p, coordinator).classes, (1U << store::kCaseClasses) - 1);
+  Subject outside = coordinator;
+  outside.role = "outside_recipient";
+  EXPECT_TRUE(AggregateViewOf(p, outside).safe);
+}
+
 TEST(AuthorizationKernel, AnExportIsAllowedOrDeniedNeverAggregateOnly) {
   Protocol p = Shipped();
   int64_t denied = 0;

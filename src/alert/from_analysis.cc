@@ -14,13 +14,11 @@ Result<analysis::AnalysisResult> RunAnalysis(store::Store& store,
   analysis::AnalysisConfig cfg;
   AEGIS_ASSIGN_OR_RETURN(cfg.rules, analysis::SeverityRules::Load(o.severity_rules));
   AEGIS_ASSIGN_OR_RETURN(analysis::Facts facts, analysis::LoadFacts(store, taxonomy));
-  if (facts.max_month < facts.min_month)
-    return Status::NotFound("the store holds no placed incidents to analyse");
+  AEGIS_ASSIGN_OR_RETURN(analysis::Window w, analysis::AnalysisWindow(o.period, facts));
   analysis::AnalysisRequest req;
   req.level = o.level;
-  AEGIS_ASSIGN_OR_RETURN(req.period, analysis::PeriodOrLatest(o.period, facts));
-  // The months that hold data: outside them every sum is 0 (Cube::Sum clamps).
-  analysis::Cube cube = analysis::Cube::Build(facts, facts.min_month, facts.max_month);
+  req.period = w.period;
+  analysis::Cube cube = analysis::Cube::Build(facts, w.first_month, w.last_month);
   AEGIS_ASSIGN_OR_RETURN(auto overrides, store.LoadSeverityOverrides());
   return analysis::Analyze(facts, cube, overrides, cfg, req);
 }

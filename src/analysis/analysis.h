@@ -37,8 +37,16 @@ struct Period {
 };
 Result<Period> ParsePeriod(std::string_view text);
 struct Facts;
-// ParsePeriod, or the latest month with data in `facts` when `text` is empty.
-Result<Period> PeriodOrLatest(std::string_view text, const Facts& facts);
+// What an analysis covers, decided here once for the server, the command line and the alerts
+// from analysis: the period asked for (`text`: "2024-03", "2024-Q1", "2024"), or the latest month
+// with data when `text` is empty; and the months that hold data, the range to build the cube
+// over (outside it every sum is 0, Cube::Sum clamps). NotFound when `facts` holds no placed
+// incident or monitoring answer; InvalidArgument for a malformed period.
+struct Window {
+  Period period;
+  int first_month = 0, last_month = 0;
+};
+Result<Window> AnalysisWindow(std::string_view text, const Facts& facts);
 
 struct AreaNode {
   std::string pcode, name;

@@ -106,12 +106,21 @@ Result<Period> ParsePeriodForm(std::string_view text) {
 }
 }  // namespace
 
-Result<Period> PeriodOrLatest(std::string_view text, const Facts& facts) {
-  if (!text.empty()) return ParsePeriod(text);
-  Period p;
-  p.first = p.last = facts.max_month;
-  p.label = MonthLabel(facts.max_month);
-  return p;
+Result<Window> AnalysisWindow(std::string_view text, const Facts& facts) {
+  if (facts.max_month < facts.min_month)
+    return Status::NotFound(
+        "the store holds no placed incidents or monitoring answers yet; import some first "
+        "(aegis import --help)");
+  Window w;
+  w.first_month = facts.min_month;
+  w.last_month = facts.max_month;
+  if (!text.empty()) {
+    AEGIS_ASSIGN_OR_RETURN(w.period, ParsePeriod(text));
+  } else {
+    w.period.first = w.period.last = facts.max_month;
+    w.period.label = MonthLabel(facts.max_month);
+  }
+  return w;
 }
 
 namespace {

@@ -1188,13 +1188,65 @@ void Effects(std::string& h, const View& v) {
   h += "</section>\n";
 }
 
-void Capacities(std::string& h) {
+// Pillar 4: where the risks are severe, the services present and the referrals turned away (the
+// service-gap map), gaps first. The full map is the API's (GET /api/v1/analysis/gaps).
+void Capacities(std::string& h, const View& v) {
+  constexpr size_t kRows = 40;
   h += "<section id=\"capacities\" class=\"pillar\" aria-labelledby=\"h-capacities\">\n"
-       "<h2 id=\"h-capacities\">4. Existing capacities to address protection threats</h2>\n"
-       "<p>Service mapping is not yet in Aegis: this section is a placeholder.</p>\n"
-       "<p class=\"note\">The capacities of the affected population, of institutions and of "
-       "humanitarian and other actors are to be added by the cluster from its own service "
-       "mapping.</p>\n</section>\n";
+       "<h2 id=\"h-capacities\">4. Existing capacities to address protection threats</h2>\n";
+  const std::vector<CapacityRow>& rows = v.in.capacities;
+  if (!v.in.capacities_known) {
+    h += "<p>The service directory was not read for this report.</p>\n";
+  } else if (rows.empty()) {
+    h += "<p>The service directory has no entry: import the cluster&#8217;s 3W/4W (who does "
+         "what where) to map services against the threats, e.g. <code>aegis import 3w.csv "
+         "--profile ocha-3w</code>.</p>\n";
+  } else {
+    size_t gaps = 0;
+    std::set<std::string> types;
+    for (const CapacityRow& c : rows) {
+      gaps += c.gap ? 1 : 0;
+      types.insert(c.service_type);
+    }
+    h += "<p>The service-gap map joins each area&#8217;s phase for the risks a type of service "
+         "answers with the services covering the area and the referrals closed there as "
+         "&#8220;service unavailable&#8221; in the period. A <b>gap</b> is phase 3 or worse with "
+         "no service, or with referrals turned away. " +
+         std::to_string(gaps) + " gap" + (gaps == 1 ? "" : "s") + " across " +
+         std::to_string(rows.size()) + " area and service-type cells (" +
+         std::to_string(types.size()) + " service type" + (types.size() == 1 ? "" : "s") +
+         ").</p>\n";
+    h += "<table>\n<thead><tr><th scope=\"col\">Area</th><th scope=\"col\">Service type</th>"
+         "<th scope=\"col\">Phase</th><th scope=\"col\">Risk</th><th scope=\"col\" "
+         "class=\"n\">Services</th><th scope=\"col\" class=\"n\">Providers</th><th "
+         "scope=\"col\" class=\"n\">Referrals turned away</th><th scope=\"col\">Gap</th>"
+         "</tr></thead>\n<tbody>\n";
+    size_t shown = 0;
+    for (const CapacityRow& c : rows) {
+      if (shown == kRows) break;
+      if (!c.gap && c.phase < 3 && !c.phase_withheld) continue;  // severe or withheld only
+      ++shown;
+      h += "<tr><th scope=\"row\">" + Esc(c.name.empty() ? c.pcode : c.name) + " <small>" +
+           Esc(c.pcode) + "</small></th><td>" + Esc(c.service_type) + "</td>" +
+           (c.phase_withheld ? std::string("<td class=\"ph p0\"><b>w</b></td>")
+                             : PhaseTd(c.phase, false)) +
+           "<td>" + Esc(c.phase_risk) + "</td><td class=\"n\">" + std::to_string(c.services) +
+           "</td><td class=\"n\">" + std::to_string(c.providers) + "</td><td class=\"n\">" +
+           (c.turned_away.empty() ? "&#8211;" : Esc(c.turned_away)) + "</td><td>" +
+           (c.gap ? "<b>gap</b>" : "") + "</td></tr>\n";
+    }
+    if (shown == 0)
+      h += "<tr><td colspan=\"8\">No area is at phase 3 or worse for a risk a service type "
+           "answers.</td></tr>\n";
+    h += "</tbody></table>\n<p class=\"note\">Listed: the gaps, then the other cells at phase 3 "
+         "or worse (or withheld), worst first";
+    if (shown == kRows) h += ", the first " + std::to_string(kRows);
+    h += ". The whole map, in HXL: <code>GET /api/v1/analysis/gaps?format=hxl</code>. "
+         "&#8220;w&#8221;: a phase withheld so that no suppressed count can be worked out; "
+         "&#8220;&#8211;&#8221;: referral counts not shown to this report&#8217;s readers.</p>\n";
+  }
+  h += "<p class=\"note\">The capacities of the affected population and of institutions are "
+       "the cluster&#8217;s to add from its own knowledge.</p>\n</section>\n";
 }
 
 std::string EvidenceText(const PhaseDecision& d, bool safe) {
@@ -1325,7 +1377,7 @@ std::string RenderReportHtml(const ReportInput& in) {
   Context(h, v);
   Threats(h, v);
   Effects(h, v);
-  Capacities(h);
+  Capacities(h, v);
   Methodology(h, v);
   h += "</main>\n<footer><p>Protection Analysis Update produced by Aegis";
   if (!in.generated_at.empty()) h += " on " + Esc(in.generated_at);

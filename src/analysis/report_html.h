@@ -10,13 +10,28 @@
 // by published figures only.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "analysis/analysis.h"
 
 namespace aegis::analysis {
+
+// One cell of the service-gap map (services/gaps.h) as the report prints it in pillar 4
+// (existing capacities): figures as the reader may see them.
+struct CapacityRow {
+  std::string pcode, name, service_type;
+  int phase = 0;                // highest phase of the risks the type answers (0 = not assessed)
+  std::string phase_risk;       // the risk that sets it
+  bool phase_withheld = false;  // a safe output withholds it
+  int64_t services = 0, providers = 0;
+  std::string
+      turned_away;   // referrals closed as "service unavailable", as published ("" = not shown)
+  bool gap = false;  // phase 3 or worse with no service, or with referrals turned away
+};
 
 struct ReportInput {
   std::string operation;                   // e.g. "South Sudan Protection Cluster"
@@ -27,6 +42,10 @@ struct ReportInput {
   // Area centroids (pcode -> lon, lat) for proportional symbols when there are no boundaries.
   std::map<std::string, std::pair<double, double>> centroids;
   std::string generated_at;  // ISO timestamp
+  // Pillar 4: the service-gap map at the result's level and period, when the directory was read
+  // (capacities_known; an empty map means no directory entry).
+  bool capacities_known = false;
+  std::vector<CapacityRow> capacities;
 };
 
 // The whole page, UTF-8. Never fails: missing data gives a page that says what is missing.

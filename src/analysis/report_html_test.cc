@@ -161,7 +161,7 @@ TEST(ReportHtml, HasTheFourPafPillarsAndMethodology) {
   EXPECT_EQ(Count(html, "class=\"pillar\""), 5u);
   EXPECT_NE(html.find("@media print"), std::string::npos);
   EXPECT_NE(html.find("size: A4"), std::string::npos);
-  EXPECT_NE(html.find("Service mapping is not yet in Aegis"), std::string::npos);
+  EXPECT_NE(html.find("The service directory was not read for this report."), std::string::npos);
   // The override with its rationale, author and date; the notes of the result.
   EXPECT_NE(html.find("Community reports of abductions on the Yei road"), std::string::npos);
   EXPECT_NE(html.find("m.deng"), std::string::npos);
@@ -169,6 +169,38 @@ TEST(ReportHtml, HasTheFourPafPillarsAndMethodology) {
   EXPECT_NE(html.find("Safe aggregates: counts from 1 to 4 are shown as &quot;&lt;5&quot;."),
             std::string::npos);
   EXPECT_NE(html.find("</html>"), std::string::npos);
+}
+
+// Pillar 4 lists the service-gap map's gaps and severe cells, worst first, with their phase
+// colour; a withheld phase is "w", a small referral count stays "<5"; cells below phase 3 that
+// are no gap are not listed; an empty directory says how to import one.
+TEST(ReportHtml, CapacitiesListTheGapsAsTheReaderMaySeeThem) {
+  AnalysisResult r = Sample(true);
+  ReportInput in;
+  in.operation = "Test";
+  in.result = &r;
+  in.capacities_known = true;
+  in.capacities = {{"SS0101", "Juba", "gbv", 4, "GBV", false, 0, 0, "0", true},
+                   {"SS0102", "Kajo-Keji", "legal", 0, "", true, 2, 1, "<5", false},
+                   {"SS0103", "Yei", "health", 3, "ATK", false, 1, 1, "7", true},
+                   {"SS0104", "Lainya", "education", 2, "REC", false, 0, 0, "0", false}};
+  std::string html = RenderReportHtml(in);
+  const size_t at = html.find("h-capacities\">");
+  ASSERT_NE(at, std::string::npos);
+  const std::string pillar = html.substr(at, html.find("</section>", at) - at);
+  EXPECT_NE(pillar.find("2 gaps across 4 area and service-type cells (4 service types)"),
+            std::string::npos)
+      << pillar;
+  EXPECT_NE(pillar.find("Juba <small>SS0101</small></th><td>gbv</td><td class=\"ph p4\""),
+            std::string::npos)
+      << pillar;
+  EXPECT_NE(pillar.find("<td class=\"ph p0\"><b>w</b></td>"), std::string::npos) << pillar;
+  EXPECT_NE(pillar.find("&lt;5"), std::string::npos) << pillar;
+  EXPECT_EQ(pillar.find("Lainya"), std::string::npos) << pillar;  // phase 2, no gap
+  EXPECT_EQ(Count(pillar, "<td><b>gap</b></td>"), 2u);
+  in.capacities.clear();
+  html = RenderReportHtml(in);
+  EXPECT_NE(html.find("--profile ocha-3w"), std::string::npos);
 }
 
 TEST(ReportHtml, MapHasOnePathPerAreaColouredByPhase) {

@@ -5,9 +5,11 @@
 #include <fstream>
 #include <map>
 
+#include "access/decision.h"
 #include "analysis/analysis.h"
 #include "analysis/report_html.h"
 #include "cli/cli_internal.h"
+#include "services/gaps.h"
 #include "util/date.h"
 
 namespace aegis::cli {
@@ -127,11 +129,44 @@ std::map<std::string, std::pair<double, double>> Centroids(
   return out;
 }
 
-Status WriteReport(store::Store& store, const analysis::AnalysisResult& r, const AnalyzeArgs& a) {
+// Pillar 4 of the report: the service-gap map at the analysis's level and period. A safe report
+// counts the directory entries up to internal (GBV-specialised services, confidential, are not
+// counted) and publishes no referral count under the threshold.
+Status AddCapacities(store::Store& store, const analysis::AnalysisResult& r,
+                     const services::Answers& answers, analysis::ReportInput* in) {
+  store::AccessScope scope = access::OperatorScope();
+  if (r.safe) scope.max_rank[static_cast<int>(store::RecordClass::kService)] = 1;
+  AEGIS_ASSIGN_OR_RETURN(
+      auto cells,
+      services::BuildGapMap(
+          store, store, store, r, scope,
+          r.safe ? services::ReferralCounts::kSafe : services::ReferralCounts::kExact, answers));
+  in->capacities_known = true;
+  for (const services::GapCell& c : cells) {
+    analysis::CapacityRow row;
+    row.pcode = c.pcode;
+    row.name = c.name;
+    row.service_type = c.service_type;
+    row.phase = c.phase;
+    row.phase_risk = c.phase_risk;
+    row.phase_withheld = !c.phase_withheld.empty();
+    row.services = c.services;
+    row.providers = c.providers;
+    row.turned_away =
+        c.unavailable_small ? "<" + std::to_string(r.threshold) : std::to_string(c.unavailable);
+    row.gap = c.gap;
+    in->capacities.push_back(std::move(row));
+  }
+  return Status::Ok();
+}
+
+Status WriteReport(store::Store& store, const analysis::AnalysisResult& r,
+                   const services::Answers& answers, const AnalyzeArgs& a) {
   analysis::ReportInput in;
   in.operation = a.operation;
   in.result = &r;
   in.generated_at = NowUtc();
+  AEGIS_RETURN_IF_ERROR(AddCapacities(store, r, answers, &in));
   AEGIS_ASSIGN_OR_RETURN(auto boundaries, store.GetBoundaries());
   for (auto& [level, geojson] : boundaries) in.boundaries_geojson[level] = std::move(geojson);
   AEGIS_ASSIGN_OR_RETURN(auto areas, store.LoadAreas());
@@ -172,18 +207,14 @@ Status RunAnalyze(const GlobalOptions& g, const AnalyzeArgs& a) {
   cfg.trend.baseline_periods = a.baseline;
   cfg.suppression_threshold = a.threshold;
   AEGIS_ASSIGN_OR_RETURN(analysis::Facts facts, analysis::LoadFacts(*store, tax));
-  if (facts.max_month < facts.min_month)
-    return Status::NotFound(
-        "the store holds no placed incidents or monitoring answers; import "
-        "some first (aegis import --help)");
+  AEGIS_ASSIGN_OR_RETURN(analysis::Window w, analysis::AnalysisWindow(a.period, facts));
   analysis::AnalysisRequest req;
   req.level = a.level;
   req.within = a.within;
   req.safe = a.safe;
-  AEGIS_ASSIGN_OR_RETURN(req.period, analysis::PeriodOrLatest(a.period, facts));
-  // The months that hold data: outside them every sum is 0 (Cube::Sum clamps).
+  req.period = w.period;
   analysis::Cube cube =
-      analysis::Cube::Build(facts, facts.min_month, facts.max_month,
+      analysis::Cube::Build(facts, w.first_month, w.last_month,
                             a.safe ? analysis::RiskBits(facts, cfg.withheld_risks) : 0);
   AEGIS_ASSIGN_OR_RETURN(auto overrides, store->LoadSeverityOverrides());
   AEGIS_ASSIGN_OR_RETURN(analysis::AnalysisResult r,
@@ -199,7 +230,11 @@ Status RunAnalyze(const GlobalOptions& g, const AnalyzeArgs& a) {
   else
     PrintTable(r, a.top);
   std::fflush(stdout);
-  if (!a.html.empty() || !a.pdf.empty()) AEGIS_RETURN_IF_ERROR(WriteReport(*store, r, a));
+  if (!a.html.empty() || !a.pdf.empty()) {
+    AEGIS_ASSIGN_OR_RETURN(auto answers,
+                           services::Answers::Load(g.data_dir + "/services/answers.toml", tax));
+    AEGIS_RETURN_IF_ERROR(WriteReport(*store, r, answers, a));
+  }
   return Status::Ok();
 }
 

@@ -339,20 +339,13 @@ Status Importer::Prepare() {
       }
     }
   }
-  std::string code = opts_.source_code.empty() ? profile_.source_code : opts_.source_code;
-  if (opts_.organisation) code = OrganisationSourceCode(code, *opts_.organisation);
-  store::DataSource src{0,
-                        code,
-                        profile_.source_name,
-                        profile_.source_kind,
-                        opts_.organisation.value_or(profile_.organisation),
-                        profile_.source_type};
-  AEGIS_ASSIGN_OR_RETURN(int64_t source_id, store_.EnsureDataSource(src));
-  AEGIS_ASSIGN_OR_RETURN(sum_.file_sha256, FileSha256(opts_.file, opts_.env));
-  AEGIS_ASSIGN_OR_RETURN(std::string key, ImportKey(opts_, profile_, sum_.file_sha256));
-  AEGIS_ASSIGN_OR_RETURN(
-      run_, store_.BeginImportRun(source_id, profile_.name, opts_.file, sum_.file_sha256, key));
-  sum_.data_source = code;
+  AEGIS_ASSIGN_OR_RETURN(BegunRun begun, BeginRun(store_, profile_, opts_));
+  run_ = begun.run;
+  // The run begun for this import by its caller is its own, not an interrupted one.
+  if (opts_.begun_run_id != 0 && run_.id == opts_.begun_run_id && run_.rows_done == 0)
+    run_.resumed = false;
+  sum_.file_sha256 = begun.file_sha256;
+  sum_.data_source = begun.data_source;
   sum_.run_id = run_.id;
   sum_.resumed = run_.resumed;
   return Status::Ok();
@@ -676,6 +669,25 @@ Result<ImportSummary> Importer::Run() {
 }
 
 }  // namespace
+
+Result<BegunRun> BeginRun(store::Store& store, const Profile& profile, const ImportOptions& opts) {
+  BegunRun out;
+  out.data_source = opts.source_code.empty() ? profile.source_code : opts.source_code;
+  if (opts.organisation)
+    out.data_source = OrganisationSourceCode(out.data_source, *opts.organisation);
+  store::DataSource src{0,
+                        out.data_source,
+                        profile.source_name,
+                        profile.source_kind,
+                        opts.organisation.value_or(profile.organisation),
+                        profile.source_type};
+  AEGIS_ASSIGN_OR_RETURN(int64_t source_id, store.EnsureDataSource(src));
+  AEGIS_ASSIGN_OR_RETURN(out.file_sha256, FileSha256(opts.file, opts.env));
+  AEGIS_ASSIGN_OR_RETURN(std::string key, ImportKey(opts, profile, out.file_sha256));
+  AEGIS_ASSIGN_OR_RETURN(
+      out.run, store.BeginImportRun(source_id, profile.name, opts.file, out.file_sha256, key));
+  return out;
+}
 
 Result<ImportSummary> RunImport(store::Store& store, const Catalog& catalog,
                                 const ImportOptions& opts) {

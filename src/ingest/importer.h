@@ -65,6 +65,10 @@ struct ImportOptions {
   // (not owned; it must outlive the call; null = Env::Default()). XLSX workbooks are opened by
   // minizip, outside the Env. The store's own writes go through SQLite, not the Env.
   Env* env = nullptr;
+  // The run BeginRun began for this import (the server begins it when an upload arrives, so that
+  // the job's id is the run's): taken up as this import's own, not as an interrupted one, unless
+  // rows were already committed in it. 0 = none.
+  int64_t begun_run_id = 0;
 };
 
 struct ReasonCount {
@@ -92,6 +96,17 @@ struct ImportSummary {
 
 Result<ImportSummary> RunImport(store::Store& store, const Catalog& catalog,
                                 const ImportOptions& opts);
+
+// What BeginRun began: the run, and the data source and file digest it was begun with.
+struct BegunRun {
+  store::ImportRun run;
+  std::string data_source, file_sha256;
+};
+// Begins (or takes up, when an interrupted run has the same import key) the import run of
+// `opts` with `profile`, as RunImport begins it: the data source (the organisation's own with
+// opts.organisation), the file's digest and the import key. RunImport with opts.begun_run_id set
+// to its id then imports into it. The server calls it before queueing an upload.
+Result<BegunRun> BeginRun(store::Store& store, const Profile& profile, const ImportOptions& opts);
 
 // The data source code of `source_code` for an organisation's own imports ("kobo:pm@ORG-A");
 // `source_code` itself for cluster-wide accounts ("").

@@ -99,6 +99,16 @@ Status Allowed(const Actor& a, access::Action action, const access::Resource& r)
   return d.allowed() ? Status::Ok() : Status::PermissionDenied(d.reason);
 }
 
+// An in-app notice of referral `id` (0: the one being created) to `recipient`.
+store::ReferralNotice InApp(int64_t id, int64_t now_ms, std::string recipient, std::string kind) {
+  store::ReferralNotice n;
+  n.referral_id = id;
+  n.created_ms = now_ms;
+  n.recipient = std::move(recipient);
+  n.kind = std::move(kind);
+  return n;
+}
+
 // The in-app notices, then a webhook or e-mail notice for each outside recipient `routes` names
 // for any of them.
 std::vector<store::ReferralNotice> Routed(std::vector<store::ReferralNotice> notices,
@@ -189,7 +199,7 @@ Result<Created> Create(store::ReferralStore& referrals, store::ServiceStore& ser
                                  ReferralStatus::kSent, ReferralStatus::kSent);
   e.from_status.clear();
   std::vector<store::ReferralNotice> notices = {
-      {0, 0, a.now_ms, "org:" + r.receiving_organisation, "received"}};
+      InApp(0, a.now_ms, "org:" + r.receiving_organisation, "received")};
   AEGIS_ASSIGN_OR_RETURN(out.id,
                          referrals.CreateReferral(r, d.consent, e, Routed(notices, a.routes)));
   return out;
@@ -265,7 +275,7 @@ Status Change(store::ReferralStore& referrals, const Actor& a, int64_t id, Refer
                                 ? rec->r.referring_organisation
                                 : rec->r.receiving_organisation;
   std::vector<store::ReferralNotice> notices = {
-      {0, id, a.now_ms, "org:" + other, store::ReferralStatusName(to)}};
+      InApp(id, a.now_ms, "org:" + other, store::ReferralStatusName(to))};
   return referrals.ChangeReferralStatus(id, ch, Event(a, store::ReferralStatusName(to), from, to),
                                         Routed(notices, a.routes));
 }
@@ -295,9 +305,9 @@ Result<int> EscalateOverdue(store::ReferralStore& referrals, int64_t now_ms,
       e.action = "escalated";
       e.from_status = e.to_status = store::ReferralStatusName(rec.r.status);
       std::vector<store::ReferralNotice> notices = {
-          {0, rec.r.id, now_ms, "role:coordinator", "overdue"},
-          {0, rec.r.id, now_ms, "org:" + rec.r.receiving_organisation, "overdue"},
-          {0, rec.r.id, now_ms, "org:" + rec.r.referring_organisation, "overdue"}};
+          InApp(rec.r.id, now_ms, "role:coordinator", "overdue"),
+          InApp(rec.r.id, now_ms, "org:" + rec.r.receiving_organisation, "overdue"),
+          InApp(rec.r.id, now_ms, "org:" + rec.r.referring_organisation, "overdue")};
       AEGIS_ASSIGN_OR_RETURN(
           bool first, referrals.EscalateReferral(rec.r.id, now_ms, e, Routed(notices, routes)));
       n += first ? 1 : 0;

@@ -29,30 +29,6 @@ namespace aegis::server {
 
 namespace {
 
-// Exact aggregates only where the kernel allows them for every class the reader sees in
-// aggregates; safe aggregates (small numbers suppressed) where any class is aggregate-only.
-bool NeedsSafe(Api& api, const Caller& c) {
-  for (int k = 0; k < store::kCaseClasses; ++k) {
-    access::Resource r;
-    r.record_class = static_cast<store::RecordClass>(k);
-    if (Decide(api, c, access::Action::kReadAggregate, r).effect == access::Effect::kAggregateOnly)
-      return true;
-  }
-  return false;
-}
-
-// The classes the kernel lets the reader see in aggregates (exact or safe).
-uint32_t AggregateClasses(Api& api, const Caller& c) {
-  uint32_t m = 0;
-  for (int k = 0; k < store::kCaseClasses; ++k) {
-    access::Resource r;
-    r.record_class = static_cast<store::RecordClass>(k);
-    if (Decide(api, c, access::Action::kReadAggregate, r).effect != access::Effect::kDeny)
-      m |= 1U << k;
-  }
-  return m;
-}
-
 // Facts per set of visible record classes, and cubes per month range over them, kept while the
 // store's data version (Store::DataVersion: one primary-key read) is the one they were read at.
 // The version changes after every change the analysis reads, made through any server process
@@ -140,14 +116,15 @@ std::optional<analysis::AnalysisResult> RunAnalysis(Api& api, DataState& st,
     ar.level = static_cast<int>(*v);
   }
   ar.within = req.get_param_value("within");
-  ar.safe = NeedsSafe(api, c) || req.get_param_value("safe") == "true";
+  const access::AggregateView view = access::AggregateViewOf(*api.protocol(), c.subject);
+  ar.safe = view.safe || req.get_param_value("safe") == "true";
   analysis::AnalysisConfig cfg;
   if (!st.rules) {
     *e = FromStatus(st.rules_error);
     return std::nullopt;
   }
   cfg.rules = *st.rules;
-  uint32_t classes = AggregateClasses(api, c);
+  const uint32_t classes = view.classes;
   // The period: ?period=2024-03 | 2024-Q1 | 2024; default the latest month with data.
   auto entry = st.cache.Facts(api, store, classes);
   if (!entry.ok()) {
@@ -160,20 +137,17 @@ std::optional<analysis::AnalysisResult> RunAnalysis(Api& api, DataState& st,
     *e = {400, "invalid", "within: unknown P-code; see /api/v1/areas", "within"};
     return std::nullopt;
   }
-  if (facts.max_month < facts.min_month) {
-    *e = {404, "no_data", "no placed incidents or monitoring answers yet", ""};
+  auto window = analysis::AnalysisWindow(req.get_param_value("period"), facts);
+  if (!window.ok()) {
+    *e = window.status().code() == Status::Code::kNotFound
+             ? ApiError{404, "no_data", window.status().message(), ""}
+             : ApiError{400, "invalid", window.status().message(), "period"};
     return std::nullopt;
   }
-  auto period = analysis::PeriodOrLatest(req.get_param_value("period"), facts);
-  if (!period.ok()) {
-    *e = {400, "invalid", period.status().message(), "period"};
-    return std::nullopt;
-  }
-  ar.period = *period;
-  // The months that hold data: a period and its baselines outside them sum to 0 (Cube::Sum
-  // clamps), so the cube never grows with the period asked for (period=1900-01 built one from
-  // 1899 to the data's last month: gigabytes for a request).
-  auto cube = AnalysisCache::CubeOf(**entry, facts.min_month, facts.max_month,
+  ar.period = window->period;
+  // The cube spans the months that hold data, never the period asked for (period=1900-01 once
+  // built one from 1899 to the data's last month: gigabytes for a request).
+  auto cube = AnalysisCache::CubeOf(**entry, window->first_month, window->last_month,
                                     ar.safe ? analysis::RiskBits(facts, cfg.withheld_risks) : 0);
   auto overrides = store.LoadSeverityOverrides();
   if (!overrides.ok()) {
@@ -203,15 +177,6 @@ void Analysis(Api& api, DataState& st, const httplib::Request& req, httplib::Res
   res.set_content(r->ToJson(), "application/json");
 }
 
-// Epoch milliseconds of the first day of month index `m` (analysis::MonthIndex), UTC.
-int64_t MonthStartMs(int m) {
-  std::tm tm{};
-  tm.tm_year = m / 12 - 1900;
-  tm.tm_mon = m % 12;
-  tm.tm_mday = 1;
-  return static_cast<int64_t>(timegm(&tm)) * 1000;
-}
-
 // The service-gap map (services/gaps.h): per area of the level and service type, the phase of
 // the risks the type answers, the services covering the area, and the referrals closed there as
 // service_unavailable in the period. Phases as the analysis publishes them to the reader (safe
@@ -230,46 +195,19 @@ void Gaps(Api& api, DataState& st, const httplib::Request& req, httplib::Respons
   store::AccessScope scope = c.scope;
   scope.max_rank[static_cast<int>(store::RecordClass::kService)] =
       access::AggregateRank(*api.protocol(), c.subject, store::RecordClass::kService);
-  auto cov = (*lease)->Coverage(scope, r->level, "");
-  if (!cov.ok()) return SendError(res, FromStatus(cov.status()));
   access::Resource ref;
   ref.record_class = store::RecordClass::kReferral;
   const access::Effect referrals = Decide(api, c, access::Action::kReadAggregate, ref).effect;
-  std::map<std::pair<std::string, std::string>, int64_t> unavailable;
-  std::set<std::pair<std::string, std::string>> small;
-  if (referrals != access::Effect::kDeny) {
-    auto outcomes =
-        (*lease)->ReferralOutcomes(MonthStartMs(r->period.first), MonthStartMs(r->period.last + 1));
-    if (!outcomes.ok()) return SendError(res, FromStatus(outcomes.status()));
-    auto areas = (*lease)->LoadAreas();
-    if (!areas.ok()) return SendError(res, FromStatus(areas.status()));
-    std::map<std::string, const store::AreaRow*> by_code;
-    for (const auto& a : *areas) by_code[a.pcode] = &a;
-    for (const auto& o : *outcomes) {
-      if (o.outcome != "service_unavailable") continue;
-      // The area of the map's level that holds the referral's area (none when it is above).
-      const store::AreaRow* a = by_code.count(o.area_pcode) ? by_code[o.area_pcode] : nullptr;
-      while (a != nullptr && a->level > r->level)
-        a = by_code.count(a->parent_pcode) ? by_code[a->parent_pcode] : nullptr;
-      if (a != nullptr && a->level == r->level)
-        unavailable[{a->pcode, o.service_type}] += o.referrals;
-    }
-    if (r->safe || referrals == access::Effect::kAggregateOnly) {
-      for (auto it = unavailable.begin(); it != unavailable.end();) {
-        if (it->second < r->threshold) {
-          small.insert(it->first);
-          it = unavailable.erase(it);
-        } else {
-          ++it;
-        }
-      }
-    }
-  }
-  std::vector<services::GapCell> cells = services::GapMap(*r, *cov, unavailable, *st.answers);
+  const services::ReferralCounts counts =
+      referrals == access::Effect::kDeny                         ? services::ReferralCounts::kHidden
+      : (r->safe || referrals == access::Effect::kAggregateOnly) ? services::ReferralCounts::kSafe
+                                                                 : services::ReferralCounts::kExact;
+  auto built = services::BuildGapMap(**lease, **lease, **lease, *r, scope, counts, *st.answers);
+  if (!built.ok()) return SendError(res, FromStatus(built.status()));
+  std::vector<services::GapCell> cells = std::move(*built);
   const std::string type = req.get_param_value("type");
   if (!type.empty())
     std::erase_if(cells, [&](const services::GapCell& g) { return g.service_type != type; });
-  for (auto& g : cells) g.unavailable_small = small.count({g.pcode, g.service_type}) > 0;
   api.Audit(**lease, &c, "analysis.gaps", "analysis", r->period.label, r->safe ? "safe" : "exact");
   if (req.get_param_value("format") == "hxl")
     return res.set_content(services::GapMapHxl(cells, r->threshold), "text/csv; charset=utf-8");
@@ -454,31 +392,19 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
       return SendError(res, {500, "internal", "the server could not keep the upload", ""});
     }
   }
-  // The run, begun as the importer begins it (its data source, profile name, file and digest),
-  // so that the importer takes it up; its id is the job's.
-  auto begin = [&]() -> Result<store::ImportRun> {
-    store::DataSource src{
-        0,
-        ingest::OrganisationSourceCode(prof->source_code, c.user.organisation_code),
-        prof->source_name,
-        prof->source_kind,
-        c.user.organisation_code,
-        prof->source_type};
-    AEGIS_ASSIGN_OR_RETURN(int64_t source_id, (*lease)->EnsureDataSource(src));
-    AEGIS_ASSIGN_OR_RETURN(std::string sha, ingest::FileSha256(path));
-    ingest::ImportOptions o;  // as the worker below imports it
-    o.file = path;
-    o.profile = profile;
-    AEGIS_ASSIGN_OR_RETURN(std::string key, ingest::ImportKey(o, *prof, sha));
-    return (*lease)->BeginImportRun(source_id, prof->name, path, sha, key);
-  };
-  auto run = begin();
-  if (!run.ok()) {
+  // The run, begun as the importer begins it, so that the job's id is the run's; the worker's
+  // import takes it up (begun_run_id).
+  ingest::ImportOptions opts;
+  opts.file = path;
+  opts.profile = profile;
+  opts.organisation = c.user.organisation_code;
+  auto begun = ingest::BeginRun(**lease, *prof, opts);
+  if (!begun.ok()) {
     std::filesystem::remove(path, ec);
-    return SendError(res, FromStatus(run.status()));
+    return SendError(res, FromStatus(begun.status()));
   }
+  const store::ImportRun* run = &begun->run;
   const int64_t id = run->id;
-  const bool resumed = run->resumed;
   {
     std::lock_guard<std::mutex> l(st->jobs_mu);
     if (auto it = st->jobs.find(id);
@@ -507,13 +433,14 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
     j.total = static_cast<int64_t>(req.body.size());
   }
   Api* a = &api;
-  std::thread worker([a, st, id, resumed, path, profile, file_name, caller = c] {
+  std::thread worker([a, st, id, opts, file_name, caller = c]() mutable {
     auto update = [&](const std::function<void(DataState::Job&)>& fn) {
       std::lock_guard<std::mutex> l(st->jobs_mu);
       auto it = st->jobs.find(id);
       if (it != st->jobs.end()) fn(it->second);
     };
     std::lock_guard<std::mutex> one_at_a_time(st->import_mu);
+    const std::string path = opts.file;
     update([](DataState::Job& j) { j.state = "running"; });
     Status result;
     auto lease = a->pool().Acquire();
@@ -524,10 +451,8 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
       if (!catalog.ok()) {
         result = catalog.status();
       } else {
-        ingest::ImportOptions o;
-        o.file = path;
-        o.profile = profile;
-        o.organisation = caller.user.organisation_code;
+        ingest::ImportOptions& o = opts;
+        o.begun_run_id = id;
         auto protocol = a->protocol();
         o.admit = [protocol, caller](store::RecordClass k, const std::string& sensitivity) {
           access::Resource r;
@@ -550,10 +475,6 @@ void StartImport(Api& api, const std::shared_ptr<DataState>& st, const httplib::
         if (summary.ok()) {
           a->CountImportRows(summary->read, summary->imported + summary->updated,
                              summary->quarantined);
-          // The importer took up the run begun for it: not an interrupted one unless it was.
-          summary->resumed = resumed;
-          if (!resumed)
-            std::erase(summary->warnings, "resumed an interrupted import of this file after row 0");
           summary->file = file_name;  // not the server's path
           update([&](DataState::Job& j) {
             j.state = "completed";

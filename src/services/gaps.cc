@@ -3,6 +3,8 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <ctime>
+#include <set>
 
 namespace aegis::services {
 
@@ -89,6 +91,57 @@ std::vector<GapCell> GapMap(
     return x.service_type < y.service_type;
   });
   return out;
+}
+
+namespace {
+
+// Epoch milliseconds of the first day of month index `m` (analysis::MonthIndex), UTC.
+int64_t MonthStartMs(int m) {
+  std::tm tm{};
+  tm.tm_year = m / 12 - 1900;
+  tm.tm_mon = m % 12;
+  tm.tm_mday = 1;
+  return static_cast<int64_t>(timegm(&tm)) * 1000;
+}
+
+}  // namespace
+
+Result<std::vector<GapCell>> BuildGapMap(store::ServiceStore& services,
+                                         store::ReferralStore& referrals, store::AreaStore& areas,
+                                         const analysis::AnalysisResult& analysis,
+                                         const store::AccessScope& service_scope,
+                                         ReferralCounts referral_counts, const Answers& answers) {
+  AEGIS_ASSIGN_OR_RETURN(auto coverage, services.Coverage(service_scope, analysis.level, ""));
+  std::map<std::pair<std::string, std::string>, int64_t> unavailable;
+  std::set<std::pair<std::string, std::string>> small;
+  if (referral_counts != ReferralCounts::kHidden) {
+    AEGIS_ASSIGN_OR_RETURN(auto outcomes,
+                           referrals.ReferralOutcomes(MonthStartMs(analysis.period.first),
+                                                      MonthStartMs(analysis.period.last + 1)));
+    AEGIS_ASSIGN_OR_RETURN(auto rows, areas.LoadAreas());
+    std::map<std::string, const store::AreaRow*, std::less<>> by_code;
+    for (const auto& a : rows) by_code[a.pcode] = &a;
+    auto find = [&](const std::string& code) -> const store::AreaRow* {
+      auto it = by_code.find(code);
+      return it == by_code.end() ? nullptr : it->second;
+    };
+    for (const auto& o : outcomes) {
+      if (o.outcome != "service_unavailable") continue;
+      const store::AreaRow* a = find(o.area_pcode);
+      while (a != nullptr && a->level > analysis.level) a = find(a->parent_pcode);
+      if (a != nullptr && a->level == analysis.level)
+        unavailable[{a->pcode, o.service_type}] += o.referrals;
+    }
+    if (referral_counts == ReferralCounts::kSafe)
+      std::erase_if(unavailable, [&](const auto& kv) {
+        if (kv.second >= analysis.threshold) return false;
+        small.insert(kv.first);
+        return true;
+      });
+  }
+  std::vector<GapCell> cells = GapMap(analysis, coverage, unavailable, answers);
+  for (auto& g : cells) g.unavailable_small = small.count({g.pcode, g.service_type}) > 0;
+  return cells;
 }
 
 std::string GapMapHxl(const std::vector<GapCell>& cells, int64_t threshold) {

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "analysis/analysis.h"
+#include "store/area_store.h"
+#include "store/referral_store.h"
 #include "store/service_store.h"
 #include "taxonomy/taxonomy.h"
 #include "util/status.h"
@@ -47,6 +49,24 @@ std::vector<GapCell> GapMap(
     const analysis::AnalysisResult& analysis, const std::vector<store::ServiceCoverage>& coverage,
     const std::map<std::pair<std::string, std::string>, int64_t>& unavailable,
     const Answers& answers);
+
+// What a reader may see of the referrals behind the map.
+enum class ReferralCounts {
+  kHidden,  // none (the reader sees no referral, even in aggregates): unavailable unknown
+  kSafe,    // counts under the analysis's threshold not published (unavailable_small)
+  kExact,   // every count
+};
+
+// The map for `analysis` from the store: the directory's coverage of the analysis's level (the
+// entries `service_scope` may count), and the referrals closed as service_unavailable in the
+// analysis's period, each rolled up to the area of that level that holds its area (none when it
+// is placed above the level). `referrals` decides what of those counts is used (kSafe for safe
+// outputs: a count under the threshold is marked small and neither published nor a gap).
+Result<std::vector<GapCell>> BuildGapMap(store::ServiceStore& services,
+                                         store::ReferralStore& referrals, store::AreaStore& areas,
+                                         const analysis::AnalysisResult& analysis,
+                                         const store::AccessScope& service_scope,
+                                         ReferralCounts referral_counts, const Answers& answers);
 
 // The map as HXL CSV: #adm+code, #adm+name, #service+type, #severity+phase, #severity+risk,
 // #org+count, #service+count, #indicator+referrals+unavailable, #status+gap; a withheld phase

@@ -187,7 +187,7 @@ async function directoryWalk(pa, pb, base, ids) {
   await pa.fill('#dir-area', 'pibor');
   await pa.selectOption('#dir-type', 'health');
   await pa.click('form.dir-filters button[type=submit]');
-  await pa.waitForFunction(() => location.hash.includes('area=SS0308') && document.querySelector('.dir-page[data-ready=true] svg.mapsvg'));
+  await pa.waitForSelector('.dir-page[data-ready=true][data-area=SS0308] svg.mapsvg');
   const hash = await pa.evaluate(() => location.hash);
   const api = await (await pa.request.get(base + '/api/v1/services?area=SS0308&type=health&limit=200')).json();
   const rows = await pa.$$eval('table.dir-list tbody tr', (trs) => trs.map((tr) => ({ id: Number(tr.dataset.id), type: tr.dataset.type, unconfirmed: !!tr.querySelector('[data-unconfirmed]'), text: tr.textContent.replace(/\s+/g, ' ') })));
@@ -208,7 +208,8 @@ async function directoryWalk(pa, pb, base, ids) {
   const inactive = (await pa.textContent(`tr[data-id="${ids.svc3}"] td[data-status]`)).trim();
   await pa.check('form.dir-filters input[name=active]');
   await pa.click('form.dir-filters button[type=submit]');
-  await pa.waitForFunction(() => location.hash.includes('active=true') && document.querySelector('.dir-page[data-ready=true]'));
+  // The page drawn for the new filter (the previous one stays ready until the route changes).
+  await pa.waitForSelector('.dir-page[data-ready=true][data-active=true]');
   check('directory: "Active only" leaves out the inactive entry', inactive === 'Inactive' && (await pa.$(`tr[data-id="${ids.svc3}"]`)) === null && (await pa.$(`tr[data-id="${ids.serviceId}"]`)) !== null, inactive);
   const exportHref = await pa.getAttribute('.dir-exports a:first-child', 'href');
   check('directory: the export links carry the same filters', exportHref === '/api/v1/services/export?format=csv&type=health&active=true', exportHref);

@@ -216,7 +216,7 @@ async function list(el: HTMLElement, ctx: Ctx): Promise<void> {
   function draw(): void {
     const exp = (format: string) => '/api/v1/services/export' + qs({ format, area: f.area, type: f.type, organisation: f.organisation, active: f.active ? 'true' : '' });
     render(
-      html`<div class="dir-page" data-ready=${busy ? 'false' : 'true'}>
+      html`<div class="dir-page" data-ready=${busy ? 'false' : 'true'} data-active=${f.active ? 'true' : 'false'} data-area=${f.area}>
         <h1 tabindex="-1">${t('dir.title')}${areaRow ? ': ' + areaRow.name : ''}</h1>
         <p class="small">${t('dir.lede')}</p>
         <form class="filters dir-filters" @submit=${apply} novalidate>
