@@ -209,7 +209,7 @@ TEST_F(AlertDeliveryTest, TheRunningWorkerDecidesWhatIsDueByItsEnvsClock) {
   for (int i = 0; i < 500 && !(escalated && stamped); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     auto a = f_->store->GetAlert(late.alert.id);
-    escalated = a.ok() && a->has_value() && (*a)->status == "escalated";
+    escalated = a.ok() && a->has_value() && (*a)->status == store::AlertStatus::kEscalated;
     auto ds = f_->store->ListAlertDeliveries(late.alert.id);
     stamped = false;
     if (ds.ok())
@@ -232,7 +232,7 @@ TEST_F(AlertDeliveryTest, UnacknowledgedAlertsEscalateAndAcknowledgedOnesDoNot) 
   ASSERT_TRUE(pass.ok()) << pass.status().ToString();
   EXPECT_EQ(pass->escalated, 1);
   auto a = f_->store->GetAlert(late.alert.id);
-  EXPECT_EQ((*a)->status, "escalated");
+  EXPECT_EQ((*a)->status, store::AlertStatus::kEscalated);
   EXPECT_EQ((*a)->escalation_level, 1);
   EXPECT_GT((*a)->ack_due_ms, after_deadline);
   auto deliveries = f_->store->ListAlertDeliveries(late.alert.id);

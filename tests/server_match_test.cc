@@ -68,6 +68,24 @@ TEST_F(ServerMatchTest, TracingFollowsTheProtocolConsentAndDecisions) {
                       {{"kind", "registered"}, {"external_id", "X"}, {"name", "Someone"}}, &status);
   EXPECT_EQ(status, 400);
   EXPECT_EQ(bad["error"]["field"], "consent_for_tracing");
+  // A state is given and shown as its text; an unknown one is refused naming the states.
+  json shown =
+      PostJson(sp_a, "/api/v1/tracing/records",
+               {{"kind", "request"}, {"external_id", "TR-78"}, {"name", "Someone Else"}}, &status);
+  EXPECT_EQ(status, 201) << shown.dump();
+  json cases = GetJson(sp_a, "/api/v1/tracing/records", &status);
+  std::string state;
+  for (const auto& it : cases["items"])
+    if (it["external_id"] == "TR-78") state = it["status"];
+  EXPECT_EQ(state, "open") << cases.dump();
+  json wrong = PostJson(sp_a, "/api/v1/tracing/records",
+                        {{"kind", "request"},
+                         {"external_id", "TR-79"},
+                         {"name", "Someone Other"},
+                         {"status", "found"}},
+                        &status);
+  EXPECT_EQ(status, 400) << wrong.dump();
+  EXPECT_NE(wrong.dump().find("open, reunified or closed"), std::string::npos) << wrong.dump();
 
   // A service provider (a child protection agency) traces across organisations.
   Session& sp = sp_a;

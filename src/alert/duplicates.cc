@@ -36,8 +36,8 @@ std::vector<int64_t> LikelyDuplicates(const store::AlertRecord& a,
                                       const geo::Gazetteer& gazetteer) {
   std::vector<int64_t> out;
   for (const store::AlertRecord& b : candidates)
-    if (b.id != a.id && b.merged_into == 0 &&
-        b.status != store::Name(store::AlertStatus::kClosed) && LikelySameEvent(a, b, gazetteer))
+    if (b.id != a.id && b.merged_into == 0 && b.status != store::AlertStatus::kClosed &&
+        LikelySameEvent(a, b, gazetteer))
       out.push_back(b.id);
   return out;
 }

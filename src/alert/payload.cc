@@ -48,7 +48,7 @@ std::string AlertPayload(const store::AlertRecord& a, Audience audience,
       {"area", {{"pcode", a.area_pcode}, {"name", AreaName(a, ctx)}, {"level", a.area_level}}},
       {"threats", threats},
       {"urgency", a.urgency},
-      {"status", a.status},
+      {"status", std::string(store::Name(a.status))},
       {"acknowledge_by", IsoUtc(a.ack_due_ms)},
   };
   if (audience == Audience::kMember) {

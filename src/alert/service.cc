@@ -88,7 +88,7 @@ Result<IntakeResult> AlertService::Submit(store::AlertStore& store, const Submis
   e.at_ms = r.alert.received_ms;
   e.actor = s.actor.empty() ? s.channel : s.actor;
   e.action = "received";
-  e.to_status = r.alert.status;
+  e.to_status = store::Name(r.alert.status);
   e.reason = r.alert.needs_review ? "needs review: " + r.alert.parse_note : "";
   AEGIS_ASSIGN_OR_RETURN(r.alert.id, store.CreateAlert(r.alert, e, r.deliveries));
   for (auto& d : r.deliveries) d.alert_id = r.alert.id;

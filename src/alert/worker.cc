@@ -85,7 +85,7 @@ Result<int> DeliveryWorker::Escalate(int64_t now_ms) {
     e.alert_id = a.id;
     e.at_ms = now_ms;
     e.actor = "system";
-    e.from_status = a.status;
+    e.from_status = store::Name(a.status);
     if (deliveries.empty()) {
       // No further level: the alert stays on the board as overdue, without a new deadline.
       e.action = "escalation_exhausted";

@@ -42,7 +42,8 @@ Result<Loaded> Load(const GlobalOptions& g, const std::string& routing) {
 
 void PrintAlert(const store::AlertRecord& a) {
   std::printf("alert %lld  %s  %s  area %s  risks %s  urgency %s  confidence %.2f%s\n",
-              static_cast<long long>(a.id), alert::IsoUtc(a.received_ms).c_str(), a.status.c_str(),
+              static_cast<long long>(a.id), alert::IsoUtc(a.received_ms).c_str(),
+              std::string(store::Name(a.status)).c_str(),
               a.area_pcode.empty() ? "-" : a.area_pcode.c_str(),
               a.risks.empty() ? "-" : text::Join(a.risks, ",").c_str(), a.urgency.c_str(),
               a.confidence, a.needs_review ? "  NEEDS REVIEW" : "");

@@ -83,7 +83,8 @@ Status List(const GlobalOptions& g, const TracingArgs& a) {
     std::printf("%-6lld %-10s %-10s %-14s %-28s %-3s %-7s %-10s %-7s %s\n",
                 static_cast<long long>(r.id), r.kind.c_str(), r.organisation.c_str(),
                 r.external_id.c_str(), r.name.c_str(), r.sex.c_str(), age.c_str(),
-                r.area_pcode.c_str(), r.consent_for_tracing ? "yes" : "no", r.status.c_str());
+                r.area_pcode.c_str(), r.consent_for_tracing ? "yes" : "no",
+                std::string(store::Name(r.status)).c_str());
   }
   // Audited by record: the id of every case shown.
   std::string ids;
@@ -132,7 +133,7 @@ Status Match(const GlobalOptions& g, const TracingArgs& a) {
   } else {
     AEGIS_ASSIGN_OR_RETURN(auto all, st->LoadTracingRecords("request", false));
     for (auto& r : all)
-      if (r.status == store::Name(store::TracingStatus::kOpen)) requests.push_back(std::move(r));
+      if (r.status == store::TracingStatus::kOpen) requests.push_back(std::move(r));
   }
   AEGIS_ASSIGN_OR_RETURN(auto ranked, linkage::MatchRequests(*st, set, requests));
   std::printf("%zu open requests against %zu open registered cases with consent for tracing\n\n",

@@ -69,7 +69,7 @@ Result<TracingSet> BuildTracingSet(store::TracingStore& s, match::TracingOptions
   std::vector<match::Person> people;
   people.reserve(with_consent.size());
   for (const store::TracingRecord& r : with_consent)
-    if (r.status == store::Name(store::TracingStatus::kOpen)) people.push_back(ToPerson(r));
+    if (r.status == store::TracingStatus::kOpen) people.push_back(ToPerson(r));
   o.model = model && !model->empty() ? model.get() : nullptr;
   AEGIS_ASSIGN_OR_RETURN(match::TracingIndex index,
                          match::TracingIndex::Build(std::move(people), o));

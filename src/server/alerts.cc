@@ -83,7 +83,7 @@ json AlertJson(const store::AlertRecord& a, View v, const AlertContext& ctx) {
             {"area", area},
             {"risks", a.risks},
             {"urgency", a.urgency},
-            {"status", a.status},
+            {"status", std::string(store::Name(a.status))},
             {"needs_review", a.needs_review},
             {"merged_into", a.merged_into},
             {"escalation_level", a.escalation_level},
@@ -285,7 +285,7 @@ void SetStatus(Api& api, const httplib::Request& req, httplib::Response& res, co
                       alert::NowMs(),
                       "user:" + std::to_string(c.user.id),
                       merge ? "merged" : "status",
-                      (*a)->status,
+                      std::string(store::Name((*a)->status)),
                       status,
                       reason};
   if (Status st = (*lease)->SetAlertStatus(id, status, merge ? *into : 0, e); !st.ok())

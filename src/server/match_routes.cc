@@ -32,7 +32,7 @@ json TracingJson(const store::TracingRecord& r) {
           {"age_max", r.age_max},
           {"area_pcode", r.area_pcode},
           {"consent_for_tracing", r.consent_for_tracing},
-          {"status", r.status},
+          {"status", std::string(store::Name(r.status))},
           {"updated_at", r.updated_at}};
 }
 
@@ -87,6 +87,7 @@ void ListTracing(Api& api, Req req, Res res, const Caller& c) {
 
 bool ParseTracing(const json& body, const Caller& c, store::TracingRecord* r, ApiError* e) {
   r->organisation = c.user.organisation_code;
+  std::string status;
   if (!StringField(body, "kind", &r->kind, e, 20) ||
       !StringField(body, "organisation", &r->organisation, e, 40) ||
       !StringField(body, "external_id", &r->external_id, e, 100) ||
@@ -95,7 +96,7 @@ bool ParseTracing(const json& body, const Caller& c, store::TracingRecord* r, Ap
       !StringField(body, "date_of_birth", &r->date_of_birth, e, 10) ||
       !StringField(body, "sex", &r->sex, e, 6) ||
       !StringField(body, "area_pcode", &r->area_pcode, e, 20) ||
-      !StringField(body, "status", &r->status, e, 20))
+      !StringField(body, "status", &status, e, 20))
     return false;
   std::optional<int64_t> age_min, age_max;
   if (!IntField(body, "age_min", &age_min, e, -1, 130) ||
@@ -116,7 +117,14 @@ bool ParseTracing(const json& body, const Caller& c, store::TracingRecord* r, Ap
           "consent_for_tracing"};
     return false;
   }
-  if (r->status.empty()) r->status = store::Name(store::TracingStatus::kOpen);
+  if (!status.empty()) {
+    std::optional<store::TracingStatus> s = store::ParseTracingStatus(status);
+    if (!s) {
+      *e = {400, "invalid", "status: use " + store::TracingStatusList(), "status"};
+      return false;
+    }
+    r->status = *s;
+  }
   if (r->sex != "" && r->sex != "m" && r->sex != "f") {
     *e = {400, "invalid", "sex: m, f or empty", "sex"};
     return false;
@@ -190,7 +198,7 @@ void Candidates(Api& api, TracingCache& cache, Req req, Res res, const Caller& c
     if (!person.ok()) return SendError(res, FromStatus(person.status()));
     // The store has the last word: consent withdrawn or case closed since the index was built.
     if (!*person || !(*person)->consent_for_tracing ||
-        (*person)->status != store::Name(store::TracingStatus::kOpen))
+        (*person)->status != store::TracingStatus::kOpen)
       continue;
     items.push_back(CandidateJson(cand, **person));
     ids += "," + std::to_string((*person)->id);

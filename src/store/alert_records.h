@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "store/record_states.h"
+
 namespace aegis::store {
 
 // One flash alert. reporter, raw_text, free_text and the reasons of its events are personal
@@ -21,14 +23,14 @@ struct AlertRecord {
   std::string place_text;  // the place as written
   std::string area_pcode;  // resolved area; "" = not placed
   int area_level = -1;
-  std::vector<std::string> risks;  // risk codes
-  std::string urgency = "high";    // immediate, high, medium, low
-  double confidence = 0;           // of the parse (1 for structured intake)
-  std::string parse_note;          // how place and risk were found
-  std::string status = "new";      // new, verified, unverified, escalated, responded, closed
-  bool needs_review = false;       // the parse was not sure: a person must look at it
-  int64_t merged_into = 0;         // > 0: a duplicate of that alert
-  int escalation_level = 0;        // the routing level now waited on
+  std::vector<std::string> risks;          // risk codes
+  std::string urgency = "high";            // immediate, high, medium, low
+  double confidence = 0;                   // of the parse (1 for structured intake)
+  std::string parse_note;                  // how place and risk were found
+  AlertStatus status = AlertStatus::kNew;  // stored as its text (record_states.h)
+  bool needs_review = false;               // the parse was not sure: a person must look at it
+  int64_t merged_into = 0;                 // > 0: a duplicate of that alert
+  int escalation_level = 0;                // the routing level now waited on
   int64_t received_ms = 0, ack_due_ms = 0, acknowledged_ms = 0, updated_ms = 0;
   std::string acknowledged_by;
 };

@@ -1,7 +1,8 @@
 // Record states as enums, each with its one text mapping. The text is what the store keeps and
 // the API and the CLI show (unchanged); code names a state by its enum and compares through
-// these functions, never by a string literal of its own. The records still carry the text
-// (AlertRecord::status, AlertEvent::from_status/to_status, TracingRecord::status).
+// these functions, never by a string literal of its own. The records carry the enum
+// (AlertRecord::status, TracingRecord::status); an alert's history keeps the text of the states
+// it moved between (AlertEvent::from_status/to_status, "" before the first).
 #pragma once
 
 #include <array>

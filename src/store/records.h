@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "store/record_states.h"
+
 namespace aegis::store {
 
 struct Organisation {
@@ -330,7 +332,7 @@ struct TracingRecord {
   int age_min = -1, age_max = -1;  // years; -1 = unknown
   std::string area_pcode;          // last known place
   bool consent_for_tracing = false;
-  std::string status = "open";  // open, reunified, closed
+  TracingStatus status = TracingStatus::kOpen;  // stored as its text (record_states.h)
   std::string created_at, updated_at;
 };
 

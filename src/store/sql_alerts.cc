@@ -70,7 +70,10 @@ Result<AlertRecord> SqlStore::AlertFrom(const Stmt& s) {
   a.urgency = s.Text(10);
   a.confidence = s.Real(11);
   a.parse_note = s.Text(12);
-  a.status = s.Text(13);
+  std::optional<AlertStatus> status = ParseAlertStatus(s.View(13));
+  if (!status)
+    return Status::Corruption("alert " + std::to_string(a.id) + " has an unknown status");
+  a.status = *status;
   a.needs_review = s.Int(14) != 0;
   a.merged_into = s.Int(15);
   a.escalation_level = static_cast<int>(s.Int(16));
@@ -172,7 +175,7 @@ Result<int64_t> SqlStore::CreateAlert(const AlertRecord& a, const AlertEvent& re
         .Bind(10, a.urgency)
         .Bind(11, a.confidence)
         .Bind(12, a.parse_note)
-        .Bind(13, a.status)
+        .Bind(13, Name(a.status))
         .Bind(14, static_cast<int64_t>(a.needs_review ? 1 : 0))
         .Bind(15, a.received_ms)
         .Bind(16, a.ack_due_ms)

@@ -18,8 +18,6 @@ Status CheckTracing(const TracingRecord& r) {
     return Status::InvalidArgument(who + ": kind '" + r.kind + "': use registered or request");
   if (r.external_id.empty()) return Status::InvalidArgument("a tracing record needs its case id");
   if (r.name.empty()) return Status::InvalidArgument(who + ": the name is empty");
-  if (!ParseTracingStatus(r.status))
-    return Status::InvalidArgument(who + ": status '" + r.status + "': use " + TracingStatusList());
   return Status::Ok();
 }
 
@@ -39,7 +37,10 @@ Result<TracingRecord> SqlStore::TracingFrom(const Stmt& s) {
   r.age_max = static_cast<int>(s.Int(9));
   r.area_pcode = s.Text(10);
   r.consent_for_tracing = s.Int(11) != 0;
-  r.status = s.Text(12);
+  std::optional<TracingStatus> status = ParseTracingStatus(s.View(12));
+  if (!status)
+    return Status::Corruption("tracing record " + std::to_string(r.id) + " has an unknown status");
+  r.status = *status;
   r.created_at = s.Text(13);
   r.updated_at = s.Text(14);
   return r;
@@ -91,7 +92,7 @@ Result<std::vector<int64_t>> SqlStore::PutTracingRecords(const std::vector<Traci
                                 .Bind(9, static_cast<int64_t>(r.age_max))
                                 .Bind(10, r.area_pcode)
                                 .Bind(11, static_cast<int64_t>(r.consent_for_tracing ? 1 : 0))
-                                .Bind(12, r.status)
+                                .Bind(12, Name(r.status))
                                 .Bind(13, now)
                                 .Bind(14, now)
                                 .Run());
