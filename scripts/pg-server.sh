@@ -6,6 +6,8 @@
 #   scripts/pg-server.sh start [DIR] [PORT]   start (or find running) a cluster in DIR; prints
 #                                             AEGIS_TEST_PG=postgresql://aegis@127.0.0.1:PORT/postgres
 #   scripts/pg-server.sh stop [DIR]           stop it (fast mode) and remove DIR
+#   scripts/pg-server.sh halt [DIR]           stop it and keep DIR (start starts it again, data
+#                                             kept: a database going down under a server, in tests)
 #   scripts/pg-server.sh status [DIR]         exit 0 and print the line if it runs, else exit 1
 #
 # DIR defaults to /tmp/aegis-pg-<uid>, PORT to 55432. `start` is idempotent: a cluster already
@@ -32,7 +34,7 @@ die() {  # $1 exit status, rest: message
 cmd=${1:-}
 case "$cmd" in
   -h | --help | help) usage; exit 0 ;;
-  start | stop | status) shift ;;
+  start | stop | halt | status) shift ;;
   *) usage >&2; exit 2 ;;
 esac
 [ $# -le 2 ] || die 2 "too many arguments (see --help)"
@@ -79,6 +81,15 @@ case "$cmd" in
     fi
     echo "pg-server: no cluster running in $dir" >&2
     exit 1
+    ;;
+
+  halt)
+    if running_port >/dev/null; then
+      pg "$pgbin/pg_ctl" -D "$dir" -m fast -w -t 60 stop >/dev/null ||
+        die 1 "pg_ctl stop failed for $dir"
+    fi
+    echo "pg-server: stopped $dir (kept: start starts it again)"
+    exit 0
     ;;
 
   stop)

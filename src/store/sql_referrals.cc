@@ -346,7 +346,15 @@ Result<std::vector<ReferralNotice>> SqlStore::ListReferralNotices(
                   in + ") ORDER BY id DESC LIMIT " + std::to_string(std::clamp(limit, 1, 1000))));
   for (size_t i = 0; i < recipients.size(); ++i) s.Bind(static_cast<int>(i + 1), recipients[i]);
   Status st;
-  while (s.Step(&st)) out.push_back({s.Int(0), s.Int(1), s.Int(2), s.Text(3), s.Text(4)});
+  while (s.Step(&st)) {
+    ReferralNotice n;
+    n.id = s.Int(0);
+    n.referral_id = s.Int(1);
+    n.created_ms = s.Int(2);
+    n.recipient = s.Text(3);
+    n.kind = s.Text(4);
+    out.push_back(std::move(n));
+  }
   AEGIS_RETURN_IF_ERROR(st);
   return out;
 }
