@@ -140,6 +140,12 @@ TEST_F(GapsApi, TheMapJoinsPhasesServicesAndReferralsTurnedAwayAndHidesSmallCoun
   ASSERT_TRUE(hxl && hxl->status == 200);
   EXPECT_NE(hxl->body.find("#adm+code"), std::string::npos);
   EXPECT_NE(hxl->body.find("SS0101,"), std::string::npos);
+  // The command line prints the same map's gaps beside the coverage, for the period asked.
+  auto cli = RunAegis("--db '" + db_ + "' services gaps --type protection --level 2 --period " +
+                      "2024-03 --keys '" + (dir_ / "t.keys") + "'");
+  ASSERT_EQ(cli.exit_code, 0) << cli.output;
+  EXPECT_NE(cli.output.find("protection: "), std::string::npos) << cli.output;
+  EXPECT_NE(cli.output.find("gaps in 2024-03 (phase 3 or worse"), std::string::npos) << cli.output;
 }
 
 }  // namespace

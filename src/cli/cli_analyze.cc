@@ -197,28 +197,45 @@ Status WriteReport(store::Store& store, const analysis::AnalysisResult& r,
   return Status::Ok();
 }
 
+}  // namespace
+
+Result<analysis::AnalysisResult> AnalyzeStore(const GlobalOptions& g, store::Store& store,
+                                              const taxonomy::Taxonomy& tax,
+                                              const StoreAnalysis& o) {
+  analysis::AnalysisConfig cfg;
+  std::string rules = o.rules.empty() ? g.data_dir + "/analysis/severity.toml" : o.rules;
+  AEGIS_ASSIGN_OR_RETURN(cfg.rules, analysis::SeverityRules::Load(rules));
+  cfg.trend.baseline_periods = o.baseline;
+  cfg.suppression_threshold = o.threshold;
+  AEGIS_ASSIGN_OR_RETURN(analysis::Facts facts, analysis::LoadFacts(store, tax));
+  AEGIS_ASSIGN_OR_RETURN(analysis::Window w, analysis::AnalysisWindow(o.period, facts));
+  analysis::AnalysisRequest req;
+  req.level = o.level;
+  req.within = o.within;
+  req.safe = o.safe;
+  req.period = w.period;
+  analysis::Cube cube =
+      analysis::Cube::Build(facts, w.first_month, w.last_month,
+                            o.safe ? analysis::RiskBits(facts, cfg.withheld_risks) : 0);
+  AEGIS_ASSIGN_OR_RETURN(auto overrides, store.LoadSeverityOverrides());
+  return analysis::Analyze(facts, cube, overrides, cfg, req);
+}
+
+namespace {
+
 Status RunAnalyze(const GlobalOptions& g, const AnalyzeArgs& a) {
   AEGIS_ASSIGN_OR_RETURN(auto store, OpenStore(g));
   AEGIS_ASSIGN_OR_RETURN(taxonomy::Taxonomy tax,
                          taxonomy::Taxonomy::Load(g.data_dir + "/taxonomy"));
-  analysis::AnalysisConfig cfg;
-  std::string rules = a.rules.empty() ? g.data_dir + "/analysis/severity.toml" : a.rules;
-  AEGIS_ASSIGN_OR_RETURN(cfg.rules, analysis::SeverityRules::Load(rules));
-  cfg.trend.baseline_periods = a.baseline;
-  cfg.suppression_threshold = a.threshold;
-  AEGIS_ASSIGN_OR_RETURN(analysis::Facts facts, analysis::LoadFacts(*store, tax));
-  AEGIS_ASSIGN_OR_RETURN(analysis::Window w, analysis::AnalysisWindow(a.period, facts));
-  analysis::AnalysisRequest req;
-  req.level = a.level;
-  req.within = a.within;
-  req.safe = a.safe;
-  req.period = w.period;
-  analysis::Cube cube =
-      analysis::Cube::Build(facts, w.first_month, w.last_month,
-                            a.safe ? analysis::RiskBits(facts, cfg.withheld_risks) : 0);
-  AEGIS_ASSIGN_OR_RETURN(auto overrides, store->LoadSeverityOverrides());
-  AEGIS_ASSIGN_OR_RETURN(analysis::AnalysisResult r,
-                         analysis::Analyze(facts, cube, overrides, cfg, req));
+  StoreAnalysis o;
+  o.level = a.level;
+  o.baseline = a.baseline;
+  o.period = a.period;
+  o.within = a.within;
+  o.rules = a.rules;
+  o.threshold = a.threshold;
+  o.safe = a.safe;
+  AEGIS_ASSIGN_OR_RETURN(analysis::AnalysisResult r, AnalyzeStore(g, *store, tax, o));
   if (!a.hxl.empty()) {
     std::ofstream f(a.hxl);
     f << r.ToHxlCsv();

@@ -6,10 +6,12 @@
 #include <memory>
 #include <string>
 
+#include "analysis/analysis.h"
 #include "match/tracing.h"
 #include "security/keyring.h"
 #include "server/server.h"
 #include "store/store.h"
+#include "taxonomy/taxonomy.h"
 #include "util/status.h"
 
 namespace aegis::cli {
@@ -39,6 +41,19 @@ void Run(const std::function<Status()>& fn);
 // serves the store and prints the address and the first sign-in. `check_only`: starts the server
 // on a free port, signs in over HTTP, reads /me and the analysis, and stops (for scripts and CI).
 Status ServeDemo(const GlobalOptions& g, server::ServerOptions o, bool check_only);
+
+// The analysis of a store as `aegis analyze` computes it: the data folder's severity rules
+// (or `rules`), the period asked for or the latest month with data. NotFound when the store
+// holds no placed incident or monitoring answer.
+struct StoreAnalysis {
+  int level = 2, baseline = 6;
+  std::string period, within, rules;
+  int64_t threshold = 5;
+  bool safe = false;
+};
+Result<analysis::AnalysisResult> AnalyzeStore(const GlobalOptions& g, store::Store& store,
+                                              const taxonomy::Taxonomy& tax,
+                                              const StoreAnalysis& o);
 
 // Opens the store with its key file as the field cipher (see KeyFile).
 Result<std::unique_ptr<store::Store>> OpenStore(const GlobalOptions& g, bool migrate = true);

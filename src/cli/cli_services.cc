@@ -10,6 +10,7 @@
 #include "export/export.h"
 #include "services/directory.h"
 #include "services/directory_table.h"
+#include "services/gaps.h"
 #include "util/date.h"
 #include "util/text.h"
 
@@ -18,7 +19,7 @@ namespace aegis::cli {
 namespace {
 
 struct ServiceArgs {
-  std::string area, type, organisation, country, keys, out, format;
+  std::string area, type, organisation, country, keys, out, format, period;
   int level = 2;
   bool active = false;
   int top = 10;
@@ -114,6 +115,46 @@ Status Recipients(const GlobalOptions& g, const ServiceArgs& a) {
 }
 
 // Per area of the level: how many entries of the type cover it; the areas with none first.
+// The service-gap map beside the coverage: the areas where the risks a type answers are at
+// phase 3 or worse in the period and no service covers them, or referrals were turned away.
+Status SevereGaps(const GlobalOptions& g, store::Store& st, const ServiceArgs& a,
+                  const std::map<std::string, std::string>& names) {
+  AEGIS_ASSIGN_OR_RETURN(taxonomy::Taxonomy tax,
+                         taxonomy::Taxonomy::Load(g.data_dir + "/taxonomy"));
+  StoreAnalysis o;
+  o.level = a.level;
+  o.period = a.period;
+  o.within = a.country;
+  auto r = AnalyzeStore(g, st, tax, o);
+  if (!r.ok() && (r.status().code() == Status::Code::kNotFound ||
+                  r.status().code() == Status::Code::kInvalidArgument)) {
+    std::printf("gaps by severity: not computed (%s)\n", r.status().message().c_str());
+    return Status::Ok();
+  }
+  AEGIS_RETURN_IF_ERROR(r.status());
+  AEGIS_ASSIGN_OR_RETURN(auto answers,
+                         services::Answers::Load(g.data_dir + "/services/answers.toml", tax));
+  AEGIS_ASSIGN_OR_RETURN(auto cells,
+                         services::BuildGapMap(st, st, st, *r, access::OperatorScope(),
+                                               services::ReferralCounts::kExact, answers));
+  std::vector<const services::GapCell*> gaps;
+  for (const auto& c : cells)
+    if (c.gap && (a.type.empty() || c.service_type == a.type)) gaps.push_back(&c);
+  std::printf(
+      "gaps in %s (phase 3 or worse for a risk the type answers, with no service or "
+      "referrals turned away): %zu\n",
+      r->period.label.c_str(), gaps.size());
+  for (size_t i = 0; i < gaps.size() && static_cast<int>(i) < a.top; ++i) {
+    const services::GapCell& c = *gaps[i];
+    auto name = names.find(c.pcode);
+    std::printf("  %-10s %-24s %-14s phase %d (%s), %lld service(s), %lld turned away\n",
+                c.pcode.c_str(), name == names.end() ? "" : name->second.c_str(),
+                c.service_type.c_str(), c.phase, c.phase_risk.c_str(),
+                static_cast<long long>(c.services), static_cast<long long>(c.unavailable));
+  }
+  return Status::Ok();
+}
+
 Status Gaps(const GlobalOptions& g, const ServiceArgs& a) {
   AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
   AEGIS_ASSIGN_OR_RETURN(auto cov, st->Coverage(access::OperatorScope(), a.level, a.country));
@@ -148,6 +189,7 @@ Status Gaps(const GlobalOptions& g, const ServiceArgs& a) {
                   names[with[i]->pcode].c_str(), static_cast<long long>(with[i]->providers),
                   static_cast<long long>(with[i]->services));
   }
+  AEGIS_RETURN_IF_ERROR(SevereGaps(g, *st, a, names));
   return AuditCommand(g, a.keys, *st, "service.gaps", "service", a.type,
                       "level " + std::to_string(a.level));
 }
@@ -193,7 +235,9 @@ void AddServiceCommands(CLI::App& app, GlobalOptions& g) {
   gp->add_option("--level", a.level, "Admin level of the areas (default 2)")
       ->check(CLI::Range(0, 5));
   gp->add_option("--country", a.country, "ISO3 code: only this country's areas");
-  gp->add_option("--top", a.top, "Areas listed with the most providers (default 10)");
+  gp->add_option("--top", a.top, "Areas listed with the most providers, and gaps (default 10)");
+  gp->add_option("--period", a.period,
+                 "Period of the severity (2024-03, 2024-Q1, 2024; default the latest month)");
   gp->callback([&g] { Run([&] { return Gaps(g, a); }); });
   auto* rc = s->add_subcommand(
       "recipients", "Where to refer a person in an area: nearest services first (90-day check)");
