@@ -198,6 +198,9 @@ void AddExportRoutes(Api& api);
 void AddMatchRoutes(Api& api);
 // The service directory (services.cc): list, detail, entry, change, coverage by area.
 void AddServiceRoutes(Api& api);
+// The directory filters of a request (area, type, organisation, active), checked: an unknown
+// P-code or service type is a 400 naming the parameter (services.cc).
+bool ReadServiceQuery(Api& api, const httplib::Request& req, store::ServiceQuery* q, ApiError* e);
 // Referrals (referrals.cc): send with consent, lists, status changes, consent withdrawal, notices.
 void AddReferralRoutes(Api& api);
 // Early warning (alerts.cc): intake, triage, inbox, board; starts the delivery worker. An error

@@ -134,21 +134,7 @@ void ExportServices(Api& api, const httplib::Request& req, httplib::Response& re
   auto format = exports::ParseFormat(req.get_param_value("format"));
   if (!format.ok()) return SendError(res, {400, "invalid", format.status().message(), "format"});
   store::ServiceQuery q;
-  q.area = req.get_param_value("area");
-  q.service_type = req.get_param_value("type");
-  q.organisation = req.get_param_value("organisation");
-  q.active_only = req.get_param_value("active") == "true";
-  if (!q.area.empty() && api.AreaLevel(q.area) < 0)
-    return SendError(res, {400, "invalid", "area: unknown P-code; see /api/v1/areas", "area"});
-  if (!q.service_type.empty()) {
-    auto type = api.taxonomy().NormalizeTerm("service_type", q.service_type);
-    if (!type)
-      return SendError(res, {400, "invalid",
-                             "type: not a service type; see data/taxonomy/vocabularies.json "
-                             "service_type",
-                             "type"});
-    q.service_type = *type;
-  }
+  if (ApiError e; !ReadServiceQuery(api, req, &q, &e)) return SendError(res, e);
   auto areas = std::make_shared<services::AreaIndex>();
   {
     auto lease = api.pool().Acquire();

@@ -154,14 +154,34 @@ bool ParseService(Api& api, const json& body, store::Service* s, ApiError* e) {
   return true;
 }
 
+}  // namespace
+
+bool ReadServiceQuery(Api& api, const httplib::Request& req, store::ServiceQuery* q, ApiError* e) {
+  q->area = req.get_param_value("area");
+  q->organisation = req.get_param_value("organisation");
+  q->active_only = req.get_param_value("active") == "true";
+  if (!q->area.empty() && api.AreaLevel(q->area) < 0) {
+    *e = {400, "invalid", "area: unknown P-code; see /api/v1/areas", "area"};
+    return false;
+  }
+  const std::string type = req.get_param_value("type");
+  if (!type.empty()) {
+    auto id = api.taxonomy().NormalizeTerm("service_type", type);
+    if (!id) {
+      *e = {400, "invalid",
+            "type: not a service type; see data/taxonomy/vocabularies.json service_type", "type"};
+      return false;
+    }
+    q->service_type = *id;
+  }
+  return true;
+}
+
+namespace {
+
 void List(Api& api, const httplib::Request& req, httplib::Response& res, const Caller& c) {
   store::ServiceQuery q;
-  q.area = req.get_param_value("area");
-  q.service_type = req.get_param_value("type");
-  q.organisation = req.get_param_value("organisation");
-  q.active_only = req.get_param_value("active") == "true";
-  if (!q.area.empty() && api.AreaLevel(q.area) < 0)
-    return SendError(res, {400, "invalid", "area: unknown P-code; see /api/v1/areas", "area"});
+  if (ApiError e; !ReadServiceQuery(api, req, &q, &e)) return SendError(res, e);
   if (req.has_param("after")) {
     auto a = Int(req.get_param_value("after"));
     if (!a || *a < 0) return SendError(res, {400, "invalid", "after: a record id", "after"});

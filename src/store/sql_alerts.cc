@@ -289,43 +289,76 @@ Result<bool> SqlStore::AcknowledgeAlert(int64_t id, const std::string& by, int64
   return first;
 }
 
-Result<std::vector<AlertDelivery>> SqlStore::ClaimAlertDeliveries(int64_t now_ms, int64_t lease_ms,
-                                                                  int limit) {
-  std::vector<AlertDelivery> out;
-  {
-    // Most passes find nothing due: a read (no write lock, which imports hold for seconds).
-    AEGIS_ASSIGN_OR_RETURN(
-        Stmt & due,
-        Cached("SELECT 1 FROM alert_delivery WHERE delivered_ms=0 AND next_attempt_ms<=? AND "
-               "claimed_until_ms<=? LIMIT 1"));
-    due.Bind(1, now_ms).Bind(2, now_ms);
-    Status q;
-    const bool any = due.Step(&q);
-    due.Reset();
-    AEGIS_RETURN_IF_ERROR(q);
-    if (!any) return out;
-  }
-  Status st = InTransaction(db_, [&]() -> Status {
-    AEGIS_ASSIGN_OR_RETURN(
-        Stmt & s, Cached(std::string(kDeliveryCols) +
-                         "WHERE delivered_ms=0 AND next_attempt_ms<=? AND claimed_until_ms<=? "
-                         "ORDER BY next_attempt_ms, id LIMIT ?"));
+Result<bool> SqlStore::OutboxDue(const std::string& table, int64_t now_ms) {
+  AEGIS_ASSIGN_OR_RETURN(Stmt & due, Cached("SELECT 1 FROM " + table +
+                                            " WHERE delivered_ms=0 AND next_attempt_ms<=? AND "
+                                            "claimed_until_ms<=? LIMIT 1"));
+  due.Bind(1, now_ms).Bind(2, now_ms);
+  Status q;
+  const bool any = due.Step(&q);
+  due.Reset();
+  AEGIS_RETURN_IF_ERROR(q);
+  return any;
+}
+
+Status SqlStore::ClaimOutbox(const std::string& table, const std::string& select, int64_t now_ms,
+                             int64_t lease_ms, int limit,
+                             const std::function<int64_t(const Stmt&)>& row) {
+  return InTransaction(db_, [&]() -> Status {
+    AEGIS_ASSIGN_OR_RETURN(Stmt & s,
+                           Cached(select + " WHERE delivered_ms=0 AND next_attempt_ms<=? AND "
+                                           "claimed_until_ms<=? ORDER BY next_attempt_ms, id "
+                                           "LIMIT ?"));
     s.Bind(1, now_ms).Bind(2, now_ms).Bind(3, static_cast<int64_t>(limit));
+    std::vector<int64_t> ids;
     Status q;
-    while (s.Step(&q)) out.push_back(DeliveryFrom(s));
+    while (s.Step(&q)) ids.push_back(row(s));
     s.Reset();
     AEGIS_RETURN_IF_ERROR(q);
-    AEGIS_ASSIGN_OR_RETURN(
-        Stmt & claim,
-        Cached("UPDATE alert_delivery SET claimed_until_ms=?, attempts=attempts+1 WHERE id=?"));
-    for (AlertDelivery& d : out) {
-      d.attempts += 1;
-      d.claimed_until_ms = now_ms + lease_ms;
-      AEGIS_RETURN_IF_ERROR(claim.Bind(1, d.claimed_until_ms).Bind(2, d.id).Run());
+    AEGIS_ASSIGN_OR_RETURN(Stmt & claim, Cached("UPDATE " + table +
+                                                " SET claimed_until_ms=?, attempts=attempts+1 "
+                                                "WHERE id=?"));
+    for (int64_t id : ids)
+      AEGIS_RETURN_IF_ERROR(claim.Bind(1, now_ms + lease_ms).Bind(2, id).Run());
+    return Status::Ok();
+  });
+}
+
+Status SqlStore::FinishOutbox(const std::string& table,
+                              const std::vector<DeliveryOutcome>& outcomes) {
+  return InTransaction(db_, [&]() -> Status {
+    AEGIS_ASSIGN_OR_RETURN(Stmt & done, Cached("UPDATE " + table +
+                                               " SET delivered_ms=?, claimed_until_ms=0, "
+                                               "last_error='' WHERE id=?"));
+    AEGIS_ASSIGN_OR_RETURN(Stmt & retry, Cached("UPDATE " + table +
+                                                " SET next_attempt_ms=?, claimed_until_ms=0, "
+                                                "last_error=? WHERE id=?"));
+    for (const DeliveryOutcome& o : outcomes) {
+      if (o.delivered) {
+        AEGIS_RETURN_IF_ERROR(done.Bind(1, o.at_ms).Bind(2, o.id).Run());
+      } else {
+        AEGIS_RETURN_IF_ERROR(
+            retry.Bind(1, o.next_attempt_ms).Bind(2, o.error.substr(0, 500)).Bind(3, o.id).Run());
+      }
     }
     return Status::Ok();
   });
-  AEGIS_RETURN_IF_ERROR(st);
+}
+
+Result<std::vector<AlertDelivery>> SqlStore::ClaimAlertDeliveries(int64_t now_ms, int64_t lease_ms,
+                                                                  int limit) {
+  std::vector<AlertDelivery> out;
+  // Most passes find nothing due: a read (no write lock, which imports hold for seconds).
+  AEGIS_ASSIGN_OR_RETURN(bool any, OutboxDue("alert_delivery", now_ms));
+  if (!any) return out;
+  AEGIS_RETURN_IF_ERROR(ClaimOutbox("alert_delivery", std::string(kDeliveryCols), now_ms, lease_ms,
+                                    limit, [&](const Stmt& s) {
+                                      out.push_back(DeliveryFrom(s));
+                                      AlertDelivery& d = out.back();
+                                      d.attempts += 1;
+                                      d.claimed_until_ms = now_ms + lease_ms;
+                                      return d.id;
+                                    }));
   return out;
 }
 
@@ -346,24 +379,7 @@ Result<AlertOutboxState> SqlStore::AlertOutbox() {
 }
 
 Status SqlStore::FinishAlertDeliveries(const std::vector<DeliveryOutcome>& outcomes) {
-  return InTransaction(db_, [&]() -> Status {
-    AEGIS_ASSIGN_OR_RETURN(Stmt & done, Cached("UPDATE alert_delivery SET delivered_ms=?, "
-                                               "claimed_until_ms=0, last_error='' WHERE id=?"));
-    AEGIS_ASSIGN_OR_RETURN(
-        Stmt & retry,
-        Cached(
-            "UPDATE alert_delivery SET next_attempt_ms=?, claimed_until_ms=0, last_error=? WHERE "
-            "id=?"));
-    for (const DeliveryOutcome& o : outcomes) {
-      if (o.delivered) {
-        AEGIS_RETURN_IF_ERROR(done.Bind(1, o.at_ms).Bind(2, o.id).Run());
-      } else {
-        AEGIS_RETURN_IF_ERROR(
-            retry.Bind(1, o.next_attempt_ms).Bind(2, o.error.substr(0, 500)).Bind(3, o.id).Run());
-      }
-    }
-    return Status::Ok();
-  });
+  return FinishOutbox("alert_delivery", outcomes);
 }
 
 Result<std::vector<AlertRecord>> SqlStore::DueAlertEscalations(int64_t now_ms, int limit) {

@@ -377,61 +377,30 @@ Result<std::vector<ReferralOutcomeCount>> SqlStore::ReferralOutcomes(int64_t fro
 Result<std::vector<ReferralNotice>> SqlStore::ClaimReferralDeliveries(int64_t now_ms,
                                                                       int64_t lease_ms, int limit) {
   std::vector<ReferralNotice> out;
-  {
-    // Most passes find nothing due: a read, without the write lock.
-    AEGIS_ASSIGN_OR_RETURN(
-        Stmt & due,
-        Cached("SELECT 1 FROM referral_notice WHERE delivered_ms=0 AND next_attempt_ms<=? AND "
-               "claimed_until_ms<=? LIMIT 1"));
-    due.Bind(1, now_ms).Bind(2, now_ms);
-    Status q;
-    const bool any = due.Step(&q);
-    due.Reset();
-    AEGIS_RETURN_IF_ERROR(q);
-    if (!any) return out;
-  }
-  Status st = InTransaction(db_, [&]() -> Status {
-    AEGIS_ASSIGN_OR_RETURN(
-        Stmt & s, Cached("SELECT id, referral_id, created_ms, recipient, kind, channel, "
-                         "idempotency_key, attempts FROM referral_notice WHERE delivered_ms=0 AND "
-                         "next_attempt_ms<=? AND claimed_until_ms<=? ORDER BY next_attempt_ms, id "
-                         "LIMIT ?"));
-    s.Bind(1, now_ms).Bind(2, now_ms).Bind(3, static_cast<int64_t>(limit));
-    Status q;
-    while (s.Step(&q))
-      out.push_back({s.Int(0), s.Int(1), s.Int(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6),
-                     static_cast<int>(s.Int(7))});
-    s.Reset();
-    AEGIS_RETURN_IF_ERROR(q);
-    AEGIS_ASSIGN_OR_RETURN(
-        Stmt & claim,
-        Cached("UPDATE referral_notice SET claimed_until_ms=?, attempts=attempts+1 WHERE id=?"));
-    for (ReferralNotice& n : out) {
-      n.attempts += 1;
-      AEGIS_RETURN_IF_ERROR(claim.Bind(1, now_ms + lease_ms).Bind(2, n.id).Run());
-    }
-    return Status::Ok();
-  });
-  AEGIS_RETURN_IF_ERROR(st);
+  AEGIS_ASSIGN_OR_RETURN(bool any, OutboxDue("referral_notice", now_ms));
+  if (!any) return out;
+  AEGIS_RETURN_IF_ERROR(ClaimOutbox(
+      "referral_notice",
+      "SELECT id, referral_id, created_ms, recipient, kind, channel, idempotency_key, attempts "
+      "FROM referral_notice",
+      now_ms, lease_ms, limit, [&](const Stmt& s) {
+        ReferralNotice n;
+        n.id = s.Int(0);
+        n.referral_id = s.Int(1);
+        n.created_ms = s.Int(2);
+        n.recipient = s.Text(3);
+        n.kind = s.Text(4);
+        n.channel = s.Text(5);
+        n.idempotency_key = s.Text(6);
+        n.attempts = static_cast<int>(s.Int(7)) + 1;
+        out.push_back(std::move(n));
+        return out.back().id;
+      }));
   return out;
 }
 
 Status SqlStore::FinishReferralDeliveries(const std::vector<DeliveryOutcome>& outcomes) {
-  return InTransaction(db_, [&]() -> Status {
-    AEGIS_ASSIGN_OR_RETURN(Stmt & done, Cached("UPDATE referral_notice SET delivered_ms=?, "
-                                               "claimed_until_ms=0, last_error='' WHERE id=?"));
-    AEGIS_ASSIGN_OR_RETURN(Stmt & retry, Cached("UPDATE referral_notice SET next_attempt_ms=?, "
-                                                "claimed_until_ms=0, last_error=? WHERE id=?"));
-    for (const DeliveryOutcome& o : outcomes) {
-      if (o.delivered) {
-        AEGIS_RETURN_IF_ERROR(done.Bind(1, o.at_ms).Bind(2, o.id).Run());
-      } else {
-        AEGIS_RETURN_IF_ERROR(
-            retry.Bind(1, o.next_attempt_ms).Bind(2, o.error.substr(0, 500)).Bind(3, o.id).Run());
-      }
-    }
-    return Status::Ok();
-  });
+  return FinishOutbox("referral_notice", outcomes);
 }
 
 }  // namespace aegis::store

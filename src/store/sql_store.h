@@ -394,6 +394,14 @@ class SqlStore final : public Store {
   Status InsertReferralLog(int64_t id, const ReferralEvent& e,
                            const std::vector<ReferralNotice>& notices);
   Status AddAncestors(const std::vector<AreaRow>& areas);
+  // The durable outbox (sql_alerts.cc), over `table` (alert_delivery or referral_notice: the
+  // same delivery columns). Whether a delivery is due at `now_ms` (a read, without the write
+  // lock); in one transaction, the due rows `select` reads (binding now, now and the limit) and
+  // their claim for `lease_ms` (attempts counted); the outcomes of claimed rows.
+  Result<bool> OutboxDue(const std::string& table, int64_t now_ms);
+  Status ClaimOutbox(const std::string& table, const std::string& select, int64_t now_ms,
+                     int64_t lease_ms, int limit, const std::function<int64_t(const Stmt&)>& row);
+  Status FinishOutbox(const std::string& table, const std::vector<DeliveryOutcome>& outcomes);
 
   std::unique_ptr<sql::Conn> conn_;
   sql::Conn* db_;
