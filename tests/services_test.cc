@@ -87,7 +87,11 @@ TEST(ServicesImport, TheCommandLineNamesTheDistrictsWithoutAProtectionPartner) {
   TempDir dir;
   const std::string db = "--db " + StoreUrl(dir, "c.sqlite") + " ";
   ASSERT_EQ(RunAegis(db + "areas import --global --country AFG").exit_code, 0);
-  auto imp = RunAegis(db + "import '" + k3W + "' --profile ocha-3w");
+  auto wrong = RunAegis(db + "services import '" + k3W + "' --profile acled");
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_NE(wrong.output.find("reads incident records, not services"), std::string::npos)
+      << wrong.output;
+  auto imp = RunAegis(db + "services import '" + k3W + "'");  // ocha-3w by default
   ASSERT_EQ(imp.exit_code, 0) << imp.output;
   EXPECT_NE(imp.output.find("read 10902 = imported 10902"), std::string::npos) << imp.output;
   auto gaps = RunAegis(db + "services gaps --type protection --country AFG --top 1");

@@ -183,6 +183,17 @@ void AddProfileCommands(CLI::App& app, GlobalOptions& g) {
 
 }  // namespace
 
+int ImportFile(const GlobalOptions& g, const std::string& file, const std::string& profile,
+               const std::string& sheet, bool json, const std::string& quarantine_out) {
+  ImportArgs a;
+  a.file = file;
+  a.profile = profile;
+  a.sheet = sheet;
+  a.json = json;
+  a.quarantine_out = quarantine_out;
+  return RunImportCommand(g, a);
+}
+
 void AddImportCommand(CLI::App& app, GlobalOptions& g) {
   static ImportArgs a;
   CLI::App* imp = app.add_subcommand(

@@ -90,6 +90,10 @@ class Progress {
 void AddDbCommands(CLI::App& app, GlobalOptions& g);
 void AddAreaCommands(CLI::App& app, GlobalOptions& g);
 void AddImportCommand(CLI::App& app, GlobalOptions& g);
+// `aegis import FILE --profile PROFILE` with these options (for commands that import one kind of
+// record, e.g. `aegis services import`); the exit code.
+int ImportFile(const GlobalOptions& g, const std::string& file, const std::string& profile,
+               const std::string& sheet, bool json, const std::string& quarantine_out);
 void AddSummaryCommand(CLI::App& app, GlobalOptions& g);
 void AddAnalyzeCommand(CLI::App& app, GlobalOptions& g);
 // The latest month's analysis per county, printed, and its report written to `html`.

@@ -8,6 +8,7 @@
 #include "access/decision.h"
 #include "cli/cli_internal.h"
 #include "export/export.h"
+#include "ingest/profile.h"
 #include "services/directory.h"
 #include "services/directory_table.h"
 #include "services/gaps.h"
@@ -20,6 +21,8 @@ namespace {
 
 struct ServiceArgs {
   std::string area, type, organisation, country, keys, out, format, period;
+  std::string profile = "ocha-3w", sheet, quarantine_out;
+  bool json = false;
   int level = 2;
   bool active = false;
   int top = 10;
@@ -53,6 +56,20 @@ Status List(const GlobalOptions& g, const ServiceArgs& a) {
   }
   std::printf("%lld service(s)\n", static_cast<long long>(n));
   return AuditCommand(g, a.keys, *st, "service.list", "service", "", std::to_string(n));
+}
+
+// A 3W/4W file into the directory, through the importer: only a profile of service records.
+int ImportServices(const GlobalOptions& g, const ServiceArgs& a) {
+  auto profile = ingest::FindProfile(a.profile, g.data_dir + "/profiles");
+  if (profile.ok() && profile->record != "service") {
+    std::fprintf(stderr,
+                 "aegis: invalid input: --profile %s reads %s records, not services; use a "
+                 "profile whose record is \"service\" (ocha-3w, aegis-directory), or aegis "
+                 "import for other records\n",
+                 a.profile.c_str(), profile->record.c_str());
+    return 2;
+  }
+  return ImportFile(g, a.out, a.profile, a.sheet, a.json, a.quarantine_out);
 }
 
 // The directory as a 3W/4W table in a file (the format from --format or the file's extension).
@@ -207,7 +224,7 @@ void AddServiceCommands(CLI::App& app, GlobalOptions& g) {
       "doc/profiles.md). A service covers the areas it serves and everything below them.\n"
       "Example:\n"
       "  aegis areas import --global --country AFG\n"
-      "  aegis import afg_3w.csv --profile ocha-3w\n"
+      "  aegis services import afg_3w.csv              (or aegis import ... --profile ocha-3w)\n"
       "  aegis services gaps --type protection --level 2 --country AFG\n"
       "  aegis services list --area AF0101 --type protection --active\n"
       "  aegis services recipients --area AF0101 --type protection");
@@ -217,6 +234,23 @@ void AddServiceCommands(CLI::App& app, GlobalOptions& g) {
   ls->add_option("--org", a.organisation, "Code of the organisation that owns the entries");
   ls->add_flag("--active", a.active, "Active services that accept referrals only");
   ls->callback([&g] { Run([&] { return List(g, a); }); });
+  auto* im = s->add_subcommand(
+      "import", "Import a 3W/4W file (CSV, XLSX, HXL) into the directory through the importer");
+  im->add_option("file", a.out, "The file")->required();
+  im->add_option("-p,--profile", a.profile,
+                 "A service profile: ocha-3w (default: OCHA's operational presence), "
+                 "aegis-directory (this directory's own export), or a .toml file");
+  im->add_option("--sheet", a.sheet, "XLSX sheet (default: the profile's, else the first)");
+  im->add_flag("--json", a.json, "Print the summary as JSON");
+  im->add_option("--quarantine-out", a.quarantine_out,
+                 "Write the quarantined rows, with reasons and fixes, to a CSV");
+  im->footer(
+      "The same importer as `aegis import`: every row ends imported, updated, unchanged or\n"
+      "quarantined with its row, column, reason and fix; re-importing changes nothing.");
+  im->callback([&g] {
+    int rc = ImportServices(g, a);
+    if (rc) throw CLI::RuntimeError(rc);
+  });
   auto* ex = s->add_subcommand(
       "export", "Write the directory as a 3W/4W table (HXL, CSV, XLSX, JSON); no contact points");
   ex->add_option("file", a.out, "Output file; its extension gives the format")->required();
