@@ -53,6 +53,7 @@ echo "== style: clang-format and clang-tidy"
 
 echo "== build and test with AddressSanitizer + UBSan"
 BUILD_TYPE=Debug ./scripts/build.sh build-asan -DAEGIS_SANITIZE=ON -DAEGIS_BUILD_BENCH=OFF
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 1800
 echo "== all tests passed"
