@@ -19,22 +19,8 @@ constexpr const char* kMessage =
     "ALERT Pibor gunmen attacking Gumuruk now, Nyakuoth Gatluak and her children taken";
 constexpr const char* kSender = "+211912345678";
 
-class AlertDeliveryTest : public ::testing::Test {
+class AlertDeliveryTest : public OutboxTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(security::Keyring::Create(dir_ / "t.keys").ok());
-    auto keys = access::KeySource::Load(dir_ / "t.keys");
-    ASSERT_TRUE(keys.ok());
-    keys_ = *keys;
-    f_ = std::make_unique<AlertFixture>(dir_, TestRouting(receiver_.url()));
-    f_->store->SetCipher(keys_);
-  }
-  std::unique_ptr<alert::DeliveryWorker> Worker(const alert::WorkerOptions& o = {}) {
-    auto s = store::Store::Open(StoreUrl(dir_, "t.sqlite"));
-    EXPECT_TRUE(s.ok());
-    (*s)->SetCipher(keys_);
-    return std::make_unique<alert::DeliveryWorker>(std::move(*s), *f_->service, o);
-  }
   alert::IntakeResult Submit(const std::string& text) {
     alert::Submission s;
     s.channel = "sms";
@@ -44,11 +30,6 @@ class AlertDeliveryTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : alert::IntakeResult{};
   }
-
-  TempDir dir_;
-  WebhookReceiver receiver_{"test-secret"};
-  std::shared_ptr<access::KeySource> keys_;
-  std::unique_ptr<AlertFixture> f_;
 };
 
 // Every value of the alert tables as stored, concatenated.

@@ -2,6 +2,7 @@
 // counts deliveries by idempotency key, and the stores and services the tests build.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <atomic>
@@ -11,9 +12,12 @@
 #include <string>
 #include <thread>
 
+#include "access/cipher.h"
 #include "alert/service.h"
 #include "alert/webhook.h"
+#include "alert/worker.h"
 #include "ingest/importer.h"
+#include "security/keyring.h"
 #include "test_util.h"
 
 namespace aegis::testing {
@@ -128,6 +132,34 @@ struct AlertFixture {
   std::unique_ptr<store::Store> store;
   ingest::Catalog catalog;
   std::unique_ptr<alert::AlertService> service;
+};
+
+// A sealed store with its alert service over the routing RoutingToml() gives (the receiver's URL
+// in it), and delivery workers on connections of their own: what the outbox tests share.
+class OutboxTest : public ::testing::Test {
+ protected:
+  virtual std::string RoutingToml(const std::string& webhook_url) {
+    return TestRouting(webhook_url);
+  }
+  void SetUp() override {
+    ASSERT_TRUE(security::Keyring::Create(dir_ / "t.keys").ok());
+    auto keys = access::KeySource::Load(dir_ / "t.keys");
+    ASSERT_TRUE(keys.ok());
+    keys_ = *keys;
+    f_ = std::make_unique<AlertFixture>(dir_, RoutingToml(receiver_.url()));
+    f_->store->SetCipher(keys_);
+  }
+  std::unique_ptr<alert::DeliveryWorker> Worker(const alert::WorkerOptions& o = {}) {
+    auto s = store::Store::Open(StoreUrl(dir_, "t.sqlite"));
+    EXPECT_TRUE(s.ok());
+    (*s)->SetCipher(keys_);
+    return std::make_unique<alert::DeliveryWorker>(std::move(*s), *f_->service, o);
+  }
+
+  TempDir dir_;
+  WebhookReceiver receiver_{"test-secret"};
+  std::shared_ptr<access::KeySource> keys_;
+  std::unique_ptr<AlertFixture> f_;
 };
 
 }  // namespace aegis::testing

@@ -84,7 +84,7 @@ class Cluster {
   // "" when the cluster is up, else what went wrong.
   std::string Start() {
     url_ = StoreUrl(dir_, "cluster.sqlite");
-    if (access(kNginx.c_str(), X_OK) != 0)
+    if (::access(kNginx.c_str(), X_OK) != 0)
       return "no " + kNginx + ": scripts/install-deps.sh installs it (nginx-light)";
     receiver_ = std::make_unique<WebhookReceiver>("test-secret");
     key_file_ = dir_ / "cluster.keys";

@@ -23,15 +23,11 @@ std::string Routing(const std::string& webhook) {
          "\"role:coordinator\" = [\"recipient:duty\"]\n";
 }
 
-class ReferralNotices : public ::testing::Test {
+class ReferralNotices : public OutboxTest {
  protected:
+  std::string RoutingToml(const std::string& webhook) override { return Routing(webhook); }
   void SetUp() override {
-    ASSERT_TRUE(security::Keyring::Create(dir_ / "t.keys").ok());
-    auto keys = access::KeySource::Load(dir_ / "t.keys");
-    ASSERT_TRUE(keys.ok());
-    keys_ = *keys;
-    f_ = std::make_unique<AlertFixture>(dir_, Routing(receiver_.url()));
-    f_->store->SetCipher(keys_);
+    OutboxTest::SetUp();
     for (const char* org : {"ORG-A", "ORG-B"}) {
       auto id = f_->store->EnsureOrganisation({0, org, org, "ngo"});
       ASSERT_TRUE(id.ok());
@@ -78,12 +74,6 @@ class ReferralNotices : public ::testing::Test {
     return r.ok() ? r->id : 0;
   }
 
-  std::unique_ptr<alert::DeliveryWorker> Worker() {
-    auto s = store::Store::Open(StoreUrl(dir_, "t.sqlite"));
-    EXPECT_TRUE(s.ok());
-    (*s)->SetCipher(keys_);
-    return std::make_unique<alert::DeliveryWorker>(std::move(*s), *f_->service);
-  }
   std::string Undelivered() {
     return QueryText(
         StoreUrl(dir_, "t.sqlite"),
@@ -91,10 +81,6 @@ class ReferralNotices : public ::testing::Test {
         "WHERE delivered_ms=0 ORDER BY id");
   }
 
-  TempDir dir_;
-  WebhookReceiver receiver_{"test-secret"};
-  std::shared_ptr<access::KeySource> keys_;
-  std::unique_ptr<AlertFixture> f_;
   std::map<std::string, int64_t> orgs_;
   access::Protocol protocol_;
 };

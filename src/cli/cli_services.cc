@@ -28,13 +28,19 @@ struct ServiceArgs {
   int top = 10;
 };
 
-Status List(const GlobalOptions& g, const ServiceArgs& a) {
-  AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
+// The directory filters of the command's options.
+store::ServiceQuery QueryOf(const ServiceArgs& a) {
   store::ServiceQuery q;
   q.area = a.area;
   q.service_type = a.type;
   q.organisation = a.organisation;
   q.active_only = a.active;
+  return q;
+}
+
+Status List(const GlobalOptions& g, const ServiceArgs& a) {
+  AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
+  store::ServiceQuery q = QueryOf(a);
   q.limit = 5000;
   std::printf("%-7s %-28s %-14s %-30s %-9s %-8s %s\n", "id", "type", "provider", "areas",
               "modality", "status", "confirmed");
@@ -84,11 +90,7 @@ Status Export(const GlobalOptions& g, const ServiceArgs& a) {
     return Status::InvalidArgument("--format: " + format.status().message() +
                                    " (or give the file an extension: .csv, .xlsx, .json)");
   AEGIS_ASSIGN_OR_RETURN(auto st, OpenStore(g));
-  store::ServiceQuery q;
-  q.area = a.area;
-  q.service_type = a.type;
-  q.organisation = a.organisation;
-  q.active_only = a.active;
+  const store::ServiceQuery q = QueryOf(a);
   AEGIS_ASSIGN_OR_RETURN(auto areas, st->LoadAreas());
   AEGIS_ASSIGN_OR_RETURN(auto sink, exports::FileSink::Open(a.out));
   exports::ExportOptions o;

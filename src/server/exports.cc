@@ -2,6 +2,7 @@
 // ids and without personal fields) and the analysis table (safe aggregates as for the analysis
 // route). Streamed: a chunked response, written page by page, so memory stays bounded.
 #include <algorithm>
+#include <functional>
 
 #include "export/export.h"
 #include "security/pseudonym.h"
@@ -71,6 +72,36 @@ std::vector<exports::Cell> IncidentRow(const security::Keyring& keys,
           count(r.injured)};
 }
 
+// Streams a table to the response as a chunked attachment "aegis-<name>-<date>.<ext>": the
+// writer is made, begun with `columns` and finished here; `rows` writes the rows on a pooled
+// connection. A failure drops the connection, so a partial file is never taken as whole.
+using RowsFn = std::function<Status(store::Store&, exports::TableWriter&)>;
+void StreamTable(Api& api, httplib::Response& res, exports::Format f, const std::string& name,
+                 exports::ExportOptions o, const std::vector<exports::Column>& columns,
+                 RowsFn rows) {
+  res.set_header("Content-Disposition", "attachment; filename=\"aegis-" + name + "-" +
+                                            NowUtc().substr(0, 10) + "." +
+                                            std::string(exports::FileExtension(f)) + "\"");
+  o.tmpdir = PrivateDir(api.options());
+  Api* a = &api;
+  const std::vector<exports::Column>* cols = &columns;
+  res.set_chunked_content_provider(
+      std::string(exports::ContentType(f)),
+      [a, f, o, cols, rows = std::move(rows)](size_t, httplib::DataSink& sink) {
+        HttpSink out(sink);
+        exports::ExportOptions options = o;
+        options.metadata.generated_at = NowUtc();
+        auto writer = exports::MakeWriter(f, out, options);
+        auto lease = a->pool().Acquire();
+        Status st = writer.ok() ? (lease.ok() ? Status::Ok() : lease.status()) : writer.status();
+        if (st.ok()) st = (*writer)->Begin(*cols);
+        if (st.ok()) st = rows(**lease, **writer);
+        if (st.ok()) st = (*writer)->Finish();
+        if (st.ok()) sink.done();
+        return st.ok();
+      });
+}
+
 void ExportIncidents(Api& api, const httplib::Request& req, httplib::Response& res,
                      const Caller& c) {
   auto format = exports::ParseFormat(req.get_param_value("format"));
@@ -83,47 +114,25 @@ void ExportIncidents(Api& api, const httplib::Request& req, httplib::Response& r
     api.Audit(**lease, &c, "export.incidents", "export", std::string(exports::FormatName(*format)),
               c.break_glass_until.empty() ? "" : "break-glass");
   }
-  std::string file = "aegis-incidents-" + NowUtc().substr(0, 10) + "." +
-                     std::string(exports::FileExtension(*format));
-  res.set_header("Content-Disposition", "attachment; filename=\"" + file + "\"");
   Api* a = &api;
-  exports::Format f = *format;
   // The records the kernel lets the caller export (those it may read, with an export right).
   store::AccessScope scope = access::ReadScope(*api.protocol(), c.subject, access::Action::kExport);
-  res.set_chunked_content_provider(
-      std::string(exports::ContentType(f)),
-      [a, f, scope, q, caller = c](size_t, httplib::DataSink& sink) mutable {
-        HttpSink out(sink);
-        exports::ExportOptions o;
-        o.metadata.title = "Aegis incidents";
-        o.metadata.generated_at = NowUtc();
-        o.tmpdir = PrivateDir(a->options());
-        auto keys = a->keyring();
-        auto writer = exports::MakeWriter(f, out, o);
-        auto lease = a->pool().Acquire();
-        Status st = writer.ok() ? (lease.ok() ? Status::Ok() : lease.status()) : writer.status();
-        if (st.ok()) st = (*writer)->Begin(IncidentColumns());
-        q.limit = 1000;
-        while (st.ok()) {
-          auto rows = (*lease)->ListIncidents(scope, q);
-          if (!rows.ok()) {
-            st = rows.status();
-            break;
-          }
-          // Audited by record, a page at a time: the ids of every record written.
-          if (!rows->empty())
-            a->Audit(**lease, &caller, "export.records", "incident", IdList(*rows), "");
-          for (const auto& r : *rows) {
-            st = (*writer)->Row(IncidentRow(*keys, r));
-            if (!st.ok()) break;
-          }
-          if (rows->size() < 1000) break;
-          q.after_id = rows->back().id;
-        }
-        if (st.ok()) st = (*writer)->Finish();
-        if (st.ok()) sink.done();
-        return st.ok();  // false drops the connection: a partial file is never taken as whole
-      });
+  exports::ExportOptions o;
+  o.metadata.title = "Aegis incidents";
+  StreamTable(api, res, *format, "incidents", o, IncidentColumns(),
+              [a, scope, q, caller = c](store::Store& st, exports::TableWriter& w) mutable {
+                auto keys = a->keyring();
+                q.limit = 1000;
+                for (;;) {
+                  AEGIS_ASSIGN_OR_RETURN(auto rows, st.ListIncidents(scope, q));
+                  // Audited by record, a page at a time: the ids of every record written.
+                  if (!rows.empty())
+                    a->Audit(st, &caller, "export.records", "incident", IdList(rows), "");
+                  for (const auto& r : rows) AEGIS_RETURN_IF_ERROR(w.Row(IncidentRow(*keys, r)));
+                  if (rows.size() < 1000) return Status::Ok();
+                  q.after_id = rows.back().id;
+                }
+              });
 }
 
 // The service directory as a 3W/4W table: the entries the caller may export (class `service`),
@@ -145,38 +154,23 @@ void ExportServices(Api& api, const httplib::Request& req, httplib::Response& re
     api.Audit(**lease, &c, "export.services", "export", std::string(exports::FormatName(*format)),
               "");
   }
-  std::string file = "aegis-services-" + NowUtc().substr(0, 10) + "." +
-                     std::string(exports::FileExtension(*format));
-  res.set_header("Content-Disposition", "attachment; filename=\"" + file + "\"");
   Api* a = &api;
-  exports::Format f = *format;
   store::AccessScope scope = access::ReadScope(*api.protocol(), c.subject, access::Action::kExport);
-  res.set_chunked_content_provider(
-      std::string(exports::ContentType(f)),
-      [a, f, scope, q, areas, caller = c](size_t, httplib::DataSink& sink) {
-        HttpSink out(sink);
-        exports::ExportOptions o;
-        o.metadata.title = "Aegis service directory (3W/4W)";
-        o.metadata.generated_at = NowUtc();
-        o.xlsx_hxl_row = true;
-        o.tmpdir = PrivateDir(a->options());
-        auto writer = exports::MakeWriter(f, out, o);
-        auto lease = a->pool().Acquire();
-        Status st = writer.ok() ? (lease.ok() ? Status::Ok() : lease.status()) : writer.status();
-        if (st.ok()) st = (*writer)->Begin(services::DirectoryColumns());
-        if (st.ok())
-          st = services::WriteDirectory(
-              **lease, *areas, scope, q, NowUtc().substr(0, 10), **writer,
-              [&](const std::vector<store::ServiceRecord>& page) {
-                std::string ids;
-                for (const auto& r : page) ids += (ids.empty() ? "" : ",") + std::to_string(r.s.id);
-                a->Audit(**lease, &caller, "export.records", "service", ids, "");
-              },
-              nullptr);
-        if (st.ok()) st = (*writer)->Finish();
-        if (st.ok()) sink.done();
-        return st.ok();  // false drops the connection: a partial file is never taken as whole
-      });
+  exports::ExportOptions o;
+  o.metadata.title = "Aegis service directory (3W/4W)";
+  o.xlsx_hxl_row = true;
+  StreamTable(api, res, *format, "services", o, services::DirectoryColumns(),
+              [a, scope, q, areas, caller = c](store::Store& st, exports::TableWriter& w) {
+                return services::WriteDirectory(
+                    st, *areas, scope, q, NowUtc().substr(0, 10), w,
+                    [&](const std::vector<store::ServiceRecord>& page) {
+                      std::string ids;
+                      for (const auto& r : page)
+                        ids += (ids.empty() ? "" : ",") + std::to_string(r.s.id);
+                      a->Audit(st, &caller, "export.records", "service", ids, "");
+                    },
+                    nullptr);
+              });
 }
 
 }  // namespace
