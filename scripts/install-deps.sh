@@ -16,6 +16,9 @@ PACKAGES=(
   libgdal-dev libgeos-dev
   # server and security: HTTP (cpp-httplib), Argon2id and field encryption (libsodium), load test
   libcpp-httplib-dev libsodium-dev wrk
+  # life-saving messages: phone numbers checked as E.164 (libphonenumber), ISO 639-3 language
+  # codes (iso-codes' iso_639-3.json)
+  libphonenumber-dev iso-codes
   # early warning: e-mail of alerts (libcurl SMTP), a real SMTP server on loopback for its test
   libcurl4-openssl-dev python3-aiosmtpd
   # PostgreSQL backend (libpqxx over libpq); a throwaway PostgreSQL 15 server for its tests;

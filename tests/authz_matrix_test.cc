@@ -1,5 +1,5 @@
 // The authorization matrix, generated from the OpenAPI document the server publishes: every
-// route (so a new route is in it as soon as it is registered) x 7 roles x 9 credentials (a
+// route (so a new route is in it as soon as it is registered) x 9 roles x 9 credentials (a
 // session, and API tokens of the scopes read, write, export, all three, and metrics alone), and for
 // the routes that read, export or create records also x own/other organisation x 3 record classes x
 // 4 sensitivity levels, over real HTTP on loopback. The expected outcome of every cell comes from
@@ -26,6 +26,7 @@ struct RoleSpec {
   bool import, export_records, submit, triage, acknowledge;
   std::set<std::string> manage;
   std::set<std::string> grants;
+  std::set<std::string> messages = {};  // the protocol's `messages` list
 };
 const std::map<std::string, RoleSpec> kRoles = {
     {"coordinator",
@@ -39,7 +40,8 @@ const std::map<std::string, RoleSpec> kRoles = {
       true,
       {"users", "organisations", "isp", "audit", "tracing", "duplicates", "metrics"},
       {"coordinator", "imo", "partner_focal_point", "field_monitor", "service_provider",
-       "outside_recipient", "viewer"}}},
+       "outside_recipient", "viewer"},
+      {"draft", "approve", "send"}}},
     {"imo",
      {{2, 1, 1},
       false,
@@ -50,15 +52,30 @@ const std::map<std::string, RoleSpec> kRoles = {
       true,
       true,
       {"users", "audit", "duplicates", "metrics"},
-      {"partner_focal_point", "field_monitor", "outside_recipient", "viewer"}}},
+      {"partner_focal_point", "field_monitor", "outside_recipient", "viewer"},
+      {"draft", "approve"}}},
     {"partner_focal_point",
-     {{1, -1, -1}, true, {1, -1, -1}, true, true, true, false, true, {}, {}}},
+     {{1, -1, -1}, true, {1, -1, -1}, true, true, true, false, true, {}, {}, {"draft"}}},
     {"field_monitor", {{1, -1, -1}, true, {1, -1, -1}, true, true, true, false, true, {}, {}}},
     {"service_provider",
      {{1, -1, -1}, true, {-1, -1, -1}, false, true, false, false, true, {"tracing"}, {}}},
     {"outside_recipient",
      {{-1, -1, -1}, false, {-1, -1, -1}, false, false, false, false, false, {}, {}}},
     {"viewer", {{-1, -1, -1}, false, {-1, -1, -1}, false, false, false, false, false, {}, {}}},
+    {"messaging_officer",
+     {{-1, -1, -1},
+      false,
+      {-1, -1, -1},
+      false,
+      false,
+      false,
+      false,
+      false,
+      {},
+      {},
+      {"draft", "send", "contacts"}}},
+    {"sms_gateway",
+     {{-1, -1, -1}, false, {-1, -1, -1}, false, false, false, false, false, {}, {}, {"gateway"}}},
 };
 
 // The service directory (class `service`): the highest rank each role reads (of every
@@ -72,7 +89,9 @@ const std::map<std::string, ServiceSpec> kServiceRoles = {{"coordinator", {2, 2}
                                                           {"field_monitor", {1, -1}},
                                                           {"service_provider", {2, 2}},
                                                           {"outside_recipient", {-1, -1}},
-                                                          {"viewer", {-1, -1}}};
+                                                          {"viewer", {-1, -1}},
+                                                          {"messaging_officer", {1, -1}},
+                                                          {"sms_gateway", {-1, -1}}};
 
 // Referrals (class `referral`, stored at least confidential): the highest rank each role reads
 // and writes, of the organisations that sent or received them when it is own-organisation only.
@@ -82,7 +101,9 @@ const std::map<std::string, ServiceSpec> kReferralRoles = {{"coordinator", {2, 2
                                                            {"field_monitor", {2, 2}},
                                                            {"service_provider", {2, 2}},
                                                            {"outside_recipient", {-1, -1}},
-                                                           {"viewer", {-1, -1}}};
+                                                           {"viewer", {-1, -1}},
+                                                           {"messaging_officer", {-1, -1}},
+                                                           {"sms_gateway", {-1, -1}}};
 
 struct Credential {
   std::string name;  // session, read, write, export, all, metrics
@@ -109,13 +130,13 @@ bool GateOpen(const std::string& action, const std::string& method, const std::s
   if (cred.token) {
     if (method != "GET" && !cred.write) return false;
     if (method == "GET" && !cred.read && !cred.export_) return false;
-    static const std::set<std::string> kPersonOnly = {"manage_users",        "manage_organisations",
-                                                      "manage_protocol",     "break_glass",
-                                                      "approve_break_glass", "manage_tokens"};
+    static const std::set<std::string> kPersonOnly = {
+        "manage_users",        "manage_organisations", "manage_protocol", "break_glass",
+        "approve_break_glass", "manage_tokens",        "approve_message"};
     if (kPersonOnly.count(action)) return false;
     // Every action that is not a read changes something: a token needs the write scope.
-    static const std::set<std::string> kReads = {"read_individual", "read_aggregate", "export",
-                                                 "read_audit", "signed_in"};
+    static const std::set<std::string> kReads = {
+        "read_individual", "read_aggregate", "export", "read_audit", "signed_in", "read_messages"};
     if (!kReads.count(action) && !cred.write) return false;
     if (action != "export" && action != "signed_in" && action != "read_aggregate" &&
         method == "GET" && !cred.read)
@@ -126,9 +147,17 @@ bool GateOpen(const std::string& action, const std::string& method, const std::s
   bool writes_any =
       r.write[0] >= 0 || r.write[1] >= 0 || r.write[2] >= 0 || kServiceRoles.at(role).write >= 0;
   if (action == "signed_in" || action == "manage_tokens") return true;
-  // Every role sees some class in aggregates (or reads monitoring reports): the list routes
-  // open, and filter.
-  if (action == "read_individual" || action == "read_aggregate") return true;
+  // Every role but the SMS gateway's (a machine that reads nothing) sees some class in
+  // aggregates (or reads monitoring reports): the list routes open, and filter.
+  if (action == "read_individual" || action == "read_aggregate") return role != "sms_gateway";
+  const std::set<std::string>& m = r.messages;
+  if (action == "read_messages")
+    return m.count("draft") || m.count("approve") || m.count("send") || m.count("contacts");
+  if (action == "draft_message") return m.count("draft") > 0;
+  if (action == "approve_message") return m.count("approve") > 0;
+  if (action == "send_message") return m.count("send") > 0;
+  if (action == "manage_contacts") return m.count("contacts") > 0;
+  if (action == "message_gateway") return m.count("gateway") > 0;
   if (action == "export") return r.export_records && reads_any && cred.export_;
   if (action == "create" || action == "update") return writes_any;
   if (action == "import") return r.import;
@@ -192,6 +221,9 @@ bool PassedGate(const httplib::Result& r) { return r && r->status != 401 && r->s
 
 TEST_F(AuthzMatrixTest,
        EveryRouteRoleCredentialOrganisationClassAndSensitivityIsAsTheProtocolSays) {
+  // The roles of life-saving messages, beside the fixture's seven.
+  AddUser("messaging_officer", "messaging_officer", "");
+  AddUser("sms_gateway", "sms_gateway", "");
   auto doc_res = Client()->Get("/api/v1/openapi.json");
   ASSERT_TRUE(doc_res && doc_res->status == 200);
   json doc = json::parse(doc_res->body);
@@ -506,14 +538,16 @@ TEST_F(AuthzMatrixTest,
     }
   }
   std::printf(
-      "[figure] authorization matrix: %lld cells (%d routes from the OpenAPI document x 7 roles x "
+      "[figure] authorization matrix: %lld cells (%d routes from the OpenAPI document x %zu roles "
+      "x "
       "9 credentials; records: list, detail, area and risk search, export and entry x own/other "
       "organisation x 3 classes x 4 sensitivity levels; the service directory: list, detail, "
       "export, "
       "change and entry x 2 organisations x 2 levels; referrals: detail, person, acceptance and "
-      "entry x 3 routes between 3 organisations; user administration: 7 roles giving 7 "
+      "entry x 3 routes between 3 organisations; user administration: %zu roles giving %zu "
       "roles in 2 organisations, and changing each other's roles), %lld unexpected\n",
-      static_cast<long long>(cells), routes, static_cast<long long>(unexpected));
+      static_cast<long long>(cells), routes, kRoles.size(), kRoles.size(), kRoles.size(),
+      static_cast<long long>(unexpected));
   EXPECT_EQ(unexpected, 0);
   EXPECT_GT(cells, 10000);
 }

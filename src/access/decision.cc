@@ -28,6 +28,12 @@ constexpr std::array<const char*, kActions> kNames = {"read_individual",
                                                       "manage_tokens",
                                                       "read_metrics",
                                                       "override_consent",
+                                                      "read_messages",
+                                                      "draft_message",
+                                                      "approve_message",
+                                                      "send_message",
+                                                      "manage_contacts",
+                                                      "message_gateway",
                                                       "signed_in"};
 
 Decision Deny(std::string reason) {
@@ -54,6 +60,7 @@ bool IsWriteAction(Action a) {
     case Action::kExport:
     case Action::kReadAudit:
     case Action::kReadMetrics:
+    case Action::kReadMessages:
     case Action::kSignedIn:
       return false;
     default:
@@ -67,7 +74,7 @@ bool PersonOnly(Action a) {
   return a == Action::kManageUsers || a == Action::kManageOrganisations ||
          a == Action::kManageProtocol || a == Action::kBreakGlass ||
          a == Action::kApproveBreakGlass || a == Action::kManageTokens ||
-         a == Action::kOverrideConsent;
+         a == Action::kOverrideConsent || a == Action::kApproveMessage;
 }
 
 std::string Who(const Subject& s) { return "the role " + s.role; }
@@ -157,6 +164,34 @@ Decision ReadMetrics(const Protocol& p, const Subject& s) {
     return d;
   }
   return Manage(*rule, s, "metrics");
+}
+
+// Life-saving messages: the role's `messages` list holds `what`.
+Decision Messages(const RoleRule& rule, const Subject& s, const char* what) {
+  if (Has(rule.messages, what)) return Allow();
+  return Deny(Who(s) + " cannot " +
+              (std::string(what) == "contacts"  ? "manage contacts"
+               : std::string(what) == "gateway" ? "report for the SMS gateway"
+                                                : std::string(what) + " messages"));
+}
+
+Decision SendMessage(const RoleRule& rule, const Subject& s, const Resource& r) {
+  Decision d = Messages(rule, s, "send");
+  if (!d.allowed() || r.area.empty() || rule.message_areas.empty()) return d;
+  for (const std::string& mine : rule.message_areas)
+    if (r.area.rfind(mine, 0) == 0) return d;
+  std::string list;
+  for (const std::string& a : rule.message_areas) list += (list.empty() ? "" : ", ") + a;
+  return Deny(Who(s) + " sends messages to " + list + " and the areas within them only");
+}
+
+Decision ManageContacts(const RoleRule& rule, const Subject& s, const Resource& r) {
+  Decision d = Messages(rule, s, "contacts");
+  if (!d.allowed()) return d;
+  if (rule.own_org_only && r.organisation_id != 0 && !OwnOrganisation(s, r.organisation_id))
+    return Deny(Who(s) + " manages its own organisation's contacts only");
+  d.personal_fields = true;
+  return d;
 }
 
 }  // namespace
@@ -265,6 +300,21 @@ Decision Decide(const Protocol& p, const Subject& s, Action a, const Resource& r
       return Manage(*rule, s, "consent_override");
     case Action::kReadMetrics:
       return ReadMetrics(p, s);
+    case Action::kReadMessages:
+      if (Has(rule->messages, "draft") || Has(rule->messages, "approve") ||
+          Has(rule->messages, "send") || Has(rule->messages, "contacts"))
+        return Allow();
+      return Deny(Who(s) + " takes no part in life-saving messages");
+    case Action::kDraftMessage:
+      return Messages(*rule, s, "draft");
+    case Action::kApproveMessage:
+      return Messages(*rule, s, "approve");
+    case Action::kSendMessage:
+      return SendMessage(*rule, s, r);
+    case Action::kManageContacts:
+      return ManageContacts(*rule, s, r);
+    case Action::kMessageGateway:
+      return Messages(*rule, s, "gateway");
   }
   return Deny("unknown action");
 }

@@ -55,6 +55,18 @@ enum class Action : int {
   // at immediate risk with no caregiver reachable): roles whose `manage` list holds
   // "consent_override", in person (never an API token), with a written reason, audited.
   kOverrideConsent,
+  // Life-saving messages to communities (the protocol's `messages` key): read the messages and
+  // the counts of contacts they reach (any of draft, approve, send); draft and change a draft;
+  // approve another person's draft (in person, never an API token); send an approved message to
+  // its areas (each within the role's message_areas); read and change contacts with their phone
+  // numbers (own organisation's when own_org_only); the SMS gateway's receipts and inbound
+  // messages (a machine's role, through its API token).
+  kReadMessages,
+  kDraftMessage,
+  kApproveMessage,
+  kSendMessage,
+  kManageContacts,
+  kMessageGateway,
   kSignedIn,  // anything any signed-in subject may do (me, areas, sign out)
 };
 inline constexpr int kActions = static_cast<int>(Action::kSignedIn) + 1;
@@ -91,6 +103,8 @@ struct Resource {
   // user), and the organisations (target and current).
   std::string target_role, current_role;
   int64_t target_organisation_id = 0, current_organisation_id = 0;
+  // Sending a message: one area it goes to ("" at a route's gate, before the message is known).
+  std::string area;
 };
 
 enum class Effect : int { kDeny = 0, kAggregateOnly = 1, kAllow = 2 };

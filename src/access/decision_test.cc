@@ -175,9 +175,15 @@ TEST(AuthorizationKernel, NobodyGivesARoleAboveTheirOwnAndOnlyACoordinatorMakesA
       if (target == "coordinator") {
         EXPECT_EQ(allowed, role == "coordinator") << role;
       }
+      // The roles of contacts' numbers and of the SMS gateway are given by the operator only
+      // (aegis user add): no role holds their rights.
+      if (target == "messaging_officer" || target == "sms_gateway") {
+        EXPECT_FALSE(allowed) << role << " gives " << target;
+      }
       if (role == "imo") {
-        EXPECT_EQ(allowed,
-                  target != "coordinator" && target != "imo" && target != "service_provider")
+        EXPECT_EQ(allowed, target != "coordinator" && target != "imo" &&
+                               target != "service_provider" && target != "messaging_officer" &&
+                               target != "sms_gateway")
             << target;
       }
       // Demoting a coordinator is changing a coordinator.
@@ -434,6 +440,60 @@ TEST(AuthorizationKernel, AReferralIsItsTwoOrganisationsAndOnlyNamedRolesOverrid
     EXPECT_EQ(Decide(p, s, Action::kOverrideConsent, {}).allowed(), may)
         << s.role << (s.token ? " token" : "");
   }
+}
+
+// Life-saving messages: only the messaging role manages contacts (and sees their numbers), the
+// author's approval is a person's act (never a token's), a role's message_areas bound where it
+// sends, and a role limited to its organisation manages its organisation's contacts only.
+TEST(AuthorizationKernel, MessagesFollowTheRolesListsAndAreas) {
+  const Protocol p = Shipped();
+  auto may = [&](const std::string& role, Action a, Resource r = {}, bool token = false) {
+    Subject s;
+    s.user_id = 1;
+    s.role = role;
+    s.organisation_id = kOwn;
+    s.token = token;
+    return Decide(p, s, a, r).allowed();
+  };
+  for (const std::string& role : p.RoleNames())
+    EXPECT_EQ(may(role, Action::kManageContacts), role == "messaging_officer") << role;
+  EXPECT_TRUE(may("coordinator", Action::kApproveMessage));
+  EXPECT_FALSE(may("coordinator", Action::kApproveMessage, {}, /*token=*/true));
+  EXPECT_FALSE(may("partner_focal_point", Action::kApproveMessage));
+  EXPECT_TRUE(may("partner_focal_point", Action::kDraftMessage));
+  EXPECT_FALSE(may("partner_focal_point", Action::kSendMessage));
+  for (const char* role : {"viewer", "outside_recipient", "field_monitor", "sms_gateway"})
+    EXPECT_FALSE(may(role, Action::kReadMessages)) << role;
+  EXPECT_TRUE(may("sms_gateway", Action::kMessageGateway, {}, /*token=*/true));
+  EXPECT_FALSE(may("coordinator", Action::kMessageGateway));
+
+  std::string text = p.text();
+  const std::string at = "[roles.messaging_officer]";
+  const size_t block = text.find(at);
+  ASSERT_NE(block, std::string::npos);
+  text.insert(text.find('\n', block) + 1, "message_areas = [\"SS01\"]\nown_org_only = true\n");
+  auto limited = Protocol::Parse(text, "areas.toml");
+  ASSERT_TRUE(limited.ok()) << limited.status().ToString();
+  Subject s;
+  s.role = "messaging_officer";
+  s.organisation_id = kOwn;
+  Resource r;
+  for (auto [area, allowed] :
+       {std::pair{"SS01", true}, std::pair{"SS0101", true}, std::pair{"SS010101", true},
+        std::pair{"SS02", false}, std::pair{"SS0", false}, std::pair{"", true}}) {
+    r.area = area;
+    Decision d = Decide(*limited, s, Action::kSendMessage, r);
+    EXPECT_EQ(d.allowed(), allowed) << area << ": " << d.reason;
+  }
+  Resource theirs;
+  theirs.organisation_id = kOther;
+  EXPECT_FALSE(Decide(*limited, s, Action::kManageContacts, theirs).allowed());
+  theirs.organisation_id = kOwn;
+  EXPECT_TRUE(Decide(*limited, s, Action::kManageContacts, theirs).allowed());
+  // An unknown word in the list is refused when the protocol is read.
+  std::string bad = p.text();
+  bad.insert(bad.find('\n', bad.find(at)) + 1, "messages = [\"broadcast\"]\n");
+  EXPECT_FALSE(Protocol::Parse(bad, "bad.toml").ok());
 }
 
 TEST(AuthorizationKernel, ActionNamesRoundTrip) {

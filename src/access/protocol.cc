@@ -98,6 +98,23 @@ Status V2Keys(const toml::table& t, const std::string& where, RoleRule* r) {
     }
   if (const toml::array* g = t["grant_roles"].as_array())
     for (const auto& el : *g) r->grant_roles.push_back(el.value_or(std::string()));
+  if (const toml::array* m = t["messages"].as_array())
+    for (const auto& el : *m) {
+      std::string what = el.value_or(std::string());
+      static const char* kKnown[] = {"draft", "approve", "send", "contacts", "gateway"};
+      if (std::find(std::begin(kKnown), std::end(kKnown), what) == std::end(kKnown))
+        return Status::InvalidArgument(where + " messages: '" + what +
+                                       "' is not known; use draft, approve, send, contacts or "
+                                       "gateway");
+      r->messages.push_back(what);
+    }
+  if (const toml::array* m = t["message_areas"].as_array())
+    for (const auto& el : *m) {
+      std::string pcode = el.value_or(std::string());
+      if (pcode.empty())
+        return Status::InvalidArgument(where + " message_areas: P-codes as strings");
+      r->message_areas.push_back(pcode);
+    }
   std::string users_of = t["users_of"].value_or(std::string("own_organisation"));
   if (users_of != "own_organisation" && users_of != "all_organisations")
     return Status::InvalidArgument(where + " users_of: own_organisation or all_organisations");
@@ -119,6 +136,16 @@ bool Dominates(const RoleRule& a, const RoleRule& b, bool with_grants = true) {
     return false;
   for (const auto& m : b.manage)
     if (!Has(a.manage, m)) return false;
+  for (const auto& m : b.messages)
+    if (!Has(a.messages, m)) return false;
+  // Areas: an empty list is every area; otherwise each of b's must be within one of a's.
+  if (!a.message_areas.empty()) {
+    if (b.message_areas.empty() && !b.messages.empty()) return false;
+    for (const auto& area : b.message_areas)
+      if (std::none_of(a.message_areas.begin(), a.message_areas.end(),
+                       [&](const std::string& mine) { return area.rfind(mine, 0) == 0; }))
+        return false;
+  }
   if (with_grants)
     for (const auto& g : b.grant_roles)
       if (!Has(a.grant_roles, g)) return false;

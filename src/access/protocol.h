@@ -30,6 +30,12 @@ struct RoleRule {
   std::vector<std::string> manage;       // users, organisations, isp, audit, tracing, duplicates
   std::vector<std::string> grant_roles;  // roles it may give, change or take (manage users)
   bool users_all_organisations = false;  // manages users of every organisation, not only its own
+  // Life-saving messages (the file's `messages` key): draft, approve, send, contacts (read and
+  // change contacts with their phone numbers), gateway (the SMS gateway's receipts and inbound
+  // messages: a machine's role).
+  std::vector<std::string> messages;
+  // The areas (P-codes: each with everything below) it may send messages to; empty = every area.
+  std::vector<std::string> message_areas;
 };
 
 class Protocol {

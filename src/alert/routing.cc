@@ -199,6 +199,25 @@ Result<RoutingConfig> RoutingConfig::Parse(const std::string& toml_text, const s
       c.referral_routes_[from] = std::move(to);
     }
   }
+  if (const toml::table* m = t["messages"].as_table()) {
+    c.sms_gateway_ = (*m)["sms_gateway"].value_or(std::string());
+    c.primary_language_ = (*m)["primary_language"].value_or(c.primary_language_);
+    c.phone_region_ = (*m)["region"].value_or(c.phone_region_);
+    if (!c.sms_gateway_.empty()) {
+      const Recipient* g = c.FindRecipient(c.sms_gateway_);
+      if (g == nullptr || g->webhook.empty())
+        return Status::InvalidArgument(origin + " [messages] sms_gateway: " + c.sms_gateway_ +
+                                       " is not a recipient with a webhook in [recipients]; "
+                                       "write \"recipient:ID\"");
+    }
+    if (c.primary_language_.size() != 3)
+      return Status::InvalidArgument(origin +
+                                     " [messages] primary_language: an ISO 639-3 code (eng)");
+    if (c.phone_region_.size() != 2)
+      return Status::InvalidArgument(origin +
+                                     " [messages] region: an ISO 3166 alpha-2 code "
+                                     "(SS, SD, AF) or ZZ for none");
+  }
   for (const auto& [id, r] : c.recipients_)
     AEGIS_RETURN_IF_ERROR(CheckWebhookSecret(r, c.rules_, origin));
   return c;

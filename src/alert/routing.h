@@ -74,6 +74,13 @@ class RoutingConfig {
   // has, as ("recipient:ID", "webhook" or "email") pairs.
   std::vector<std::pair<std::string, std::string>> ReferralTargets(
       const std::string& in_app_recipient) const;
+  // Life-saving messages (the file's [messages] table; src/messaging): the SMS gateway, a
+  // recipient with a webhook ("recipient:ID", "" = none: SMS sends wait in the outbox), the
+  // operation's primary language (ISO 639-3, the second choice of the translation a contact
+  // gets) and the region (ISO 3166 alpha-2) of phone numbers written without a country code.
+  const Recipient* sms_gateway() const { return FindRecipient(sms_gateway_); }
+  const std::string& primary_language() const { return primary_language_; }
+  const std::string& phone_region() const { return phone_region_; }
   int utc_offset_minutes() const { return utc_offset_minutes_; }
   const std::string& smtp_url() const { return smtp_url_; }
   const std::string& smtp_from() const { return smtp_from_; }
@@ -89,6 +96,7 @@ class RoutingConfig {
   std::map<std::string, int> ack_minutes_;
   int utc_offset_minutes_ = 0;
   std::string smtp_url_, smtp_from_ = "aegis-alerts@localhost";
+  std::string sms_gateway_, primary_language_ = "eng", phone_region_ = "ZZ";
 };
 
 // "18:00" -> 1080; -1 if malformed.

@@ -44,24 +44,19 @@ bool SplitUrl(const std::string& url, std::string* base, std::string* path) {
   return true;
 }
 
-}  // namespace
-
-WebhookResult PostWebhook(const std::string& url, const std::string& secret,
-                          const std::string& idempotency_key, const std::string& body,
-                          int timeout_ms) {
-  WebhookResult r;
-  std::string base, path;
-  if (!SplitUrl(url, &base, &path)) {
-    r.error = "webhook URL must be http(s)://host[:port]/path";
-    return r;
-  }
-  httplib::Client client(base);
+void Configure(httplib::Client& client, int timeout_ms) {
   const time_t sec = timeout_ms / 1000;
   const time_t usec = static_cast<time_t>(timeout_ms % 1000) * 1000;
   client.set_connection_timeout(sec, usec);
   client.set_read_timeout(sec, usec);
   client.set_write_timeout(sec, usec);
   client.set_tcp_nodelay(true);
+}
+
+WebhookResult SignedPost(httplib::Client& client, const std::string& path,
+                         const std::string& secret, const std::string& idempotency_key,
+                         const std::string& body) {
+  WebhookResult r;
   const int64_t ts = static_cast<int64_t>(std::time(nullptr));
   httplib::Headers headers = {{"Idempotency-Key", idempotency_key},
                               {"X-Aegis-Timestamp", std::to_string(ts)},
@@ -75,6 +70,52 @@ WebhookResult PostWebhook(const std::string& url, const std::string& secret,
   r.delivered = res->status >= 200 && res->status < 300;
   if (!r.delivered) r.error = "HTTP " + std::to_string(res->status);
   return r;
+}
+
+}  // namespace
+
+WebhookResult PostWebhook(const std::string& url, const std::string& secret,
+                          const std::string& idempotency_key, const std::string& body,
+                          int timeout_ms) {
+  std::string base, path;
+  if (!SplitUrl(url, &base, &path)) {
+    WebhookResult r;
+    r.error = "webhook URL must be http(s)://host[:port]/path";
+    return r;
+  }
+  httplib::Client client(base);
+  Configure(client, timeout_ms);
+  return SignedPost(client, path, secret, idempotency_key, body);
+}
+
+struct WebhookSession::Impl {
+  std::string path, secret;
+  std::unique_ptr<httplib::Client> client;
+  std::string error;  // a malformed URL
+};
+
+WebhookSession::WebhookSession(const std::string& url, std::string secret, int timeout_ms)
+    : impl_(std::make_unique<Impl>()) {
+  std::string base;
+  impl_->secret = std::move(secret);
+  if (!SplitUrl(url, &base, &impl_->path)) {
+    impl_->error = "webhook URL must be http(s)://host[:port]/path";
+    return;
+  }
+  impl_->client = std::make_unique<httplib::Client>(base);
+  Configure(*impl_->client, timeout_ms);
+  impl_->client->set_keep_alive(true);
+}
+
+WebhookSession::~WebhookSession() = default;
+
+WebhookResult WebhookSession::Post(const std::string& idempotency_key, const std::string& body) {
+  if (!impl_->client) {
+    WebhookResult r;
+    r.error = impl_->error;
+    return r;
+  }
+  return SignedPost(*impl_->client, impl_->path, impl_->secret, idempotency_key, body);
 }
 
 }  // namespace aegis::alert

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "util/status.h"
@@ -29,5 +30,20 @@ struct WebhookResult {
 WebhookResult PostWebhook(const std::string& url, const std::string& secret,
                           const std::string& idempotency_key, const std::string& body,
                           int timeout_ms = 5000);
+
+// A webhook over one kept-alive connection, for many POSTs to the same URL (the SMS gateway of
+// life-saving messages: one POST per recipient). Not thread-safe: one per worker.
+class WebhookSession {
+ public:
+  WebhookSession(const std::string& url, std::string secret, int timeout_ms = 5000);
+  ~WebhookSession();
+  WebhookSession(const WebhookSession&) = delete;
+  WebhookSession& operator=(const WebhookSession&) = delete;
+  WebhookResult Post(const std::string& idempotency_key, const std::string& body);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace aegis::alert

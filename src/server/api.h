@@ -206,6 +206,10 @@ void AddReferralRoutes(Api& api);
 // Early warning (alerts.cc): intake, triage, inbox, board; starts the delivery worker. An error
 // when the routing or keyword file cannot be used (the server then does not start).
 Status AddAlertRoutes(Api& api);
+// Life-saving messages and contacts (messages.cc): drafts, approval, sending, cost, suggestions,
+// radio scripts, contacts, the SMS gateway's receipts and inbound messages; starts the send
+// worker. An error when the routing file, iso-codes or the templates cannot be used.
+Status AddMessageRoutes(Api& api);
 // Admin areas (?level=, ?parent=) as JSON items; with `centroids`, each with lat and lon for the
 // map (web.cc). Serves GET /areas and GET /map/areas.
 void ListAreas(Api& api, const httplib::Request& req, httplib::Response& res, bool centroids);

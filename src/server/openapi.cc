@@ -402,6 +402,68 @@ const char* Document() {
     "/api/v1/referrals/{id}/consent/withdraw": {
       "post": {"summary": "Record that the person withdrew consent: from now on the receiving organisation sees none of the person's fields", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
         "responses": {"200": {"description": "id, consent"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/messages": {
+      "get": {"summary": "Life-saving messages, newest first (any role that drafts, approves, sends or manages contacts): texts by language with their SMS segments, status, author and approver",
+        "parameters": [{"name": "status", "in": "query", "schema": {"type": "string", "enum": ["draft", "approved", "sending", "sent", "withdrawn"]}}, {"name": "alert", "in": "query", "schema": {"type": "integer"}}, {"name": "after", "in": "query", "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "items"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}},
+      "post": {"summary": "Draft a message: title, content_type, risks, alert_id (closing that alert withdraws it), areas (P-codes), channels (sms, email, radio), base_language and translations (ISO 639-3 -> text). A text with a phone number or a registered person's name, an unknown language or area, or an SMS text over 10 segments is a 400 naming the field",
+        "responses": {"201": {"description": "id, status"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/messages/segments": {
+      "get": {"summary": "SMS segments of a text: GSM-7 (160, or 153 per part; ^ { } \\ [ ] ~ | and the euro sign count two) or UCS-2 (70, or 67 per part) and the characters that forced UCS-2",
+        "parameters": [{"name": "text", "in": "query", "required": true, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "encoding, units, segments, non_gsm"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/messages/suggestions": {
+      "get": {"summary": "A message suggested for each open alert whose risk has a template (data/messaging/templates.json), in every language of the template, naming up to three providers of the needed services that cover the area (never a GBV-specialised service)",
+        "responses": {"200": {"description": "items: alert_id, area, area_name, risk, message"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/messages/receipts": {
+      "post": {"summary": "The SMS gateway's delivery receipts (an sms_gateway account's API token): receipts [{idempotency_key, status: delivered|failed}]",
+        "responses": {"200": {"description": "received, matched"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/messages/inbound": {
+      "post": {"summary": "An inbound SMS from the gateway: from, text. STOP, ARRET or the Arabic stop word from a known number opts the contact out at once; answers opted_out, already_stopped, unknown_number or ignored (never the number)",
+        "responses": {"200": {"description": "action"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/messages/{id}": {
+      "get": {"summary": "One message with what it costs (contacts reached by channel and language after the fallback, SMS segments each and in all) and its sends by state", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "The message"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}},
+      "put": {"summary": "Change a draft (its author's organisation); a message no longer a draft: 422", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "id, status"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/messages/{id}/approve": {
+      "post": {"summary": "Approve another person's draft, in person (never an API token); its author: 403. The texts are checked again", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "id, status"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/messages/{id}/send": {
+      "post": {"summary": "Send an approved message to the active contacts of its areas on each channel they take, now or at send_at_ms; every area must be one the role sends to (message_areas)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "id, status, enqueued"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/messages/{id}/withdraw": {
+      "post": {"summary": "Withdraw a message not sent in full, with a reason: its sends not yet handed to the gateway are cancelled", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "id, status"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/messages/{id}/script": {
+      "get": {"summary": "A radio script of an approved message, in the language asked (lang, ISO 639-3) or by the fallback", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "text/plain"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/contacts": {
+      "get": {"summary": "Contacts who opted in, with their phone numbers (the role that manages contacts only; its own organisation's when own_org_only); audited by contact",
+        "parameters": [{"name": "area", "in": "query", "schema": {"type": "string"}}, {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["active", "stopped", "blocked"]}}, {"name": "after", "in": "query", "schema": {"type": "integer"}}, {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "items"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}},
+      "post": {"summary": "Register a contact who opted in: phone (E.164, checked with libphonenumber), language (ISO 639-3), areas, channels (sms, email), email, opted_in_date, opted_in_via (structure, field, import, entered). A number that opted out stays out",
+        "responses": {"200": {"description": "id (updated)"}, "201": {"description": "id, created"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/contacts/counts": {
+      "get": {"summary": "Contacts by status (active, stopped, blocked) in an area and below: counts, never a number",
+        "parameters": [{"name": "area", "in": "query", "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "area, contacts"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/contacts/{id}/opt-out": {
+      "post": {"summary": "Opt a contact out at once: every send not yet handed to the gateway is cancelled", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "id, status, changed"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
     }
   }
 })JSON";

@@ -614,6 +614,7 @@ class ServerImpl final : public Server, public Api {
     AddServiceRoutes(*this);
     AddReferralRoutes(*this);
     AEGIS_RETURN_IF_ERROR(AddAlertRoutes(*this));
+    AEGIS_RETURN_IF_ERROR(AddMessageRoutes(*this));
     AddWebRoutes(*this, http_);  // last: it serves every path outside /api/
     openapi_ = OpenApiDocument(routes_);
     return Status::Ok();

@@ -37,7 +37,9 @@ class AlertStore {
   virtual Result<std::vector<AlertRecord>> ListAlertInbox(
       const std::vector<std::string>& recipients, int limit) = 0;
   // A triage step: the new status and its event together. `into` > 0 merges the alert into
-  // that one (a duplicate of the same event).
+  // that one (a duplicate of the same event). Closing or merging it withdraws, in the same
+  // transaction, the life-saving messages that answer it (messaging_store.h) and cancels their
+  // sends not yet wired.
   virtual Status SetAlertStatus(int64_t id, const std::string& status, int64_t into,
                                 const AlertEvent& e) = 0;
   // Records the first acknowledgement; false when the alert was already acknowledged.
@@ -47,8 +49,8 @@ class AlertStore {
   virtual Result<std::vector<AlertDelivery>> ClaimAlertDeliveries(int64_t now_ms, int64_t lease_ms,
                                                                   int limit) = 0;
   virtual Status FinishAlertDeliveries(const std::vector<DeliveryOutcome>& outcomes) = 0;
-  // The outbox now, alerts' and referral notices' (one read over each table's index of
-  // undelivered deliveries; for GET /metrics).
+  // The outbox now, alerts', referral notices' and message sends' (one read over each table's index
+  // of undelivered deliveries; for GET /metrics).
   virtual Result<AlertOutboxState> AlertOutbox() = 0;
   // Open, unacknowledged alerts whose acknowledgement deadline has passed.
   virtual Result<std::vector<AlertRecord>> DueAlertEscalations(int64_t now_ms, int limit) = 0;

@@ -543,6 +543,79 @@ CREATE UNIQUE INDEX referral_notice_key ON referral_notice(idempotency_key);
 CREATE INDEX referral_notice_due ON referral_notice(delivered_ms, next_attempt_ms)
 )SQL";
 
+// Version 13: life-saving messages to communities: contacts who opted in (phone and e-mail
+// sealed; phone_key finds one by number), the areas of each, messages with their translations,
+// and the outbox of sends (one per message, contact and channel; delivered_ms set once wired to
+// the gateway or cancelled).
+constexpr const char* kV13 = R"SQL(
+CREATE TABLE contact (
+  id {{ID}},
+  organisation_id BIGINT NOT NULL REFERENCES organisation(id),
+  phone TEXT NOT NULL DEFAULT '',
+  phone_key TEXT NOT NULL,
+  email TEXT NOT NULL DEFAULT '',
+  language TEXT NOT NULL,
+  channels TEXT NOT NULL DEFAULT 'sms',
+  status TEXT NOT NULL CHECK (status IN ('active', 'stopped', 'blocked')),
+  opted_in_date TEXT NOT NULL,
+  opted_in_via TEXT NOT NULL,
+  stopped_ms BIGINT NOT NULL DEFAULT 0,
+  created_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX contact_phone_key ON contact(phone_key);
+CREATE TABLE contact_area (
+  contact_id BIGINT NOT NULL REFERENCES contact(id),
+  pcode TEXT NOT NULL,
+  PRIMARY KEY (contact_id, pcode)
+);
+CREATE INDEX contact_area_pcode ON contact_area(pcode, contact_id);
+CREATE TABLE message (
+  id {{ID}},
+  organisation_id BIGINT NOT NULL DEFAULT 0,
+  title TEXT NOT NULL DEFAULT '',
+  content_type TEXT NOT NULL DEFAULT '',
+  risks TEXT NOT NULL DEFAULT '',
+  alert_id BIGINT NOT NULL DEFAULT 0,
+  areas TEXT NOT NULL,
+  channels TEXT NOT NULL,
+  base_language TEXT NOT NULL,
+  translations TEXT NOT NULL,
+  service_ids TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'sending', 'sent', 'withdrawn')),
+  author_id BIGINT NOT NULL,
+  approver_id BIGINT NOT NULL DEFAULT 0,
+  sent_by BIGINT NOT NULL DEFAULT 0,
+  send_at_ms BIGINT NOT NULL DEFAULT 0,
+  withdrawn_reason TEXT NOT NULL DEFAULT '',
+  created_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL,
+  approved_ms BIGINT NOT NULL DEFAULT 0,
+  sent_ms BIGINT NOT NULL DEFAULT 0,
+  withdrawn_ms BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX message_alert ON message(alert_id);
+CREATE TABLE message_send (
+  id {{ID}},
+  message_id BIGINT NOT NULL REFERENCES message(id),
+  contact_id BIGINT NOT NULL REFERENCES contact(id),
+  channel TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'wired', 'delivered', 'failed', 'cancelled')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms BIGINT NOT NULL,
+  claimed_until_ms BIGINT NOT NULL DEFAULT 0,
+  delivered_ms BIGINT NOT NULL DEFAULT 0,
+  receipt_ms BIGINT NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_ms BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX message_send_key ON message_send(idempotency_key);
+CREATE INDEX message_send_due ON message_send(delivered_ms, next_attempt_ms);
+CREATE INDEX message_send_message ON message_send(message_id, state);
+CREATE INDEX message_send_contact ON message_send(contact_id, delivered_ms)
+)SQL";
+
 }  // namespace
 
 const std::vector<IndexDef>& DeferrableIndexes() {
@@ -568,6 +641,7 @@ const std::vector<Migration>& Migrations() {
       {10, "the service directory: services, the areas each serves", kV10},
       {11, "referrals with their consent, history and notices", kV11},
       {12, "referral notices by webhook and e-mail through the durable outbox", kV12},
+      {13, "life-saving messages: contacts who opted in, messages, their sends", kV13},
   };
   return kAll;
 }

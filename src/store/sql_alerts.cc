@@ -267,6 +267,22 @@ Status SqlStore::SetAlertStatus(int64_t id, const std::string& status, int64_t i
     AEGIS_RETURN_IF_ERROR(
         s.Bind(1, status).Bind(2, into).Bind(3, into).Bind(4, e.at_ms).Bind(5, id).Run());
     if (db_->Changes() == 0) return Status::NotFound("alert " + std::to_string(id));
+    if (status == "closed" || into > 0) {
+      // The messages that answer it are withdrawn with it, their sends not yet wired cancelled.
+      AEGIS_ASSIGN_OR_RETURN(std::vector<int64_t> messages, MessagesOfAlert(id));
+      AEGIS_ASSIGN_OR_RETURN(
+          Stmt w, Prepare(db_,
+                          "UPDATE message SET status='withdrawn', withdrawn_reason=?, "
+                          "withdrawn_ms=?, updated_ms=? WHERE id=? AND status IN ('draft', "
+                          "'approved', 'sending')"));
+      const std::string why =
+          into > 0 ? "the alert it answers was merged into alert " + std::to_string(into)
+                   : "the alert it answers was closed";
+      for (int64_t m : messages) {
+        AEGIS_RETURN_IF_ERROR(w.Bind(1, why).Bind(2, e.at_ms).Bind(3, e.at_ms).Bind(4, m).Run());
+        AEGIS_RETURN_IF_ERROR(CancelSends("message_id", m, e.at_ms));
+      }
+    }
     return InsertAlertEvent(e);
   });
 }
@@ -366,7 +382,9 @@ Result<AlertOutboxState> SqlStore::AlertOutbox() {
   AEGIS_ASSIGN_OR_RETURN(
       Stmt & s, Cached("SELECT count(*), coalesce(min(created_ms), 0) FROM (SELECT created_ms "
                        "FROM alert_delivery WHERE delivered_ms=0 UNION ALL SELECT created_ms FROM "
-                       "referral_notice WHERE delivered_ms=0) q"));
+                       "referral_notice WHERE delivered_ms=0 UNION ALL SELECT created_ms FROM "
+                       "message_send WHERE "
+                       "delivered_ms=0) q"));
   AlertOutboxState out;
   Status q;
   if (s.Step(&q)) {

@@ -873,6 +873,8 @@ Result<int64_t> SqlStore::ResealFields(int batch, const std::function<void(int64
       {"tracing_record", "id", "date_of_birth", "tracing_record.date_of_birth"},
       {"alert", "id", "reporter", "alert.reporter"},
       {"service", "id", "contact", "service.contact"},
+      {"contact", "id", "phone", "contact.phone"},
+      {"contact", "id", "email", "contact.email"},
       {"referral", "id", "person_name", "referral.person_name"},
       {"referral", "id", "person_phone", "referral.person_phone"},
       {"referral", "id", "person_location", "referral.person_location"},

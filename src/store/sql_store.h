@@ -287,6 +287,28 @@ class SqlStore final : public Store {
   }
   Result<int64_t> ResealFields(int batch, const std::function<void(int64_t)>& progress) override;
 
+  // --- Messages (sql_messaging.cc) ----------------------------------------------------------
+  Result<std::pair<int64_t, bool>> PutContact(const Contact& c) override;
+  Result<std::optional<Contact>> GetContact(int64_t id) override;
+  Result<std::optional<Contact>> FindContactByKey(const std::string& phone_key) override;
+  Result<std::vector<Contact>> ListContacts(const ContactQuery& q) override;
+  Result<bool> StopContact(int64_t id, int64_t at_ms) override;
+  Result<std::map<std::string, int64_t>> ContactCounts(const std::string& area) override;
+  Result<int64_t> CreateMessage(const Message& m) override;
+  Status UpdateDraft(const Message& m) override;
+  Result<std::optional<Message>> GetMessage(int64_t id) override;
+  Result<std::vector<Message>> ListMessages(const MessageQuery& q) override;
+  Status ApproveMessage(int64_t id, int64_t approver, int64_t at_ms) override;
+  Result<std::vector<Reach>> MessageReach(const Message& m) override;
+  Result<int64_t> EnqueueMessage(int64_t id, int64_t by, int64_t at_ms, int64_t due_ms) override;
+  Result<bool> WithdrawMessage(int64_t id, const std::string& reason, int64_t at_ms) override;
+  Result<std::vector<int64_t>> MessagesOfAlert(int64_t alert_id) override;
+  Result<SendCounts> MessageSendCounts(int64_t id) override;
+  Result<std::vector<MessageSend>> ClaimMessageSends(int64_t now_ms, int64_t lease_ms,
+                                                     int limit) override;
+  Status FinishMessageSends(const std::vector<DeliveryOutcome>& outcomes) override;
+  Result<int64_t> RecordReceipts(const std::vector<Receipt>& receipts) override;
+
   // --- Early warning (issue 6; sql_alerts.cc) -------------------------------------------------
   Result<int64_t> CreateAlert(const AlertRecord& a, const AlertEvent& received,
                               const std::vector<AlertDelivery>& deliveries) override;
@@ -384,6 +406,16 @@ class SqlStore final : public Store {
                                int64_t existing_id);
   Result<ServiceRecord> ReadService(Stmt& s);
   Status LoadServiceAreas(ServiceRecord* r);
+  // Messages (sql_messaging.cc).
+  Result<Contact> ContactFrom(const Stmt& s);
+  Status LoadContactAreas(Contact* c);
+  Result<std::vector<Contact>> ContactRows(const std::string& where,
+                                           const std::function<void(Stmt&)>& bind);
+  Result<Message> MessageFrom(const Stmt& s);
+  Result<std::vector<Message>> MessageRows(const std::string& where,
+                                           const std::function<void(Stmt&)>& bind);
+  // Cancels the sends not yet wired of a message or contact (`column`: message_id, contact_id).
+  Status CancelSends(const char* column, int64_t id, int64_t at_ms);
   // Referrals (sql_referrals.cc).
   Result<ReferralRecord> ReadReferral(const Stmt& s);
   Result<std::vector<ReferralRecord>> ReferralRows(const std::string& where,

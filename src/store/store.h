@@ -13,6 +13,7 @@
 //   tracing_store.h   TracingStore   family tracing records and match decisions
 //   service_store.h   ServiceStore   the service directory (who provides which service where)
 //   referral_store.h  ReferralStore  referrals with their consent, history and notices
+//   messaging_store.h MessagingStore contacts who opted in, life-saving messages, their sends
 //
 // A new domain (MRM, field contacts, ...) adds its own `xxx_store.h` with its interface, implements
 // it in SqlStore (sql_xxx.cc) and adds it to the bases of Store below: no other domain's header
@@ -42,6 +43,7 @@
 #include "store/audit_store.h"
 #include "store/import_store.h"
 #include "store/incident_store.h"
+#include "store/messaging_store.h"
 #include "store/referral_store.h"
 #include "store/service_store.h"
 #include "store/tracing_store.h"
@@ -70,7 +72,8 @@ class Store : public AdminStore,
               public AlertStore,
               public TracingStore,
               public ServiceStore,
-              public ReferralStore {
+              public ReferralStore,
+              public MessagingStore {
  public:
   // Opens (and creates) the store at `url`: a file path, "sqlite:PATH" or "postgresql://...".
   // A PostgreSQL database that does not exist is created (when create_if_missing) with byte-order
