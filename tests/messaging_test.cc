@@ -292,5 +292,52 @@ TEST_F(MessagingApiTest, OnlyTheMessagingRoleSeesPhoneNumbers) {
   EXPECT_EQ(bad->body.find("0912"), std::string::npos);
 }
 
+// The operator's import of a list of people who opted in: good rows in (a number written twice is
+// one contact), each bad row reported by row and column with its reason, never its value, and
+// listed in FILE.rejected.csv; then the counts, a message's cost and its radio script.
+TEST(MessagingCli, ContactsImportReportsEveryRejectedRowWithoutQuotingIt) {
+  TempDir dir;
+  const std::string db = dir / "t.sqlite";
+  {
+    auto st = NewStore(dir);
+    ASSERT_TRUE(ingest::LoadCatalog(*st, kData).ok());
+    ASSERT_TRUE(st->EnsureOrganisation({0, "ORG-A", "ORG-A", "ngo"}).ok());
+  }
+  const std::string csv = dir / "opted-in.csv";
+  WriteFile(csv,
+            "phone,language,areas,channels\n"
+            "0912000001,ara,SS0101,sms\n"
+            "+211 912 000 002,eng,SS0101 SS0102,sms\n"
+            "0912000001,ara,SS0101,sms\n"          // the same number again: one contact
+            "0912 00,ara,SS0101,sms\n"             // not a number
+            "0912000004,Nyabol Deng,SS0101,sms\n"  // a name where a language belongs
+            "0912000005,eng,SS9999,sms\n"          // an unknown area
+            "0912000006,eng,SS0101,pigeon\n");     // an unknown channel
+  CommandResult r = RunAegis("--db " + db + " message contacts import " + csv + " --org ORG-A");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("2 contact(s) added, 1 updated"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("4 rejected"), std::string::npos) << r.output;
+  for (const char* line :
+       {":5: column phone", ":6: column language", ":7: column areas", ":8: column channels"})
+    EXPECT_NE(r.output.find(line), std::string::npos) << line << "\n" << r.output;
+  EXPECT_EQ(r.output.find("Nyabol"), std::string::npos);
+  EXPECT_EQ(r.output.find("0912 00"), std::string::npos);
+  const std::string rejected = ReadFile(csv + ".rejected.csv");
+  EXPECT_NE(rejected.find("\n5,phone,"), std::string::npos) << rejected;
+  EXPECT_EQ(rejected.find("Nyabol"), std::string::npos);
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM contact"), 2);
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM contact WHERE phone LIKE '%0912%'"), 0)
+      << "a number in clear";
+
+  CommandResult counts = RunAegis("--db " + db + " message contacts counts --area SS01");
+  EXPECT_EQ(counts.exit_code, 0) << counts.output;
+  EXPECT_NE(counts.output.find("active 2"), std::string::npos) << counts.output;
+  CommandResult seg = RunAegis("message segments \"Don\xE2\x80\x99t go near the bridge\"");
+  EXPECT_NE(seg.output.find("UCS-2 because of"), std::string::npos) << seg.output;
+  CommandResult bad = RunAegis("--db " + db + " message contacts import " + csv + " --org NOPE");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("--org NOPE"), std::string::npos) << bad.output;
+}
+
 }  // namespace
 }  // namespace aegis::testing

@@ -65,7 +65,9 @@ class SeededSecrets : public ::testing::Test {
       for (auto [name, role, org] :
            {std::tuple{"coord", "coordinator", "ORG-A"}, std::tuple{"imo", "imo", ""},
             std::tuple{"partner", "partner_focal_point", "ORG-A"},
-            std::tuple{"monitor", "field_monitor", "ORG-A"}}) {
+            std::tuple{"monitor", "field_monitor", "ORG-A"},
+            std::tuple{"msg", "messaging_officer", "ORG-A"},
+            std::tuple{"gateway", "sms_gateway", ""}}) {
         store::User u;
         u.username = name;
         u.role = role;
@@ -250,6 +252,45 @@ TEST_F(SeededSecrets, NoPersonalStringInTheLogAnErrorAnswerAStoredFileOrAClearCo
        json{{"service_type", "gbv"}, {"provider", "ORG-A"}, {"pcodes", {kPhone}}}.dump());
   Send(coord, "GET", "/api/v1/services?area=" + httplib::detail::encode_query_param(kName));
 
+  // 5c. Life-saving messages: a contact with the seed's number (sealed, found by its phone key),
+  // the number and a name where they do not belong, messages quoting the tracing case's name and
+  // the number (refused), and an inbound STOP from the number through the gateway's token.
+  Session msg = SignIn("msg"), gw = SignIn("gateway");
+  auto contact_r = Send(msg, "POST", "/api/v1/contacts",
+                        json{{"phone", kPhone}, {"language", "ara"}, {"areas", {"SS0101"}}}.dump());
+  EXPECT_TRUE(contact_r && contact_r->status == 201) << (contact_r ? contact_r->body : "");
+  Send(msg, "POST", "/api/v1/contacts",
+       json{{"phone", kName}, {"language", "ara"}, {"areas", {"SS0101"}}}.dump());
+  Send(msg, "POST", "/api/v1/contacts",
+       json{{"phone", kPhone}, {"language", kName}, {"areas", {kPhone}}}.dump());
+  for (const std::string& text : {kTraceName + " is looking for family", "Call " + kPhone})
+    Send(coord, "POST", "/api/v1/messages",
+         json{{"areas", {"SS0101"}},
+              {"channels", {"sms"}},
+              {"base_language", "eng"},
+              {"translations", {{"eng", text}}}}
+             .dump());
+  Send(coord, "POST", "/api/v1/messages",
+       json{{"areas", {kPhone}},
+            {"channels", {"sms"}},
+            {"base_language", kName},
+            {"translations", {{"eng", "ok"}}}}
+           .dump());
+  auto gw_token =
+      Send(gw, "POST", "/api/v1/tokens", json{{"name", "gw"}, {"scopes", {"write"}}}.dump());
+  ASSERT_TRUE(gw_token && gw_token->status == 201);
+  {
+    httplib::Client c = Client();
+    auto r = c.Post(
+        "/api/v1/messages/inbound",
+        {{"Authorization", "Bearer " + json::parse(gw_token->body)["token"].get<std::string>()}},
+        json{{"from", kPhone}, {"text", "STOP"}}.dump(), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    EXPECT_NE(r->body.find("opted_out"), std::string::npos) << r->body;
+  }
+  Send(msg, "GET", "/api/v1/contacts");
+
   // 6. Break the glass with a reason that names a survivor.
   Send(imo, "POST", "/api/v1/break-glass", json{{"reason", kReason}}.dump());
 
@@ -280,6 +321,7 @@ TEST_F(SeededSecrets, NoPersonalStringInTheLogAnErrorAnswerAStoredFileOrAClearCo
   EXPECT_GE(QueryInt(db_, "SELECT count(*) FROM alert"), 2);
   EXPECT_GE(QueryInt(db_, "SELECT count(*) FROM tracing_record"), 1);
   EXPECT_GE(QueryInt(db_, "SELECT count(*) FROM break_glass"), 1);
+  EXPECT_EQ(QueryInt(db_, "SELECT count(*) FROM contact WHERE status='stopped'"), 1);
 
   StopProcess(pid_);
   pid_ = 0;

@@ -197,9 +197,11 @@ int Main(int argc, char** argv) {
   AddTracingCommands(app, g);
   AddServiceCommands(app, g);
   AddReferralCommands(app, g);
+  AddMessageCommands(app, g);
   AddServerCommands(app, g);
   AddAlertCommands(app, g);
   AddReferralBench(app, g);
+  AddMessageBench(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

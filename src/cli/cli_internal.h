@@ -109,6 +109,11 @@ void AddTracingCommands(CLI::App& app, GlobalOptions& g);
 void AddServiceCommands(CLI::App& app, GlobalOptions& g);
 // `aegis referral list|show|escalate`: referrals without the person's fields; the overdue check.
 void AddReferralCommands(CLI::App& app, GlobalOptions& g);
+// `aegis message ...`: SMS segments, messages and their cost, radio scripts, withdrawal, contact
+// counts and imports (cli_messages.cc).
+void AddMessageCommands(CLI::App& app, GlobalOptions& g);
+// `aegis bench messages` (cli_bench_messages.cc; after AddBenchCommand).
+void AddMessageBench(CLI::App& app, GlobalOptions& g);
 void AddServerCommands(CLI::App& app, GlobalOptions& g);
 // `aegis alert ...` (cli_alert.cc) and `aegis bench alerts` (cli_bench_alerts.cc; after
 // AddBenchCommand).

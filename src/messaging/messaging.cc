@@ -122,23 +122,26 @@ Status CheckDraft(const store::Message& m, const Settings& st, const AreaKnown& 
   if (m.areas.empty()) return Status::InvalidArgument("areas: at least one P-code");
   for (const std::string& a : m.areas)
     if (!known_areas(a))
-      return Status::InvalidArgument("areas: " + a + " is not an area of this store");
+      return Status::InvalidArgument("areas: " + text::QuoteIfCode(a, "a value") +
+                                     " is not an area of this store");
   if (m.channels.empty()) return Status::InvalidArgument("channels: sms, email and/or radio");
   for (const std::string& c : m.channels)
     if (!OneOf(c, kChannels))
-      return Status::InvalidArgument("channels: '" + c + "' is not known; sms, email or radio");
+      return Status::InvalidArgument("channels: " + text::QuoteIfCode(c, "a value") +
+                                     " is not known; sms, email or radio");
   if (!st.languages) return Status::Internal("no language list loaded");
   if (!st.languages->Known(m.base_language))
-    return Status::InvalidArgument("base_language: '" + m.base_language +
-                                   "' is not an ISO 639-3 code (e.g. ara, eng, fra, apd)");
+    return Status::InvalidArgument(
+        "base_language: " + text::QuoteIfCode(m.base_language, "the value") +
+        " is not an ISO 639-3 code (e.g. ara, eng, fra, apd)");
   if (!m.translations.count(m.base_language))
     return Status::InvalidArgument("translations: the text in the base language " +
-                                   m.base_language + " is required");
+                                   m.base_language + " is required");  // a known code
   const bool sms = std::find(m.channels.begin(), m.channels.end(), "sms") != m.channels.end();
   for (const auto& [lang, t] : m.translations) {
     if (!st.languages->Known(lang))
-      return Status::InvalidArgument("translations: '" + lang +
-                                     "' is not an ISO 639-3 code (e.g. ara, eng, fra, apd)");
+      return Status::InvalidArgument("translations: " + text::QuoteIfCode(lang, "a key") +
+                                     " is not an ISO 639-3 code (e.g. ara, eng, fra, apd)");
     if (text::FindInvalidUtf8(t) != std::string::npos)
       return Status::InvalidArgument("translations." + lang + ": not valid UTF-8");
     std::string why = TextProblem(t, sms, st, names);
@@ -381,28 +384,26 @@ std::string PhoneKey(const security::Keyring& keys, const std::string& e164) {
   return security::Pseudonym(keys, "phone", e164);
 }
 
-Result<ContactAdded> AddContact(store::MessagingStore& s, const security::Keyring& keys,
-                                const Actor& a, const Settings& st, const AreaKnown& known_areas,
-                                const ContactInput& in) {
-  access::Resource r;
-  r.organisation_id = in.organisation_id;
-  if (access::Decision d = Ask(a, access::Action::kManageContacts, r); !d.allowed())
-    return Denied(d);
+Result<store::Contact> PrepareContact(const security::Keyring& keys, const Settings& st,
+                                      const AreaKnown& known_areas, const ContactInput& in,
+                                      int64_t now_ms) {
   if (in.organisation_id <= 0)
     return Status::InvalidArgument("organisation: a contact is registered by an organisation");
   AEGIS_ASSIGN_OR_RETURN(std::string phone, NormalizePhone(in.phone, st.region));
   if (!st.languages || !st.languages->Known(in.language))
-    return Status::InvalidArgument("language: '" + in.language +
-                                   "' is not an ISO 639-3 code (e.g. ara, apd, eng, fra)");
+    return Status::InvalidArgument("language: " + text::QuoteIfCode(in.language, "the value") +
+                                   " is not an ISO 639-3 code (e.g. ara, apd, eng, fra)");
   if (in.areas.empty()) return Status::InvalidArgument("areas: at least one P-code");
   for (const std::string& area : in.areas)
     if (!known_areas(area))
-      return Status::InvalidArgument("areas: " + area + " is not an area of this store");
+      return Status::InvalidArgument("areas: " + text::QuoteIfCode(area, "a value") +
+                                     " is not an area of this store");
   std::vector<std::string> channels =
       in.channels.empty() ? std::vector<std::string>{"sms"} : in.channels;
   for (const std::string& c : channels)
     if (c != "sms" && c != "email")
-      return Status::InvalidArgument("channels: '" + c + "' is not known; sms or email");
+      return Status::InvalidArgument("channels: " + text::QuoteIfCode(c, "a value") +
+                                     " is not known; sms or email");
   if (std::find(channels.begin(), channels.end(), "email") != channels.end() &&
       in.email.find('@') == std::string::npos)
     return Status::InvalidArgument("email: an address is required for the email channel");
@@ -423,7 +424,18 @@ Result<ContactAdded> AddContact(store::MessagingStore& s, const security::Keyrin
   c.channels = channels;
   c.opted_in_date = date;
   c.opted_in_via = in.opted_in_via;
-  c.created_ms = c.updated_ms = a.now_ms;
+  c.created_ms = c.updated_ms = now_ms;
+  return c;
+}
+
+Result<ContactAdded> AddContact(store::MessagingStore& s, const security::Keyring& keys,
+                                const Actor& a, const Settings& st, const AreaKnown& known_areas,
+                                const ContactInput& in) {
+  access::Resource r;
+  r.organisation_id = in.organisation_id;
+  if (access::Decision d = Ask(a, access::Action::kManageContacts, r); !d.allowed())
+    return Denied(d);
+  AEGIS_ASSIGN_OR_RETURN(store::Contact c, PrepareContact(keys, st, known_areas, in, a.now_ms));
   AEGIS_ASSIGN_OR_RETURN(std::optional<store::Contact> old, s.FindContactByKey(c.phone_key));
   if (old && old->organisation_id != in.organisation_id) {
     access::Resource theirs;

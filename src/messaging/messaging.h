@@ -202,6 +202,13 @@ struct ContactAdded {
   bool created = false;
   bool stopped = false;  // the number had opted out: it stays out
 };
+// The contact `in` describes, checked (InvalidArgument naming the field, never quoting the
+// number): its number as E.164 and its phone key, a known language and areas, its channels.
+// The kernel is not asked: AddContact asks it; the operator's import (aegis message contacts
+// import) is the machine's owner.
+Result<store::Contact> PrepareContact(const security::Keyring& keys, const Settings& st,
+                                      const AreaKnown& known_areas, const ContactInput& in,
+                                      int64_t now_ms);
 // Adds or updates a contact (kManageContacts): InvalidArgument naming the field, never quoting
 // the number.
 Result<ContactAdded> AddContact(store::MessagingStore& s, const security::Keyring& keys,

@@ -26,8 +26,7 @@ struct MessagingContext {
 };
 using Ctx = std::shared_ptr<MessagingContext>;
 
-messaging::Actor ActorOf(Api& api, const Caller& c,
-                         const std::shared_ptr<const access::Protocol>& p) {
+messaging::Actor ActorOf(const Caller& c, const std::shared_ptr<const access::Protocol>& p) {
   return {p.get(), c.subject, alert::NowMs()};
 }
 
@@ -149,7 +148,7 @@ void Draft(Api& api, const MessagingContext& ctx, const httplib::Request& req,
   auto names = messaging::RegisteredNames(**lease);
   if (!names.ok()) return SendError(res, FromStatus(names.status()));
   auto p = api.protocol();
-  const messaging::Actor a = ActorOf(api, c, p);
+  const messaging::Actor a = ActorOf(c, p);
   if (revise) {
     m.id = Int(req.matches[1].str()).value_or(0);
     Status st = messaging::Revise(**lease, a, ctx.settings, AreasOf(api), *names, m);
@@ -218,7 +217,7 @@ void Step(Api& api, const MessagingContext& ctx, const httplib::Request& req,
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto p = api.protocol();
-  const messaging::Actor a = ActorOf(api, c, p);
+  const messaging::Actor a = ActorOf(c, p);
   json out = {{"id", id}};
   if (step == "approve") {
     auto names = messaging::RegisteredNames(**lease);
@@ -358,8 +357,7 @@ void AddContactRoute(Api& api, const MessagingContext& ctx, const httplib::Reque
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto p = api.protocol();
   auto keys = api.keyring();
-  auto added =
-      messaging::AddContact(**lease, *keys, ActorOf(api, c, p), ctx.settings, AreasOf(api), in);
+  auto added = messaging::AddContact(**lease, *keys, ActorOf(c, p), ctx.settings, AreasOf(api), in);
   if (!added.ok()) return SendError(res, ModuleError(added.status()));
   api.Audit(**lease, &c, added->created ? "contact.create" : "contact.update", "contact",
             std::to_string(added->id), "");
@@ -375,12 +373,12 @@ void ListContacts(Api& api, const httplib::Request& req, httplib::Response& res,
   q.limit = static_cast<int>(Int(req.get_param_value("limit")).value_or(200));
   if (!q.area.empty() && api.AreaLevel(q.area) < 0)
     return SendError(res, {400, "invalid", "area: unknown P-code; see /api/v1/areas", "area"});
-  // A role limited to its own organisation lists its organisation's contacts (the kernel decides
-  // each row again below).
-  auto p = api.protocol();
-  const access::RoleRule* rule = p->Role(c.subject.role);
-  if (rule != nullptr && rule->own_org_only)
-    q.organisation = std::max<int64_t>(c.organisation_id, 1);
+  // A caller the kernel keeps from other organisations' contacts lists its own organisation's
+  // (organisation -1 stands for "another"); the kernel decides each row again below.
+  access::Resource other;
+  other.organisation_id = -1;
+  if (!Decide(api, c, access::Action::kManageContacts, other).allowed() && c.organisation_id > 0)
+    q.organisation = c.organisation_id;
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto rows = (*lease)->ListContacts(q);
@@ -403,7 +401,7 @@ void OptOutRoute(Api& api, const httplib::Request& req, httplib::Response& res, 
   auto lease = api.pool().Acquire();
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto p = api.protocol();
-  auto done = messaging::OptOut(**lease, ActorOf(api, c, p), id);
+  auto done = messaging::OptOut(**lease, ActorOf(c, p), id);
   if (!done.ok()) return SendError(res, ModuleError(done.status()));
   api.Audit(**lease, &c, "contact.opt_out", "contact", std::to_string(id), "");
   SendJson(res, {{"id", id}, {"status", "stopped"}, {"changed", *done}});
@@ -466,7 +464,7 @@ void InboundRoute(Api& api, const MessagingContext& ctx, const httplib::Request&
   if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
   auto p = api.protocol();
   auto keys = api.keyring();
-  auto outcome = messaging::Inbound(**lease, *keys, ActorOf(api, c, p), ctx.settings, from, text);
+  auto outcome = messaging::Inbound(**lease, *keys, ActorOf(c, p), ctx.settings, from, text);
   if (!outcome.ok()) return SendError(res, ModuleError(outcome.status()));
   api.Audit(**lease, &c, "message.inbound", "contact", "", *outcome);
   SendJson(res, {{"action", *outcome}});
