@@ -416,10 +416,12 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
   // What got worse, at every level under this area (its own chunk and read).
   const wp = el.querySelector('#worse-panel') as HTMLElement;
   const link = (pcode: string, parent: string, lvl: number) => {
+    // A country has no row on the dashboard: its evidence is the analysis page's.
+    if (lvl === 0) return { evidence: '#/analysis' + qs({ level: 0, period: an.period }), incidents: '' };
     const p = new URLSearchParams();
     if (lvl >= 2 && parent) p.set('area', parent);
     p.set('period', an.period);
-    if (lvl >= 1) p.set('ev', pcode);
+    p.set('ev', pcode);
     return { evidence: '#/dashboard?' + p.toString(), incidents: '' };
   };
   void import('./change').then((m) =>

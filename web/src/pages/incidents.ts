@@ -141,7 +141,9 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
       ? t('inc.why_aggregate')
       : Number.isNaN(n)
         ? t('inc.why_suppressed')
-        : listed < n
+        : listed < n && ctx.me.own_organisation_only
+          ? t('inc.why_own_org', { hidden: fmtNum(n - listed), org: ctx.me.organisation })
+          : listed < n
           ? t('inc.why_protocol', { hidden: fmtNum(n - listed) })
           : t('inc.why_more');
     return html`<p class="note hidden-line" role="note" data-match="false" data-hidden=${Number.isNaN(n) ? '' : String(Math.max(0, n - listed))}>
