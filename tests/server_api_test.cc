@@ -436,6 +436,11 @@ TEST_F(ApiTest, MeSaysWhatTheProtocolLetsTheUserDo) {
   EXPECT_EQ(coord["may_by_class"]["gbv"]["create"], "allow");
   EXPECT_EQ(coord["aggregates"], "exact");
   EXPECT_FALSE(coord["own_organisation_only"].get<bool>());
+  EXPECT_EQ(coord["may_grant"].size(), 7U) << coord["may_grant"].dump();
+  const json imo_grants = me("imo")["may_grant"];
+  EXPECT_EQ(std::set<std::string>(imo_grants.begin(), imo_grants.end()),
+            (std::set<std::string>{"field_monitor", "outside_recipient", "partner_focal_point",
+                                   "viewer"}));
 
   json partner = me("partner_focal_point");
   EXPECT_TRUE(partner["own_organisation_only"].get<bool>());
@@ -453,6 +458,7 @@ TEST_F(ApiTest, MeSaysWhatTheProtocolLetsTheUserDo) {
     EXPECT_EQ(m["may_by_class"]["referral"]["create"], "deny") << role;
     EXPECT_FALSE(m["may"]["import"].get<bool>()) << role;
     EXPECT_FALSE(m["may"]["read_audit"].get<bool>()) << role;
+    EXPECT_TRUE(m["may_grant"].empty()) << role;
   }
   // The viewer's protocol has no GBV class, not even in aggregates.
   EXPECT_EQ(me("viewer")["may_by_class"]["gbv"]["read_aggregate"], "deny");

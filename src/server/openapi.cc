@@ -76,7 +76,7 @@ const char* Document() {
         "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
     },
     "/api/v1/me": {
-      "get": {"summary": "The signed-in user, a fresh CSRF token, and what the user may do under the protocol in force: may (per action of the protocol, true when the authorization kernel allows it for at least one record, in aggregates at least), may_by_class (per record class and record action: allow, aggregate_only or deny), aggregates (safe or exact: how the analysis is given to the user) and own_organisation_only (individual records of the user's organisation only)", "responses": {"200": {"description": "id, username, role, organisation, csrf_token, break_glass_until, may, may_by_class, aggregates, own_organisation_only"},
+      "get": {"summary": "The signed-in user, a fresh CSRF token, and what the user may do under the protocol in force: may (per action of the protocol, true when the authorization kernel allows it for at least one record, in aggregates at least), may_by_class (per record class and record action: allow, aggregate_only or deny), may_grant (the roles it may give a user of its organisation), aggregates (safe or exact: how the analysis is given to the user) and own_organisation_only (individual records of the user's organisation only)", "responses": {"200": {"description": "id, username, role, organisation, csrf_token, break_glass_until, may, may_by_class, may_grant, aggregates, own_organisation_only"},
         "401": {"$ref": "#/components/responses/Error"}}}
     },
     "/api/v1/areas": {

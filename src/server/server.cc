@@ -626,6 +626,16 @@ class ServerImpl final : public Server, public Api {
             by_class[access::ClassName(cls)] = acts;
           }
           me["may_by_class"] = by_class;
+          // The roles this user may give to a user of its organisation (manage_users).
+          json grant = json::array();
+          for (const std::string& role : protocol()->RoleNames()) {
+            access::Resource r;
+            r.target_role = role;
+            r.target_organisation_id = r.current_organisation_id = c->subject.organisation_id;
+            if (access::Decide(*protocol(), c->subject, access::Action::kManageUsers, r).allowed())
+              grant.push_back(role);
+          }
+          me["may_grant"] = grant;
           me["aggregates"] =
               access::AggregateViewOf(*protocol(), c->subject).safe ? "safe" : "exact";
           me["own_organisation_only"] = c->scope.only_organisation_id > 0;

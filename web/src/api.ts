@@ -12,6 +12,7 @@ export interface Me {
   // decides it: per action, and per record class and record action. The app copies no role list.
   may: Record<string, boolean>;
   may_by_class: Record<string, Record<string, 'allow' | 'aggregate_only' | 'deny'>>;
+  may_grant: string[]; // the roles the user may give (the protocol's, in force)
   aggregates: 'safe' | 'exact';
   own_organisation_only: boolean;
 }
