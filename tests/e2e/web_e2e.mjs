@@ -611,12 +611,17 @@ async function changeWalk(page, base) {
   }
   await page.click('main a.back');
   await page.waitForSelector(`#ev-panel .evidence[data-pcode="${payam.pcode}"]`);
-  check('"Back to the dashboard" returns to the area with its evidence open', (await page.evaluate(() => location.hash)).includes('ev=' + payam.pcode));
+  check(
+    '"Back to the dashboard" returns to the area with the evidence that was open',
+    (await page.evaluate(() => location.hash)).includes('ev=' + payam.pcode) && (await page.$(`#ev-panel .evidence[data-risk="${risk.risk}"]`)) !== null,
+  );
   // Sort by change: the areas that got worse come first.
   await page.click('button.sortbtn');
   await page.waitForSelector('button.sortbtn[aria-pressed=true]');
   const dirs = await page.$$eval('table.heat tbody tr[data-pcode] td.chgcell', (tds) => tds.map((td) => td.dataset.direction));
   const firstNotWorse = dirs.findIndex((d) => d !== 'worse');
+  const symLinks = await page.$$eval('svg.mapsvg a.symlink', (as) => as.map((a) => a.getAttribute('href')));
+  check('at payam level each map symbol opens its payam\'s incidents of the month', symLinks.length > 0 && symLinks.every((h) => /^#\/incidents\?area=SS\d{6}&from=2026-11-01&to=2026-11-30/.test(h)), symLinks.slice(0, 2).join(' '));
   check('sort by change puts the areas that got worse first', dirs[0] === 'worse' && (firstNotWorse < 0 || dirs.slice(firstNotWorse).every((d) => d !== 'worse')), dirs.join(','));
 }
 
@@ -1121,6 +1126,7 @@ async function main() {
 
     await changeWalkRestricted(browser, base, ctxOpts, demoPartner, 'partner', /only DEMO-DELTA's own records/);
     await changeWalkRestricted(browser, base, ctxOpts, outsider, 'outside recipient', /aggregates only/);
+    await changeWalkRestricted(browser, base, ctxOpts, viewer, 'viewer', /aggregates only/);
     await referralWalk(browser, base, ctxOpts, partner, provider, coordC);
   } finally {
     if (browser) await browser.close();

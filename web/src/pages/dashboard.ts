@@ -116,8 +116,8 @@ function mapView(an: Analysis, idx: AreaIndex, within: string, drill: (pcode: st
             drill(a.pcode);
           }
         };
-        return svg`<g class="sym ${canDrill ? 'drill' : ''}" transform="translate(${p[0].toFixed(1)},${p[1].toFixed(1)})"
-            role=${canDrill ? 'button' : 'img'} tabindex=${canDrill ? '0' : nothing} aria-label=${label} data-pcode=${a.pcode}
+        const sym = svg`<g class="sym ${canDrill ? 'drill' : ''}" transform="translate(${p[0].toFixed(1)},${p[1].toFixed(1)})"
+            role=${canDrill ? 'button' : nothing} tabindex=${canDrill ? '0' : nothing} aria-label=${canDrill ? label : nothing} data-pcode=${a.pcode}
             @click=${canDrill ? () => drill(a.pcode) : nothing} @keydown=${canDrill ? onKey : nothing}>
           <title>${label}</title>
           <circle r=${rad.toFixed(1)} fill=${PHASE_FILL[a.overall_phase] ?? PHASE_FILL[0]} class="ring"></circle>
@@ -127,6 +127,10 @@ function mapView(an: Analysis, idx: AreaIndex, within: string, drill: (pcode: st
                 text-anchor=${p[0] > W - 120 ? 'end' : 'start'}>${a.name}</text>`
             : nothing}
         </g>`;
+        // At the last level a symbol leads to the area's incidents of the period.
+        if (canDrill) return sym;
+        return svg`<a class="symlink" href=${incidentsHash(a.pcode, '', an.period, n)}
+          aria-label=${label + ' · ' + t('chg.list_of', { name: a.name, n: fmtCount(n) })}>${sym}</a>`;
       })}
     </svg>
     <figcaption>
@@ -299,8 +303,25 @@ function trendCharts(an: Analysis): TemplateResult {
 let generation = 0;
 const stillHere = (gen: number) => gen === generation && (location.hash.replace(/^#\/?/, '').split(/[/?]/)[0] || 'dashboard') === 'dashboard';
 
+// A figure's link to its incidents carries the way back: the address at the moment of the click
+// (with the evidence panel or sort chosen since the table was drawn).
+const backKept = new WeakSet<HTMLElement>();
+function keepBack(el: HTMLElement): void {
+  if (backKept.has(el)) return;
+  backKept.add(el);
+  el.addEventListener('click', (e) => {
+    const a = (e.target as Element).closest?.('a[href^="#/incidents?"]');
+    if (!a || !location.hash.startsWith('#/dashboard')) return;
+    const [path, q] = (a.getAttribute('href') ?? '').split('?', 2);
+    const p = new URLSearchParams(q);
+    p.set('back', location.hash);
+    a.setAttribute('href', path + '?' + p.toString());
+  });
+}
+
 export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
   const gen = ++generation;
+  keepBack(el);
   render(html`<h1 tabindex="-1">${t('dash.title')}</h1><p class="loading" role="status">${t('common.loading')}</p>`, el);
   const idx = await areas();
   const { within, level } = scopeOf(ctx.params, idx);
