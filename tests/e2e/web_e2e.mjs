@@ -917,6 +917,12 @@ async function main() {
       worse3 > 0 && anDirs.slice(0, worse3).every((d) => d === 'worse') && anDirs.filter((d) => d === 'worse').length === worse3,
       `${anDirs.filter((d) => d === 'worse').length} on the page, ${worse3} in the API`,
     );
+    const firstEv = await page.getAttribute('table.heat-an tbody tr:first-child a.evlink', 'href');
+    await page.click('table.heat-an tbody tr:first-child a.evlink');
+    await page.waitForSelector('#ev-panel .evidence');
+    check('a phase on the analysis page opens its evidence on the dashboard', /ev=SS\d{6}/.test(firstEv) && (await page.getAttribute('#ev-panel .evidence', 'data-pcode')) === new URLSearchParams(firstEv.split('?')[1]).get('ev'), firstEv);
+    await page.goBack();
+    await page.waitForSelector('#an-caption');
     await shot(page, '11b-analysis-by-change');
     await axeCheck(page, 'analysis update sorted by change');
     await page.goto(base + '/#/audit');

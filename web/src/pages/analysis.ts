@@ -14,6 +14,15 @@ function topRisks(a: AreaResult) {
     .slice(0, 3);
 }
 
+// The dashboard of the area's parent with the area's evidence open.
+function evidenceHash(pcode: string, parent: string, level: number, period: string): string {
+  const p = new URLSearchParams();
+  if (level >= 2 && parent) p.set('area', parent);
+  p.set('period', period);
+  p.set('ev', pcode);
+  return '#/dashboard?' + p.toString();
+}
+
 export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
   const level = ctx.params.get('level') ?? '2';
   const period = ctx.params.get('period') ?? '';
@@ -53,7 +62,10 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
         <tbody>${rows.map(
           (a) => html`<tr data-pcode=${a.pcode}>
             <th scope="row"><bdi>${a.name}</bdi> <span class="pcode">${a.pcode}</span></th>
-            <td class=${phaseClass(a.overall_phase)}>${a.overall_phase || '–'} · ${phaseName(a.overall_phase)}</td>
+            <td class=${phaseClass(a.overall_phase)}>${Number(level) >= 1 && a.overall_phase
+              ? html`<a class="evlink" href=${evidenceHash(a.pcode, a.parent_pcode, Number(level), an.period)}
+                  aria-label=${t('ev.open', { name: a.name, p: a.overall_phase, phase_name: phaseName(a.overall_phase) })}>${a.overall_phase} · ${phaseName(a.overall_phase)}</a>`
+              : html`${a.overall_phase || '–'} · ${phaseName(a.overall_phase)}`}</td>
             <td class="chgcell" data-direction=${a.direction ?? ''}>${arrow(a.previous, 'prev')} ${arrow(a.last_year, 'ly')}</td>
             <td class="num"><a href=${incidentsHash(a.pcode, '', an.period, a.risks.find((r) => r.risk === '*')?.incidents)}
               >${fmtCount(a.risks.find((r) => r.risk === '*')?.incidents)}</a>${incChange(a.previous)}</td>
