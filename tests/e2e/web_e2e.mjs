@@ -615,6 +615,13 @@ async function changeWalk(page, base) {
     '"Back to the dashboard" returns to the area with the evidence that was open',
     (await page.evaluate(() => location.hash)).includes('ev=' + payam.pcode) && (await page.$(`#ev-panel .evidence[data-risk="${risk.risk}"]`)) !== null,
   );
+  // An override: the evidence shows the phase it sets, who set it and the rationale.
+  await page.goto(base + '/#/dashboard?area=SS0104&period=2026-06&ev=SS010402&evrisk=ATK');
+  await page.waitForSelector('#ev-panel .evidence[data-risk="ATK"] .override');
+  const ov = await page.textContent('#ev-panel .override');
+  check("a phase's evidence shows the analyst's override with who set it and the rationale", ov.includes('phase 4') && ov.includes('E2E IMO') && ov.includes('two attacks reported by phone'), ov.trim());
+  await page.goBack();
+  await page.waitForSelector(`#ev-panel .evidence[data-pcode="${payam.pcode}"]`);
   // Sort by change: the areas that got worse come first.
   await page.click('button.sortbtn');
   await page.waitForSelector('button.sortbtn[aria-pressed=true]');
@@ -687,6 +694,9 @@ async function main() {
   // Change first: a partner of a demo organisation (its own records) and an outside recipient.
   const demoPartner = { user: 'e2e-delta', pw: 'Delt-e2e-' + rnd() + '!F6', org: 'DEMO-DELTA', role: 'partner_focal_point' };
   const outsider = { user: 'e2e-outside', pw: 'Outs-e2e-' + rnd() + '!G7', org: 'DEMO-BETA', role: 'outside_recipient' };
+  // An analyst's override of one payam's phase in June 2026 (not a month the change walk
+  // compares), shown with its rationale in the evidence.
+  runAegis(['--db', store.db, 'analyze', 'override', '--area', 'SS010402', '--risk', 'ATK', '--period', '2026-06', '--phase', '4', '--rationale', 'E2E: two attacks reported by phone, not yet in the data', '--by', 'E2E IMO']);
   for (const u of [partner, provider, coordC, demoPartner, outsider])
     runAegis(['--db', store.db, 'user', 'add', u.user, '--role', u.role, '--organisation', u.org, '--name', 'E2E ' + u.role], { AEGIS_PASSWORD: u.pw });
   let server = null;
@@ -909,7 +919,7 @@ async function main() {
     // The analysis page at payam level, sorted by change: the payams that got worse first, as
     // many as the list route counts.
     await page.goto(base + `/#/analysis?level=3&period=${PERIOD}&sort=change`);
-    await page.waitForSelector('#an-caption');
+    await page.waitForFunction(() => document.querySelector('button.sortbtn[aria-pressed=true]') && [...document.querySelectorAll('table.heat-an tbody tr')].every((tr) => tr.dataset.pcode.length === 8));
     const anDirs = await page.$$eval('table.heat-an tbody tr td.chgcell', (tds) => tds.map((td) => td.dataset.direction));
     const worse3 = (await (await page.request.get(base + `/api/v1/analysis/changes?period=${PERIOD}`)).json()).areas.filter((a) => a.level === 3).length;
     check(
