@@ -417,6 +417,17 @@ TEST_F(ApiTest, AnalysisComparesPeriodsWithPublishedValuesOnly) {
   auto bad = c->Get("/api/v1/analysis/changes?direction=sideways", coordinator.Get());
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
+  // Under a payam there is nothing to list; under a state, its counties and payams only.
+  auto leaf = c->Get("/api/v1/analysis/changes?within=SS010101", coordinator.Get());
+  ASSERT_TRUE(leaf);
+  EXPECT_EQ(leaf->status, 400) << leaf->body;
+  auto state = json::parse(
+      c->Get("/api/v1/analysis/changes?period=2024-03&within=SS01&direction=all", coordinator.Get())
+          ->body);
+  EXPECT_EQ(state["levels"], json({2, 3})) << state.dump();
+  for (const auto& x : state["areas"]) {
+    EXPECT_EQ(x["pcode"].get<std::string>().rfind("SS01", 0), 0U) << x.dump();
+  }
 }
 
 // GET /me says what the user may do under the protocol in force, as the authorization kernel

@@ -224,6 +224,8 @@ void Changes(Api& api, DataState& st, const httplib::Request& req, httplib::Resp
   if (!p->ar.within.empty()) lowest = facts.areas[facts.area_index.at(p->ar.within)].level + 1;
   for (size_t a = 0; a < facts.areas.size(); ++a)
     if (facts.Active(static_cast<int>(a))) deepest = std::max(deepest, facts.areas[a].level);
+  if (lowest > deepest)
+    return SendError(res, {400, "invalid", "within: this area has no areas below it", "within"});
   std::vector<analysis::AnalysisResult> levels;
   for (int level = lowest; level <= deepest; ++level) {
     analysis::AnalysisRequest ar = p->ar;
