@@ -296,6 +296,198 @@ TEST_F(ApiTest, AnalysisIsSafeForAggregateOnlyRolesAndExportsNeutraliseFormulas)
   EXPECT_EQ(c->Get("/api/v1/exports/incidents?format=pdf", monitor.Get())->status, 400);
 }
 
+// Each area against the previous period and the same period last year, and the list of what
+// got worse at every level: differences of published values only. The previous month (2024-02)
+// holds 2 ATK incidents: exact for the coordinator, "<5" for safe readers, and then no
+// difference is given (24 - x would reveal x).
+TEST_F(ApiTest, AnalysisComparesPeriodsWithPublishedValuesOnly) {
+  auto src = store_->EnsureDataSource({0, "TEST", "test", "manual", "", "direct_monitoring"});
+  ASSERT_TRUE(src.ok());
+  std::vector<store::Incident> earlier;
+  for (int n = 0; n < 2; ++n) {
+    store::Incident i;
+    i.source_key = "feb|" + std::to_string(n);
+    i.content_hash = text::Hash64(i.source_key);
+    i.date_start = i.date_end = "2024-02-10";
+    i.country = "SSD";
+    i.place = {"SS010101", 3, "pcode", 1, "", ""};
+    i.risks = {"ATK"};
+    i.organisation_code = "ORG-A";
+    i.source_type = "direct_monitoring";
+    i.sensitivity = "public";
+    earlier.push_back(i);
+  }
+  ASSERT_TRUE(ImportIncidents(*store_, *src, std::move(earlier)).ok());
+  auto c = Client();
+  auto area_of = [](const json& j, const std::string& pcode) {
+    for (const auto& a : j["areas"])
+      if (a["pcode"] == pcode) return a;
+    return json();
+  };
+  auto coord_body =
+      c->Get("/api/v1/analysis?level=1&period=2024-03&compare=true", Login("coordinator").Get());
+  ASSERT_TRUE(coord_body && coord_body->status == 200) << (coord_body ? coord_body->body : "");
+  json coord = area_of(json::parse(coord_body->body), "SS01");
+  ASSERT_TRUE(coord.is_object());
+  EXPECT_EQ(coord["previous"]["period"], "2024-02");
+  EXPECT_EQ(coord["previous"]["incidents"], 2);
+  EXPECT_EQ(coord["previous"]["incidents_change"], 22);
+  EXPECT_EQ(coord["last_year"]["period"], "2023-03");
+  EXPECT_EQ(coord["last_year"]["incidents"], 0);
+  EXPECT_EQ(coord["last_year"]["incidents_change"], 24);
+  EXPECT_EQ(coord["previous"]["phase_change"].get<int>(),
+            coord["overall_phase"].get<int>() - coord["previous"]["overall_phase"].get<int>());
+  const int rise = coord["previous"]["phase_change"].get<int>();
+  EXPECT_EQ(coord["direction"], rise > 0 ? "worse" : rise < 0 ? "better" : "same");
+  // Without compare=true the answer is as before.
+  auto plain = json::parse(
+      c->Get("/api/v1/analysis?level=1&period=2024-03", Login("coordinator").Get())->body);
+  EXPECT_FALSE(area_of(plain, "SS01").contains("previous"));
+
+  // Safe readers: the previous month's 2 incidents are "<5", and no difference is published
+  // beside a suppressed or withheld value, at any level of the comparison or of the list.
+  for (const char* role : {"viewer", "partner_focal_point", "outside_recipient"}) {
+    auto r = c->Get("/api/v1/analysis?level=1&period=2024-03&compare=true", Login(role).Get());
+    ASSERT_TRUE(r && r->status == 200) << role;
+    json a = area_of(json::parse(r->body), "SS01");
+    EXPECT_EQ(a["previous"]["incidents"], "<5") << role;
+    EXPECT_TRUE(a["previous"]["incidents_change"].is_null()) << role << a.dump();
+    auto ch = c->Get("/api/v1/analysis/changes?period=2024-03&direction=all", Login(role).Get());
+    ASSERT_TRUE(ch && ch->status == 200) << role;
+    json changes = json::parse(ch->body);
+    EXPECT_TRUE(changes["safe"].get<bool>()) << role;
+    for (const auto& x : changes["areas"]) {
+      for (const char* other : {"previous", "last_year"}) {
+        const json& o = x[other];
+        if (o["incidents"].is_number()) {
+          EXPECT_TRUE(o["incidents"] == 0 || o["incidents"] >= 5) << role << x.dump();
+        }
+        if (!o["incidents"].is_number() || !x["incidents"].is_number()) {
+          EXPECT_TRUE(o["incidents_change"].is_null()) << role << x.dump();
+        }
+        if (!o["overall_phase"].is_number() || !x["overall_phase"].is_number()) {
+          EXPECT_TRUE(o["phase_change"].is_null()) << role << x.dump();
+        }
+      }
+      if (x["previous"]["phase_change"].is_null()) {
+        EXPECT_EQ(x["direction"], "unknown") << role;
+      }
+    }
+  }
+
+  // The list across levels: by default the areas whose phase rose, each as the analysis of its
+  // level publishes it; the counts of every direction add up to the areas of those levels.
+  Session coordinator = Login("coordinator");
+  auto all = c->Get("/api/v1/analysis/changes?period=2024-03&direction=all", coordinator.Get());
+  ASSERT_TRUE(all && all->status == 200) << (all ? all->body : "");
+  json ja = json::parse(all->body);
+  EXPECT_EQ(ja["previous_period"], "2024-02");
+  EXPECT_EQ(ja["last_year_period"], "2023-03");
+  int64_t areas = 0;
+  for (const auto& level : ja["levels"]) {
+    auto lv = json::parse(c->Get(("/api/v1/analysis?period=2024-03&compare=true&level=" +
+                                  std::to_string(level.get<int>()))
+                                     .c_str(),
+                                 coordinator.Get())
+                              ->body);
+    areas += static_cast<int64_t>(lv["areas"].size());
+    for (const auto& a : lv["areas"]) {
+      bool found = false;
+      for (const auto& x : ja["areas"])
+        if (x["pcode"] == a["pcode"]) {
+          found = true;
+          EXPECT_EQ(x["direction"], a["direction"]) << a["pcode"];
+          EXPECT_EQ(x["overall_phase"], a["overall_phase"]) << a["pcode"];
+          EXPECT_EQ(x["previous"], a["previous"]) << a["pcode"];
+        }
+      EXPECT_TRUE(found) << a["pcode"];
+    }
+  }
+  int64_t counted = 0;
+  for (const auto& [d, n] : ja["counts"].items()) counted += n.get<int64_t>();
+  EXPECT_EQ(counted, areas);
+  EXPECT_EQ(static_cast<int64_t>(ja["areas"].size()), areas);
+  auto worse =
+      json::parse(c->Get("/api/v1/analysis/changes?period=2024-03", coordinator.Get())->body);
+  EXPECT_EQ(worse["areas"].size(), ja["counts"]["worse"].get<size_t>());
+  for (const auto& x : worse["areas"]) EXPECT_EQ(x["direction"], "worse");
+  if (rise > 0) {
+    EXPECT_TRUE(area_of(worse, "SS01").is_object());
+  }
+  auto bad = c->Get("/api/v1/analysis/changes?direction=sideways", coordinator.Get());
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  // Under a payam there is nothing to list; under a state, its counties and payams only.
+  auto leaf = c->Get("/api/v1/analysis/changes?within=SS010101", coordinator.Get());
+  ASSERT_TRUE(leaf);
+  EXPECT_EQ(leaf->status, 400) << leaf->body;
+  auto state = json::parse(
+      c->Get("/api/v1/analysis/changes?period=2024-03&within=SS01&direction=all", coordinator.Get())
+          ->body);
+  EXPECT_EQ(state["levels"], json({2, 3})) << state.dump();
+  for (const auto& x : state["areas"]) {
+    EXPECT_EQ(x["pcode"].get<std::string>().rfind("SS01", 0), 0U) << x.dump();
+  }
+}
+
+// GET /me says what the user may do under the protocol in force, as the authorization kernel
+// decides it, so that a client needs no role list of its own.
+TEST_F(ApiTest, MeSaysWhatTheProtocolLetsTheUserDo) {
+  auto c = Client();
+  auto me = [&](const std::string& role) {
+    auto r = c->Get("/api/v1/me", Login(role).Get());
+    EXPECT_TRUE(r && r->status == 200) << role;
+    return r ? json::parse(r->body) : json();
+  };
+  json coord = me("coordinator");
+  EXPECT_TRUE(coord["may"]["manage_users"].get<bool>());
+  EXPECT_TRUE(coord["may"]["read_audit"].get<bool>());
+  EXPECT_FALSE(coord["may"].contains("signed_in"));
+  EXPECT_EQ(coord["may_by_class"]["incident"]["read_individual"], "allow");
+  EXPECT_EQ(coord["may_by_class"]["gbv"]["create"], "allow");
+  EXPECT_EQ(coord["aggregates"], "exact");
+  EXPECT_FALSE(coord["own_organisation_only"].get<bool>());
+  EXPECT_EQ(coord["may_grant"].size(), 7U) << coord["may_grant"].dump();
+  const json imo_grants = me("imo")["may_grant"];
+  EXPECT_EQ(std::set<std::string>(imo_grants.begin(), imo_grants.end()),
+            (std::set<std::string>{"field_monitor", "outside_recipient", "partner_focal_point",
+                                   "viewer"}));
+
+  json partner = me("partner_focal_point");
+  EXPECT_TRUE(partner["own_organisation_only"].get<bool>());
+  EXPECT_EQ(partner["aggregates"], "safe");
+  EXPECT_EQ(partner["may_by_class"]["incident"]["create"], "allow");
+  EXPECT_EQ(partner["may_by_class"]["gbv"]["read_individual"], "aggregate_only");
+  EXPECT_FALSE(partner["may"]["manage_users"].get<bool>());
+  EXPECT_FALSE(partner["may"]["triage_alert"].get<bool>());
+  EXPECT_TRUE(partner["may"]["submit_alert"].get<bool>());
+
+  for (const char* role : {"viewer", "outside_recipient"}) {
+    json m = me(role);
+    EXPECT_EQ(m["aggregates"], "safe") << role;
+    EXPECT_NE(m["may_by_class"]["incident"]["read_individual"], "allow") << role;
+    EXPECT_EQ(m["may_by_class"]["referral"]["create"], "deny") << role;
+    EXPECT_FALSE(m["may"]["import"].get<bool>()) << role;
+    EXPECT_FALSE(m["may"]["read_audit"].get<bool>()) << role;
+    EXPECT_TRUE(m["may_grant"].empty()) << role;
+  }
+  // The viewer's protocol has no GBV class, not even in aggregates.
+  EXPECT_EQ(me("viewer")["may_by_class"]["gbv"]["read_aggregate"], "deny");
+  EXPECT_EQ(me("outside_recipient")["may_by_class"]["gbv"]["read_aggregate"], "aggregate_only");
+
+  // What /me says is what the routes do: a user told it may not read the audit log is refused.
+  for (const auto& entry : kExpected) {
+    const std::string& role = entry.first;
+    json m = me(role);
+    auto audit = c->Get("/api/v1/audit", Login(role).Get());
+    ASSERT_TRUE(audit) << role;
+    EXPECT_EQ(audit->status == 200, m["may"]["read_audit"].get<bool>()) << role;
+    auto users = c->Get("/api/v1/users", Login(role).Get());
+    ASSERT_TRUE(users) << role;
+    EXPECT_EQ(users->status == 200, m["may"]["manage_users"].get<bool>()) << role;
+  }
+}
+
 TEST_F(ApiTest, ImportsRunInTheBackgroundWithProgressAndQuarantinedRows) {
   auto c = Client();
   Session imo = Login("imo");

@@ -365,6 +365,19 @@ bool MayEver(const Protocol& p, const Subject& s, Action a) {
   return false;
 }
 
+Effect MayEverOn(const Protocol& p, const Subject& s, Action a, store::RecordClass c) {
+  Effect best = Effect::kDeny;
+  for (int rank = 0; rank <= 3; ++rank)
+    for (int64_t org : {s.organisation_id, int64_t{-1}}) {
+      Resource r;
+      r.record_class = c;
+      r.sensitivity = rank;
+      r.organisation_id = org;
+      best = std::max(best, Decide(p, s, a, r).effect);
+    }
+  return best;
+}
+
 store::AccessScope ReadScope(const Protocol& p, const Subject& s, Action a) {
   store::AccessScope scope;
   bool other_orgs = true;

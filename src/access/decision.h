@@ -130,6 +130,11 @@ Decision Decide(const Protocol& p, const Subject& s, Action a, const Resource& r
 // record): Decide over every class, sensitivity and organisation.
 bool MayEver(const Protocol& p, const Subject& s, Action a);
 
+// The widest effect of `a` for `s` on records of class `c` (over every sensitivity and owning
+// organisation): kAllow when some record of the class is allowed, kAggregateOnly when the class
+// is seen in aggregates only, else kDeny. What `GET /me` tells a client it may do per class.
+Effect MayEverOn(const Protocol& p, const Subject& s, Action a, store::RecordClass c);
+
 // The gate of an API route, before its handler runs: may `s` use a route of action `a` that
 // changes state (`changes`, every method but GET) or reads? A token needs its write scope to
 // change anything and its read scope to read anything but aggregates and exports (which its

@@ -241,6 +241,31 @@ TEST(AuthorizationKernel, AnOwnOrganisationUserManagerNeverReachesAnotherOrganis
 // outside recipient, a viewer) always gets safe figures of every case class; a role reading GBV
 // and child records as individual records (the coordinator) gets exact ones; and for every
 // subject the view agrees with Decide class by class.
+// What GET /me reports per class is the widest decision over that class's records, and agrees
+// with MayEver (a route's gate) for every subject and record action.
+TEST(AuthorizationKernel, MayEverOnIsTheWidestDecisionOverAClass) {
+  Protocol p = Shipped();
+  for (const Subject& s : Subjects(p)) {
+    for (int i = 0; i <= static_cast<int>(Action::kImport); ++i) {
+      const auto a = static_cast<Action>(i);
+      bool any = false;
+      for (int c = 0; c < store::kRecordClasses; ++c) {
+        const auto cls = static_cast<store::RecordClass>(c);
+        Effect widest = Effect::kDeny;
+        for (const Resource& r : Resources())
+          if (r.record_class == cls &&
+              (r.organisation_id == s.organisation_id || r.organisation_id == kOther))
+            widest = std::max(widest, Decide(p, s, a, r).effect);
+        EXPECT_EQ(MayEverOn(p, s, a, cls), widest) << s.role << " " << ActionName(a) << " " << c;
+        any = any || widest != Effect::kDeny;
+      }
+      if (a != Action::kManageUsers) {
+        EXPECT_EQ(MayEver(p, s, a), any) << s.role << " " << ActionName(a);
+      }
+    }
+  }
+}
+
 TEST(AuthorizationKernel, SafeAggregatesAreDecidedByTheKernelForEverySubject) {
   Protocol p = Shipped();
   for (const Subject& s : Subjects(p)) {

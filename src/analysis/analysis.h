@@ -236,6 +236,21 @@ struct RiskFigures {
   bool sources_withheld = false;
 };
 
+// An area's overall phase and incidents in another period (the previous one, or the same one a
+// year before), exactly as the analysis of that period publishes them to the same reader: a
+// withheld phase stays withheld, a suppressed count stays "<5" or "x". Comparisons are made
+// between published values only (Compare), so they reveal nothing a reader could not read.
+struct PeriodFigures {
+  std::string period;
+  int overall_phase = 0;
+  bool phase_withheld = false;
+  Figure incidents;
+  // Current minus this period: the phase when both are published; the incidents when both are
+  // exact (a suppressed count is never part of a difference).
+  std::optional<int> phase_change;
+  std::optional<int64_t> incidents_change;
+};
+
 struct AreaResult {
   std::string pcode, name, parent_pcode;
   int level = 0;
@@ -245,6 +260,11 @@ struct AreaResult {
   std::string overall_rule;
   std::string overall_withheld;  // safe outputs: why the overall phase is not published
   std::optional<store::SeverityOverride> overall_override;
+  // Filled by Compare: the previous period and the same period a year before.
+  std::optional<PeriodFigures> previous_period, last_year;
+  // "worse" (the overall phase rose against the previous period), "better", "same", or
+  // "unknown" (a phase of either period is withheld); "" before Compare.
+  std::string Direction() const;
 };
 
 struct AnalysisResult {
@@ -298,5 +318,21 @@ SafeTable BuildSafeTable(const Facts& facts, const Cube& cube, int slot, int mea
 Result<AnalysisResult> Analyze(const Facts& facts, const Cube& cube,
                                const std::vector<store::SeverityOverride>& overrides,
                                const AnalysisConfig& config, const AnalysisRequest& request);
+
+// The same period a year before: 12 months, 4 quarters or 1 year back (a range: 12 months).
+Period SamePeriodLastYear(const Period& p);
+
+// Fills each area's previous_period and last_year from analyses of those periods made with the
+// same request otherwise (same level, selection and safe rules). Only published values are
+// compared; an area missing from one of them is compared with no phase and 0 incidents.
+void Compare(AnalysisResult* current, const AnalysisResult& previous,
+             const AnalysisResult& last_year);
+
+// The areas of compared analyses (one per admin level, each after Compare) whose direction is
+// `direction` ("worse", "better", "same", "unknown"; "all" for every area), as JSON: the
+// period, the previous one and the one a year before, the count of each direction, and per
+// area its level, published phase and incidents and the two compared periods'. Ordered by
+// level, then the largest rise of phase, then phase, then P-code.
+std::string ChangesJson(const std::vector<AnalysisResult>& levels, const std::string& direction);
 
 }  // namespace aegis::analysis

@@ -722,6 +722,59 @@ Result<AnalysisResult> Analyze(const Facts& f, const Cube& cube,
   return out;
 }
 
+Period SamePeriodLastYear(const Period& p) {
+  switch (p.kind) {
+    case Period::Kind::kMonth:
+      return p.Shifted(-12);
+    case Period::Kind::kQuarter:
+      return p.Shifted(-4);
+    case Period::Kind::kYear:
+      return p.Shifted(-1);
+    case Period::Kind::kRange:
+      break;
+  }
+  Period q = p;
+  q.first -= 12;
+  q.last -= 12;
+  q.label = MonthLabel(q.first) + ".." + MonthLabel(q.last);
+  return q;
+}
+
+std::string AreaResult::Direction() const {
+  if (!previous_period) return "";
+  if (!previous_period->phase_change) return "unknown";
+  const int d = *previous_period->phase_change;
+  return d > 0 ? "worse" : d < 0 ? "better" : "same";
+}
+
+void Compare(AnalysisResult* current, const AnalysisResult& previous,
+             const AnalysisResult& last_year) {
+  auto fill = [](const AreaResult& a, const AnalysisResult& other) {
+    PeriodFigures pf;
+    pf.period = other.period.label;
+    pf.incidents = Figure{0, Figure::State::kExact};
+    for (const auto& o : other.areas) {
+      if (o.pcode != a.pcode) continue;
+      pf.overall_phase = o.overall_phase;
+      pf.phase_withheld = !o.overall_withheld.empty();
+      if (!o.risks.empty()) pf.incidents = o.risks[0].incidents;
+      break;
+    }
+    // Published values only: a withheld phase or a count that is not exact in either period
+    // makes no difference (it could bound or recover a suppressed number).
+    if (a.overall_withheld.empty() && !pf.phase_withheld)
+      pf.phase_change = a.overall_phase - pf.overall_phase;
+    if (!a.risks.empty() && a.risks[0].incidents.state == Figure::State::kExact &&
+        pf.incidents.state == Figure::State::kExact)
+      pf.incidents_change = a.risks[0].incidents.value - pf.incidents.value;
+    return pf;
+  };
+  for (auto& a : current->areas) {
+    a.previous_period = fill(a, previous);
+    a.last_year = fill(a, last_year);
+  }
+}
+
 namespace {
 
 nlohmann::ordered_json OverrideJson(const store::SeverityOverride& o) {
@@ -732,6 +785,22 @@ nlohmann::ordered_json OverrideJson(const store::SeverityOverride& o) {
 nlohmann::ordered_json FigureJson(const Figure& x, int64_t threshold) {
   if (x.state == Figure::State::kExact) return x.value;
   return x.Text(threshold);
+}
+
+// Another period's figures of an area and the change to the current one (null where a value
+// of either period is not published).
+nlohmann::ordered_json PeriodFiguresJson(const PeriodFigures& p, int64_t threshold) {
+  nlohmann::ordered_json j;
+  j["period"] = p.period;
+  if (p.phase_withheld)
+    j["overall_phase"] = "withheld";
+  else
+    j["overall_phase"] = p.overall_phase;
+  j["incidents"] = FigureJson(p.incidents, threshold);
+  j["phase_change"] = p.phase_change ? nlohmann::ordered_json(*p.phase_change) : nullptr;
+  j["incidents_change"] =
+      p.incidents_change ? nlohmann::ordered_json(*p.incidents_change) : nullptr;
+  return j;
 }
 
 }  // namespace
@@ -802,6 +871,7 @@ std::string AnalysisResult::ToJson() const {
       for (const auto& e : r.phase.evidence) {
         nlohmann::ordered_json je{{"measure", e.measure}, {"phase", e.phase}};
         if (!safe) je["value_per_month"] = e.value;
+        je["thresholds"] = e.thresholds;  // the rules' (data/analysis/severity.toml), not data
         ev.push_back(je);
       }
       jr["phase_evidence"] = ev;
@@ -825,6 +895,11 @@ std::string AnalysisResult::ToJson() const {
       ja["overall_withheld"] = a.overall_withheld;
     }
     if (a.overall_override) ja["overall_override"] = OverrideJson(*a.overall_override);
+    if (a.previous_period) {
+      ja["previous"] = PeriodFiguresJson(*a.previous_period, threshold);
+      ja["last_year"] = PeriodFiguresJson(*a.last_year, threshold);
+      ja["direction"] = a.Direction();
+    }
     for (const auto& r : a.risks) ja["risks"].push_back(risk_json(r, false));
     j["areas"].push_back(ja);
   }
@@ -932,6 +1007,64 @@ std::string AnalysisResult::ToHxlCsv() const {
   for (const auto& a : areas) rows(a, false);
   for (const auto& a : not_further_located) rows(a, true);
   return out;
+}
+
+std::string ChangesJson(const std::vector<AnalysisResult>& levels, const std::string& direction) {
+  nlohmann::ordered_json j;
+  std::vector<const AreaResult*> rows;
+  std::map<std::string, int> counts{{"worse", 0}, {"better", 0}, {"same", 0}, {"unknown", 0}};
+  int64_t threshold = 5;
+  for (const auto& r : levels) {
+    if (j.empty()) {
+      j["period"] = r.period.label;
+      j["previous_period"] = r.period.Shifted(-1).label;
+      j["last_year_period"] = SamePeriodLastYear(r.period).label;
+      j["safe"] = r.safe;
+      if (r.safe) j["suppression_threshold"] = r.threshold;
+      j["levels"] = nlohmann::ordered_json::array();
+    }
+    threshold = r.threshold;
+    j["levels"].push_back(r.level);
+    for (const auto& a : r.areas) {
+      const std::string d = a.Direction();
+      ++counts[d];
+      if (direction == "all" || d == direction) rows.push_back(&a);
+    }
+  }
+  auto change = [](const AreaResult* a) {
+    return a->previous_period && a->previous_period->phase_change
+               ? *a->previous_period->phase_change
+               : 0;
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const AreaResult* x, const AreaResult* y) {
+    if (x->level != y->level) return x->level < y->level;
+    if (change(x) != change(y)) return change(x) > change(y);
+    if (x->overall_phase != y->overall_phase) return x->overall_phase > y->overall_phase;
+    return x->pcode < y->pcode;
+  });
+  j["direction"] = direction;
+  j["counts"] = counts;
+  j["areas"] = nlohmann::ordered_json::array();
+  for (const AreaResult* a : rows) {
+    nlohmann::ordered_json ja;
+    ja["pcode"] = a->pcode;
+    ja["name"] = a->name;
+    ja["level"] = a->level;
+    ja["parent_pcode"] = a->parent_pcode;
+    if (a->overall_withheld.empty())
+      ja["overall_phase"] = a->overall_phase;
+    else
+      ja["overall_phase"] = "withheld";
+    ja["incidents"] =
+        a->risks.empty() ? nlohmann::ordered_json(0) : FigureJson(a->risks[0].incidents, threshold);
+    if (a->previous_period) {
+      ja["previous"] = PeriodFiguresJson(*a->previous_period, threshold);
+      ja["last_year"] = PeriodFiguresJson(*a->last_year, threshold);
+    }
+    ja["direction"] = a->Direction();
+    j["areas"].push_back(ja);
+  }
+  return j.dump();
 }
 
 }  // namespace aegis::analysis

@@ -95,7 +95,7 @@ PhaseDecision DecidePhase(const SeverityRules& rules, const std::string& risk,
     int p = 1;
     for (int k = 0; k < 4; ++k)
       if (it->second >= ind.thresholds[k]) p = k + 2;
-    d.evidence.push_back({ind.measure, it->second, p});
+    d.evidence.push_back({ind.measure, it->second, p, ind.thresholds});
     phase = std::max(phase, p);
   }
   if (!any) return d;

@@ -36,7 +36,8 @@ struct SeverityRules {
 struct PhaseEvidence {
   std::string measure;
   double value = 0;
-  int phase = 0;  // the phase this indicator reaches
+  int phase = 0;                       // the phase this indicator reaches
+  std::array<double, 4> thresholds{};  // the indicator's: lowest value for phases 2, 3, 4, 5
 };
 
 struct PhaseDecision {

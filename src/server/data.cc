@@ -2,6 +2,7 @@
 // exports, and imports (upload, progress, quarantined rows).
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -101,12 +102,21 @@ struct DataState {
   std::vector<std::thread> threads;  // joined when the server stops
 };
 
-// The analysis the request asks for (level, within, period; safe where the reader needs it), or
-// false with the error to send.
-std::optional<analysis::AnalysisResult> RunAnalysis(Api& api, DataState& st,
-                                                    const httplib::Request& req, const Caller& c,
-                                                    store::Store& store, ApiError* e) {
+// What an analysis request reads, ready to analyse any period and level of the same selection.
+struct Prepared {
+  std::shared_ptr<AnalysisCache::Entry> entry;
+  std::shared_ptr<const analysis::Cube> cube;
+  std::vector<store::SeverityOverride> overrides;
+  analysis::AnalysisConfig cfg;
   analysis::AnalysisRequest ar;
+};
+
+// The inputs of the analysis the request asks for (level, within, period; safe where the
+// reader needs it), or nullopt with the error to send.
+std::optional<Prepared> PrepareAnalysis(Api& api, DataState& st, const httplib::Request& req,
+                                        const Caller& c, store::Store& store, ApiError* e) {
+  Prepared p;
+  analysis::AnalysisRequest& ar = p.ar;
   if (req.has_param("level")) {
     auto v = Int(req.get_param_value("level"));
     if (!v || *v < 0 || *v > 5) {
@@ -118,12 +128,11 @@ std::optional<analysis::AnalysisResult> RunAnalysis(Api& api, DataState& st,
   ar.within = req.get_param_value("within");
   const access::AggregateView view = access::AggregateViewOf(*api.protocol(), c.subject);
   ar.safe = view.safe || req.get_param_value("safe") == "true";
-  analysis::AnalysisConfig cfg;
   if (!st.rules) {
     *e = FromStatus(st.rules_error);
     return std::nullopt;
   }
-  cfg.rules = *st.rules;
+  p.cfg.rules = *st.rules;
   const uint32_t classes = view.classes;
   // The period: ?period=2024-03 | 2024-Q1 | 2024; default the latest month with data.
   auto entry = st.cache.Facts(api, store, classes);
@@ -131,7 +140,8 @@ std::optional<analysis::AnalysisResult> RunAnalysis(Api& api, DataState& st,
     *e = FromStatus(entry.status());
     return std::nullopt;
   }
-  const analysis::Facts& facts = (*entry)->facts;
+  p.entry = *entry;
+  const analysis::Facts& facts = p.entry->facts;
   // An area of the store, or a country (ISO3) the analysis holds.
   if (!ar.within.empty() && !facts.area_index.count(ar.within)) {
     *e = {400, "invalid", "within: unknown P-code; see /api/v1/areas", "within"};
@@ -146,20 +156,87 @@ std::optional<analysis::AnalysisResult> RunAnalysis(Api& api, DataState& st,
   }
   ar.period = window->period;
   // The cube spans the months that hold data, never the period asked for (period=1900-01 once
-  // built one from 1899 to the data's last month: gigabytes for a request).
-  auto cube = AnalysisCache::CubeOf(**entry, window->first_month, window->last_month,
-                                    ar.safe ? analysis::RiskBits(facts, cfg.withheld_risks) : 0);
+  // built one from 1899 to the data's last month: gigabytes for a request). Other periods
+  // compared with this one read the same cube (its sums are 0 outside the data).
+  p.cube = AnalysisCache::CubeOf(*p.entry, window->first_month, window->last_month,
+                                 ar.safe ? analysis::RiskBits(facts, p.cfg.withheld_risks) : 0);
   auto overrides = store.LoadSeverityOverrides();
   if (!overrides.ok()) {
     *e = FromStatus(overrides.status());
     return std::nullopt;
   }
-  auto r = analysis::Analyze(facts, *cube, *overrides, cfg, ar);
+  p.overrides = std::move(*overrides);
+  return p;
+}
+
+// The analysis of `ar`; with `compare`, each area also holds its figures of the previous period
+// and of the same period a year before, as the analyses of those periods publish them.
+Result<analysis::AnalysisResult> AnalyzePrepared(const Prepared& p,
+                                                 const analysis::AnalysisRequest& ar,
+                                                 bool compare) {
+  AEGIS_ASSIGN_OR_RETURN(analysis::AnalysisResult r,
+                         analysis::Analyze(p.entry->facts, *p.cube, p.overrides, p.cfg, ar));
+  if (!compare) return r;
+  analysis::AnalysisRequest prev = ar, last_year = ar;
+  prev.period = ar.period.Shifted(-1);
+  last_year.period = analysis::SamePeriodLastYear(ar.period);
+  AEGIS_ASSIGN_OR_RETURN(analysis::AnalysisResult rp,
+                         analysis::Analyze(p.entry->facts, *p.cube, p.overrides, p.cfg, prev));
+  AEGIS_ASSIGN_OR_RETURN(analysis::AnalysisResult ry,
+                         analysis::Analyze(p.entry->facts, *p.cube, p.overrides, p.cfg, last_year));
+  analysis::Compare(&r, rp, ry);
+  return r;
+}
+
+// The analysis the request asks for (with ?compare=true, each area against the previous period
+// and the same period last year), or nullopt with the error to send.
+std::optional<analysis::AnalysisResult> RunAnalysis(Api& api, DataState& st,
+                                                    const httplib::Request& req, const Caller& c,
+                                                    store::Store& store, ApiError* e) {
+  auto p = PrepareAnalysis(api, st, req, c, store, e);
+  if (!p) return std::nullopt;
+  auto r = AnalyzePrepared(*p, p->ar, req.get_param_value("compare") == "true");
   if (!r.ok()) {
     *e = FromStatus(r.status());
     return std::nullopt;
   }
   return std::move(*r);
+}
+
+// Every area of every admin level under the selection whose overall phase changed against the
+// previous period (or all of them with direction=all), with both periods' published figures
+// and the same period last year: the coordinator's "worse this period" list.
+void Changes(Api& api, DataState& st, const httplib::Request& req, httplib::Response& res,
+             const Caller& c) {
+  const std::string direction =
+      req.has_param("direction") ? req.get_param_value("direction") : std::string("worse");
+  if (direction != "worse" && direction != "better" && direction != "same" &&
+      direction != "unknown" && direction != "all")
+    return SendError(
+        res, {400, "invalid", "direction: worse, better, same, unknown or all", "direction"});
+  auto lease = api.pool().Acquire();
+  if (!lease.ok()) return SendError(res, FromStatus(lease.status()));
+  ApiError e;
+  auto p = PrepareAnalysis(api, st, req, c, **lease, &e);
+  if (!p) return SendError(res, e);
+  const analysis::Facts& facts = p->entry->facts;
+  int lowest = 0, deepest = 0;
+  if (!p->ar.within.empty()) lowest = facts.areas[facts.area_index.at(p->ar.within)].level + 1;
+  for (size_t a = 0; a < facts.areas.size(); ++a)
+    if (facts.Active(static_cast<int>(a))) deepest = std::max(deepest, facts.areas[a].level);
+  if (lowest > deepest)
+    return SendError(res, {400, "invalid", "within: this area has no areas below it", "within"});
+  std::vector<analysis::AnalysisResult> levels;
+  for (int level = lowest; level <= deepest; ++level) {
+    analysis::AnalysisRequest ar = p->ar;
+    ar.level = level;
+    auto r = AnalyzePrepared(*p, ar, true);
+    if (!r.ok()) return SendError(res, FromStatus(r.status()));
+    levels.push_back(std::move(*r));
+  }
+  api.Audit(**lease, &c, "analysis.changes", "analysis", p->ar.period.label,
+            p->ar.safe ? "safe" : "exact");
+  res.set_content(analysis::ChangesJson(levels, direction), "application/json");
 }
 
 // The analysis as JSON (or HXL), or as an export table with `export_table`.
@@ -652,6 +729,8 @@ void AddDataRoutes(Api& api) {
           [a, st](Req q, Res r, Caller* c) { Analysis(*a, *st, q, r, *c, false); });
   api.Add("GET", "/api/v1/exports/analysis", A::kReadAggregate,
           [a, st](Req q, Res r, Caller* c) { Analysis(*a, *st, q, r, *c, true); });
+  api.Add("GET", "/api/v1/analysis/changes", A::kReadAggregate,
+          [a, st](Req q, Res r, Caller* c) { Changes(*a, *st, q, r, *c); });
   api.Add("GET", "/api/v1/analysis/gaps", A::kReadAggregate,
           [a, st](Req q, Res r, Caller* c) { Gaps(*a, *st, q, r, *c); });
   api.Add("POST", "/api/v1/imports", A::kImport,

@@ -76,7 +76,7 @@ const char* Document() {
         "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
     },
     "/api/v1/me": {
-      "get": {"summary": "The signed-in user and a fresh CSRF token", "responses": {"200": {"description": "The user"},
+      "get": {"summary": "The signed-in user, a fresh CSRF token, and what the user may do under the protocol in force: may (per action of the protocol, true when the authorization kernel allows it for at least one record, in aggregates at least), may_by_class (per record class and record action: allow, aggregate_only or deny), may_grant (the roles it may give a user of its organisation), aggregates (safe or exact: how the analysis is given to the user) and own_organisation_only (individual records of the user's organisation only)", "responses": {"200": {"description": "id, username, role, organisation, csrf_token, break_glass_until, may, may_by_class, may_grant, aggregates, own_organisation_only"},
         "401": {"$ref": "#/components/responses/Error"}}}
     },
     "/api/v1/areas": {
@@ -243,6 +243,7 @@ const char* Document() {
           {"name": "period", "in": "query", "schema": {"type": "string"}, "description": "2024-03, 2024-Q1 or 2024; default the latest month"},
           {"name": "within", "in": "query", "schema": {"type": "string"}, "description": "only under this P-code, or country (ISO3)"},
           {"name": "safe", "in": "query", "schema": {"type": "boolean"}},
+          {"name": "compare", "in": "query", "schema": {"type": "boolean"}, "description": "true: each area also holds previous and last_year (period, overall_phase, incidents as those periods' analyses publish them to the caller; phase_change and incidents_change, null where a value of either period is withheld or suppressed) and direction (worse, better, same, unknown)"},
           {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "hxl"]}}],
         "responses": {"200": {"description": "The analysis"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
     },
@@ -364,6 +365,15 @@ const char* Document() {
         "responses": {"200": {"description": "The service"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}},
       "put": {"summary": "Replace a service's fields (the fields of POST); only the organisation that owns it, within what its role may write", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
         "responses": {"200": {"description": "Changed"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/analysis/changes": {
+      "get": {"summary": "What changed against the previous period, at every admin level under the selection: the areas whose overall phase rose (direction=worse, the default), fell, stayed, or cannot be compared because a phase of either period is withheld (unknown); each with its published phase and incidents, and the previous period's and the same period last year's (as GET /api/v1/analysis?compare=true). Safe aggregates for the same readers as the analysis: a difference is given only between published values, never with a suppressed count",
+        "parameters": [
+          {"name": "period", "in": "query", "schema": {"type": "string"}, "description": "2024-03, 2024-Q1 or 2024; default the latest month"},
+          {"name": "within", "in": "query", "schema": {"type": "string"}, "description": "only under this P-code, or country (ISO3)"},
+          {"name": "safe", "in": "query", "schema": {"type": "boolean"}},
+          {"name": "direction", "in": "query", "schema": {"type": "string", "enum": ["worse", "better", "same", "unknown", "all"]}}],
+        "responses": {"200": {"description": "period, previous_period, last_year_period, safe, levels, direction, counts, areas"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
     },
     "/api/v1/analysis/gaps": {
       "get": {"summary": "The service-gap map: per area of the level and service type, the highest phase in the period of the risks the type answers (data/services/answers.toml), the active services covering the area and their providers, and the referrals closed there as service_unavailable; gap = phase 3 or worse with no service or with referrals turned away. Phases as the analysis publishes them to the caller (withheld in safe outputs where they would reveal a small count); a referral count under the threshold is not published in safe outputs. ?format=hxl for HXL CSV",

@@ -600,6 +600,45 @@ class ServerImpl final : public Server, public Api {
           if (!c->session_digest.empty())
             me["csrf_token"] = security::CsrfToken(*keys_->current(), c->session_digest);
           me["break_glass_until"] = c->break_glass_until;
+          // What this user may do under the protocol in force, as the authorization kernel
+          // decides it (MayEver per action: allowed for at least one record), how it sees the
+          // analysis, and whether its individual records are its organisation's only. The web
+          // application shows its pages from these, never from a role list of its own.
+          json may = json::object();
+          for (int i = 0; i < access::kActions; ++i) {
+            const auto a = static_cast<access::Action>(i);
+            if (a == access::Action::kSignedIn) continue;
+            may[access::ActionName(a)] = access::MayEver(*protocol(), c->subject, a);
+          }
+          me["may"] = may;
+          // Per record class, the record actions: "allow", "aggregate_only" or "deny".
+          json by_class = json::object();
+          for (int k = 0; k < store::kRecordClasses; ++k) {
+            const auto cls = static_cast<store::RecordClass>(k);
+            json acts = json::object();
+            for (int i = 0; i <= static_cast<int>(access::Action::kImport); ++i) {
+              const auto a = static_cast<access::Action>(i);
+              const access::Effect e = access::MayEverOn(*protocol(), c->subject, a, cls);
+              acts[access::ActionName(a)] = e == access::Effect::kAllow           ? "allow"
+                                            : e == access::Effect::kAggregateOnly ? "aggregate_only"
+                                                                                  : "deny";
+            }
+            by_class[access::ClassName(cls)] = acts;
+          }
+          me["may_by_class"] = by_class;
+          // The roles this user may give to a user of its organisation (manage_users).
+          json grant = json::array();
+          for (const std::string& role : protocol()->RoleNames()) {
+            access::Resource r;
+            r.target_role = role;
+            r.target_organisation_id = r.current_organisation_id = c->subject.organisation_id;
+            if (access::Decide(*protocol(), c->subject, access::Action::kManageUsers, r).allowed())
+              grant.push_back(role);
+          }
+          me["may_grant"] = grant;
+          me["aggregates"] =
+              access::AggregateViewOf(*protocol(), c->subject).safe ? "safe" : "exact";
+          me["own_organisation_only"] = c->scope.only_organisation_id > 0;
           SendJson(res, me);
         });
     Add("GET", "/api/v1/areas", access::Action::kSignedIn,

@@ -499,6 +499,184 @@ async function referralWalk(browser, base, ctxOpts, partner, provider, coordC) {
   await bctx.close();
 }
 
+// Change first (issue 20): the "worse this period" list of November 2026 against the API's own
+// analyses of October and November at every level (computed here from the two periods' phases,
+// not from the list route), one phase's evidence, the drill to that payam's incidents (total
+// and the explaining line), "Back" keeping the evidence open, and the sort by change.
+const PERIOD = '2026-11';
+const PREVIOUS = '2026-10';
+async function worseFromApi(page, base) {
+  const worse = [];
+  let unknown = 0;
+  for (const level of [0, 1, 2, 3]) {
+    const [now, before] = await Promise.all(
+      [PERIOD, PREVIOUS].map(async (p) => (await page.request.get(base + `/api/v1/analysis?level=${level}&period=${p}`)).json()),
+    );
+    const prev = Object.fromEntries(before.areas.map((a) => [a.pcode, a.overall_phase]));
+    for (const a of now.areas) {
+      const b = prev[a.pcode] ?? 0;
+      if (typeof a.overall_phase !== 'number' || typeof b !== 'number') unknown++;
+      else if (a.overall_phase > b) worse.push(`${a.pcode}:${b}>${a.overall_phase}`);
+    }
+  }
+  return { worse: worse.sort(), unknown };
+}
+
+async function changeWalk(page, base) {
+  await page.goto(base + `/#/dashboard?period=${PERIOD}`);
+  await waitDashboard(page, 1);
+  await page.waitForSelector('#worse-panel [data-worse-count]');
+  const ui = await page.$$eval('#worse-panel ol.worse li', (lis) =>
+    lis.map((li) => ({ pcode: li.dataset.pcode, level: Number(li.dataset.level), phases: [...li.querySelectorAll('.wph .sw')].map((x) => x.textContent.trim()) })),
+  );
+  const api = await worseFromApi(page, base);
+  const uiKeys = ui.map((x) => `${x.pcode}:${x.phases[0] === '–' ? 0 : x.phases[0]}>${x.phases[1]}`).sort();
+  check(
+    `"worse this period" lists every area whose phase rose ${PREVIOUS} -> ${PERIOD}, at every level (= the API's analyses of both months)`,
+    api.worse.length > 0 && JSON.stringify(uiKeys) === JSON.stringify(api.worse),
+    `${uiKeys.length} on the page (${[0, 1, 2, 3].map((l) => ui.filter((x) => x.level === l).length).join('/')} by level), ${api.worse.length} from the API; ${uiKeys.filter((k) => !api.worse.includes(k)).slice(0, 3)} | ${api.worse.filter((k) => !uiKeys.includes(k)).slice(0, 3)}`,
+  );
+  await shot(page, '23-worse-this-period');
+  await axeCheck(page, 'dashboard with the worse list');
+  // The evidence of the first payam that got worse.
+  const payam = ui.find((x) => x.level === 3) ?? ui.find((x) => x.level >= 1);
+  await page.click(`#worse-panel li[data-pcode="${payam.pcode}"] a.ev-link`);
+  await page.waitForSelector(`#ev-panel .evidence[data-pcode="${payam.pcode}"]`);
+  const lvl = await (await page.request.get(base + `/api/v1/analysis?level=${payam.level}&period=${PERIOD}&compare=true`)).json();
+  const area = lvl.areas.find((a) => a.pcode === payam.pcode);
+  const ev = await page.evaluate(() => ({
+    focused: document.activeElement?.id,
+    title: document.querySelector('#ev-title')?.textContent ?? '',
+    rule: document.querySelector('#ev-panel .rule')?.textContent ?? '',
+    risks: document.querySelectorAll('#ev-panel .evl li').length,
+    hash: location.hash,
+  }));
+  const phased = area.risks.filter((r) => r.risk !== '*' && typeof r.phase === 'number' && r.phase > 0).length;
+  check(
+    "a phase's evidence opens from the list: the overall rule and the risks' phases (= API)",
+    ev.focused === 'ev-title' && ev.title.includes(String(area.overall_phase)) && ev.rule.includes(area.overall_rule) && ev.risks === phased && ev.hash.includes('ev=' + payam.pcode),
+    JSON.stringify({ ...ev, apiRule: area.overall_rule, phased }),
+  );
+  check('the row of that area says it is worse than the previous month', (await page.getAttribute(`table.heat tr[data-pcode="${payam.pcode}"] td.chgcell`, 'data-direction')) === 'worse');
+  // One risk's evidence: indicators and thresholds reached, and the trend test's p-values.
+  const risk = [...area.risks].filter((r) => r.risk !== '*' && r.phase > 0).sort((a, b) => b.phase - a.phase)[0];
+  await page.click(`table.heat tr[data-pcode="${payam.pcode}"] td[data-risk="${risk.risk}"] button.phbtn`);
+  await page.waitForSelector(`#ev-panel .evidence[data-risk="${risk.risk}"]`);
+  const rev = await page.evaluate(() => ({ items: document.querySelectorAll('#ev-panel .evl li').length, text: document.querySelector('#ev-panel').textContent }));
+  check(
+    "a risk phase's evidence shows its indicators and the trend test's p-value (coordinator)",
+    rev.items === (risk.phase_evidence ?? []).length && rev.items > 0 && rev.text.includes('p-value') && rev.text.includes('Reporting organisations'),
+    JSON.stringify({ ...rev, text: rev.text.slice(0, 200), api: risk.phase_evidence }),
+  );
+  await shot(page, '24-phase-evidence');
+  await axeCheck(page, 'phase evidence');
+  // Drill to the payam's incidents of the month: the list's total is the dashboard's count, or
+  // a line says how many are not listed and why.
+  const dashCount = area.risks[0].incidents;
+  await page.click(`table.heat tr[data-pcode="${payam.pcode}"] a.cntlink`);
+  await page.waitForSelector('main p.total[data-total]');
+  const drill = await page.evaluate(() => ({
+    total: Number(document.querySelector('p.total').dataset.total),
+    rows: document.querySelectorAll('table.list tbody tr').length,
+    match: !!document.querySelector('p.match'),
+    line: document.querySelector('p.hidden-line')?.textContent.trim() ?? '',
+    areas: [...document.querySelectorAll('table.list tbody tr td:nth-child(3) .pcode')].map((x) => x.textContent),
+    export: document.querySelector('a.export')?.getAttribute('href') ?? '',
+    hash: location.hash,
+  }));
+  const apiList = await (await page.request.get(base + `/api/v1/incidents?area=${payam.pcode}&from=${PERIOD}-01&to=${PERIOD}-30&limit=1000`)).json();
+  check(
+    `the payam's incidents of ${PERIOD}: every one listed (its payam only), newest first, with the total`,
+    drill.total === apiList.items.length && drill.rows === drill.total && drill.areas.every((p) => p.startsWith(payam.pcode)) && drill.export.includes(`area=${payam.pcode}`) && apiList.items.length > 0,
+    JSON.stringify({ total: drill.total, rows: drill.rows, api: apiList.items.length }),
+  );
+  const sorted = await page.$$eval('table.list tbody tr td:first-child a', (as) => as.map((a) => Number(a.textContent)));
+  const apiOrder = [...apiList.items].sort((x, y) => (x.date_start < y.date_start ? 1 : x.date_start > y.date_start ? -1 : y.id - x.id)).map((i) => i.id);
+  check('... newest first', JSON.stringify(sorted) === JSON.stringify(apiOrder), sorted.slice(0, 5).join(','));
+  check(
+    "the list's total matches the dashboard's count, or a line explains the difference",
+    (drill.match && drill.total === dashCount) || (!drill.match && drill.line.includes(`${dashCount}`) && drill.line.includes('in the list')),
+    JSON.stringify({ dashCount, total: drill.total, match: drill.match, line: drill.line }),
+  );
+  await shot(page, '25-drilled-incidents');
+  await axeCheck(page, 'drilled incidents');
+  // An incident's detail, then "Back to the list" keeps the filters; "Back to the dashboard"
+  // keeps the evidence open.
+  if (drill.rows > 0) {
+    await page.click('table.list tbody tr:first-child td:first-child a');
+    await page.waitForSelector('dl.detail');
+    await page.click('main a.back');
+    await page.waitForSelector('main p.total[data-total]');
+    check('"Back to the list" keeps the filters', (await page.evaluate(() => location.hash)) === drill.hash);
+  }
+  await page.click('main a.back');
+  await page.waitForSelector(`#ev-panel .evidence[data-pcode="${payam.pcode}"]`);
+  check(
+    '"Back to the dashboard" returns to the area with the evidence that was open',
+    (await page.evaluate(() => location.hash)).includes('ev=' + payam.pcode) && (await page.$(`#ev-panel .evidence[data-risk="${risk.risk}"]`)) !== null,
+  );
+  // An override: the evidence shows the phase it sets, who set it and the rationale.
+  await page.goto(base + '/#/dashboard?area=SS0104&period=2026-06&ev=SS010402&evrisk=ATK');
+  await page.waitForSelector('#ev-panel .evidence[data-risk="ATK"] .override');
+  const ov = await page.textContent('#ev-panel .override');
+  check("a phase's evidence shows the analyst's override with who set it and the rationale", ov.includes('phase 4') && ov.includes('E2E IMO') && ov.includes('two attacks reported by phone'), ov.trim());
+  await page.goBack();
+  await page.waitForSelector(`#ev-panel .evidence[data-pcode="${payam.pcode}"]`);
+  // Sort by change: the areas that got worse come first.
+  await page.click('button.sortbtn');
+  await page.waitForSelector('button.sortbtn[aria-pressed=true]');
+  const dirs = await page.$$eval('table.heat tbody tr[data-pcode] td.chgcell', (tds) => tds.map((td) => td.dataset.direction));
+  const firstNotWorse = dirs.findIndex((d) => d !== 'worse');
+  const symLinks = await page.$$eval('svg.mapsvg a.symlink', (as) => as.map((a) => a.getAttribute('href')));
+  check('at payam level each map symbol opens its payam\'s incidents of the month', symLinks.length > 0 && symLinks.every((h) => /^#\/incidents\?area=SS\d{6}&from=2026-11-01&to=2026-11-30/.test(h)), symLinks.slice(0, 2).join(' '));
+  check('sort by change puts the areas that got worse first', dirs[0] === 'worse' && (firstNotWorse < 0 || dirs.slice(firstNotWorse).every((d) => d !== 'worse')), dirs.join(','));
+}
+
+// A partner (its organisation's records) and an outside recipient (aggregates only) follow the
+// same path: the list is what the protocol allows, no difference is computed from a suppressed
+// figure, and every drilled list has its total matching or an explaining line.
+async function changeWalkRestricted(browser, base, ctxOpts, who, label, why) {
+  const ctx = await browser.newContext(ctxOpts);
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await signIn(page, base, who.user, who.pw);
+  await page.goto(base + `/#/dashboard?period=${PERIOD}`);
+  await waitDashboard(page, 1);
+  await page.waitForSelector('#worse-panel [data-worse-count]');
+  const ch = await (await page.request.get(base + `/api/v1/analysis/changes?period=${PERIOD}&direction=all`)).json();
+  const leaks = ch.areas.filter((a) =>
+    ['previous', 'last_year'].some((k) => (a[k].incidents_change !== null && (typeof a[k].incidents !== 'number' || typeof a.incidents !== 'number')) || (typeof a[k].incidents === 'number' && a[k].incidents > 0 && a[k].incidents < 5)),
+  );
+  check(`${label}: comparisons are safe (no change beside a suppressed count, no small number)`, ch.safe === true && leaks.length === 0, JSON.stringify(leaks.slice(0, 2)));
+  const api = await worseFromApi(page, base);
+  const uiN = await page.$$eval('#worse-panel ol.worse li', (l) => l.length);
+  check(`${label}: the worse list is the one of its own safe analyses`, uiN === api.worse.length && ch.counts.worse === api.worse.length, `${uiN} vs ${api.worse.length}`);
+  // Drill from the all-risks count of the state where the reader has most records of its own
+  // (else the state with the most incidents): the list holds exactly what /incidents gives it.
+  const rows = await page.$$eval('table.heat tbody tr[data-pcode] a.cntlink', (as) => as.map((a) => ({ pcode: a.closest('tr').dataset.pcode, n: a.textContent.trim() })));
+  const own = (await (await page.request.get(base + `/api/v1/incidents?from=${PERIOD}-01&to=${PERIOD}-30&limit=1000`)).json()).items;
+  const ownIn = (pcode) => own.filter((i) => i.area_pcode.startsWith(pcode)).length;
+  const byCount = rows.filter((r) => /^\d+$/.test(r.n.replace(/,/g, ''))).sort((a, b) => ownIn(b.pcode) - ownIn(a.pcode) || Number(b.n.replace(/,/g, '')) - Number(a.n.replace(/,/g, '')));
+  const target = byCount[0] ?? rows[0];
+  await page.click(`table.heat tr[data-pcode="${target.pcode}"] a.cntlink`);
+  await page.waitForSelector('main p.total[data-total], main p.hidden-line');
+  const drill = await page.evaluate(() => ({
+    total: Number(document.querySelector('p.total')?.dataset.total ?? -1),
+    match: !!document.querySelector('p.match'),
+    line: document.querySelector('p.hidden-line')?.textContent.trim() ?? '',
+  }));
+  check(
+    `${label}: the drilled list shows what the protocol allows, and a line says how many are not listed and why`,
+    drill.total === ownIn(target.pcode) && (drill.match ? String(drill.total) === target.n.replace(/,/g, '') : drill.line.includes('in the list') && why.test(drill.line)),
+    JSON.stringify({ target, own: ownIn(target.pcode), ...drill }),
+  );
+  await shot(page, `26-${label.replace(/\W+/g, '-')}-drilled`);
+  await axeCheck(page, `${label}: drilled incidents`);
+  check(`${label}: no script errors`, errors.length === 0, errors.join('; '));
+  await ctx.close();
+}
+
 async function main() {
   requireInputs();
   checkCatalogs();
@@ -513,7 +691,13 @@ async function main() {
   const partner = { user: 'e2e-partner', pw: 'Part-e2e-' + rnd() + '!C3', org: 'E2EA', role: 'partner_focal_point' };
   const provider = { user: 'e2e-provider', pw: 'Prov-e2e-' + rnd() + '!D4', org: 'E2EB', role: 'service_provider' };
   const coordC = { user: 'e2e-coord-c', pw: 'Coor-e2e-' + rnd() + '!E5', org: 'E2EC', role: 'coordinator' };
-  for (const u of [partner, provider, coordC])
+  // Change first: a partner of a demo organisation (its own records) and an outside recipient.
+  const demoPartner = { user: 'e2e-delta', pw: 'Delt-e2e-' + rnd() + '!F6', org: 'DEMO-DELTA', role: 'partner_focal_point' };
+  const outsider = { user: 'e2e-outside', pw: 'Outs-e2e-' + rnd() + '!G7', org: 'DEMO-BETA', role: 'outside_recipient' };
+  // An analyst's override of one payam's phase in June 2026 (not a month the change walk
+  // compares), shown with its rationale in the evidence.
+  runAegis(['--db', store.db, 'analyze', 'override', '--area', 'SS010402', '--risk', 'ATK', '--period', '2026-06', '--phase', '4', '--rationale', 'E2E: two attacks reported by phone, not yet in the data', '--by', 'E2E IMO']);
+  for (const u of [partner, provider, coordC, demoPartner, outsider])
     runAegis(['--db', store.db, 'user', 'add', u.user, '--role', u.role, '--organisation', u.org, '--name', 'E2E ' + u.role], { AEGIS_PASSWORD: u.pw });
   let server = null;
   let browser = null;
@@ -642,6 +826,7 @@ async function main() {
     await page.click('nav.crumbs li:first-child a');
     await waitDashboard(page, 1);
     check('the breadcrumb leads back to the states', (await page.$$('table.heat tbody tr[data-pcode]')).length === api1.areas.length);
+    await changeWalk(page, base);
 
     // Records the community network locates by state only ("Jonglei State"): at county level they
     // are in a "not further located" line under Jonglei, with the API's counts, and the page says
@@ -731,6 +916,25 @@ async function main() {
     await page.waitForSelector('#an-caption');
     await shot(page, '11-analysis');
     await axeCheck(page, 'analysis update');
+    // The analysis page at payam level, sorted by change: the payams that got worse first, as
+    // many as the list route counts.
+    await page.goto(base + `/#/analysis?level=3&period=${PERIOD}&sort=change`);
+    await page.waitForFunction(() => document.querySelector('button.sortbtn[aria-pressed=true]') && [...document.querySelectorAll('table.heat-an tbody tr')].every((tr) => tr.dataset.pcode.length === 8));
+    const anDirs = await page.$$eval('table.heat-an tbody tr td.chgcell', (tds) => tds.map((td) => td.dataset.direction));
+    const worse3 = (await (await page.request.get(base + `/api/v1/analysis/changes?period=${PERIOD}`)).json()).areas.filter((a) => a.level === 3).length;
+    check(
+      'the analysis page sorted by change puts the payams that got worse first (= API)',
+      worse3 > 0 && anDirs.slice(0, worse3).every((d) => d === 'worse') && anDirs.filter((d) => d === 'worse').length === worse3,
+      `${anDirs.filter((d) => d === 'worse').length} on the page, ${worse3} in the API`,
+    );
+    const firstEv = await page.getAttribute('table.heat-an tbody tr:first-child a.evlink', 'href');
+    await page.click('table.heat-an tbody tr:first-child a.evlink');
+    await page.waitForSelector('#ev-panel .evidence');
+    check('a phase on the analysis page opens its evidence on the dashboard', /ev=SS\d{6}/.test(firstEv) && (await page.getAttribute('#ev-panel .evidence', 'data-pcode')) === new URLSearchParams(firstEv.split('?')[1]).get('ev'), firstEv);
+    await page.goBack();
+    await page.waitForSelector('#an-caption');
+    await shot(page, '11b-analysis-by-change');
+    await axeCheck(page, 'analysis update sorted by change');
     await page.goto(base + '/#/audit');
     await page.waitForSelector('#au-caption');
     const auditRows = await page.$$eval('table.list tbody tr', (t) => t.length);
@@ -849,6 +1053,29 @@ async function main() {
     );
     await shot(page, '15-dashboard-ar');
     await axeCheck(page, 'dashboard in Arabic');
+    // Change first in Arabic on a phone: the worse list comes before the charts, a phase's
+    // evidence opens, nothing overflows the 390 px screen, axe is clean.
+    await page.setViewportSize({ width: 390, height: 900 });
+    await page.goto(base + `/#/dashboard?period=${PERIOD}`);
+    await waitDashboard(page, 1);
+    await page.waitForSelector('#worse-panel ol.worse li');
+    await page.click('#worse-panel ol.worse li:not([data-level="0"]) a.ev-link');
+    await page.waitForSelector('#ev-panel .evidence');
+    const phone = await page.evaluate(() => ({
+      overflow: document.documentElement.scrollWidth - window.innerWidth,
+      worseFirst: document.querySelector('#h-worse').getBoundingClientRect().top < document.querySelector('#h-trends').getBoundingClientRect().top,
+      heatFirst: document.querySelector('#h-heat').getBoundingClientRect().top < document.querySelector('#h-map').getBoundingClientRect().top,
+      title: document.querySelector('#ev-title').textContent,
+      dir: getComputedStyle(document.querySelector('#ev-panel')).direction,
+    }));
+    check(
+      'Arabic at 390 px: the worse list and the heat table before the charts, the evidence translated and right to left, no horizontal overflow',
+      phone.overflow <= 0 && phone.worseFirst && phone.heatFirst && phone.title.includes('لماذا') && phone.dir === 'rtl',
+      JSON.stringify(phone),
+    );
+    await shot(page, '15b-worse-evidence-ar-390');
+    await axeCheck(page, 'worse list and evidence in Arabic at 390 px');
+    await page.setViewportSize(ctxOpts.viewport);
     await page.goto(base + '/#/imports');
     await page.waitForSelector('#profile');
     await shot(page, '16-imports-ar');
@@ -913,6 +1140,9 @@ async function main() {
     check('the viewer has no import, entry, audit or admin pages in the menu', (await vpage.$$('header nav a[href="#/imports"], header nav a[href="#/audit"], header nav a[href="#/admin"]')).length === 0);
     await vctx.close();
 
+    await changeWalkRestricted(browser, base, ctxOpts, demoPartner, 'partner', /only DEMO-DELTA's own records/);
+    await changeWalkRestricted(browser, base, ctxOpts, outsider, 'outside recipient', /aggregates only/);
+    await changeWalkRestricted(browser, base, ctxOpts, viewer, 'viewer', /aggregates only/);
     await referralWalk(browser, base, ctxOpts, partner, provider, coordC);
   } finally {
     if (browser) await browser.close();

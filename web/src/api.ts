@@ -8,10 +8,26 @@ export interface Me {
   organisation: string;
   csrf_token: string;
   break_glass_until?: string;
+  // What the user may do under the protocol in force, as the server's authorization kernel
+  // decides it: per action, and per record class and record action. The app copies no role list.
+  may: Record<string, boolean>;
+  may_by_class: Record<string, Record<string, 'allow' | 'aggregate_only' | 'deny'>>;
+  may_grant: string[]; // the roles the user may give (the protocol's, in force)
+  aggregates: 'safe' | 'exact';
+  own_organisation_only: boolean;
 }
 
-// The roles that send or receive referrals (doc/referrals.md).
-export const REFERRERS = new Set(['partner_focal_point', 'field_monitor', 'service_provider', 'coordinator', 'imo']);
+// Whether the protocol lets `m` do `action` to some individual record of class `cls`.
+export function allows(m: Me, cls: string, action: string): boolean {
+  return m.may_by_class?.[cls]?.[action] === 'allow';
+}
+export function may(m: Me, action: string): boolean {
+  return m.may?.[action] === true;
+}
+// Those who send or receive referrals (doc/referrals.md).
+export function refers(m: Me): boolean {
+  return allows(m, 'referral', 'create') || allows(m, 'referral', 'read_individual');
+}
 
 export class ApiError extends Error {
   constructor(
@@ -76,8 +92,20 @@ export type Count = number | string; // "<5", "x" or "withheld" in safe aggregat
 
 export interface Trend {
   flag: string;
+  withheld?: string;
   current?: Count;
   previous?: Count;
+  baseline_mean?: number;
+  p_increase?: number;
+  p_decrease?: number;
+  test?: string;
+}
+
+export interface Override {
+  phase: number;
+  rationale: string;
+  author: string;
+  at: string;
 }
 
 export interface RiskCell {
@@ -86,8 +114,30 @@ export interface RiskCell {
   incidents: Count;
   killed?: Count;
   phase?: number;
+  phase_computed?: number;
+  phase_evidence?: { measure: string; phase: number; value_per_month?: number; thresholds?: number[] }[];
+  phase_cap?: string;
+  phase_override?: Override;
+  phase_withheld?: string;
+  organisations?: number | string;
+  source_types?: string[];
+  monitoring_answers?: number;
+  monitoring_present?: number;
+  monitoring_severity_max?: number;
   trend?: Trend;
 }
+
+// Another period's figures of an area, as that period's analysis publishes them to the caller;
+// the changes are null where a value of either period is withheld or suppressed.
+export interface PeriodFigures {
+  period: string;
+  overall_phase: number | string;
+  incidents: Count;
+  phase_change: number | null;
+  incidents_change: number | null;
+}
+
+export type Direction = 'worse' | 'better' | 'same' | 'unknown';
 
 export interface AreaResult {
   pcode: string;
@@ -95,7 +145,22 @@ export interface AreaResult {
   parent_pcode: string;
   overall_phase: number;
   overall_rule?: string;
+  overall_withheld?: string;
+  overall_override?: Override;
+  previous?: PeriodFigures;
+  last_year?: PeriodFigures;
+  direction?: Direction;
   risks: RiskCell[];
+}
+
+export interface Changes {
+  period: string;
+  previous_period: string;
+  last_year_period: string;
+  safe: boolean;
+  levels: number[];
+  counts: Record<Direction, number>;
+  areas: (Omit<AreaResult, 'risks'> & { level: number; incidents: Count })[];
 }
 
 // Records placed above the analysis's level: one line per area they are placed on (counts only).
@@ -131,6 +196,7 @@ export interface MapArea {
 
 export interface Incident {
   id: number;
+  duplicate_of?: number;
   source: string;
   source_key: string;
   date_start: string;

@@ -1,7 +1,7 @@
 // The app shell: sign-in state, navigation, language, and a hash router (#/dashboard, ...).
 // The dashboard is in the first bundle; the other pages load when opened.
 import { html, render, nothing, type TemplateResult } from 'lit-html';
-import { api, ApiError, REFERRERS, setCsrf, type Me } from './api';
+import { allows, api, ApiError, may, refers, setCsrf, type Me } from './api';
 import { initLang, setLang, t, LANGS, currentLang, type Lang } from './i18n';
 import * as dashboard from './pages/dashboard';
 import * as signin from './pages/signin';
@@ -17,8 +17,6 @@ export interface Ctx {
 
 type Mount = (el: HTMLElement, ctx: Ctx) => void | Promise<void>;
 
-const WRITERS = new Set(['coordinator', 'imo', 'partner_focal_point', 'field_monitor']);
-const MANAGERS = new Set(['coordinator', 'imo']);
 
 interface NavItem {
   key: string;
@@ -28,14 +26,14 @@ interface NavItem {
 const NAV: NavItem[] = [
   { key: 'nav.dashboard', route: 'dashboard', show: () => true },
   { key: 'nav.incidents', route: 'incidents', show: () => true },
-  { key: 'nav.entry', route: 'entry', show: (m) => WRITERS.has(m.role) },
-  { key: 'nav.imports', route: 'imports', show: (m) => WRITERS.has(m.role) },
+  { key: 'nav.entry', route: 'entry', show: (m) => allows(m, 'incident', 'create') || allows(m, 'monitoring', 'create') },
+  { key: 'nav.imports', route: 'imports', show: (m) => may(m, 'import') },
   { key: 'nav.analysis', route: 'analysis', show: () => true },
   { key: 'nav.alerts', route: 'alerts', show: () => true },
-  { key: 'nav.referrals', route: 'referrals', show: (m) => REFERRERS.has(m.role) },
-  { key: 'nav.services', route: 'services', show: (m) => REFERRERS.has(m.role) },
-  { key: 'nav.audit', route: 'audit', show: (m) => m.role === 'coordinator' },
-  { key: 'nav.admin', route: 'admin', show: (m) => MANAGERS.has(m.role) },
+  { key: 'nav.referrals', route: 'referrals', show: refers },
+  { key: 'nav.services', route: 'services', show: refers },
+  { key: 'nav.audit', route: 'audit', show: (m) => may(m, 'read_audit') },
+  { key: 'nav.admin', route: 'admin', show: (m) => may(m, 'manage_users') || may(m, 'manage_organisations') },
 ];
 
 const root = document.getElementById('app') as HTMLElement;
@@ -156,9 +154,11 @@ async function route(): Promise<void> {
     if (me && path[0] === 'signin') return go('#/dashboard');
     document.title = t('signin.title') + ' · Aegis';
     render(html``, root);
-    signin.mount(root, langSelect, (who: Me) => {
-      me = who;
+    signin.mount(root, langSelect, async (who: Me) => {
       setCsrf(who.csrf_token);
+      // What the user may do comes with /me (the kernel's decisions), not with the sign-in.
+      me = await api.get<Me>('/me');
+      setCsrf(me.csrf_token);
       const next = params.get('next');
       go(next && next.startsWith('#/') ? next : '#/dashboard');
     });

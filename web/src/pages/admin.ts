@@ -19,7 +19,6 @@ interface Org {
   kind: string;
 }
 
-const ROLES = ['coordinator', 'imo', 'partner_focal_point', 'field_monitor', 'service_provider', 'outside_recipient', 'viewer'];
 
 export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
   let users: User[] = [];
@@ -86,7 +85,7 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
             <div class="row">
               <div class="field"><label for="u-name">${t('signin.username')}</label><input id="u-name" name="username" required maxlength="64" autocomplete="off" /></div>
               <div class="field"><label for="u-display">${t('admin.name')}</label><input id="u-display" name="display_name" maxlength="200" /></div>
-              <div class="field"><label for="u-role">${t('admin.role')}</label><select id="u-role" name="role">${ROLES.map((r) => html`<option value=${r}>${t('role.' + r)}</option>`)}</select></div>
+              <div class="field"><label for="u-role">${t('admin.role')}</label><select id="u-role" name="role">${(ctx.me.may_grant ?? []).map((r) => html`<option value=${r}>${t('role.' + r)}</option>`)}</select></div>
               <div class="field"><label for="u-org">${t('inc.organisation')}</label><select id="u-org" name="organisation"><option value="">–</option>${orgs.map((o) => html`<option value=${o.code}>${o.name}</option>`)}</select></div>
               <div class="field"><label for="u-pw">${t('signin.password')}</label><input id="u-pw" name="password" type="password" required autocomplete="new-password" aria-describedby="pw-help" />
                 <p class="small" id="pw-help">${t('admin.pw_help')}</p></div>

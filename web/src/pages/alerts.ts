@@ -3,7 +3,7 @@
 // what waits on whom (cluster coordination), and status changes with a reason. The server
 // decides who may see what; its refusals are shown as they come.
 import { html, render, nothing, type TemplateResult } from 'lit-html';
-import { api, ApiError, REFERRERS, qs } from '../api';
+import { api, ApiError, may, qs, refers } from '../api';
 import { fmtDate, fmtNum, riskLabel, t } from '../i18n';
 import { areas, RISKS } from './dashboard';
 import type { Ctx } from '../main';
@@ -44,8 +44,6 @@ type Loaded<T> = { ok: true; data: T } | { ok: false; message: string; status: n
 
 const URGENCIES = ['immediate', 'high', 'medium', 'low'];
 const STATUSES = ['verified', 'unverified', 'escalated', 'responded', 'closed', 'new'];
-const WRITERS = new Set(['coordinator', 'imo', 'partner_focal_point', 'field_monitor']);
-const MANAGERS = new Set(['coordinator', 'imo']);
 
 type Errors = Record<string, string>;
 
@@ -76,7 +74,7 @@ function desc(errors: Errors, name: string): string | typeof nothing {
 
 // "Refer" from an alert: the referral form with the alert as its origin and its area.
 function referLink(ctx: Ctx, a: Alert): TemplateResult | typeof nothing {
-  if (!REFERRERS.has(ctx.me.role)) return nothing;
+  if (!refers(ctx.me)) return nothing;
   return html`<p><a class="refer" href="#/referrals/new${qs({ origin: 'alert', origin_id: a.id, area: a.area.pcode })}">${t('al.refer')}</a></p>`;
 }
 
@@ -124,8 +122,8 @@ async function detail(el: HTMLElement, ctx: Ctx, id: string): Promise<void> {
 
 export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
   if (ctx.path[1]) return detail(el, ctx, ctx.path[1]);
-  const canSend = WRITERS.has(ctx.me.role);
-  const canTriage = MANAGERS.has(ctx.me.role);
+  const canSend = may(ctx.me, 'submit_alert');
+  const canTriage = may(ctx.me, 'triage_alert');
   let mode: 'sms' | 'form' = ctx.params.get('mode') === 'form' ? 'form' : 'sms';
   const pick = { state: '', county: '', payam: '' };
   let errors: Errors = {};

@@ -4,7 +4,7 @@
 import { html, render, svg, nothing, type TemplateResult } from 'lit-html';
 import { geoMercator } from 'd3-geo';
 import { line } from 'd3-shape';
-import { api, qs, type Analysis, type AreaResult, type Count, type LineResult, type MapArea } from '../api';
+import { api, qs, type Analysis, type AreaResult, type Count, type LineResult, type MapArea, type PeriodFigures } from '../api';
 import { fmtCount, fmtMonth, fmtMonthShort, fmtNum, riskLabel, t } from '../i18n';
 import { PHASE_FILL, phaseClass, phaseName } from '../phase';
 import type { Ctx } from '../main';
@@ -52,7 +52,7 @@ function scopeOf(params: URLSearchParams, idx?: AreaIndex): { within: string; le
 
 function analysisPath(params: URLSearchParams, idx?: AreaIndex): string {
   const { within, level } = scopeOf(params, idx);
-  return '/analysis' + qs({ level, within, period: params.get('period') ?? '' });
+  return '/analysis' + qs({ level, within, period: params.get('period') ?? '', compare: 'true' });
 }
 
 export function prefetch(params: URLSearchParams): void {
@@ -116,8 +116,8 @@ function mapView(an: Analysis, idx: AreaIndex, within: string, drill: (pcode: st
             drill(a.pcode);
           }
         };
-        return svg`<g class="sym ${canDrill ? 'drill' : ''}" transform="translate(${p[0].toFixed(1)},${p[1].toFixed(1)})"
-            role=${canDrill ? 'button' : 'img'} tabindex=${canDrill ? '0' : nothing} aria-label=${label} data-pcode=${a.pcode}
+        const sym = svg`<g class="sym ${canDrill ? 'drill' : ''}" transform="translate(${p[0].toFixed(1)},${p[1].toFixed(1)})"
+            role=${canDrill ? 'button' : nothing} tabindex=${canDrill ? '0' : nothing} aria-label=${canDrill ? label : nothing} data-pcode=${a.pcode}
             @click=${canDrill ? () => drill(a.pcode) : nothing} @keydown=${canDrill ? onKey : nothing}>
           <title>${label}</title>
           <circle r=${rad.toFixed(1)} fill=${PHASE_FILL[a.overall_phase] ?? PHASE_FILL[0]} class="ring"></circle>
@@ -127,6 +127,10 @@ function mapView(an: Analysis, idx: AreaIndex, within: string, drill: (pcode: st
                 text-anchor=${p[0] > W - 120 ? 'end' : 'start'}>${a.name}</text>`
             : nothing}
         </g>`;
+        // At the last level a symbol leads to the area's incidents of the period.
+        if (canDrill) return sym;
+        return svg`<a class="symlink" href=${incidentsHash(a.pcode, '', an.period, n)}
+          aria-label=${label + ' · ' + t('chg.list_of', { name: a.name, n: fmtCount(n) })}>${sym}</a>`;
       })}
     </svg>
     <figcaption>
@@ -138,8 +142,48 @@ function mapView(an: Analysis, idx: AreaIndex, within: string, drill: (pcode: st
   </figure>`;
 }
 
-function heatTable(an: Analysis, drill: (pcode: string) => void, canDrill: boolean): TemplateResult {
-  const rows = [...an.areas].sort((x, y) => y.overall_phase - x.overall_phase || num(totalOf(y)) - num(totalOf(x)) || x.name.localeCompare(y.name));
+// The change of a phase against another period, as the server gives it (null: a phase of
+// either period is withheld, so it cannot be told): an arrow and the earlier phase, in words too.
+export function arrow(f: PeriodFigures | undefined, cls: string): TemplateResult | typeof nothing {
+  if (!f) return nothing;
+  const d = f.phase_change;
+  const dir = d === null ? 'unknown' : d > 0 ? 'worse' : d < 0 ? 'better' : 'same';
+  const sym = d === null ? '?' : d > 0 ? '▲' : d < 0 ? '▼' : '=';
+  const from = typeof f.overall_phase === 'number' ? String(f.overall_phase || '–') : t('count.withheld');
+  const label = t('chg.vs', { dir: t('chg.dir_' + dir), period: fmtMonth(f.period), from, n: fmtCount(f.incidents) });
+  return html`<span class="chg ${cls} chg-${dir}" data-dir=${dir} title=${label}><span aria-hidden="true">${sym}${from}</span><span class="vh">${label}</span></span>`;
+}
+
+export function incChange(f: PeriodFigures | undefined): TemplateResult | typeof nothing {
+  if (!f || f.incidents_change === null || f.incidents_change === 0) return nothing;
+  const v = f.incidents_change;
+  return html` <span class="small dinc" title=${t('chg.inc_vs', { period: fmtMonth(f.period), n: fmtCount(f.incidents) })}>(${v > 0 ? '+' : '−'}${fmtNum(Math.abs(v))})</span>`;
+}
+
+// The hash of the incident list for an area, a risk ('' = all) and the analysis's month, with the
+// dashboard's count (to explain a difference) and the way back.
+export function incidentsHash(pcode: string, risk: string, period: string, expected: Count | undefined): string {
+  const p = new URLSearchParams({ area: pcode });
+  if (risk) p.set('risk', risk);
+  const m = /^(\d{4})-(\d{2})$/.exec(period);
+  if (m) {
+    const last = new Date(Date.UTC(Number(m[1]), Number(m[2]), 0)).getUTCDate();
+    p.set('from', period + '-01');
+    p.set('to', period + '-' + String(last).padStart(2, '0'));
+  }
+  if (expected !== undefined) p.set('expected', String(expected));
+  p.set('back', location.hash);
+  return '#/incidents?' + p.toString();
+}
+
+type Opener = (pcode: string, risk: string) => void;
+
+function heatTable(an: Analysis, drill: (pcode: string) => void, canDrill: boolean, byChange: boolean, open: Opener): TemplateResult {
+  const change = (a: AreaResult) => a.previous?.phase_change ?? -99;
+  const rows = [...an.areas].sort(
+    (x, y) =>
+      (byChange ? change(y) - change(x) : 0) || y.overall_phase - x.overall_phase || num(totalOf(y)) - num(totalOf(x)) || x.name.localeCompare(y.name),
+  );
   // Records placed above this level, under the area they are placed on: counts, no phase.
   const lines = an.not_further_located ?? [];
   return html`<div class="tablewrap" tabindex="0" role="region" aria-labelledby="heat-caption">
@@ -149,6 +193,7 @@ function heatTable(an: Analysis, drill: (pcode: string) => void, canDrill: boole
         <tr>
           <th scope="col">${t('dash.area')}</th>
           <th scope="col">${t('dash.overall')}</th>
+          <th scope="col">${t('chg.col')}</th>
           <th scope="col" class="num">${t('dash.incidents')}</th>
           ${RISKS.map((r) => html`<th scope="col"><abbr title=${riskLabel(r)}>${r}</abbr></th>`)}
         </tr>
@@ -163,15 +208,25 @@ function heatTable(an: Analysis, drill: (pcode: string) => void, canDrill: boole
               <span class="pcode">${a.pcode}</span>
             </th>
             <td class="${phaseClass(a.overall_phase)}" data-phase=${a.overall_phase}>
-              <span class="phv">${a.overall_phase || '–'}</span> <span class="vh">${phaseName(a.overall_phase)}</span>
+              <button type="button" class="phbtn phv" @click=${() => open(a.pcode, '')}
+                aria-label=${t('ev.open', { name: a.name, p: a.overall_phase || '–', phase_name: phaseName(a.overall_phase) })}>${a.overall_phase || '–'}</button>
             </td>
-            <td class="num">${fmtCount(totalOf(a))}</td>
+            <td class="chgcell" data-direction=${a.direction ?? ''}>${arrow(a.previous, 'prev')} ${arrow(a.last_year, 'ly')}</td>
+            <td class="num"><a href=${incidentsHash(a.pcode, '', an.period, totalOf(a))} class="cntlink"
+              aria-label=${t('chg.list_of', { name: a.name, n: fmtCount(totalOf(a)) })}>${fmtCount(totalOf(a))}</a>${incChange(a.previous)}</td>
             ${RISKS.map((code) => {
               const c = a.risks.find((x) => x.risk === code);
               if (!c) return html`<td class="ph ph-0">–</td>`;
+              const listed = c.incidents !== 0 && c.incidents !== 'withheld';
               return html`<td class="${phaseClass(c.phase)}" data-risk=${code} data-count=${String(c.incidents)}
                 title="${riskLabel(code)}: ${phaseName(c.phase)}, ${t('dash.n_incidents', { n: fmtCount(c.incidents) })}">
-                <span class="phv">${c.phase || '–'}</span><span class="cnt">${fmtCount(c.incidents)}</span>
+                ${c.phase
+                  ? html`<button type="button" class="phbtn phv" @click=${() => open(a.pcode, code)}
+                      aria-label=${t('ev.open_risk', { name: a.name, risk: riskLabel(code), p: c.phase })}>${c.phase}</button>`
+                  : html`<span class="phv">–</span>`}${listed
+                  ? html`<a class="cnt" href=${incidentsHash(a.pcode, code, an.period, c.incidents)}
+                      aria-label=${t('chg.list_of_risk', { name: a.name, risk: riskLabel(code), n: fmtCount(c.incidents) })}>${fmtCount(c.incidents)}</a>`
+                  : html`<span class="cnt">${fmtCount(c.incidents)}</span>`}
               </td>`;
             })}
           </tr>`,
@@ -183,6 +238,7 @@ function heatTable(an: Analysis, drill: (pcode: string) => void, canDrill: boole
               (a) => html`<tr data-nfl=${a.pcode}>
                 <th scope="row"><span>${t('dash.nfl_name', { name: a.name })}</span> <span class="pcode">${a.pcode}</span></th>
                 <td class="ph ph-0"><span class="vh">${t('dash.nfl_no_phase')}</span></td>
+                <td></td>
                 <td class="num">${fmtCount(totalOf(a))}</td>
                 ${RISKS.map((code) => {
                   const c = a.risks.find((x) => x.risk === code);
@@ -247,8 +303,25 @@ function trendCharts(an: Analysis): TemplateResult {
 let generation = 0;
 const stillHere = (gen: number) => gen === generation && (location.hash.replace(/^#\/?/, '').split(/[/?]/)[0] || 'dashboard') === 'dashboard';
 
+// A figure's link to its incidents carries the way back: the address at the moment of the click
+// (with the evidence panel or sort chosen since the table was drawn).
+const backKept = new WeakSet<HTMLElement>();
+function keepBack(el: HTMLElement): void {
+  if (backKept.has(el)) return;
+  backKept.add(el);
+  el.addEventListener('click', (e) => {
+    const a = (e.target as Element).closest?.('a[href^="#/incidents?"]');
+    if (!a || !location.hash.startsWith('#/dashboard')) return;
+    const [path, q] = (a.getAttribute('href') ?? '').split('?', 2);
+    const p = new URLSearchParams(q);
+    p.set('back', location.hash);
+    a.setAttribute('href', path + '?' + p.toString());
+  });
+}
+
 export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
   const gen = ++generation;
+  keepBack(el);
   render(html`<h1 tabindex="-1">${t('dash.title')}</h1><p class="loading" role="status">${t('common.loading')}</p>`, el);
   const idx = await areas();
   const { within, level } = scopeOf(ctx.params, idx);
@@ -283,6 +356,43 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
     ctx.go('#/dashboard?' + p.toString());
   };
   const here = crumbs.length ? crumbs[crumbs.length - 1].name : t('dash.country');
+  const byChange = ctx.params.get('sort') === 'change';
+  const onSort = () => {
+    const p = new URLSearchParams(ctx.params);
+    if (byChange) p.delete('sort');
+    else p.set('sort', 'change');
+    ctx.go('#/dashboard?' + p.toString());
+  };
+  // The evidence of a phase, in a panel above the table; kept in the address (ev, evrisk) so
+  // that "Back" from the incidents returns to it.
+  const open: Opener = (pcode, risk) => {
+    const p = new URLSearchParams(ctx.params);
+    p.set('ev', pcode);
+    if (risk) p.set('evrisk', risk);
+    else p.delete('evrisk');
+    history.replaceState(null, '', '#/dashboard?' + p.toString());
+    ctx.params = p;
+    void showEvidence(pcode, risk, true);
+  };
+  const showEvidence = async (pcode: string, risk: string, focus: boolean) => {
+    const a = an.areas.find((x) => x.pcode === pcode);
+    const panel = el.querySelector('#ev-panel') as HTMLElement | null;
+    if (!a || !panel) return;
+    const m = await import('./change');
+    if (!stillHere(gen)) return;
+    const close = () => {
+      const p = new URLSearchParams(ctx.params);
+      p.delete('ev');
+      p.delete('evrisk');
+      history.replaceState(null, '', '#/dashboard' + (p.toString() ? '?' + p.toString() : ''));
+      ctx.params = p;
+      render(nothing, panel);
+      panel.hidden = true;
+    };
+    panel.hidden = false;
+    render(m.evidence(a, risk, close), panel);
+    if (focus) (panel.querySelector('#ev-title') as HTMLElement | null)?.focus();
+  };
   if (!stillHere(gen)) return;
   render(
     html`<div class="page-head">
@@ -307,17 +417,45 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
         ${an.safe ? html` · <strong class="badge">${t('dash.safe')}</strong>` : nothing}
       </p>
       ${an.safe ? html`<div class="note" role="note">${an.notes.map((n) => html`<p>${n}</p>`)}</div>` : nothing}
+      <section aria-labelledby="h-worse" class="worse-panel"><h2 id="h-worse">${t('chg.title')}</h2><div id="worse-panel"></div></section>
+      <section id="ev-panel" class="ev-panel" aria-labelledby="ev-title" hidden></section>
+      <section aria-labelledby="h-heat">
+        <div class="page-head"><h2 id="h-heat">${t('dash.heat')}</h2>
+          <button type="button" class="sortbtn" aria-pressed=${byChange ? 'true' : 'false'} @click=${onSort}>${t('chg.sort')}</button></div>
+        ${heatTable(an, drill, canDrill, byChange, open)}
+      </section>
       <div class="dash-grid">
         <section aria-labelledby="h-map"><h2 id="h-map">${t('dash.map')}</h2>${mapView(an, idx, within, drill, canDrill)}</section>
         <section aria-labelledby="h-trends"><h2 id="h-trends">${t('dash.trends')}</h2>${trendCharts(an)}</section>
       </div>
-      <section aria-labelledby="h-heat"><h2 id="h-heat">${t('dash.heat')}</h2>${heatTable(an, drill, canDrill)}</section>
       <section aria-labelledby="h-gaps" class="gaps-panel"><h2 id="h-gaps">${t('gap.title')}</h2><div id="gap-panel"></div></section>`,
     el,
   );
   // The service-gap panel: its own chunk, drawn when its answer comes (the rest is ready now).
   const gp = el.querySelector('#gap-panel') as HTMLElement;
   void import('./gaps').then((m) => m.panel(gp, an.admin_level, within, an.period, () => stillHere(gen) && gp.isConnected));
+  // What got worse, at every level under this area (its own chunk and read).
+  const wp = el.querySelector('#worse-panel') as HTMLElement;
+  const link = (pcode: string, parent: string, lvl: number) => {
+    // A country has no row on the dashboard: its evidence is the analysis page's.
+    if (lvl === 0) return { evidence: '#/analysis' + qs({ level: 0, period: an.period }), incidents: '' };
+    const p = new URLSearchParams();
+    if (lvl >= 2 && parent) p.set('area', parent);
+    p.set('period', an.period);
+    p.set('ev', pcode);
+    return { evidence: '#/dashboard?' + p.toString(), incidents: '' };
+  };
+  void import('./change').then((m) =>
+    m.worseList(
+      wp,
+      an.period,
+      within,
+      (pcode, parent, lvl, n) => ({ ...link(pcode, parent, lvl), incidents: incidentsHash(pcode, '', an.period, n) }),
+      () => stillHere(gen) && wp.isConnected,
+    ),
+  );
+  const ev = ctx.params.get('ev');
+  if (ev) void showEvidence(ev, ctx.params.get('evrisk') ?? '', true);
   el.dataset.ready = 'true';
   document.body.dataset.dashboard = 'ready';
   performance.mark('aegis-dashboard-ready');

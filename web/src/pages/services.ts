@@ -6,7 +6,7 @@
 // services, and shows the server's answer).
 import { html, render, svg, nothing, type TemplateResult } from 'lit-html';
 import { geoMercator } from 'd3-geo';
-import { api, ApiError, qs, type MapArea, type Page } from '../api';
+import { allows, api, ApiError, qs, type MapArea, type Page } from '../api';
 import { fmtDate, fmtNum, t } from '../i18n';
 import { areas } from './dashboard';
 import { SERVICE_TYPES } from '../svc';
@@ -14,7 +14,6 @@ import type { Ctx } from '../main';
 
 // The roles whose protocol lets them write services (data/isp/protocol.toml); the server
 // decides on each entry.
-const SERVICE_WRITERS = new Set(['coordinator', 'imo', 'partner_focal_point', 'service_provider']);
 const MODALITIES = ['static', 'mobile', 'remote'];
 const STATUSES = ['active', 'inactive', 'temporarily_closed', 'defunct'];
 // An entry not confirmed for this many days is shown as unconfirmed (services::kConfirmedDays).
@@ -386,7 +385,7 @@ async function detail(el: HTMLElement, ctx: Ctx, id: string): Promise<void> {
     const x = s;
     const row = (k: string, v: unknown, f = '') =>
       v === '' || v === null || v === undefined ? nothing : html`<dt>${t(k)}</dt><dd data-f=${f || nothing}>${v}</dd>`;
-    const canTry = SERVICE_WRITERS.has(ctx.me.role);
+    const canTry = allows(ctx.me, 'service', 'update');
     render(
       html`<div class="dir-detail" data-id=${x.id}>
         <h1 tabindex="-1">${x.name || svc(x.service_type)}</h1>
