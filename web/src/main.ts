@@ -19,6 +19,8 @@ type Mount = (el: HTMLElement, ctx: Ctx) => void | Promise<void>;
 
 const WRITERS = new Set(['coordinator', 'imo', 'partner_focal_point', 'field_monitor']);
 const MANAGERS = new Set(['coordinator', 'imo']);
+// The roles that draft, approve or send life-saving messages, or manage their contacts.
+const MESSAGING = new Set(['coordinator', 'imo', 'partner_focal_point', 'messaging_officer']);
 
 interface NavItem {
   key: string;
@@ -34,6 +36,7 @@ const NAV: NavItem[] = [
   { key: 'nav.alerts', route: 'alerts', show: () => true },
   { key: 'nav.referrals', route: 'referrals', show: (m) => REFERRERS.has(m.role) },
   { key: 'nav.services', route: 'services', show: (m) => REFERRERS.has(m.role) },
+  { key: 'nav.messages', route: 'messages', show: (m) => MESSAGING.has(m.role) },
   { key: 'nav.audit', route: 'audit', show: (m) => m.role === 'coordinator' },
   { key: 'nav.admin', route: 'admin', show: (m) => MANAGERS.has(m.role) },
 ];
@@ -72,6 +75,8 @@ async function loader(name: string): Promise<Mount> {
       return (await import('./pages/referrals')).mount;
     case 'services':
       return (await import('./pages/services')).mount;
+    case 'messages':
+      return (await import('./pages/messages')).mount;
     case 'audit':
       return (await import('./pages/audit')).mount;
     case 'admin':
