@@ -19,7 +19,11 @@
 // detail, a rejection with a reason, a consent withdrawal after which the receiver sees no person
 // field; the service directory (filters, the map against the coverage API, detail, a change the
 // server refuses and one it takes), in Arabic at 390 px too; the dashboard's service-gap panel
-// against the gap map's API (the viewer's withheld phases). Screenshots of each page go to
+// against the gap map's API (the viewer's withheld phases); life-saving messages: the messaging
+// officer's contacts (add, opt-out), a coordinator's draft with the live SMS segment counter
+// (GSM-7, UCS-2 and the character that forced it), a phone number refused at its text, no Approve
+// for the author, an IMO's approval, the cost (segments x recipients, = API), the radio script, in
+// Arabic at 390 px. Screenshots of each page go to
 // --screenshots (default build/e2e-screenshots). Exit status 1 if any check fails.
 //
 //   node tests/e2e/web_e2e.mjs [--aegis build/aegis] [--screenshots DIR] [--keep]
@@ -557,6 +561,21 @@ async function messagesWalk(browser, base, ctxOpts, coord, imo, officer) {
   await pc.fill('#msg-text-0', 'Avoid the market road after dark. Ask the health post for help.');
   const seg0 = await pc.$eval('#msg-seg-0', (e) => ({ enc: e.dataset.encoding, n: e.dataset.segments, text: e.textContent }));
   check('messages: the live counter says 1 segment GSM-7 for a short Latin text', seg0.enc === 'gsm7' && seg0.n === '1' && seg0.text.includes('GSM-7'), JSON.stringify(seg0));
+  // The browser's counter against the server's (GET /messages/segments) on the segment table of
+  // response.md §7 and the edge characters.
+  const cases = ['a'.repeat(160), 'a'.repeat(161), 'ب'.repeat(70), 'ب'.repeat(71), 'ب'.repeat(135), 'a'.repeat(158) + '€', 'a'.repeat(99) + '’',
+    'x'.repeat(153) + '{}', 'Ça coûte 5 € [à] ~ ^ | \\ ok', 'aide 😀 ici', 'ligne\fsuivante', 'Ñandú ¿qué? ΔΦ'];
+  const expected = [1, 2, 1, 2, 3, 1, 2]; // the table's segments for its seven cases
+  const mism = [];
+  for (const [i, text] of cases.entries()) {
+    await pc.fill('#msg-text-0', text);
+    const ui = await pc.$eval('#msg-seg-0', (e) => `${e.dataset.encoding}/${e.dataset.units}/${e.dataset.segments}`);
+    const sv = await (await pc.request.get(base + '/api/v1/messages/segments?text=' + encodeURIComponent(text))).json();
+    if (i < expected.length && !ui.endsWith('/' + expected[i])) mism.push(`case ${i}: ${ui}, expected ${expected[i]} segments`);
+    if (ui !== `${sv.encoding}/${sv.units}/${sv.segments}`) mism.push(`${text.slice(0, 12)}…: page ${ui}, server ${sv.encoding}/${sv.units}/${sv.segments}`);
+  }
+  check('messages: the live counter equals the server\'s count on the segment table and the edge characters', mism.length === 0, mism.join('; '));
+  await pc.fill('#msg-text-0', 'Avoid the market road after dark. Ask the health post for help.');
   await pc.type('#msg-text-0', ' ’');
   const seg0b = await pc.$eval('#msg-seg-0', (e) => ({ enc: e.dataset.encoding, forced: e.querySelector('.msg-forced')?.textContent ?? '' }));
   check('messages: a curly quote switches the text to UCS-2 and is named', seg0b.enc === 'ucs2' && seg0b.forced.includes('’'), JSON.stringify(seg0b));
@@ -601,7 +620,7 @@ async function messagesWalk(browser, base, ctxOpts, coord, imo, officer) {
   const lines = await pi.$$eval('table.msg-cost tbody tr', (trs) => trs.map((tr) => ({ ch: tr.dataset.channel, lang: tr.dataset.lang, seg: tr.querySelector('[data-f=segments]').textContent })));
   const sms = api.cost.lines.filter((l) => l.channel === 'sms');
   check('messages: the detail shows the cost by channel and language, segments × recipients (= API)',
-    sms.length >= 2 && api.cost.contacts === 2 && lines.length === api.cost.lines.length &&
+    sms.length === 2 && sms.reduce((n, l) => n + l.contacts, 0) === 2 && lines.length === api.cost.lines.length &&
       sms.every((l) => lines.some((r) => r.ch === 'sms' && r.lang === l.language && r.seg.includes('×') && r.seg.includes(String(l.contacts)) && r.seg.endsWith(String(l.segments)))),
     JSON.stringify({ lines, api: api.cost }));
   await axeCheck(pi, 'messages, a draft\'s detail with its cost');
