@@ -527,20 +527,20 @@ async function messagesWalk(browser, base, ctxOpts, coord, imo, officer) {
   await po.click('#msg-contact button[type=submit]');
   await po.waitForSelector('#msg-contact .error');
   check('messages: the contact form names the missing fields, focus on the first', (await po.evaluate(() => document.activeElement?.id)) === 'msg-c-phone');
-  const addContact = async (phone, lang) => {
+  const addContact = async (phone, lang, n) => {
     await po.fill('#msg-c-phone', phone);
     await po.fill('#msg-c-lang', lang);
     await po.fill('#msg-c-areas', 'SS01');
     await po.click('#msg-contact button[type=submit]');
-    await po.waitForSelector('#msg-c-done, #msg-contact .error');
+    await po.waitForFunction((k) => document.querySelectorAll('table.msg-contacts tbody tr').length === k || document.querySelector('#msg-contact .error'), n);
   };
-  await addContact('+211 912 345 678', 'eng');
-  await addContact('+211 912 345 679', 'ara');
-  await addContact('+211 912 345 670', 'eng');
+  await addContact('+211 912 345 678', 'eng', 1);
+  await addContact('+211 912 345 679', 'ara', 2);
+  await addContact('+211 912 345 670', 'eng', 3);
   const rows = await po.$$eval('table.msg-contacts tbody tr', (trs) => trs.map((tr) => ({ id: tr.dataset.id, st: tr.dataset.status, phone: tr.cells[0].textContent })));
   check('messages: the officer adds contacts through the form and sees their numbers', rows.length === 3 && rows.every((r) => r.st === 'active' && r.phone.startsWith('+211')), JSON.stringify(rows));
   await po.click(`table.msg-contacts tr[data-id="${rows.find((r) => r.phone.endsWith('670'))?.id}"] button.msg-optout`);
-  await po.waitForSelector('#msg-c-done');
+  await po.waitForSelector('table.msg-contacts tbody tr[data-status=stopped]');
   const st = await po.$$eval('table.msg-contacts tbody tr', (trs) => trs.map((tr) => tr.dataset.status).sort().join(','));
   check('messages: opt-out at once (the contact shows as opted out)', st === 'active,active,stopped', st);
   await shot(po, '40-messages-contacts');

@@ -480,6 +480,7 @@ export async function mount(el: HTMLElement, ctx: Ctx): Promise<void> {
     if (!splitCodes(val('c-areas')).length) cErrors.areas = t('msg.areas_required');
     if (!channels.length) cErrors.channels = t('msg.channels_required');
     if (!Object.keys(cErrors).length) {
+      draw();
       try {
         const r = await api.post<{ id: number; created: boolean; opted_out: boolean }>('/contacts', {
           phone: val('phone'),
