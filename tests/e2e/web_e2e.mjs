@@ -555,6 +555,20 @@ async function messagesWalk(browser, base, ctxOpts, coord, imo, officer) {
   await pc.goto(base + '/#/messages');
   await pc.waitForSelector('.msg-page[data-ready=true] #msg-draft');
   check('messages: the coordinator sees contact counts, never the contacts', (await pc.$('.msg-counts')) !== null && (await pc.$('table.msg-contacts')) === null && (await pc.$('#msg-contact')) === null);
+  // Suggested messages (one per open alert whose risk has a template): a button fills the form.
+  const sugg = (await (await pc.request.get(base + '/api/v1/messages/suggestions')).json()).items;
+  const sugUi = await pc.$$eval('ul.msg-sug li', (lis) => lis.map((li) => li.dataset.alert));
+  let filled = null;
+  if (sugUi.length) {
+    await pc.click('ul.msg-sug li button');
+    filled = { title: await pc.inputValue('#msg-title'), areas: await pc.inputValue('#msg-areas'), texts: (await pc.$$('#msg-texts textarea')).length, focus: await pc.evaluate(() => document.activeElement?.id) };
+  }
+  const s0 = sugg[0]?.message;
+  check('messages: the suggestions are the API\'s, and "Use in the draft" fills the form',
+    sugUi.length === sugg.length && (!s0 || (filled.title === s0.title && filled.areas === s0.areas.join(', ') && filled.texts === Object.keys(s0.translations).length && filled.focus === 'msg-title')),
+    `${sugUi.length} suggestions; ${JSON.stringify(filled)}`);
+  await pc.reload();
+  await pc.waitForSelector('.msg-page[data-ready=true] #msg-draft');
   await pc.fill('#msg-title', 'E2E road safety');
   await pc.fill('#msg-areas', 'SS01');
   await pc.check('#msg-channels input[value=radio]');
