@@ -61,6 +61,7 @@ class Gateway {
       }
       res.set_content("{}", "application/json");
     });
+    http_.set_tcp_nodelay(true);  // as a gateway would: no 40 ms delayed-ACK stall per answer
     port_ = http_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { http_.listen_after_bind(); });
     while (!http_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -19,7 +19,11 @@
 // detail, a rejection with a reason, a consent withdrawal after which the receiver sees no person
 // field; the service directory (filters, the map against the coverage API, detail, a change the
 // server refuses and one it takes), in Arabic at 390 px too; the dashboard's service-gap panel
-// against the gap map's API (the viewer's withheld phases). Screenshots of each page go to
+// against the gap map's API (the viewer's withheld phases); life-saving messages: the messaging
+// officer's contacts (add, opt-out), a coordinator's draft with the live SMS segment counter
+// (GSM-7, UCS-2 and the character that forced it), a phone number refused at its text, no Approve
+// for the author, an IMO's approval, the cost (segments x recipients, = API), the radio script, in
+// Arabic at 390 px. Screenshots of each page go to
 // --screenshots (default build/e2e-screenshots). Exit status 1 if any check fails.
 //
 //   node tests/e2e/web_e2e.mjs [--aegis build/aegis] [--screenshots DIR] [--keep]
@@ -677,6 +681,180 @@ async function changeWalkRestricted(browser, base, ctxOpts, who, label, why) {
   await ctx.close();
 }
 
+// Life-saving messages (issue 24, #/messages): the messaging officer registers a contact who
+// opted in; a coordinator drafts a message (the live counter: 1 GSM-7 segment for a short Latin
+// text, UCS-2 for Arabic; a text with a phone number refused at its field, focus there), is not
+// offered Approve on their own message; an IMO approves it; the detail shows the cost
+// (segments x recipients); the page in Arabic, right to left, at 390 px without overflow; axe.
+// The elements of the page wider than the window (evaluated as an expression through DevTools).
+const OVERFLOWING = `[...document.querySelectorAll('main *')]
+  .filter((e) => !e.closest('table.stack thead') && !e.closest('.vh') && !e.ownerSVGElement && (e.getBoundingClientRect().right > window.innerWidth + 1 || e.getBoundingClientRect().left < -1))
+  .map((e) => e.tagName + '#' + e.id + '.' + e.className)
+  .slice(0, 3)`;
+
+async function messagesWalk(browser, base, ctxOpts, coord, imo, officer) {
+  // The messaging officer: contacts with phone numbers, the add form, opt-out.
+  const octx = await browser.newContext(ctxOpts);
+  const po = await octx.newPage();
+  const errors = [];
+  po.on('pageerror', (e) => errors.push(e.message));
+  await signIn(po, base, officer.user, officer.pw);
+  check('messages: the menu offers Messages to the messaging officer', (await po.$$('header nav a[href="#/messages"]')).length === 1);
+  await po.goto(base + '/#/messages');
+  await po.waitForSelector('.msg-page[data-ready=true] #msg-contact');
+  await po.click('#msg-contact button[type=submit]');
+  await po.waitForSelector('#msg-contact .error');
+  check('messages: the contact form names the missing fields, focus on the first', (await po.evaluate(() => document.activeElement?.id)) === 'msg-c-phone');
+  const addContact = async (phone, lang, n) => {
+    await po.fill('#msg-c-phone', phone);
+    await po.fill('#msg-c-lang', lang);
+    await po.fill('#msg-c-areas', 'SS01');
+    await po.click('#msg-contact button[type=submit]');
+    await po.waitForFunction((k) => document.querySelectorAll('table.msg-contacts tbody tr').length === k || document.querySelector('#msg-contact .error'), n);
+  };
+  await addContact('+211 912 345 678', 'eng', 1);
+  await addContact('+211 912 345 679', 'ara', 2);
+  await addContact('+211 912 345 670', 'eng', 3);
+  const rows = await po.$$eval('table.msg-contacts tbody tr', (trs) => trs.map((tr) => ({ id: tr.dataset.id, st: tr.dataset.status, phone: tr.cells[0].textContent })));
+  check('messages: the officer adds contacts through the form and sees their numbers', rows.length === 3 && rows.every((r) => r.st === 'active' && r.phone.startsWith('+211')), JSON.stringify(rows));
+  await po.click(`table.msg-contacts tr[data-id="${rows.find((r) => r.phone.endsWith('670'))?.id}"] button.msg-optout`);
+  await po.waitForSelector('table.msg-contacts tbody tr[data-status=stopped]');
+  const st = await po.$$eval('table.msg-contacts tbody tr', (trs) => trs.map((tr) => tr.dataset.status).sort().join(','));
+  check('messages: opt-out at once (the contact shows as opted out)', st === 'active,active,stopped', st);
+  await shot(po, '40-messages-contacts');
+  await axeCheck(po, 'messages, the messaging officer\'s contacts');
+
+  // The coordinator drafts.
+  const cctx = await browser.newContext(ctxOpts);
+  const pc = await cctx.newPage();
+  pc.on('pageerror', (e) => errors.push(e.message));
+  await signIn(pc, base, coord.user, coord.pw);
+  check('messages: the menu offers Messages to the coordinator', (await pc.$$('header nav a[href="#/messages"]')).length === 1);
+  await pc.goto(base + '/#/messages');
+  await pc.waitForSelector('.msg-page[data-ready=true] #msg-draft');
+  check('messages: the coordinator sees contact counts, never the contacts', (await pc.$('.msg-counts')) !== null && (await pc.$('table.msg-contacts')) === null && (await pc.$('#msg-contact')) === null);
+  // Suggested messages (one per open alert whose risk has a template): a button fills the form.
+  const sugg = (await (await pc.request.get(base + '/api/v1/messages/suggestions')).json()).items;
+  const sugUi = await pc.$$eval('ul.msg-sug li', (lis) => lis.map((li) => li.dataset.alert));
+  let filled = null;
+  if (sugUi.length) {
+    await pc.click('ul.msg-sug li button');
+    filled = { title: await pc.inputValue('#msg-title'), areas: await pc.inputValue('#msg-areas'), texts: (await pc.$$('#msg-texts textarea')).length, focus: await pc.evaluate(() => document.activeElement?.id) };
+  }
+  const s0 = sugg[0]?.message;
+  check('messages: the suggestions are the API\'s, and "Use in the draft" fills the form',
+    sugUi.length === sugg.length && (!s0 || (filled.title === s0.title && filled.areas === s0.areas.join(', ') && filled.texts === Object.keys(s0.translations).length && filled.focus === 'msg-title')),
+    `${sugUi.length} suggestions; ${JSON.stringify(filled)}`);
+  await pc.reload();
+  await pc.waitForSelector('.msg-page[data-ready=true] #msg-draft');
+  await pc.fill('#msg-title', 'E2E road safety');
+  await pc.fill('#msg-areas', 'SS01');
+  await pc.check('#msg-channels input[value=radio]');
+  await pc.fill('#msg-text-0', 'Avoid the market road after dark. Ask the health post for help.');
+  const seg0 = await pc.$eval('#msg-seg-0', (e) => ({ enc: e.dataset.encoding, n: e.dataset.segments, text: e.textContent }));
+  check('messages: the live counter says 1 segment GSM-7 for a short Latin text', seg0.enc === 'gsm7' && seg0.n === '1' && seg0.text.includes('GSM-7'), JSON.stringify(seg0));
+  // The browser's counter against the server's (GET /messages/segments) on the segment table of
+  // response.md §7 and the edge characters.
+  const cases = ['a'.repeat(160), 'a'.repeat(161), 'ب'.repeat(70), 'ب'.repeat(71), 'ب'.repeat(135), 'a'.repeat(158) + '€', 'a'.repeat(99) + '’',
+    'x'.repeat(153) + '{}', 'Ça coûte 5 € [à] ~ ^ | \\ ok', 'aide 😀 ici', 'ligne\fsuivante', 'Ñandú ¿qué? ΔΦ'];
+  const expected = [1, 2, 1, 2, 3, 1, 2]; // the table's segments for its seven cases
+  const mism = [];
+  for (const [i, text] of cases.entries()) {
+    await pc.fill('#msg-text-0', text);
+    const ui = await pc.$eval('#msg-seg-0', (e) => `${e.dataset.encoding}/${e.dataset.units}/${e.dataset.segments}`);
+    const sv = await (await pc.request.get(base + '/api/v1/messages/segments?text=' + encodeURIComponent(text))).json();
+    if (i < expected.length && !ui.endsWith('/' + expected[i])) mism.push(`case ${i}: ${ui}, expected ${expected[i]} segments`);
+    if (ui !== `${sv.encoding}/${sv.units}/${sv.segments}`) mism.push(`${text.slice(0, 12)}…: page ${ui}, server ${sv.encoding}/${sv.units}/${sv.segments}`);
+  }
+  check('messages: the live counter equals the server\'s count on the segment table and the edge characters', mism.length === 0, mism.join('; '));
+  await pc.fill('#msg-text-0', 'Avoid the market road after dark. Ask the health post for help.');
+  await pc.type('#msg-text-0', ' ’');
+  const seg0b = await pc.$eval('#msg-seg-0', (e) => ({ enc: e.dataset.encoding, forced: e.querySelector('.msg-forced')?.textContent ?? '' }));
+  check('messages: a curly quote switches the text to UCS-2 and is named', seg0b.enc === 'ucs2' && seg0b.forced.includes('’'), JSON.stringify(seg0b));
+  await pc.fill('#msg-text-0', 'Avoid the market road after dark. Call 0912 345 678 for help.');
+  await pc.click('#msg-add-lang');
+  const arText = 'تجنبوا طريق السوق بعد حلول الظلام. اطلبوا المساعدة من المركز الصحي.';
+  await pc.fill('#msg-text-1', arText);
+  const seg1 = await pc.$eval('#msg-seg-1', (e) => ({ enc: e.dataset.encoding, n: e.dataset.segments, units: e.dataset.units }));
+  const lang1 = await pc.inputValue('#msg-lang-1');
+  check('messages: the live counter says UCS-2 for Arabic (counted in UTF-16 units)', lang1 === 'ara' && seg1.enc === 'ucs2' && seg1.units === String(arText.length) && seg1.n === (arText.length <= 70 ? '1' : String(Math.ceil(arText.length / 67))), JSON.stringify(seg1));
+  await shot(pc, '41-messages-draft');
+  await pc.click('#msg-draft button[type=submit]');
+  await pc.waitForSelector('#err-msg-tr-eng');
+  const refused = await pc.evaluate(() => ({
+    msg: document.querySelector('#err-msg-tr-eng').textContent,
+    invalid: document.querySelector('#msg-text-0').getAttribute('aria-invalid'),
+    focus: document.activeElement?.id,
+  }));
+  check('messages: a text with a phone number is refused by the server at its field, focus there', /phone number/.test(refused.msg) && refused.invalid === 'true' && refused.focus === 'msg-text-0', JSON.stringify(refused));
+  await shot(pc, '42-messages-refused');
+  await axeCheck(pc, 'messages, the draft form with a refusal');
+  await pc.fill('#msg-text-0', 'Avoid the market road after dark. Ask the health post for help.');
+  await pc.click('#msg-draft button[type=submit]');
+  await pc.waitForSelector('.msg-detail[data-id]');
+  const id = await pc.getAttribute('.msg-detail', 'data-id');
+  const own = await pc.evaluate(() => ({ status: document.querySelector('.msg-detail').dataset.status, approve: !!document.querySelector('#msg-approve'), note: !!document.querySelector('#msg-own') }));
+  check('messages: the draft is saved; Approve is not offered to its author', own.status === 'draft' && !own.approve && own.note, JSON.stringify(own));
+  await pc.goto(base + '/#/messages');
+  await pc.waitForSelector('.msg-page[data-ready=true] table.msg-list');
+  const first = await pc.$eval('table.msg-list tbody tr', (tr) => tr.dataset.id);
+  check('messages: the list has it, newest first', first === id, `${first} vs ${id}`);
+
+  // The IMO approves; the detail shows the cost.
+  const ictx = await browser.newContext(ctxOpts);
+  const pi = await ictx.newPage();
+  pi.on('pageerror', (e) => errors.push(e.message));
+  await signIn(pi, base, imo.user, imo.pw);
+  await pi.goto(base + '/#/messages/' + id);
+  await pi.waitForSelector('.msg-detail #msg-approve');
+  check('messages: the IMO is offered Approve, not Send', (await pi.$('#msg-send')) === null);
+  const api = await (await pi.request.get(base + '/api/v1/messages/' + id)).json();
+  const lines = await pi.$$eval('table.msg-cost tbody tr', (trs) => trs.map((tr) => ({ ch: tr.dataset.channel, lang: tr.dataset.lang, seg: tr.querySelector('[data-f=segments]').textContent })));
+  const sms = api.cost.lines.filter((l) => l.channel === 'sms');
+  check('messages: the detail shows the cost by channel and language, segments × recipients (= API)',
+    sms.length === 2 && sms.reduce((n, l) => n + l.contacts, 0) === 2 && lines.length === api.cost.lines.length &&
+      sms.every((l) => lines.some((r) => r.ch === 'sms' && r.lang === l.language && r.seg.includes('×') && r.seg.includes(String(l.contacts)) && r.seg.endsWith(String(l.segments)))),
+    JSON.stringify({ lines, api: api.cost }));
+  await axeCheck(pi, 'messages, a draft\'s detail with its cost');
+  await pi.click('#msg-approve');
+  await pi.waitForSelector('.msg-detail[data-status=approved] #msg-done');
+  const approver = await pi.$eval('[data-f=approver]', (e) => e.textContent);
+  check('messages: the IMO approves it (the approver is shown)', /\d/.test(approver), approver);
+  await shot(pi, '43-messages-approved');
+  await pc.goto(base + '/#/messages/' + id);
+  await pc.waitForSelector('.msg-detail[data-status=approved]');
+  const scripts = await pc.$$eval('a.msg-script', (as) => as.map((a) => a.getAttribute('href')));
+  const script = scripts.length ? await pc.request.get(base + scripts.find((h) => h.endsWith('lang=ara'))) : null;
+  check('messages: the coordinator is then offered Send (now or at a time), Withdraw and the radio script per language',
+    (await pc.$('#msg-send #msg-send-at')) !== null && (await pc.$('#msg-withdraw')) !== null && scripts.length === 2 && script?.status() === 200 && (await script.text()).includes('تجنبوا'),
+    scripts.join(' '));
+
+  // Arabic, 390 px: the list and the detail.
+  await pc.setViewportSize({ width: 390, height: 900 });
+  await pc.goto(base + '/#/dashboard');
+  await pc.waitForSelector('.who select');
+  await pc.selectOption('.who select', 'ar');
+  await pc.waitForFunction(() => document.documentElement.lang === 'ar');
+  await pc.goto(base + '/#/messages');
+  await pc.waitForSelector('.msg-page[data-ready=true] table.msg-list');
+  await pc.fill('#msg-text-0', 'مرحبا');
+  const ar = await pc.evaluate(() => ({ dir: document.documentElement.dir, mainDir: getComputedStyle(document.querySelector('main')).direction, h1: document.querySelector('h1').textContent, seg: document.querySelector('#msg-seg-0').textContent, scroll: document.documentElement.scrollWidth }));
+  ar.over = await pc.evaluate(OVERFLOWING);
+  check('messages (Arabic, 390 px): right to left, translated, the counter in Arabic, nothing overflowing',
+    ar.dir === 'rtl' && ar.mainDir === 'rtl' && ar.h1.includes('الرسائل') && ar.seg.includes('UCS-2') && ar.scroll <= 390 && ar.over.length === 0, JSON.stringify(ar));
+  await shot(pc, '44-messages-ar-390');
+  await axeCheck(pc, 'messages in Arabic at 390 px');
+  await pc.goto(base + '/#/messages/' + id);
+  await pc.waitForSelector('.msg-detail[data-status=approved]');
+  const ard = await pc.evaluate(() => ({ scroll: document.documentElement.scrollWidth, h: document.querySelector('#msg-h-cost')?.textContent }));
+  ard.over = await pc.evaluate(OVERFLOWING);
+  check('messages (Arabic, 390 px): the detail with its cost, nothing overflowing', ard.scroll <= 390 && ard.over.length === 0 && ard.h.includes('الكلفة'), JSON.stringify(ard));
+  await shot(pc, '45-message-detail-ar-390');
+  await axeCheck(pc, 'a message\'s detail in Arabic at 390 px');
+  check('messages: no script error', errors.length === 0, errors.join('; '));
+  for (const c of [octx, cctx, ictx]) await c.close();
+}
+
 async function main() {
   requireInputs();
   checkCatalogs();
@@ -697,7 +875,10 @@ async function main() {
   // An analyst's override of one payam's phase in June 2026 (not a month the change walk
   // compares), shown with its rationale in the evidence.
   runAegis(['--db', store.db, 'analyze', 'override', '--area', 'SS010402', '--risk', 'ATK', '--period', '2026-06', '--phase', '4', '--rationale', 'E2E: two attacks reported by phone, not yet in the data', '--by', 'E2E IMO']);
-  for (const u of [partner, provider, coordC, demoPartner, outsider])
+  // Life-saving messages: an IMO approves, a messaging officer keeps the contacts.
+  const imo = { user: 'e2e-imo', pw: 'Imo-e2e-' + rnd() + '!F6', org: 'E2EC', role: 'imo' };
+  const officer = { user: 'e2e-msgofficer', pw: 'Msg-e2e-' + rnd() + '!G7', org: 'E2EA', role: 'messaging_officer' };
+  for (const u of [partner, provider, coordC, demoPartner, outsider, imo, officer])
     runAegis(['--db', store.db, 'user', 'add', u.user, '--role', u.role, '--organisation', u.org, '--name', 'E2E ' + u.role], { AEGIS_PASSWORD: u.pw });
   let server = null;
   let browser = null;
@@ -1144,6 +1325,7 @@ async function main() {
     await changeWalkRestricted(browser, base, ctxOpts, outsider, 'outside recipient', /aggregates only/);
     await changeWalkRestricted(browser, base, ctxOpts, viewer, 'viewer', /aggregates only/);
     await referralWalk(browser, base, ctxOpts, partner, provider, coordC);
+    await messagesWalk(browser, base, ctxOpts, coord, imo, officer);
   } finally {
     if (browser) await browser.close();
     if (server) await server.stop();

@@ -32,6 +32,7 @@ const NAV: NavItem[] = [
   { key: 'nav.alerts', route: 'alerts', show: () => true },
   { key: 'nav.referrals', route: 'referrals', show: refers },
   { key: 'nav.services', route: 'services', show: refers },
+  { key: 'nav.messages', route: 'messages', show: (m) => may(m, 'read_messages') },
   { key: 'nav.audit', route: 'audit', show: (m) => may(m, 'read_audit') },
   { key: 'nav.admin', route: 'admin', show: (m) => may(m, 'manage_users') || may(m, 'manage_organisations') },
 ];
@@ -70,6 +71,8 @@ async function loader(name: string): Promise<Mount> {
       return (await import('./pages/referrals')).mount;
     case 'services':
       return (await import('./pages/services')).mount;
+    case 'messages':
+      return (await import('./pages/messages')).mount;
     case 'audit':
       return (await import('./pages/audit')).mount;
     case 'admin':
