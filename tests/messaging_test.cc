@@ -250,7 +250,7 @@ TEST_F(MessagingApiTest, ClosingTheAlertItAnswersWithdrawsAScheduledMessage) {
   const int64_t id = DraftAndApprove(suggestion);
   ASSERT_GT(id, 0);
   auto sent = Post(coordinator_, "/api/v1/messages/" + std::to_string(id) + "/send",
-                   {{"send_at_ms", alert::NowMs() + 3600 * 1000}});
+                   {{"send_at_ms", alert::NowMs() + int64_t{3600} * 1000}});
   ASSERT_TRUE(sent && sent->status == 200) << sent->body;
   EXPECT_EQ(json::parse(sent->body)["enqueued"], 2);
   auto closed = Post(coordinator_, "/api/v1/alerts/" + std::to_string(alert_id) + "/status",

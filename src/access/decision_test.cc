@@ -472,7 +472,7 @@ TEST(AuthorizationKernel, AReferralIsItsTwoOrganisationsAndOnlyNamedRolesOverrid
 // sends, and a role limited to its organisation manages its organisation's contacts only.
 TEST(AuthorizationKernel, MessagesFollowTheRolesListsAndAreas) {
   const Protocol p = Shipped();
-  auto may = [&](const std::string& role, Action a, Resource r = {}, bool token = false) {
+  auto may = [&](const std::string& role, Action a, const Resource& r = {}, bool token = false) {
     Subject s;
     s.user_id = 1;
     s.role = role;

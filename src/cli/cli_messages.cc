@@ -134,7 +134,8 @@ Status Withdraw(const GlobalOptions& g, const MessageArgs& a) {
   std::printf(
       "message %lld withdrawn; %lld send(s) cancelled, %lld already handed to the gateway\n",
       static_cast<long long>(a.id), static_cast<long long>(c.cancelled),
-      static_cast<long long>(c.wired + c.delivered + c.failed));
+      static_cast<long long>(c.wired) + static_cast<long long>(c.delivered) +
+          static_cast<long long>(c.failed));
   return AuditCommand(g, a.keys, *st, "message.withdraw", "message", std::to_string(a.id), "");
 }
 
