@@ -14,38 +14,6 @@
 namespace aegis::testing {
 namespace {
 
-// `python3 -m aiosmtpd -n` (Debugging handler: every message printed to stdout, here a file).
-class SmtpServer {
- public:
-  explicit SmtpServer(const std::string& out) : port_(FreePort()), out_(out) {
-    pid_ = Spawn({"/usr/bin/python3", "-u", "-m", "aiosmtpd", "-n", "-l",
-                  "127.0.0.1:" + std::to_string(port_)},
-                 {}, out);
-    for (int i = 0; i < 200 && !Accepts(port_); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  ~SmtpServer() { StopProcess(pid_); }
-  SmtpServer(const SmtpServer&) = delete;
-  SmtpServer& operator=(const SmtpServer&) = delete;
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
-  bool up() const { return Accepts(port_); }
-  // What the server printed, once it holds `needle` (or after `seconds`).
-  std::string WaitFor(const std::string& needle, int seconds) const {
-    std::string text;
-    for (int i = 0; i < seconds * 20; ++i) {
-      text = ReadFile(out_);
-      if (text.find(needle) != std::string::npos) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return text;
-  }
-
- private:
-  int port_;
-  std::string out_;
-  pid_t pid_ = -1;
-};
-
 TEST(AlertSmtpTest, AMessageReachesARealSmtpServer) {
   TempDir dir;
   SmtpServer smtp(dir / "smtp.out");

@@ -8,10 +8,12 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "access/cipher.h"
 #include "alert_test_util.h"
 #include "messaging/messaging.h"
+#include "messaging/worker.h"
 #include "process_util.h"
 #include "security/keyring.h"
 
@@ -124,6 +126,75 @@ TEST(MessagingCrashTest, EveryContactGetsTheBroadcastOnceByKeyThroughKill9) {
       "key), 0 lost, 0 bad signatures\n",
       kContacts, at_kill, gateway.unique(), static_cast<long long>(gateway.posts()),
       static_cast<long long>(repeats));
+}
+
+// The e-mail channel: the send worker mails a message to a contact who takes e-mail, through a
+// real SMTP server on loopback (aiosmtpd), in the contact's language, with the send's idempotency
+// key as its Message-ID; a contact who takes SMS only gets no mail.
+TEST(MessagingEmailTest, AContactWhoTakesEmailGetsTheMessageThroughARealSmtpServer) {
+  TempDir dir;
+  SmtpServer smtp(dir / "smtp.out");
+  ASSERT_TRUE(smtp.up()) << "aiosmtpd did not start: " << ReadFile(dir / "smtp.out");
+  auto st = NewStore(dir);
+  ASSERT_TRUE(ingest::LoadCatalog(*st, kData).ok());
+  auto keyring = security::Keyring::Create(dir / "t.keys");
+  ASSERT_TRUE(keyring.ok());
+  auto keys = access::KeySource::Load(dir / "t.keys");
+  ASSERT_TRUE(keys.ok());
+  st->SetCipher(*keys);
+  auto org = st->EnsureOrganisation({0, "ORG-A", "ORG-A", "ngo"});
+  ASSERT_TRUE(org.ok());
+  auto langs = messaging::Languages::Load();
+  ASSERT_TRUE(langs.ok());
+  messaging::Settings settings;
+  settings.languages = std::make_shared<messaging::Languages>(std::move(*langs));
+  settings.region = "SS";
+  for (auto [phone, email, channels] :
+       {std::tuple{"0912000001", "amal@example.org", std::vector<std::string>{"email"}},
+        std::tuple{"0912000002", "", std::vector<std::string>{"sms"}}}) {
+    messaging::ContactInput in;
+    in.phone = phone;
+    in.email = email;
+    in.channels = channels;
+    in.language = "ara";
+    in.areas = {"SS0101"};
+    in.organisation_id = *org;
+    auto c = messaging::PrepareContact(
+        *keyring, settings, [](const std::string&) { return true; }, in, 1);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    ASSERT_TRUE(st->PutContact(*c).ok());
+  }
+  store::Message m;
+  m.title = "River road";
+  m.areas = {"SS01"};
+  m.channels = {"email"};
+  m.base_language = "eng";
+  m.translations = {{"eng", "Avoid the river road after dark."},
+                    {"ara", "تجنب طريق النهر بعد حلول الظلام."}};
+  m.author_id = 1;
+  auto id = st->CreateMessage(m);
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(st->ApproveMessage(*id, 2, 1).ok());
+  auto n = st->EnqueueMessage(*id, 2, 1, 1);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1) << "only the contact who takes e-mail";
+  messaging::WorkerOptions wo;
+  wo.smtp_url = smtp.url();
+  wo.smtp_from = "messages@cluster.test";
+  wo.settings = settings;
+  auto ws = store::Store::Open(StoreUrl(dir, "t.sqlite"));
+  ASSERT_TRUE(ws.ok());
+  (*ws)->SetCipher(*keys);
+  messaging::SendWorker worker(std::move(*ws), wo);
+  auto pass = worker.RunOnce(alert::NowMs());
+  ASSERT_TRUE(pass.ok()) << pass.status().ToString();
+  EXPECT_EQ(pass->wired, 1);
+  const std::string got = smtp.WaitFor("@aegis", 10);
+  EXPECT_NE(got.find("amal@example.org"), std::string::npos) << got;
+  EXPECT_NE(got.find("-email-"), std::string::npos) << got;  // the idempotency key as Message-ID
+  auto after = st->GetMessage(*id);
+  ASSERT_TRUE(after.ok() && after->has_value());
+  EXPECT_EQ((*after)->status, "sent");
 }
 
 }  // namespace
