@@ -154,9 +154,11 @@ TEST_F(MessagingApiTest, AnApprovedMessageReachesEachActiveContactOnceSignedInTh
   ASSERT_TRUE(gateway_.WaitFor(5, 30));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(gateway_.unique(), 5u);
-  for (const auto& [key, body] : gateway_.bodies())
-    if (key.rfind("m" + std::to_string(id2) + "-", 0) == 0)
+  for (const auto& [key, body] : gateway_.bodies()) {
+    if (key.rfind("m" + std::to_string(id2) + "-", 0) == 0) {
       EXPECT_NE(json::parse(body)["to"], "+211912000002") << "sent after STOP";
+    }
+  }
   EXPECT_EQ(Message(id2)["sends"]["cancelled"], 1);
 }
 

@@ -30,6 +30,7 @@
 #include <tuple>
 
 #include "analysis/analysis.h"
+#include "analysis/suppression.h"
 
 namespace aegis::analysis {
 namespace {
@@ -307,6 +308,7 @@ class Attacker {
         if (r_.parent.count(c) && !r_.parent.at(c).empty()) root_exact = false;
     }
     // Columns: x[node][atom], then residuals.
+    UseGlpkOnThisThread();
     glp_prob* lp = glp_create_prob();
     glp_set_obj_dir(lp, GLP_MIN);
     std::map<std::string, int> first_col;

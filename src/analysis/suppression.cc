@@ -68,6 +68,18 @@
 #include <vector>
 
 namespace aegis::analysis {
+
+void UseGlpkOnThisThread() {
+  struct Env {
+    Env() = default;
+    Env(const Env&) = delete;
+    Env& operator=(const Env&) = delete;
+    ~Env() { glp_free_env(); }
+  };
+  thread_local Env env;
+  (void)env;
+}
+
 namespace {
 
 constexpr double kEps = 1e-6;
@@ -462,7 +474,8 @@ Reduced Reduce(const Model& m, const std::vector<int64_t>& values,
 // remaining constraint.
 class ComponentLp {
  public:
-  explicit ComponentLp(const Reduced& red) : lp_(glp_create_prob()), bounds_(red.bounds) {
+  explicit ComponentLp(const Reduced& red)
+      : lp_((UseGlpkOnThisThread(), glp_create_prob())), bounds_(red.bounds) {
     glp_init_smcp(&parm_);
     parm_.msg_lev = GLP_MSG_OFF;
     parm_.presolve = GLP_OFF;

@@ -87,4 +87,9 @@ struct AuditResult {
 AuditResult Audit(const SuppressionProblem& problem, const std::vector<CellState>& states,
                   const SuppressionOptions& options);
 
+// GLPK keeps an environment per thread (glp_init_env on first use), which it frees only when told:
+// a server's worker thread that solves a suppression audit and then exits would leak it. Every
+// code that calls GLPK calls this first: the thread frees its environment when it exits.
+void UseGlpkOnThisThread();
+
 }  // namespace aegis::analysis
